@@ -1,0 +1,21 @@
+"""The shared vocabulary: minerals, stages, countries and units, each declared once as data."""
+
+from orebloc.vocab.countries import Country, resolve_country, country_name
+from orebloc.vocab.minerals import Mineral, all_minerals, resolve_mineral, mineral_for_source_name
+from orebloc.vocab.stages import STAGES, resolve_stage
+from orebloc.vocab.units import MASS_UNITS, normalise_unit, to_tonnes
+
+__all__ = [
+    "Country",
+    "MASS_UNITS",
+    "Mineral",
+    "STAGES",
+    "all_minerals",
+    "country_name",
+    "mineral_for_source_name",
+    "normalise_unit",
+    "resolve_country",
+    "resolve_mineral",
+    "resolve_stage",
+    "to_tonnes",
+]

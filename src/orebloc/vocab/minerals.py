@@ -1,0 +1,122 @@
+"""The mineral registry: one row per commodity in ``data/minerals.csv``.
+
+Each mineral has a stable ``id`` (``rare_earths``, ``graphite``...), a display name, user-facing
+aliases ("REE", "rare-earths") and the names the sources use across vintages ("Rare Earths",
+"Graphite (Natural)", the MCS 2023 file stem "raree"). Importers call
+:func:`mineral_for_source_name`, users go through :func:`resolve_mineral`, which is forgiving and
+suggests close matches for an unknown name.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+from orebloc.errors import UnknownNameError
+from orebloc.vocab._text import fold, loose
+
+
+@dataclass(frozen=True)
+class Mineral:
+    """One commodity of the registry."""
+
+    id: str
+    name: str
+    critical_us_2025: bool
+    group: str
+    aliases: tuple[str, ...]
+    source_names: tuple[str, ...]
+
+
+def _split(cell: str) -> tuple[str, ...]:
+    return tuple(s.strip() for s in cell.split(";") if s.strip())
+
+
+@cache
+def all_minerals() -> tuple[Mineral, ...]:
+    """Every mineral of the registry, in file order."""
+    text = resources.files("orebloc.vocab").joinpath("data/minerals.csv").read_text("utf-8")
+    return tuple(
+        Mineral(
+            id=r["id"],
+            name=r["name"],
+            critical_us_2025=r["critical_us_2025"] == "yes",
+            group=r["group"],
+            aliases=_split(r["aliases"]),
+            source_names=_split(r["source_names"]),
+        )
+        for r in csv.DictReader(text.splitlines())
+    )
+
+
+@cache
+def _by_id() -> dict[str, Mineral]:
+    return {m.id: m for m in all_minerals()}
+
+
+def _index(keyfn) -> dict[str, str]:
+    index: dict[str, str] = {}
+    for m in all_minerals():
+        for name in (m.id, m.id.replace("_", " "), m.name, *m.aliases, *m.source_names):
+            key = keyfn(name)
+            other = index.setdefault(key, m.id)
+            if other != m.id:
+                raise RuntimeError(f"minerals.csv: name {name!r} given to both {other} and {m.id}")
+    return index
+
+
+@cache
+def _folded() -> dict[str, str]:
+    return _index(fold)
+
+
+@cache
+def _loose() -> dict[str, str]:
+    return _index(loose)
+
+
+def get_mineral(mineral_id: str) -> Mineral:
+    """The mineral with this exact id."""
+    try:
+        return _by_id()[mineral_id]
+    except KeyError:
+        raise UnknownNameError("mineral id", mineral_id, suggest_minerals(mineral_id)) from None
+
+
+def suggest_minerals(name: str, n: int = 5) -> list[str]:
+    """Close matches among ids, names and aliases, best first (as registry ids)."""
+    keys = _folded()
+    hits = difflib.get_close_matches(fold(name), list(keys), n=n * 3, cutoff=0.6)
+    out: list[str] = []
+    for h in hits:
+        if keys[h] not in out:
+            out.append(keys[h])
+    # a name that is a prefix or part of a known name is a good suggestion too
+    f = fold(name)
+    if len(f) >= 3:
+        for key, mid in keys.items():
+            if f in key and mid not in out:
+                out.append(mid)
+    return out[:n]
+
+
+def resolve_mineral(name: str) -> Mineral:
+    """The mineral a user means: forgiving on case, dashes, spacing and common aliases.
+
+    Raises :class:`UnknownNameError` listing close matches when nothing fits.
+    """
+    mid = _folded().get(fold(name)) or _loose().get(loose(name))
+    if mid is None:
+        raise UnknownNameError("mineral", name, suggest_minerals(name))
+    return _by_id()[mid]
+
+
+def mineral_for_source_name(name: str, where: str = "") -> Mineral:
+    """The mineral of a commodity name as a source file spells it (strict but case-blind)."""
+    mid = _folded().get(fold(name)) or _loose().get(loose(name))
+    if mid is None:
+        raise UnknownNameError("commodity", name, suggest_minerals(name), where=where)
+    return _by_id()[mid]
