@@ -1,0 +1,289 @@
+"""The atlas: the canonical tables as DuckDB views, and the queries analysts ask.
+
+>>> from orebloc.atlas.store import Atlas
+>>> atlas = Atlas()                                  # the bundled dataset, in memory
+>>> t = atlas.shares("gallium", stage="refining", year=2024)
+>>> round(t.share_of("CHN"), 3)
+0.989
+
+Views: ``world`` (production, capacity and reserves, one long table), ``production``,
+``capacity``, ``reserves``, ``us_salient``, ``us_import_sources``, ``trade``, ``us_trade``,
+``hs_map``, ``supplier_shares``, ``policy_events``, ``sources``. Use :meth:`Atlas.sql` for
+anything the methods below do not cover.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from orebloc.atlas.dataset import SOURCES_FILE, Dataset, open_dataset
+from orebloc.errors import InputError, UnknownNameError
+from orebloc.metrics.concentration import hhi, shares, top_k_share
+from orebloc.sources.schema import TABLES
+from orebloc.vocab.countries import country_name
+from orebloc.vocab.minerals import Mineral, resolve_mineral
+from orebloc.vocab.stages import resolve_stage
+
+#: columns of a share table, in order (json output of `orebloc atlas share`)
+SHARE_COLUMNS = [
+    "country", "country_name", "quantity", "unit", "basis", "share", "status", "estimated",
+    "withheld", "rounded", "source", "vintage", "source_ref",
+]
+
+
+@dataclass(frozen=True)
+class ShareTable:
+    """Country shares of one mineral, stage, statistic and year, from one source vintage.
+
+    ``total`` is the reported world total when the source gives one (USGS "World total
+    (rounded)"), else the sum of the rows; shares are fractions of it. ``frame`` has one row
+    per country (``SHARE_COLUMNS``), largest first; aggregates are not in it.
+    """
+
+    mineral: Mineral
+    stage: str
+    statistic: str
+    year: int
+    unit: str
+    basis: str
+    detail: str
+    source: str
+    vintage: int
+    total: float
+    total_is_reported: bool
+    other_countries: float | None
+    frame: pl.DataFrame
+    alternatives: tuple[str, ...] = field(default=())
+
+    def share_of(self, iso3: str) -> float:
+        """Share (fraction) of one country; 0 if it is not listed."""
+        row = self.frame.filter(pl.col("country") == iso3)
+        if row.is_empty() or row["share"][0] is None:
+            return 0.0
+        return float(row["share"][0])
+
+    def share_of_set(self, countries: frozenset[str] | set[str]) -> float:
+        """Combined share (fraction) of a set of countries (e.g. the bloc's members)."""
+        return float(self.frame.filter(pl.col("country").is_in(list(countries)))["share"].fill_null(0).sum())
+
+    @property
+    def hhi(self) -> float:
+        """HHI (0-10,000) over the listed countries (a lower bound when a residual is unallocated)."""
+        return hhi(self.frame["share"].fill_null(0).to_numpy())
+
+    def top_k(self, k: int) -> float:
+        """Combined share (fraction) of the k largest producers."""
+        return top_k_share(self.frame["share"].fill_null(0).to_numpy(), k)
+
+    @property
+    def top(self) -> tuple[str, float]:
+        """The largest producer (ISO3) and its share."""
+        first = self.frame.row(0, named=True)
+        return first["country"], float(first["share"] or 0.0)
+
+
+class Atlas:
+    """The canonical tables of one dataset, queried through an in-memory DuckDB database."""
+
+    def __init__(self, data: str | Path | Dataset | None = None):
+        self.dataset = data if isinstance(data, Dataset) else open_dataset(data)
+        self.con = duckdb.connect(":memory:")
+        for table in TABLES:
+            path = self.dataset.table_path(table).as_posix().replace("'", "''")
+            self.con.execute(f"CREATE VIEW {table} AS SELECT * FROM read_parquet('{path}')")
+        for statistic in ("production", "capacity", "reserves"):
+            self.con.execute(f"CREATE VIEW {statistic} AS SELECT * FROM world WHERE statistic = '{statistic}'")
+        sources = (self.dataset.path / SOURCES_FILE).as_posix().replace("'", "''")
+        self.con.execute(f"CREATE VIEW sources AS SELECT * FROM read_csv('{sources}', header=true, all_varchar=true)")
+
+    # -- generic ---------------------------------------------------------------------------
+    def sql(self, query: str, params: list | None = None) -> pl.DataFrame:
+        """Run SQL against the views and return a polars frame."""
+        return self.con.execute(query, params or []).pl()
+
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> Atlas:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- production, capacity, reserves ----------------------------------------------------
+    def stages(self, mineral: str, statistic: str = "production") -> list[str]:
+        """Stages with data for a mineral, in supply-chain order."""
+        m = resolve_mineral(mineral)
+        got = {r[0] for r in self.con.execute(
+            "SELECT DISTINCT stage FROM world WHERE mineral = ? AND statistic = ?", [m.id, statistic]
+        ).fetchall()}
+        return [s for s in ("mining", "refining", "product") if s in got]
+
+    def years(self, mineral: str, stage: str, statistic: str = "production") -> list[int]:
+        """Years with data for a mineral and stage, ascending."""
+        m = resolve_mineral(mineral)
+        return [r[0] for r in self.con.execute(
+            "SELECT DISTINCT year FROM world WHERE mineral = ? AND stage = ? AND statistic = ? ORDER BY year",
+            [m.id, resolve_stage(stage), statistic],
+        ).fetchall()]
+
+    def default_stage(self, mineral: str, statistic: str = "production") -> str:
+        stages = self.stages(mineral, statistic)
+        if not stages:
+            m = resolve_mineral(mineral)
+            raise InputError(f"the atlas has no {statistic} by country for {m.name}")
+        return stages[0]
+
+    def shares(
+        self,
+        mineral: str,
+        stage: str | None = None,
+        year: int | None = None,
+        statistic: str = "production",
+        detail: str | None = None,
+    ) -> ShareTable:
+        """Country shares of world production (or capacity, reserves) for one mineral and stage.
+
+        Picks the latest source vintage that covers the year; where a source gives several
+        series for one stage (e.g. two product forms), the one with a world total and the
+        most countries is used unless ``detail`` names another (the others are listed in
+        ``alternatives``).
+        """
+        m = resolve_mineral(mineral)
+        stage = resolve_stage(stage) if stage else self.default_stage(m.id, statistic)
+        years = self.years(m.id, stage, statistic)
+        if not years:
+            raise InputError(f"the atlas has no {statistic} by country for {m.name} at stage {stage!r}; "
+                             f"stages with data: {self.stages(m.id, statistic) or 'none'}")
+        if year is None:
+            year = years[-1]
+        elif year not in years:
+            raise InputError(f"no {statistic} data for {m.name} ({stage}) in {year}; years with data: "
+                             f"{', '.join(map(str, years))}")
+        rows = self.sql(
+            "SELECT * FROM world WHERE mineral = ? AND stage = ? AND statistic = ? AND year = ?",
+            [m.id, stage, statistic, year],
+        )
+        vintage = rows["vintage"].max()
+        rows = rows.filter(pl.col("vintage") == vintage)
+        series = (
+            rows.group_by("detail")
+            .agg(
+                (pl.col("row_kind") == "world_total").any().alias("has_total"),
+                (pl.col("row_kind") == "country").sum().alias("n"),
+            )
+            .sort(["has_total", "n", "detail"], descending=[True, True, False])
+        )
+        details = series["detail"].to_list()
+        if detail is not None:
+            if detail not in details:
+                raise UnknownNameError("series", detail, details)
+            chosen = detail
+        else:
+            chosen = details[0]
+        rows = rows.filter(pl.col("detail") == chosen)
+        return _share_table(m, stage, statistic, int(year), int(vintage), chosen, rows,
+                            tuple(d for d in details if d != chosen))
+
+    # -- trade, US data, policy ------------------------------------------------------------
+    def hs_codes(self, mineral: str, stage: str | None = None) -> pl.DataFrame:
+        """HS6 codes mapped to a mineral (and stage)."""
+        m = resolve_mineral(mineral)
+        q = "SELECT * FROM hs_map WHERE mineral = ?"
+        params: list = [m.id]
+        if stage:
+            q += " AND stage = ?"
+            params.append(resolve_stage(stage))
+        return self.sql(q + " ORDER BY stage, hs6", params)
+
+    def trade(self, hs6: str | list[str], year: int, exporter: str | None = None,
+              importer: str | None = None) -> pl.DataFrame:
+        """Bilateral flows for HS6 code(s) in a year (value in USD, quantity in tonnes)."""
+        codes = [hs6] if isinstance(hs6, str) else list(hs6)
+        q = "SELECT * FROM trade WHERE hs6 IN (SELECT unnest(?)) AND year = ?"
+        params: list = [codes, year]
+        if exporter:
+            q += " AND exporter = ?"
+            params.append(exporter)
+        if importer:
+            q += " AND importer = ?"
+            params.append(importer)
+        return self.sql(q + " ORDER BY value_usd DESC", params)
+
+    def us_salient(self, mineral: str, statistic: str | None = None, year: int | None = None) -> pl.DataFrame:
+        """US salient statistics, latest vintage for each (statistic, detail, year)."""
+        m = resolve_mineral(mineral)
+        q = """SELECT * FROM us_salient WHERE mineral = ?"""
+        params: list = [m.id]
+        if statistic:
+            q += " AND statistic = ?"
+            params.append(statistic)
+        if year is not None:
+            q += " AND year = ?"
+            params.append(year)
+        q += """ QUALIFY vintage = max(vintage) OVER (PARTITION BY statistic, year)
+                 ORDER BY statistic, detail, year"""
+        return self.sql(q, params)
+
+    def us_import_sources(self, mineral: str) -> pl.DataFrame:
+        """Shares of US imports by source country (latest vintage)."""
+        m = resolve_mineral(mineral)
+        return self.sql(
+            """SELECT * FROM us_import_sources WHERE mineral = ?
+               QUALIFY vintage = max(vintage) OVER () ORDER BY share_pct DESC NULLS LAST""",
+            [m.id],
+        )
+
+    def policy_events(self, on: dt.date | None = None, mineral: str | None = None) -> pl.DataFrame:
+        """Export controls and other measures; with ``on``, those in force that day."""
+        q = "SELECT * FROM policy_events WHERE TRUE"
+        params: list = []
+        if mineral:
+            q += " AND mineral = ?"
+            params.append(resolve_mineral(mineral).id)
+        if on is not None:
+            q += """ AND date_effective <= ?
+                     AND NOT (date_suspended IS NOT NULL AND date_suspended <= ?
+                              AND (date_resumes IS NULL OR date_resumes > ?))"""
+            params += [on, on, on]
+        return self.sql(q + " ORDER BY date_effective, measure_id", params)
+
+    def sources(self) -> pl.DataFrame:
+        """The SOURCES table: who to credit for each source."""
+        return self.sql("SELECT * FROM sources")
+
+
+def _share_table(m: Mineral, stage: str, statistic: str, year: int, vintage: int, detail: str,
+                 rows: pl.DataFrame, alternatives: tuple[str, ...]) -> ShareTable:
+    countries = rows.filter(pl.col("row_kind") == "country")
+    world = rows.filter(pl.col("row_kind") == "world_total")
+    other = rows.filter(pl.col("row_kind") == "other_countries")
+    units = set(rows["unit"].drop_nulls().to_list())
+    bases = set(rows["basis"].drop_nulls().to_list())
+    if len(units) > 1 or len(bases) > 1:
+        raise InputError(f"{m.name} {stage} {year}: rows mix units {sorted(units)} or bases {sorted(bases)}")
+    q = countries["quantity"].fill_null(0.0).to_numpy()
+    other_q = float(other["quantity"].fill_null(0.0).sum()) if other.height else None
+    reported = world.height > 0 and world["quantity"][0] is not None
+    total = float(world["quantity"][0]) if reported else float(q.sum() + (other_q or 0.0))
+    s = shares(q, total) if total > 0 else q * 0.0
+    frame = (
+        countries.with_columns(
+            pl.Series("share", s).cast(pl.Float64),
+            pl.col("country").map_elements(country_name, return_dtype=pl.String).alias("country_name"),
+        )
+        .with_columns(pl.when(pl.col("quantity").is_null()).then(None).otherwise(pl.col("share")).alias("share"))
+        .sort(["share", "country"], descending=[True, False], nulls_last=True)
+        .select(SHARE_COLUMNS)
+    )
+    return ShareTable(
+        mineral=m, stage=stage, statistic=statistic, year=year,
+        unit=units.pop() if units else "", basis=bases.pop() if bases else "",
+        detail=detail, source=str(rows["source"][0]), vintage=vintage, total=total,
+        total_is_reported=reported, other_countries=other_q, frame=frame, alternatives=alternatives,
+    )

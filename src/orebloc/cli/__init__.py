@@ -1,0 +1,1 @@
+"""The ``orebloc`` command line: a thin layer over the library (every number comes from a core function)."""

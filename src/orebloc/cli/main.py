@@ -1,0 +1,207 @@
+"""``orebloc``: the command line.
+
+Every command accepts ``--data PATH`` (a dataset built by ``orebloc data build``) instead of
+the bundled one, and ``--format table|csv|json`` where it prints a table. Errors print one line
+naming what was wrong and where, and exit with status 2.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from orebloc.cli.output import Format, emit
+
+app = typer.Typer(help="orebloc: supply-chain atlas, risk metrics and market model for a critical-minerals bloc.",
+                  no_args_is_help=True, pretty_exceptions_enable=False)
+data_app = typer.Typer(help="Build and inspect the derived dataset.", no_args_is_help=True)
+atlas_app = typer.Typer(help="Query the supply-chain atlas.", no_args_is_help=True)
+risk_app = typer.Typer(help="Risk and benchmark metrics.", no_args_is_help=True)
+report_app = typer.Typer(help="Self-contained HTML reports.", no_args_is_help=True)
+app.add_typer(data_app, name="data")
+app.add_typer(atlas_app, name="atlas")
+app.add_typer(risk_app, name="risk")
+app.add_typer(report_app, name="report")
+
+DataOpt = Annotated[Path | None, typer.Option("--data", help="dataset folder (default: the bundled one)")]
+FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="output format")]
+YearOpt = Annotated[int | None, typer.Option("--year", "-y", help="year (default: latest with data)")]
+StageOpt = Annotated[str | None, typer.Option("--stage", "-s", help="mining | refining | product (aliases: mine, processing...)")]
+BlocOpt = Annotated[Path | None, typer.Option("--blocs", help="bloc membership TOML (default: the bundled one)")]
+
+
+def _fail(exc: Exception) -> None:
+    typer.echo(f"error: {exc}", err=True)
+    raise typer.Exit(2)
+
+
+def _atlas(data: Path | None):
+    from orebloc.atlas.store import Atlas
+
+    return Atlas(data)
+
+
+# -- data --------------------------------------------------------------------------------
+@data_app.command("build")
+def data_build(
+    raw: Annotated[Path, typer.Option("--raw", help="folder of raw files laid out like shared/data")],
+    out: Annotated[Path, typer.Option("--out", help="dataset folder to write (replaced atomically)")],
+) -> None:
+    """Rebuild the derived dataset from the raw public files."""
+    from rich.console import Console
+
+    from orebloc.atlas.build import build_dataset
+
+    console = Console(stderr=True)
+    with console.status("reading raw files") as status:
+        manifest = build_dataset(raw, out, progress=lambda f: status.update(f"reading {f}"))
+    for table, n in manifest["tables"].items():
+        console.print(f"{table:>18}: {n:>7,} rows")
+    skipped = manifest["skipped"]
+    console.print(f"skipped rows: {sum(skipped.values()):,} " + (
+        "(" + "; ".join(f"{k}: {v}" for k, v in skipped.items()) + ")" if skipped else ""))
+    console.print(f"wrote {out}")
+
+
+@data_app.command("info")
+def data_info(data: DataOpt = None, fmt: FormatOpt = Format.table) -> None:
+    """Tables, row counts and sources of a dataset."""
+    import polars as pl
+
+    atlas = _atlas(data)
+    m = atlas.dataset.manifest
+    emit(pl.DataFrame({"table": list(m["tables"]), "rows": list(m["tables"].values())}), fmt, title=str(atlas.dataset.path))
+    emit(atlas.sources().select("source", "licence", "credit"), fmt, title="Sources")
+
+
+# -- atlas -------------------------------------------------------------------------------
+def _share_caption(t) -> str:
+    total = "reported world total" if t.total_is_reported else "sum of listed countries"
+    alt = f"; other series: {', '.join(t.alternatives)}" if t.alternatives else ""
+    return (f"{t.mineral.name}, {t.stage}, {t.statistic} {t.year} ({t.detail}); shares of the {total} "
+            f"{t.total:,.0f} {t.unit} ({t.basis}); HHI {t.hhi:,.0f}; source {t.source}{alt}")
+
+
+@atlas_app.command("share")
+def atlas_share(
+    mineral: Annotated[str, typer.Argument(help="mineral name, e.g. gallium, 'rare earths', REE")],
+    stage: StageOpt = None,
+    year: YearOpt = None,
+    statistic: Annotated[str, typer.Option(help="production | capacity | reserves")] = "production",
+    detail: Annotated[str | None, typer.Option(help="series to use where a source gives several")] = None,
+    data: DataOpt = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Country shares of world production (capacity, reserves) for one mineral and stage."""
+    t = _atlas(data).shares(mineral, stage, year, statistic, detail)
+    emit(t.frame, fmt, title=f"{t.mineral.name}: {t.stage} {t.statistic}, {t.year}", caption=_share_caption(t))
+
+
+@atlas_app.command("top")
+def atlas_top(
+    mineral: Annotated[str, typer.Argument(help="mineral name")],
+    stage: StageOpt = None,
+    year: YearOpt = None,
+    k: Annotated[int, typer.Option("-k", help="how many producers per stage")] = 5,
+    data: DataOpt = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """The largest producers of a mineral at each stage (latest year by default)."""
+    import polars as pl
+
+    atlas = _atlas(data)
+    stages = [stage] if stage else atlas.stages(mineral)
+    if not stages:
+        atlas.default_stage(mineral)  # raises with a clear message
+    frames = []
+    for s in stages:
+        t = atlas.shares(mineral, s, year)
+        frames.append(t.frame.head(k).with_columns(pl.lit(t.stage).alias("stage"), pl.lit(t.year).alias("year"),
+                                                    pl.int_range(1, min(k, t.frame.height) + 1).alias("rank")))
+    out = pl.concat(frames).select("stage", "year", "rank", *[c for c in frames[0].columns if c not in ("stage", "year", "rank")])
+    emit(out, fmt, title=f"Top producers: {atlas.stages(mineral) and stages}")
+
+
+@atlas_app.command("events")
+def atlas_events(
+    on: Annotated[str | None, typer.Option("--on", help="date YYYY-MM-DD: measures in force that day")] = None,
+    mineral: Annotated[str | None, typer.Option("--mineral", "-m")] = None,
+    data: DataOpt = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Export controls and other measures (in force on a date with --on)."""
+    try:
+        day = dt.date.fromisoformat(on) if on else None
+    except ValueError:
+        _fail(ValueError(f"--on: {on!r} is not a date (YYYY-MM-DD)"))
+    frame = _atlas(data).policy_events(day, mineral)
+    emit(frame.select("measure_id", "mineral", "material_label", "date_effective", "date_suspended",
+                      "date_resumes", "targeting", "verified"), fmt, title="Policy events")
+
+
+@atlas_app.command("sql")
+def atlas_sql(query: Annotated[str, typer.Argument(help="SQL over the atlas views")], data: DataOpt = None,
+              fmt: FormatOpt = Format.table) -> None:
+    """Run SQL against the atlas views (world, production, trade, us_salient, ...)."""
+    emit(_atlas(data).sql(query), fmt)
+
+
+# -- risk --------------------------------------------------------------------------------
+@risk_app.command("overview")
+def risk_overview(year: YearOpt = None, data: DataOpt = None, blocs: BlocOpt = None, fmt: FormatOpt = Format.table) -> None:
+    """One row per critical mineral and stage: top producer, HHI, China and bloc shares, 65% breach."""
+    from orebloc.atlas.blocs import load_bloc
+    from orebloc.metrics.overview import risk_overview as overview
+
+    frame = overview(_atlas(data), load_bloc(blocs), year)
+    cols = frame.columns if fmt is not Format.table else [
+        "mineral", "stage", "year", "top_country", "top_share", "hhi", "china_share", "bloc_share",
+        "breach_65", "us_nir_pct", "source"]
+    emit(frame.select(cols), fmt, title=f"Critical minerals: concentration of world supply ({year or 'latest'})",
+         caption="shares of reported world totals; breach_65: one non-member country above 65% of world output")
+
+
+# -- reports -----------------------------------------------------------------------------
+@report_app.command("atlas")
+def report_atlas(
+    out: Annotated[Path, typer.Option("--out", help="HTML file to write")] = Path("out/atlas.html"),
+    year: YearOpt = None,
+    data: DataOpt = None,
+    blocs: BlocOpt = None,
+) -> None:
+    """Write a self-contained HTML atlas report with charts (works offline)."""
+    from orebloc.atlas.blocs import load_bloc
+    from orebloc.reports.atlas_report import write_atlas_report
+
+    path = write_atlas_report(_atlas(data), load_bloc(blocs), out, year)
+    typer.echo(f"wrote {path}")
+
+
+def main() -> None:
+    """Entry point: run the app, turning orebloc's own errors into one-line messages."""
+    from orebloc.errors import OreblocError
+
+    try:
+        app(standalone_mode=False)
+    except OreblocError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        sys.exit(1)
+    except Exception as exc:  # click usage errors
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,58 @@
+"""Rendering tidy frames as a table, CSV or JSON on standard output."""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from enum import Enum
+
+import polars as pl
+
+
+class Format(str, Enum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
+        return None
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+def _cell(value: object, column: str) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        if column.endswith("share") or column == "share":
+            return f"{100 * value:.1f}%"
+        if column == "hhi":
+            return f"{value:,.0f}"
+        return f"{value:,.6g}" if abs(value) < 1e6 else f"{value:,.0f}"
+    return str(value)
+
+
+def emit(frame: pl.DataFrame, fmt: Format, title: str | None = None, caption: str | None = None) -> None:
+    """Write ``frame`` to stdout in the chosen format (JSON: a list of objects)."""
+    if fmt is Format.json:
+        rows = [{k: _plain(v) for k, v in r.items()} for r in frame.iter_rows(named=True)]
+        sys.stdout.write(json.dumps(rows, indent=1, ensure_ascii=False) + "\n")
+    elif fmt is Format.csv:
+        sys.stdout.write(frame.write_csv())
+    else:
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table(title=title, caption=caption, caption_justify="left")
+        for col in frame.columns:
+            numeric = frame.schema[col].is_numeric()
+            table.add_column(col, justify="right" if numeric else "left")
+        for row in frame.iter_rows(named=True):
+            table.add_row(*(_cell(v, k) for k, v in row.items()))
+        Console(width=max(100, min(200, 12 * len(frame.columns)))).print(table)

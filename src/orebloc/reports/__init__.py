@@ -1,0 +1,1 @@
+"""Self-contained reports (HTML with inline charts; readable offline)."""

@@ -1,0 +1,151 @@
+"""The HTML atlas report: the risk overview, producer charts per mineral, policy events, sources.
+
+One file, no network: plotly.js is inlined once (from the installed plotly package) and every
+chart is drawn from numbers computed by :mod:`orebloc.metrics` and :mod:`orebloc.atlas.store`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import os
+import tempfile
+from pathlib import Path
+
+import plotly.graph_objects as go
+import polars as pl
+
+from orebloc import __version__
+from orebloc.atlas.blocs import Bloc
+from orebloc.atlas.store import Atlas
+from orebloc.metrics.overview import risk_overview
+from orebloc.vocab.minerals import resolve_mineral
+
+#: minerals given a chart of their own: those China has put under export control since 2023
+#: (see the policy_events table), then the main battery minerals
+FOCUS = ["gallium", "germanium", "rare_earths", "graphite", "tungsten", "antimony", "cobalt", "lithium", "nickel"]
+
+_CSS = """
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem auto;max-width:1100px;color:#1d2733}
+h1{font-size:1.6rem}h2{margin-top:2.2rem;border-bottom:1px solid #d0d7de;padding-bottom:.3rem}
+table{border-collapse:collapse;font-size:.86rem;width:100%}th,td{padding:.25rem .5rem;border-bottom:1px solid #e5e9ee;text-align:left}
+td.n{text-align:right;font-variant-numeric:tabular-nums}tr.breach td{background:#fff1f0}
+.note{color:#57606a;font-size:.85rem}.grid{display:grid;grid-template-columns:1fr 1fr;gap:1rem}
+"""
+
+
+def _fmt(v: object, col: str) -> tuple[str, bool]:
+    if v is None:
+        return "–", False
+    if isinstance(v, bool):
+        return ("yes" if v else "no"), False
+    if isinstance(v, float):
+        if "share" in col:
+            return f"{100 * v:.1f}%", True
+        return f"{v:,.0f}", True
+    if isinstance(v, int) and col not in ("year", "vintage"):
+        return f"{v:,}", True
+    return html.escape(str(v)), False
+
+
+def _table(frame: pl.DataFrame, highlight: str | None = None) -> str:
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in frame.columns)
+    body = []
+    for row in frame.iter_rows(named=True):
+        cls = ' class="breach"' if highlight and row.get(highlight) else ""
+        cells = []
+        for col, v in row.items():
+            text, numeric = _fmt(v, col)
+            cells.append(f'<td class="n">{text}</td>' if numeric else f"<td>{text}</td>")
+        body.append(f"<tr{cls}>{''.join(cells)}</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def _figure_html(fig: go.Figure, first: bool) -> str:
+    return fig.to_html(full_html=False, include_plotlyjs=True if first else False,
+                       config={"displaylogo": False, "responsive": True})
+
+
+def _china_chart(overview: pl.DataFrame) -> go.Figure:
+    ov = overview.sort("china_share")
+    labels = [f"{resolve_mineral(m).name} ({s})" for m, s in zip(ov["mineral"], ov["stage"], strict=True)]
+    fig = go.Figure()
+    fig.add_bar(y=labels, x=ov["china_share"].to_list(), name="China", orientation="h", marker_color="#c0392b")
+    fig.add_bar(y=labels, x=ov["bloc_share"].to_list(), name="Bloc members", orientation="h", marker_color="#2471a3")
+    fig.update_layout(barmode="group", height=max(400, 18 * len(labels)), xaxis_tickformat=".0%",
+                      title="Share of world output: China and the bloc", margin={"l": 260})
+    return fig
+
+
+def _producers_chart(atlas: Atlas, mineral: str, year: int | None) -> go.Figure | None:
+    fig = go.Figure()
+    titles = []
+    for stage in atlas.stages(mineral):
+        years = [y for y in atlas.years(mineral, stage) if year is None or y <= year]
+        if not years:
+            continue
+        t = atlas.shares(mineral, stage, years[-1])
+        top = t.frame.head(8)
+        fig.add_bar(x=top["country_name"].to_list(), y=top["share"].to_list(), name=f"{stage} {t.year}")
+        titles.append(f"{stage} {t.year}: {t.total:,.0f} {t.unit} ({t.basis}), HHI {t.hhi:,.0f}")
+    if not titles:
+        return None
+    fig.update_layout(title=f"{resolve_mineral(mineral).name}: largest producers", yaxis_tickformat=".0%",
+                      barmode="group", height=360, annotations=[{
+                          "text": "; ".join(titles), "showarrow": False, "xref": "paper", "yref": "paper",
+                          "x": 0, "y": 1.12, "font": {"size": 11}}])
+    return fig
+
+
+def render_atlas_report(atlas: Atlas, bloc: Bloc, year: int | None = None) -> str:
+    """The report as one HTML string."""
+    overview = risk_overview(atlas, bloc, year)
+    parts = [f"<h1>orebloc atlas: critical-mineral supply chains</h1>",
+             f"<p class='note'>orebloc {__version__}; generated {dt.date.today().isoformat()}; "
+             f"bloc: {html.escape(bloc.name)} ({len(bloc.members)} member economies, "
+             f"{len(bloc.partners)} partners); year {year or 'latest available'}.</p>"]
+    parts.append("<h2>Risk overview</h2><p class='note'>Shares of the reported world total (USGS). "
+                 "HHI on the 0-10,000 scale over listed countries. Rows in red: one country outside the bloc "
+                 "produces more than 65% of world output (the CRMA single-third-country threshold applied to world supply).</p>")
+    parts.append(_table(overview.select("mineral", "stage", "year", "top_country_name", "top_share", "hhi",
+                                        "china_share", "bloc_share", "partner_share", "breach_65", "us_nir_pct",
+                                        "world_total", "unit", "basis", "source"), highlight="breach_65"))
+    first = True
+    if overview.height:
+        parts.append(_figure_html(_china_chart(overview), first))
+        first = False
+    parts.append("<h2>Minerals under Chinese export control</h2>")
+    for mineral in FOCUS:
+        fig = _producers_chart(atlas, mineral, year)
+        if fig is None:
+            parts.append(f"<p class='note'>{resolve_mineral(mineral).name}: no production by country in the atlas "
+                         "(USGS withholds or does not publish it).</p>")
+            continue
+        parts.append(_figure_html(fig, first))
+        first = False
+    events = atlas.policy_events()
+    if events.height:
+        parts.append("<h2>Export-control measures</h2>")
+        parts.append(_table(events.select("measure_id", "material_label", "date_announced", "date_effective",
+                                          "date_suspended", "date_resumes", "targeting", "verified")))
+    parts.append("<h2>Sources</h2>")
+    parts.append(_table(atlas.sources().select("source", "title", "licence", "credit")))
+    body = "\n".join(parts)
+    return (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>orebloc atlas</title>"
+            f"<style>{_CSS}</style></head><body>{body}</body></html>")
+
+
+def write_atlas_report(atlas: Atlas, bloc: Bloc, out: str | Path, year: int | None = None) -> Path:
+    """Write the report to ``out`` (atomically: a temporary file renamed into place)."""
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    text = render_atlas_report(atlas, bloc, year)
+    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, out)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return out
