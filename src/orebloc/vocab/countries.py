@@ -109,6 +109,14 @@ def resolve_country(name: str, where: str = "") -> str:
     raise UnknownNameError("country", name, [f"{c} ({names[c]})" for c in close], where=where)
 
 
+def iso3_from_iso2(code: str, where: str = "") -> str:
+    """ISO3 code for an ISO 3166-1 alpha-2 code ("CD" -> "COD"); raises for an unknown code."""
+    country = pycountry.countries.get(alpha_2=code.strip().upper()) if len(code.strip()) == 2 else None
+    if country is None:
+        raise UnknownNameError("ISO2 code", code, where=where)
+    return country.alpha_3
+
+
 def country_name(iso3: str) -> str:
     """A short readable name for an ISO3 code."""
     try:
