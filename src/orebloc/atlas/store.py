@@ -170,7 +170,9 @@ class Atlas:
             [m.id, stage, statistic, year],
         )
         vintage = rows["vintage"].max()
-        rows = rows.filter(pl.col("vintage") == vintage)
+        # one series = one detail text, less the "rounded" that marks world totals
+        rows = rows.filter(pl.col("vintage") == vintage).with_columns(
+            pl.col("detail").fill_null("").str.replace(r"(?i)[\s:,(]*rounded\)?$", "").alias("detail"))
         series = (
             rows.group_by("detail")
             .agg(
@@ -241,17 +243,14 @@ class Atlas:
 
     def policy_events(self, on: dt.date | None = None, mineral: str | None = None) -> pl.DataFrame:
         """Export controls and other measures; with ``on``, those in force that day."""
-        q = "SELECT * FROM policy_events WHERE TRUE"
-        params: list = []
-        if mineral:
-            q += " AND mineral = ?"
-            params.append(resolve_mineral(mineral).id)
+        from orebloc.sources.export_controls import events_in_force
+
+        events = self.sql("SELECT * FROM policy_events ORDER BY date_effective, measure_id")
         if on is not None:
-            q += """ AND date_effective <= ?
-                     AND NOT (date_suspended IS NOT NULL AND date_suspended <= ?
-                              AND (date_resumes IS NULL OR date_resumes > ?))"""
-            params += [on, on, on]
-        return self.sql(q + " ORDER BY date_effective, measure_id", params)
+            return events_in_force(events, on, mineral)
+        if mineral:
+            return events.filter(pl.col("mineral") == resolve_mineral(mineral).id)
+        return events
 
     def sources(self) -> pl.DataFrame:
         """The SOURCES table: who to credit for each source."""

@@ -1,0 +1,97 @@
+"""The atlas on the bundled dataset: shares quoted from the USGS data, checked by hand."""
+
+import pytest
+
+from orebloc.atlas.store import Atlas
+from orebloc.errors import InputError, UnknownNameError
+
+
+@pytest.fixture(scope="module")
+def atlas():
+    return Atlas()
+
+
+def test_gallium_2024_china_share(atlas):
+    # USGS MCS 2026, World Low-Purity Production: China 839,000 of 848,000 kg (rounded world total)
+    t = atlas.shares("gallium", "refining", 2024)
+    china = t.frame.row(0, named=True)
+    assert china["country"] == "CHN"
+    assert china["quantity"] == 839_000
+    assert china["unit"] == "kg"
+    assert t.total == 848_000 and t.total_is_reported
+    assert t.share_of("CHN") == pytest.approx(839_000 / 848_000)
+    assert round(100 * t.share_of("CHN"), 1) == 98.9
+    assert china["source"] == "USGS MCS 2026"
+    assert "MCS2026_Commodities_Data.csv" in china["source_ref"]
+
+
+def test_rare_earth_mine_production_2025(atlas):
+    t = atlas.shares("rare earths", "mining", 2025)
+    assert t.share_of("CHN") == pytest.approx(270_000 / 390_000)
+    assert round(100 * t.share_of("CHN")) == 69
+    assert t.basis == "REO"
+    assert t.frame.filter(t.frame["country"] == "USA")["quantity"][0] == 51_000
+    assert t.frame.row(0, named=True)["estimated"] is True
+
+
+@pytest.mark.parametrize(
+    ("mineral", "year", "country", "quantity", "world"),
+    [
+        ("graphite", 2025, "CHN", 1_400_000, 1_800_000),  # natural graphite, mine
+        ("graphite", 2024, "CHN", 1_270_000, 1_550_000),
+        ("tungsten", 2025, "CHN", 67_000, 85_000),
+        ("antimony", 2025, "CHN", 40_000, 110_000),
+        ("cobalt", 2025, "COD", 230_000, 310_000),
+    ],
+)
+def test_mine_shares_from_usgs(atlas, mineral, year, country, quantity, world):
+    t = atlas.shares(mineral, "mining", year)
+    assert t.total == world
+    assert t.frame.filter(t.frame["country"] == country)["quantity"][0] == quantity
+    assert t.share_of(country) == pytest.approx(quantity / world)
+    assert t.top[0] == country
+
+
+def test_hhi_graphite_2025_hand_checked(atlas):
+    t = atlas.shares("graphite", "mining", 2025)
+    expected = sum((100 * q / 1_800_000) ** 2 for q in t.frame["quantity"].fill_null(0).to_list())
+    # China alone: (1.4/1.8)^2 * 1e4 = 6049.4; the rest adds ~53
+    assert t.hhi == pytest.approx(expected)
+    assert 6049 < t.hhi < 6120
+
+
+def test_reserves_never_mixed_with_production(atlas):
+    t = atlas.shares("rare earths", "mining", statistic="reserves")
+    assert t.statistic == "reserves"
+    assert t.frame.filter(t.frame["country"] == "CHN")["quantity"][0] == 44_000_000
+    prod = atlas.shares("rare earths", "mining", 2025)
+    assert prod.frame.filter(prod.frame["country"] == "CHN")["quantity"][0] == 270_000
+
+
+def test_earlier_years_come_from_the_2023_release(atlas):
+    # MCS 2023: rare earths 2022e China 210,000 of 300,000 t REO; 2021 168,000 of 290,000
+    t = atlas.shares("rare_earths", "mining", 2022)
+    assert t.vintage == 2023
+    assert t.share_of("CHN") == pytest.approx(0.70)
+    assert atlas.shares("REE", "mine", 2021).share_of("CHN") == pytest.approx(168_000 / 290_000)
+
+
+def test_forgiving_names_and_clear_errors(atlas):
+    assert atlas.shares("Rare-Earths", "mine", 2025).mineral.id == "rare_earths"
+    with pytest.raises(UnknownNameError, match="gallium"):
+        atlas.shares("galium")
+    with pytest.raises(InputError, match="years with data"):
+        atlas.shares("gallium", "refining", 1990)
+
+
+def test_us_net_import_reliance(atlas):
+    for mineral in ("gallium", "graphite"):
+        nir = atlas.us_salient(mineral, "net_import_reliance", 2025)
+        assert nir["quantity"].drop_nulls().to_list()[0] == 100
+
+
+def test_sources_credit_cepii(atlas):
+    credits = " ".join(atlas.sources()["credit"].to_list())
+    assert "CEPII BACI" in credits
+    assert "U.S. Geological Survey" in credits
+    assert set(atlas.sources()["source"]) >= {"USGS MCS 2026", "CEPII BACI V202601", "USITC DataWeb", "EU CRM 2023"}

@@ -1,0 +1,66 @@
+"""The command line as a user runs it: whole processes, real output."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ORE = str(Path(sys.executable).parent / "orebloc")
+
+
+def run(*args: str, ok: bool = True) -> subprocess.CompletedProcess:
+    proc = subprocess.run([ORE, *args], capture_output=True, text=True, timeout=120)
+    if ok:
+        assert proc.returncode == 0, proc.stderr
+    return proc
+
+
+def test_share_json_has_iso3_quantity_unit_share_and_provenance():
+    rows = json.loads(run("atlas", "share", "gallium", "--stage", "refining", "--year", "2024", "--format", "json").stdout)
+    china = rows[0]
+    assert china["country"] == "CHN"
+    assert china["quantity"] == 839_000
+    assert china["unit"] == "kg"
+    assert round(100 * china["share"], 1) == 98.9
+    assert china["source"] == "USGS MCS 2026" and china["vintage"] == 2026 and china["source_ref"]
+
+
+def test_share_table_mentions_the_total_and_hhi():
+    out = run("atlas", "share", "REE", "--stage", "mine", "--year", "2025").stdout
+    assert "China" in out and "69.2%" in out and "390,000" in out and "HHI" in out
+
+
+def test_share_csv():
+    out = run("atlas", "share", "rare-earths", "--year", "2025", "--format", "csv").stdout
+    header, first = out.splitlines()[:2]
+    assert header.startswith("country,country_name,quantity,unit")
+    assert first.startswith("CHN,China,270000.0,t")
+
+
+def test_top_lists_each_stage():
+    rows = json.loads(run("atlas", "top", "rare earths", "-k", "3", "--format", "json").stdout)
+    assert [r["rank"] for r in rows][:3] == [1, 2, 3]
+    assert rows[0]["country"] == "CHN"
+
+
+def test_unknown_mineral_lists_close_matches():
+    proc = run("atlas", "share", "galium", ok=False)
+    assert proc.returncode == 2
+    assert "unknown mineral 'galium'" in proc.stderr and "gallium" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_risk_overview_rows():
+    rows = json.loads(run("risk", "overview", "--year", "2024", "--format", "json").stdout)
+    by = {(r["mineral"], r["stage"]): r for r in rows}
+    ga = by[("gallium", "refining")]
+    assert ga["top_country"] == "CHN" and round(100 * ga["top_share"], 1) == 98.9 and ga["breach_65"]
+    assert ga["us_nir_pct"] == 100
+    ree = by[("rare_earths", "mining")]
+    assert ree["year"] == 2024 and ree["china_share"] == pytest.approx(270_000 / 380_000)
+    assert ree["bloc_share"] == pytest.approx(45_500 / 380_000)  # the United States is the only member producer
+    assert ree["breach_65"]  # China 71.1% of world mine output > 65%
+    sb = by[("antimony", "mining")]  # 2024: China and Russia 40,000 t each of 119,000 t
+    assert sb["top_share"] == pytest.approx(40_000 / 119_000) and not sb["breach_65"]
