@@ -14,7 +14,15 @@ text                           meaning
 ``>50`` ``<1,000`` ``?10``     a bound: value 50 with qualifier ``>``; ``?`` is a
                                comparison sign lost to the file's encoding
 ``50–300`` ``1 to 3``          a range: low, high, value = midpoint
-``Large`` ``Small`` ...        a qualitative statement (no number)
+``Less than 1/2 unit.``        a bound in words: value 0.5 (of the column's unit) with
+                               qualifier ``<``; also "½", "a half", "one-half"
+``Less than 50,000 tons``      a bound in another unit than the column's ("tons",
+                               "carats"): qualitative, no number
+``Large`` ``Small`` ...        a qualitative statement (no number); also
+                               ``Categorized as "large"``
+``Included in World total.``   counted in another row (status ``included_elsewhere``)
+``e40``                        a number marked estimated by a glued "e" footnote
+                               (``estimated`` is True)
 =============================  =======================================================
 
 Anything else raises :class:`~orebloc.errors.NumberFormatError` naming the location.
@@ -31,6 +39,7 @@ from orebloc.errors import Location, NumberFormatError
 VALUE, ZERO, WITHHELD, NOT_AVAILABLE, NET_EXPORTER, QUALITATIVE = (
     "value", "zero", "withheld", "not_available", "net_exporter", "qualitative",
 )
+INCLUDED = "included_elsewhere"
 
 _QUALITATIVE = {
     "large", "small", "very small", "moderate", "moderate to large", "s",
@@ -43,6 +52,13 @@ _NUM = r"[\-\u2212]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|[\-\u2212]?\.\d+"
 _NUMBER = re.compile(rf"^(?:{_NUM})$")
 _BOUND = re.compile(rf"^(>=|<=|≥|≤|>|<|\?)\s*({_NUM})$")
 _RANGE = re.compile(rf"^({_NUM})\s*(?:[–—\-]|to)\s*({_NUM})$")
+_ESTIMATED_NUMBER = re.compile(rf"^e({_NUM})$")
+_INCLUDED = re.compile(r"^included (?:in|with)\b", re.I)
+_CATEGORIZED = re.compile(r"^categori[sz]ed as\s+", re.I)
+_HALF = {"1/2", "½", "a half", "one-half", "one half"}
+_LESS_THAN = re.compile(
+    rf"^less than\s+(1/2|½|a half|one-half|one half|{_NUM})(?:\s+(units?|tons?|carats?))?\.?$", re.I
+)
 
 
 @dataclass(frozen=True)
@@ -55,6 +71,7 @@ class Cell:
     low: float | None = None
     high: float | None = None
     raw: str = ""
+    estimated: bool = False
 
     @property
     def withheld(self) -> bool:
@@ -99,6 +116,19 @@ def parse_cell(text: object, location: Location | None = None) -> Cell:
         if lo > hi:
             raise NumberFormatError(f"range {raw!r} has its low end above its high end", location)
         return Cell((lo + hi) / 2, VALUE, qualifier="range", low=lo, high=hi, raw=raw)
+    m = _ESTIMATED_NUMBER.match(s)
+    if m:
+        return Cell(to_float(m.group(1)), VALUE, raw=raw, estimated=True)
+    if _INCLUDED.match(s):
+        return Cell(None, INCLUDED, raw=raw)
+    m = _LESS_THAN.match(s)
+    if m:
+        if m.group(2) and not m.group(2).lower().startswith("unit"):
+            return Cell(None, QUALITATIVE, raw=raw)  # the bound is in a unit the column may not use
+        bound = 0.5 if m.group(1).lower() in _HALF else to_float(m.group(1))
+        return Cell(bound, VALUE, qualifier="<", raw=raw)
+    if _CATEGORIZED.match(s):
+        low = _CATEGORIZED.sub("", low).strip('"“” .')
     if low in _QUALITATIVE:
         return Cell(None, QUALITATIVE, raw=raw)
     raise NumberFormatError(f"cannot read {raw!r} as a number or a known flag", location)

@@ -35,7 +35,7 @@ _VALUE_FLAGS: dict[str, pl.DataType] = {
     "quantity": pl.Float64,
     "unit": pl.String,
     "basis": pl.String,
-    "status": pl.String,  # value | zero | withheld | not_available | net_exporter | qualitative
+    "status": pl.String,  # value | zero | withheld | not_available | net_exporter | qualitative | included_elsewhere
     "qualifier": pl.String,  # None | ">" | "<" | ">=" | "<=" | "?" | "range"
     "estimated": pl.Boolean,
     "withheld": pl.Boolean,
@@ -49,7 +49,7 @@ WORLD: dict[str, pl.DataType] = {
     "statistic": pl.String,  # production | capacity | reserves
     "country": pl.String,  # ISO3; null for aggregate rows
     "country_label": pl.String,  # the name as the source writes it, footnotes stripped
-    "row_kind": pl.String,  # country | world_total | other_countries
+    "row_kind": pl.String,  # country | world_total | other_countries | country_group (e.g. "United States and Canada", country null)
     "year": pl.Int32,
     **_VALUE_FLAGS,
     "detail": pl.String,  # the source's own description ("Mine production", "Primary production")

@@ -1,7 +1,7 @@
 """The shared vocabulary: minerals, stages, countries and units, each declared once as data."""
 
-from orebloc.vocab.countries import Country, resolve_country, country_name
-from orebloc.vocab.minerals import Mineral, all_minerals, resolve_mineral, mineral_for_source_name
+from orebloc.vocab.countries import Country, country_name, resolve_country
+from orebloc.vocab.minerals import Mineral, all_minerals, mineral_for_source_name, resolve_mineral
 from orebloc.vocab.stages import STAGES, resolve_stage
 from orebloc.vocab.units import MASS_UNITS, normalise_unit, to_tonnes
 

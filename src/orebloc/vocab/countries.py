@@ -85,11 +85,8 @@ def strip_footnote(name: str) -> str:
     return _FOOTNOTE.sub("", name.strip()).strip()
 
 
-def resolve_country(name: str, where: str = "") -> str:
-    """ISO3 code for a country name, code or alias; tolerant of glued footnote letters.
-
-    Raises :class:`UnknownNameError` with close matches when the name is not a country.
-    """
+def find_country(name: str) -> str | None:
+    """ISO3 code for a country name, code or alias (as :func:`resolve_country`), or None."""
     names = _names()
     key = fold(name)
     if key in names:
@@ -105,7 +102,19 @@ def resolve_country(name: str, where: str = "") -> str:
         candidate = shorter
         if fold(candidate) in names:
             return names[fold(candidate)]
-    close = difflib.get_close_matches(key, list(names), n=4, cutoff=0.75)
+    return None
+
+
+def resolve_country(name: str, where: str = "") -> str:
+    """ISO3 code for a country name, code or alias; tolerant of glued footnote letters.
+
+    Raises :class:`UnknownNameError` with close matches when the name is not a country.
+    """
+    code = find_country(name)
+    if code is not None:
+        return code
+    names = _names()
+    close = difflib.get_close_matches(fold(name), list(names), n=4, cutoff=0.75)
     raise UnknownNameError("country", name, [f"{c} ({names[c]})" for c in close], where=where)
 
 

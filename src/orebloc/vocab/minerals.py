@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import difflib
+import re
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -31,8 +32,12 @@ class Mineral:
     source_names: tuple[str, ...]
 
 
+#: ";" separates names, except inside parentheses ("diamond (bort, grit...; natural...)")
+_SEPARATOR = re.compile(r";(?![^()]*\))")
+
+
 def _split(cell: str) -> tuple[str, ...]:
-    return tuple(s.strip() for s in cell.split(";") if s.strip())
+    return tuple(s.strip() for s in _SEPARATOR.split(cell) if s.strip())
 
 
 @cache
@@ -112,6 +117,12 @@ def resolve_mineral(name: str) -> Mineral:
     if mid is None:
         raise UnknownNameError("mineral", name, suggest_minerals(name))
     return _by_id()[mid]
+
+
+def find_mineral(name: str) -> Mineral | None:
+    """The mineral of a source's commodity name, or None (no suggestions computed)."""
+    mid = _folded().get(fold(name)) or _loose().get(loose(name))
+    return None if mid is None else _by_id()[mid]
 
 
 def mineral_for_source_name(name: str, where: str = "") -> Mineral:

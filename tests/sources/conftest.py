@@ -1,0 +1,46 @@
+"""Fixtures for the USGS importer tests: each real layout read once per session."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from orebloc.sources.schema import ImportResult
+from orebloc.sources.usgs_mcs_long import read_mcs_long
+from orebloc.sources.usgs_mcs_salient import read_mcs_salient_dir
+from orebloc.sources.usgs_mcs_world import read_mcs_world_dir
+
+
+@pytest.fixture(scope="session")
+def mcs2026(raw_dir: Path) -> ImportResult:
+    return read_mcs_long(raw_dir / "usgs_mcs2026" / "MCS2026_Commodities_Data.csv")
+
+
+@pytest.fixture(scope="session")
+def mcs2023_world(raw_dir: Path) -> ImportResult:
+    return read_mcs_world_dir(raw_dir / "usgs_mcs2023" / "world")
+
+
+@pytest.fixture(scope="session")
+def salient_2023(raw_dir: Path) -> ImportResult:
+    return read_mcs_salient_dir(raw_dir / "usgs_mcs2023" / "salient")
+
+
+@pytest.fixture(scope="session")
+def salient_2024(raw_dir: Path) -> ImportResult:
+    return read_mcs_salient_dir(raw_dir / "usgs_mcs2024" / "salient")
+
+
+def _value(frame: pl.DataFrame, **where: object) -> float:
+    """The single quantity of the rows matching ``where`` (column == value)."""
+    rows = frame.filter(*[pl.col(k) == v if v is not None else pl.col(k).is_null() for k, v in where.items()])
+    assert rows.height == 1, f"{rows.height} rows match {where}"
+    return rows["quantity"][0]
+
+
+@pytest.fixture(scope="session")
+def value():
+    """``value(frame, **where)``: the one quantity of the rows matching ``where``."""
+    return _value
