@@ -160,9 +160,94 @@ def risk_overview(year: YearOpt = None, data: DataOpt = None, blocs: BlocOpt = N
     frame = overview(_atlas(data), load_bloc(blocs), year)
     cols = frame.columns if fmt is not Format.table else [
         "mineral", "stage", "year", "top_country", "top_share", "hhi", "china_share", "bloc_share",
-        "breach_65", "us_nir_pct", "source"]
+        "breach_65", "us_nir_pct", "vintage"]
     emit(frame.select(cols), fmt, title=f"Critical minerals: concentration of world supply ({year or 'latest'})",
          caption="shares of reported world totals; breach_65: one non-member country above 65% of world output")
+
+
+EconomyOpt = Annotated[str, typer.Option("--economy", "-e", help="ISO3 code (USA, JPN...), a group of the bloc file (EU27) or 'bloc' (all members)")]
+
+
+def _trade_year(atlas, year: int | None) -> int:
+    from orebloc.metrics.trade_basis import trade_years
+
+    return year if year is not None else max(trade_years(atlas), default=0)
+
+
+def _notes_caption(frame, prefix: str) -> str:
+    lines = [prefix]
+    for r in frame.iter_rows(named=True):
+        label = r["stage"] or r.get("method", "")
+        text = r["reason"] and f"not computable: {r['reason']}" or r["assumptions"]
+        if text:
+            lines.append(f"[{label}] {text}")
+    return "\n".join(lines)
+
+
+@risk_app.command("reliance")
+def risk_reliance(
+    mineral: Annotated[str, typer.Argument(help="mineral name")],
+    economy: EconomyOpt = "bloc",
+    year: Annotated[int | None, typer.Option("--year", "-y", help="BACI year (default: the latest)")] = None,
+    stage: StageOpt = None,
+    data: DataOpt = None,
+    blocs: BlocOpt = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Import reliance from apparent consumption (USGS production + BACI trade), per stage; USGS NIR for the USA."""
+    import polars as pl
+
+    from orebloc.atlas.blocs import load_bloc
+    from orebloc.metrics.trade_reliance import reliance_table
+
+    atlas = _atlas(data)
+    y = _trade_year(atlas, year)
+    frame = reliance_table(atlas, mineral, economy, y, stage, load_bloc(blocs))
+    if fmt is not Format.table:
+        emit(frame, fmt)
+        return
+    shown = frame.with_columns(
+        pl.when(pl.col("reliance").is_null()).then(pl.lit("not computable"))
+        .otherwise(pl.col("qualifier").fill_null("") + (100 * pl.col("reliance")).round(1).cast(pl.String) + "%")
+        .alias("reliance"))
+    emit(shown.select("economy", "stage", "method", "reliance", "production_t", "imports_t", "exports_t",
+                      "apparent_consumption_t", "basis", "hs_codes"),
+         fmt, title=f"Import reliance: {mineral}, {frame['economy'][0]}, {y}",
+         caption=_notes_caption(frame, "reliance = (apparent consumption - production) / apparent consumption; "
+                                       "tonnes on the stated basis; negative = net exporter"))
+
+
+@risk_app.command("crma")
+def risk_crma(
+    mineral: Annotated[str, typer.Argument(help="mineral name")],
+    economy: EconomyOpt = "bloc",
+    year: Annotated[int | None, typer.Option("--year", "-y", help="BACI year (default: the latest)")] = None,
+    stage: StageOpt = None,
+    data: DataOpt = None,
+    blocs: BlocOpt = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """CRMA 65% single-third-country check on the economy's supply (own production + imports from outside), per stage."""
+    import polars as pl
+
+    from orebloc.atlas.blocs import load_bloc
+    from orebloc.metrics.sourcing import sourcing_table
+
+    atlas = _atlas(data)
+    y = _trade_year(atlas, year)
+    frame = sourcing_table(atlas, mineral, economy, y, stage, load_bloc(blocs))
+    if fmt is not Format.table:
+        emit(frame, fmt)
+        return
+    shown = frame.with_columns(
+        pl.when(pl.col("reason").is_not_null() & (pl.col("reason") != "")).then(pl.lit(""))
+        .when(pl.col("gap_t").is_null()).then(pl.lit("n/a"))
+        .otherwise(pl.col("gap_t").map_elements(lambda v: f"{v:,.0f}", return_dtype=pl.String)).alias("gap_t"))
+    emit(shown.select("economy", "stage", "largest_supplier", "largest_share", "breach_65", "gap_t",
+                      "own_production", "imports_from_outside", "unit", "basis", "hs_codes"),
+         fmt, title=f"CRMA single-third-country check (65%): {mineral}, {frame['economy'][0]}, {y}",
+         caption=_notes_caption(frame, "share of supply = largest third-country supplier / (own production + "
+                                       "imports from outside); gap: tonnes to move to other suppliers"))
 
 
 # -- reports -----------------------------------------------------------------------------

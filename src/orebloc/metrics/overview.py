@@ -32,6 +32,19 @@ def _us_nir(atlas: Atlas, mineral: str, year: int) -> float | None:
     return float(rows["quantity"][0])
 
 
+#: a series without a reported world total needs at least this many producing countries to
+#: stand for world output (USGS lists e.g. Turkey alone for refined borates)
+MIN_COUNTRIES_WITHOUT_TOTAL = 3
+
+
+def _is_world_series(t) -> bool:
+    """Whether a share table describes world output well enough to quote shares of it."""
+    known = t.frame.filter(pl.col("share").is_not_null() & (pl.col("quantity") > 0))
+    if known.is_empty() or t.total <= 0:
+        return False
+    return t.total_is_reported or known.height >= MIN_COUNTRIES_WITHOUT_TOTAL
+
+
 def risk_overview(atlas: Atlas, bloc: Bloc, year: int | None = None, minerals: list[str] | None = None) -> pl.DataFrame:
     """One row per (critical mineral, stage) with production data for ``year``.
 
@@ -46,7 +59,7 @@ def risk_overview(atlas: Atlas, bloc: Bloc, year: int | None = None, minerals: l
             if not years:
                 continue
             t = atlas.shares(mid, stage, years[-1])
-            if t.frame.is_empty() or t.total <= 0:
+            if not _is_world_series(t):
                 continue
             top, top_share = t.top
             outsiders = t.frame.filter(~pl.col("country").is_in(list(bloc.members)))

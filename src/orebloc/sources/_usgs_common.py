@@ -150,12 +150,16 @@ def stage_for(statistic: str, *texts: str | None) -> str:
     """``mining`` or ``refining`` for a world figure: see the module docstring."""
     if statistic == "reserves":
         return resolve_stage("mining")
-    text = " ".join(t for t in texts if t)
-    if _MINING.search(text):
-        return resolve_stage("mining")
-    if _REFINING.search(text) or statistic == "capacity":
-        return resolve_stage("refining")
-    return resolve_stage("mining")
+    # the most specific text decides: "Alumina, refinery production" in the section
+    # "World Alumina Refinery and Bauxite Mine Production" is refining
+    for text in texts:
+        if not text:
+            continue
+        if _MINING.search(text):
+            return resolve_stage("mining")
+        if _REFINING.search(text):
+            return resolve_stage("refining")
+    return resolve_stage("refining" if statistic == "capacity" else "mining")
 
 
 _ROUNDED = re.compile(r"\brounded\b", re.I)

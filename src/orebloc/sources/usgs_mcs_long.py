@@ -187,7 +187,7 @@ class _Context:
             **value_fields(
                 cell,
                 unit,
-                basis_for(unit, raw_detail, notes, chapter),
+                basis_for(unit, raw_detail, chapter),
                 estimated=bool(notes and _ESTIMATED.search(notes)),
                 rounded=says_rounded(raw_detail, cells["Country"]),
             ),
@@ -215,7 +215,7 @@ class _Context:
             **value_fields(
                 cell,
                 unit,
-                basis_for(unit, detail, notes, _chapter_header(cells["Other notes"])),
+                basis_for(unit, detail, _chapter_header(cells["Other notes"])),
                 estimated=bool(notes and _ESTIMATED.search(notes)),
                 rounded=says_rounded(detail),
             ),

@@ -206,7 +206,7 @@ def _row_records(
             **value_fields(
                 cell,
                 col.unit,
-                basis_for(col.unit, detail, note, tokens=col.qualifiers),
+                basis_for(col.unit, detail, tokens=col.qualifiers),
                 estimated=col.estimated or _note_says_estimated(note, year) or "estimated" in detail.lower(),
                 rounded=rounded,
             ),
