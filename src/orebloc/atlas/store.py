@@ -104,7 +104,7 @@ class Atlas:
     # -- generic ---------------------------------------------------------------------------
     def sql(self, query: str, params: list | None = None) -> pl.DataFrame:
         """Run SQL against the views and return a polars frame."""
-        return self.con.execute(query, params or []).pl()
+        return self.con.sql(query, params=params or None).pl()
 
     def close(self) -> None:
         self.con.close()

@@ -1,0 +1,189 @@
+"""The CRMA 65% single-third-country check on an economy's own sourcing, per stage.
+
+Supply to an economy E (a country, a group such as EU27, or the bloc: all members are
+insiders) for one mineral, stage and BACI year::
+
+    supply(origin) = BACI imports into E from ``origin`` (origin outside E)
+    supply(E)      = E's own USGS production at that stage (an insider, never a third country)
+
+and :func:`orebloc.metrics.crma.single_country_check` gives the largest third-country
+supplier, its share of total supply, the breach of 65% and the gap. The basis, in order of
+preference:
+
+1. tonnes on the production's basis: every HS code of the stage has a content factor
+   (``data/hs_content.csv``) and BACI has tonnes; own production is added when USGS has it on
+   the same basis, otherwise the shares are of imports only (said in ``assumptions``);
+2. tonnes gross weight of the one HS product of the stage (no factor needed to compare
+   origins of one product; imports only, as production is not on that basis);
+3. import value (USD), when BACI has no tonnes that year or the codes have no common
+   tonnage basis; imports only; the gap is then not given (``gap_t`` None, shown "n/a").
+
+"Origin" is the BACI exporter (the country that ships), not necessarily the mine's country.
+Shares of imports only overstate the third-country share of supply when E produces some.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import polars as pl
+
+from orebloc.atlas.blocs import Bloc
+from orebloc.atlas.store import Atlas
+from orebloc.metrics.crma import SINGLE_COUNTRY_LIMIT, single_country_check
+from orebloc.metrics.trade_basis import (
+    NotComputable,
+    check_year,
+    economy_production,
+    flows,
+    resolve_economy,
+    stage_codes,
+    with_content,
+)
+from orebloc.vocab.minerals import resolve_mineral
+from orebloc.vocab.stages import STAGES, resolve_stage
+
+SOURCING_COLUMNS = [
+    "economy", "mineral", "stage", "year", "largest_supplier", "largest_share", "breach_65", "gap_t",
+    "own_production", "imports_from_outside", "total_supply", "unit", "basis", "hs_codes", "reason",
+    "assumptions",
+]
+
+
+@dataclass(frozen=True)
+class SourcingCheck:
+    """The single-third-country test for one economy, mineral, stage and year.
+
+    ``unit`` is "t" (tonnes on ``basis``) or "USD" (value basis). ``largest_share`` is a
+    fraction of total supply; ``gap_t`` is the tonnage to move away from the largest supplier
+    to reach the limit (0 when no breach; None on a value basis). When ``reason`` is not empty
+    the check is not computable and the figures are None.
+    """
+
+    economy: str
+    mineral: str
+    stage: str
+    year: int
+    largest_supplier: str | None
+    largest_share: float | None
+    breach_65: bool | None
+    gap_t: float | None
+    own_production: float | None = None
+    imports_from_outside: float | None = None
+    total_supply: float | None = None
+    unit: str = ""
+    basis: str = ""
+    limit: float = SINGLE_COUNTRY_LIMIT
+    hs_codes: tuple[str, ...] = ()
+    assumptions: tuple[str, ...] = ()
+    reason: str = ""
+
+    @property
+    def computable(self) -> bool:
+        return not self.reason
+
+    def as_row(self) -> dict:
+        """A flat dict (``SOURCING_COLUMNS``), lists joined."""
+        row = asdict(self)
+        row["hs_codes"] = " ".join(self.hs_codes)
+        row["assumptions"] = "; ".join(self.assumptions)
+        return {c: row[c] for c in SOURCING_COLUMNS}
+
+
+def single_country_sourcing(atlas: Atlas, mineral: str, economy: str, year: int, stage: str,
+                            bloc: Bloc | None = None, limit: float = SINGLE_COUNTRY_LIMIT) -> SourcingCheck:
+    """The 65% rule on supply to ``economy`` (ISO3, a group such as ``EU27``, or ``bloc``).
+
+    See the module docstring for the basis used. Returns a result with a ``reason`` when the
+    trade data cannot support the check; raises only for unknown names or years.
+    """
+    m = resolve_mineral(mineral)
+    stage = resolve_stage(stage)
+    econ = resolve_economy(economy, bloc)
+    check_year(atlas, year)
+    sc = stage_codes(atlas, m.id, stage, year)
+
+    def fail(reason: str) -> SourcingCheck:
+        return SourcingCheck(econ.label, m.id, stage, year, None, None, None, None, limit=limit,
+                             hs_codes=sc.codes, reason=reason)
+
+    if not sc.codes:
+        why = (f"HS {', '.join(sc.shared)} is shared with another mineral or stage" if sc.shared
+               else "the HS crosswalk maps no code to it")
+        return fail(f"no HS6 code maps unambiguously to {m.name} at stage {stage}: {why}")
+    if not sc.has_flows:
+        return fail(f"BACI {year} in the atlas has no flows for HS {sc.codes_text()}")
+
+    inside = list(econ.countries)
+    f = flows(atlas, sc.codes, year).filter(pl.col("importer").is_in(inside) & ~pl.col("exporter").is_in(inside))
+    if f.is_empty():
+        return fail(f"BACI {year} records no imports of HS {sc.codes_text()} into {econ.label} from outside it")
+    notes: list[str] = []
+    if sc.shared:
+        notes.append(f"HS {', '.join(sc.shared)} left out: shared with another mineral or stage")
+    if not econ.is_single:
+        notes.append(f"imports between the {len(econ.countries)} countries of {econ.label} are internal: left out")
+    own: float | None = None
+    if sc.has_quantities and sc.basis_after is not None:
+        unit, basis, col = "t", sc.basis_after, "content_t"
+        f = with_content(f, sc)
+        notes += [sc.factors[c].source for c in sc.codes]
+        try:
+            prod = economy_production(atlas, m.id, stage, year, econ, sc.production_series)
+            if prod.basis == basis:
+                own = prod.tonnes
+                notes += prod.notes
+            else:
+                notes.append(f"own production left out: USGS basis '{prod.basis}' differs from '{basis}'")
+        except NotComputable as exc:
+            notes.append(f"own production left out ({exc})")
+    elif sc.has_quantities and len(sc.codes) == 1:
+        unit, basis, col = "t", f"gross weight of HS {sc.codes[0]}", "quantity_t"
+        notes.append(f"no content factor for HS {sc.codes[0]}: origins compared in gross weight of the product; "
+                     "own production (another basis) left out")
+    else:
+        unit, basis, col = "USD", "import value", "value_usd"
+        why = (f"BACI {year} in the atlas has no quantities" if not sc.has_quantities
+               else f"HS {', '.join(sc.missing_factor)} {'has' if len(sc.missing_factor) == 1 else 'have'} "
+                    "no content factor, so tonnages of the codes cannot be added")
+        notes.append(f"shares of import value (USD) because {why}; own production left out; gap in tonnes n/a")
+    if col != "value_usd":
+        total_v = float(f["value_usd"].sum())
+        no_q = float(f.filter(pl.col("quantity_t").is_null())["value_usd"].sum())
+        if no_q > 0:
+            pct = 100 * no_q / total_v
+            notes.append(f"{f'{pct:.1f}' if pct >= 0.1 else '<0.1'}% of the import value has no quantity in BACI "
+                         "and is not counted")
+    if own is None:
+        notes.append("shares are of imports from outside only: an upper bound on the share of supply")
+    by_origin = {r[0]: float(r[1]) for r in f.group_by("exporter").agg(pl.col(col).fill_null(0).sum()).iter_rows()}
+    imports = sum(by_origin.values())
+    supply = {k: v for k, v in by_origin.items() if v > 0}
+    if own:
+        supply[econ.label] = own
+    if sum(supply.values()) <= 0:
+        return fail(f"no imports with a {'quantity' if unit == 't' else 'value'} for HS {sc.codes_text()} "
+                    f"into {econ.label} in {year}")
+    check = single_country_check(supply, set(econ.countries) | {econ.label}, limit)
+    return SourcingCheck(
+        econ.label, m.id, stage, year, check.largest_supplier or None, check.largest_share, check.breach,
+        check.gap if unit == "t" else None, own_production=own, imports_from_outside=imports,
+        total_supply=check.total_supply, unit=unit, basis=basis, limit=limit, hs_codes=sc.codes, assumptions=tuple(notes),
+    )
+
+
+def sourcing_table(atlas: Atlas, mineral: str, economy: str, year: int, stage: str | None = None,
+                   bloc: Bloc | None = None, limit: float = SINGLE_COUNTRY_LIMIT) -> pl.DataFrame:
+    """One row per stage with HS codes (or the given stage): ``SOURCING_COLUMNS``."""
+    m = resolve_mineral(mineral)
+    if stage:
+        stages = [resolve_stage(stage)]
+    else:
+        mapped = set(atlas.hs_codes(m.id)["stage"].to_list())
+        stages = [s for s in STAGES if s in mapped] or ["mining"]
+    rows = [single_country_sourcing(atlas, m.id, economy, year, s, bloc, limit).as_row() for s in stages]
+    schema = {c: pl.String for c in SOURCING_COLUMNS}
+    schema.update({c: pl.Float64 for c in ("largest_share", "gap_t", "own_production", "imports_from_outside",
+                                          "total_supply")})
+    schema.update({"year": pl.Int64, "breach_65": pl.Boolean})
+    return pl.DataFrame(rows, schema=schema)
