@@ -123,3 +123,14 @@ def test_content_factors_are_stoichiometric_or_stated(atlas):
     hs = atlas.sql("SELECT hs6, mineral, stage, shared FROM hs_map")
     clean = {(r["hs6"], r["mineral"], r["stage"]) for r in hs.iter_rows(named=True) if not r["shared"]}
     assert set(f) <= clean
+
+
+def test_us_refined_copper_2024_agrees_with_usgs(atlas):
+    r = trade_import_reliance(atlas, "copper", "USA", 2024, "refining")
+    imp, exp = _net_trade(atlas, "740311", 2024, {"USA"})
+    prod = _production_t(atlas, "copper", "refining", 2024, "Refinery production", {"USA"})
+    assert prod == 921_000  # USGS MCS 2026: US refinery production 921 kt
+    assert r.reliance == pytest.approx((imp - exp) / (prod + imp - exp))
+    assert round(100 * r.reliance, 1) == 45.4  # (892,256 - 126,905) / (921,000 + 892,256 - 126,905)
+    (usgs,) = us_net_import_reliance(atlas, "copper", 2024)
+    assert usgs.reliance == 0.45  # USGS's own figure, from its own trade and stock data
