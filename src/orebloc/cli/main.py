@@ -98,7 +98,9 @@ def atlas_share(
 ) -> None:
     """Country shares of world production (capacity, reserves) for one mineral and stage."""
     t = _atlas(data).shares(mineral, stage, year, statistic, detail)
-    emit(t.frame, fmt, title=f"{t.mineral.name}: {t.stage} {t.statistic}, {t.year}", caption=_share_caption(t))
+    frame = t.frame if fmt is not Format.table else t.frame.select(
+        "country", "country_name", "quantity", "unit", "basis", "share", "estimated", "withheld", "source")
+    emit(frame, fmt, title=f"{t.mineral.name}: {t.stage} {t.statistic}, {t.year}", caption=_share_caption(t))
 
 
 @atlas_app.command("top")

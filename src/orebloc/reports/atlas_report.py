@@ -62,7 +62,7 @@ def _table(frame: pl.DataFrame, highlight: str | None = None) -> str:
 
 
 def _figure_html(fig: go.Figure, first: bool) -> str:
-    return fig.to_html(full_html=False, include_plotlyjs=True if first else False,
+    return fig.to_html(full_html=False, include_plotlyjs=bool(first),
                        config={"displaylogo": False, "responsive": True})
 
 
@@ -100,7 +100,7 @@ def _producers_chart(atlas: Atlas, mineral: str, year: int | None) -> go.Figure 
 def render_atlas_report(atlas: Atlas, bloc: Bloc, year: int | None = None) -> str:
     """The report as one HTML string."""
     overview = risk_overview(atlas, bloc, year)
-    parts = [f"<h1>orebloc atlas: critical-mineral supply chains</h1>",
+    parts = ["<h1>orebloc atlas: critical-mineral supply chains</h1>",
              f"<p class='note'>orebloc {__version__}; generated {dt.date.today().isoformat()}; "
              f"bloc: {html.escape(bloc.name)} ({len(bloc.members)} member economies, "
              f"{len(bloc.partners)} partners); year {year or 'latest available'}.</p>"]
