@@ -95,3 +95,14 @@ def test_sources_credit_cepii(atlas):
     assert "CEPII BACI" in credits
     assert "U.S. Geological Survey" in credits
     assert set(atlas.sources()["source"]) >= {"USGS MCS 2026", "CEPII BACI V202601", "USITC DataWeb", "EU CRM 2023"}
+
+
+def test_rounded_world_total_below_the_listed_countries(atlas):
+    # vanadium 2025 (MCS 2026): the countries add up to 113,300 t, the rounded world total
+    # reads 110,000 t (3% less); shares are then taken of the sum so that they add up to 100%
+    t = atlas.shares("vanadium", "mining", 2025)
+    assert not t.total_is_reported
+    assert t.total == pytest.approx(113_300)
+    # within 2% the rounded total stands: cobalt 2025 lists 314,600 t against 310,000 t
+    assert atlas.shares("cobalt", "mining", 2025).total_is_reported
+    assert sum(t.frame["share"].drop_nulls()) == pytest.approx(1.0)

@@ -23,7 +23,7 @@ import polars as pl
 
 from orebloc.atlas.dataset import SOURCES_FILE, Dataset, open_dataset
 from orebloc.errors import InputError, UnknownNameError
-from orebloc.metrics.concentration import hhi, shares, top_k_share
+from orebloc.metrics.concentration import ROUNDING_TOLERANCE, hhi, shares, top_k_share
 from orebloc.sources.schema import TABLES
 from orebloc.vocab.countries import country_name
 from orebloc.vocab.minerals import Mineral, resolve_mineral
@@ -41,7 +41,7 @@ class ShareTable:
     """Country shares of one mineral, stage, statistic and year, from one source vintage.
 
     ``total`` is the reported world total when the source gives one (USGS "World total
-    (rounded)"), else the sum of the rows; shares are fractions of it. ``frame`` has one row
+    (rounded)") unless the listed rows exceed it by more than 2%, else the sum of the rows; shares are fractions of it. ``frame`` has one row
     per country (``SHARE_COLUMNS``), largest first; aggregates are not in it.
     """
 
@@ -104,7 +104,10 @@ class Atlas:
     # -- generic ---------------------------------------------------------------------------
     def sql(self, query: str, params: list | None = None) -> pl.DataFrame:
         """Run SQL against the views and return a polars frame."""
-        cursor = self.con.execute(query, params or [])
+        try:
+            cursor = self.con.execute(query, params or [])
+        except duckdb.Error as exc:
+            raise InputError(f"SQL error: {exc}") from exc
         return _frame(cursor.description, cursor.fetchall())
 
     def close(self) -> None:
@@ -289,8 +292,15 @@ def _share_table(m: Mineral, stage: str, statistic: str, year: int, vintage: int
         raise InputError(f"{m.name} {stage} {year}: rows mix units {sorted(units)} or bases {sorted(bases)}")
     q = countries["quantity"].fill_null(0.0).to_list()
     other_q = float(other["quantity"].fill_null(0.0).sum()) if other.height else None
+    listed = float(sum(q) + (other_q or 0.0))
     reported = world.height > 0 and world["quantity"][0] is not None
-    total = float(world["quantity"][0]) if reported else float(sum(q) + (other_q or 0.0))
+    # USGS rounds world totals. Within 2% (cobalt 2025: 314,600 t listed, 310,000 t
+    # total) the reported total stands, as USGS shares are quoted; beyond it (antimony 2025:
+    # 113,300 t listed, 110,000 t total) the sum of the rows is the denominator, so that
+    # shares add up to at most 100%.
+    if reported and listed > float(world["quantity"][0]) * (1 + ROUNDING_TOLERANCE):
+        reported = False
+    total = float(world["quantity"][0]) if reported else listed
     s = shares(q, total) if total > 0 else [0.0] * len(q)
     frame = (
         countries.with_columns(
