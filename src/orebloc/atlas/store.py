@@ -93,6 +93,7 @@ class Atlas:
     def __init__(self, data: str | Path | Dataset | None = None):
         self.dataset = data if isinstance(data, Dataset) else open_dataset(data)
         self.con = duckdb.connect(":memory:")
+        self._cache: dict[str, pl.DataFrame] = {}
         for table in TABLES:
             path = self.dataset.table_path(table).as_posix().replace("'", "''")
             self.con.execute(f"CREATE VIEW {table} AS SELECT * FROM read_parquet('{path}')")
@@ -120,21 +121,33 @@ class Atlas:
         self.close()
 
     # -- production, capacity, reserves ----------------------------------------------------
+    def _table(self, table: str) -> pl.DataFrame:
+        """A whole small table as a polars frame, read once (``world``: ~7,000 rows).
+
+        Read straight from the table's Parquet file (the file DuckDB's view reads), which is
+        several times faster than moving the rows through a DuckDB result.
+        """
+        if table not in self._cache:
+            self._cache[table] = pl.read_parquet(self.dataset.table_path(table))
+        return self._cache[table]
+
+    def _world_rows(self, mineral_id: str, statistic: str) -> pl.DataFrame:
+        """All ``world`` rows of one mineral and statistic."""
+        key = f"world/{mineral_id}/{statistic}"
+        if key not in self._cache:
+            world = self._table("world")
+            self._cache[key] = world.filter((pl.col("mineral") == mineral_id) & (pl.col("statistic") == statistic))
+        return self._cache[key]
+
     def stages(self, mineral: str, statistic: str = "production") -> list[str]:
         """Stages with data for a mineral, in supply-chain order."""
-        m = resolve_mineral(mineral)
-        got = {r[0] for r in self.con.execute(
-            "SELECT DISTINCT stage FROM world WHERE mineral = ? AND statistic = ?", [m.id, statistic]
-        ).fetchall()}
+        got = set(self._world_rows(resolve_mineral(mineral).id, statistic)["stage"].unique().to_list())
         return [s for s in ("mining", "refining", "product") if s in got]
 
     def years(self, mineral: str, stage: str, statistic: str = "production") -> list[int]:
         """Years with data for a mineral and stage, ascending."""
-        m = resolve_mineral(mineral)
-        return [r[0] for r in self.con.execute(
-            "SELECT DISTINCT year FROM world WHERE mineral = ? AND stage = ? AND statistic = ? ORDER BY year",
-            [m.id, resolve_stage(stage), statistic],
-        ).fetchall()]
+        rows = self._world_rows(resolve_mineral(mineral).id, statistic)
+        return sorted(rows.filter(pl.col("stage") == resolve_stage(stage))["year"].unique().to_list())
 
     def default_stage(self, mineral: str, statistic: str = "production") -> str:
         stages = self.stages(mineral, statistic)
@@ -169,10 +182,7 @@ class Atlas:
         elif year not in years:
             raise InputError(f"no {statistic} data for {m.name} ({stage}) in {year}; years with data: "
                              f"{', '.join(map(str, years))}")
-        rows = self.sql(
-            "SELECT * FROM world WHERE mineral = ? AND stage = ? AND statistic = ? AND year = ?",
-            [m.id, stage, statistic, year],
-        )
+        rows = self._world_rows(m.id, statistic).filter((pl.col("stage") == stage) & (pl.col("year") == year))
         vintage = rows["vintage"].max()
         # one series = one detail text, less the "rounded" that marks world totals
         rows = rows.filter(pl.col("vintage") == vintage).with_columns(
@@ -222,19 +232,16 @@ class Atlas:
         return self.sql(q + " ORDER BY value_usd DESC", params)
 
     def us_salient(self, mineral: str, statistic: str | None = None, year: int | None = None) -> pl.DataFrame:
-        """US salient statistics, latest vintage for each (statistic, detail, year)."""
+        """US salient statistics, latest vintage for each (statistic, year)."""
         m = resolve_mineral(mineral)
-        q = """SELECT * FROM us_salient WHERE mineral = ?"""
-        params: list = [m.id]
+        keep = pl.col("mineral") == m.id
         if statistic:
-            q += " AND statistic = ?"
-            params.append(statistic)
+            keep &= pl.col("statistic") == statistic
         if year is not None:
-            q += " AND year = ?"
-            params.append(year)
-        q += """ QUALIFY vintage = max(vintage) OVER (PARTITION BY statistic, year)
-                 ORDER BY statistic, detail, year"""
-        return self.sql(q, params)
+            keep &= pl.col("year") == year
+        rows = self._table("us_salient").filter(keep)
+        latest = pl.col("vintage") == pl.col("vintage").max().over("statistic", "year")
+        return rows.filter(latest).sort("statistic", "detail", "year")
 
     def us_import_sources(self, mineral: str) -> pl.DataFrame:
         """Shares of US imports by source country (latest vintage)."""

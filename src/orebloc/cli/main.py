@@ -159,11 +159,15 @@ def risk_overview(year: YearOpt = None, data: DataOpt = None, blocs: BlocOpt = N
     from orebloc.atlas.blocs import load_bloc
     from orebloc.metrics.overview import risk_overview as overview
 
+    import polars as pl
+
     frame = overview(_atlas(data), load_bloc(blocs), year)
-    cols = frame.columns if fmt is not Format.table else [
-        "mineral", "stage", "year", "top_country", "top_share", "hhi", "china_share", "bloc_share",
-        "breach_65", "us_nir_pct", "vintage"]
-    emit(frame.select(cols), fmt, title=f"Critical minerals: concentration of world supply ({year or 'latest'})",
+    if fmt is Format.table:
+        nir = (pl.col("us_nir_qualifier").fill_null("") + pl.col("us_nir_pct").cast(pl.Int64).cast(pl.String))
+        frame = frame.with_columns(nir.alias("us_nir_pct")).select(
+            "mineral", "stage", "year", "top_country", "top_share", "hhi", "china_share", "bloc_share",
+            "breach_65", "us_nir_pct", "vintage")
+    emit(frame, fmt, title=f"Critical minerals: concentration of world supply ({year or 'latest'})",
          caption="shares of reported world totals; breach_65: one non-member country above 65% of world output")
 
 

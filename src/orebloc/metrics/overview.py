@@ -19,17 +19,18 @@ from orebloc.vocab.minerals import all_minerals
 
 OVERVIEW_COLUMNS = [
     "mineral", "stage", "year", "top_country", "top_country_name", "top_share", "hhi",
-    "china_share", "bloc_share", "partner_share", "breach_65", "largest_outsider", "us_nir_pct",
+    "china_share", "bloc_share", "partner_share", "breach_65", "largest_outsider", "us_nir_pct", "us_nir_qualifier",
     "world_total", "unit", "basis", "source", "vintage",
 ]
 
 
-def _us_nir(atlas: Atlas, mineral: str, year: int) -> float | None:
+def _us_nir(atlas: Atlas, mineral: str, year: int) -> tuple[float | None, str | None]:
+    """US net import reliance (percent) and its qualifier (">" for USGS's ">50")."""
     rows = atlas.us_salient(mineral, "net_import_reliance", year)
     rows = rows.filter(pl.col("quantity").is_not_null())
     if rows.is_empty():
-        return None
-    return float(rows["quantity"][0])
+        return None, None
+    return float(rows["quantity"][0]), rows["qualifier"][0]
 
 
 #: a series without a reported world total needs at least this many producing countries to
@@ -65,6 +66,7 @@ def risk_overview(atlas: Atlas, bloc: Bloc, year: int | None = None, minerals: l
             outsiders = t.frame.filter(~pl.col("country").is_in(list(bloc.members)))
             lo_country = outsiders["country"][0] if outsiders.height else None
             lo_share = float(outsiders["share"][0] or 0.0) if outsiders.height else 0.0
+            nir, nir_q = _us_nir(atlas, mid, t.year)
             records.append({
                 "mineral": mid,
                 "stage": stage,
@@ -78,7 +80,8 @@ def risk_overview(atlas: Atlas, bloc: Bloc, year: int | None = None, minerals: l
                 "partner_share": t.share_of_set(bloc.partners),
                 "breach_65": lo_share > SINGLE_COUNTRY_LIMIT,
                 "largest_outsider": lo_country,
-                "us_nir_pct": _us_nir(atlas, mid, t.year),
+                "us_nir_pct": nir,
+                "us_nir_qualifier": nir_q,
                 "world_total": t.total,
                 "unit": t.unit,
                 "basis": t.basis,
