@@ -156,10 +156,10 @@ def atlas_sql(query: Annotated[str, typer.Argument(help="SQL over the atlas view
 @risk_app.command("overview")
 def risk_overview(year: YearOpt = None, data: DataOpt = None, blocs: BlocOpt = None, fmt: FormatOpt = Format.table) -> None:
     """One row per critical mineral and stage: top producer, HHI, China and bloc shares, 65% breach."""
+    import polars as pl
+
     from orebloc.atlas.blocs import load_bloc
     from orebloc.metrics.overview import risk_overview as overview
-
-    import polars as pl
 
     frame = overview(_atlas(data), load_bloc(blocs), year)
     if fmt is Format.table:
