@@ -64,3 +64,11 @@ def test_risk_overview_rows():
     assert ree["breach_65"]  # China 71.1% of world mine output > 65%
     sb = by[("antimony", "mining")]  # 2024: China and Russia 40,000 t each of 119,000 t
     assert sb["top_share"] == pytest.approx(40_000 / 119_000) and not sb["breach_65"]
+
+
+def test_revisions_between_releases():
+    rows = json.loads(run("data", "revisions", "gallium", "--outcome", "revised", "--format", "json").stdout)
+    # gallium consumption 2022: 18,000 kg in MCS 2023, revised to 19,700 kg in MCS 2024 and 2026
+    hit = [r for r in rows if r["statistic"] == "consumption" and r["year"] == 2022 and r["new_vintage"] == 2026]
+    assert hit and hit[0]["old_value"] == 18_000 and hit[0]["new_value"] == 19_700
+    assert hit[0]["relative_change"] == pytest.approx(1_700 / 18_000)

@@ -121,7 +121,7 @@ class Atlas:
         self.close()
 
     # -- production, capacity, reserves ----------------------------------------------------
-    def _table(self, table: str) -> pl.DataFrame:
+    def table(self, table: str) -> pl.DataFrame:
         """A whole small table as a polars frame, read once (``world``: ~7,000 rows).
 
         Read straight from the table's Parquet file (the file DuckDB's view reads), which is
@@ -135,7 +135,7 @@ class Atlas:
         """All ``world`` rows of one mineral and statistic."""
         key = f"world/{mineral_id}/{statistic}"
         if key not in self._cache:
-            world = self._table("world")
+            world = self.table("world")
             self._cache[key] = world.filter((pl.col("mineral") == mineral_id) & (pl.col("statistic") == statistic))
         return self._cache[key]
 
@@ -239,7 +239,7 @@ class Atlas:
             keep &= pl.col("statistic") == statistic
         if year is not None:
             keep &= pl.col("year") == year
-        rows = self._table("us_salient").filter(keep)
+        rows = self.table("us_salient").filter(keep)
         latest = pl.col("vintage") == pl.col("vintage").max().over("statistic", "year")
         return rows.filter(latest).sort("statistic", "detail", "year")
 

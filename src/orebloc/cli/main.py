@@ -78,6 +78,32 @@ def data_info(data: DataOpt = None, fmt: FormatOpt = Format.table) -> None:
     emit(atlas.sources().select("source", "licence", "credit"), fmt, title="Sources")
 
 
+@data_app.command("revisions")
+def data_revisions(
+    mineral: Annotated[str | None, typer.Argument(help="mineral (default: all)")] = None,
+    outcome: Annotated[str | None, typer.Option(help="agree | revised | not_comparable | ambiguous")] = None,
+    data: DataOpt = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """The same US salient figure as two USGS releases give it: agreements and revisions."""
+    import polars as pl
+
+    from orebloc.sources.revisions import compare_salient_vintages
+    from orebloc.vocab.minerals import resolve_mineral
+
+    atlas = _atlas(data)
+    frame = atlas.table("us_salient")
+    if mineral:
+        frame = frame.filter(pl.col("mineral") == resolve_mineral(mineral).id)
+    table = compare_salient_vintages(frame)
+    if outcome:
+        table = table.filter(pl.col("outcome") == outcome)
+    if fmt is Format.table:
+        table = table.select("mineral", "statistic", "year", "unit", "old_vintage", "old_value", "new_vintage",
+                             "new_value", "relative_change", "outcome")
+    emit(table, fmt, title="Revisions between USGS releases (US salient statistics)")
+
+
 # -- atlas -------------------------------------------------------------------------------
 def _share_caption(t) -> str:
     total = "reported world total" if t.total_is_reported else "sum of listed countries"
