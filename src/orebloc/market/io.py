@@ -1,0 +1,309 @@
+"""Model files: a :class:`~orebloc.market.model.Market` as readable TOML, and back, exactly.
+
+Layout (quantities t, prices and costs USD/t, money USD)::
+
+    [meta]                      # free text: mineral, stage, year, basis (optional)
+    [zones.CHN]                 # one table per zone, in order
+    name = "China"
+    role = "outsider"           # member | partner | outsider
+    [supply.CHN]                # q0, p0 required; eta, capacity, spare_share, outage_share optional
+    [demand.CHN]                # d0 required; eps optional
+    [transport.CHN]             # exporter CHN: USA = 120.0 (USD/t); pairs left out cost 0
+    [policies]                  # mutual_exemption = true
+    [[policies.tariffs]]        # importer, exporter, ad_valorem, specific
+    [[policies.floors]]         # zone, price
+    [[policies.caps]]           # origin, destinations, quantity, leakage_share, leakage_cost
+    [[policies.cfds]]           # zone, strike
+    [[policies.bolrs]]          # zone, price, volume, budget
+    [[policies.subsidies]]      # zone, per_tonne
+
+Errors name the key path (``supply.CHN.eta``) and, where it can be found, the line. Floats are
+written with ``repr`` so a write-then-read returns the same market.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import tempfile
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+
+from orebloc.errors import InputError, Location, OreblocError, ValidationError
+from orebloc.market.model import (
+    BuyerOfLastResort,
+    ContractForDifference,
+    Demand,
+    ExportCap,
+    Market,
+    Policies,
+    PriceFloor,
+    Subsidy,
+    Supply,
+    Tariff,
+    Zone,
+)
+from orebloc.market.params import check
+
+SUPPLY_KEYS = {"q0": "supply.q0", "p0": "supply.p0", "eta": "supply.eta", "capacity": "supply.capacity",
+               "spare_share": "supply.spare_share", "outage_share": "supply.outage_share"}
+DEMAND_KEYS = {"d0": "demand.d0", "eps": "demand.eps"}
+#: policy list -> (class, {field: params key or None for names}, required fields)
+POLICY_KINDS: dict[str, tuple[type, dict[str, str | None], tuple[str, ...]]] = {
+    "tariffs": (Tariff, {"importer": None, "exporter": None, "ad_valorem": "tariff.ad_valorem",
+                         "specific": "tariff.specific"}, ("importer",)),
+    "floors": (PriceFloor, {"zone": None, "price": "floor.price"}, ("zone", "price")),
+    "caps": (ExportCap, {"origin": None, "destinations": None, "quantity": "cap.quantity",
+                         "leakage_share": "cap.leakage_share", "leakage_cost": "cap.leakage_cost"}, ("origin",)),
+    "cfds": (ContractForDifference, {"zone": None, "strike": "cfd.strike"}, ("zone", "strike")),
+    "bolrs": (BuyerOfLastResort, {"zone": None, "price": "bolr.price", "volume": "bolr.volume",
+                                  "budget": "bolr.budget"}, ("zone", "price")),
+    "subsidies": (Subsidy, {"zone": None, "per_tonne": "subsidy.per_tonne"}, ("zone", "per_tonne")),
+}
+TOP_KEYS = ("meta", "zones", "supply", "demand", "transport", "policies")
+
+
+class ModelFileError(InputError):
+    """A model file that cannot be read; the message gives the file, the key path and the line."""
+
+
+def _line_of(text: str, path: str) -> int | None:
+    """Best-effort 1-based line of a key path such as ``supply.CHN.eta`` in the TOML text."""
+    parts = path.split(".")
+    lines = text.splitlines()
+    for cut in range(len(parts), 0, -1):
+        header = ".".join(parts[:cut])
+        for i, line in enumerate(lines):
+            if re.match(rf"^\s*\[+\s*{re.escape(header)}\s*\]+", line):
+                rest = parts[cut:]
+                if not rest:
+                    return i + 1
+                for j in range(i + 1, len(lines)):
+                    if lines[j].lstrip().startswith("["):
+                        break
+                    if re.match(rf"^\s*\"?{re.escape(rest[-1].split('[')[0])}\"?\s*=", lines[j]):
+                        return j + 1
+                return i + 1
+    return None
+
+
+def _err(label: str, text: str, path: str, reason: str) -> ModelFileError:
+    line = _line_of(text, re.sub(r"\[(\d+)\]", "", path))
+    return ModelFileError(f"{path}: {reason}", Location(label, line))
+
+
+def _number(label: str, text: str, path: str, value: object, key: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise _err(label, text, path, f"must be a number, got {value!r}")
+    try:
+        return check(key, float(value), path)
+    except ValidationError as exc:
+        raise _err(label, text, path, exc.reason) from None
+
+
+def _table(label: str, text: str, data: Mapping, key: str) -> Mapping:
+    value = data.get(key, {})
+    if not isinstance(value, Mapping):
+        raise _err(label, text, key, "must be a table")
+    return value
+
+
+def read_market_toml(path: str | Path) -> Market:
+    """Read a model file; raises :class:`ModelFileError` naming the key path and line."""
+    label = str(path)
+    try:
+        text = Path(path).read_text("utf-8")
+    except OSError as exc:
+        raise ModelFileError(f"cannot read model file: {exc.strerror}", Location(label)) from exc
+    return loads_market(text, label)
+
+
+def loads_market(text: str, label: str = "<model>") -> Market:
+    """Parse model TOML text (see :func:`read_market_toml`)."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ModelFileError(f"not valid TOML: {exc}", Location(label)) from exc
+    for key in data:
+        if key not in TOP_KEYS:
+            raise _err(label, text, key, f"unknown table; expected one of {', '.join(TOP_KEYS)}")
+    zones_t = _table(label, text, data, "zones")
+    if not zones_t:
+        raise ModelFileError("zones: a model needs at least one [zones.<ID>] table", Location(label))
+    zones = []
+    for zid, spec in zones_t.items():
+        if not isinstance(spec, Mapping):
+            raise _err(label, text, f"zones.{zid}", "must be a table")
+        extra = set(spec) - {"name", "role", "countries"}
+        if extra:
+            raise _err(label, text, f"zones.{zid}.{sorted(extra)[0]}", "unknown key; expected name, role, countries")
+        zones.append(Zone(str(zid), str(spec.get("name", zid)), spec.get("role", "outsider")))
+    ids = [z.id for z in zones]
+    supply, demand = {}, {}
+    for section, keys, required, store in (("supply", SUPPLY_KEYS, ("q0", "p0"), supply),
+                                          ("demand", DEMAND_KEYS, ("d0",), demand)):
+        table = _table(label, text, data, section)
+        for zid, spec in table.items():
+            if zid not in ids:
+                raise _err(label, text, f"{section}.{zid}", f"unknown zone {zid!r}; zones: {', '.join(ids)}")
+            if not isinstance(spec, Mapping):
+                raise _err(label, text, f"{section}.{zid}", "must be a table")
+            values = {}
+            for k, v in spec.items():
+                if k not in keys:
+                    raise _err(label, text, f"{section}.{zid}.{k}", f"unknown key; expected {', '.join(keys)}")
+                values[k] = _number(label, text, f"{section}.{zid}.{k}", v, keys[k])
+            for k in required:
+                if k not in values:
+                    raise _err(label, text, f"{section}.{zid}.{k}", "missing (required)")
+            store[zid] = (Supply if section == "supply" else Demand)(**values)
+        for zid in ids:
+            if zid not in store:
+                raise _err(label, text, f"{section}.{zid}", "missing: every zone needs one")
+    transport: dict[tuple[str, str], float] = {}
+    for a, row in _table(label, text, data, "transport").items():
+        if a not in ids:
+            raise _err(label, text, f"transport.{a}", f"unknown zone {a!r}; zones: {', '.join(ids)}")
+        if not isinstance(row, Mapping):
+            raise _err(label, text, f"transport.{a}", "must be a table of importer = USD/t")
+        for b, cost in row.items():
+            if b not in ids:
+                raise _err(label, text, f"transport.{a}.{b}", f"unknown zone {b!r}; zones: {', '.join(ids)}")
+            transport[(a, b)] = _number(label, text, f"transport.{a}.{b}", cost, "trade.cost")
+    policies = _policies(label, text, _table(label, text, data, "policies"))
+    try:
+        return Market(zones=tuple(zones), supply=supply, demand=demand, transport=transport, policies=policies)
+    except (ValidationError, OreblocError) as exc:
+        field = getattr(exc, "field", None)
+        if field is not None:
+            dotted = re.sub(r"\[([A-Za-z_][\w-]*)\]", r".\1", field)
+            raise _err(label, text, dotted, exc.reason) from None  # type: ignore[attr-defined]
+        raise ModelFileError(str(exc), Location(label)) from None
+
+
+def _policies(label: str, text: str, table: Mapping) -> Policies:
+    kwargs: dict[str, object] = {}
+    for key, value in table.items():
+        if key == "mutual_exemption":
+            if not isinstance(value, bool):
+                raise _err(label, text, "policies.mutual_exemption", "must be true or false")
+            kwargs[key] = value
+            continue
+        if key not in POLICY_KINDS:
+            raise _err(label, text, f"policies.{key}", f"unknown instrument; expected {', '.join(POLICY_KINDS)}")
+        cls, fields, required = POLICY_KINDS[key]
+        if not isinstance(value, list):
+            raise _err(label, text, f"policies.{key}", f"must be an array of tables ([[policies.{key}]])")
+        items = []
+        for i, item in enumerate(value):
+            where = f"policies.{key}[{i}]"
+            args: dict[str, object] = {}
+            for k, v in item.items():
+                if k not in fields:
+                    raise _err(label, text, f"{where}.{k}", f"unknown key; expected {', '.join(fields)}")
+                if fields[k] is None:
+                    if k == "destinations":
+                        if not (isinstance(v, list) and all(isinstance(d, str) for d in v)):
+                            raise _err(label, text, f"{where}.{k}", "must be a list of zone ids")
+                        args[k] = tuple(v)
+                    else:
+                        args[k] = str(v)
+                else:
+                    args[k] = _number(label, text, f"{where}.{k}", v, fields[k])
+            for k in required:
+                if k not in args:
+                    raise _err(label, text, f"{where}.{k}", "missing (required)")
+            items.append(cls(**args))
+        kwargs[key] = tuple(items)
+    return Policies(**kwargs)  # type: ignore[arg-type]
+
+
+# -- writing ---------------------------------------------------------------------------------
+def _fmt(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        if math.isinf(value):
+            return "inf" if value > 0 else "-inf"
+        return repr(value)
+    if isinstance(value, int):
+        return repr(value)
+    if isinstance(value, tuple | list):
+        return "[" + ", ".join(_fmt(v) for v in value) + "]"
+    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _comment(provenance: Mapping[str, str] | None, key: str) -> list[str]:
+    if not provenance or key not in provenance:
+        return []
+    return [f"# {key}: {line}" for line in str(provenance[key]).splitlines()]
+
+
+def dumps_market(market: Market, provenance: Mapping[str, str] | None = None,
+                 meta: Mapping[str, object] | None = None, header: str = "") -> str:
+    """The model file text; ``provenance`` maps key paths (``supply.CHN.q0``) to comment lines."""
+    out: list[str] = []
+    if header:
+        out += [f"# {line}" if line else "#" for line in header.splitlines()]
+        out.append("")
+    if meta:
+        out.append("[meta]")
+        out += [f"{k} = {_fmt(v)}" for k, v in meta.items()]
+        out.append("")
+    for z in market.zones:
+        out += [f"[zones.{z.id}]", f"name = {_fmt(z.name)}", f"role = {_fmt(z.role)}", ""]
+    defaults_s = Supply(q0=0.0, p0=1.0)
+    for z in market.ids:
+        s = market.supply[z]
+        out.append(f"[supply.{z}]")
+        for k in SUPPLY_KEYS:
+            v = getattr(s, k)
+            if v is None or (k in ("spare_share", "outage_share") and v == getattr(defaults_s, k)):
+                continue
+            out += _comment(provenance, f"supply.{z}.{k}")
+            out.append(f"{k} = {_fmt(v)}")
+        out.append("")
+    for z in market.ids:
+        d = market.demand[z]
+        out.append(f"[demand.{z}]")
+        for k in DEMAND_KEYS:
+            out += _comment(provenance, f"demand.{z}.{k}")
+            out.append(f"{k} = {_fmt(getattr(d, k))}")
+        out.append("")
+    out += _comment(provenance, "transport")
+    for i, a in enumerate(market.ids):
+        row = [(b, market.transport[i][j]) for j, b in enumerate(market.ids) if market.transport[i][j] != 0]
+        if row:
+            out.append(f"[transport.{a}]")
+            out += [f"{b} = {_fmt(c)}" for b, c in row]
+            out.append("")
+    pol = market.policies
+    out += ["[policies]", f"mutual_exemption = {_fmt(pol.mutual_exemption)}", ""]
+    for key, (_, fields, _) in POLICY_KINDS.items():
+        for item in getattr(pol, key):
+            out.append(f"[[policies.{key}]]")
+            for f in fields:
+                v = getattr(item, f)
+                if v is not None:
+                    out.append(f"{f} = {_fmt(v)}")
+            out.append("")
+    return "\n".join(out).rstrip() + "\n"
+
+
+def write_market_toml(market: Market, path: str | Path, provenance: Mapping[str, str] | None = None,
+                      meta: Mapping[str, object] | None = None, header: str = "") -> Path:
+    """Write the model file atomically (a temporary file in the same folder, then rename)."""
+    path = Path(path)
+    text = dumps_market(market, provenance, meta, header)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path

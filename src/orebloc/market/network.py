@@ -1,0 +1,234 @@
+"""The market compiled to a network of nodes and arcs that both solvers solve.
+
+Nodes (each with a price, USD/t):
+
+- ``E[i]`` the producers of zone i (supply S_i enters here),
+- ``M[i]`` the consumers of zone i (demand D_i leaves here); the zone price is the price at M[i],
+- ``B[w]`` the border of a member w with a price floor: outsiders' offers to w land here,
+- ``G[g]`` the licensed exports of an export cap g (its price carries the quota rent),
+- ``R[g]`` the leakage rights of a cap g with leakage (price >= 0; rights can be thrown away).
+
+Arcs carry tonnes x >= 0, up to ``upper`` (inf: no cap). An arc a from node i ("tail") is worth
+taking when w_a = (price at the head) + rcoef_a*(price at R) - pi_a(p_tail) > 0, where
+pi_a = max(floor_a, alpha_a*p_tail + beta_a) is the landed cost: alpha = 1 + ad-valorem tariff,
+beta = alpha*transport + specific tariff (+ leakage cost). Equilibrium: every node balances and
+every arc is complementary: x = 0 => w <= 0, 0 < x < upper => w = 0, x = upper => w >= 0.
+Arcs with no head node sell to a fixed price ``kappa`` (the buyer of last resort, disposal).
+
+Material does not pass through a zone: a zone's exports are its own output (E[i] -> M[j]), so
+export caps and the levy cannot be dodged by re-exporting, except through the leakage route.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from orebloc.errors import ValidationError
+from orebloc.market.arrays import MarketArrays
+from orebloc.market.model import Market, cap_destinations
+
+DOMESTIC, TRADE, CAP_IN, LEAK, LINK, BOLR, DISPOSAL = range(7)
+ARC_KINDS = ("domestic", "trade", "cap_in", "leak", "link", "bolr", "disposal")
+
+
+@dataclass(frozen=True)
+class Network:
+    """Nodes, arcs and the per-draw arc parameters of one market structure (USD/t, t)."""
+
+    z: int
+    node_kind: tuple[str, ...]  # "E", "M", "B", "G", "R"
+    node_ref: np.ndarray  # (nodes,) zone index for E/M/B, cap index for G/R
+    tail: np.ndarray  # (A,) node
+    head: np.ndarray  # (A,) node, -1: sells at the fixed price kappa
+    rnode: np.ndarray  # (A,) rights node, -1: none
+    kind: np.ndarray  # (A,) one of DOMESTIC..DISPOSAL
+    origin: np.ndarray  # (A,) zone the tonnes come from (-1: none)
+    dest: np.ndarray  # (A,) zone the tonnes go to (-1: none)
+    alpha: np.ndarray  # (N, A)
+    beta: np.ndarray  # (N, A) USD/t
+    floor: np.ndarray  # (N, A) USD/t, -inf: none
+    kappa: np.ndarray  # (N, A) USD/t, fixed head price where head == -1
+    upper: np.ndarray  # (N, A) t
+    rcoef: np.ndarray  # (N, A) rights made (+lambda) or used (-1) per tonne
+    transport: np.ndarray  # (N, A) USD/t, for tariff accounting
+    specific: np.ndarray  # (N, A) USD/t
+    arrays: MarketArrays
+
+    @property
+    def n_nodes(self) -> int:
+        return len(self.node_kind)
+
+    @property
+    def n_arcs(self) -> int:
+        return len(self.tail)
+
+    def incidence(self) -> np.ndarray:
+        """(nodes, A): +1 where an arc enters a node, -1 where it leaves (rights excluded)."""
+        b = np.zeros((self.n_nodes, self.n_arcs))
+        a = np.arange(self.n_arcs)
+        b[self.tail, a] -= 1.0
+        has = self.head >= 0
+        b[self.head[has], a[has]] += 1.0
+        return b
+
+    def rights_incidence(self) -> np.ndarray:
+        """(nodes, A): 1 where an arc makes or uses rights of a node (times rcoef per draw)."""
+        r = np.zeros((self.n_nodes, self.n_arcs))
+        has = self.rnode >= 0
+        r[self.rnode[has], np.arange(self.n_arcs)[has]] = 1.0
+        return r
+
+
+def compile_network(market: Market, arr: MarketArrays) -> Network:
+    """Build the network of ``market`` with the numbers of ``arr`` (N draws)."""
+    ids = list(market.ids)
+    z = len(ids)
+    pol = market.policies
+    n = arr.n
+    kinds: list[str] = ["E"] * z + ["M"] * z
+    refs: list[int] = list(range(z)) + list(range(z))
+    border: dict[int, int] = {}
+    for w in range(z):
+        if not np.all(np.isnan(arr.floor[:, w])):
+            border[w] = len(kinds)
+            kinds.append("B")
+            refs.append(w)
+    group: dict[int, int] = {}
+    rights: dict[int, int] = {}
+    cap_of: dict[tuple[int, int], int] = {}  # (origin, dest) -> cap index
+    leaky_of: dict[int, int] = {}  # origin -> its leaky cap
+    for g, cap in enumerate(pol.caps):
+        o = ids.index(cap.origin)
+        group[g] = len(kinds)
+        kinds.append("G")
+        refs.append(g)
+        for d in cap_destinations(market, cap):
+            cap_of[(o, ids.index(d))] = g
+        if np.any(arr.leakage_share[:, g] > 0):
+            if o in leaky_of:
+                raise ValidationError(
+                    f"policies.caps[{g}].leakage_share",
+                    f"only one cap of origin {cap.origin!r} may have leakage",
+                )
+            leaky_of[o] = g
+            rights[g] = len(kinds)
+            kinds.append("R")
+            refs.append(g)
+
+    arcs: list[dict] = []
+
+    def add(**kw: object) -> None:
+        base = {"head": -1, "rnode": -1, "origin": -1, "dest": -1, "cap": -1, "rsign": 0.0}
+        base.update(kw)
+        arcs.append(base)
+
+    def landing(o: int, j: int) -> int:
+        outsider = market.zones[o].role == "outsider"
+        return border[j] if (j in border and outsider) else z + j
+
+    for o in range(z):
+        add(kind=DOMESTIC, tail=o, head=z + o, origin=o, dest=o)
+        for j in range(z):
+            if j == o:
+                continue
+            g = cap_of.get((o, j))
+            if g is not None:
+                g2 = leaky_of.get(o, g)
+                if g2 != g:  # third zone of another, leaky cap of the same origin
+                    add(kind=TRADE, tail=group[g], head=landing(o, j), origin=o, dest=j, cap=g2,
+                        rnode=rights[g2], rsign=1.0)  # fmt: skip
+                else:
+                    add(kind=TRADE, tail=group[g], head=landing(o, j), origin=o, dest=j, cap=g)
+                if g in rights:
+                    add(kind=LEAK, tail=o, head=landing(o, j), origin=o, dest=j, cap=g,
+                        rnode=rights[g], rsign=-1.0)  # fmt: skip
+            elif o in leaky_of:
+                g2 = leaky_of[o]
+                add(kind=TRADE, tail=o, head=landing(o, j), origin=o, dest=j, cap=g2,
+                    rnode=rights[g2], rsign=1.0)  # fmt: skip
+            else:
+                add(kind=TRADE, tail=o, head=landing(o, j), origin=o, dest=j)
+    for g, cap in enumerate(pol.caps):
+        add(kind=CAP_IN, tail=ids.index(cap.origin), head=group[g], cap=g)
+    for w, b in border.items():
+        add(kind=LINK, tail=b, head=z + w, dest=w)
+    for i in range(z):
+        if not np.all(np.isnan(arr.bolr_price[:, i])):
+            add(kind=BOLR, tail=z + i, dest=i)
+    for g, r in rights.items():
+        add(kind=DISPOSAL, tail=r, cap=g)
+
+    a_n = len(arcs)
+    col = {k: np.array([a[k] for a in arcs], dtype=int) for k in ("tail", "head", "rnode", "kind",
+                                                                    "origin", "dest", "cap")}  # fmt: skip
+    alpha = np.ones((n, a_n))
+    beta = np.zeros((n, a_n))
+    floor = np.full((n, a_n), -np.inf)
+    kappa = np.zeros((n, a_n))
+    upper = np.full((n, a_n), np.inf)
+    rcoef = np.zeros((n, a_n))
+    transport = np.zeros((n, a_n))
+    specific = np.zeros((n, a_n))
+    for k, a in enumerate(arcs):
+        o, j, g = a["origin"], a["dest"], a["cap"]
+        if a["kind"] in (TRADE, LEAK):
+            alpha[:, k] = 1.0 + arr.ad_valorem[:, o, j]
+            transport[:, k] = arr.cost[:, o, j]
+            specific[:, k] = arr.specific[:, o, j]
+            beta[:, k] = alpha[:, k] * transport[:, k] + specific[:, k]
+            if a["kind"] == LEAK:
+                beta[:, k] += arr.leakage_cost[:, g]
+                rcoef[:, k] = -1.0
+            elif a["rsign"] > 0:
+                rcoef[:, k] = arr.leakage_share[:, g]
+        elif a["kind"] == CAP_IN:
+            upper[:, k] = arr.cap_quantity[:, g]
+        elif a["kind"] == LINK:
+            floor[:, k] = np.nan_to_num(arr.floor[:, j], nan=-np.inf)
+        elif a["kind"] == BOLR:
+            has = ~np.isnan(arr.bolr_price[:, j])
+            kappa[:, k] = np.where(has, arr.bolr_price[:, j], 0.0)
+            upper[:, k] = np.where(has, arr.bolr_volume[:, j], 0.0)
+    return Network(
+        z=z, node_kind=tuple(kinds), node_ref=np.array(refs, dtype=int), tail=col["tail"],
+        head=col["head"], rnode=col["rnode"], kind=col["kind"], origin=col["origin"],
+        dest=col["dest"], alpha=alpha, beta=beta, floor=floor, kappa=kappa, upper=upper,
+        rcoef=rcoef, transport=transport, specific=specific, arrays=arr,
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Curves:
+    """Per-draw curve parameters of the zones, (N, Z): slopes b, a in t per USD/t."""
+
+    q0: np.ndarray
+    p0: np.ndarray
+    b: np.ndarray
+    k: np.ndarray
+    strike: np.ndarray
+    subsidy: np.ndarray
+    d0: np.ndarray
+    a: np.ndarray
+
+
+def zone_curves(arr: MarketArrays) -> Curves:
+    """Slopes and kinks of every zone's supply and demand curves."""
+    return Curves(
+        q0=arr.q0,
+        p0=arr.p0,
+        b=arr.eta * arr.q0 / arr.p0,
+        k=arr.k_eff,
+        strike=np.nan_to_num(arr.cfd, nan=-np.inf),
+        subsidy=arr.subsidy,
+        d0=arr.d0,
+        a=arr.eps * arr.d0 / arr.p0,
+    )
+
+
+def scales(arr: MarketArrays) -> tuple[np.ndarray, np.ndarray]:
+    """(price scale USD/t, quantity scale t) per draw, so the solvers work with numbers near 1."""
+    p_scale = arr.p0.mean(axis=1)
+    q_scale = (arr.q0.sum(axis=1) + arr.d0.sum(axis=1)) / (2 * arr.q0.shape[1])
+    return p_scale, np.where(q_scale > 0, q_scale, 1.0)

@@ -1,0 +1,282 @@
+"""The reference solver: one instance at a time, a convex QP solved by HiGHS, obviously right.
+
+For fixed per-tonne wedges the equilibrium maximises welfare:
+
+    max  sum_i [U_i(d_i) - C_i(s_i)] - sum_a wedge_a x_a + sum_(sales at a fixed price) kappa x
+    s.t. node balance (supply in, demand out, arcs in and out)   -- dual: the node price
+         0 <= x_a <= upper_a, s_i in [S_i(-inf or strike), K_i], d_i >= 0
+
+with U, C the integrals of the linear inverse demand and supply curves (a diagonal Hessian
+1/a, 1/b). Ad-valorem tariffs and the variable levy depend on prices, so they are iterated to a
+fixed point: wedge_a = beta_a + (alpha_a - 1)*p_tail + max(0, floor_a - alpha_a*p_tail - beta_a)
+with the prices of the previous round, until no price moves by more than ``tol`` (relative to
+the mean baseline price). Every fixed point is an equilibrium of the network (network.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import highspy
+import numpy as np
+from numpy.typing import ArrayLike
+
+from orebloc.errors import OreblocError
+from orebloc.market.accounting import outcomes
+from orebloc.market.arrays import baseline_overrides, market_arrays
+from orebloc.market.model import Market
+from orebloc.market.network import Network, compile_network, scales, zone_curves
+from orebloc.market.results import BatchSolution, Solution, assemble, single
+
+_REG = 1e-7  # HiGHS's QP regularisation, cancelled by a proximal shift (see _DrawQP)
+
+
+class EquilibriumError(OreblocError):
+    """No equilibrium was found (infeasible market, e.g. fixed demand beyond all capacity)."""
+
+
+def _initial_prices(net: Network, d: int, p_scale: float) -> np.ndarray:
+    z = net.z
+    p0 = net.arrays.p0[d] / p_scale
+    p = np.zeros(net.n_nodes)
+    p[:z] = p0
+    p[z : 2 * z] = p0
+    for n, kind in enumerate(net.node_kind[2 * z :], start=2 * z):
+        ref = int(net.node_ref[n])
+        if kind == "B":
+            p[n] = p0[ref]
+        elif kind == "G":
+            origin = int(net.tail[(net.head == n)][0])
+            p[n] = p0[origin]
+    return p
+
+
+class _DrawQP:
+    """The QP of one draw, built once; only arc costs change between fixed-point rounds."""
+
+    def __init__(self, net: Network, d: int):
+        self.net = net
+        self.d = d
+        z, a_n, nodes = net.z, net.n_arcs, net.n_nodes
+        p_scale, q_scale = scales(net.arrays)
+        self.P, self.Q = float(p_scale[d]), float(q_scale[d])
+        cv = zone_curves(net.arrays)
+        P, Q = self.P, self.Q
+        q0, p0, b, k = cv.q0[d] / Q, cv.p0[d] / P, cv.b[d] * P / Q, cv.k[d] / Q
+        strike, sub = cv.strike[d] / P, cv.subsidy[d] / P
+        d0, a = cv.d0[d] / Q, cv.a[d] * P / Q
+        n_col = 2 * z + a_n
+        cost = np.zeros(n_col)
+        lower = np.zeros(n_col)
+        upper = np.full(n_col, np.inf)
+        hess = np.zeros(n_col)
+        for i in range(z):
+            if b[i] > 0:
+                cost[i] = p0[i] - sub[i] - q0[i] / b[i]
+                hess[i] = 1.0 / b[i]
+                upper[i] = k[i]
+                if np.isfinite(strike[i]):
+                    lower[i] = np.clip(q0[i] + b[i] * (strike[i] + sub[i] - p0[i]), 0.0, k[i])
+            else:
+                lower[i] = upper[i] = min(q0[i], k[i])
+            c = z + i
+            if a[i] > 0:
+                cost[c] = -(p0[i] + d0[i] / a[i])
+                hess[c] = 1.0 / a[i]
+            else:
+                lower[c] = upper[c] = d0[i]
+        lower[2 * z :] = 0.0
+        upper[2 * z :] = net.upper[d] / Q
+        self.base_cost = cost
+        # constraint matrix, column-wise: rows are nodes
+        starts, index, value = [0], [], []
+        for i in range(z):
+            index.append(i)
+            value.append(1.0)
+            starts.append(len(index))
+        for i in range(z):
+            index.append(z + i)
+            value.append(-1.0)
+            starts.append(len(index))
+        for arc in range(a_n):
+            entries = {int(net.tail[arc]): -1.0}
+            if net.head[arc] >= 0:
+                entries[int(net.head[arc])] = entries.get(int(net.head[arc]), 0.0) + 1.0
+            if net.rnode[arc] >= 0:
+                entries[int(net.rnode[arc])] = float(net.rcoef[d, arc])
+            for row in sorted(entries):
+                index.append(row)
+                value.append(entries[row])
+            starts.append(len(index))
+        lp = highspy.HighsLp()
+        lp.num_col_, lp.num_row_ = n_col, nodes
+        lp.col_cost_, lp.col_lower_, lp.col_upper_ = cost, lower, upper
+        lp.row_lower_ = np.zeros(nodes)
+        lp.row_upper_ = np.zeros(nodes)
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        lp.a_matrix_.start_ = np.array(starts, dtype=np.int32)
+        lp.a_matrix_.index_ = np.array(index, dtype=np.int32)
+        lp.a_matrix_.value_ = np.array(value)
+        model = highspy.HighsModel()
+        model.lp_ = lp
+        hcols = np.flatnonzero(hess > 0)
+        if hcols.size:
+            h = highspy.HighsHessian()
+            h.dim_ = n_col
+            h.format_ = highspy.HessianFormat.kTriangular
+            start = np.zeros(n_col + 1, dtype=np.int32)
+            start[1:] = np.cumsum(hess > 0)
+            h.start_ = start
+            h.index_ = hcols.astype(np.int32)
+            h.value_ = hess[hcols]
+            model.hessian_ = h
+        self.highs = highspy.Highs()
+        self.highs.setOptionValue("output_flag", False)
+        # HiGHS adds REG/2*|col|^2 to the objective (flows have no curvature of their own; with
+        # a much smaller value its QP solver cycles). solve() cancels it with the proximal shift
+        # -REG*col_prev in the costs, so at the fixed point the answer is the exact optimum.
+        self.highs.setOptionValue("qp_regularization_value", _REG)
+        self.highs.passModel(model)
+        self.n_col = n_col
+
+    def solve(self, p_prev: np.ndarray, col_prev: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Solve with wedges from the prices ``p_prev`` (scaled); return scaled (p, columns)."""
+        net, d, z = self.net, self.d, self.net.z
+        tail_p = p_prev[net.tail]
+        alpha, beta = net.alpha[d], net.beta[d] / self.P
+        floor = net.floor[d] / self.P
+        landed = alpha * tail_p + beta
+        wedge = (
+            beta
+            + (alpha - 1.0) * tail_p
+            + np.where(np.isfinite(floor), np.maximum(0.0, floor - landed), 0.0)
+        )
+        wedge = wedge - np.where(net.head < 0, net.kappa[d] / self.P, 0.0)
+        cost = self.base_cost.copy()
+        cost[2 * z :] = wedge
+        cost -= _REG * col_prev
+        self.highs.changeColsCost(self.n_col, np.arange(self.n_col, dtype=np.int32), cost)
+        self.highs.run()
+        status = self.highs.getModelStatus()
+        if status != highspy.HighsModelStatus.kOptimal:
+            raise EquilibriumError(
+                f"draw {d}: HiGHS reports {self.highs.modelStatusToString(status)}; the market has "
+                "no equilibrium (is fixed demand above the capacity that can reach it?)"
+            )
+        sol = self.highs.getSolution()
+        return np.array(sol.row_dual), np.array(sol.col_value)
+
+
+def _reference_draw(
+    net: Network, d: int, tol: float, max_iter: int
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """Fixed point of (prices, columns) -> QP solution, with Anderson mixing to speed it up.
+
+    The map is the QP of ``_DrawQP.solve``; a fixed point has the wedges of its own prices and no
+    regularisation left, i.e. it is an equilibrium. Mixing only changes the path to it.
+    """
+    qp = _DrawQP(net, d)
+    z = net.z
+    p = _initial_prices(net, d, qp.P)
+    cols = np.zeros(qp.n_col)
+    watch = np.ones(net.n_nodes, dtype=bool)
+    watch[:z] = net.arrays.k_eff[d] > 0
+    watch[2 * z :] = False
+    u = np.concatenate([p, cols])
+    hist_u: list[np.ndarray] = []
+    hist_f: list[np.ndarray] = []
+    change = np.inf
+    for it in range(1, max_iter + 1):
+        p_new, cols_new = qp.solve(u[: net.n_nodes], u[net.n_nodes :])
+        g = np.concatenate([p_new, cols_new])
+        f = g - u
+        # settled: prices of zones and of busy border/licence nodes, and the columns
+        through = np.zeros(net.n_nodes)
+        np.add.at(through, net.tail, cols_new[2 * z :])
+        busy = watch | (through > 1e-12)
+        change = max(
+            np.max(np.abs(f[: net.n_nodes])[busy], initial=0.0),
+            np.max(np.abs(f[net.n_nodes :]), initial=0.0) * 1e-3,
+        )
+        if change < tol:
+            return p_new * qp.P, cols_new[2 * z :] * qp.Q, it
+        hist_u.append(u)
+        hist_f.append(f)
+        if len(hist_f) > 6:
+            hist_u.pop(0)
+            hist_f.pop(0)
+        u = _anderson(hist_u, hist_f) if len(hist_f) >= 2 else g
+    raise EquilibriumError(
+        f"draw {d}: the tariff/levy fixed point did not settle in {max_iter} rounds "
+        f"(last price change {change:.2e} of the mean price)"
+    )
+
+
+def _anderson(us: list[np.ndarray], fs: list[np.ndarray]) -> np.ndarray:
+    """Anderson mixing: the combination of past steps with the smallest residual."""
+    df = np.stack([fs[k + 1] - fs[k] for k in range(len(fs) - 1)], axis=1)
+    du = np.stack([us[k + 1] - us[k] for k in range(len(us) - 1)], axis=1)
+    gamma, *_ = np.linalg.lstsq(df, fs[-1], rcond=None)
+    return us[-1] + fs[-1] - (du + df) @ gamma
+
+
+def reference_network_draw(
+    net: Network, d: int, tol: float = 1e-10, max_iter: int = 5000
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """Prices (nodes,) USD/t, flows (A,) t and rounds of draw ``d`` of a compiled network."""
+    return _reference_draw(net, d, tol, max_iter)
+
+
+def solve_reference_draws(
+    market: Market,
+    n: int = 1,
+    overrides: Mapping[str, ArrayLike] | None = None,
+    *,
+    baseline: bool = True,
+    tol: float = 1e-10,
+    max_iter: int = 5000,
+) -> BatchSolution:
+    """Solve N draws one by one with HiGHS; the same outputs as :func:`solve_batch`.
+
+    ``baseline``: also solve each draw without policies and outages and report the change in
+    consumer and producer surplus against it.
+    """
+    arr = market_arrays(market, n, overrides)
+    net = compile_network(market, arr)
+    p = np.zeros((n, net.n_nodes))
+    x = np.zeros((n, net.n_arcs))
+    its = np.zeros(n, dtype=int)
+    for d in range(n):
+        p[d], x[d], its[d] = _reference_draw(net, d, tol, max_iter)
+    out = outcomes(net, p, x)
+    base = None
+    if baseline:
+        base_market = market.baseline()
+        b = solve_reference_draws(
+            base_market,
+            n,
+            baseline_overrides(overrides),
+            baseline=False,
+            tol=tol,
+            max_iter=max_iter,
+        )
+        base = b.values
+    return assemble(market.ids, out, base, np.ones(n, dtype=bool), its, "reference", p, x)
+
+
+def solve_reference(
+    market: Market, baseline: Solution | bool = True, *, tol: float = 1e-10, max_iter: int = 5000
+) -> Solution:
+    """The equilibrium of one market, by HiGHS.
+
+    ``baseline``: True solves the market without policies and outages as the reference for the
+    surplus changes; a :class:`Solution` is used as given; False leaves the changes as nan.
+    """
+    batch = solve_reference_draws(
+        market, 1, None, baseline=baseline is True, tol=tol, max_iter=max_iter
+    )
+    sol = single(batch)
+    if isinstance(baseline, Solution):
+        for name in ("consumer_surplus", "producer_surplus"):
+            sol.values[f"d_{name}"] = sol.values[name] - baseline.values[name]
+    return sol

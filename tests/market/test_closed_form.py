@@ -1,0 +1,220 @@
+"""Two-zone linear cases solved by hand; both solvers must reproduce the algebra.
+
+The market (prices USD/t, quantities t):
+
+    W (member, importer): S_W(p) = 20 + 0.1 (p - 100)   [q0=20, p0=100, eta=0.5 -> b=0.5*20/100]
+                          D_W(p) = 80 - 0.4 (p - 100)   [d0=80, eps=0.5 -> a=0.5*80/100]
+    Z (outsider, exporter): S_Z(q) = 100 + 1.0 (q - 100) [q0=100, eta=1]
+                            D_Z(q) = 40 - 0.2 (q - 100)  [d0=40, eps=0.5]
+    transport c = 10 each way; capacities 1000 (never binding).
+
+W's import demand M(p) = D_W - S_W = 60 - 0.5 (p - 100)   (slope m = 0.5)
+Z's export supply X(q) = S_Z - D_Z = 60 + 1.2 (q - 100)   (slope e = 1.2)
+Free trade: p = q + 10 and M(p) = X(q):  105 - 0.5 q = 1.2 q - 60  ->  q = 165/1.7.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from orebloc.market import (
+    BuyerOfLastResort,
+    ContractForDifference,
+    Demand,
+    ExportCap,
+    Market,
+    Policies,
+    PriceFloor,
+    Subsidy,
+    Supply,
+    Tariff,
+    Zone,
+    solve_batch,
+    solve_reference,
+)
+from orebloc.market.results import single
+
+Q_FREE = 165 / 1.7
+P_FREE = Q_FREE + 10
+
+
+def two_zone(policies: Policies = Policies()) -> Market:
+    return Market(
+        zones=(Zone("W", "importer", "member"), Zone("Z", "exporter", "outsider")),
+        supply={
+            "W": Supply(q0=20, p0=100, eta=0.5, capacity=1000),
+            "Z": Supply(q0=100, p0=100, eta=1.0, capacity=1000),
+        },
+        demand={"W": Demand(d0=80, eps=0.5), "Z": Demand(d0=40, eps=0.5)},
+        transport={("Z", "W"): 10.0, ("W", "Z"): 10.0},
+        policies=policies,
+    )
+
+
+@pytest.fixture(params=["reference", "batch"])
+def solve(request):
+    if request.param == "reference":
+        return solve_reference
+    return lambda m: single(solve_batch(m))
+
+
+def test_free_trade(solve):
+    s = solve(two_zone())
+    assert s.get("price", "Z") == pytest.approx(Q_FREE, rel=1e-9)
+    assert s.get("price", "W") == pytest.approx(P_FREE, rel=1e-9)
+    imports = 60 - 0.5 * (P_FREE - 100)
+    assert s.get("net_imports", "W") == pytest.approx(imports, rel=1e-9)
+    assert s.flows[1, 0] == pytest.approx(imports, rel=1e-9)  # Z -> W
+    assert s.get("d_consumer_surplus", "W") == pytest.approx(0.0, abs=1e-6)
+
+
+def test_specific_tariff_incidence(solve):
+    # p = q + 10 + T:  105 - 0.5 T - 0.5 q = 1.2 q - 60  ->  q = (165 - 0.5 T)/1.7.
+    # The exporter's price falls by T*m/(m+e) = T*0.5/1.7 (its share of the tariff), the
+    # importer's rises by T*e/(m+e) = T*1.2/1.7: the steeper the other side's curve, the more
+    # of the tariff a side bears.
+    t = 17.0
+    s = solve(two_zone(Policies(tariffs=(Tariff("W", "Z", specific=t),))))
+    q = (165 - 0.5 * t) / 1.7
+    assert Q_FREE - s.get("price", "Z") == pytest.approx(t * 0.5 / 1.7, rel=1e-9)
+    assert s.get("price", "W") - P_FREE == pytest.approx(t * 1.2 / 1.7, rel=1e-9)
+    imports = 60 + 1.2 * (q - 100)
+    assert s.get("tariff_revenue", "W") == pytest.approx(t * imports, rel=1e-9)
+
+
+def test_ad_valorem_tariff_on_landed_value(solve):
+    # p = 1.2 (q + 10):  60 - 0.5 (1.2 q + 12 - 100) = 60 + 1.2 (q - 100)
+    #   -> 104 - 0.6 q = 1.2 q - 60  -> q = 164/1.8
+    s = solve(two_zone(Policies(tariffs=(Tariff("W", None, ad_valorem=0.2),))))
+    q = 164 / 1.8
+    assert s.get("price", "Z") == pytest.approx(q, rel=1e-9)
+    assert s.get("price", "W") == pytest.approx(1.2 * (q + 10), rel=1e-9)
+    imports = 60 + 1.2 * (q - 100)
+    assert s.get("tariff_revenue", "W") == pytest.approx(0.2 * (q + 10) * imports, rel=1e-9)
+
+
+def test_export_ban_gives_autarky(solve):
+    # W: 80 - 0.4 (p - 100) = 20 + 0.1 (p - 100) -> p = 220;  Z: 100 + (q - 100) = 40 - 0.2 (q - 100)
+    # -> q = 50.
+    s = solve(two_zone(Policies(caps=(ExportCap("Z", quantity=0.0),))))
+    assert s.get("price", "W") == pytest.approx(220.0, rel=1e-9)
+    assert s.get("price", "Z") == pytest.approx(50.0, rel=1e-9)
+    assert s.flows[1, 0] == pytest.approx(0.0, abs=1e-9)
+    assert s.get("shortfall", "W") == pytest.approx(80 - (80 - 0.4 * 120), rel=1e-9)
+
+
+def test_partial_cap_carries_a_quota_rent(solve):
+    # Cap 30 t: X(q) = 30 -> q = 75; W: M(p) = 30 -> p = 160. Rent = (160 - 10 - 75) * 30.
+    s = solve(two_zone(Policies(caps=(ExportCap("Z", ("W",), quantity=30.0),))))
+    assert s.get("price", "Z") == pytest.approx(75.0, rel=1e-9)
+    assert s.get("price", "W") == pytest.approx(160.0, rel=1e-9)
+    assert s.get("quota_rent", "Z") == pytest.approx((160 - 10 - 75) * 30, rel=1e-9)
+
+
+def test_variable_levy_holds_the_floor(solve):
+    # F = 130 above the free-trade price: W's price is the floor while it imports;
+    # imports M(130) = 60 - 15 = 45; Z sells 45: 60 + 1.2 (q - 100) = 45 -> q = 87.5, below the
+    # free-trade price; the levy is F - q - c = 32.5 per tonne, revenue 32.5 * 45.
+    s = solve(two_zone(Policies(floors=(PriceFloor("W", 130.0),))))
+    assert s.get("price", "W") == pytest.approx(130.0, rel=1e-9)
+    assert s.get("price", "Z") == pytest.approx(87.5, rel=1e-9)
+    assert s.get("price", "Z") < Q_FREE
+    assert s.get("net_imports", "W") == pytest.approx(45.0, rel=1e-9)
+    assert s.get("levy_revenue", "W") == pytest.approx((130 - 87.5 - 10) * 45, rel=1e-9)
+
+
+def test_floor_below_the_market_does_nothing(solve):
+    s = solve(two_zone(Policies(floors=(PriceFloor("W", 100.0),))))
+    assert s.get("price", "W") == pytest.approx(P_FREE, rel=1e-9)
+    assert s.get("levy_revenue", "W") == pytest.approx(0.0, abs=1e-9)
+
+
+def test_contract_for_difference(solve):
+    # Strike 150 > market: W's producers supply S_W(150) = 25 whatever p; M(p) = 55 - 0.4 (p - 100)
+    # 55 - 0.4 (q - 90) = 60 + 1.2 (q - 100) -> 151 = 1.6 q -> q = 94.375, p = 104.375.
+    # The government pays (150 - 104.375) * 25.
+    s = solve(two_zone(Policies(cfds=(ContractForDifference("W", 150.0),))))
+    assert s.get("price", "W") == pytest.approx(104.375, rel=1e-9)
+    assert s.get("supply", "W") == pytest.approx(25.0, rel=1e-9)
+    assert s.get("cfd_cost", "W") == pytest.approx((150 - 104.375) * 25, rel=1e-9)
+    assert s.get("fiscal_cost", "W") == pytest.approx((150 - 104.375) * 25, rel=1e-9)
+
+
+def test_buyer_of_last_resort_at_full_volume(solve):
+    # Bid 120 for up to 10 t: with 10 t more demand, 115 - 0.5 q = 1.2 q - 60 -> q = 175/1.7,
+    # p = q + 10 = 112.94 < 120, so the agency buys all 10 t at 120.
+    s = solve(two_zone(Policies(bolrs=(BuyerOfLastResort("W", 120.0, volume=10.0),))))
+    q = 175 / 1.7
+    assert s.get("price", "W") == pytest.approx(q + 10, rel=1e-9)
+    assert s.get("bolr_purchases", "W") == pytest.approx(10.0, rel=1e-9)
+    assert s.get("bolr_cost", "W") == pytest.approx(1200.0, rel=1e-9)
+
+
+def test_buyer_of_last_resort_holds_its_price(solve):
+    # Bid 110 for up to 10 t (budget 2000 USD allows 18 t): at p = 110 (q = 100) Z exports
+    # X(100) = 60 and W's own net imports are M(110) = 55, so the agency takes the other 5 t.
+    s = solve(two_zone(Policies(bolrs=(BuyerOfLastResort("W", 110.0, volume=10.0, budget=2000),))))
+    assert s.get("price", "W") == pytest.approx(110.0, rel=1e-9)
+    assert s.get("bolr_purchases", "W") == pytest.approx(5.0, rel=1e-9)
+    assert s.get("bolr_cost", "W") == pytest.approx(550.0, rel=1e-9)
+
+
+def test_budget_limits_the_buyer(solve):
+    # A budget of 600 USD at 120 USD/t buys 5 t: 110 - 0.5 q = 1.2 q - 60 -> q = 170/1.7 = 100.
+    s = solve(two_zone(Policies(bolrs=(BuyerOfLastResort("W", 120.0, budget=600.0),))))
+    assert s.get("bolr_purchases", "W") == pytest.approx(5.0, rel=1e-9)
+    assert s.get("price", "Z") == pytest.approx(100.0, rel=1e-9)
+
+
+def test_production_subsidy(solve):
+    # Z's producers get q + 12: X(q) = 72 + 1.2 (q - 100): 105 - 0.5 q = 1.2 q - 48 -> q = 153/1.7.
+    s = solve(two_zone(Policies(subsidies=(Subsidy("Z", 12.0),))))
+    q = 153 / 1.7
+    assert s.get("price", "Z") == pytest.approx(q, rel=1e-9)
+    assert s.get("subsidy_cost", "Z") == pytest.approx(12 * (100 + (q + 12 - 100)), rel=1e-9)
+
+
+def test_outage_cuts_capacity(solve):
+    # Z's capacity 100 * (1 + 0) cut by 40%: S_Z = 60 at any price above 60; X(q) = 60 - 40 +
+    # 0.2 (q - 100): 105 - 0.5 q = 0.2 q  ->  q = 150, p = 160.
+    m = two_zone()
+    z = Supply(q0=100, p0=100, eta=1.0, capacity=100, outage_share=0.4)
+    s = solve(Market(m.zones, {**m.supply, "Z": z}, m.demand, m.transport))
+    assert s.get("supply", "Z") == pytest.approx(60.0, rel=1e-9)
+    assert s.get("price", "Z") == pytest.approx(150.0, rel=1e-9)
+    assert s.get("price", "W") == pytest.approx(160.0, rel=1e-9)
+
+
+def test_surplus_changes_under_the_floor(solve):
+    # Consumer surplus change in W: -(integral of D_W from P_FREE to 130), D_W linear.
+    s = solve(two_zone(Policies(floors=(PriceFloor("W", 130.0),))))
+    d_free, d_floor = 80 - 0.4 * (P_FREE - 100), 80 - 0.4 * 30
+    expected = -(130 - P_FREE) * (d_free + d_floor) / 2
+    assert s.get("d_consumer_surplus", "W") == pytest.approx(expected, rel=1e-9)
+    s_free, s_floor = 20 + 0.1 * (P_FREE - 100), 20 + 0.1 * 30
+    assert s.get("d_producer_surplus", "W") == pytest.approx(
+        (130 - P_FREE) * (s_free + s_floor) / 2, rel=1e-9
+    )
+
+
+def test_leakage_share_lets_some_tonnes_through():
+    # Three zones: Z bans exports to W but sells to T; each tonne to T lets lambda tonnes reach W.
+    zones = (Zone("W", "W", "member"), Zone("Z", "Z", "outsider"), Zone("T", "T", "outsider"))
+    supply = {
+        "W": Supply(q0=20, p0=100, eta=0.5, capacity=1000),
+        "Z": Supply(q0=100, p0=100, eta=1.0, capacity=1000),
+        "T": Supply(q0=0, p0=100, eta=0.0, capacity=0),
+    }
+    demand = {"W": Demand(80, 0.5), "Z": Demand(40, 0.5), "T": Demand(30, 0.5)}
+    cost = {("Z", "W"): 10.0, ("Z", "T"): 5.0, ("W", "Z"): 10.0}
+    ban = ExportCap("Z", ("W",), 0.0, leakage_share=0.5, leakage_cost=20.0)
+    m = Market(zones, supply, demand, cost, Policies(caps=(ban,)))
+    ref = solve_reference(m)
+    bat = single(solve_batch(m))
+    for s in (ref, bat):
+        leak = s.flows[1, 0]
+        to_third = s.flows[1, 2]
+        assert leak > 0
+        assert leak <= 0.5 * to_third + 1e-9
+    np.testing.assert_allclose(bat["price"], ref["price"], rtol=1e-8)
