@@ -14,6 +14,7 @@ from typing import Annotated
 
 import typer
 
+from orebloc.cli.market_cmds import market_app
 from orebloc.cli.output import Format, emit
 
 app = typer.Typer(help="orebloc: supply-chain atlas, risk metrics and market model for a critical-minerals bloc.",
@@ -26,6 +27,7 @@ app.add_typer(data_app, name="data")
 app.add_typer(atlas_app, name="atlas")
 app.add_typer(risk_app, name="risk")
 app.add_typer(report_app, name="report")
+app.add_typer(market_app, name="market")
 
 DataOpt = Annotated[Path | None, typer.Option("--data", help="dataset folder (default: the bundled one)")]
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="output format")]
