@@ -38,7 +38,7 @@ def _us_nir(atlas: Atlas, mineral: str, year: int) -> tuple[float | None, str | 
 MIN_COUNTRIES_WITHOUT_TOTAL = 3
 
 
-def _is_world_series(t) -> bool:
+def is_world_series(t) -> bool:
     """Whether a share table describes world output well enough to quote shares of it."""
     known = t.frame.filter(pl.col("share").is_not_null() & (pl.col("quantity") > 0))
     if known.is_empty() or t.total <= 0:
@@ -60,7 +60,7 @@ def risk_overview(atlas: Atlas, bloc: Bloc, year: int | None = None, minerals: l
             if not years:
                 continue
             t = atlas.shares(mid, stage, years[-1])
-            if not _is_world_series(t):
+            if not is_world_series(t):
                 continue
             top, top_share = t.top
             outsiders = t.frame.filter(~pl.col("country").is_in(list(bloc.members)))

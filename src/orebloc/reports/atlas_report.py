@@ -18,7 +18,7 @@ import polars as pl
 from orebloc import __version__
 from orebloc.atlas.blocs import Bloc
 from orebloc.atlas.store import Atlas
-from orebloc.metrics.overview import risk_overview
+from orebloc.metrics.overview import is_world_series, risk_overview
 from orebloc.vocab.minerals import resolve_mineral
 
 #: minerals given a chart of their own: those China has put under export control since 2023
@@ -40,10 +40,10 @@ def _fmt(v: object, col: str) -> tuple[str, bool]:
     if isinstance(v, bool):
         return ("yes" if v else "no"), False
     if isinstance(v, float):
-        if "share" in col:
+        if "share" in col.lower():
             return f"{100 * v:.1f}%", True
         return f"{v:,.0f}", True
-    if isinstance(v, int) and col not in ("year", "vintage"):
+    if isinstance(v, int) and col.lower() not in ("year", "vintage"):
         return f"{v:,}", True
     return html.escape(str(v)), False
 
@@ -85,6 +85,8 @@ def _producers_chart(atlas: Atlas, mineral: str, year: int | None) -> go.Figure 
         if not years:
             continue
         t = atlas.shares(mineral, stage, years[-1])
+        if not is_world_series(t):
+            continue
         top = t.frame.head(8)
         fig.add_bar(x=top["country_name"].to_list(), y=top["share"].to_list(), name=f"{stage} {t.year}")
         titles.append(f"{stage} {t.year}: {t.total:,.0f} {t.unit} ({t.basis}), HHI {t.hhi:,.0f}")
@@ -107,9 +109,21 @@ def render_atlas_report(atlas: Atlas, bloc: Bloc, year: int | None = None) -> st
     parts.append("<h2>Risk overview</h2><p class='note'>Shares of the reported world total (USGS). "
                  "HHI on the 0-10,000 scale over listed countries. Rows in red: one country outside the bloc "
                  "produces more than 65% of world output (the CRMA single-third-country threshold applied to world supply).</p>")
-    parts.append(_table(overview.select("mineral", "stage", "year", "top_country_name", "top_share", "hhi",
-                                        "china_share", "bloc_share", "partner_share", "breach_65", "us_nir_pct",
-                                        "world_total", "unit", "basis", "source"), highlight="breach_65"))
+    readable = overview.with_columns(
+        pl.col("mineral").map_elements(lambda m: resolve_mineral(m).name, return_dtype=pl.String),
+        (pl.col("us_nir_qualifier").fill_null("") + pl.col("us_nir_pct").cast(pl.Int64).cast(pl.String)).alias("us_nir"),
+        (pl.col("world_total").map_elements(lambda v: f"{v:,.0f}", return_dtype=pl.String) + " " + pl.col("unit")
+         + " (" + pl.col("basis") + ")").alias("world_total"),
+    ).select(
+        pl.col("mineral").alias("Mineral"), pl.col("stage").alias("Stage"), pl.col("year").alias("Year"),
+        pl.col("top_country_name").alias("Top producer"), pl.col("top_share").alias("Top share"),
+        pl.col("hhi").alias("HHI"), pl.col("china_share").alias("China share"),
+        pl.col("bloc_share").alias("Bloc share"), pl.col("partner_share").alias("Partner share"),
+        pl.col("breach_65").alias(">65% outside"), pl.col("us_nir").alias("US NIR %"),
+        pl.col("world_total").alias("World total"),
+    )
+    parts.append("<div style='overflow-x:auto'>" + _table(readable, highlight=">65% outside") + "</div>")
+    parts.append(f"<p class='note'>Sources: {', '.join(sorted(set(overview['source'].to_list())))}.</p>")
     first = True
     if overview.height:
         parts.append(_figure_html(_china_chart(overview), first))
