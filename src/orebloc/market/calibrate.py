@@ -230,7 +230,7 @@ def _refs(frame: pl.DataFrame) -> str:
         return ""
     file = refs[0].split(":")[0]
     rows = [r.split(":row ")[-1] for r in refs if r.startswith(file)]
-    return f"{file} rows {', '.join(rows)}"
+    return f"{file} row{'s' if len(rows) > 1 else ''} {', '.join(rows)}"
 
 
 def _atlas_shares(atlas: Atlas, mineral: str, stage: str, year: int) -> ShareTable | None:

@@ -1,0 +1,106 @@
+"""`orebloc market` as a user runs it: whole processes, real output."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ORE = str(Path(sys.executable).parent / "orebloc")
+EXAMPLE = str(Path(__file__).resolve().parents[2] / "examples" / "two_zone_illustrative.toml")
+#: demand of the zones the sources do not cover for gallium, given as a user would (test inputs)
+GA = ["--mineral", "gallium", "--year", "2024", "--set", "demand.EUR.d0=40", "--set", "demand.JPN.d0=100",
+      "--set", "demand.PAR.d0=1", "--set", "demand.ROW.d0=50"]
+
+
+def run(*args: str, ok: bool = True) -> subprocess.CompletedProcess:
+    proc = subprocess.run([ORE, *args], capture_output=True, text=True, timeout=180)
+    if ok:
+        assert proc.returncode == 0, proc.stderr
+    return proc
+
+
+def _json(*args: str) -> dict:
+    return json.loads(run("market", "solve", *args, "--format", "json").stdout)
+
+
+def _price(doc: dict, zone: str) -> float:
+    return next(r["price_usd_t"] for r in doc["zones"] if r["zone"] == zone)
+
+
+def test_gallium_ban_lowers_the_china_price_and_raises_the_bloc_price():
+    base = _json(*GA)
+    ban = _json(*GA, "--ban", "CHN:USA,EUR,JPN")
+    assert _price(base, "CHN") == pytest.approx(_price(base, "USA"))  # no transport cost, no policy: one price
+    assert _price(ban, "CHN") < _price(base, "CHN")
+    for zone in ("USA", "EUR", "JPN"):
+        assert _price(ban, zone) > _price(base, zone)
+    usa = next(r for r in ban["zones"] if r["zone"] == "USA")
+    assert usa["shortfall_t"] > 0 and usa["d_consumer_surplus_usd"] < 0
+
+
+def test_json_has_the_documented_fields():
+    doc = _json(*GA, "--floor", "EUR=700000", "--tariff", "USA<CHN=0.25")
+    assert set(doc) == {"model", "solver", "zones", "assumptions"}
+    assert doc["model"]["mineral"] == "gallium" and doc["model"]["year"] == 2024
+    assert list(doc["zones"][0]) == [
+        "zone", "role", "price_usd_t", "supply_t", "demand_t", "net_imports_t", "shortfall_t",
+        "d_consumer_surplus_usd", "d_producer_surplus_usd", "levy_revenue_usd", "tariff_revenue_usd",
+        "quota_rent_usd", "fiscal_cost_usd"]  # fmt: skip
+    kinds = {a["input"]: a["kind"] for a in doc["assumptions"]}
+    assert kinds["demand.EUR.d0"] == "override" and kinds["demand.CHN.d0"] == "derived"
+    assert kinds["transport"] == "assumption" and "supply.CHN.q0" not in kinds  # atlas figures are not assumptions
+    eur = next(r for r in doc["zones"] if r["zone"] == "EUR")
+    assert eur["price_usd_t"] >= 700_000 - 1e-3 and eur["levy_revenue_usd"] > 0
+
+
+def test_model_file_and_both_solvers_agree():
+    ref = _json(EXAMPLE, "--ban", "CHN")
+    bat = _json(EXAMPLE, "--ban", "CHN", "--solver", "batch")
+    for a, b in zip(ref["zones"], bat["zones"], strict=True):
+        assert abs(a["price_usd_t"] - b["price_usd_t"]) <= 1e-6 * a["price_usd_t"]
+
+
+def test_table_output_lists_assumptions():
+    out = run("market", "solve", *GA, "--ban", "CHN:USA").stdout
+    assert "price_usd" in out and "override: demand.EUR.d0 = 40 t" in out and "derived: demand.CHN.d0" in out
+
+
+def test_bad_switches_are_one_line_errors_naming_the_switch():
+    for args, text in (
+        (["--ban", "CHN:USA,XXX"], "--ban CHN:USA,XXX: unknown zone 'XXX'"),
+        (["--tariff", "USA<CHN=abc"], "--tariff USA<CHN=abc: 'abc' is not a number"),
+        (["--floor", "EUR"], "--floor EUR: expected ZONE=USD_PER_T"),
+        (["--floor", "EUR=-5"], "policies.floors[0].price: must be >= 0"),
+        (["--outage", "CHN=1.5"], "--outage CHN=1.5: share must be in [0, 1]"),
+        (["--cap", "PAR=10"], "does not export"),
+        (["--set", "demand.EUR.eps=-1"], "demand.EUR.eps: must be >= 0"),
+    ):
+        proc = run("market", "solve", *GA, *args, ok=False)
+        assert proc.returncode == 2, args
+        assert proc.stderr.count("\n") == 1 and text in proc.stderr, proc.stderr
+
+
+def test_unsourced_calibration_is_a_clear_error():
+    proc = run("market", "solve", "--mineral", "gallium", "--year", "2024", ok=False)
+    assert proc.returncode == 2 and "no sourced demand for zones CHN, EUR, JPN, PAR, ROW" in proc.stderr
+
+
+def test_calibrate_writes_an_editable_model_that_solve_reads(tmp_path):
+    out = tmp_path / "ga.toml"
+    proc = run("market", "calibrate", *GA, "--out", str(out))
+    assert "gap-filled inputs: none" in proc.stdout
+    text = out.read_text()
+    assert "# supply.CHN.q0: [atlas] USGS MCS 2026" in text and "q0 = 839.0" in text
+    assert "# demand.CHN.d0: [derived] world balance" in text
+    doc = _json(str(out), "--ban", "CHN:USA,EUR,JPN")
+    assert doc["zones"][0]["zone"] == "CHN"
+
+
+def test_calibrate_reports_gap_filled_inputs(tmp_path):
+    out = tmp_path / "ge.toml"
+    sets = [x for z in ("USA", "EUR", "JPN", "PAR", "ROW") for x in ("--set", f"demand.{z}.d0=10")]
+    proc = run("market", "calibrate", "--mineral", "germanium", "--year", "2024", *sets, "--out", str(out))
+    assert "gap-filled inputs: supply.CHN.q0" in proc.stdout and "supply.ROW.q0" in proc.stdout
+    assert "EU CRM 2023" in out.read_text()

@@ -1,0 +1,158 @@
+"""Calibration from the bundled atlas: figures checked against the USGS rows they come from."""
+
+import pytest
+
+from orebloc.atlas.store import Atlas
+from orebloc.errors import UnknownNameError, ValidationError
+from orebloc.market.calibrate import CalibrationError, calibrate, gapfill_rows
+from orebloc.market.zones import default_zones, parse_zones
+
+#: demand of the zones the sources do not cover, given as a user would (test inputs, not data)
+GA_DEMAND = {"demand.EUR.d0": 40.0, "demand.JPN.d0": 100.0, "demand.PAR.d0": 1.0, "demand.ROW.d0": 50.0}
+
+
+@pytest.fixture(scope="module")
+def atlas():
+    return Atlas()
+
+
+def _q0(cal, zone):
+    return cal.market.supply[zone].q0
+
+
+def test_default_zones_follow_the_bloc():
+    zm = default_zones()
+    assert zm.ids == ("CHN", "USA", "EUR", "JPN", "PAR", "ROW")
+    assert [z.role for z in zm.zones] == ["outsider", "member", "member", "member", "partner", "outsider"]
+    assert len(zm.countries_of("EUR")) == 27 and zm.zone_of("DEU") == "EUR"
+    assert zm.zone_of("MEX") == "PAR" and zm.zone_of("RUS") == "ROW"
+
+
+def test_gallium_2024_supply_price_and_us_demand_are_the_atlas_figures(atlas):
+    cal = calibrate(atlas, "gallium", 2024, overrides=GA_DEMAND)
+    assert cal.stage == "refining" and cal.basis == "contained"
+    # USGS MCS 2026 primary gallium 2024, kg -> t: China 839,000 kg, Japan 3,000, Russia 6,000
+    assert _q0(cal, "CHN") == 839.0 and _q0(cal, "JPN") == 3.0 and _q0(cal, "ROW") == 6.0
+    assert _q0(cal, "USA") == 0.0 and _q0(cal, "EUR") == 0.0
+    assert "row 2551" in cal.source_of("supply.CHN.q0").source
+    # capacity: USGS 2025 capacity (China 1,600,000 kg), said to be used for 2024
+    assert cal.market.supply["CHN"].capacity == 1600.0
+    assert any("capacity of 2025 is used for 2024" in n for n in cal.notes)
+    # price: USGS import unit value 439 USD/kg
+    assert cal.market.supply["CHN"].p0 == 439_000.0 and cal.source_of("p0").kind == "atlas"
+    # US reported consumption 18,700 kg
+    assert cal.market.demand["USA"].d0 == pytest.approx(18.7)
+    assert cal.source_of("demand.USA.d0").kind == "atlas"
+
+
+def test_gallium_world_balance_holds_with_one_zone_taking_the_balance(atlas):
+    cal = calibrate(atlas, "gallium", 2024, overrides=GA_DEMAND)
+    supply = sum(s.q0 for s in cal.market.supply.values())
+    demand = sum(d.d0 for d in cal.market.demand.values())
+    assert supply == pytest.approx(848.0)  # USGS world total 848,000 kg
+    assert demand == pytest.approx(supply)
+    chn = cal.source_of("demand.CHN.d0")
+    assert chn.kind == "derived" and chn.value == pytest.approx(848 - 18.7 - 191)
+
+
+def test_the_six_minerals_out_of_the_box_fail_naming_the_missing_input(atlas):
+    expected = {
+        "gallium": "no sourced demand for zones CHN, EUR, JPN, PAR, ROW",
+        "germanium": "no sourced demand for zones CHN, USA, EUR, JPN, PAR, ROW",
+        "rare_earths": "no baseline price",
+        "graphite": "no sourced demand for zones CHN, EUR, JPN, PAR, ROW",
+        "tungsten": "no sourced demand for zones CHN, USA, EUR, JPN, PAR, ROW",
+        "antimony": "no sourced demand for zones CHN, EUR, JPN, PAR, ROW",
+    }
+    for mineral, text in expected.items():
+        with pytest.raises(CalibrationError, match=text):
+            calibrate(atlas, mineral, 2024)
+    with pytest.raises(CalibrationError, match="HS 811292 is shared"):
+        calibrate(atlas, "gallium", 2024)
+
+
+def test_rare_earths_2024_supply_from_usgs_mine_production(atlas):
+    over = {"p0": 10_000.0, "demand.USA.d0": 9_000.0, "demand.EUR.d0": 5_000.0, "demand.JPN.d0": 10_000.0,
+            "demand.PAR.d0": 100.0, "demand.ROW.d0": 20_000.0}
+    cal = calibrate(atlas, "REE", 2024, overrides=over)
+    assert cal.stage == "mining" and cal.basis == "REO"
+    assert _q0(cal, "USA") == 45_500.0 and _q0(cal, "CHN") == 270_000.0
+    # ROW: Australia 29,000 + Brazil 560 + Myanmar 27,000 + India 2,900 + Madagascar 1,400 + Malaysia 140
+    # + Nigeria 1,500 + Russia 2,600 + Thailand 2,100 + Vietnam 300 + 'Other countries' 1,000
+    assert _q0(cal, "ROW") == 68_500.0
+    world = sum(s.q0 for s in cal.market.supply.values())
+    assert world == 384_000.0  # the listed rows; USGS rounds the world total to 380,000 t
+    assert sum(d.d0 for d in cal.market.demand.values()) == pytest.approx(world)
+    assert cal.source_of("demand.CHN.d0").kind == "derived"
+    assert cal.source_of("p0").kind == "override"
+
+
+def test_rare_earths_us_consumption_on_another_basis_is_not_used(atlas):
+    over = {"p0": 10_000.0, "demand.EUR.d0": 1.0, "demand.JPN.d0": 1.0, "demand.PAR.d0": 1.0, "demand.ROW.d0": 1.0}
+    with pytest.raises(CalibrationError, match="on the compound basis, not REO"):
+        calibrate(atlas, "rare_earths", 2024, overrides=over)
+
+
+def test_germanium_supply_is_gap_filled_and_reported(atlas):
+    over = {f"demand.{z}.d0": 10.0 for z in ("USA", "EUR", "JPN", "PAR", "ROW")}
+    cal = calibrate(atlas, "germanium", 2024, overrides=over)
+    # EU CRM 2023 Table A: China 83% of germanium processing, of the published 210 t world estimate
+    assert _q0(cal, "CHN") == pytest.approx(0.83 * 210)
+    assert _q0(cal, "ROW") == pytest.approx(0.17 * 210)
+    assert "supply.CHN.q0" in cal.gap_filled and "supply.ROW.q0" in cal.gap_filled
+    assert "EU CRM 2023" in cal.source_of("supply.CHN.q0").source
+    assert any("2023 figure of the gap-fill table is used for 2024" in n for n in cal.notes)
+    assert cal.market.supply["CHN"].p0 == 1_991_000.0  # USGS germanium metal 1,991 USD/kg
+
+
+def test_tungsten_price_is_converted_from_usd_per_mtu_wo3(atlas):
+    over = {f"demand.{z}.d0": 100.0 for z in ("USA", "EUR", "JPN", "PAR", "ROW")}
+    cal = calibrate(atlas, "tungsten", 2024, overrides=over)
+    # 252 USD per dry mtu (10 kg) WO3 -> 25,200 USD/t WO3 -> / 0.793 t W per t WO3
+    assert cal.source_of("p0").value == pytest.approx(25_200 / 0.793)
+    assert _q0(cal, "CHN") == 67_000.0
+
+
+def test_antimony_price_usd_per_lb(atlas):
+    over = {f"demand.{z}.d0": 100.0 for z in ("EUR", "JPN", "PAR", "ROW")}
+    cal = calibrate(atlas, "antimony", 2024, overrides=over)
+    assert cal.source_of("p0").value == pytest.approx(10.24 / 0.45359237e-3)
+    assert cal.market.demand["USA"].d0 == 28_600.0  # USGS apparent consumption
+    assert _q0(cal, "PAR") == 600.0  # Mexico
+
+
+def test_overrides_are_checked_and_reported(atlas):
+    cal = calibrate(atlas, "gallium", 2024, overrides={**GA_DEMAND, "eta": 0.5, "supply.CHN.eta": 0.2})
+    assert cal.market.supply["CHN"].eta == 0.2 and cal.market.supply["USA"].eta == 0.5
+    assert cal.source_of("supply.CHN.eta").kind == "override"
+    with pytest.raises(ValidationError, match=r"demand.EUR.eps: must be >= 0"):
+        calibrate(atlas, "gallium", 2024, overrides={**GA_DEMAND, "demand.EUR.eps": -0.1})
+    with pytest.raises(ValidationError, match="supply.CHN.q: unknown override"):
+        calibrate(atlas, "gallium", 2024, overrides={"supply.CHN.q": 1.0})
+    with pytest.raises(UnknownNameError, match="unknown zone 'XYZ'"):
+        calibrate(atlas, "gallium", 2024, overrides={"demand.XYZ.d0": 1.0})
+
+
+def test_gapfill_rows_have_sources():
+    rows = gapfill_rows()
+    assert rows and all(r.source for r in rows)
+    ge = [r for r in rows if r.mineral == "germanium" and r.item == "world_total"]
+    assert ge[0].value == 210 and "10.1007/s41247-024-00121-3" in ge[0].source
+
+
+def test_user_zones_down_to_single_countries(atlas):
+    zm = parse_zones({"CHN": {"countries": ["CHN"]}, "BLOC": {"countries": ["USA", "EU27", "JPN"]},
+                      "ROW": {"countries": "rest"}})
+    assert [z.role for z in zm.zones] == ["outsider", "member", "outsider"]
+    cal = calibrate(atlas, "gallium", 2024, zones=zm, overrides={"demand.BLOC.d0": 200.0, "demand.ROW.d0": 50.0})
+    assert _q0(cal, "BLOC") == 3.0 and _q0(cal, "ROW") == 6.0 and _q0(cal, "CHN") == 839.0
+    assert cal.market.demand["CHN"].d0 == pytest.approx(848 - 250)
+
+
+def test_bad_zone_tables_name_the_key():
+    with pytest.raises(UnknownNameError, match=r"zones.A.countries\[1\]: unknown country or group 'XXX'"):
+        parse_zones({"A": {"countries": ["CHN", "XXX"]}, "R": {"countries": "rest"}})
+    with pytest.raises(ValidationError, match="exactly one zone"):
+        parse_zones({"A": {"countries": ["CHN"]}})
+    with pytest.raises(ValidationError, match="zones.B.countries: CHN is already in zone 'A'"):
+        parse_zones({"A": {"countries": ["CHN"]}, "B": {"countries": ["CHN"]}, "R": {}})
