@@ -5,7 +5,12 @@ import pytest
 
 from orebloc.errors import InputError, ValidationError
 from orebloc.policy.costs import Producer, capital_recovery_factor, read_costs
-from orebloc.policy.reference_price import cost_plus, incentive_price, market_economy, trailing_average
+from orebloc.policy.reference_price import (
+    cost_plus,
+    incentive_price,
+    market_economy,
+    trailing_average,
+)
 
 
 def plant(name, country, capacity, opex, capex=0.0, life=20):
