@@ -39,7 +39,7 @@ Q_FREE = 165 / 1.7
 P_FREE = Q_FREE + 10
 
 
-def two_zone(policies: Policies = Policies()) -> Market:
+def two_zone(policies: Policies | None = None) -> Market:
     return Market(
         zones=(Zone("W", "importer", "member"), Zone("Z", "exporter", "outsider")),
         supply={
@@ -48,7 +48,7 @@ def two_zone(policies: Policies = Policies()) -> Market:
         },
         demand={"W": Demand(d0=80, eps=0.5), "Z": Demand(d0=40, eps=0.5)},
         transport={("Z", "W"): 10.0, ("W", "Z"): 10.0},
-        policies=policies,
+        policies=policies or Policies(),
     )
 
 

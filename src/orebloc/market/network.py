@@ -232,3 +232,37 @@ def scales(arr: MarketArrays) -> tuple[np.ndarray, np.ndarray]:
     p_scale = arr.p0.mean(axis=1)
     q_scale = (arr.q0.sum(axis=1) + arr.d0.sum(axis=1)) / (2 * arr.q0.shape[1])
     return p_scale, np.where(q_scale > 0, q_scale, 1.0)
+
+
+def equilibrium_violation(net: Network, p: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """Largest violation of the equilibrium conditions per draw, relative to the draw's scales.
+
+    ``p`` (N, nodes) USD/t and ``x`` (N, A) t. Checks every node balance, 0 <= x <= upper,
+    and complementarity of every arc (x > 0 only where the arc is worth taking, x < upper
+    only where it is not worth more).
+    """
+    from orebloc.market import curves
+
+    z = net.z
+    cv = zone_curves(net.arrays)
+    p_scale, q_scale = scales(net.arrays)
+    s, _ = curves.supply(p[:, :z], cv.q0, cv.p0, cv.b, cv.k, cv.strike, cv.subsidy)
+    dem, _ = curves.demand(p[:, z : 2 * z], cv.d0, cv.p0, cv.a)
+    e = np.zeros_like(p)
+    e[:, :z], e[:, z : 2 * z] = s, -dem
+    r = e + x @ net.incidence().T + (x * net.rcoef) @ net.rights_incidence().T
+    head = np.where(net.head >= 0, net.head, 0)
+    rn = np.where(net.rnode >= 0, net.rnode, 0)
+    w = (
+        np.where(net.head >= 0, p[:, head], net.kappa)
+        + np.where(net.rnode >= 0, net.rcoef * p[:, rn], 0.0)
+        - np.maximum(net.floor, net.alpha * p[:, net.tail] + net.beta)
+    )
+    qs, ps = q_scale[:, None], p_scale[:, None]
+    viol = np.abs(r) / qs
+    v_arc = np.maximum(-x, x - net.upper) / qs
+    worth = np.where(x > 1e-9 * qs, np.maximum(-w, 0.0), 0.0)  # flowing but not worth it
+    more = np.where(x < net.upper - 1e-9 * qs, np.maximum(w, 0.0), 0.0)  # worth more, room left
+    return np.maximum.reduce(
+        [viol.max(axis=1), v_arc.max(axis=1), (worth / ps).max(axis=1), (more / ps).max(axis=1)]
+    )

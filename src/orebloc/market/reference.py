@@ -25,7 +25,14 @@ from orebloc.errors import OreblocError
 from orebloc.market.accounting import outcomes
 from orebloc.market.arrays import baseline_overrides, market_arrays
 from orebloc.market.model import Market
-from orebloc.market.network import Network, compile_network, scales, zone_curves
+from orebloc.market.network import (
+    CAP_IN,
+    Network,
+    compile_network,
+    equilibrium_violation,
+    scales,
+    zone_curves,
+)
 from orebloc.market.results import BatchSolution, Solution, assemble, single
 
 _REG = 1e-7  # HiGHS's QP regularisation, cancelled by a proximal shift (see _DrawQP)
@@ -136,6 +143,8 @@ class _DrawQP:
         # a much smaller value its QP solver cycles). solve() cancels it with the proximal shift
         # -REG*col_prev in the costs, so at the fixed point the answer is the exact optimum.
         self.highs.setOptionValue("qp_regularization_value", _REG)
+        self.highs.setOptionValue("primal_feasibility_tolerance", 1e-10)
+        self.highs.setOptionValue("dual_feasibility_tolerance", 1e-10)
         self.highs.passModel(model)
         self.n_col = n_col
 
@@ -188,6 +197,7 @@ def _reference_draw(
     change = np.inf
     for it in range(1, max_iter + 1):
         p_new, cols_new = qp.solve(u[: net.n_nodes], u[net.n_nodes :])
+        _settle_idle(net, d, qp, p_new, cols_new[2 * z :])
         g = np.concatenate([p_new, cols_new])
         f = g - u
         # settled: prices of zones and of busy border/licence nodes, and the columns
@@ -199,7 +209,14 @@ def _reference_draw(
             np.max(np.abs(f[net.n_nodes :]), initial=0.0) * 1e-3,
         )
         if change < tol:
-            return p_new * qp.P, cols_new[2 * z :] * qp.Q, it
+            p_out, x_out = p_new * qp.P, cols_new[2 * z :] * qp.Q
+            sub = _one_draw(net, d)
+            viol = float(equilibrium_violation(sub, p_out[None], x_out[None])[0])
+            if viol > 1e-6:
+                raise EquilibriumError(
+                    f"draw {d}: the fixed point violates the equilibrium by {viol:.1e}"
+                )
+            return p_out, x_out, it
         hist_u.append(u)
         hist_f.append(f)
         if len(hist_f) > 6:
@@ -210,6 +227,59 @@ def _reference_draw(
         f"draw {d}: the tariff/levy fixed point did not settle in {max_iter} rounds "
         f"(last price change {change:.2e} of the mean price)"
     )
+
+
+def _settle_idle(net: Network, d: int, qp: _DrawQP, p: np.ndarray, x: np.ndarray) -> None:
+    """Put idle border nodes at the top of their price range, in place.
+
+    With nothing imported through it, a border's balance row has no unique dual: any price up
+    to the lowest offer that could still land there is consistent. The levy must be computed
+    from that lowest offer (the EU rule: threshold price minus the lowest import offer), else a
+    low arbitrary dual could block imports for good. Offers from a licence node whose cap is
+    0 (a ban) do not exist; capped offers count at their price with the quota rent.
+    """
+    cap_in = {int(net.head[a]): a for a in np.flatnonzero(net.kind == CAP_IN)}
+    for node in (n for n, k in enumerate(net.node_kind) if k == "B"):
+        ins = np.flatnonzero(net.head == node)
+        if np.any(x[ins] > 0):
+            continue
+        room = [
+            a
+            for a in ins
+            if int(net.tail[a]) not in cap_in or net.upper[d, cap_in[int(net.tail[a])]] > 0
+        ]
+        if room:
+            room_a = np.array(room)
+            landed = net.alpha[d, room_a] * p[net.tail[room_a]] + net.beta[d, room_a] / qp.P
+            p[node] = float(np.min(landed))
+    # idle licence and rights nodes: the lowest price that keeps every arc out of them idle
+    for node in (n for n, k in enumerate(net.node_kind) if k in ("G", "R")):
+        touching = (net.head == node) | (net.tail == node) | (net.rnode == node)
+        if np.any(x[touching] > 0):
+            continue
+        if net.node_kind[node] == "G":
+            outs = np.flatnonzero(net.tail == node)
+            head_p = p[net.head[outs]] - net.beta[d, outs] / qp.P
+            p[node] = float(np.max(head_p / net.alpha[d, outs]))
+        else:
+            uses = np.flatnonzero((net.rnode == node) & (net.rcoef[d] < 0))
+            head = np.where(net.head[uses] >= 0, net.head[uses], 0)
+            landed = np.maximum(
+                net.floor[d, uses] / qp.P,
+                net.alpha[d, uses] * p[net.tail[uses]] + net.beta[d, uses] / qp.P,
+            )
+            p[node] = max(0.0, float(np.max(p[head] - landed, initial=0.0)))
+
+
+def _one_draw(net: Network, d: int) -> Network:
+    """The network restricted to draw ``d``."""
+    arr = net.arrays
+    sub_arr = type(arr)(n=1, **{k: v[d : d + 1] for k, v in vars(arr).items() if k != "n"})
+    fields = {k: v for k, v in vars(net).items()}
+    for k in ("alpha", "beta", "floor", "kappa", "upper", "rcoef", "transport", "specific"):
+        fields[k] = fields[k][d : d + 1]
+    fields["arrays"] = sub_arr
+    return Network(**fields)
 
 
 def _anderson(us: list[np.ndarray], fs: list[np.ndarray]) -> np.ndarray:
