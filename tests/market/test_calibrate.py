@@ -55,12 +55,11 @@ def test_gallium_world_balance_holds_with_one_zone_taking_the_balance(atlas):
     assert chn.kind == "derived" and chn.value == pytest.approx(848 - 18.7 - 191)
 
 
-def test_the_six_minerals_out_of_the_box_fail_naming_the_missing_input(atlas):
+def test_minerals_without_sourced_demand_fail_naming_the_missing_input(atlas):
     expected = {
-        "gallium": "no sourced demand for zones CHN, EUR, JPN, PAR, ROW",
+        # JOGMEC's Japan figure is there, but China (the largest producer) has none: no fold-in
+        "gallium": "no sourced demand for zones CHN, EUR, PAR, ROW",
         "germanium": "no sourced demand for zones CHN, USA, EUR, JPN, PAR, ROW",
-        "rare_earths": "no baseline price",
-        "graphite": "no sourced demand for zones CHN, EUR, JPN, PAR, ROW",
         "tungsten": "no sourced demand for zones CHN, USA, EUR, JPN, PAR, ROW",
         "antimony": "no sourced demand for zones CHN, EUR, JPN, PAR, ROW",
     }
@@ -69,6 +68,49 @@ def test_the_six_minerals_out_of_the_box_fail_naming_the_missing_input(atlas):
             calibrate(atlas, mineral, 2024)
     with pytest.raises(CalibrationError, match="HS 811292 is shared"):
         calibrate(atlas, "gallium", 2024)
+    with pytest.raises(CalibrationError, match="CHN, the largest producing zone, has no published consumption"):
+        calibrate(atlas, "gallium", 2024)
+
+
+def test_graphite_calibrates_out_of_the_box_from_the_usgs_china_share(atlas):
+    cal = calibrate(atlas, "graphite", 2024)
+    world = sum(s.q0 for s in cal.market.supply.values())
+    d = {z: cal.market.demand[z].d0 for z in cal.zones.ids}
+    # USGS MCS 2016: China consumed 35% of world graphite in 2015 (gap-fill row), x world supply
+    assert d["CHN"] == pytest.approx(0.35 * world)
+    chn = cal.source_of("demand.CHN.d0")
+    assert chn.kind == "gap-fill" and "Mineral Commodity Summaries 2016" in chn.source
+    assert cal.gap_filled == ("demand.CHN.d0",)
+    assert d["USA"] == 65_200.0 and cal.source_of("demand.USA.d0").kind == "atlas"
+    # no published figure for EUR, JPN, PAR: folded into ROW, which takes the world balance
+    for z in ("EUR", "JPN", "PAR"):
+        assert d[z] == 0.0 and cal.source_of(f"demand.{z}.d0").kind == "assumption"
+    assert cal.source_of("demand.ROW.d0").kind == "derived"
+    assert d["ROW"] == pytest.approx(world - 0.35 * world - 65_200.0)
+    assert sum(d.values()) == pytest.approx(world)
+    assert any("EUR, JPN, PAR have no published consumption figure" in n for n in cal.notes)
+
+
+def test_rare_earths_calibrate_out_of_the_box_with_gap_filled_price_and_china_share(atlas):
+    cal = calibrate(atlas, "rare_earths", 2024)
+    assert set(cal.gap_filled) == {"p0", "demand.CHN.d0"}
+    p0 = cal.source_of("p0")
+    assert p0.value == 4_717.0 and "MP Materials" in p0.source  # USD per t REO, Q4 2024
+    assert cal.market.supply["CHN"].p0 == 4_717.0
+    chn = cal.source_of("demand.CHN.d0")
+    assert chn.value == pytest.approx(0.565 * 384_000.0) and "China Rare Earth Forum" in chn.source
+    for z in ("USA", "EUR", "JPN", "PAR"):
+        assert cal.market.demand[z].d0 == 0.0
+    assert cal.market.demand["ROW"].d0 == pytest.approx(0.435 * 384_000.0)
+
+
+def test_gapfill_rows_are_taken_zone_by_zone_from_the_nearest_period(atlas):
+    # gallium: JOGMEC's 2021 Japan figure is used for 2024 once the other zones are given
+    over = {"demand.CHN.d0": 500.0, "demand.EUR.d0": 40.0, "demand.PAR.d0": 1.0}
+    cal = calibrate(atlas, "gallium", 2024, overrides=over)
+    jpn = cal.source_of("demand.JPN.d0")
+    assert jpn.kind == "gap-fill" and jpn.value == 167.0 and "JOGMEC" in jpn.source
+    assert cal.market.demand["ROW"].d0 == pytest.approx(848 - 500 - 40 - 1 - 167 - 18.7)
 
 
 def test_rare_earths_2024_supply_from_usgs_mine_production(atlas):
@@ -83,14 +125,17 @@ def test_rare_earths_2024_supply_from_usgs_mine_production(atlas):
     world = sum(s.q0 for s in cal.market.supply.values())
     assert world == 384_000.0  # the listed rows; USGS rounds the world total to 380,000 t
     assert sum(d.d0 for d in cal.market.demand.values()) == pytest.approx(world)
-    assert cal.source_of("demand.CHN.d0").kind == "derived"
+    assert cal.source_of("demand.CHN.d0").kind == "gap-fill"  # China's 56.5% share
+    assert cal.source_of("balance.ROW").kind == "derived"
     assert cal.source_of("p0").kind == "override"
 
 
 def test_rare_earths_us_consumption_on_another_basis_is_not_used(atlas):
     over = {"p0": 10_000.0, "demand.EUR.d0": 1.0, "demand.JPN.d0": 1.0, "demand.PAR.d0": 1.0, "demand.ROW.d0": 1.0}
-    with pytest.raises(CalibrationError, match="on the compound basis, not REO"):
-        calibrate(atlas, "rare_earths", 2024, overrides=over)
+    cal = calibrate(atlas, "rare_earths", 2024, overrides=over)
+    usa = cal.source_of("demand.USA.d0")  # takes the balance; the USGS figure is not used
+    assert usa.kind == "derived" and "on the compound basis, not REO" in usa.source
+    assert usa.value == pytest.approx(384_000.0 * (1 - 0.565) - 4.0)
 
 
 def test_germanium_supply_is_gap_filled_and_reported(atlas):

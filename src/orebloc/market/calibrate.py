@@ -14,10 +14,14 @@ with its published source), ``default`` (``params.csv`` with its source), ``assu
 - Capacity: atlas capacity by country (nearest year on the same basis), else ``params.csv``.
 - Demand d0 by zone, first that applies: user override; apparent consumption from BACI trade
   (:func:`orebloc.metrics.trade_reliance.trade_import_reliance`); USGS US consumption (same
-  basis); gap-fill ``demand`` / ``demand_share`` rows. Exactly one zone left without a figure
-  takes the world balance (sum of supply less the others' demand); more than one is an error
-  that names them. When every zone has a figure, the difference to world supply (stock change
-  and statistical discrepancy) goes to the rest-of-world zone and is reported.
+  basis); gap-fill ``demand`` / ``demand_share`` rows (the nearest period, zone by zone).
+  Exactly one zone left without a figure takes the world balance (sum of supply less the
+  others' demand). More than one is an error that names them, except where gap-fill demand
+  rows were used, the rest-of-world zone is among them and the largest producing zone has a
+  figure: then, as for gap-filled supply, the others are folded into the rest-of-world zone
+  (0 t of their own, kind ``assumption``, said in the notes) and it takes the balance. When
+  every zone has a figure, the difference to world supply (stock change and statistical
+  discrepancy) goes to the rest-of-world zone and is reported.
 - Baseline price p0: the USGS price series named in ``data/price_series.csv`` (converted to
   USD/t of the basis), else a gap-fill ``price`` row, else an error.
 - Elasticities and spare capacity: ``params.csv`` defaults. Transport: 0 USD/t (assumption).
@@ -201,17 +205,24 @@ def gapfill_rows() -> tuple[GapFill, ...]:
 
 
 def _gapfill(mineral: str, stage: str, item: str, year: int) -> list[GapFill]:
-    """Gap-fill rows for the year: those whose period covers it, else those of the nearest period."""
+    """Gap-fill rows for the year, zone or country by zone or country: those whose period covers
+    it, else those of the nearest period (so a 2021 figure for one zone and a 2015 figure for
+    another are both used)."""
     rows = [
         g for g in gapfill_rows() if g.mineral == mineral and g.stage == stage and g.item == item
     ]
-    if not rows:
-        return []
-    cover = [g for g in rows if g.period[0] <= year <= g.period[1]]
-    if cover:
-        return cover
-    dist = min(min(abs(year - g.period[0]), abs(year - g.period[1])) for g in rows)
-    return [g for g in rows if min(abs(year - g.period[0]), abs(year - g.period[1])) == dist]
+    out: list[GapFill] = []
+    for key in dict.fromkeys(g.zone_or_country for g in rows):
+        group = [g for g in rows if g.zone_or_country == key]
+        cover = [g for g in group if g.period[0] <= year <= g.period[1]]
+        if cover:
+            out += cover
+            continue
+        dist = min(min(abs(year - g.period[0]), abs(year - g.period[1])) for g in group)
+        out += [
+            g for g in group if min(abs(year - g.period[0]), abs(year - g.period[1])) == dist
+        ]
+    return out
 
 
 @cache
@@ -598,11 +609,49 @@ def _demand(
                 Provenance(f"demand.{z}.d0", d0[z], "t", "gap-fill", g.describe())
             ]
     missing = [z for z in zm.ids if z not in d0]
+    rest = zm.rest.id
+    gap_filled = [
+        p.input.split(".")[1]
+        for p in prov
+        if p.kind == "gap-fill" and p.input.startswith("demand.")
+    ]
+    top = max(zm.ids, key=lambda z: q0[z])
+    if len(missing) > 1 and gap_filled and rest in missing:
+        if top in missing:
+            why[top].append(
+                f"{top}, the largest producing zone, has no published consumption figure, so the "
+                f"zones without one are not folded into {rest}"
+            )
+        else:
+            # 4. as for gap-filled supply: zones without a published figure are folded into the
+            # rest zone (0 t of their own), which then takes the world balance
+            for z in missing:
+                if z == rest:
+                    continue
+                d0[z] = 0.0
+                prov.append(
+                    Provenance(
+                        f"demand.{z}.d0",
+                        0.0,
+                        "t",
+                        "assumption",
+                        f"no published consumption figure found for its economies "
+                        f"({'; '.join(why[z]) or 'no gap-fill row'}): folded into {rest}, "
+                        f"whose world balance holds its consumption, if any",
+                    )
+                )
+            folded = [z for z in missing if z != rest]
+            notes.append(
+                f"{name} ({stage}) {year}: demand is gap-filled for {', '.join(gap_filled)}; "
+                f"{', '.join(folded)} have no published consumption figure and are folded into "
+                f"{rest} (0 t of their own)"
+            )
+            missing = [rest]
     if len(missing) > 1:
         reasons = list(dict.fromkeys(r for z in missing for r in why[z]))
         raise CalibrationError(
             f"{name} ({stage}) {year}: no sourced demand for zones {', '.join(missing)} "
-            f"({'; '.join(reasons)}; no demand row in the gap-fill table). One zone may be left to take the "
+            f"({'; '.join(reasons)}; no gap-fill demand row for them). One zone may be left to take the "
             f"world balance; give the others (override demand.<ZONE>.d0 in t, or demand_share rows with a "
             f"published source in gapfill.csv)"
         )
@@ -627,7 +676,6 @@ def _demand(
         )
     else:
         gap = world - known
-        rest = zm.rest.id
         if abs(gap) > 1e-9 * max(world, 1.0):
             if d0[rest] + gap < 0:
                 raise CalibrationError(
