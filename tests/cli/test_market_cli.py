@@ -84,7 +84,7 @@ def test_bad_switches_are_one_line_errors_naming_the_switch():
 
 def test_unsourced_calibration_is_a_clear_error():
     proc = run("market", "solve", "--mineral", "gallium", "--year", "2024", ok=False)
-    assert proc.returncode == 2 and "no sourced demand for zones CHN, EUR, JPN, PAR, ROW" in proc.stderr
+    assert proc.returncode == 2 and "no sourced demand for zones CHN, EUR, PAR, ROW" in proc.stderr  # JPN: JOGMEC 2021 figure
 
 
 def test_calibrate_writes_an_editable_model_that_solve_reads(tmp_path):

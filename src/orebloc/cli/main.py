@@ -14,6 +14,7 @@ from typing import Annotated
 
 import typer
 
+from orebloc.cli.floor_cmds import floor_app
 from orebloc.cli.market_cmds import market_app
 from orebloc.cli.output import Format, emit
 
@@ -28,6 +29,7 @@ app.add_typer(atlas_app, name="atlas")
 app.add_typer(risk_app, name="risk")
 app.add_typer(report_app, name="report")
 app.add_typer(market_app, name="market")
+app.add_typer(floor_app, name="floor")
 
 DataOpt = Annotated[Path | None, typer.Option("--data", help="dataset folder (default: the bundled one)")]
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="output format")]

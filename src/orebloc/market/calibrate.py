@@ -22,7 +22,7 @@ with its published source), ``default`` (``params.csv`` with its source), ``assu
   (0 t of their own, kind ``assumption``, said in the notes) and it takes the balance. When
   every zone has a figure, the difference to world supply (stock change and statistical
   discrepancy) goes to the rest-of-world zone and is reported.
-- Baseline price p0: the USGS price series named in ``data/price_series.csv`` (converted to
+- Baseline price p0: the USGS price series named in ``atlas/data/price_series.csv`` (converted to
   USD/t of the basis), else a gap-fill ``price`` row, else an error.
 - Elasticities and spare capacity: ``params.csv`` defaults. Transport: 0 USD/t (assumption).
 """
@@ -39,6 +39,7 @@ from importlib import resources
 import polars as pl
 
 from orebloc.atlas.blocs import Bloc, load_bloc
+from orebloc.atlas.prices import PRICE_UNITS, price_history, price_rules, to_usd_per_t
 from orebloc.atlas.store import Atlas, ShareTable
 from orebloc.errors import InputError, Location, OreblocError, UnknownNameError, ValidationError
 from orebloc.market.model import Demand, Market, Supply
@@ -63,12 +64,6 @@ GAPFILL_COLUMNS = [
 ]
 GAPFILL_ITEMS = ("world_total", "country_share", "demand", "demand_share", "price")
 #: USD per tonne of product, per one of each USGS price unit (a dmtu is 10 kg of WO3)
-PRICE_UNITS: dict[str, float] = {
-    "USD/kg": 1000.0,
-    "USD/t": 1.0,
-    "USD/lb": 1.0 / 0.45359237e-3,
-    "USD/dmtu": 100.0,
-}
 KINDS = ("atlas", "gap-fill", "default", "assumption", "derived", "override")
 PROVENANCE_COLUMNS = ["input", "value", "unit", "kind", "source"]
 
@@ -223,15 +218,6 @@ def _gapfill(mineral: str, stage: str, item: str, year: int) -> list[GapFill]:
             g for g in group if min(abs(year - g.period[0]), abs(year - g.period[1])) == dist
         ]
     return out
-
-
-@cache
-def price_series() -> dict[tuple[str, str], dict[str, str]]:
-    """Which USGS price series stands for each mineral and stage (``data/price_series.csv``)."""
-    return {
-        (resolve_mineral(r["mineral"]).id, resolve_stage(r["stage"])): r
-        for r in _read_csv("price_series.csv")
-    }
 
 
 # -- supply --------------------------------------------------------------------------------
@@ -468,37 +454,30 @@ def _capacity(
 
 # -- price ---------------------------------------------------------------------------------
 def _price(atlas: Atlas, mineral: str, name: str, stage: str, year: int, basis: str) -> Provenance:
-    rule = price_series().get((mineral, stage))
+    rule = price_rules().get((mineral, stage))
     if rule is not None:
-        rows = atlas.us_salient(mineral, "price", year).filter(
-            pl.col("detail").str.to_lowercase().str.contains(rule["series"].lower(), literal=True)
-            & pl.col("quantity").is_not_null()
-        )
-        if not rows.is_empty():
-            r = rows.row(0, named=True)
-            per_t = PRICE_UNITS.get(r["unit"])
-            if per_t is None:
-                raise CalibrationError(
-                    f"{name}: USGS price unit {r['unit']!r} has no conversion to USD/t"
-                )
-            value = float(r["quantity"]) * per_t / float(rule["content"])
+        try:
+            history = price_history(atlas, mineral, stage).filter(pl.col("year") == year)
+        except InputError:
+            history = pl.DataFrame()
+        if not history.is_empty():
+            r = history.row(0, named=True)
             return Provenance(
                 "p0",
-                value,
+                float(r["usd_per_t"]),
                 "USD/t",
                 "atlas",
-                f"{r['source']} '{r['detail']}' {year}: {r['quantity']:g} {r['unit']} "
-                f"({r['source_ref']}); {rule['note']}",
+                f"{r['source']} '{r['detail']}' {year}: {r['price']:g} {r['unit']} "
+                f"({r['source_ref']}); {r['note']}",
             )
     rows = _gapfill(mineral, stage, "price", year)
     if rows:
         g = rows[0]
-        per_t = PRICE_UNITS.get(g.unit)
-        if per_t is None:
+        if g.unit not in PRICE_UNITS:
             raise CalibrationError(
                 f"gapfill.csv row {g.row}: price unit {g.unit!r} has no conversion to USD/t"
             )
-        return Provenance("p0", g.value * per_t, "USD/t", "gap-fill", g.describe())
+        return Provenance("p0", to_usd_per_t(g.value, g.unit), "USD/t", "gap-fill", g.describe())
     why = (
         f"USGS has no '{rule['series']}' price for {year}"
         if rule is not None

@@ -46,17 +46,24 @@ def _lines() -> pl.DataFrame:
 def tariff_lines(mineral: str, stage: str | None = None) -> pl.DataFrame:
     """HS6 lines a floor on ``mineral`` covers (the stage's own lines and downstream products).
 
-    With ``stage``, the lines of that stage and of later stages (a refining floor reaches the
-    magnets made from the oxide).
+    With ``stage``, the lines of that stage and those of later stages charged on the same form
+    (a floor on NdPr oxide reaches the magnets made from it, by their oxide content).
     """
     m = resolve_mineral(mineral)
     lines = _lines().filter(pl.col("mineral") == m.id)
     if stage is not None:
         order = ["mining", "refining", "product"]
         s = resolve_stage(stage)
-        lines = lines.filter(pl.col("stage").is_in(order[order.index(s):]))
+        own = lines.filter(pl.col("stage") == s)
+        if own.is_empty():
+            raise InputError(f"no tariff line for {m.name} at stage {s} in tariff_lines.csv; stages with lines: "
+                             f"{sorted(set(lines['stage'].to_list())) or 'none'}")
+        # later stages count only where they are charged on the same form (content factors
+        # are tonnes of that form per tonne of product)
+        forms = set(own["form"].to_list())
+        lines = lines.filter(pl.col("stage").is_in(order[order.index(s):]) & pl.col("form").is_in(list(forms)))
     if lines.is_empty():
-        raise InputError(f"no tariff lines for {m.name}{' at ' + stage if stage else ''} in tariff_lines.csv")
+        raise InputError(f"no tariff lines for {m.name} in tariff_lines.csv")
     return lines
 
 

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import os
-import tempfile
 from pathlib import Path
 
 import plotly.graph_objects as go
@@ -19,6 +17,7 @@ from orebloc import __version__
 from orebloc.atlas.blocs import Bloc
 from orebloc.atlas.store import Atlas
 from orebloc.metrics.overview import is_world_series, risk_overview
+from orebloc.reports.files import write_text_atomic
 from orebloc.vocab.minerals import resolve_mineral
 
 #: minerals given a chart of their own: those China has put under export control since 2023
@@ -151,15 +150,4 @@ def render_atlas_report(atlas: Atlas, bloc: Bloc, year: int | None = None) -> st
 
 def write_atlas_report(atlas: Atlas, bloc: Bloc, out: str | Path, year: int | None = None) -> Path:
     """Write the report to ``out`` (atomically: a temporary file renamed into place)."""
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    text = render_atlas_report(atlas, bloc, year)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return out
+    return write_text_atomic(out, render_atlas_report(atlas, bloc, year))

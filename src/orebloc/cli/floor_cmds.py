@@ -1,0 +1,119 @@
+"""``orebloc floor``: reference prices and the adjustable tariff schedule of a price floor.
+
+Methods (``--method``)::
+
+    incentive        cost-curve incentive price: market-economy producers in --costs FILE, capital
+                     recovered at --rate, reaching --target-share of bloc demand (--bloc-demand T,
+                     or the bloc members' demand from the calibrated market model)
+    cost-plus        capacity-weighted levelised cost of the producers in --costs FILE, + --margin
+    trailing         mean USGS market price of the last --window years up to --year
+    reference-point  a published reference point (e.g. the US DoD's USD 110/kg NdPr floor)
+
+Landed import prices by origin come from BACI unit values of the bloc's imports in --year
+(FOB, plus --freight-share), or from --landed ORIGIN=USD_T (repeatable).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from orebloc.cli.output import Format, emit
+from orebloc.errors import InputError, ValidationError
+
+floor_app = typer.Typer(help="Reference prices and the variable-levy tariff schedule.", no_args_is_help=True)
+METHODS = ("incentive", "cost-plus", "trailing", "reference-point")
+
+
+def _landed(pairs: list[str], period: str):
+    import polars as pl
+
+    rows = []
+    for text in pairs:
+        origin, sep, value = text.partition("=")
+        try:
+            price = float(value)
+        except ValueError:
+            price = None
+        if not sep or price is None or price < 0 or len(origin.strip()) != 3:
+            raise ValidationError(f"--landed {text}", "expected ORIGIN=USD_T with an ISO3 origin and a price >= 0")
+        rows.append({"period": period, "origin": origin.strip().upper(), "landed_usd_t": price})
+    return pl.DataFrame(rows)
+
+
+def _bloc_demand(atlas, mineral: str, stage: str, year: int, bloc) -> float:
+    from orebloc.market.calibrate import CalibrationError, calibrate
+
+    try:
+        cal = calibrate(atlas, mineral, year, stage=stage, bloc=bloc)
+    except CalibrationError as exc:
+        raise InputError(f"bloc demand is needed for the incentive price and calibration cannot give it ({exc}); "
+                         "pass --bloc-demand T") from exc
+    market = cal.market
+    return sum(market.demand[z.id].d0 for z in market.zones if z.role == "member")
+
+
+@floor_app.command("design")
+def design(
+    mineral: Annotated[str, typer.Argument(help="mineral, e.g. 'rare earths', tungsten")],
+    stage: Annotated[str, typer.Option("--stage", "-s", help="stage the floor applies to")] = "refining",
+    method: Annotated[str, typer.Option(help="|".join(METHODS))] = "trailing",
+    year: Annotated[int, typer.Option(help="year of observed prices and trade")] = 2024,
+    costs: Annotated[Path | None, typer.Option(help="cost file (CSV) for incentive / cost-plus")] = None,
+    target_share: Annotated[float, typer.Option(help="share of bloc demand market-economy capacity must cover")] = 0.4,
+    bloc_demand: Annotated[float | None, typer.Option(help="bloc demand, t/year (default: calibrated)")] = None,
+    rate: Annotated[float, typer.Option(help="rate of return on capital (0.08 = 8%)")] = 0.08,
+    margin: Annotated[float, typer.Option(help="cost-plus margin (0.1 = 10%)")] = 0.10,
+    window: Annotated[int, typer.Option(help="trailing-average window, years")] = 5,
+    landed: Annotated[list[str] | None, typer.Option(help="ORIGIN=USD_T landed price of the form (repeatable)")] = None,
+    freight_share: Annotated[float, typer.Option(help="freight and insurance as a share of FOB value")] = 0.0,
+    out: Annotated[Path | None, typer.Option(help="write the schedule as CSV")] = None,
+    data: Annotated[Path | None, typer.Option("--data", help="dataset folder")] = None,
+    blocs: Annotated[Path | None, typer.Option("--blocs", help="bloc membership TOML")] = None,
+    fmt: Annotated[Format, typer.Option("--format", "-f")] = Format.table,
+) -> None:
+    """Compute a reference price and the tariff schedule that holds it as a floor."""
+    from orebloc.atlas.blocs import load_bloc
+    from orebloc.atlas.prices import price_history
+    from orebloc.atlas.store import Atlas
+    from orebloc.policy.costs import read_costs
+    from orebloc.policy.points import reference_point
+    from orebloc.policy.reference_price import (
+        cost_plus,
+        incentive_price,
+        market_economy,
+        trailing_average,
+    )
+    from orebloc.policy.schedule import levy_schedule, observed_landed_prices, tariff_lines
+
+    if method not in METHODS:
+        raise ValidationError("--method", f"must be one of {METHODS}, got {method!r}")
+    atlas, bloc = Atlas(data), load_bloc(blocs)
+    if method in ("incentive", "cost-plus"):
+        if costs is None:
+            raise InputError(f"--method {method} needs --costs FILE (a cost file: see docs/policy.md)")
+        producers = [p for p in read_costs(costs) if p.stage == stage or stage is None]
+        if method == "incentive":
+            demand = bloc_demand if bloc_demand is not None else _bloc_demand(atlas, mineral, stage, year, bloc)
+            ref = incentive_price(market_economy(producers, bloc.non_market), demand, target_share, rate)
+        else:
+            ref = cost_plus(producers, rate, margin)
+    elif method == "trailing":
+        ref = trailing_average(price_history(atlas, mineral, stage), window, year)
+    else:
+        ref = reference_point(mineral, stage)
+    lines = tariff_lines(mineral, stage)
+    prices = _landed(landed, str(year)) if landed else observed_landed_prices(atlas, lines, year, bloc, freight_share)
+    schedule = levy_schedule(lines, ref.value, prices, bloc)
+    working = "; ".join(f"{k}={v}" for k, v in ref.inputs.items() if k != "prices")
+    typer.echo(f"reference price ({ref.method}): {ref.value:,.0f} {ref.unit}  [{working}]", err=fmt is not Format.table)
+    if out is not None:
+        from orebloc.reports.files import write_text_atomic
+
+        write_text_atomic(out, schedule.write_csv())
+        typer.echo(f"wrote {out}", err=True)
+    view = schedule if fmt is not Format.table else schedule.select(
+        "period", "hs6", "origin", "origin_role", "landed_usd_t", "levy_usd_t_form", "content_factor", "levy_usd_t_product")
+    emit(view, fmt, title=f"Variable levy schedule: {mineral} ({stage}), reference {ref.value:,.0f} USD/t")

@@ -1,0 +1,31 @@
+"""Public reference points for reference prices (``data/reference_points.csv``), each with its source."""
+
+from __future__ import annotations
+
+import csv
+from functools import cache
+from importlib import resources
+
+from orebloc.atlas.prices import to_usd_per_t
+from orebloc.errors import InputError
+from orebloc.policy.reference_price import ReferencePrice
+from orebloc.vocab.minerals import resolve_mineral
+from orebloc.vocab.stages import resolve_stage
+
+
+@cache
+def _points() -> tuple[dict[str, str], ...]:
+    text = resources.files("orebloc.policy").joinpath("data/reference_points.csv").read_text("utf-8")
+    return tuple(csv.DictReader(text.splitlines()))
+
+
+def reference_point(mineral: str, stage: str) -> ReferencePrice:
+    """The published reference point for a mineral and stage (e.g. the US DoD's NdPr floor)."""
+    m, s = resolve_mineral(mineral), resolve_stage(stage)
+    rows = [r for r in _points() if r["mineral"] == m.id and r["stage"] == s]
+    if not rows:
+        have = sorted({f"{r['mineral']} ({r['stage']})" for r in _points()})
+        raise InputError(f"no published reference point for {m.name} at stage {s}; points exist for: {', '.join(have)}")
+    r = rows[-1]
+    return ReferencePrice("reference-point", to_usd_per_t(float(r["value"]), r["unit"]), inputs={
+        "form": r["form"], "quoted": f"{r['value']} {r['unit']}", "date": r["date"], "source": r["source"]})
