@@ -1,0 +1,348 @@
+"""The period loop: one chunk of draws through every period, stage and case of a scenario.
+
+Cases, solved on the same draws, in this order each period:
+
+- ``reference``: no shocks, no policies (the path the shocks are measured against);
+- ``no_policy``: the shocks, no policies (the counterfactual);
+- ``policy``: the shocks and the scenario's policies (the case itself).
+
+State carried from period to period, per case, draw, market and zone: capacity (trend growth,
+scheduled additions, price-responsive orders in the pipeline), stockpile levels, the last
+price and, for coupled markets, the last downstream output. The equations (t = period index,
+dt = period length in years, quantities per period are annual figures x dt):
+
+    K_t   = K_0 (1 + gk)^(t dt) + sum of additions that have arrived by t          [t/yr]
+    q0_t  = u K_t with u = q0 / K_0 the baseline utilisation (1/(1+spare) where K_0 = 0)
+    d0_t  = d0 (1 + g)^(t dt) prod(1 + s over demand shocks in force)                [t/yr]
+    outage_t = 1 - prod(1 - s over outages in force)
+    orders_t = rate dt K_t where price_t >= trigger p0 (investment), arriving at t + L,
+               L = max(1, round(lead_time / dt)) periods; scheduled additions decided at
+               period s arrive at s + round(lead_time / dt)
+    release_t = min(stock_t, release_rate dt) where price_{t-1} >= trigger p0;
+    stock_{t+1} = stock_t - release_t + purchases of a buyer of last resort in that zone
+
+A release is supply the holder sells at any price: it raises q0 and capacity by the release
+(the slope of the supply curve is kept: eta is rescaled by q0/(q0 + release)), and the outage
+share is rescaled so that effective capacity is K(1 - outage) + release exactly.
+
+Export controls: a control of severity s caps the origin's exports to the destinations at
+(1 - s) x the reference case's flows on those routes in the same period and draw (s = 1 is a
+ban). A shock of duration D years is in force in periods start .. start + round(D/dt) - 1.
+
+Multi-stage coupling (``input_from``, coefficient c t of input per t of output), solved
+upstream first in each period:
+
+- the upstream market's demand in zone z is the requirement of the downstream producers of z,
+  d0_up,z(t) = sum over downstream markets of c y_z(t-1) (their output the period before;
+  at t = 0 their baseline output q0_t); its own calibrated demand is not used;
+- the downstream producers of z cannot process more than the input they bought in the same
+  period: effective capacity_z(t) <= D_up,z(t) / c, so output never exceeds input / c.
+
+Consumer cost (USD per period, positive = consumers lose): CS(p_ref) - CS(p) measured on the
+case's own demand curve (curves.consumer_surplus), p_ref the reference case's price.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from orebloc.market import curves
+from orebloc.market.batch import solve_batch
+from orebloc.market.model import (
+    BuyerOfLastResort,
+    ContractForDifference,
+    ExportCap,
+    Market,
+    Policies,
+    PriceFloor,
+    Subsidy,
+    Tariff,
+)
+from orebloc.scenarios.draws import Draws
+from orebloc.scenarios.spec import Scenario
+
+CASES = ("reference", "no_policy", "policy")
+#: per (case, draw, period, market, zone) outputs, name -> unit
+OUTPUTS: dict[str, str] = {
+    "price": "usd_t", "supply": "t", "demand": "t", "shortfall": "t", "net_imports": "t",
+    "consumer_cost": "usd", "fiscal_cost": "usd", "levy_revenue": "usd", "tariff_revenue": "usd",
+    "capacity": "t_yr", "stock": "t", "release": "t",
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class PreparedMarket:
+    id: str
+    mineral: str | None
+    stage: str | None
+    market: Market  # calibrated, annual figures, no policies
+    upstream: int | None  # index of the market it takes input from
+    coefficient: float
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a worker needs: the scenario and its calibrated markets (picklable)."""
+
+    spec: Scenario
+    markets: tuple[PreparedMarket, ...]
+    cases: tuple[str, ...] = CASES
+
+    @property
+    def zones(self) -> tuple[str, ...]:
+        return self.markets[0].market.ids
+
+
+def _pow(base: np.ndarray, e: float) -> np.ndarray:
+    return np.power(1.0 + base, e)
+
+
+class _State:
+    """Per case: capacity pipeline, stocks, last prices and outputs, (n, Z) per market."""
+
+    def __init__(self, plan: Plan, n: int, t_max: int):
+        m, z = len(plan.markets), len(plan.zones)
+        self.arrivals = np.zeros((m, t_max + 1, n, z))  # t/yr arriving at period t
+        self.arrived = np.zeros((m, n, z))
+        self.stock = np.zeros((m, n, z))
+        self.last_price = [None] * m
+        self.last_output = [None] * m
+        self.bought_input = [None] * m  # upstream demand by zone this period
+
+
+def _policy_objects(plan: Plan, mi: int, t: int, in_case: bool) -> list:
+    if not in_case:
+        return []
+    mid = plan.markets[mi].id
+    out = []
+    for p in plan.spec.policies:
+        if p.market != mid or p.kind == "stockpile" or t < p.start or (p.end is not None and t >= p.end):
+            continue
+        if p.kind == "floor":
+            out.append(PriceFloor(p.zone, p.get("price")))
+        elif p.kind == "tariff":
+            out.append(Tariff(p.zone, p.exporter, p.get("ad_valorem", 0.0), p.get("specific", 0.0)))
+        elif p.kind == "cfd":
+            out.append(ContractForDifference(p.zone, p.get("strike")))
+        elif p.kind == "bolr":
+            out.append(BuyerOfLastResort(p.zone, p.get("price"), p.get("volume", np.inf), p.get("budget", np.inf)))
+        elif p.kind == "subsidy":
+            out.append(Subsidy(p.zone, p.get("per_tonne")))
+    return out
+
+
+def _policies(objs: list, caps: tuple[ExportCap, ...]) -> Policies:
+    kinds = {Tariff: "tariffs", PriceFloor: "floors", ContractForDifference: "cfds",
+             BuyerOfLastResort: "bolrs", Subsidy: "subsidies"}  # fmt: skip
+    groups: dict[str, list] = {v: [] for v in kinds.values()}
+    for o in objs:
+        groups[kinds[type(o)]].append(o)
+    return Policies(caps=caps, **{k: tuple(v) for k, v in groups.items()})
+
+
+def simulate(
+    plan: Plan, draws: Draws, progress: Callable[[int], None] | None = None
+) -> dict[str, np.ndarray]:
+    """Run draws ``draws`` of ``plan``; returns name -> (cases, n, periods, markets, zones) arrays.
+
+    Also ``converged`` (cases, n, periods, markets) bool. ``progress(1)`` is called per period.
+    """
+    spec = plan.spec
+    n, T, M = draws.n, spec.n_periods, len(plan.markets)
+    ids = plan.zones
+    Z = len(ids)
+    C = len(plan.cases)
+    dt = spec.dt
+    out = {k: np.full((C, n, T, M, Z), np.nan) for k in OUTPUTS}
+    converged = np.ones((C, n, T, M), dtype=bool)
+    g = draws["dynamics.demand_growth"][:, :1]
+    gk = draws["dynamics.capacity_growth"][:, :1]
+    # per-draw elasticities
+    base = []
+    for pm in plan.markets:
+        mk = pm.market
+        q0 = np.array([mk.supply[z].q0 for z in ids])
+        k0 = np.array([mk.supply[z].capacity_t for z in ids])
+        util = np.where(k0 > 0, q0 / np.where(k0 > 0, k0, 1.0),
+                        [1.0 / (1.0 + mk.supply[z].spare_share) for z in ids])  # fmt: skip
+        eta = np.tile([mk.supply[z].eta for z in ids], (n, 1)).astype(float)
+        eps = np.tile([mk.demand[z].eps for z in ids], (n, 1)).astype(float)
+        for ui, u in enumerate(spec.uncertain):
+            if pm.id not in u.markets:
+                continue
+            cols = [ids.index(z) for z in u.zones]
+            target = eta if u.param == "supply.eta" else eps
+            target[:, cols] = draws[f"uncertain[{ui}]"]
+        base.append({
+            "q0": q0, "k0": k0, "util": util, "eta": eta, "eps": eps,
+            "d0": np.array([mk.demand[z].d0 for z in ids]),
+            "p0": np.array([mk.supply[z].p0 for z in ids]),
+        })  # fmt: skip
+    # shock timing per draw: periods in force
+    shock_len = [np.rint(draws[f"shocks[{i}].duration"][:, 0] / dt).astype(int) for i in range(len(spec.shocks))]
+    stockpiles = [p for p in spec.policies if p.kind == "stockpile"]
+    states = {case: _State(plan, n, T + 64) for case in plan.cases}
+    for case in plan.cases:
+        st = states[case]
+        for a in spec.additions:
+            mi = _mindex(plan, a.market)
+            at = a.start + int(round(a.lead_time / dt))
+            if at <= T:
+                st.arrivals[mi, at, :, ids.index(a.zone)] += a.capacity
+        if case == "policy":
+            for sp in stockpiles:
+                st.stock[_mindex(plan, sp.market), :, ids.index(sp.zone)] += sp.get("initial")
+    ref_flows: dict[int, np.ndarray] = {}
+    ref_price: dict[int, np.ndarray] = {}
+    for t in range(T):
+        years = t * dt
+        for ci, case in enumerate(plan.cases):
+            st = states[case]
+            shocked = case != "reference"
+            with_policy = case == "policy"
+            for mi, pm in enumerate(plan.markets):
+                b = base[mi]
+                st.arrived[mi] += st.arrivals[mi, t]
+                cap_yr = b["k0"] * _pow(gk, years) + st.arrived[mi]
+                q0_yr = b["util"] * cap_yr
+                d0_yr = b["d0"] * _pow(g, years)
+                outage_keep = np.ones((n, Z))
+                caps_active: list[tuple[int, np.ndarray]] = []  # (shock index, in force (n,))
+                for si, s in enumerate(spec.shocks):
+                    if not shocked or s.market != pm.id:
+                        continue
+                    on = (t >= s.start) & (t < s.start + shock_len[si])
+                    sev = draws[f"shocks[{si}].severity"][:, 0]
+                    zi = ids.index(s.zone)
+                    if s.kind == "outage":
+                        outage_keep[:, zi] *= np.where(on, 1.0 - sev, 1.0)
+                    elif s.kind == "demand":
+                        d0_yr = d0_yr.copy()
+                        d0_yr[:, zi] *= np.where(on, 1.0 + sev, 1.0)
+                    elif on.any():
+                        caps_active.append((si, on))
+                # coupling: demand of an upstream market from its downstream users
+                users = [j for j, q in enumerate(plan.markets) if q.upstream == mi]
+                if users:
+                    d0_yr = np.zeros((n, Z))
+                    for j in users:
+                        prev = st.last_output[j]
+                        if prev is None:  # period 0: the downstream baseline output
+                            bj = base[j]
+                            prev_yr = bj["util"] * (bj["k0"] * _pow(gk, years) + st.arrived[j])
+                        else:
+                            prev_yr = prev / dt
+                        d0_yr = d0_yr + plan.markets[j].coefficient * prev_yr
+                # per-period quantities
+                cap = cap_yr * dt
+                q0 = q0_yr * dt
+                d0 = d0_yr * dt
+                eff_cap = cap * outage_keep
+                if pm.upstream is not None:
+                    avail = st.bought_input[pm.upstream] / pm.coefficient
+                    eff_cap = np.minimum(eff_cap, avail)
+                release = np.zeros((n, Z))
+                if with_policy:
+                    for sp in stockpiles:
+                        if sp.market != pm.id:
+                            continue
+                        zi = ids.index(sp.zone)
+                        lp = st.last_price[mi]
+                        if lp is None:
+                            continue
+                        trig = lp[:, zi] >= sp.get("trigger") * b["p0"][zi]
+                        release[:, zi] = np.where(trig, np.minimum(st.stock[mi, :, zi], sp.get("release_rate") * dt), 0.0)
+                    st.stock[mi] -= release
+                # fold outages, coupling limits and releases into (q0, capacity, outage, eta)
+                q0_x = q0 + release
+                cap_x = cap + release
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    outage = np.where(cap_x > 0, 1.0 - (eff_cap + release) / cap_x, 0.0)
+                    eta_x = np.where(q0_x > 0, b["eta"] * q0 / q0_x, b["eta"])
+                outage = np.clip(outage, 0.0, 1.0)
+                over = {
+                    "supply.q0": q0_x, "supply.capacity": np.maximum(cap_x, q0_x),
+                    "supply.outage_share": outage, "supply.eta": eta_x,
+                    "demand.d0": d0, "demand.eps": b["eps"],
+                }  # fmt: skip
+                # which export controls and policies are in force: one solve per structure
+                pol_objs = _policy_objects(plan, mi, t, with_policy)
+                if caps_active:
+                    keys = np.stack([on for _, on in caps_active], axis=1)
+                    groups = {tuple(r) for r in keys.tolist()}
+                else:
+                    keys = np.zeros((n, 0), dtype=bool)
+                    groups = {()}
+                res = {k: np.full((n, Z), np.nan) for k in ("price", "supply", "demand", "shortfall",
+                                                             "net_imports", "fiscal_cost", "levy_revenue",
+                                                             "tariff_revenue", "bolr_purchases")}  # fmt: skip
+                flows = np.full((n, Z, Z), np.nan)
+                ok = np.zeros(n, dtype=bool)
+                for key in sorted(groups):
+                    rows = np.flatnonzero(np.all(keys == np.array(key, dtype=bool), axis=1)) if key else np.arange(n)
+                    if not len(rows):
+                        continue
+                    caps, cap_q = [], []
+                    for (si, _on), active in zip(caps_active, key, strict=True):
+                        if not active:
+                            continue
+                        s = spec.shocks[si]
+                        o = ids.index(s.zone)
+                        dests = [ids.index(d) for d in s.to]
+                        shipped = ref_flows[mi][rows][:, o, dests].sum(axis=1)
+                        sev = draws[f"shocks[{si}].severity"][rows, 0]
+                        caps.append(ExportCap(s.zone, s.to, 0.0, s.leakage_share))
+                        cap_q.append((1.0 - sev) * np.nan_to_num(shipped))
+                    market = replace(pm.market, policies=_policies(pol_objs, tuple(caps)))
+                    ov = {k: v[rows] for k, v in over.items()}
+                    if cap_q:
+                        ov["cap.quantity"] = np.stack(cap_q, axis=1)
+                    sol = solve_batch(market, len(rows), ov, baseline=False)
+                    for k in res:
+                        res[k][rows] = sol[k]
+                    flows[rows] = sol.flows
+                    ok[rows] = sol.converged
+                if case == "reference":
+                    ref_flows[mi] = flows
+                    ref_price[mi] = res["price"]
+                # consumer cost on this case's demand curve, against the reference price
+                a = b["eps"] * d0 / b["p0"]
+                cc = curves.consumer_surplus(ref_price[mi], d0, b["p0"], a) - curves.consumer_surplus(
+                    res["price"], d0, b["p0"], a)
+                # stock purchases of a buyer of last resort go into that zone's stockpile
+                if with_policy:
+                    for sp in stockpiles:
+                        if sp.market == pm.id:
+                            zi = ids.index(sp.zone)
+                            st.stock[mi, :, zi] += np.nan_to_num(res["bolr_purchases"][:, zi])
+                # price-responsive investment
+                inv = spec.dynamics.investment
+                if inv is not None and inv.rate > 0:
+                    zsel = np.array([z in inv.zones for z in ids])
+                    hit = (res["price"] >= inv.trigger * b["p0"]) & zsel
+                    lead = max(1, int(round(inv.lead_time / dt)))
+                    if t + lead <= T:
+                        st.arrivals[mi, t + lead] += np.where(hit, inv.rate * dt * cap_yr, 0.0)
+                st.last_price[mi] = res["price"]
+                # round-off can leave -1e-13 t; a quantity carried forward is >= 0
+                st.last_output[mi] = np.maximum(np.nan_to_num(res["supply"]), 0.0)
+                st.bought_input[mi] = np.maximum(np.nan_to_num(res["demand"]), 0.0)
+                for k in ("price", "supply", "demand", "shortfall", "net_imports", "fiscal_cost",
+                          "levy_revenue", "tariff_revenue"):  # fmt: skip
+                    out[k][ci, :, t, mi] = res[k]
+                out["consumer_cost"][ci, :, t, mi] = cc
+                out["capacity"][ci, :, t, mi] = cap_yr
+                out["stock"][ci, :, t, mi] = st.stock[mi]
+                out["release"][ci, :, t, mi] = release
+                converged[ci, :, t, mi] = ok
+        if progress is not None:
+            progress(1)
+    out["converged"] = converged
+    return out
+
+
+def _mindex(plan: Plan, market_id: str) -> int:
+    return next(i for i, m in enumerate(plan.markets) if m.id == market_id)

@@ -1,0 +1,275 @@
+"""Running a scenario: calibrate once, draw once, solve chunks of draws locally or on Dask.
+
+    spec = load_scenario("scenarios/gallium_germanium_ban.toml")
+    run = run_scenario(spec, draws=2000, scheduler="none")          # in this process
+    run = run_scenario(spec, scheduler="local-cluster", workers=2)  # Dask LocalCluster, 127.0.0.1
+    run = run_scenario(spec, scheduler="tcp://10.0.0.5:8786")       # an existing Dask cluster
+    run.results   # polars: case, draw, period, period_label, year, market, mineral, stage, zone, ...
+    run.summary   # p5/p50/p95 by case, period, market, zone (see summary.py)
+
+Draws are generated on the client for all N draws up front (draws.py) and cut into chunks of
+``chunk_size``; each chunk is solved by :func:`orebloc.scenarios.dynamics.simulate`. A chunk's
+numbers depend only on its draws, so a local run and a Dask run with the same seed and chunk
+size give identical tables, and other chunk sizes agree to solver tolerance. A progress bar
+(rich) counts periods (local) or chunks (Dask).
+
+Results carry their dimensions as columns. Besides the zones, every (case, draw, period,
+market) has a ``bloc`` row: sums over member and partner zones, the price being their
+demand-weighted mean.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from orebloc.atlas.store import Atlas
+from orebloc.errors import OreblocError
+from orebloc.scenarios.draws import Draws, draw_scenario
+from orebloc.scenarios.dynamics import CASES, OUTPUTS, Plan, PreparedMarket, simulate
+from orebloc.scenarios.spec import Scenario, ScenarioError
+
+BLOC = "bloc"
+
+
+@dataclass
+class ScenarioRun:
+    spec: Scenario
+    plan: Plan
+    draws: int
+    seed: int
+    results: pl.DataFrame | None
+    summary: pl.DataFrame
+    out: Path | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+    provenance: pl.DataFrame | None = None
+
+
+def prepare(spec: Scenario, atlas: Atlas | None = None, cases: tuple[str, ...] = CASES) -> tuple[Plan, pl.DataFrame]:
+    """Calibrate every market (atlas or model file); returns the plan and the provenance table."""
+    from orebloc.market.calibrate import calibrate
+
+    prepared, prov = [], []
+    for i, ms in enumerate(spec.markets):
+        if ms.market is not None:
+            market = ms.market
+            prov.append(pl.DataFrame({"market": [ms.id], "input": ["*"], "value": [None], "unit": [""],
+                                      "kind": ["model file"], "source": [str(ms.model)]},
+                                     schema_overrides={"value": pl.Float64}))  # fmt: skip
+        else:
+            atlas = atlas or Atlas()
+            try:
+                cal = calibrate(atlas, ms.mineral, ms.year, ms.stage, spec.zones, spec.bloc, dict(ms.calibration))
+            except OreblocError as exc:
+                raise ScenarioError(str(exc), f"markets[{i}]", spec.source) from None
+            market = cal.market
+            prov.append(cal.table().with_columns(pl.lit(ms.id).alias("market")))
+        up = None if ms.input_from is None else [m.id for m in spec.markets].index(ms.input_from)
+        prepared.append(PreparedMarket(ms.id, ms.mineral, ms.stage, market, up, ms.input_coefficient))
+    for s in spec.shocks:
+        if s.kind == "export_control":
+            mk = prepared[[m.id for m in prepared].index(s.market)].market
+            sup = mk.supply[s.zone]
+            if sup.q0 == 0 and sup.capacity_t == 0:
+                raise ScenarioError(f"zone {s.zone!r} produces nothing in market {s.market!r}, "
+                                    "so its exports cannot be controlled", "shocks", spec.source)  # fmt: skip
+    provenance = pl.concat(prov, how="diagonal_relaxed").select(
+        "market", "input", "value", "unit", "kind", "source")
+    return Plan(spec, tuple(prepared), cases), provenance
+
+
+def chunks(n: int, size: int) -> list[tuple[int, int]]:
+    return [(a, min(n, a + size)) for a in range(0, n, size)]
+
+
+def frame(plan: Plan, draws: Draws, arrays: dict[str, np.ndarray]) -> pl.DataFrame:
+    """The tidy table of one chunk: one row per case, draw, period, market and zone (+ bloc)."""
+    spec = plan.spec
+    ids = list(plan.zones)
+    roles = {z.id: z.role for z in plan.markets[0].market.zones}
+    in_bloc = np.array([roles[z] in ("member", "partner") for z in ids])
+    C, n, T, M, Z = arrays["price"].shape
+    vals = {}
+    for k in OUTPUTS:
+        a = arrays[k]
+        if k == "price":
+            w = np.where(in_bloc, np.nan_to_num(arrays["demand"]), 0.0)
+            tot = w.sum(axis=-1, keepdims=True)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                bloc = (np.where(in_bloc, a, 0.0) * w).sum(axis=-1, keepdims=True) / tot
+        else:
+            bloc = np.where(in_bloc, a, 0.0).sum(axis=-1, keepdims=True)
+        vals[k] = np.concatenate([a, bloc], axis=-1)
+    zones = [*ids, BLOC]
+    z1 = Z + 1
+    labels = spec.period_labels()
+    years = spec.period_years()
+    shape = (C, n, T, M, z1)
+    idx = np.indices(shape).reshape(5, -1)
+    conv = np.broadcast_to(arrays["converged"][..., None], shape).reshape(-1)
+    cols: dict[str, object] = {
+        "case": pl.Series(np.array(plan.cases)[idx[0]], dtype=pl.Categorical),
+        "draw": (idx[1] + draws.first).astype(np.int32),
+        "period": idx[2].astype(np.int16),
+        "period_label": pl.Series(np.array(labels)[idx[2]], dtype=pl.Categorical),
+        "year": np.array(years)[idx[2]],
+        "market": pl.Series(np.array([m.id for m in plan.markets])[idx[3]], dtype=pl.Categorical),
+        "zone": pl.Series(np.array(zones)[idx[4]], dtype=pl.Categorical),
+    }
+    for k, unit in OUTPUTS.items():
+        cols[f"{k}_{unit}"] = vals[k].reshape(-1)
+    cols["converged"] = conv
+    return pl.DataFrame(cols)
+
+
+def _solve_chunk(plan: Plan, draws: Draws) -> pl.DataFrame:
+    return frame(plan, draws, simulate(plan, draws))
+
+
+def _local(plan: Plan, all_draws: Draws, spans, progress) -> Iterator[tuple[int, pl.DataFrame]]:
+    for i, (a, b) in enumerate(spans):
+        d = all_draws.slice(a, b)
+        yield i, frame(plan, d, simulate(plan, d, progress=progress))
+
+
+def _dask(plan: Plan, all_draws: Draws, spans, scheduler: str, workers: int, progress) -> Iterator[tuple[int, pl.DataFrame]]:
+    from distributed import Client, LocalCluster, as_completed
+
+    cluster = None
+    if scheduler == "local-cluster":
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, host="127.0.0.1",
+                               dashboard_address=None, processes=True)  # fmt: skip
+        client = Client(cluster)
+    else:
+        client = Client(scheduler)
+    try:
+        plan_f = client.scatter(plan, broadcast=True)
+        futs = {client.submit(_solve_chunk, plan_f, all_draws.slice(a, b), pure=False): i
+                for i, (a, b) in enumerate(spans)}  # fmt: skip
+        for fut in as_completed(futs):
+            i = futs[fut]
+            result = fut.result()
+            progress(spans[i][1] - spans[i][0])
+            yield i, result
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def run_scenario(
+    spec: Scenario,
+    draws: int | None = None,
+    seed: int | None = None,
+    *,
+    out: str | Path | None = None,
+    scheduler: str = "none",
+    workers: int = 2,
+    chunk_size: int = 1000,
+    atlas: Atlas | None = None,
+    cases: tuple[str, ...] = CASES,
+    show_progress: bool = False,
+    keep_results: bool = True,
+) -> ScenarioRun:
+    """Run ``spec``; with ``out`` write ``results/part-*.parquet``, ``summary.parquet`` and CSV.
+
+    ``scheduler``: ``"none"`` (this process), ``"local-cluster"`` (a Dask LocalCluster on
+    127.0.0.1 with ``workers`` single-thread workers) or a Dask scheduler address.
+    """
+    from orebloc.scenarios.summary import summarise
+
+    t0 = time.perf_counter()
+    n = spec.draws if draws is None else draws
+    seed = spec.seed if seed is None else seed
+    if n < 1:
+        raise ScenarioError(f"must be >= 1, got {n}", "draws")
+    plan, provenance = prepare(spec, atlas, cases)
+    t1 = time.perf_counter()
+    all_draws = draw_scenario(spec, n, seed)
+    spans = chunks(n, chunk_size)
+    t2 = time.perf_counter()
+    out_dir = Path(out) if out is not None else None
+    tmp = None
+    if out_dir is not None:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=".results.", dir=out_dir))
+    parts: dict[int, pl.DataFrame] = {}
+    local = scheduler in ("none", "", None)
+    with _progress(show_progress, len(spans) * spec.n_periods if local else n, spec.name) as step:
+        it = _local(plan, all_draws, spans, step) if local else _dask(plan, all_draws, spans, scheduler, workers, step)
+        for i, part in it:
+            if tmp is not None:
+                part.write_parquet(tmp / f"part-{i:05d}.parquet")
+            if keep_results or tmp is None:
+                parts[i] = part
+    t3 = time.perf_counter()
+    ordered = [parts[i] for i in sorted(parts)]
+    results = pl.concat(ordered) if keep_results or tmp is None else None
+    if results is not None:
+        summary = summarise(results)
+    else:
+        summary = summarise(pl.scan_parquet(str(tmp / "*.parquet")))
+    if out_dir is not None and tmp is not None:
+        final = out_dir / "results"
+        if final.exists():
+            shutil.rmtree(final)
+        os.replace(tmp, final)
+        _write_atomic(summary, out_dir / "summary.parquet")
+        _write_atomic(summary, out_dir / "summary.csv")
+        _write_atomic(provenance, out_dir / "provenance.csv")
+    t4 = time.perf_counter()
+    timings = {"prepare_s": t1 - t0, "draws_s": t2 - t1, "solve_s": t3 - t2, "summary_write_s": t4 - t3}
+    return ScenarioRun(spec, plan, n, seed, results, summary, out_dir, timings, provenance)
+
+
+def _write_atomic(df: pl.DataFrame, path: Path) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    os.close(fd)
+    try:
+        if path.suffix == ".csv":
+            df.write_csv(tmp)
+        else:
+            df.write_parquet(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+class _progress:
+    """A rich progress bar (stderr) or nothing; ``step(k)`` advances it by k."""
+
+    def __init__(self, show: bool, total: int, name: str):
+        self.show, self.total, self.name = show, total, name
+        self.bar = None
+
+    def __enter__(self):
+        if not self.show:
+            return lambda k=1: None
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+
+        self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                            TimeElapsedColumn(), console=Console(stderr=True))  # fmt: skip
+        self.bar.start()
+        task = self.bar.add_task(self.name[:40], total=self.total)
+        return lambda k=1: self.bar.advance(task, k)
+
+    def __exit__(self, *exc):
+        if self.bar is not None:
+            self.bar.stop()
+        return False
