@@ -112,12 +112,14 @@ def frame(plan: Plan, draws: Draws, arrays: dict[str, np.ndarray]) -> pl.DataFra
     z1 = Z + 1
     labels = spec.period_labels()
     years = spec.period_years()
-    shape = (C, n, T, M, z1)
+    # rows in draw-major order (draw, case, period, market, zone): concatenated chunks are then
+    # in the same order whatever the chunk size
+    shape = (n, C, T, M, z1)
     idx = np.indices(shape).reshape(5, -1)
-    conv = np.broadcast_to(arrays["converged"][..., None], shape).reshape(-1)
+    conv = np.broadcast_to(arrays["converged"].transpose(1, 0, 2, 3)[..., None], shape).reshape(-1)
     cols: dict[str, object] = {
-        "case": pl.Series(np.array(plan.cases)[idx[0]], dtype=pl.Categorical),
-        "draw": (idx[1] + draws.first).astype(np.int32),
+        "case": pl.Series(np.array(plan.cases)[idx[1]], dtype=pl.Categorical),
+        "draw": (idx[0] + draws.first).astype(np.int32),
         "period": idx[2].astype(np.int16),
         "period_label": pl.Series(np.array(labels)[idx[2]], dtype=pl.Categorical),
         "year": np.array(years)[idx[2]],
@@ -125,7 +127,7 @@ def frame(plan: Plan, draws: Draws, arrays: dict[str, np.ndarray]) -> pl.DataFra
         "zone": pl.Series(np.array(zones)[idx[4]], dtype=pl.Categorical),
     }
     for k, unit in OUTPUTS.items():
-        cols[f"{k}_{unit}"] = vals[k].reshape(-1)
+        cols[f"{k}_{unit}"] = vals[k].transpose(1, 0, 2, 3, 4).reshape(-1)
     cols["converged"] = conv
     return pl.DataFrame(cols)
 
