@@ -38,7 +38,7 @@ def test_no_observed_landed_prices_for_tungsten_ore():
 def test_bad_switches_are_named():
     proc = run("floor", "design", "rare earths", "--method", "magic", ok=False)
     assert proc.returncode == 2 and "--method" in proc.stderr
-    proc = run("floor", "design", "rare earths", "--method", "incentive", ok=False)
-    assert proc.returncode == 2 and "needs --costs FILE" in proc.stderr
+    proc = run("floor", "design", "gallium", "--method", "incentive", "--bloc-demand", "10", ok=False)
+    assert proc.returncode == 2 and "--costs FILE" in proc.stderr  # no default cost data for gallium
     proc = run("floor", "design", "rare earths", "--method", "reference-point", "--landed", "CHINA=5", ok=False)
     assert proc.returncode == 2 and "--landed CHINA=5" in proc.stderr

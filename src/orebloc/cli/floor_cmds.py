@@ -2,10 +2,12 @@
 
 Methods (``--method``)::
 
-    incentive        cost-curve incentive price: market-economy producers in --costs FILE, capital
-                     recovered at --rate, reaching --target-share of bloc demand (--bloc-demand T,
-                     or the bloc members' demand from the calibrated market model)
-    cost-plus        capacity-weighted levelised cost of the producers in --costs FILE, + --margin
+    incentive        cost-curve incentive price: market-economy producers in --costs FILE (default:
+                     the packaged, sourced cost data, policy/data/costs.csv), capital recovered at
+                     --rate, reaching --target-share of bloc demand (--bloc-demand T, or the bloc
+                     members' demand from the calibrated market model)
+    cost-plus        capacity-weighted levelised cost of the producers in --costs FILE (default as
+                     above), + --margin
     trailing         mean USGS market price of the last --window years up to --year
     reference-point  a published reference point (e.g. the US DoD's USD 110/kg NdPr floor)
 
@@ -61,7 +63,8 @@ def design(
     stage: Annotated[str, typer.Option("--stage", "-s", help="stage the floor applies to")] = "refining",
     method: Annotated[str, typer.Option(help="|".join(METHODS))] = "trailing",
     year: Annotated[int, typer.Option(help="year of observed prices and trade")] = 2024,
-    costs: Annotated[Path | None, typer.Option(help="cost file (CSV) for incentive / cost-plus")] = None,
+    costs: Annotated[Path | None, typer.Option(
+        help="cost file (CSV) for incentive / cost-plus (default: packaged cost data, policy/data/costs.csv)")] = None,
     target_share: Annotated[float, typer.Option(help="share of bloc demand market-economy capacity must cover")] = 0.4,
     bloc_demand: Annotated[float | None, typer.Option(help="bloc demand, t/year (default: calibrated)")] = None,
     rate: Annotated[float, typer.Option(help="rate of return on capital (0.08 = 8%)")] = 0.08,
@@ -78,7 +81,7 @@ def design(
     from orebloc.atlas.blocs import load_bloc
     from orebloc.atlas.prices import price_history
     from orebloc.atlas.store import Atlas
-    from orebloc.policy.costs import read_costs
+    from orebloc.policy.costs import DEFAULT_COSTS_LABEL, default_costs, read_costs
     from orebloc.policy.points import reference_point
     from orebloc.policy.reference_price import (
         cost_plus,
@@ -92,9 +95,18 @@ def design(
         raise ValidationError("--method", f"must be one of {METHODS}, got {method!r}")
     atlas, bloc = Atlas(data), load_bloc(blocs)
     if method in ("incentive", "cost-plus"):
-        if costs is None:
-            raise InputError(f"--method {method} needs --costs FILE (a cost file: see docs/policy.md)")
-        producers = [p for p in read_costs(costs) if p.stage == stage or stage is None]
+        from orebloc.vocab.minerals import resolve_mineral
+        from orebloc.vocab.stages import resolve_stage
+
+        label = DEFAULT_COSTS_LABEL if costs is None else f"cost file {costs}"
+        m, s = resolve_mineral(mineral), resolve_stage(stage)
+        every = default_costs() if costs is None else read_costs(costs)
+        producers = [p for p in every if p.mineral == m.id and p.stage == s]
+        if not producers:
+            have = sorted({f"{p.mineral} ({p.stage})" for p in every})
+            raise InputError(f"no producers of {m.name} at stage {s} in the {label}; it has: {', '.join(have)}. "
+                             "Pass --costs FILE (a cost file: see docs/policy.md)")
+        typer.echo(f"costs: {label}", err=fmt is not Format.table)
         if method == "incentive":
             demand = bloc_demand if bloc_demand is not None else _bloc_demand(atlas, mineral, stage, year, bloc)
             ref = incentive_price(market_economy(producers, bloc.non_market), demand, target_share, rate)

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
 from orebloc.errors import InputError, Location, ValidationError
@@ -36,6 +37,8 @@ from orebloc.vocab.stages import resolve_stage
 COLUMNS = ("name", "country", "mineral", "stage", "form", "capacity_t", "opex_usd_t", "capex_usd",
            "life_years", "status", "source")
 STATUSES = ("operating", "project")
+DEFAULT_COSTS = "data/costs.csv"
+DEFAULT_COSTS_LABEL = "default cost data (policy/data/costs.csv)"
 
 
 @dataclass(frozen=True)
@@ -91,6 +94,22 @@ def read_costs(path: str | Path) -> tuple[Producer, ...]:
         text = path.read_text("utf-8-sig")
     except OSError as exc:
         raise InputError(f"cannot read cost file: {exc.strerror}", Location(path.name)) from exc
+    return _parse_costs(text, path.name)
+
+
+def default_costs() -> tuple[Producer, ...]:
+    """The packaged cost file (``policy/data/costs.csv``): published figures, each row sourced.
+
+    Market-economy producers and projects only (see docs/policy.md, "Reference prices and cost
+    data", for the table and its limits). A user's ``--costs FILE`` replaces it.
+    """
+    text = resources.files("orebloc.policy").joinpath(DEFAULT_COSTS).read_text("utf-8-sig")
+    return _parse_costs(text, "costs.csv")
+
+
+def _parse_costs(text: str, name: str) -> tuple[Producer, ...]:
+    """Check and read the rows of a cost file's text; ``name`` labels the errors."""
+    path = Path(name)
     reader = csv.DictReader(text.splitlines())
     missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
     if missing:
