@@ -29,6 +29,7 @@ app.add_typer(atlas_app, name="atlas")
 app.add_typer(risk_app, name="risk")
 app.add_typer(report_app, name="report")
 app.add_typer(market_app, name="market")
+app.command("simulate")(__import__("orebloc.cli.simulate_cmd", fromlist=["simulate"]).simulate)
 app.add_typer(floor_app, name="floor")
 
 DataOpt = Annotated[Path | None, typer.Option("--data", help="dataset folder (default: the bundled one)")]

@@ -223,6 +223,7 @@ def run_scenario(
         final = out_dir / "results"
         if final.exists():
             shutil.rmtree(final)
+        os.chmod(tmp, 0o755)
         os.replace(tmp, final)
         _write_atomic(summary, out_dir / "summary.parquet")
         _write_atomic(summary, out_dir / "summary.csv")
@@ -240,6 +241,7 @@ def _write_atomic(df: pl.DataFrame, path: Path) -> None:
             df.write_csv(tmp)
         else:
             df.write_parquet(tmp)
+        os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
