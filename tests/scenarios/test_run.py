@@ -59,8 +59,9 @@ def test_chunking_does_not_change_the_numbers(spec):
     one = run_scenario(spec, draws=60, chunk_size=60).results
     three = run_scenario(spec, draws=60, chunk_size=25).results
     assert one["draw"].to_list() == three["draw"].to_list()
-    # the same random numbers per draw; the solver agrees to its tolerance across batch sizes
-    assert_frame_equal(one, three, check_exact=False, rel_tol=1e-8, abs_tol=1e-6)
+    # the same random numbers per draw; the solver agrees to its tolerance (1e-10 relative)
+    # across batch sizes: prices to ~1e-7 USD/t, money to ~1e-5 USD
+    assert_frame_equal(one, three, check_exact=False, rel_tol=1e-8, abs_tol=1e-4)
 
 
 def test_draws_do_not_depend_on_chunks_or_on_other_quantities(spec):
