@@ -58,6 +58,13 @@ class _Scaled:
         self.rcoef = net.rcoef[rows]
         self.P, self.Q = P, Q
 
+    def subset(self, idx: np.ndarray) -> _Scaled:
+        """A copy holding only the draws ``idx``."""
+        out = object.__new__(_Scaled)
+        for name, value in vars(self).items():
+            setattr(out, name, value[idx])
+        return out
+
     def take(self, keep: np.ndarray) -> None:
         """Keep only the draws ``keep`` (indices into the current subset)."""
         for name, value in vars(self).items():
@@ -130,33 +137,38 @@ class _Newton:
         at_cap = zt >= s.upper
         tight = ~at_zero & ~at_cap
         bound = np.where(at_zero, 0.0, np.where(at_cap, s.upper, 0.0))
-        m = np.zeros((n, self.nn, self.nn))
+        # assemble with the draw axis last, so every update is a contiguous vector
+        mt = np.zeros((self.nn, self.nn, n))
         idx = np.arange(self.nn)
-        # a node without a curve of its own (border, licence, rights, a flat piece) moves its
-        # price by its imbalance (tatonnement) until tight arcs tie it to others
-        m[:, idx, idx] = h + np.where(h > 0, _MU, _MU_FLAT)
+        # a node without a curve of its own (border, licence, rights, a flat piece) gets only
+        # the small proximal weight; tight arcs tie it to others
+        mt[idx, idx] = (h + np.where(h > 0, _MU, _MU_FLAT)).T
         size = np.maximum(
             np.max(np.abs(r), axis=1), np.max(np.abs(np.where(tight, w, 0.0)), axis=1)
         )
         delta = np.clip(size, _DELTA_MIN, _DELTA_MAX)[:, None]
         inv = np.where(tight, 1.0 / delta, 0.0)
-        for a in range(net.n_arcs):
-            if not tight[:, a].any():
-                continue
+        inv_t = np.ascontiguousarray(inv.T)
+        slope_t = np.ascontiguousarray((s.alpha * on_slope).T)
+        rcoef_t = np.ascontiguousarray(s.rcoef.T)
+        any_tight = tight.any(axis=0)
+        for a in np.flatnonzero(any_tight):
             t = int(net.tail[a])
             bvec: list[tuple[int, np.ndarray | float]] = [(t, -1.0)]
-            cvec: list[tuple[int, np.ndarray | float]] = [(t, -s.alpha[:, a] * on_slope[:, a])]
+            cvec: list[tuple[int, np.ndarray | float]] = [(t, -slope_t[a])]
             if self.has_head[a]:
                 hd = int(net.head[a])
                 bvec.append((hd, 1.0))
                 cvec.append((hd, 1.0))
             if self.has_r[a]:
                 rn = int(net.rnode[a])
-                bvec.append((rn, s.rcoef[:, a]))
-                cvec.append((rn, s.rcoef[:, a]))
+                bvec.append((rn, rcoef_t[a]))
+                cvec.append((rn, rcoef_t[a]))
             for i, bi in bvec:
+                bi_inv = inv_t[a] * bi
                 for j, cj in cvec:
-                    m[:, i, j] += inv[:, a] * bi * cj
+                    mt[i, j] += bi_inv * cj
+        m = mt.transpose(2, 0, 1)
         coef = np.where(tight, w * inv, bound - x)
         rhs = -r - coef @ self.B0.T - (coef * s.rcoef) @ self.R0.T
         dp, solved = _solve(m, rhs)
@@ -168,15 +180,19 @@ class _Newton:
         # backtracking on the merit |F|^2 (balances and natural residuals of the arcs)
         phi0 = self.merit(s, p, x, r, w)
         p_new, x_new = p + theta[:, None] * dp, x + theta[:, None] * dx
+        check = np.arange(p.shape[0])
         for _ in range(8):
-            r1, _h = self.residual(s, p_new, x_new)
-            w1, _o = self.arc_terms(s, p_new)
-            worse = self.merit(s, p_new, x_new, r1, w1) > (1.0 - 1e-4 * theta) * phi0
+            sub = s.subset(check)
+            r1, _h = self.residual(sub, p_new[check], x_new[check])
+            w1, _o = self.arc_terms(sub, p_new[check])
+            phi1 = self.merit(sub, p_new[check], x_new[check], r1, w1)
+            worse = phi1 > (1.0 - 1e-4 * theta[check]) * phi0[check]
             if not worse.any():
                 break
-            theta = np.where(worse, 0.5 * theta, theta)
-            p_new = np.where(worse[:, None], p + theta[:, None] * dp, p_new)
-            x_new = np.where(worse[:, None], x + theta[:, None] * dx, x_new)
+            check = check[worse]
+            theta[check] *= 0.5
+            p_new[check] = p[check] + theta[check, None] * dp[check]
+            x_new[check] = x[check] + theta[check, None] * dx[check]
         return p_new, x_new, solved
 
     @staticmethod
@@ -255,14 +271,31 @@ def _iterate(
             s.take(solved)
 
 
+def _warm(
+    net: Network, targets: np.ndarray, donors: np.ndarray, p_out: np.ndarray, x_out: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Scaled start points for ``targets``: the solution of the most similar solved draw."""
+    arr = net.arrays
+    feats = np.concatenate([arr.q0, arr.d0, arr.p0, arr.eta, arr.eps], axis=1)
+    feats = feats / np.maximum(np.abs(feats).mean(axis=0), 1e-12)
+    best = np.empty(len(targets), dtype=int)
+    for lo in range(0, len(targets), 4096):  # bounded memory for the distance matrix
+        t = targets[lo : lo + 4096]
+        dist = ((feats[t, None, :] - feats[None, donors, :]) ** 2).sum(axis=2)
+        best[lo : lo + 4096] = donors[np.argmin(dist, axis=1)]
+    p_scale, q_scale = scales(arr)
+    return p_out[best] / p_scale[targets, None], x_out[best] / q_scale[targets, None]
+
+
 def solve_network(
-    net: Network, tol: float = 1e-10, max_iter: int = 60
+    net: Network, tol: float = 1e-10, max_iter: int = 60, pilot: int = 32
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Equilibrium prices (N, nodes) USD/t and flows (N, A) t of every draw.
 
-    Every draw starts cold (baseline prices, no trade). Draws that have not converged after
-    ``max_iter`` steps start again from the solution of the converged draw most like them
-    (nearest in scaled baseline prices and quantities), which in a Monte Carlo sample is close.
+    A ``pilot`` set of draws starts cold (baseline prices, no trade); every other draw starts
+    from the pilot solution most like it (nearest in scaled baselines and elasticities), which
+    in a Monte Carlo sample is close to its own. Draws that have not converged after
+    ``max_iter`` steps start once more from the nearest converged draw.
     Returns (p, x, converged, iterations); draws that did not converge are nan.
     """
     n_all = net.arrays.n
@@ -272,18 +305,18 @@ def solve_network(
     its = np.zeros(n_all, dtype=int)
     done = np.zeros(n_all, dtype=bool)
     out = (p_out, x_out, done, its)
-    _iterate(net, newton, np.arange(n_all), None, None, out, tol, max_iter)
+    first = np.arange(min(pilot, n_all))
+    _iterate(net, newton, first, None, None, out, tol, max_iter)
+    rest = np.arange(len(first), n_all)
+    if rest.size:
+        if done.any():
+            p0, x0 = _warm(net, rest, np.flatnonzero(done), p_out, x_out)
+            _iterate(net, newton, rest, p0, x0, out, tol, max_iter)
+        else:
+            _iterate(net, newton, rest, None, None, out, tol, max_iter)
     if done.any() and not done.all():
         failed = np.flatnonzero(~done)
-        good = np.flatnonzero(done)
-        arr = net.arrays
-        feats = np.concatenate([arr.q0, arr.d0, arr.p0], axis=1)
-        feats = feats / np.maximum(np.abs(feats).mean(axis=0), 1e-12)
-        dist = ((feats[failed, None, :] - feats[None, good, :]) ** 2).sum(axis=2)
-        donor = good[np.argmin(dist, axis=1)]
-        p_scale, q_scale = scales(arr)
-        p0 = p_out[donor] / p_scale[failed, None]
-        x0 = x_out[donor] / q_scale[failed, None]
+        p0, x0 = _warm(net, failed, np.flatnonzero(done), p_out, x_out)
         _iterate(net, newton, failed, p0, x0, out, tol, max_iter)
     return p_out, x_out, done, its
 
