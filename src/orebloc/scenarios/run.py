@@ -3,7 +3,7 @@
     spec = load_scenario("scenarios/gallium_germanium_ban.toml")
     run = run_scenario(spec, draws=2000, scheduler="none")          # in this process
     run = run_scenario(spec, scheduler="local-cluster", workers=2)  # Dask LocalCluster, 127.0.0.1
-    run = run_scenario(spec, scheduler="tcp://10.0.0.5:8786")       # an existing Dask cluster
+    run = run_scenario(spec, scheduler="tcp://scheduler.example.org:8786")       # an existing Dask cluster
     run.results   # polars: case, draw, period, period_label, year, market, mineral, stage, zone, ...
     run.summary   # p5/p50/p95 by case, period, market, zone (see summary.py)
 
