@@ -42,3 +42,21 @@ def test_bad_switches_are_named():
     assert proc.returncode == 2 and "--costs FILE" in proc.stderr  # no default cost data for gallium
     proc = run("floor", "design", "rare earths", "--method", "reference-point", "--landed", "CHINA=5", ok=False)
     assert proc.returncode == 2 and "--landed CHINA=5" in proc.stderr
+
+
+def test_floor_compare_writes_tables_and_an_offline_report(tmp_path):
+    from tests.scenarios.conftest import TWO_ZONE, scenario_text
+
+    (tmp_path / "two_zone.toml").write_text(TWO_ZONE)
+    (tmp_path / "s.toml").write_text(scenario_text())
+    out = tmp_path / "cmp"
+    proc = run("floor", "compare", str(tmp_path / "s.toml"), "--market", "m", "--floor", "1200", "--draws", "2",
+               "--out", str(out), "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(proc.stdout)))
+    levy_price = [r for r in rows if r["instrument"] == "levy" and r["metric"] == "bloc_price_usd_t"][0]
+    assert float(levy_price["p50"]) == pytest.approx(1200.0, rel=1e-6)
+    assert {p.name for p in out.iterdir()} >= {"per_draw.parquet", "summary.csv", "who_pays.csv", "compare.html"}
+    page = (out / "compare.html").read_text()
+    assert "Who pays" in page and '<script src="http' not in page
+    proc = run("floor", "compare", str(tmp_path / "s.toml"), "--market", "m", ok=False)
+    assert proc.returncode == 2 and "give --floor" in proc.stderr

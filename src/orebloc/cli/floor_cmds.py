@@ -129,3 +129,44 @@ def design(
     view = schedule if fmt is not Format.table else schedule.select(
         "period", "hs6", "origin", "origin_role", "landed_usd_t", "levy_usd_t_form", "content_factor", "levy_usd_t_product")
     emit(view, fmt, title=f"Variable levy schedule: {mineral} ({stage}), reference {ref.value:,.0f} USD/t")
+
+
+@floor_app.command("compare")
+def compare(
+    scenario: Annotated[Path, typer.Argument(help="scenario file (TOML)")],
+    market: Annotated[str | None, typer.Option(help="scenario market id (default: the one with a floor)")] = None,
+    floor: Annotated[float | None, typer.Option(help="reference price F, USD/t (default: the scenario's floor)")] = None,
+    draws: Annotated[int | None, typer.Option(help="number of draws (default: the scenario's)")] = None,
+    seed: Annotated[int | None, typer.Option(help="random seed (default: the scenario's)")] = None,
+    tariff_rate: Annotated[float | None, typer.Option(help="ad-valorem rate; default lifts the baseline outside price to F")] = None,
+    bolr_share: Annotated[float, typer.Option(help="buyer of last resort: share of members' baseline demand a year")] = 0.10,
+    out: Annotated[Path, typer.Option(help="folder for per-draw results, summary and the HTML report")] = Path("out/compare"),
+    scheduler: Annotated[str, typer.Option(help="none | local-cluster | a Dask scheduler address")] = "none",
+    fmt: Annotated[Format, typer.Option("--format", "-f")] = Format.table,
+) -> None:
+    """Compare levy, tariff, CfD, buyer of last resort and no instrument on one scenario's draws."""
+    from orebloc.policy.compare import Design, compare_instruments
+    from orebloc.reports.compare_report import write_compare_report
+    from orebloc.reports.files import write_text_atomic
+    from orebloc.scenarios.spec import load_scenario
+
+    spec = load_scenario(scenario)
+    floors = [p for p in spec.policies if p.kind == "floor"]
+    if market is None:
+        market = floors[0].market if floors else spec.markets[-1].id
+    if floor is None:
+        own = [p.get("price") for p in floors if p.market == market]
+        if not own:
+            raise InputError(f"the scenario has no floor in market {market!r}: give --floor USD_T")
+        floor = max(own)
+    design = Design(market, floor, tariff_rate, bolr_share)
+    cmp = compare_instruments(spec, design, draws, seed, scheduler=scheduler)
+    n = draws if draws is not None else spec.draws
+    out.mkdir(parents=True, exist_ok=True)
+    cmp.draws.write_parquet(out / "per_draw.parquet")
+    write_text_atomic(out / "summary.csv", cmp.summary.write_csv())
+    write_text_atomic(out / "who_pays.csv", cmp.who_pays.write_csv())
+    report = write_compare_report(cmp, spec.name, n, out / "compare.html")
+    typer.echo(f"wrote {out}/per_draw.parquet, summary.csv, who_pays.csv and {report.name}", err=True)
+    emit(cmp.who_pays if fmt is Format.table else cmp.summary, fmt,
+         title=f"Who pays (median USD over the horizon, against no instrument): {market}, F = {floor:,.0f} USD/t")

@@ -30,6 +30,8 @@ def _cell(value: object, column: str) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, float):
+        if abs(value) < 5e-4 and not (column.endswith("share") or column == "share"):
+            return "0"  # solver round-off (1e-5 USD on billions)
         if column.endswith("share") or column == "share":
             return f"{100 * value:.1f}%"
         if column == "hhi":

@@ -70,6 +70,7 @@ OUTPUTS: dict[str, str] = {
     "price": "usd_t", "supply": "t", "demand": "t", "shortfall": "t", "net_imports": "t",
     "consumer_cost": "usd", "fiscal_cost": "usd", "levy_revenue": "usd", "tariff_revenue": "usd",
     "capacity": "t_yr", "stock": "t", "release": "t",
+    "exports_to_bloc": "t", "export_revenue": "usd", "producer_revenue": "usd",
 }  # fmt: skip
 
 
@@ -94,6 +95,11 @@ class Plan:
     @property
     def zones(self) -> tuple[str, ...]:
         return self.markets[0].market.ids
+
+    @property
+    def in_bloc(self) -> np.ndarray:
+        """Boolean mask over :attr:`zones`: members and partners of the bloc."""
+        return np.array([z.in_bloc for z in self.markets[0].market.zones])
 
 
 def _pow(base: np.ndarray, e: float) -> np.ndarray:
@@ -278,7 +284,8 @@ def simulate(
                     groups = {()}
                 res = {k: np.full((n, Z), np.nan) for k in ("price", "supply", "demand", "shortfall",
                                                              "net_imports", "fiscal_cost", "levy_revenue",
-                                                             "tariff_revenue", "bolr_purchases")}  # fmt: skip
+                                                             "tariff_revenue", "bolr_purchases",
+                                                             "producer_price")}  # fmt: skip
                 flows = np.full((n, Z, Z), np.nan)
                 ok = np.zeros(n, dtype=bool)
                 for key in sorted(groups):
@@ -334,6 +341,12 @@ def simulate(
                           "levy_revenue", "tariff_revenue"):  # fmt: skip
                     out[k][ci, :, t, mi] = res[k]
                 out["consumer_cost"][ci, :, t, mi] = cc
+                # trade by origin: what each zone ships to the bloc's members and partners, and
+                # the revenue of its exports at its producer price (for who-pays accounting)
+                shipped = np.nan_to_num(flows) * (1.0 - np.eye(Z))
+                out["exports_to_bloc"][ci, :, t, mi] = shipped[:, :, plan.in_bloc].sum(axis=2)
+                out["export_revenue"][ci, :, t, mi] = shipped.sum(axis=2) * np.nan_to_num(res["producer_price"])
+                out["producer_revenue"][ci, :, t, mi] = np.nan_to_num(res["supply"]) * np.nan_to_num(res["producer_price"])
                 out["capacity"][ci, :, t, mi] = cap_yr
                 out["stock"][ci, :, t, mi] = st.stock[mi]
                 out["release"][ci, :, t, mi] = release

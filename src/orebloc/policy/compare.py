@@ -1,0 +1,207 @@
+"""Instrument comparison on one scenario and the same draws (DESIGN.md §7, issue "floor designer").
+
+For a reference price F in one market of a scenario, each instrument is applied in the bloc's
+member zones over the whole horizon, on the scenario's shocks and the same random draws:
+
+=============  =================================================================================
+instrument     what it does (``orebloc.market`` instruments)
+=============  =================================================================================
+``none``       no instrument (the scenario's shocks alone)
+``levy``       border-adjusted price floor: variable levy max(0, F - landed price) on outsiders
+``tariff``     ad-valorem tariff on outsiders at the rate that lifts the baseline landed outside
+               price to F: t = max(0, F / (p0_outside + c) - 1), or a rate the user gives
+``cfd``        contract for difference with strike F for the members' producers
+``bolr``       buyer of last resort bidding F, up to a share of the members' baseline demand
+               (default 10% a year: an assumption, to be set to a stockpile agency's budget)
+=============  =================================================================================
+
+Per draw, over the horizon: the bloc's mean price (demand-weighted, USD/t), output and
+self-sufficiency (bloc output / bloc demand), consumer cost, fiscal cost, levy and tariff
+revenue (USD, summed over periods), outside exporters' revenue, and whether the 65% rule holds
+in every period: the largest outsider's share of supply to the bloc (bloc output plus
+outsiders' shipments to the bloc) at most 65%.
+
+Who pays (medians, USD over the horizon, against ``none``): consumers (consumer cost), the
+budget (fiscal cost less levy and tariff revenue), outside exporters (change in export
+revenue) and bloc producers (change in revenue, a gain when positive).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import polars as pl
+
+from orebloc.atlas.store import Atlas
+from orebloc.errors import ValidationError
+from orebloc.metrics.crma import SINGLE_COUNTRY_LIMIT
+from orebloc.scenarios.run import prepare, run_scenario
+from orebloc.scenarios.spec import Policy, Scenario
+
+INSTRUMENTS: tuple[str, ...] = ("none", "levy", "tariff", "cfd", "bolr")
+#: assumption: the buyer of last resort may buy up to this share of members' baseline demand a year
+BOLR_SHARE_DEFAULT = 0.10
+METRICS: dict[str, str] = {
+    "bloc_price_usd_t": "mean bloc price (demand-weighted), USD/t",
+    "bloc_output_t": "bloc output over the horizon, t",
+    "self_sufficiency": "bloc output / bloc demand over the horizon",
+    "consumer_cost_usd": "bloc consumer cost over the horizon, USD (positive: consumers lose)",
+    "fiscal_cost_usd": "bloc fiscal cost (CfD payments, purchases, subsidies), USD",
+    "levy_revenue_usd": "levy revenue, USD",
+    "tariff_revenue_usd": "tariff revenue, USD",
+    "outside_export_revenue_usd": "outsiders' export revenue at their producer price, USD",
+    "bloc_producer_revenue_usd": "bloc producers' revenue, USD",
+    "largest_outsider_share": "largest outsider's share of supply to the bloc, worst period",
+    "rule_65_met": "largest outsider share <= 65% in every period",
+}
+
+
+@dataclass(frozen=True)
+class Design:
+    """What to compare: the market, the reference price and the instruments' settings."""
+
+    market: str
+    floor_usd_t: float
+    tariff_rate: float | None = None  # None: the rate that lifts the baseline outside price to F
+    bolr_share: float = BOLR_SHARE_DEFAULT
+
+    def check(self, spec: Scenario) -> None:
+        ids = [m.id for m in spec.markets]
+        if self.market not in ids:
+            raise ValidationError("market", f"unknown market {self.market!r}; the scenario has {ids}")
+        if self.floor_usd_t <= 0:
+            raise ValidationError("floor_usd_t", f"must be > 0, got {self.floor_usd_t}")
+        if self.tariff_rate is not None and self.tariff_rate < 0:
+            raise ValidationError("tariff_rate", f"must be >= 0, got {self.tariff_rate}")
+        if not 0 <= self.bolr_share <= 1:
+            raise ValidationError("bolr_share", f"must be in [0, 1], got {self.bolr_share}")
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Per-draw metrics (``draws``), their p5/p50/p95 (``summary``) and who pays (``who_pays``)."""
+
+    design: Design
+    settings: dict[str, float]
+    draws: pl.DataFrame
+    summary: pl.DataFrame
+    who_pays: pl.DataFrame
+
+
+def instrument_settings(spec: Scenario, design: Design, atlas: Atlas | None = None) -> dict[str, float]:
+    """The tariff rate and buyer-of-last-resort volume each instrument uses (with their basis)."""
+    plan, _ = prepare(spec.without_policies(), atlas)
+    market = next(m.market for m in plan.markets if m.id == design.market)
+    outsiders = [z.id for z in market.zones if not z.in_bloc]
+    members = [z.id for z in market.zones if z.role == "member"]
+    if design.tariff_rate is None:
+        # the cheapest outsider's baseline landed price into a member: p0 + transport
+        t = market.transport
+        ids = list(market.ids)
+        landed = min(market.supply[o].p0 + t[ids.index(o)][ids.index(m)] for o in outsiders for m in members)
+        rate = max(0.0, design.floor_usd_t / landed - 1.0)
+    else:
+        rate = design.tariff_rate
+    per_zone = {m: design.bolr_share * market.demand[m].d0 for m in members}
+    return {"tariff_rate": rate, **{f"bolr_volume_t_yr.{m}": v for m, v in per_zone.items()}}
+
+
+def instrument_policies(spec: Scenario, design: Design, kind: str, settings: dict[str, float]) -> tuple[Policy, ...]:
+    """The scenario's policy list for one instrument, in every member zone of the market."""
+    members = [z for z in spec.zones.ids if _zone_role(spec, z) == "member"]
+    f = design.floor_usd_t
+    make = {
+        "none": lambda z: None,
+        "levy": lambda z: Policy("floor", design.market, z, (("price", f),)),
+        "tariff": lambda z: Policy("tariff", design.market, z, (("ad_valorem", settings["tariff_rate"]),)),
+        "cfd": lambda z: Policy("cfd", design.market, z, (("strike", f),)),
+        "bolr": lambda z: Policy("bolr", design.market, z, (
+            ("price", f), ("volume", settings[f"bolr_volume_t_yr.{z}"] * spec.dt))),
+    }
+    if kind not in make:
+        raise ValidationError("instrument", f"must be one of {INSTRUMENTS}, got {kind!r}")
+    return tuple(p for z in members if (p := make[kind](z)) is not None)
+
+
+def _zone_role(spec: Scenario, zone: str) -> str:
+    """member | partner | outsider for a scenario zone (a zone takes the role of its countries)."""
+    return spec.zones.get(zone).role
+
+
+def _per_draw(results: pl.DataFrame, spec: Scenario, market: str, instrument: str) -> pl.DataFrame:
+    rows = results.filter((pl.col("case") == "policy") & (pl.col("market") == market))
+    outsiders = [z for z in spec.zones.ids if _zone_role(spec, z) == "outsider"]
+    bloc = rows.filter(pl.col("zone") == "bloc")
+    out = rows.filter(pl.col("zone").is_in(outsiders))
+    per_period = (
+        out.group_by("draw", "period").agg(
+            pl.col("exports_to_bloc_t").max().alias("top_out_t"),
+            pl.col("exports_to_bloc_t").sum().alias("all_out_t"),
+            pl.col("export_revenue_usd").sum().alias("out_rev"))
+        .join(bloc.select("draw", "period", "supply_t"), on=["draw", "period"])
+        .with_columns((pl.col("top_out_t") / (pl.col("supply_t") + pl.col("all_out_t"))).alias("top_share"))
+    )
+    worst = per_period.group_by("draw").agg(pl.col("top_share").max().alias("largest_outsider_share"),
+                                            pl.col("out_rev").sum().alias("outside_export_revenue_usd"))
+    totals = bloc.group_by("draw").agg(
+        ((pl.col("price_usd_t") * pl.col("demand_t")).sum() / pl.col("demand_t").sum()).alias("bloc_price_usd_t"),
+        pl.col("supply_t").sum().alias("bloc_output_t"),
+        (pl.col("supply_t").sum() / pl.col("demand_t").sum()).alias("self_sufficiency"),
+        pl.col("consumer_cost_usd").sum(), pl.col("fiscal_cost_usd").sum(),
+        pl.col("levy_revenue_usd").sum(), pl.col("tariff_revenue_usd").sum(),
+        pl.col("producer_revenue_usd").sum().alias("bloc_producer_revenue_usd"),
+    )
+    return (
+        totals.join(worst, on="draw")
+        .with_columns((pl.col("largest_outsider_share") <= SINGLE_COUNTRY_LIMIT).alias("rule_65_met"),
+                      pl.lit(instrument).alias("instrument"))
+        .select("instrument", "draw", *METRICS)
+        .sort("draw")
+    )
+
+
+def compare_instruments(spec: Scenario, design: Design, draws: int | None = None, seed: int | None = None, *,
+                        atlas: Atlas | None = None, scheduler: str = "none", workers: int = 2,
+                        instruments: tuple[str, ...] = INSTRUMENTS) -> Comparison:
+    """Run every instrument on the scenario's shocks and the same draws; see the module docstring."""
+    design.check(spec)
+    atlas = atlas or Atlas()
+    settings = instrument_settings(spec, design, atlas)
+    frames = []
+    for kind in instruments:
+        variant = replace(spec, policies=instrument_policies(spec, design, kind, settings))
+        run = run_scenario(variant, draws, seed, atlas=atlas, scheduler=scheduler, workers=workers,
+                           cases=("reference", "policy"))
+        frames.append(_per_draw(run.results, spec, design.market, kind))
+    per_draw = pl.concat(frames)
+    return Comparison(design, settings, per_draw, _summary(per_draw), _who_pays(per_draw))
+
+
+def _summary(per_draw: pl.DataFrame) -> pl.DataFrame:
+    numeric = [m for m in METRICS if m != "rule_65_met"]
+    long = per_draw.unpivot(index=["instrument", "draw"], on=numeric, variable_name="metric")
+    q = long.group_by("instrument", "metric", maintain_order=True).agg(
+        pl.col("value").quantile(0.05, "linear").alias("p5"),
+        pl.col("value").quantile(0.50, "linear").alias("p50"),
+        pl.col("value").quantile(0.95, "linear").alias("p95"))
+    share = per_draw.group_by("instrument", maintain_order=True).agg(
+        pl.col("rule_65_met").mean().alias("p50")).with_columns(
+        pl.lit("rule_65_met (share of draws)").alias("metric"), pl.lit(None, pl.Float64).alias("p5"),
+        pl.lit(None, pl.Float64).alias("p95")).select(q.columns)
+    return pl.concat([q, share])
+
+
+def _who_pays(per_draw: pl.DataFrame) -> pl.DataFrame:
+    """Median burdens (USD over the horizon) by instrument, against ``none`` on the same draw."""
+    base = per_draw.filter(pl.col("instrument") == "none").select(
+        "draw", pl.col("outside_export_revenue_usd").alias("out0"), pl.col("bloc_producer_revenue_usd").alias("prod0"),
+        pl.col("consumer_cost_usd").alias("cc0"))
+    joined = per_draw.join(base, on="draw", how="left")
+    burdens = joined.select(
+        "instrument",
+        (pl.col("consumer_cost_usd") - pl.col("cc0")).alias("consumers_usd"),
+        (pl.col("fiscal_cost_usd") - pl.col("levy_revenue_usd") - pl.col("tariff_revenue_usd")).alias("budget_usd"),
+        (pl.col("out0") - pl.col("outside_export_revenue_usd")).alias("outside_exporters_usd"),
+        (pl.col("bloc_producer_revenue_usd") - pl.col("prod0")).alias("bloc_producers_gain_usd"),
+    )
+    return burdens.group_by("instrument", maintain_order=True).median()
