@@ -41,6 +41,10 @@ def _fmt(v: object, col: str) -> tuple[str, bool]:
     if isinstance(v, float):
         if "share" in col.lower():
             return f"{100 * v:.1f}%", True
+        if abs(v) < 5e-4:
+            return "0", True  # also hides solver round-off such as -3e-05 USD
+        if abs(v) < 100:
+            return f"{v:,.3g}", True
         return f"{v:,.0f}", True
     if isinstance(v, int) and col.lower() not in ("year", "vintage"):
         return f"{v:,}", True
