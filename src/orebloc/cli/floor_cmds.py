@@ -122,7 +122,7 @@ def design(
     working = "; ".join(f"{k}={v}" for k, v in ref.inputs.items() if k != "prices")
     typer.echo(f"reference price ({ref.method}): {ref.value:,.0f} {ref.unit}  [{working}]", err=fmt is not Format.table)
     if out is not None:
-        from orebloc.reports.files import write_text_atomic
+        from orebloc.files import write_text_atomic
 
         write_text_atomic(out, schedule.write_csv())
         typer.echo(f"wrote {out}", err=True)
@@ -145,9 +145,9 @@ def compare(
     fmt: Annotated[Format, typer.Option("--format", "-f")] = Format.table,
 ) -> None:
     """Compare levy, tariff, CfD, buyer of last resort and no instrument on one scenario's draws."""
+    from orebloc.files import write_text_atomic
     from orebloc.policy.compare import Design, compare_instruments
     from orebloc.reports.compare_report import write_compare_report
-    from orebloc.reports.files import write_text_atomic
     from orebloc.scenarios.spec import load_scenario
 
     spec = load_scenario(scenario)

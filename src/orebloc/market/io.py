@@ -24,14 +24,13 @@ written with ``repr`` so a write-then-read returns the same market.
 from __future__ import annotations
 
 import math
-import os
 import re
-import tempfile
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 
 from orebloc.errors import InputError, Location, OreblocError, ValidationError
+from orebloc.files import write_text_atomic
 from orebloc.market.model import (
     BuyerOfLastResort,
     ContractForDifference,
@@ -295,15 +294,4 @@ def dumps_market(market: Market, provenance: Mapping[str, str] | None = None,
 def write_market_toml(market: Market, path: str | Path, provenance: Mapping[str, str] | None = None,
                       meta: Mapping[str, object] | None = None, header: str = "") -> Path:
     """Write the model file atomically (a temporary file in the same folder, then rename)."""
-    path = Path(path)
-    text = dumps_market(market, provenance, meta, header)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return write_text_atomic(path, dumps_market(market, provenance, meta, header))

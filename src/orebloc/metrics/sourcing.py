@@ -24,7 +24,7 @@ Shares of imports only overstate the third-country share of supply when E produc
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import polars as pl
 
@@ -33,6 +33,7 @@ from orebloc.atlas.store import Atlas
 from orebloc.metrics.crma import SINGLE_COUNTRY_LIMIT, single_country_check
 from orebloc.metrics.trade_basis import (
     NotComputable,
+    TradeRow,
     check_year,
     economy_production,
     flows,
@@ -51,7 +52,7 @@ SOURCING_COLUMNS = [
 
 
 @dataclass(frozen=True)
-class SourcingCheck:
+class SourcingCheck(TradeRow):
     """The single-third-country test for one economy, mineral, stage and year.
 
     ``unit`` is "t" (tonnes on ``basis``) or "USD" (value basis). ``largest_share`` is a
@@ -78,16 +79,9 @@ class SourcingCheck:
     assumptions: tuple[str, ...] = ()
     reason: str = ""
 
-    @property
-    def computable(self) -> bool:
-        return not self.reason
-
     def as_row(self) -> dict:
-        """A flat dict (``SOURCING_COLUMNS``), lists joined."""
-        row = asdict(self)
-        row["hs_codes"] = " ".join(self.hs_codes)
-        row["assumptions"] = "; ".join(self.assumptions)
-        return {c: row[c] for c in SOURCING_COLUMNS}
+        """A flat dict (``SOURCING_COLUMNS``)."""
+        return self.flat_row(SOURCING_COLUMNS)
 
 
 def single_country_sourcing(atlas: Atlas, mineral: str, economy: str, year: int, stage: str,

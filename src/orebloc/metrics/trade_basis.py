@@ -18,7 +18,7 @@ members together); trade between its own countries is netted out.
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from functools import cache
 from importlib import resources
 
@@ -48,6 +48,24 @@ class ContentFactor:
     basis_after: str  # the atlas production basis the converted quantity matches
     production_series: str  # case-insensitive part of the USGS series name to compare with; "" = default
     source: str  # stoichiometry, or the assumption made
+
+
+class TradeRow:
+    """Shared behaviour of the trade-metric results (frozen dataclasses with ``hs_codes``,
+    ``assumptions`` and ``reason`` fields): ``computable`` and a flat row for tables."""
+
+    @property
+    def computable(self) -> bool:
+        """False when the data cannot support the figure; ``reason`` says why."""
+        return not self.reason  # type: ignore[attr-defined]
+
+    def flat_row(self, columns: list[str]) -> dict:
+        """The fields in ``columns`` as a flat dict; ``hs_codes`` joined with spaces,
+        ``assumptions`` with "; "."""
+        row = asdict(self)  # type: ignore[call-overload]
+        row["hs_codes"] = " ".join(row["hs_codes"])
+        row["assumptions"] = "; ".join(row["assumptions"])
+        return {c: row[c] for c in columns}
 
 
 class NotComputable(Exception):

@@ -22,7 +22,7 @@ result carries a ``reason`` and no number. Stock changes are not known and are t
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import polars as pl
 
@@ -33,6 +33,7 @@ from orebloc.metrics.reliance import apparent_consumption, import_reliance
 from orebloc.metrics.trade_basis import (
     NotComputable,
     StageCodes,
+    TradeRow,
     check_year,
     economy_production,
     flows,
@@ -53,7 +54,7 @@ RELIANCE_COLUMNS = [
 
 
 @dataclass(frozen=True)
-class RelianceResult:
+class RelianceResult(TradeRow):
     """Import reliance of one economy for one mineral, stage and year.
 
     Quantities are metric tonnes on ``basis`` (e.g. contained metal); ``reliance`` is a
@@ -78,16 +79,9 @@ class RelianceResult:
     qualifier: str | None = None  # USGS bounds: ">" (more than), "<" (less than)
     source: str = ""
 
-    @property
-    def computable(self) -> bool:
-        return not self.reason
-
     def as_row(self) -> dict:
-        """A flat dict (``RELIANCE_COLUMNS``), lists joined with "; "."""
-        row = asdict(self)
-        row["hs_codes"] = " ".join(self.hs_codes)
-        row["assumptions"] = "; ".join(self.assumptions)
-        return {c: row[c] for c in RELIANCE_COLUMNS}
+        """A flat dict (``RELIANCE_COLUMNS``)."""
+        return self.flat_row(RELIANCE_COLUMNS)
 
 
 def _not_computable(economy: str, mineral: str, stage: str, year: int, reason: str,

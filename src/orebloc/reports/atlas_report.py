@@ -16,8 +16,8 @@ import polars as pl
 from orebloc import __version__
 from orebloc.atlas.blocs import Bloc
 from orebloc.atlas.store import Atlas
+from orebloc.files import write_text_atomic
 from orebloc.metrics.overview import is_world_series, risk_overview
-from orebloc.reports.files import write_text_atomic
 from orebloc.vocab.minerals import resolve_mineral
 
 #: minerals given a chart of their own: those China has put under export control since 2023

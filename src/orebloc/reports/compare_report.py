@@ -9,9 +9,9 @@ import plotly.graph_objects as go
 import polars as pl
 
 from orebloc import __version__
+from orebloc.files import write_text_atomic
 from orebloc.policy.compare import METRICS, Comparison
 from orebloc.reports.atlas_report import _CSS, _figure_html, _table
-from orebloc.reports.files import write_text_atomic
 
 #: metrics drawn as distributions (box plots over draws)
 CHARTED = ("bloc_price_usd_t", "self_sufficiency", "consumer_cost_usd", "fiscal_cost_usd",

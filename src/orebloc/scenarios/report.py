@@ -8,14 +8,13 @@ the ``policy`` case and of the ``no_policy`` case, and the median of the ``refer
 from __future__ import annotations
 
 import html
-import os
-import tempfile
 from pathlib import Path
 
 import plotly.graph_objects as go
 import polars as pl
 
 from orebloc import __version__
+from orebloc.files import write_text_atomic
 from orebloc.scenarios.run import BLOC, ScenarioRun
 
 _CSS = """
@@ -109,16 +108,4 @@ def render_report(run: ScenarioRun) -> str:
 
 def write_report(run: ScenarioRun, out: str | Path) -> Path:
     """Write the report to ``out`` atomically (a temporary file renamed into place)."""
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    text = render_report(run)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return out
+    return write_text_atomic(out, render_report(run))

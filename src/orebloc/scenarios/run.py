@@ -33,6 +33,7 @@ import polars as pl
 
 from orebloc.atlas.store import Atlas
 from orebloc.errors import OreblocError
+from orebloc.files import atomic_output
 from orebloc.scenarios.draws import Draws, draw_scenario
 from orebloc.scenarios.dynamics import CASES, OUTPUTS, Plan, PreparedMarket, simulate
 from orebloc.scenarios.spec import Scenario, ScenarioError
@@ -234,18 +235,11 @@ def run_scenario(
 
 
 def _write_atomic(df: pl.DataFrame, path: Path) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    os.close(fd)
-    try:
+    with atomic_output(path) as tmp:
         if path.suffix == ".csv":
             df.write_csv(tmp)
         else:
             df.write_parquet(tmp)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 class _progress:
