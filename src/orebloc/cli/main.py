@@ -287,6 +287,39 @@ def risk_crma(
                                        "imports from outside); gap: tonnes to move to other suppliers"))
 
 
+@risk_app.command("supply-risk")
+def risk_supply_risk(
+    mineral: Annotated[str, typer.Argument(help="mineral name")],
+    wgi: Annotated[Path, typer.Option(help="CSV country,wgi: scaled WGI 0-10 per supplier (and the economy's label)")],
+    stage: StageOpt = None,
+    year: Annotated[int, typer.Option("--year", "-y", help="year of production and trade")] = 2024,
+    economy: Annotated[str, typer.Option(help="the sourcing economy: EU27, USA, JPN or bloc")] = "EU27",
+    import_reliance: Annotated[float | None, typer.Option(help="IR as a fraction (default: apparent consumption)")] = None,
+    eol_rir: Annotated[float | None, typer.Option(help="end-of-life recycling input rate (default 0: assumption)")] = None,
+    si_sr: Annotated[float | None, typer.Option(help="substitution index (default 1: assumption)")] = None,
+    min_share: Annotated[float, typer.Option(help="leave out suppliers below this share")] = 0.0,
+    data: DataOpt = None,
+    blocs: BlocOpt = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """EU criticality supply risk SR from atlas shares and trade, with your governance indicators."""
+    import polars as pl
+
+    from orebloc.atlas.blocs import load_bloc
+    from orebloc.metrics.supply_risk_atlas import read_wgi, supply_risk_from_atlas
+
+    atlas = _atlas(data)
+    r = supply_risk_from_atlas(atlas, mineral, stage or atlas.default_stage(mineral), year, read_wgi(wgi),
+                               economy=economy, bloc=load_bloc(blocs), import_reliance=import_reliance,
+                               eol_rir=eol_rir, si_sr=si_sr, min_share=min_share)
+    sr = r.result
+    row = {"mineral": mineral, "economy": economy, "year": year, "sr": sr.sr, "high_sr": sr.high,
+           "hhi_wgi_gs": sr.hhi_wgi_gs, "hhi_wgi_eu": sr.hhi_wgi_eu, "import_reliance": sr.import_reliance,
+           "import_reliance_source": r.import_reliance_source, "eol_rir": sr.eol_rir, "si_sr": sr.si_sr,
+           "assumed": "; ".join(sr.assumed), "left_out": " ".join(r.left_out)}
+    emit(pl.DataFrame([row]), fmt, title="EU supply risk (SR >= 1: high)", caption="; ".join(r.notes))
+
+
 # -- reports -----------------------------------------------------------------------------
 @report_app.command("atlas")
 def report_atlas(

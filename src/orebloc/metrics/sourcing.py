@@ -78,6 +78,9 @@ class SourcingCheck(TradeRow):
     hs_codes: tuple[str, ...] = ()
     assumptions: tuple[str, ...] = ()
     reason: str = ""
+    #: (origin, quantity in ``unit``) of the supply, largest first; the economy's own production
+    #: under its label
+    supply_by_origin: tuple[tuple[str, float], ...] = ()
 
     def as_row(self) -> dict:
         """A flat dict (``SOURCING_COLUMNS``)."""
@@ -163,6 +166,7 @@ def single_country_sourcing(atlas: Atlas, mineral: str, economy: str, year: int,
         econ.label, m.id, stage, year, check.largest_supplier or None, check.largest_share, check.breach,
         check.gap if unit == "t" else None, own_production=own, imports_from_outside=imports,
         total_supply=check.total_supply, unit=unit, basis=basis, limit=limit, hs_codes=sc.codes, assumptions=tuple(notes),
+        supply_by_origin=tuple(sorted(supply.items(), key=lambda kv: (-kv[1], kv[0]))),
     )
 
 
