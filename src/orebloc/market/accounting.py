@@ -49,23 +49,25 @@ def outcomes(net: Network, p: np.ndarray, x: np.ndarray) -> dict[str, np.ndarray
     demand = _sum_by(x, zone_of_head, into_m, z) - bolr
     price = p[:, z : 2 * z]
     producer_price = np.where(cv.k > 0, p[:, :z], np.nan)
-    p_tail = p[:, net.tail]
     traded = (kind == TRADE) | (kind == LEAK)
-    tariff_per_t = (net.alpha - 1.0) * (p_tail + net.transport) + net.specific
-    tariff = _sum_by(x * tariff_per_t, net.dest, traded, z)
-    levy_per_t = np.maximum(0.0, net.floor - p_tail)
-    levy = _sum_by(np.where(kind == LINK, x * levy_per_t, 0.0), net.dest, kind == LINK, z)
-    head_p = p[:, np.where(net.head >= 0, net.head, 0)]
-    rent = np.where(kind == CAP_IN, x * (head_p - p_tail), 0.0)
-    quota_rent = _sum_by(rent, zone_of_tail, kind == CAP_IN, z)
+    tariff = np.zeros_like(supply)
+    if np.any(net.alpha != 1.0) or np.any(net.specific != 0.0):
+        tariff_per_t = (net.alpha - 1.0) * (p[:, net.tail] + net.transport) + net.specific
+        tariff = _sum_by(x * tariff_per_t, net.dest, traded, z)
+    # the levy on the links border -> member, the rent on the arcs into licensed exports
+    li = np.flatnonzero(kind == LINK)
+    levy_per_t = np.maximum(0.0, net.floor[:, li] - p[:, net.tail[li]])
+    levy = _sum_by(x[:, li] * levy_per_t, net.dest[li], np.ones(len(li), dtype=bool), z)
+    ci = np.flatnonzero(kind == CAP_IN)
+    rent = x[:, ci] * (p[:, net.head[ci]] - p[:, net.tail[ci]])
+    quota_rent = _sum_by(rent, net.tail[ci], np.ones(len(ci), dtype=bool), z)
     p_e = p[:, :z]
     received = curves.received_price(p_e, cv.strike, cv.subsidy)
     cfd_cost = np.where(np.isfinite(cv.strike), np.maximum(0.0, cv.strike - p_e) * supply, 0.0)
     subsidy_cost = cv.subsidy * supply
     bolr_cost = np.where(np.isnan(arr.bolr_price), 0.0, np.nan_to_num(arr.bolr_price) * bolr)
-    flows = np.zeros((x.shape[0], z, z))
     phys = (kind == DOMESTIC) | traded
-    np.add.at(flows, (slice(None), net.origin[phys], net.dest[phys]), x[:, phys])
+    flows = _sum_by(x, net.origin * z + net.dest, phys, z * z).reshape(x.shape[0], z, z)
     out = {
         "price": price,
         "producer_price": producer_price,

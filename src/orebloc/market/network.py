@@ -163,34 +163,36 @@ def compile_network(market: Market, arr: MarketArrays) -> Network:
     a_n = len(arcs)
     col = {k: np.array([a[k] for a in arcs], dtype=int) for k in ("tail", "head", "rnode", "kind",
                                                                     "origin", "dest", "cap")}  # fmt: skip
-    alpha = np.ones((n, a_n))
-    beta = np.zeros((n, a_n))
+    kind, o, j, g = col["kind"], col["origin"], col["dest"], col["cap"]
+    rsign = np.array([a["rsign"] for a in arcs])
     floor = np.full((n, a_n), -np.inf)
     kappa = np.zeros((n, a_n))
     upper = np.full((n, a_n), np.inf)
     rcoef = np.zeros((n, a_n))
-    transport = np.zeros((n, a_n))
-    specific = np.zeros((n, a_n))
-    for k, a in enumerate(arcs):
-        o, j, g = a["origin"], a["dest"], a["cap"]
-        if a["kind"] in (TRADE, LEAK):
-            alpha[:, k] = 1.0 + arr.ad_valorem[:, o, j]
-            transport[:, k] = arr.cost[:, o, j]
-            specific[:, k] = arr.specific[:, o, j]
-            beta[:, k] = alpha[:, k] * transport[:, k] + specific[:, k]
-            if a["kind"] == LEAK:
-                beta[:, k] += arr.leakage_cost[:, g]
-                rcoef[:, k] = -1.0
-            elif a["rsign"] > 0:
-                rcoef[:, k] = arr.leakage_share[:, g]
-        elif a["kind"] == CAP_IN:
-            upper[:, k] = arr.cap_quantity[:, g]
-        elif a["kind"] == LINK:
-            floor[:, k] = np.nan_to_num(arr.floor[:, j], nan=-np.inf)
-        elif a["kind"] == BOLR:
-            has = ~np.isnan(arr.bolr_price[:, j])
-            kappa[:, k] = np.where(has, arr.bolr_price[:, j], 0.0)
-            upper[:, k] = np.where(has, arr.bolr_volume[:, j], 0.0)
+    # whole (N, A) arrays at once: traded arcs gather their (origin, destination) pair
+    traded = (kind == TRADE) | (kind == LEAK)
+    pair = np.where(traded, o * z + j, 0)
+
+    def by_pair(values: np.ndarray, other: float) -> np.ndarray:
+        return np.where(traded, np.take(values.reshape(n, z * z), pair, axis=1), other)
+
+    alpha = by_pair(1.0 + arr.ad_valorem, 1.0)
+    transport = by_pair(arr.cost, 0.0)
+    specific = by_pair(arr.specific, 0.0)
+    beta = alpha * transport + specific
+    lk = np.flatnonzero(kind == LEAK)
+    beta[:, lk] += arr.leakage_cost[:, g[lk]]
+    rcoef[:, lk] = -1.0
+    mk = np.flatnonzero((kind == TRADE) & (rsign > 0))
+    rcoef[:, mk] = arr.leakage_share[:, g[mk]]
+    ci = np.flatnonzero(kind == CAP_IN)
+    upper[:, ci] = arr.cap_quantity[:, g[ci]]
+    li = np.flatnonzero(kind == LINK)
+    floor[:, li] = np.nan_to_num(arr.floor[:, j[li]], nan=-np.inf)
+    bi = np.flatnonzero(kind == BOLR)
+    has = ~np.isnan(arr.bolr_price[:, j[bi]])
+    kappa[:, bi] = np.where(has, arr.bolr_price[:, j[bi]], 0.0)
+    upper[:, bi] = np.where(has, arr.bolr_volume[:, j[bi]], 0.0)
     return Network(
         z=z, node_kind=tuple(kinds), node_ref=np.array(refs, dtype=int), tail=col["tail"],
         head=col["head"], rnode=col["rnode"], kind=col["kind"], origin=col["origin"],

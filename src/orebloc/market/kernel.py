@@ -1,0 +1,313 @@
+"""The batch solver's Newton iteration, compiled with numba: one draw at a time, draws in parallel.
+
+This is the method described in batch.py, step for step, written as loops over one draw's
+nodes and arcs instead of numpy operations over all draws: the same active set, the same
+proximal terms, the same damping and backtracking, the same convergence test. The linear
+system of a step (nodes x nodes, not symmetric where tariffs or floors act) is solved by
+Gaussian elimination with partial pivoting; a zero pivot marks the draw as singular, which
+the caller treats like a draw that did not converge.
+
+Imported lazily by batch.py (numba takes about a second to import; compiled code is cached).
+"""
+
+from __future__ import annotations
+
+import numba as nb
+import numpy as np
+
+DELTA_MAX = 1e-1  # proximal weight on tight-arc flows far from the solution (scaled units)
+DELTA_MIN = 1e-8  # ... and near it; in between it follows the size of the residual
+MU = 1e-8  # proximal weight on prices (scaled units)
+MU_FLAT = 1e-8  # ... at nodes with no slope
+MAX_STEP = 0.5  # largest price move per step, in units of the mean baseline price
+BACKTRACK = 8  # halvings of the step at most
+
+CONVERGED, NOT_CONVERGED, SINGULAR = 0, 1, 2
+_CHUNK = 64  # draws per parallel task (scratch arrays are allocated once per task)
+
+
+@nb.njit(cache=True, inline="always")
+def _terms(p, x, z, tail, head, rnode, zs, al, be, fl, ka, rc, r, h, w, on_slope):
+    """Node balances r and slopes h, arc values w and landed-cost pieces at (p, x)."""
+    nn = r.shape[0]
+    for n in range(nn):
+        r[n] = 0.0
+        h[n] = 0.0
+    for i in range(z):
+        # zs rows: q0, p0, b, k, strike, subsidy, d0, a (scaled)
+        q0, p0, b, k = zs[0, i], zs[1, i], zs[2, i], zs[3, i]
+        strike, sub, d0, a = zs[4, i], zs[5, i], zs[6, i], zs[7, i]
+        # supply at the producers' node, demand at the consumers' node
+        pe = p[i]
+        rec = (max(pe, strike) if not np.isnan(pe) else strike) + sub
+        lin = q0 + b * (rec - p0)
+        r[i] = min(max(lin, 0.0), k)
+        if lin > 0.0 and lin < k and not (pe < strike):
+            h[i] = b
+        pm = p[z + i]
+        lin = d0 - a * (pm - p0)
+        r[z + i] = -max(lin, 0.0)
+        if lin > 0.0:
+            h[z + i] = a
+    for j in range(tail.shape[0]):
+        t = tail[j]
+        xj = x[j]
+        r[t] -= xj
+        landed = al[j] * p[t] + be[j]
+        on_slope[j] = landed >= fl[j]
+        pi = landed if (landed >= fl[j] or np.isnan(landed)) else fl[j]
+        hd = head[j]
+        if hd >= 0:
+            r[hd] += xj
+            wj = p[hd]
+        else:
+            wj = ka[j]
+        rn = rnode[j]
+        if rn >= 0:
+            r[rn] += rc[j] * xj
+            wj += rc[j] * p[rn]
+        w[j] = wj - pi
+
+
+@nb.njit(cache=True, inline="always")
+def _merit(x, r, w, up):
+    """|F|^2: node balances and natural residuals x - clip(x + w, 0, upper)."""
+    s = 0.0
+    for n in range(r.shape[0]):
+        s += r[n] * r[n]
+    for j in range(x.shape[0]):
+        c = min(max(x[j] + w[j], 0.0), up[j])
+        nat = x[j] - c
+        s += nat * nat
+    return s
+
+
+@nb.njit(cache=True, inline="always")
+def _converged(x, r, w, up, tol):
+    for n in range(r.shape[0]):
+        if not (abs(r[n]) <= tol):
+            return False
+    for j in range(x.shape[0]):
+        xj, uj, wj = x[j], up[j], w[j]
+        if not (xj >= -tol and xj <= uj + tol):
+            return False
+        at_zero = xj <= tol
+        at_cap = xj >= uj - tol
+        if at_zero and not at_cap:
+            ok = wj <= tol
+        elif at_cap and not at_zero:
+            ok = wj >= -tol
+        elif not at_zero and not at_cap:
+            ok = abs(wj) <= tol
+        else:
+            ok = True
+        if not ok:
+            return False
+    return True
+
+
+@nb.njit(cache=True, inline="always")
+def _lu_solve(m, v):
+    """Solve m @ out = v in place (v becomes the answer); False where a pivot is exactly 0."""
+    nn = m.shape[0]
+    for c in range(nn):
+        piv = c
+        best = abs(m[c, c])
+        for i in range(c + 1, nn):
+            if abs(m[i, c]) > best:
+                best = abs(m[i, c])
+                piv = i
+        if best == 0.0:
+            return False
+        if piv != c:
+            for j in range(nn):
+                m[c, j], m[piv, j] = m[piv, j], m[c, j]
+            v[c], v[piv] = v[piv], v[c]
+        inv = 1.0 / m[c, c]
+        for i in range(c + 1, nn):
+            f = m[i, c] * inv
+            if f != 0.0:
+                for j in range(c + 1, nn):
+                    m[i, j] -= f * m[c, j]
+                v[i] -= f * v[c]
+    for c in range(nn - 1, -1, -1):
+        s = v[c]
+        for j in range(c + 1, nn):
+            s -= m[c, j] * v[j]
+        v[c] = s / m[c, c]
+    return True
+
+
+@nb.njit(cache=True, parallel=True)
+def newton(rows, p_in, x_in, P, Q, z, tail, head, rnode, q0, p0, b, k, strike, sub, d0, a,
+           alpha, beta, floor, kappa, upper, rcoef, tol, max_iter, p_out, x_out):  # fmt: skip
+    """Newton steps for the draws ``rows`` from (p_in, x_in); returns (status, steps).
+
+    Curve and arc numbers are (N, Z) and (N, A) arrays of all draws in USD/t and t (those of
+    curves.py and network.py); ``P`` and ``Q`` (N,) the price and quantity scales the method
+    works in. ``p_in`` (len(rows), nodes) USD/t and ``x_in`` (len(rows), A) t are the start
+    points. Converged draws are written to ``p_out[rows[i]]``, ``x_out[rows[i]]`` (USD/t, t).
+    ``status`` is CONVERGED, NOT_CONVERGED (after ``max_iter`` steps) or SINGULAR (a step's
+    system had a zero pivot); ``steps`` counts Newton steps (0 for SINGULAR).
+    """
+    n, nn = p_in.shape
+    na = x_in.shape[1]
+    status = np.full(n, NOT_CONVERGED, dtype=np.int8)
+    steps = np.zeros(n, dtype=np.int64)
+    n_chunks = (n + _CHUNK - 1) // _CHUNK
+    for c in nb.prange(n_chunks):
+        p = np.empty(nn)
+        x = np.empty(na)
+        zs = np.empty((8, z))
+        al = np.empty(na)
+        be = np.empty(na)
+        fl = np.empty(na)
+        ka = np.empty(na)
+        up = np.empty(na)
+        rc = np.empty(na)
+        r = np.empty(nn)
+        h = np.empty(nn)
+        w = np.empty(na)
+        on_slope = np.empty(na, dtype=np.bool_)
+        r1 = np.empty(nn)
+        h1 = np.empty(nn)
+        w1 = np.empty(na)
+        on1 = np.empty(na, dtype=np.bool_)
+        m = np.empty((nn, nn))
+        dp = np.empty(nn)
+        dx = np.empty(na)
+        inv = np.empty(na)
+        p_new = np.empty(nn)
+        x_new = np.empty(na)
+        for d in range(c * _CHUNK, min(n, (c + 1) * _CHUNK)):
+            # this draw's numbers in scaled units (prices / P, tonnes / Q)
+            g = rows[d]
+            ps, qs = P[g], Q[g]
+            for i in range(z):
+                zs[0, i] = q0[g, i] / qs
+                zs[1, i] = p0[g, i] / ps
+                zs[2, i] = b[g, i] * ps / qs
+                zs[3, i] = k[g, i] / qs
+                zs[4, i] = strike[g, i] / ps
+                zs[5, i] = sub[g, i] / ps
+                zs[6, i] = d0[g, i] / qs
+                zs[7, i] = a[g, i] * ps / qs
+            for j in range(na):
+                al[j] = alpha[g, j]
+                be[j] = beta[g, j] / ps
+                fl[j] = floor[g, j] / ps
+                ka[j] = kappa[g, j] / ps
+                up[j] = upper[g, j] / qs
+                rc[j] = rcoef[g, j]
+                x[j] = x_in[d, j] / qs
+            for i in range(nn):
+                p[i] = p_in[d, i] / ps
+            fresh = False  # r, h, w, on_slope already hold the terms at (p, x)
+            for it in range(max_iter + 1):
+                if not fresh:
+                    _terms(p, x, z, tail, head, rnode, zs, al, be, fl, ka, rc, r, h, w, on_slope)
+                if _converged(x, r, w, up, tol):
+                    status[d] = CONVERGED
+                    steps[d] = it
+                    for i in range(nn):
+                        p_out[g, i] = p[i] * ps
+                    for j in range(na):
+                        x_out[g, j] = x[j] * qs
+                    break
+                if it == max_iter:
+                    steps[d] = it
+                    break
+                # the active set at (p, x): at 0, at the cap, or tight
+                size = 0.0
+                for n_ in range(nn):
+                    size = max(size, abs(r[n_]))
+                for j in range(na):
+                    zt = x[j] + w[j]
+                    if zt > 0.0 and zt < up[j]:
+                        size = max(size, abs(w[j]))
+                delta = min(max(size, DELTA_MIN), DELTA_MAX)
+                for i in range(nn):
+                    for j in range(nn):
+                        m[i, j] = 0.0
+                    m[i, i] = h[i] + (MU if h[i] > 0 else MU_FLAT)
+                    dp[i] = -r[i]
+                for j in range(na):
+                    zt = x[j] + w[j]
+                    t, hd, rn = tail[j], head[j], rnode[j]
+                    if zt <= 0.0:
+                        coef = 0.0 - x[j]
+                        inv[j] = 0.0
+                    elif zt >= up[j]:
+                        coef = up[j] - x[j]
+                        inv[j] = 0.0
+                    else:
+                        iv = 1.0 / delta
+                        inv[j] = iv
+                        coef = w[j] * iv
+                        # b (balance) and c (arc value) coefficients of the arc
+                        ct = -al[j] if on_slope[j] else 0.0
+                        rcj = rc[j]
+                        m[t, t] += -iv * ct
+                        if hd >= 0:
+                            m[t, hd] += -iv
+                            m[hd, t] += iv * ct
+                            m[hd, hd] += iv
+                        if rn >= 0:
+                            m[t, rn] += -iv * rcj
+                            m[rn, t] += iv * rcj * ct
+                            m[rn, rn] += iv * rcj * rcj
+                            if hd >= 0:
+                                m[hd, rn] += iv * rcj
+                                m[rn, hd] += iv * rcj
+                    dx[j] = coef
+                    dp[t] += coef
+                    if hd >= 0:
+                        dp[hd] -= coef
+                    if rn >= 0:
+                        dp[rn] -= coef * rc[j]
+                if not _lu_solve(m, dp):
+                    status[d] = SINGULAR
+                    break
+                # flows: tight arcs from the linearised w, others to their bound
+                big = 0.0
+                for i in range(nn):
+                    big = max(big, abs(dp[i]))
+                for j in range(na):
+                    if inv[j] > 0.0:
+                        t, hd, rn = tail[j], head[j], rnode[j]
+                        dw = -al[j] * dp[t] if on_slope[j] else 0.0
+                        if hd >= 0:
+                            dw += dp[hd]
+                        if rn >= 0:
+                            dw += rc[j] * dp[rn]
+                        dx[j] = (w[j] + dw) * inv[j]
+                theta = MAX_STEP / max(big, 1e-300) if big > MAX_STEP else 1.0
+                # backtracking on the merit |F|^2
+                phi0 = _merit(x, r, w, up)
+                for i in range(nn):
+                    p_new[i] = p[i] + theta * dp[i]
+                for j in range(na):
+                    x_new[j] = x[j] + theta * dx[j]
+                fresh = False
+                for _ in range(BACKTRACK):
+                    _terms(p_new, x_new, z, tail, head, rnode, zs, al, be, fl, ka, rc, r1, h1, w1,
+                           on1)  # fmt: skip
+                    phi1 = _merit(x_new, r1, w1, up)
+                    if not (phi1 > (1.0 - 1e-4 * theta) * phi0):
+                        fresh = True  # the terms at the accepted point are known
+                        break
+                    theta *= 0.5
+                    for i in range(nn):
+                        p_new[i] = p[i] + theta * dp[i]
+                    for j in range(na):
+                        x_new[j] = x[j] + theta * dx[j]
+                for i in range(nn):
+                    p[i] = p_new[i]
+                for j in range(na):
+                    x[j] = x_new[j]
+                if fresh:
+                    r, r1 = r1, r
+                    h, h1 = h1, h
+                    w, w1 = w1, w
+                    on_slope, on1 = on1, on_slope
+    return status, steps
