@@ -102,6 +102,14 @@ class Plan:
         return np.array([z.in_bloc for z in self.markets[0].market.zones])
 
 
+@dataclass(frozen=True)
+class _Start:
+    """Node prices and arc flows to start the batch solver from (see ``solve_batch(initial=)``)."""
+
+    node_prices: np.ndarray
+    arc_flows: np.ndarray
+
+
 def _pow(base: np.ndarray, e: float) -> np.ndarray:
     return np.power(1.0 + base, e)
 
@@ -201,6 +209,7 @@ def simulate(
         if case == "policy":
             for sp in stockpiles:
                 st.stock[_mindex(plan, sp.market), :, ids.index(sp.zone)] += sp.get("initial")
+    warm: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
     ref_flows: dict[int, np.ndarray] = {}
     ref_price: dict[int, np.ndarray] = {}
     for t in range(T):
@@ -307,7 +316,21 @@ def simulate(
                     ov = {k: v[rows] for k, v in over.items()}
                     if cap_q:
                         ov["cap.quantity"] = np.stack(cap_q, axis=1)
-                    sol = solve_batch(market, len(rows), ov, baseline=False)
+                    # warm start from the last solution of the same case, market and structure
+                    # (the previous period's, for the same draws): it changes where Newton starts,
+                    # not the answer
+                    wkey = (case, mi, key, tuple(type(o).__name__ for o in pol_objs))
+                    prev = warm.get(wkey)
+                    start = None
+                    if prev is not None and prev[0].shape[0] == n:
+                        start = _Start(prev[0][rows], prev[1][rows])
+                    sol = solve_batch(market, len(rows), ov, baseline=False, initial=start)
+                    if sol.node_prices.ndim == 2:
+                        if prev is None or prev[0].shape[1] != sol.node_prices.shape[1]:
+                            prev = (np.full((n, sol.node_prices.shape[1]), np.nan),
+                                    np.full((n, sol.arc_flows.shape[1]), np.nan))
+                        prev[0][rows], prev[1][rows] = sol.node_prices, sol.arc_flows
+                        warm[wkey] = prev
                     for k in res:
                         res[k][rows] = sol[k]
                     flows[rows] = sol.flows
