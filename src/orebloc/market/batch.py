@@ -8,14 +8,13 @@ The equilibrium of the network (network.py) is a piecewise-linear complementarit
 Each Newton step fixes the active set -- for every arc whether it is at 0, at its cap, or
 "tight" (w_a = 0), and for every curve its linear piece -- and solves the linear system that
 this piece of the problem is. Flows on tight arcs are eliminated through a small proximal term
-(w_a = delta*(x_a - x_a_old)), leaving one (nodes x nodes) system per draw, solved by Gaussian
-elimination with partial pivoting. The iteration of one draw is compiled with numba (kernel.py)
-and draws run in parallel; this module prepares the numbers, picks the start points and
-handles draws that do not converge. The proximal terms vanish at the
-solution, so the answer is exact; they keep the system regular where several routes tie (flows
-not unique) or a node has no slope. A draw is converged when every balance and complementarity
-condition holds to ``tol`` (relative to the draw's price and quantity scales); a draw that does
-not converge in ``max_iter`` steps is re-solved by the reference solver (``fallback=True``) or
+(w_a = delta*(x_a - x_a_old)), leaving one sparse (nodes x nodes) system per draw. The
+iteration of one draw is compiled with numba (kernel.py) and draws run in parallel; this module
+prepares the numbers, picks the start points and handles draws that do not converge. The
+proximal terms vanish at the solution, so the answer is exact; they keep the system regular
+where several routes tie (flows not unique) or a node has no slope. A draw is converged when
+every balance and complementarity condition holds to ``tol`` (relative to the draw's price and
+quantity scales); a draw that does not converge in ``max_iter`` steps is re-solved by the reference solver (``fallback=True``) or
 returned as nan with ``converged`` False -- never as a silently wrong number.
 """
 

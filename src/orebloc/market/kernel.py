@@ -3,9 +3,11 @@
 This is the method described in batch.py, step for step, written as loops over one draw's
 nodes and arcs instead of numpy operations over all draws: the same active set, the same
 proximal terms, the same damping and backtracking, the same convergence test. The linear
-system of a step (nodes x nodes, not symmetric where tariffs or floors act) is solved by
-Gaussian elimination with partial pivoting; a zero pivot marks the draw as singular, which
-the caller treats like a draw that did not converge.
+system of a step (nodes x nodes, not symmetric where tariffs or floors act) is sparse: its
+pattern is the graph of the tight arcs, close to a tree. It is solved by elimination in node
+order on that pattern; where a pivot is small against its column, by Gaussian elimination
+with partial pivoting instead. A zero pivot there marks the draw as singular, which the
+caller treats like a draw that did not converge.
 
 Imported lazily by batch.py (numba takes about a second to import; compiled code is cached).
 """
@@ -21,6 +23,7 @@ MU = 1e-8  # proximal weight on prices (scaled units)
 MU_FLAT = 1e-8  # ... at nodes with no slope
 MAX_STEP = 0.5  # largest price move per step, in units of the mean baseline price
 BACKTRACK = 8  # halvings of the step at most
+SPARSE_NODES = 62  # up to this many nodes, the bit patterns of the sparse elimination fit
 
 CONVERGED, NOT_CONVERGED, SINGULAR = 0, 1, 2
 _CHUNK = 64  # draws per parallel task (scratch arrays are allocated once per task)
@@ -138,6 +141,53 @@ def _lu_solve(m, v):
     return True
 
 
+@nb.njit(cache=True, inline="always")
+def _sparse_solve(m, v, mask, cols):
+    """Solve m @ out = v in place by elimination in node order, without row exchanges.
+
+    ``mask[i]`` holds the pattern of row i as bits (structurally symmetric: the arcs' entries
+    come in pairs), so each pivot touches only its neighbours; the tight arcs of a step form
+    a graph close to a tree, which leaves little fill. False (m and v spoilt) where a pivot is
+    small against its column: then the caller solves with partial pivoting instead.
+    """
+    nn = m.shape[0]
+    for c in range(nn):
+        mc = mask[c] >> (c + 1)
+        nz = 0
+        for j in range(c + 1, nn):
+            if mc & 1:
+                cols[nz] = j
+                nz += 1
+            mc >>= 1
+        piv = m[c, c]
+        big = 0.0
+        for q in range(nz):
+            big = max(big, abs(m[cols[q], c]))
+        if not (abs(piv) > 1e-3 * big) or piv == 0.0:
+            return False
+        inv = 1.0 / piv
+        above = (mask[c] >> (c + 1)) << (c + 1)
+        vc = v[c]
+        for qi in range(nz):
+            i = cols[qi]
+            f = m[i, c] * inv
+            if f != 0.0:
+                for qj in range(nz):
+                    j = cols[qj]
+                    m[i, j] -= f * m[c, j]
+                v[i] -= f * vc
+            mask[i] |= above
+    for c in range(nn - 1, -1, -1):
+        s = v[c]
+        mc = mask[c] >> (c + 1)
+        for j in range(c + 1, nn):
+            if mc & 1:
+                s -= m[c, j] * v[j]
+            mc >>= 1
+        v[c] = s / m[c, c]
+    return True
+
+
 @nb.njit(cache=True, parallel=True)
 def newton(rows, p_in, x_in, P, Q, z, tail, head, rnode, q0, p0, b, k, strike, sub, d0, a,
            alpha, beta, floor, kappa, upper, rcoef, tol, max_iter, p_out, x_out):  # fmt: skip
@@ -174,6 +224,10 @@ def newton(rows, p_in, x_in, P, Q, z, tail, head, rnode, q0, p0, b, k, strike, s
         w1 = np.empty(na)
         on1 = np.empty(na, dtype=np.bool_)
         m = np.empty((nn, nn))
+        m0 = np.empty((nn, nn))
+        dp0 = np.empty(nn)
+        mask = np.empty(nn, dtype=np.int64)
+        cols = np.empty(nn, dtype=np.int64)
         dp = np.empty(nn)
         dx = np.empty(na)
         inv = np.empty(na)
@@ -230,6 +284,7 @@ def newton(rows, p_in, x_in, P, Q, z, tail, head, rnode, q0, p0, b, k, strike, s
                     for j in range(nn):
                         m[i, j] = 0.0
                     m[i, i] = h[i] + (MU if h[i] > 0 else MU_FLAT)
+                    mask[i] = 1 << i
                     dp[i] = -r[i]
                 for j in range(na):
                     zt = x[j] + w[j]
@@ -252,6 +307,16 @@ def newton(rows, p_in, x_in, P, Q, z, tail, head, rnode, q0, p0, b, k, strike, s
                             m[t, hd] += -iv
                             m[hd, t] += iv * ct
                             m[hd, hd] += iv
+                        mask[t] |= 1 << t
+                        if hd >= 0:
+                            mask[t] |= 1 << hd
+                            mask[hd] |= (1 << t) | (1 << hd)
+                        if rn >= 0:
+                            mask[t] |= 1 << rn
+                            mask[rn] |= (1 << t) | (1 << rn)
+                            if hd >= 0:
+                                mask[hd] |= 1 << rn
+                                mask[rn] |= 1 << hd
                         if rn >= 0:
                             m[t, rn] += -iv * rcj
                             m[rn, t] += iv * rcj * ct
@@ -265,7 +330,19 @@ def newton(rows, p_in, x_in, P, Q, z, tail, head, rnode, q0, p0, b, k, strike, s
                         dp[hd] -= coef
                     if rn >= 0:
                         dp[rn] -= coef * rc[j]
-                if not _lu_solve(m, dp):
+                solved = False
+                if nn <= SPARSE_NODES:
+                    for i in range(nn):
+                        dp0[i] = dp[i]
+                        for j in range(nn):
+                            m0[i, j] = m[i, j]
+                    solved = _sparse_solve(m, dp, mask, cols)
+                    if not solved:  # back to the matrix as assembled
+                        for i in range(nn):
+                            dp[i] = dp0[i]
+                            for j in range(nn):
+                                m[i, j] = m0[i, j]
+                if not solved and not _lu_solve(m, dp):
                     status[d] = SINGULAR
                     break
                 # flows: tight arcs from the linearised w, others to their bound
