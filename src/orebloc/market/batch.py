@@ -14,8 +14,9 @@ prepares the numbers, picks the start points and handles draws that do not conve
 proximal terms vanish at the solution, so the answer is exact; they keep the system regular
 where several routes tie (flows not unique) or a node has no slope. A draw is converged when
 every balance and complementarity condition holds to ``tol`` (relative to the draw's price and
-quantity scales); a draw that does not converge in ``max_iter`` steps is re-solved by the reference solver (``fallback=True``) or
-returned as nan with ``converged`` False -- never as a silently wrong number.
+quantity scales); a draw that does not converge in ``max_iter`` steps is re-solved by the
+reference solver (``fallback=True``) or returned as nan with ``converged`` False -- never as a
+silently wrong number.
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ def _iterate(
     net: Network, rows: np.ndarray, p: np.ndarray | None, x: np.ndarray | None,
     out: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray], tol: float, max_iter: int,
 ) -> None:  # fmt: skip
-    """Newton steps for the draws ``rows`` from (p, x) USD/t, t (None: cold start); fills ``out``."""
+    """Newton steps for the draws ``rows`` from (p USD/t, x t) (None: cold start); fills ``out``."""
     from orebloc.market import kernel  # numba: imported on first use
 
     p_out, x_out, done, its = out
