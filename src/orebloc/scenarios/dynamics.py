@@ -163,6 +163,8 @@ def simulate(
     """Run draws ``draws`` of ``plan``; returns name -> (cases, n, periods, markets, zones) arrays.
 
     Also ``converged`` (cases, n, periods, markets) bool. ``progress(1)`` is called per period.
+    The arrays are views of (n, cases, periods, markets, zones + 1) buffers, the row order of
+    the tidy table (run.frame fills the last slot with the bloc and uses them without a copy).
     """
     spec = plan.spec
     n, T, M = draws.n, spec.n_periods, len(plan.markets)
@@ -170,8 +172,9 @@ def simulate(
     Z = len(ids)
     C = len(plan.cases)
     dt = spec.dt
-    out = {k: np.full((C, n, T, M, Z), np.nan) for k in OUTPUTS}
-    converged = np.ones((C, n, T, M), dtype=bool)
+    buf = {k: np.full((n, C, T, M, Z + 1), np.nan) for k in OUTPUTS}
+    out = {k: v[..., :Z].transpose(1, 0, 2, 3, 4) for k, v in buf.items()}
+    converged = np.ones((n, C, T, M), dtype=bool).transpose(1, 0, 2, 3)
     g = draws["dynamics.demand_growth"][:, :1]
     gk = draws["dynamics.capacity_growth"][:, :1]
     # per-draw elasticities

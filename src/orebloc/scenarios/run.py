@@ -37,6 +37,7 @@ from orebloc.files import atomic_output
 from orebloc.scenarios.draws import Draws, draw_scenario
 from orebloc.scenarios.dynamics import CASES, OUTPUTS, Plan, PreparedMarket, simulate
 from orebloc.scenarios.spec import Scenario, ScenarioError
+from orebloc.scenarios.summary import KEYS, Accumulator
 
 BLOC = "bloc"
 
@@ -91,46 +92,85 @@ def chunks(n: int, size: int) -> list[tuple[int, int]]:
     return [(a, min(n, a + size)) for a in range(0, n, size)]
 
 
+def _codes(size: int, axis: int, shape: tuple[int, ...], dtype=np.uint32) -> np.ndarray:
+    """The index along ``axis`` of every element of an array of ``shape``, flattened (C order)."""
+    at = [1] * len(shape)
+    at[axis] = size
+    return np.broadcast_to(np.arange(size, dtype=dtype).reshape(at), shape).reshape(-1)
+
+
+def _categorical(categories, codes: np.ndarray) -> pl.Series:
+    """A ``pl.Categorical`` column from integer codes into ``categories`` (no strings per row)."""
+    return pl.Series(list(categories), dtype=pl.Categorical).gather(codes)
+
+
+def _buffer(a: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """A C-ordered (draw, case, period, market, zone + 1) array whose zones hold ``a`` (case,
+    draw, period, market, zone): the buffer ``a`` is a view of (simulate's) or a copy."""
+    v = a.transpose(1, 0, 2, 3, 4)
+    base = a.base
+    if (isinstance(base, np.ndarray) and base.shape == shape and base.dtype == a.dtype
+            and base.flags.c_contiguous and v.strides == base.strides
+            and v.__array_interface__["data"][0] == base.__array_interface__["data"][0]):  # fmt: skip
+        return base
+    out = np.empty(shape, dtype=a.dtype)
+    out[..., : shape[-1] - 1] = v
+    return out
+
+
+def _add(terms: list[np.ndarray]) -> np.ndarray:
+    """Elementwise sum of ``terms``, left to right (0 for none)."""
+    if not terms:
+        return np.zeros(())
+    total = np.array(terms[0], dtype=float)
+    for x in terms[1:]:
+        total += x
+    return total
+
+
 def frame(plan: Plan, draws: Draws, arrays: dict[str, np.ndarray]) -> pl.DataFrame:
-    """The tidy table of one chunk: one row per case, draw, period, market and zone (+ bloc)."""
+    """The tidy table of one chunk: one row per case, draw, period, market and zone (+ bloc).
+
+    Rows are in draw-major order (draw, case, period, market, zone), so concatenated chunks
+    are in the same order whatever the chunk size. ``case``, ``period_label``, ``market`` and
+    ``zone`` are ``pl.Categorical`` columns gathered from integer codes (no per-row strings).
+    """
     spec = plan.spec
-    ids = list(plan.zones)
-    roles = {z.id: z.role for z in plan.markets[0].market.zones}
-    in_bloc = np.array([roles[z] in ("member", "partner") for z in ids])
+    in_bloc = plan.in_bloc
     C, n, T, M, Z = arrays["price"].shape
-    vals = {}
-    for k in OUTPUTS:
-        a = arrays[k]
-        if k == "price":
-            w = np.where(in_bloc, np.nan_to_num(arrays["demand"]), 0.0)
-            tot = w.sum(axis=-1, keepdims=True)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                bloc = (np.where(in_bloc, a, 0.0) * w).sum(axis=-1, keepdims=True) / tot
-        else:
-            bloc = np.where(in_bloc, a, 0.0).sum(axis=-1, keepdims=True)
-        vals[k] = np.concatenate([a, bloc], axis=-1)
-    zones = [*ids, BLOC]
-    z1 = Z + 1
-    labels = spec.period_labels()
-    years = spec.period_years()
-    # rows in draw-major order (draw, case, period, market, zone): concatenated chunks are then
-    # in the same order whatever the chunk size
-    shape = (n, C, T, M, z1)
-    idx = np.indices(shape).reshape(5, -1)
-    conv = np.broadcast_to(arrays["converged"].transpose(1, 0, 2, 3)[..., None], shape).reshape(-1)
+    shape = (n, C, T, M, Z + 1)
+    period = _codes(T, 2, shape)
     cols: dict[str, object] = {
-        "case": pl.Series(np.array(plan.cases)[idx[1]], dtype=pl.Categorical),
-        "draw": (idx[0] + draws.first).astype(np.int32),
-        "period": idx[2].astype(np.int16),
-        "period_label": pl.Series(np.array(labels)[idx[2]], dtype=pl.Categorical),
-        "year": np.array(years)[idx[2]],
-        "market": pl.Series(np.array([m.id for m in plan.markets])[idx[3]], dtype=pl.Categorical),
-        "zone": pl.Series(np.array(zones)[idx[4]], dtype=pl.Categorical),
+        "case": _categorical(plan.cases, _codes(C, 1, shape)),
+        "draw": _codes(n, 0, shape, np.int32) + np.int32(draws.first),
+        "period": period.astype(np.int16),
+        "period_label": _categorical(spec.period_labels(), period),
+        "year": np.asarray(spec.period_years(), dtype=float)[period],
+        "market": _categorical([m.id for m in plan.markets], _codes(M, 3, shape)),
+        "zone": _categorical([*plan.zones, BLOC], _codes(Z + 1, 4, shape)),
     }
+    # the bloc: sums over members and partners (left to right); its price is their
+    # demand-weighted mean
+    bloc = np.flatnonzero(in_bloc)
+    bufs = {k: _buffer(arrays[k], shape) for k in OUTPUTS}
+    w = [np.nan_to_num(bufs["demand"][..., i]) for i in bloc]
+    w_sum = _add(w)
     for k, unit in OUTPUTS.items():
-        cols[f"{k}_{unit}"] = vals[k].transpose(1, 0, 2, 3, 4).reshape(-1)
-    cols["converged"] = conv
+        v = bufs[k]
+        if k == "price":
+            with np.errstate(invalid="ignore", divide="ignore"):
+                np.divide(_add([v[..., i] * wi for i, wi in zip(bloc, w, strict=True)]), w_sum, out=v[..., Z])
+        else:
+            v[..., Z] = _add([v[..., i] for i in bloc])
+        cols[f"{k}_{unit}"] = v.reshape(-1)
+    conv = arrays["converged"].transpose(1, 0, 2, 3)[..., None]
+    cols["converged"] = np.broadcast_to(conv, shape).reshape(-1)
     return pl.DataFrame(cols)
+
+
+def _groups(plan: Plan) -> int:
+    """Rows per draw in the tidy table: cases x periods x markets x (zones + bloc)."""
+    return len(plan.cases) * plan.spec.n_periods * len(plan.markets) * (len(plan.zones) + 1)
 
 
 def _solve_chunk(plan: Plan, draws: Draws) -> pl.DataFrame:
@@ -187,8 +227,6 @@ def run_scenario(
     ``scheduler``: ``"none"`` (this process), ``"local-cluster"`` (a Dask LocalCluster on
     127.0.0.1 with ``workers`` single-thread workers) or a Dask scheduler address.
     """
-    from orebloc.scenarios.summary import summarise
-
     t0 = time.perf_counter()
     n = spec.draws if draws is None else draws
     seed = spec.seed if seed is None else seed
@@ -205,21 +243,28 @@ def run_scenario(
         out_dir.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=".results.", dir=out_dir))
     parts: dict[int, pl.DataFrame] = {}
+    # the summary is built chunk by chunk; when the results are not kept, its inputs go to disk
+    spill = Path(tempfile.mkdtemp(prefix=".summary.", dir=out_dir)) if tmp is not None and not keep_results else None
+    acc: Accumulator | None = None
     local = scheduler in ("none", "", None)
-    with _progress(show_progress, len(spans) * spec.n_periods if local else n, spec.name) as step:
-        it = _local(plan, all_draws, spans, step) if local else _dask(plan, all_draws, spans, scheduler, workers, step)
-        for i, part in it:
-            if tmp is not None:
-                part.write_parquet(tmp / f"part-{i:05d}.parquet")
-            if keep_results or tmp is None:
-                parts[i] = part
-    t3 = time.perf_counter()
-    ordered = [parts[i] for i in sorted(parts)]
-    results = pl.concat(ordered) if keep_results or tmp is None else None
-    if results is not None:
-        summary = summarise(results)
-    else:
-        summary = summarise(pl.scan_parquet(str(tmp / "*.parquet")))
+    try:
+        with _progress(show_progress, len(spans) * spec.n_periods if local else n, spec.name) as step:
+            it = _local(plan, all_draws, spans, step) if local else _dask(plan, all_draws, spans, scheduler, workers, step)
+            for i, part in it:
+                if tmp is not None:
+                    part.write_parquet(tmp / f"part-{i:05d}.parquet")
+                if acc is None:
+                    acc = Accumulator(part.head(_groups(plan)).select(KEYS), spill)
+                acc.add(i, part)
+                if keep_results or tmp is None:
+                    parts[i] = part
+                del part
+        t3 = time.perf_counter()
+        results = pl.concat([parts.pop(i) for i in sorted(parts)]) if parts else None
+        summary = acc.result()
+    finally:
+        if spill is not None:
+            shutil.rmtree(spill, ignore_errors=True)
     if out_dir is not None and tmp is not None:
         final = out_dir / "results"
         if final.exists():

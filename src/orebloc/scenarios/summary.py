@@ -15,6 +15,9 @@ Draws that did not converge are nan and left out.
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import numpy as np
 import polars as pl
 
 KEYS = ["case", "period", "period_label", "year", "market", "zone"]
@@ -37,3 +40,78 @@ def summarise(results: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
         .sort(["case", "market", "zone", "period"])
         .collect()
     )
+
+
+class Accumulator:
+    """The summary of a run built chunk by chunk, without keeping the results.
+
+    Every chunk's frame (run.frame: rows in (draw, case, period, market, zone) order, the same
+    G = cases x periods x markets x (zones + bloc) groups for every draw) gives, per summarised
+    quantity, a (G, draws) array. They are kept in memory or, with ``spill``, written to
+    ``.npy`` files there; :meth:`result` then reads them back a block of groups at a time, so
+    the memory needed is bounded by a block (about 256 MB) rather than by the draws. Quantiles
+    are linear interpolations between order statistics of the draws that are not nan, as in
+    :func:`summarise`, which gives the same numbers (to rounding in the mean).
+    """
+
+    def __init__(self, keys: pl.DataFrame, spill: Path | None = None):
+        self.keys = keys  # one row per group, in frame order: KEYS columns
+        self.spill = spill
+        self.parts: dict[int, dict[str, np.ndarray | Path]] = {}
+
+    def add(self, index: int, frame: pl.DataFrame) -> None:
+        g = self.keys.height
+        n = frame.height // g
+        part: dict[str, np.ndarray | Path] = {}
+        for q in QUANTITIES:
+            a = np.ascontiguousarray(frame[q].to_numpy().reshape(n, g).T)
+            if self.spill is not None:
+                path = self.spill / f"{q}-{index:06d}.npy"
+                np.save(path, a)
+                part[q] = path
+            else:
+                part[q] = a
+        self.parts[index] = part
+
+    def result(self, block_bytes: int = 1 << 28) -> pl.DataFrame:
+        g = self.keys.height
+        order = sorted(self.parts)
+        cols: dict[str, object] = {}
+        n_total = None
+        for q in QUANTITIES:
+            srcs = [self.parts[i][q] for i in order]
+            arrs = [np.load(s, mmap_mode="r") if isinstance(s, Path) else s for s in srcs]
+            n_total = sum(a.shape[1] for a in arrs)
+            step = max(1, block_bytes // (8 * max(n_total, 1)))
+            res = {name: np.empty(g) for name in [*QUANTILES, "mean"]}
+            for lo in range(0, g, step):
+                hi = min(g, lo + step)
+                block = np.concatenate([a[lo:hi] for a in arrs], axis=1)
+                for name, v in _stats(block).items():
+                    res[name][lo:hi] = v
+            for name, v in res.items():
+                cols[f"{q}_{name}"] = pl.Series(v).fill_nan(None)
+        out = self.keys.with_columns(pl.lit(n_total, dtype=pl.UInt32).alias("draws"), **cols)
+        return (
+            out.with_columns(pl.col(c).cast(pl.String) for c in ("case", "period_label", "market", "zone"))
+            .sort(["case", "market", "zone", "period"])
+        )
+
+
+def _stats(block: np.ndarray) -> dict[str, np.ndarray]:
+    """Quantiles (linear) and mean of every row of ``block`` over its values that are not nan."""
+    s = np.sort(block, axis=1)  # nan last
+    m = np.count_nonzero(~np.isnan(s), axis=1)
+    rows = np.arange(s.shape[0])
+    out = {}
+    for name, level in QUANTILES.items():
+        idx = level * np.maximum(m - 1, 0)
+        lo = np.floor(idx).astype(np.intp)
+        hi = np.minimum(lo + 1, np.maximum(m - 1, 0))
+        a, b = s[rows, lo], s[rows, hi]
+        with np.errstate(invalid="ignore"):
+            v = a + (b - a) * (idx - lo)
+        out[name] = np.where(m > 0, np.where(lo == hi, a, v), np.nan)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["mean"] = np.where(m > 0, np.where(np.isnan(s), 0.0, s).sum(axis=1) / m, np.nan)
+    return out
