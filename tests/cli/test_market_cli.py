@@ -40,6 +40,40 @@ def test_gallium_ban_lowers_the_china_price_and_raises_the_bloc_price():
     assert usa["shortfall_t"] > 0 and usa["d_consumer_surplus_usd"] < 0
 
 
+def test_graphite_ban_reaches_the_eu_and_japan_with_demand_from_the_import_value_proxy():
+    gr = ["--mineral", "graphite", "--year", "2024"]
+    base = _json(*gr)
+    ban = _json(*gr, "--ban", "CHN:USA,EUR,JPN")
+    src = {a["input"]: a for a in ban["assumptions"]}
+    for zone in ("EUR", "JPN"):
+        assert src[f"demand.{zone}.d0"]["kind"] == "derived"
+        assert src[f"demand.{zone}.d0"]["source"].startswith(f"import-value proxy: 65,200 t x V_{zone}/V_USA")
+        row = next(r for r in ban["zones"] if r["zone"] == zone)
+        assert row["price_usd_t"] > 0 and row["demand_t"] > 0 and row["net_imports_t"] > 0
+    # no transport cost and the rest of the world mines more (279,740 t) than the bloc imports: the
+    # ban is rerouted (China sells to ROW, ROW's mines to the bloc) and prices do not move
+    for zone in ("USA", "EUR", "JPN"):
+        assert _price(ban, zone) == pytest.approx(_price(base, zone), rel=1e-9)
+    # with half of ROW's mine capacity out, the rerouting falls short: the ban raises the bloc's price
+    # above China's and the EU and Japan go short
+    out = _json(*gr, "--ban", "CHN:USA,EUR,JPN", "--outage", "ROW=0.5")
+    for zone in ("USA", "EUR", "JPN"):
+        row = next(r for r in out["zones"] if r["zone"] == zone)
+        assert row["price_usd_t"] > _price(out, "CHN") and row["shortfall_t"] > 0
+        assert row["d_consumer_surplus_usd"] < 0
+
+
+def test_rare_earth_mining_needs_demand_overrides():
+    proc = run("market", "solve", "--mineral", "rare earths", "--year", "2024", ok=False)
+    assert proc.returncode == 2
+    assert "no sourced demand for zones USA, EUR, JPN, PAR, ROW" in proc.stderr
+    assert "import-value proxy: needs an HS6 code of Rare earths at stage mining alone" in proc.stderr
+    sets = [x for z, v in (("USA", 9000), ("EUR", 5000), ("JPN", 10000), ("PAR", 100))
+            for x in ("--set", f"demand.{z}.d0={v}")]
+    doc = _json("--mineral", "rare earths", "--year", "2024", *sets)
+    assert all(r["demand_t"] > 0 for r in doc["zones"])
+
+
 def test_json_has_the_documented_fields():
     doc = _json(*GA, "--floor", "EUR=700000", "--tariff", "USA<CHN=0.25")
     assert set(doc) == {"model", "solver", "zones", "assumptions"}

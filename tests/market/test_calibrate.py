@@ -57,51 +57,113 @@ def test_gallium_world_balance_holds_with_one_zone_taking_the_balance(atlas):
 
 def test_minerals_without_sourced_demand_fail_naming_the_missing_input(atlas):
     expected = {
-        # JOGMEC's Japan figure is there, but China (the largest producer) has none: no fold-in
+        # JOGMEC's Japan figure and the USGS US figure are there; HS 811292 is shared: no proxy
         "gallium": "no sourced demand for zones CHN, EUR, PAR, ROW",
         "germanium": "no sourced demand for zones CHN, USA, EUR, JPN, PAR, ROW",
         "tungsten": "no sourced demand for zones CHN, USA, EUR, JPN, PAR, ROW",
         "antimony": "no sourced demand for zones CHN, EUR, JPN, PAR, ROW",
+        # China's gap-filled share only; no HS code for concentrate, so no import-value proxy
+        "rare_earths": "no sourced demand for zones USA, EUR, JPN, PAR, ROW",
     }
     for mineral, text in expected.items():
         with pytest.raises(CalibrationError, match=text):
             calibrate(atlas, mineral, 2024)
     with pytest.raises(CalibrationError, match="HS 811292 is shared"):
         calibrate(atlas, "gallium", 2024)
-    with pytest.raises(CalibrationError, match="CHN, the largest producing zone, has no published consumption"):
-        calibrate(atlas, "gallium", 2024)
+    with pytest.raises(CalibrationError, match="import-value proxy: BACI in the atlas has no flows of HS 261710"):
+        calibrate(atlas, "antimony", 2024)
 
 
-def test_graphite_calibrates_out_of_the_box_from_the_usgs_china_share(atlas):
+def test_rare_earth_mining_fails_clearly_without_overrides(atlas):
+    with pytest.raises(CalibrationError) as exc:
+        calibrate(atlas, "rare_earths", 2024)
+    msg = str(exc.value)
+    assert msg.startswith("Rare earths (mining) 2024: no sourced demand for zones USA, EUR, JPN, PAR, ROW")
+    assert "import-value proxy: needs an HS6 code of Rare earths at stage mining alone" in msg
+    assert "the HS crosswalk maps no code to it" in msg
+    assert "override demand.<ZONE>.d0" in msg
+    # nothing is folded into ROW at 0 t any more: with the other zones given it calibrates
+    over = {"demand.USA.d0": 9_000.0, "demand.EUR.d0": 5_000.0, "demand.JPN.d0": 10_000.0, "demand.PAR.d0": 100.0}
+    cal = calibrate(atlas, "rare_earths", 2024, overrides=over)
+    assert cal.source_of("demand.CHN.d0").kind == "gap-fill"
+    assert cal.source_of("demand.ROW.d0").kind == "derived"
+    assert cal.market.demand["ROW"].d0 == pytest.approx(384_000.0 * (1 - 0.565) - 24_100.0)
+
+
+def _import_value(atlas, zone, zm, hs6="250490", year=2024):
+    """BACI import value of a zone from outside it, summed here from the trade table itself."""
+    t = atlas.trade(hs6, year)
+    inside = list(zm.countries_of(zone))
+    rows = t.filter(t["importer"].is_in(inside) & ~t["exporter"].is_in(inside))
+    return float(rows["value_usd"].sum())
+
+
+def test_graphite_calibrates_with_bloc_demand_from_the_import_value_proxy(atlas):
     cal = calibrate(atlas, "graphite", 2024)
+    zm = cal.zones
     world = sum(s.q0 for s in cal.market.supply.values())
-    d = {z: cal.market.demand[z].d0 for z in cal.zones.ids}
+    d = {z: cal.market.demand[z].d0 for z in zm.ids}
     # USGS MCS 2016: China consumed 35% of world graphite in 2015 (gap-fill row), x world supply
     assert d["CHN"] == pytest.approx(0.35 * world)
     chn = cal.source_of("demand.CHN.d0")
     assert chn.kind == "gap-fill" and "Mineral Commodity Summaries 2016" in chn.source
     assert cal.gap_filled == ("demand.CHN.d0",)
+    # the anchor: USGS US apparent consumption 2024, 65,200 t (the US mines no graphite)
     assert d["USA"] == 65_200.0 and cal.source_of("demand.USA.d0").kind == "atlas"
-    # no published figure for EUR, JPN, PAR: folded into ROW, which takes the world balance
+    # EUR, JPN (and PAR): 65,200 t x V_zone / V_USA, BACI HS 250490 2024 import values from
+    # outside each zone, summed here from the trade table
+    v_usa = _import_value(atlas, "USA", zm)
+    assert v_usa == pytest.approx(6_147_969.0)
     for z in ("EUR", "JPN", "PAR"):
-        assert d[z] == 0.0 and cal.source_of(f"demand.{z}.d0").kind == "assumption"
+        v = _import_value(atlas, z, zm)
+        assert d[z] == pytest.approx(65_200.0 * v / v_usa, rel=1e-12) and d[z] > 0
+        src = cal.source_of(f"demand.{z}.d0")
+        assert src.kind == "derived"
+        assert src.source.startswith(
+            f"import-value proxy: 65,200 t x V_{z}/V_USA = 65,200 t x {v:,.0f} / 6,147,969 USD")
+        assert "CEPII BACI HS 250490 2024 import values" in src.source
+        assert "assumes similar unit values across importers" in src.source
+    assert d["EUR"] == pytest.approx(42_261.6, abs=0.1) and d["JPN"] == pytest.approx(87_538.5, abs=0.1)
+    # ROW takes the world balance
     assert cal.source_of("demand.ROW.d0").kind == "derived"
-    assert d["ROW"] == pytest.approx(world - 0.35 * world - 65_200.0)
-    assert sum(d.values()) == pytest.approx(world)
-    assert any("EUR, JPN, PAR have no published consumption figure" in n for n in cal.notes)
+    assert d["ROW"] == pytest.approx(world - d["CHN"] - 65_200.0 - d["EUR"] - d["JPN"] - d["PAR"])
+    assert d["ROW"] > 0 and sum(d.values()) == pytest.approx(world)
+    assert any("estimated by the import-value proxy" in n and "anchored on USA" in n for n in cal.notes)
+    # every input is labelled, and no demand is an assumed 0 t
+    kinds = {p.input: p.kind for p in cal.provenance}
+    for z in zm.ids:
+        for key in (f"supply.{z}.q0", f"supply.{z}.capacity", f"supply.{z}.eta", f"demand.{z}.d0",
+                    f"demand.{z}.eps"):
+            assert kinds[key] in ("atlas", "gap-fill", "default", "derived"), key
+    assert kinds["p0"] == "atlas" and kinds["transport"] == "assumption"
+    assert not [p for p in cal.provenance if p.input.startswith("demand.") and p.kind == "assumption"]
 
 
-def test_rare_earths_calibrate_out_of_the_box_with_gap_filled_price_and_china_share(atlas):
-    cal = calibrate(atlas, "rare_earths", 2024)
-    assert set(cal.gap_filled) == {"p0", "demand.CHN.d0"}
-    p0 = cal.source_of("p0")
-    assert p0.value == 4_717.0 and "MP Materials" in p0.source  # USD per t REO, Q4 2024
-    assert cal.market.supply["CHN"].p0 == 4_717.0
-    chn = cal.source_of("demand.CHN.d0")
-    assert chn.value == pytest.approx(0.565 * 384_000.0) and "China Rare Earth Forum" in chn.source
-    for z in ("USA", "EUR", "JPN", "PAR"):
-        assert cal.market.demand[z].d0 == 0.0
-    assert cal.market.demand["ROW"].d0 == pytest.approx(0.435 * 384_000.0)
+def test_import_value_proxy_skips_zones_that_produce(atlas):
+    # Mexico mines 706 t, under 10% of its 15,475 t estimate: estimated; with 2,000 t of its own it is not
+    with pytest.raises(CalibrationError, match=r"no sourced demand for zones PAR, ROW .*import-value proxy: PAR "
+                                               r"produces 2,000 t, more than 10% of its estimate"):
+        calibrate(atlas, "graphite", 2024, overrides={"supply.PAR.q0": 2_000.0})
+    # given as an override, PAR's figure is used and the others are still estimated
+    cal = calibrate(atlas, "graphite", 2024, overrides={"supply.PAR.q0": 2_000.0, "demand.PAR.d0": 3_000.0})
+    assert cal.source_of("demand.PAR.d0").kind == "override"
+    assert cal.source_of("demand.EUR.d0").kind == "derived"
+
+
+def test_import_value_proxy_needs_a_sourced_anchor(atlas):
+    # the US figure given as an override is not a sourced anchor, and China produces: no anchor
+    with pytest.raises(CalibrationError, match="import-value proxy: no zone with a sourced demand figure"):
+        calibrate(atlas, "graphite", 2024, overrides={"demand.USA.d0": 65_200.0})
+
+
+def test_a_negative_world_balance_names_the_figures(atlas):
+    over = {"demand.USA.d0": 900_000.0, "demand.CHN.d0": 700_000.0, "demand.EUR.d0": 1.0, "demand.JPN.d0": 1.0,
+            "demand.PAR.d0": 1.0}
+    with pytest.raises(CalibrationError, match=r"the demand of the other zones \(1,600,003 t: CHN 700,000 \(override\), USA "
+                                               r"900,000 \(override\), EUR 1 \(override\), JPN 1 \(override\), PAR 1 "
+                                               r"\(override\)\) exceeds world supply \(1,550,686 t\), so ROW cannot take "
+                                               r"the balance \(-49,317 t\)"):
+        calibrate(atlas, "graphite", 2024, overrides=over)
 
 
 def test_gapfill_rows_are_taken_zone_by_zone_from_the_nearest_period(atlas):

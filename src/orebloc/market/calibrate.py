@@ -4,7 +4,7 @@ Units: quantities in tonnes (t) on the production's basis (contained metal, REO,
 weight), prices in USD per tonne of that basis (USD/t). For each input the provenance table
 says where it came from: ``atlas`` (with row references), ``gap-fill`` (``data/gapfill.csv``
 with its published source), ``default`` (``params.csv`` with its source), ``assumption``,
-``derived`` (world balance) or ``override`` (given by the user).
+``derived`` (world balance, import-value proxy) or ``override`` (given by the user).
 
 - Supply q0 by zone: USGS production by country (atlas), converted to tonnes; the "Other
   countries" residual and any gap to the reported world total go to the rest-of-world zone.
@@ -15,13 +15,18 @@ with its published source), ``default`` (``params.csv`` with its source), ``assu
 - Demand d0 by zone, first that applies: user override; apparent consumption from BACI trade
   (:func:`orebloc.metrics.trade_reliance.trade_import_reliance`); USGS US consumption (same
   basis); gap-fill ``demand`` / ``demand_share`` rows (the nearest period, zone by zone).
-  Exactly one zone left without a figure takes the world balance (sum of supply less the
-  others' demand). More than one is an error that names them, except where gap-fill demand
-  rows were used, the rest-of-world zone is among them and the largest producing zone has a
-  figure: then, as for gap-filled supply, the others are folded into the rest-of-world zone
-  (0 t of their own, kind ``assumption``, said in the notes) and it takes the balance. When
-  every zone has a figure, the difference to world supply (stock change and statistical
-  discrepancy) goes to the rest-of-world zone and is reported.
+  Where more than one zone is left without a figure, the **import-value proxy** estimates those
+  other than the rest-of-world zone (kept for the balance): with V_z the BACI import value of
+  zone z from outside it (the stage's own HS6 codes, shared codes excluded, the BACI year
+  nearest the calibration year with flows) and an anchor a whose d0 is a sourced figure (atlas:
+  USGS or BACI; or gap-fill, never an override) and which produces at most
+  ``PROXY_OWN_OUTPUT_MAX`` of it (the largest importer among such zones),
+  d0_z = d0_a x V_z / V_a, for zones whose own output is at most that share of the estimate
+  (kind ``derived``, the equation and the figures in the source text). Exactly
+  one zone left without a figure takes the world balance (sum of supply less the others'
+  demand; an error naming the figures if negative). More than one is an error that names them
+  and why each has none. When every zone has a figure, the difference to world supply (stock
+  change and statistical discrepancy) goes to the rest-of-world zone and is reported.
 - Baseline price p0: the USGS price series named in ``atlas/data/price_series.csv`` (converted to
   USD/t of the basis), else a gap-fill ``price`` row, else an error.
 - Elasticities and spare capacity: ``params.csv`` defaults. Transport: 0 USD/t (assumption).
@@ -45,7 +50,7 @@ from orebloc.errors import InputError, Location, OreblocError, UnknownNameError,
 from orebloc.market.model import Demand, Market, Supply
 from orebloc.market.params import check, default, param
 from orebloc.market.zones import ZoneMap, default_zones
-from orebloc.metrics.trade_basis import trade_years
+from orebloc.metrics.trade_basis import flows, stage_codes, trade_years
 from orebloc.metrics.trade_reliance import trade_import_reliance
 from orebloc.vocab.minerals import resolve_mineral
 from orebloc.vocab.stages import resolve_stage
@@ -498,6 +503,153 @@ def _zone_bloc(bloc: Bloc, zm: ZoneMap) -> Bloc:
     return replace(bloc, groups=groups)
 
 
+#: a zone "produces almost nothing" for the import-value proxy when its own output is at most
+#: this share of its (estimated) consumption; the anchor must meet the same test
+PROXY_OWN_OUTPUT_MAX = 0.1
+
+
+@dataclass(frozen=True)
+class ImportValues:
+    """BACI import values (USD) of each zone from outside it, for the stage's HS6 codes."""
+
+    year: int
+    codes: tuple[str, ...]
+    usd: dict[str, float]
+
+
+def zone_import_values(
+    atlas: Atlas, mineral: str, name: str, stage: str, year: int, zm: ZoneMap
+) -> ImportValues | str:
+    """Import values by zone for the HS6 codes that map to ``mineral`` at ``stage`` only (shared
+    codes excluded), from the BACI year nearest to ``year`` that has flows for them; trade between
+    the countries of one zone is netted out. A string (why) when the trade data cannot give them."""
+    years = trade_years(atlas)
+    if not years:
+        return "the atlas has no BACI trade data"
+    order = sorted(years, key=lambda y: (abs(y - year), -y))
+    sc = stage_codes(atlas, mineral, stage, order[0])
+    if not sc.codes:
+        why = (
+            f"HS {', '.join(sc.shared)} is shared with another mineral or stage"
+            if sc.shared
+            else "the HS crosswalk maps no code to it"
+        )
+        return f"needs an HS6 code of {name} at stage {stage} alone, and there is none ({why})"
+    ty = next((y for y in order if stage_codes(atlas, mineral, stage, y).has_flows), None)
+    if ty is None:
+        return (
+            f"BACI in the atlas has no flows of HS {sc.codes_text()} in "
+            f"{' or '.join(map(str, years))}"
+        )
+    f = flows(atlas, sc.codes, ty).filter(pl.col("value_usd").is_not_null())
+    zone = {c: zm.zone_of(c) for c in set(f["exporter"].to_list()) | set(f["importer"].to_list())}
+    f = f.with_columns(
+        pl.col("exporter").replace_strict(zone).alias("from_zone"),
+        pl.col("importer").replace_strict(zone).alias("to_zone"),
+    ).filter(pl.col("from_zone") != pl.col("to_zone"))
+    by = dict(f.group_by("to_zone").agg(pl.col("value_usd").sum()).iter_rows())
+    return ImportValues(ty, sc.codes, {z: float(by.get(z, 0.0)) for z in zm.ids})
+
+
+def _import_value_proxy(
+    atlas: Atlas,
+    mineral: str,
+    name: str,
+    stage: str,
+    year: int,
+    zm: ZoneMap,
+    q0: dict[str, float],
+    d0: dict[str, float],
+    targets: list[str],
+    prov: list[Provenance],
+    why: dict[str, list[str]],
+) -> str:
+    """Demand of the ``targets`` (zones without a figure) from their import values, anchored on a
+    zone with a sourced figure: d0_z = d0_anchor x V_z / V_anchor, for zones whose own output is
+    at most PROXY_OWN_OUTPUT_MAX of that estimate. Fills ``d0`` and ``prov``; returns a note (""
+    when no zone was estimated) and adds the reasons of the others to ``why``."""
+    label = "import-value proxy"
+    iv = zone_import_values(atlas, mineral, name, stage, year, zm)
+    if isinstance(iv, str):
+        for z in targets:
+            why[z].append(f"{label}: {iv}")
+        return ""
+    kind = {p.input: p for p in prov if p.input.startswith("demand.") and p.input.endswith(".d0")}
+    share = PROXY_OWN_OUTPUT_MAX
+    anchors = [
+        a
+        for a in zm.ids
+        if a in d0
+        and kind[f"demand.{a}.d0"].kind in ("atlas", "gap-fill")
+        and d0[a] > 0
+        and iv.usd[a] > 0
+        and q0[a] <= share * d0[a]
+    ]
+    hs = f"CEPII BACI HS {' '.join(iv.codes)} {iv.year}"
+    if not anchors:
+        for z in targets:
+            why[z].append(
+                f"{label}: no zone with a sourced demand figure (USGS or gap-fill) produces at most "
+                f"{share:.0%} of it and imports {' '.join(iv.codes)} in BACI {iv.year}, so none can "
+                f"anchor it"
+            )
+        return ""
+    a = max(anchors, key=lambda z: iv.usd[z])
+    d_a, v_a = d0[a], iv.usd[a]
+    anchor_src = kind[f"demand.{a}.d0"]
+    done = []
+    for z in targets:
+        est = d_a * iv.usd[z] / v_a
+        if q0[z] > share * est:
+            why[z].append(
+                f"{label}: {z} produces {q0[z]:,.6g} t, more than {share:.0%} of its estimate "
+                f"{est:,.6g} t ({d_a:,.6g} t x V_{z}/V_{a}), so its imports do not stand for its "
+                f"consumption"
+            )
+            continue
+        d0[z] = est
+        done.append(z)
+        prov.append(
+            Provenance(
+                f"demand.{z}.d0",
+                est,
+                "t",
+                "derived",
+                f"import-value proxy: {d_a:,.6g} t x V_{z}/V_{a} = {d_a:,.6g} t x "
+                f"{iv.usd[z]:,.0f} / {v_a:,.0f} USD ({hs} import values from outside each zone, "
+                f"trade inside a zone netted out"
+                + (f"; trade year {iv.year} used for {year}" if iv.year != year else "")
+                + f"); anchor {a}: {anchor_src.kind} {anchor_src.source}; {z} produces "
+                f"{q0[z]:,.6g} t and {a} {q0[a]:,.6g} t (at most {share:.0%} of their demand, not "
+                f"added); "
+                f"assumes similar unit values across importers and that {a}'s imports stand for "
+                f"its consumption",
+            )
+        )
+    if not done:
+        return ""
+    return (
+        f"{name} ({stage}) {year}: demand of {', '.join(done)} estimated by the import-value proxy "
+        f"d0_z = d0_{a} x V_z/V_{a}, anchored on {a} ({d_a:,.6g} t, {anchor_src.kind}), "
+        f"{hs} import values"
+    )
+
+
+def _t(x: float) -> str:
+    """Tonnes for messages: whole tonnes from 100,000 t up, else six significant digits."""
+    return f"{x:,.0f}" if abs(x) >= 1e5 else f"{x:,.6g}"
+
+
+def _figures(d0: dict[str, float], prov: list[Provenance], zm: ZoneMap, exclude: str = "") -> str:
+    """Each zone's demand figure and its kind, in zone order, for messages."""
+    kind = {p.input: p.kind for p in prov}
+    return ", ".join(
+        f"{z} {_t(d0[z])} ({kind.get(f'demand.{z}.d0', '?')})"
+        for z in zm.ids
+        if z in d0 and z != exclude
+    )
+
+
 def _demand(
     atlas: Atlas,
     mineral: str,
@@ -589,43 +741,17 @@ def _demand(
             ]
     missing = [z for z in zm.ids if z not in d0]
     rest = zm.rest.id
-    gap_filled = [
-        p.input.split(".")[1]
-        for p in prov
-        if p.kind == "gap-fill" and p.input.startswith("demand.")
-    ]
-    top = max(zm.ids, key=lambda z: q0[z])
-    if len(missing) > 1 and gap_filled and rest in missing:
-        if top in missing:
-            why[top].append(
-                f"{top}, the largest producing zone, has no published consumption figure, so the "
-                f"zones without one are not folded into {rest}"
-            )
-        else:
-            # 4. as for gap-filled supply: zones without a published figure are folded into the
-            # rest zone (0 t of their own), which then takes the world balance
-            for z in missing:
-                if z == rest:
-                    continue
-                d0[z] = 0.0
-                prov.append(
-                    Provenance(
-                        f"demand.{z}.d0",
-                        0.0,
-                        "t",
-                        "assumption",
-                        f"no published consumption figure found for its economies "
-                        f"({'; '.join(why[z]) or 'no gap-fill row'}): folded into {rest}, "
-                        f"whose world balance holds its consumption, if any",
-                    )
-                )
-            folded = [z for z in missing if z != rest]
-            notes.append(
-                f"{name} ({stage}) {year}: demand is gap-filled for {', '.join(gap_filled)}; "
-                f"{', '.join(folded)} have no published consumption figure and are folded into "
-                f"{rest} (0 t of their own)"
-            )
-            missing = [rest]
+    # 4. import-value proxy for the zones still without a figure, except the one kept for the
+    # world balance (the rest zone when it is among them)
+    if len(missing) > 1:
+        keep = rest if rest in missing else None
+        targets = [z for z in missing if z != keep]
+        proxied = _import_value_proxy(
+            atlas, mineral, name, stage, year, zm, q0, d0, targets, prov, why
+        )
+        if proxied:
+            notes.append(proxied)
+        missing = [z for z in zm.ids if z not in d0]
     if len(missing) > 1:
         reasons = list(dict.fromkeys(r for z in missing for r in why[z]))
         raise CalibrationError(
@@ -640,8 +766,10 @@ def _demand(
         d0[z] = world - known
         if d0[z] < 0:
             raise CalibrationError(
-                f"{name} ({stage}) {year}: the demand of the other zones ({known:,.6g} t) exceeds "
-                f"world supply ({world:,.6g} t), so {z} cannot take the balance"
+                f"{name} ({stage}) {year}: the demand of the other zones ({_t(known)} t: "
+                f"{_figures(d0, prov, zm, exclude=z)}) exceeds world supply ({_t(world)} t), so "
+                f"{z} cannot take the balance ({_t(d0[z])} t); give the demand that is off as an "
+                f"override (demand.<ZONE>.d0 in t)"
             )
         prov.append(
             Provenance(
@@ -658,8 +786,9 @@ def _demand(
         if abs(gap) > 1e-9 * max(world, 1.0):
             if d0[rest] + gap < 0:
                 raise CalibrationError(
-                    f"{name} ({stage}) {year}: demand ({known:,.6g} t) exceeds supply ({world:,.6g} t) "
-                    f"by more than {rest}'s demand: stocks or data errors"
+                    f"{name} ({stage}) {year}: demand ({_t(known)} t: {_figures(d0, prov, zm)}) "
+                    f"exceeds supply ({_t(world)} t) by more than {rest}'s demand: stocks or data "
+                    "errors"
                 )
             d0[rest] += gap
             prov.append(
