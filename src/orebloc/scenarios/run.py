@@ -25,6 +25,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,6 +41,8 @@ from orebloc.scenarios.spec import Scenario, ScenarioError
 from orebloc.scenarios.summary import KEYS, Accumulator
 
 BLOC = "bloc"
+#: environment of local-cluster workers (each is one process with one thread)
+WORKER_ENV = {"NUMBA_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
 
 @dataclass
@@ -173,14 +176,33 @@ def _groups(plan: Plan) -> int:
     return len(plan.cases) * plan.spec.n_periods * len(plan.markets) * (len(plan.zones) + 1)
 
 
+def _one_blas_thread():
+    """BLAS on one thread while a chunk is solved.
+
+    The batch solver's Newton kernel runs on numba's threads, one per core; its accounting
+    makes many small matrix products between kernel calls. A multi-threaded BLAS keeps its own
+    threads spinning after each product, taking the cores from numba's: on 2 cores a chunk
+    took 2-3x as long. The products are small, so one BLAS thread costs nothing; the numbers
+    are the same (BLAS splits rows and columns among threads, not the sums).
+    """
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - a declared dependency
+        return nullcontext()
+    return threadpool_limits(limits=1, user_api="blas")
+
+
 def _solve_chunk(plan: Plan, draws: Draws) -> pl.DataFrame:
-    return frame(plan, draws, simulate(plan, draws))
+    with _one_blas_thread():
+        return frame(plan, draws, simulate(plan, draws))
 
 
 def _local(plan: Plan, all_draws: Draws, spans, progress) -> Iterator[tuple[int, pl.DataFrame]]:
     for i, (a, b) in enumerate(spans):
         d = all_draws.slice(a, b)
-        yield i, frame(plan, d, simulate(plan, d, progress=progress))
+        with _one_blas_thread():
+            part = frame(plan, d, simulate(plan, d, progress=progress))
+        yield i, part
 
 
 def _dask(plan: Plan, all_draws: Draws, spans, scheduler: str, workers: int, progress) -> Iterator[tuple[int, pl.DataFrame]]:
@@ -188,8 +210,10 @@ def _dask(plan: Plan, all_draws: Draws, spans, scheduler: str, workers: int, pro
 
     cluster = None
     if scheduler == "local-cluster":
+        # one single-threaded process per worker: numba's parallel loops (and BLAS) in a worker
+        # use one thread too, so ``workers`` processes do not oversubscribe ``workers`` cores
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, host="127.0.0.1",
-                               dashboard_address=None, processes=True)  # fmt: skip
+                               dashboard_address=None, processes=True, env=WORKER_ENV)  # fmt: skip
         client = Client(cluster)
     else:
         client = Client(scheduler)
