@@ -172,7 +172,8 @@ def simulate(
     Z = len(ids)
     C = len(plan.cases)
     dt = spec.dt
-    buf = {k: np.full((n, C, T, M, Z + 1), np.nan) for k in OUTPUTS}
+    # every (case, period, market) writes all draws and zones below; run.frame fills the bloc slot
+    buf = {k: np.empty((n, C, T, M, Z + 1)) for k in OUTPUTS}
     out = {k: v[..., :Z].transpose(1, 0, 2, 3, 4) for k, v in buf.items()}
     converged = np.ones((n, C, T, M), dtype=bool).transpose(1, 0, 2, 3)
     g = draws["dynamics.demand_growth"][:, :1]
@@ -213,6 +214,7 @@ def simulate(
             for sp in stockpiles:
                 st.stock[_mindex(plan, sp.market), :, ids.index(sp.zone)] += sp.get("initial")
     warm: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
+    markets: dict[tuple, Market] = {}
     ref_flows: dict[int, np.ndarray] = {}
     ref_price: dict[int, np.ndarray] = {}
     for t in range(T):
@@ -315,8 +317,10 @@ def simulate(
                         sev = draws[f"shocks[{si}].severity"][rows, 0]
                         caps.append(ExportCap(s.zone, s.to, 0.0, s.leakage_share))
                         cap_q.append((1.0 - sev) * np.nan_to_num(shipped))
-                    market = replace(pm.market, policies=_policies(pol_objs, tuple(caps)))
-                    ov = {k: v[rows] for k, v in over.items()}
+                    # the same structure recurs every period: build (and validate) its market once
+                    market = _structure(markets, pm, mi, pol_objs, caps)
+                    whole = len(rows) == n
+                    ov = dict(over) if whole else {k: v[rows] for k, v in over.items()}
                     if cap_q:
                         ov["cap.quantity"] = np.stack(cap_q, axis=1)
                     # warm start from the last solution of the same case, market and structure
@@ -326,7 +330,7 @@ def simulate(
                     prev = warm.get(wkey)
                     start = None
                     if prev is not None and prev[0].shape[0] == n:
-                        start = _Start(prev[0][rows], prev[1][rows])
+                        start = _Start(prev[0], prev[1]) if whole else _Start(prev[0][rows], prev[1][rows])
                     sol = solve_batch(market, len(rows), ov, baseline=False, initial=start)
                     if sol.node_prices.ndim == 2:
                         if prev is None or prev[0].shape[1] != sol.node_prices.shape[1]:
@@ -381,6 +385,18 @@ def simulate(
             progress(1)
     out["converged"] = converged
     return out
+
+
+def _structure(cache: dict, pm: PreparedMarket, mi: int, pol_objs: list, caps: list) -> Market:
+    """``pm``'s market with these policies and export caps, built (and validated) once per run."""
+    key = (mi, tuple(pol_objs), tuple(caps))
+    try:
+        market = cache.get(key)
+    except TypeError:  # an instrument that cannot be hashed: no reuse
+        return replace(pm.market, policies=_policies(pol_objs, tuple(caps)))
+    if market is None:
+        market = cache[key] = replace(pm.market, policies=_policies(pol_objs, tuple(caps)))
+    return market
 
 
 def _mindex(plan: Plan, market_id: str) -> int:

@@ -25,6 +25,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,6 +42,9 @@ from orebloc.scenarios.spec import Scenario, ScenarioError
 from orebloc.scenarios.summary import KEYS, Accumulator
 
 BLOC = "bloc"
+#: Parquet compression of the result parts: lz4 writes a 1,000-draw part in half the time of
+#: zstd, for files about 25 % larger
+PARQUET_COMPRESSION = "lz4"
 #: environment of local-cluster workers (each is one process with one thread)
 WORKER_ENV = {"NUMBA_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
@@ -271,18 +275,30 @@ def run_scenario(
     spill = Path(tempfile.mkdtemp(prefix=".summary.", dir=out_dir)) if tmp is not None and not keep_results else None
     acc: Accumulator | None = None
     local = scheduler in ("none", "", None)
+
+    def keep(i: int, part: pl.DataFrame) -> None:
+        # Parquet part and summary inputs of one chunk, on a writer thread while the next
+        # chunk is solved (both release the GIL)
+        if tmp is not None:
+            part.write_parquet(tmp / f"part-{i:05d}.parquet", compression=PARQUET_COMPRESSION)
+        acc.add(i, part)
+
     try:
-        with _progress(show_progress, len(spans) * spec.n_periods if local else n, spec.name) as step:
+        with ThreadPoolExecutor(max_workers=1) as writer, \
+                _progress(show_progress, len(spans) * spec.n_periods if local else n, spec.name) as step:  # fmt: skip
             it = _local(plan, all_draws, spans, step) if local else _dask(plan, all_draws, spans, scheduler, workers, step)
+            pending = None
             for i, part in it:
-                if tmp is not None:
-                    part.write_parquet(tmp / f"part-{i:05d}.parquet")
                 if acc is None:
                     acc = Accumulator(part.head(_groups(plan)).select(KEYS), spill)
-                acc.add(i, part)
                 if keep_results or tmp is None:
                     parts[i] = part
+                if pending is not None:
+                    pending.result()  # at most one chunk waits to be written
+                pending = writer.submit(keep, i, part)
                 del part
+            if pending is not None:
+                pending.result()
         t3 = time.perf_counter()
         results = pl.concat([parts.pop(i) for i in sorted(parts)]) if parts else None
         summary = acc.result()
