@@ -126,3 +126,19 @@ def test_dask_local_cluster_on_loopback_gives_identical_frames(spec):
     local = run_scenario(spec, draws=200, chunk_size=100).results
     dask = run_scenario(spec, draws=200, chunk_size=100, scheduler="local-cluster", workers=2).results
     assert_frame_equal(local, dask)
+
+
+def test_streamed_summary_equals_the_summary_of_the_whole_table(spec, tmp_path):
+    # keep_results=False: parts go to disk as chunks finish and the summary is built from
+    # spilled per-chunk arrays; it must agree with summarise() over all rows at once
+    kept = run_scenario(spec, draws=50, chunk_size=20)
+    streamed = run_scenario(spec, draws=50, chunk_size=20, out=tmp_path / "s", keep_results=False)
+    assert streamed.results is None
+    assert not list((tmp_path / "s").glob(".summary.*"))
+    whole = summarise(kept.results)
+    quantiles = [c for c in whole.columns if c.endswith(("_p5", "_p50", "_p95"))]
+    assert_frame_equal(streamed.summary.select(whole.columns).drop(c for c in whole.columns if c.endswith("_mean")),
+                       whole.drop(c for c in whole.columns if c.endswith("_mean")))
+    assert_frame_equal(streamed.summary.select(quantiles), whole.select(quantiles), check_exact=True)
+    means = [c for c in whole.columns if c.endswith("_mean")]
+    assert_frame_equal(streamed.summary.select(means), whole.select(means), check_exact=False, rel_tol=1e-12)

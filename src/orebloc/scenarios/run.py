@@ -226,8 +226,10 @@ def _dask(plan: Plan, all_draws: Draws, spans, scheduler: str, workers: int, pro
         futs = {client.submit(_solve_chunk, plan_f, all_draws.slice(a, b), pure=False): i
                 for i, (a, b) in enumerate(spans)}  # fmt: skip
         for fut in as_completed(futs):
-            i = futs[fut]
+            i = futs.pop(fut)
             result = fut.result()
+            fut.release()  # the worker may drop its copy; the client holds only this chunk
+            del fut
             progress(spans[i][1] - spans[i][0])
             yield i, result
     finally:

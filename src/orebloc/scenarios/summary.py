@@ -80,13 +80,14 @@ class Accumulator:
         n_total = None
         for q in QUANTITIES:
             srcs = [self.parts[i][q] for i in order]
-            arrs = [np.load(s, mmap_mode="r") if isinstance(s, Path) else s for s in srcs]
-            n_total = sum(a.shape[1] for a in arrs)
+            widths = [_Spilled(s).n if isinstance(s, Path) else s.shape[1] for s in srcs]
+            n_total = sum(widths)
             step = max(1, block_bytes // (8 * max(n_total, 1)))
             res = {name: np.empty(g) for name in [*QUANTILES, "mean"]}
             for lo in range(0, g, step):
                 hi = min(g, lo + step)
-                block = np.concatenate([a[lo:hi] for a in arrs], axis=1)
+                block = np.concatenate([_Spilled(s).rows(lo, hi) if isinstance(s, Path) else s[lo:hi]
+                                        for s in srcs], axis=1)  # fmt: skip
                 for name, v in _stats(block).items():
                     res[name][lo:hi] = v
             for name, v in res.items():
@@ -96,6 +97,27 @@ class Accumulator:
             out.with_columns(pl.col(c).cast(pl.String) for c in ("case", "period_label", "market", "zone"))
             .sort(["case", "market", "zone", "period"])
         )
+
+
+class _Spilled:
+    """A (G, n) float64 ``.npy`` file read a block of rows at a time (plain reads, no mapping,
+    so pages read once are not held)."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        with open(path, "rb") as f:
+            fmt = np.lib.format
+            version = fmt.read_magic(f)
+            header = fmt.read_array_header_1_0 if version == (1, 0) else fmt.read_array_header_2_0
+            shape, fortran, dtype = header(f)
+            self.offset = f.tell()
+        if len(shape) != 2 or fortran or dtype != np.float64:
+            raise ValueError(f"{path}: not a C-ordered 2-d float64 array")
+        self.g, self.n = shape
+
+    def rows(self, lo: int, hi: int) -> np.ndarray:
+        return np.fromfile(self.path, dtype=np.float64, count=(hi - lo) * self.n,
+                           offset=self.offset + lo * self.n * 8).reshape(hi - lo, self.n)  # fmt: skip
 
 
 def _stats(block: np.ndarray) -> dict[str, np.ndarray]:
