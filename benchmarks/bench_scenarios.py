@@ -20,7 +20,7 @@ Case sets: ``all`` = reference, no_policy, policy (what ``orebloc simulate`` run
 flows at a share of the reference case's flows in the same period and draw).
 
     python benchmarks/bench_scenarios.py --draws 1000 10000 --dask-draws 10000
-    python benchmarks/bench_scenarios.py --draws 100000 --cases all --out /tmp/scen  # streams to disk
+    python benchmarks/bench_scenarios.py --draws 100000 --cases all --out out/bench  # streams to disk
 """
 
 from __future__ import annotations
