@@ -221,6 +221,16 @@ def _notes_caption(frame, prefix: str) -> str:
     return "\n".join(lines)
 
 
+def _trade_table(table_fn, mineral: str, economy: str, year: int | None, stage: str | None,
+                 data: Path | None, blocs: Path | None):
+    """A trade-based metric table (reliance or sourcing) for the BACI year asked or the latest."""
+    from orebloc.atlas.blocs import load_bloc
+
+    atlas = _atlas(data)
+    y = _trade_year(atlas, year)
+    return table_fn(atlas, mineral, economy, y, stage, load_bloc(blocs)), y
+
+
 @risk_app.command("reliance")
 def risk_reliance(
     mineral: Annotated[str, typer.Argument(help="mineral name")],
@@ -234,12 +244,9 @@ def risk_reliance(
     """Import reliance from apparent consumption (USGS production + BACI trade), per stage; USGS NIR for the USA."""
     import polars as pl
 
-    from orebloc.atlas.blocs import load_bloc
     from orebloc.metrics.trade_reliance import reliance_table
 
-    atlas = _atlas(data)
-    y = _trade_year(atlas, year)
-    frame = reliance_table(atlas, mineral, economy, y, stage, load_bloc(blocs))
+    frame, y = _trade_table(reliance_table, mineral, economy, year, stage, data, blocs)
     if fmt is not Format.table:
         emit(frame, fmt)
         return
@@ -267,12 +274,9 @@ def risk_crma(
     """CRMA 65% single-third-country check on the economy's supply (own production + imports from outside), per stage."""
     import polars as pl
 
-    from orebloc.atlas.blocs import load_bloc
     from orebloc.metrics.sourcing import sourcing_table
 
-    atlas = _atlas(data)
-    y = _trade_year(atlas, year)
-    frame = sourcing_table(atlas, mineral, economy, y, stage, load_bloc(blocs))
+    frame, y = _trade_table(sourcing_table, mineral, economy, year, stage, data, blocs)
     if fmt is not Format.table:
         emit(frame, fmt)
         return
