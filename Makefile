@@ -28,6 +28,8 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_atlas.py --raw $(RAW)
+	$(BIN)/python benchmarks/bench_market.py
+	$(BIN)/python benchmarks/bench_scenarios.py
 
 ## rebuild the bundled dataset from the raw files
 data: $(STAMP)
