@@ -56,12 +56,6 @@ class Supply:
         """Capacity before outages, t."""
         return self.q0 * (1.0 + self.spare_share) if self.capacity is None else self.capacity
 
-    @property
-    def effective_capacity_t(self) -> float:
-        """Capacity after outages, t."""
-        return self.capacity_t * (1.0 - self.outage_share)
-
-
 @dataclass(frozen=True)
 class Demand:
     """Linear demand through (d0 t, p0 USD/t of the zone's supply) with elasticity -eps there.
@@ -133,14 +127,6 @@ class BuyerOfLastResort:
     price: float
     volume: float = math.inf
     budget: float = math.inf
-
-    @property
-    def effective_volume_t(self) -> float:
-        """min(volume, budget/price), t."""
-        if self.price <= 0:
-            return self.volume
-        return min(self.volume, self.budget / self.price)
-
 
 @dataclass(frozen=True)
 class Subsidy:

@@ -65,7 +65,8 @@ def _display() -> dict[str, str]:
     return names
 
 
-_FOOTNOTE = re.compile(r"(?:[\s,]*(?:\d+|[a-z]))+$")
+#: one footnote marker glued to the end of a name: "Japane" (e), "Brazil1", "Chile, 2"
+_FOOTNOTE = re.compile(r"(?:[\s,]*(?:\d+|[a-z]))$")
 _AGG_WORLD = re.compile(r"^world(\s+total)?\b", re.I)
 _AGG_OTHER = re.compile(r"^(other\s+countries|other|others|rest\s+of\s+(the\s+)?world)\b", re.I)
 
@@ -80,11 +81,6 @@ def row_kind(name: str) -> str:
     return "country"
 
 
-def strip_footnote(name: str) -> str:
-    """The name without a glued footnote marker: "Japane" -> "Japan", "Chile2" -> "Chile"."""
-    return _FOOTNOTE.sub("", name.strip()).strip()
-
-
 def find_country(name: str) -> str | None:
     """ISO3 code for a country name, code or alias (as :func:`resolve_country`), or None."""
     names = _names()
@@ -96,7 +92,7 @@ def find_country(name: str) -> str | None:
     # Footnote residue: try removing one trailing marker at a time (e.g. "Japane", "Brazil1").
     candidate = name.strip()
     for _ in range(3):
-        shorter = re.sub(r"(?:[\s,]*(?:\d+|[a-z]))$", "", candidate).strip()
+        shorter = _FOOTNOTE.sub("", candidate).strip()
         if shorter == candidate or not shorter:
             break
         candidate = shorter
