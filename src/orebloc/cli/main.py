@@ -16,7 +16,7 @@ import typer
 
 from orebloc.cli.floor_cmds import floor_app
 from orebloc.cli.market_cmds import market_app
-from orebloc.cli.output import Format, emit
+from orebloc.cli.output import Format, emit, emit_json
 
 app = typer.Typer(help="orebloc: supply-chain atlas, risk metrics and market model for a critical-minerals bloc.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
@@ -73,14 +73,25 @@ def data_build(
 
 
 @data_app.command("info")
-def data_info(data: DataOpt = None, fmt: FormatOpt = Format.table) -> None:
-    """Tables, row counts and sources of a dataset."""
+def data_info(
+    data: DataOpt = None,
+    fmt: FormatOpt = Format.table,
+    show_sources: Annotated[bool, typer.Option("--sources", help="with --format csv: the sources instead of the tables")] = False,
+) -> None:
+    """Tables, row counts and sources of a dataset (JSON: one object with both)."""
     import polars as pl
 
     atlas = _atlas(data)
     m = atlas.dataset.manifest
-    emit(pl.DataFrame({"table": list(m["tables"]), "rows": list(m["tables"].values())}), fmt, title=str(atlas.dataset.path))
-    emit(atlas.sources().select("source", "licence", "credit"), fmt, title="Sources")
+    tables = pl.DataFrame({"table": list(m["tables"]), "rows": list(m["tables"].values())})
+    sources = atlas.sources().select("source", "licence", "credit")
+    if fmt is Format.json:  # one document on stdout
+        emit_json({"dataset": str(atlas.dataset.path), "tables": tables.to_dicts(), "sources": sources.to_dicts()})
+    elif fmt is Format.csv:  # one table on stdout
+        emit(sources if show_sources else tables, fmt)
+    else:
+        emit(tables, fmt, title=str(atlas.dataset.path))
+        emit(sources, fmt, title="Sources")
 
 
 @data_app.command("revisions")

@@ -40,11 +40,23 @@ def _cell(value: object, column: str) -> str:
     return str(value)
 
 
+def emit_json(document: object) -> None:
+    """Write one JSON document to stdout (nan and infinity as null, dates as ISO text)."""
+
+    def plain(value: object) -> object:
+        if isinstance(value, dict):
+            return {k: plain(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [plain(v) for v in value]
+        return _plain(value)
+
+    sys.stdout.write(json.dumps(plain(document), indent=1, ensure_ascii=False) + "\n")
+
+
 def emit(frame: pl.DataFrame, fmt: Format, title: str | None = None, caption: str | None = None) -> None:
     """Write ``frame`` to stdout in the chosen format (JSON: a list of objects)."""
     if fmt is Format.json:
-        rows = [{k: _plain(v) for k, v in r.items()} for r in frame.iter_rows(named=True)]
-        sys.stdout.write(json.dumps(rows, indent=1, ensure_ascii=False) + "\n")
+        emit_json(frame.to_dicts())
     elif fmt is Format.csv:
         sys.stdout.write(frame.write_csv())
     else:

@@ -22,6 +22,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from orebloc.errors import OreblocError
+from orebloc.highs import quiet_highs
 from orebloc.market.accounting import outcomes
 from orebloc.market.arrays import baseline_overrides, market_arrays
 from orebloc.market.model import Market
@@ -140,8 +141,7 @@ class _DrawQP:
             h.index_ = hcols.astype(np.int32)
             h.value_ = hess[hcols]
             model.hessian_ = h
-        self.highs = highspy.Highs()
-        self.highs.setOptionValue("output_flag", False)
+        self.highs = quiet_highs()
         # HiGHS adds REG/2*|col|^2 to the objective (flows have no curvature of their own; with
         # a much smaller value its QP solver cycles). solve() cancels it with the proximal shift
         # -REG*col_prev in the costs, so at the fixed point the answer is the exact optimum.
@@ -233,7 +233,10 @@ def _reference_draw(
 
 
 def _settle_idle(net: Network, d: int, qp: _DrawQP, p: np.ndarray, x: np.ndarray) -> None:
-    """Put idle border nodes at the top of their price range, in place.
+    """Fix the prices of idle nodes whose balance row has no unique dual, in place.
+
+    Idle export nodes of zones without capacity go to the lowest price that keeps their arcs
+    idle; idle border nodes to the top of their price range.
 
     With nothing imported through it, a border's balance row has no unique dual: any price up
     to the lowest offer that could still land there is consistent. The levy must be computed
@@ -241,6 +244,21 @@ def _settle_idle(net: Network, d: int, qp: _DrawQP, p: np.ndarray, x: np.ndarray
     low arbitrary dual could block imports for good. Offers from a licence node whose cap is
     0 (a ban) do not exist; capped offers count at their price with the quota rent.
     """
+    # export nodes of zones without capacity and with nothing sent: the balance row has no
+    # unique dual, and HiGHS versions pick different ones. The ad-valorem wedges of the next
+    # round depend on it, so fix it to the lowest price that keeps every arc out idle (a
+    # larger one would too)
+    idle_zone = net.arrays.k_eff[d] <= 0
+    for node in np.flatnonzero(idle_zone):
+        outs = np.flatnonzero(net.tail == node)
+        if np.any(x[outs] > 0):
+            continue
+        worth = [
+            (p[net.head[a]] - net.beta[d, a] / qp.P) / net.alpha[d, a]
+            for a in outs
+            if net.head[a] >= 0 and not net.floor[d, a] / qp.P >= p[net.head[a]]
+        ]
+        p[node] = max(0.0, max(worth, default=0.0))
     cap_in = {int(net.head[a]): a for a in np.flatnonzero(net.kind == CAP_IN)}
     for node in (n for n, k in enumerate(net.node_kind) if k == "B"):
         ins = np.flatnonzero(net.head == node)

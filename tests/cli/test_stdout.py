@@ -1,0 +1,94 @@
+"""Standard output carries only the command's output: every command with ``--format`` is run
+as a process (so output written by C libraries below Python is caught too) and its stdout is
+parsed as JSON and as CSV.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+from pathlib import Path
+
+import click
+import pytest
+import typer
+
+from orebloc.cli.main import app
+from tests.cli.test_atlas_cli import ORE
+
+#: the arguments each command with --format is tried with (a new command must be added here)
+ARGS: dict[str, list[str]] = {
+    "data info": [],
+    "data revisions": ["gallium"],
+    "atlas share": ["gallium", "--stage", "refining", "--year", "2024"],
+    "atlas top": ["graphite", "-k", "3"],
+    "atlas events": [],
+    "atlas sql": ["select mineral, count(*) as n from world group by mineral order by mineral"],
+    "risk overview": ["--year", "2024"],
+    "risk reliance": ["gallium"],
+    "risk crma": ["graphite", "--stage", "mining"],
+    "risk supply-risk": ["magnesium", "--stage", "refining", "--year", "2024", "--wgi", "{wgi}"],
+    "market solve": ["--mineral", "graphite", "--year", "2024", "--ban", "CHN:USA,EUR,JPN"],
+    "floor design": ["rare earths", "--method", "reference-point", "--landed", "CHN=60000"],
+    "floor compare": ["{scenario}", "--market", "m", "--floor", "1200", "--draws", "2", "--out", "{out}"],
+}
+
+
+def _commands_with_format() -> set[str]:
+    found: set[str] = set()
+
+    def walk(cmd: click.Command, path: list[str]) -> None:
+        if isinstance(cmd, click.Group):
+            for name, sub in cmd.commands.items():
+                walk(sub, [*path, name])
+        elif any("--format" in p.opts for p in cmd.params):
+            found.add(" ".join(path))
+
+    walk(typer.main.get_command(app), [])
+    return found
+
+
+def test_every_command_with_format_is_covered() -> None:
+    assert _commands_with_format() == set(ARGS)
+
+
+@pytest.fixture(scope="module")
+def inputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    from tests.scenarios.conftest import TWO_ZONE, scenario_text
+
+    tmp = tmp_path_factory.mktemp("stdout")
+    (tmp / "two_zone.toml").write_text(TWO_ZONE)
+    (tmp / "s.toml").write_text(scenario_text())
+    wgi = tmp / "wgi.csv"
+    codes = "CHN RUS KAZ TUR ISR BRA USA EU27 AUS BWA CHE GBR HKG IND IRN JPN KOR NZL SRB TWN VNM ZAF"
+    wgi.write_text("country,wgi\n" + "".join(f"{c},5.0\n" for c in codes.split()))
+    return {"wgi": str(wgi), "scenario": str(tmp / "s.toml"), "out": str(tmp / "out")}
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv"])
+@pytest.mark.parametrize("command", sorted(ARGS))
+def test_stdout_parses(command: str, fmt: str, inputs: dict[str, str], tmp_path: Path) -> None:
+    fill = {**inputs, "out": str(tmp_path / "out")}
+    args = [*command.split(), *(a.format(**fill) for a in ARGS[command]), "--format", fmt]
+    proc = subprocess.run([ORE, *args], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    if fmt == "json":
+        data = json.loads(proc.stdout)
+        assert data, f"{command}: empty JSON"
+    else:
+        rows = list(csv.reader(io.StringIO(proc.stdout)))
+        assert len(rows) >= 2, f"{command}: no data rows"
+        width = len(rows[0])
+        assert all(len(r) == width for r in rows), f"{command}: ragged CSV"
+
+
+def test_a_new_highs_instance_prints_nothing_on_stdout() -> None:
+    """highspy 1.16 prints a banner from its constructor, before any option can be set."""
+    import sys
+
+    code = "from orebloc.highs import quiet_highs\nh = quiet_highs()\nh.run()\nquiet_highs()\nprint('only this')"
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == "only this\n"
