@@ -6,8 +6,8 @@ import polars as pl
 from typer.testing import CliRunner
 
 from orebloc.cli.main import app
+from orebloc.reports.simulate_report import render_report
 from orebloc.scenarios import load_scenario, run_scenario
-from orebloc.scenarios.report import render_report
 
 from .conftest import scenario_text
 

@@ -166,7 +166,7 @@ def compare(
     cmp.draws.write_parquet(out / "per_draw.parquet")
     write_text_atomic(out / "summary.csv", cmp.summary.write_csv())
     write_text_atomic(out / "who_pays.csv", cmp.who_pays.write_csv())
-    report = write_compare_report(cmp, spec.name, n, out / "compare.html")
+    report = write_compare_report(cmp, spec, n, out / "compare.html", seed=seed)
     typer.echo(f"wrote {out}/per_draw.parquet, summary.csv, who_pays.csv and {report.name}", err=True)
     emit(cmp.who_pays if fmt is Format.table else cmp.summary, fmt,
          title=f"Who pays (median USD over the horizon, against no instrument): {market}, F = {floor:,.0f} USD/t")

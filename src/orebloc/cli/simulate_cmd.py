@@ -29,7 +29,7 @@ def simulate(
     from rich.console import Console
 
     from orebloc.atlas.store import Atlas
-    from orebloc.scenarios.report import write_report
+    from orebloc.reports.simulate_report import write_report
     from orebloc.scenarios.run import run_scenario
     from orebloc.scenarios.spec import load_scenario
 

@@ -1,13 +1,15 @@
-"""The HTML atlas report: the risk overview, producer charts per mineral, policy events, sources.
+"""The HTML atlas report: the risk overview, China's and the bloc's shares, the minerals under
+Chinese export control with their producers, the measures themselves, and the sources.
 
 One file, no network: plotly.js is inlined once (from the installed plotly package) and every
 chart is drawn from numbers computed by :mod:`orebloc.metrics` and :mod:`orebloc.atlas.store`.
+The "under export control" section and the table of measures are both drawn from one query
+of ``policy_events``, so they cannot disagree.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import html
 from pathlib import Path
 
 import plotly.graph_objects as go
@@ -18,71 +20,68 @@ from orebloc.atlas.blocs import Bloc
 from orebloc.atlas.store import Atlas
 from orebloc.files import write_text_atomic
 from orebloc.metrics.overview import is_world_series, risk_overview
+from orebloc.reports import _html as h
+from orebloc.sources.export_controls import events_in_force
 from orebloc.vocab.minerals import resolve_mineral
 
-#: minerals given a chart of their own: those China has put under export control since 2023
-#: (see the policy_events table), then the main battery minerals
-FOCUS = ["gallium", "germanium", "rare_earths", "graphite", "tungsten", "antimony", "cobalt", "lithium", "nickel"]
-
-_CSS = """
-body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem auto;max-width:1100px;color:#1d2733}
-h1{font-size:1.6rem}h2{margin-top:2.2rem;border-bottom:1px solid #d0d7de;padding-bottom:.3rem}
-table{border-collapse:collapse;font-size:.86rem;width:100%}th,td{padding:.25rem .5rem;border-bottom:1px solid #e5e9ee;text-align:left}
-td.n{text-align:right;font-variant-numeric:tabular-nums}tr.breach td{background:#fff1f0}
-.note{color:#57606a;font-size:.85rem}.grid{display:grid;grid-template-columns:1fr 1fr;gap:1rem}
-"""
+#: battery minerals given a producers chart of their own besides the controlled ones (the
+#: report's choice: the main inputs of lithium-ion cells; graphite is among the controlled)
+BATTERY = ["lithium", "cobalt", "nickel"]
+#: pixels per mineral-stage row of the China-vs-bloc chart: two bars and a 12 px label each
+ROW_PX = 22
+#: bar colours of the China-vs-bloc chart (also its HTML key)
+CHINA_COLOUR, BLOC_COLOUR = "#c0392b", "#2471a3"
 
 
-def _fmt(v: object, col: str) -> tuple[str, bool]:
-    if v is None:
-        return "–", False
-    if isinstance(v, bool):
-        return ("yes" if v else "no"), False
-    if isinstance(v, float):
-        if "share" in col.lower():
-            return f"{100 * v:.1f}%", True
-        if abs(v) < 5e-4:
-            return "0", True  # also hides solver round-off such as -3e-05 USD
-        if abs(v) < 100:
-            return f"{v:,.3g}", True
-        return f"{v:,.0f}", True
-    if isinstance(v, int) and col.lower() not in ("year", "vintage"):
-        return f"{v:,}", True
-    return html.escape(str(v)), False
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
 
 
-def _table(frame: pl.DataFrame, highlight: str | None = None) -> str:
-    head = "".join(f"<th>{html.escape(c)}</th>" for c in frame.columns)
-    body = []
-    for row in frame.iter_rows(named=True):
-        cls = ' class="breach"' if highlight and row.get(highlight) else ""
-        cells = []
-        for col, v in row.items():
-            text, numeric = _fmt(v, col)
-            cells.append(f'<td class="n">{text}</td>' if numeric else f"<td>{text}</td>")
-        body.append(f"<tr{cls}>{''.join(cells)}</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+def _name(mineral: str) -> str:
+    return resolve_mineral(mineral).name
 
 
-def _figure_html(fig: go.Figure, first: bool) -> str:
-    return fig.to_html(full_html=False, include_plotlyjs=bool(first),
-                       config={"displaylogo": False, "responsive": True})
+def controlled_minerals(events: pl.DataFrame, on: dt.date) -> pl.DataFrame:
+    """One row per mineral that a control measure of ``events`` names (suspension notices and
+    rows without a mineral, such as "superhard materials", aside): the first day a measure on it
+    took effect, its measures, whom they target, and whether one is in force on ``on``."""
+    rows = events.filter(pl.col("mineral").is_not_null(), pl.col("measure_type") != "suspension")
+    in_force = set(events_in_force(rows, on)["mineral"].to_list())
+    return (rows.group_by("mineral").agg(
+                pl.col("date_effective").min().alias("since"),
+                pl.col("measure_id").unique(maintain_order=True).str.join(", ").alias("measures"),
+                pl.col("measure_type").unique(maintain_order=True).str.replace_all("_", " ").str.join(", ").alias("kinds"),
+                pl.col("targeting").unique(maintain_order=True).str.join("; ").alias("targeting"))
+            .with_columns(pl.col("mineral").is_in(list(in_force)).alias("in_force"),
+                          pl.col("mineral").map_elements(_name, return_dtype=pl.String).alias("name"))
+            .sort("since", "name"))  # fmt: skip
 
 
-def _china_chart(overview: pl.DataFrame) -> go.Figure:
+def china_chart(overview: pl.DataFrame) -> go.Figure:
+    """China's and the bloc members' shares of world output, one labelled row per mineral and
+    stage (largest China share at the top)."""
     ov = overview.sort("china_share")
-    labels = [f"{resolve_mineral(m).name} ({s})" for m, s in zip(ov["mineral"], ov["stage"], strict=True)]
+    labels = [f"{_name(m)} ({s})" for m, s in zip(ov["mineral"], ov["stage"], strict=True)]
     fig = go.Figure()
-    fig.add_bar(y=labels, x=ov["china_share"].to_list(), name="China", orientation="h", marker_color="#c0392b")
-    fig.add_bar(y=labels, x=ov["bloc_share"].to_list(), name="Bloc members", orientation="h", marker_color="#2471a3")
-    fig.update_layout(barmode="group", height=max(400, 18 * len(labels)), xaxis_tickformat=".0%",
-                      title="Share of world output: China and the bloc", margin={"l": 260})
+    # the bloc's bar first: in a horizontal group the first trace is drawn lowest, so China's
+    # bar is the upper one of each pair, as in the key
+    fig.add_bar(y=labels, x=ov["bloc_share"].to_list(), name="Bloc members", orientation="h",
+                marker_color=BLOC_COLOUR, hovertemplate="%{y}: bloc members %{x:.1%}<extra></extra>")
+    fig.add_bar(y=labels, x=ov["china_share"].to_list(), name="China", orientation="h",
+                marker_color=CHINA_COLOUR, hovertemplate="%{y}: China %{x:.1%}<extra></extra>")
+    h.style(fig, height=60 + ROW_PX * len(labels), barmode="group", bargap=0.25,
+            xaxis_tickformat=".0%", xaxis_range=[0, 1.0], xaxis_side="top")  # fmt: skip
+    # every label (plotly's automatic ticks skip some when rows are close)
+    fig.update_yaxes(tickmode="array", tickvals=labels, ticktext=labels, type="category")
+    fig.update_layout(margin={"t": 30})
     return fig
 
 
-def _producers_chart(atlas: Atlas, mineral: str, year: int | None) -> go.Figure | None:
+def producers_chart(atlas: Atlas, mineral: str, year: int | None) -> tuple[go.Figure, str] | None:
+    """The largest producers' shares at each stage with a world series (latest year up to
+    ``year``), and a subtitle with each stage's world total and HHI; None without such data."""
     fig = go.Figure()
-    titles = []
+    notes = []
     for stage in atlas.stages(mineral):
         years = [y for y in atlas.years(mineral, stage) if year is None or y <= year]
         if not years:
@@ -91,67 +90,102 @@ def _producers_chart(atlas: Atlas, mineral: str, year: int | None) -> go.Figure 
         if not is_world_series(t):
             continue
         top = t.frame.head(8)
-        fig.add_bar(x=top["country_name"].to_list(), y=top["share"].to_list(), name=f"{stage} {t.year}")
-        titles.append(f"{stage} {t.year}: {t.total:,.0f} {t.unit} ({t.basis}), HHI {t.hhi:,.0f}")
-    if not titles:
+        fig.add_bar(x=top["country_name"].to_list(), y=top["share"].to_list(), name=f"{stage} {t.year}",
+                    texttemplate="%{y:.1%}", textposition="outside", cliponaxis=False,
+                    hovertemplate="%{x}: %{y:.1%}<extra>" + f"{stage} {t.year}</extra>")  # fmt: skip
+        notes.append(f"{stage} {t.year}: world {t.total:,.0f} {t.unit} ({t.basis}), HHI {t.hhi:,.0f}")
+    if not notes:
         return None
-    fig.update_layout(title=f"{resolve_mineral(mineral).name}: largest producers", yaxis_tickformat=".0%",
-                      barmode="group", height=360, annotations=[{
-                          "text": "; ".join(titles), "showarrow": False, "xref": "paper", "yref": "paper",
-                          "x": 0, "y": 1.12, "font": {"size": 11}}])
-    return fig
+    h.style(fig, height=320, legend=len(notes) > 1, yaxis_tickformat=".0%", barmode="group",
+            uniformtext={"minsize": 9, "mode": "show"})  # fmt: skip
+    fig.update_xaxes(tickangle=-30)
+    fig.update_layout(margin={"t": 24})  # room for the label above the tallest bar
+    return fig, "; ".join(notes)
 
 
-def render_atlas_report(atlas: Atlas, bloc: Bloc, year: int | None = None) -> str:
-    """The report as one HTML string."""
-    overview = risk_overview(atlas, bloc, year)
-    parts = ["<h1>orebloc atlas: critical-mineral supply chains</h1>",
-             f"<p class='note'>orebloc {__version__}; generated {dt.date.today().isoformat()}; "
-             f"bloc: {html.escape(bloc.name)} ({len(bloc.members)} member economies, "
-             f"{len(bloc.partners)} partners); year {year or 'latest available'}.</p>"]
-    parts.append("<h2>Risk overview</h2><p class='note'>Shares of the reported world total (USGS). "
-                 "HHI on the 0-10,000 scale over listed countries. Rows in red: one country outside the bloc "
-                 "produces more than 65% of world output (the CRMA single-third-country threshold applied to world supply).</p>")
+def _overview_html(overview: pl.DataFrame) -> str:
     readable = overview.with_columns(
-        pl.col("mineral").map_elements(lambda m: resolve_mineral(m).name, return_dtype=pl.String),
+        pl.col("mineral").map_elements(_name, return_dtype=pl.String),
         (pl.col("us_nir_qualifier").fill_null("") + pl.col("us_nir_pct").cast(pl.Int64).cast(pl.String)).alias("us_nir"),
         (pl.col("world_total").map_elements(lambda v: f"{v:,.0f}", return_dtype=pl.String) + " " + pl.col("unit")
          + " (" + pl.col("basis") + ")").alias("world_total"),
-    ).select(
-        pl.col("mineral").alias("Mineral"), pl.col("stage").alias("Stage"), pl.col("year").alias("Year"),
-        pl.col("top_country_name").alias("Top producer"), pl.col("top_share").alias("Top share"),
-        pl.col("hhi").alias("HHI"), pl.col("china_share").alias("China share"),
-        pl.col("bloc_share").alias("Bloc share"), pl.col("partner_share").alias("Partner share"),
-        pl.col("breach_65").alias(">65% outside"), pl.col("us_nir").alias("US NIR %"),
-        pl.col("world_total").alias("World total"),
-    )
-    parts.append("<div style='overflow-x:auto'>" + _table(readable, highlight=">65% outside") + "</div>")
-    parts.append(f"<p class='note'>Sources: {', '.join(sorted(set(overview['source'].to_list())))}.</p>")
-    first = True
-    if overview.height:
-        parts.append(_figure_html(_china_chart(overview), first))
-        first = False
-    parts.append("<h2>Minerals under Chinese export control</h2>")
-    for mineral in FOCUS:
-        fig = _producers_chart(atlas, mineral, year)
-        if fig is None:
-            parts.append(f"<p class='note'>{resolve_mineral(mineral).name}: no production by country in the atlas "
-                         "(USGS withholds or does not publish it).</p>")
-            continue
-        parts.append(_figure_html(fig, first))
-        first = False
+    )  # fmt: skip
+    cols = [h.Col("mineral", "Mineral"), h.Col("stage", "Stage"), h.Col("year", "Year"),
+            h.Col("top_country_name", "Top producer"), h.Col("top_share", "Top share", h.percent, "n"),
+            h.Col("hhi", "HHI", h.whole, "n"), h.Col("china_share", "China share", h.percent, "n"),
+            h.Col("bloc_share", "Bloc share", h.percent, "n"),
+            h.Col("partner_share", "Partner share", h.percent, "n"),
+            h.Col("breach_65", ">65% outside", h.yes_no), h.Col("us_nir", "US NIR %"),
+            h.Col("world_total", "World total")]  # fmt: skip
+    return h.table(readable, cols, highlight="breach_65", wide=True)
+
+
+def _controls_html(atlas: Atlas, events: pl.DataFrame, year: int | None, on: dt.date) -> list[str]:
+    ctl = controlled_minerals(events, on)
+    parts = ["<h2>Minerals under Chinese export control</h2>",
+             f"<p>Since 2023 China has put {ctl.height} minerals named in the table of measures below "
+             "under export licensing or bans (measures on technologies, equipment or products that name "
+             f"no mineral are listed there too). \"In force\" is as of {on.isoformat()}.</p>"]  # fmt: skip
+    cols = [h.Col("name", "Mineral"), h.Col("since", "In force since", h.date, "d"),
+            h.Col("kinds", "Measure"), h.Col("targeting", "Targeting"), h.Col("measures", "Measures"),
+            h.Col("in_force", f"In force on {on.isoformat()}", h.yes_no)]  # fmt: skip
+    parts.append(h.table(ctl, cols, wide=True))
+    missing = []
+    charts = []
+    for mineral, name in zip(ctl["mineral"], ctl["name"], strict=True):
+        got = producers_chart(atlas, mineral, year)
+        if got is None:
+            missing.append(name)
+        else:
+            charts.append(h.chart(got[0], f"{name}: largest producers", got[1]))
+    parts.append("<div class='grid'>" + "".join(charts) + "</div>")
+    if missing:
+        parts.append(f"<p class='note'>No production by country in the atlas (USGS withholds or does not "
+                     f"publish it) for: {h.esc(', '.join(missing))}.</p>")  # fmt: skip
+    others = [m for m in BATTERY if m not in set(ctl["mineral"].to_list())]
+    charts = [h.chart(got[0], f"{_name(m)}: largest producers", got[1])
+              for m in others if (got := producers_chart(atlas, m, year)) is not None]  # fmt: skip
+    if charts:
+        parts.append("<h2>Battery minerals</h2><div class='grid'>" + "".join(charts) + "</div>")
+    return parts
+
+
+def render_atlas_report(atlas: Atlas, bloc: Bloc, year: int | None = None, on: dt.date | None = None) -> str:
+    """The report as one HTML string; ``on`` is the day the report is for (default today)."""
+    on = on or dt.date.today()
+    overview = risk_overview(atlas, bloc, year)
     events = atlas.policy_events()
+    parts = ["<h1>orebloc atlas: critical-mineral supply chains</h1>",
+             h.generated_note(__version__, f"bloc: {h.esc(bloc.name)} ({_count(len(bloc.members), 'member economy', 'member economies')}, "
+                              f"{_count(len(bloc.partners), 'partner', 'partners')})", f"year {year or 'latest available'}", on=on)]  # fmt: skip
+    parts.append("<h2>Risk overview</h2><p class='note'>Shares of the reported world total (USGS). "
+                 "HHI on the 0-10,000 scale over listed countries. Rows in red: one country outside the bloc "
+                 "produces more than 65% of world output (the CRMA single-third-country threshold applied to "
+                 "world supply).</p>")  # fmt: skip
+    parts.append(_overview_html(overview))
+    parts.append(f"<p class='note'>Sources: {h.esc(', '.join(sorted(set(overview['source'].to_list()))))}.</p>")
+    if overview.height:
+        parts.append("<div>" + h.key([("China", CHINA_COLOUR), ("Bloc members", BLOC_COLOUR)])
+                     + h.chart(china_chart(overview), "Share of world output: China and the bloc's members",
+                               "each mineral at each stage with a world series; the overview's year")
+                     + "</div>")  # fmt: skip
     if events.height:
+        parts.extend(_controls_html(atlas, events, year, on))
         parts.append("<h2>Export-control measures</h2>")
-        parts.append(_table(events.select("measure_id", "material_label", "date_announced", "date_effective",
-                                          "date_suspended", "date_resumes", "targeting", "verified")))
+        cols = [h.Col("measure_id", "Measure", cls="d"), h.Col("material_label", "Material"),
+                h.Col("mineral", "Mineral", lambda m: _name(m) if m else h.MISSING),
+                h.Col("measure_type", "Kind", lambda k: k.replace("_", " ")),
+                *(h.Col(c, label, h.date, "d") for c, label in (
+                    ("date_announced", "Announced"), ("date_effective", "In force from"),
+                    ("date_suspended", "Suspended"), ("date_resumes", "Resumes"))),
+                h.Col("targeting", "Targeting"), h.Col("verified", "Verified", h.yes_no)]  # fmt: skip
+        parts.append(h.table(events, cols, wide=True))
     parts.append("<h2>Sources</h2>")
-    parts.append(_table(atlas.sources().select("source", "title", "licence", "credit")))
-    body = "\n".join(parts)
-    return (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>orebloc atlas</title>"
-            f"<style>{_CSS}</style></head><body>{body}</body></html>")
+    parts.append(h.table(atlas.sources().select("source", "title", "licence", "credit")))
+    return h.page("orebloc atlas", parts)
 
 
-def write_atlas_report(atlas: Atlas, bloc: Bloc, out: str | Path, year: int | None = None) -> Path:
+def write_atlas_report(atlas: Atlas, bloc: Bloc, out: str | Path, year: int | None = None,
+                       on: dt.date | None = None) -> Path:  # fmt: skip
     """Write the report to ``out`` (atomically: a temporary file renamed into place)."""
-    return write_text_atomic(out, render_atlas_report(atlas, bloc, year))
+    return write_text_atomic(out, render_atlas_report(atlas, bloc, year, on))

@@ -1,0 +1,233 @@
+"""What every report shares: the page shell and its style, tables, number formats and charts.
+
+A page is one self-contained HTML file: the style and plotly.js (from the installed plotly
+package) are inlined in ``<head>``, nothing is fetched. Chart titles are HTML above the chart
+(they wrap instead of being cut, and never meet plotly's toolbar, which is hidden); a legend
+that several charts share is drawn once, in HTML (:func:`key`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import html
+import math
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+import plotly.graph_objects as go
+import polars as pl
+
+CSS = """
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem auto;max-width:1100px;padding:0 1rem;color:#1d2733;line-height:1.4}
+h1{font-size:1.6rem;margin-bottom:.4rem}h2{margin-top:2.2rem;border-bottom:1px solid #d0d7de;padding-bottom:.3rem}
+h3{font-size:1.05rem;margin:1.4rem 0 .4rem}
+table{border-collapse:collapse;font-size:.86rem;width:100%;margin:.4rem 0}
+th,td{padding:.25rem .5rem;border-bottom:1px solid #e5e9ee;text-align:left;vertical-align:top}
+th{background:#f6f8fa}th.n{text-align:right}td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}td.d{white-space:nowrap}td.w{min-width:13em;width:30%}td.s{overflow-wrap:anywhere;min-width:16em}
+tr.breach td{background:#fff1f0}
+.note{color:#57606a;font-size:.85rem}.warn{background:#fff8c5;border-left:4px solid #d4a72c;padding:.4rem .8rem}.scroll{overflow-x:auto}
+.grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(440px,1fr));gap:.5rem 1.2rem}
+figure.chart{margin:.6rem 0;min-width:0}figure.chart figcaption{font-size:.95rem;font-weight:600;margin:0 0 .1rem}
+figure.chart div.sub{color:#57606a;font-size:.8rem}
+.key{position:sticky;top:0;z-index:5;background:#fffffff0;border-bottom:1px solid #e5e9ee;padding:.4rem 0;font-size:.85rem}
+.key span.item{display:inline-flex;align-items:center;margin-right:1.4rem;white-space:nowrap}
+.key i{display:inline-block;width:28px;height:12px;margin-right:.4rem}
+ul.words li{margin:.2rem 0}td .range{display:block;color:#57606a;font-size:.78rem}
+"""
+
+#: plotly's toolbar is hidden (it sat on top of chart titles); zoom by dragging still works
+PLOTLY_CONFIG = {"displaylogo": False, "responsive": True, "displayModeBar": False}
+MISSING = "–"
+
+
+def esc(text: object) -> str:
+    """HTML-escaped text."""
+    return html.escape(str(text))
+
+
+def page(title: str, parts: Iterable[str], charts: bool = True) -> str:
+    """The whole document: ``parts`` (HTML fragments) in a page with the style and plotly.js."""
+    script = ""
+    if charts:
+        from plotly.offline import get_plotlyjs
+
+        script = f'<script type="text/javascript">{get_plotlyjs()}</script>'
+    return ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+            "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+            f"<title>{esc(title)}</title><style>{CSS}</style>{script}</head><body>\n"
+            + "\n".join(parts) + "\n</body></html>")  # fmt: skip
+
+
+def generated_note(version: str, *more: str, on: dt.date | None = None) -> str:
+    """The line under a report's title: orebloc's version, the day, then ``more`` (HTML)."""
+    day = (on or dt.date.today()).isoformat()
+    return "<p class='note'>" + "; ".join([f"orebloc {esc(version)}", f"generated {day}", *more]) + ".</p>"
+
+
+# -- numbers -----------------------------------------------------------------------------
+def number(v: float | None) -> str:
+    """A number for a reader: whole with thousands separators from 1,000 up, else four
+    significant digits (0.3, 18.7, 564.3); round-off below 5e-4 in size shows as 0."""
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return MISSING
+    if abs(v) < 5e-4:
+        return "0"
+    if abs(v) >= 1000:
+        return f"{v:,.0f}"
+    return f"{v:,.4g}"
+
+
+def whole(v: float | None) -> str:
+    """Rounded to a whole number with thousands separators (no "-0")."""
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return MISSING
+    r = round(v)
+    return f"{r + 0:,}" if r != 0 else "0"
+
+
+def percent(v: float | None, digits: int = 1) -> str:
+    """A share (0.0716) as a percentage ("7.2%")."""
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return MISSING
+    return f"{100 * v:.{digits}f}%"
+
+
+def money(v: float | None) -> str:
+    """USD in words a reader scans: 602.1 million, 3.15 billion; smaller sums whole."""
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return MISSING
+    a = abs(v)
+    if a >= 1e9:
+        return f"{v / 1e9:,.2f} billion"
+    if a >= 1e6:
+        return f"{v / 1e6:,.1f} million"
+    return whole(v)
+
+
+def money_short(v: float | None) -> str:
+    """USD in a tight space: 602.1 m, 3.2 bn; smaller sums whole."""
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return MISSING
+    a = abs(v)
+    if a >= 1e9:
+        return f"{v / 1e9:,.1f} bn"
+    if a >= 1e6:
+        return f"{v / 1e6:,.1f} m"
+    return whole(v)
+
+
+def yes_no(v: bool | None) -> str:
+    return MISSING if v is None else ("yes" if v else "no")
+
+
+def _default_format(col: str, v: object) -> tuple[str, str]:
+    """(text, cell class: "n" numeric, "d" a date, "" text) by the column name and value."""
+    if v is None:
+        return MISSING, ""
+    if isinstance(v, bool):
+        return yes_no(v), ""
+    if isinstance(v, float):
+        if "share" in col.lower():
+            return percent(v), "n"
+        return number(v), "n"
+    if isinstance(v, int):
+        if col.lower() in ("year", "vintage"):
+            return str(v), "n"
+        return f"{v:,}", "n"
+    if isinstance(v, dt.date):
+        return v.isoformat(), "d"
+    return esc(v), ""
+
+
+def date(v: dt.date | None) -> str:
+    return MISSING if v is None else v.isoformat()
+
+
+@dataclass(frozen=True)
+class Col:
+    """A column of :func:`table`: the frame's column, its header, how to show a value (plain
+    text, escaped here) and the cell's class ("n": a number, right-aligned; "d": a date)."""
+
+    name: str
+    header: str | None = None
+    fmt: Callable[[object], str] | None = None
+    cls: str = ""
+    html: bool = False  # ``fmt`` returns HTML (escaped by itself)
+
+
+def table(frame: pl.DataFrame, columns: Sequence[Col | str] | None = None, highlight: str | None = None,
+          wide: bool = False) -> str:  # fmt: skip
+    """An HTML table of ``frame``; rows whose ``highlight`` column is true are marked.
+
+    Without a ``fmt``, a cell is formatted by its value and column name: shares as percent,
+    floats by :func:`number`, booleans yes/no, missing values as a dash.
+    """
+    cols = [c if isinstance(c, Col) else Col(c) for c in (columns or frame.columns)]
+    head = "".join(f"<th{' class=n' if c.cls == 'n' else ''}>{esc(c.header or c.name)}</th>" for c in cols)
+    body = []
+    for row in frame.iter_rows(named=True):
+        row_cls = ' class="breach"' if highlight and row.get(highlight) else ""
+        cells = []
+        for c in cols:
+            v = row[c.name]
+            if c.fmt is None:
+                text, cls = _default_format(c.name, v)
+                cls = c.cls or cls
+            else:
+                text, cls = (c.fmt(v) if c.html else esc(c.fmt(v))), c.cls
+            cells.append(f'<td class="{cls}">{text}</td>' if cls else f"<td>{text}</td>")
+        body.append(f"<tr{row_cls}>{''.join(cells)}</tr>")
+    out = f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    return f"<div class='scroll'>{out}</div>" if wide else out
+
+
+def bullets(items: Iterable[str]) -> str:
+    """A list of plain-text sentences."""
+    return "<ul class='words'>" + "".join(f"<li>{esc(s)}</li>" for s in items) + "</ul>"
+
+
+# -- charts ------------------------------------------------------------------------------
+def style(fig: go.Figure, height: int, legend: bool = False, **layout) -> go.Figure:
+    """The shared look: white template, tight margins (the title is HTML, above), no legend
+    unless asked (then horizontal, below the plot area)."""
+    fig.update_layout(template="plotly_white", height=height, showlegend=legend,
+                      margin={"l": 60, "r": 16, "t": 12, "b": 40}, font={"size": 12}, **layout)  # fmt: skip
+    if legend:
+        fig.update_layout(legend={"orientation": "h", "x": 0, "xanchor": "left", "y": -0.12, "yanchor": "top"})
+    fig.update_xaxes(automargin=True)
+    fig.update_yaxes(automargin=True)
+    return fig
+
+
+def chart(fig: go.Figure, title: str, subtitle: str | None = None) -> str:
+    """A figure with its title (and a smaller subtitle) as HTML above it; plotly.js comes from
+    :func:`page`. The div id is derived from the title and the figure, so a report is the same
+    bytes each time it is written."""
+    spec = fig.to_json()
+    div_id = "chart-" + hashlib.sha1((title + spec).encode()).hexdigest()[:12]
+    sub = f"<div class='sub'>{esc(subtitle)}</div>" if subtitle else ""
+    plot = fig.to_html(full_html=False, include_plotlyjs=False, config=PLOTLY_CONFIG, div_id=div_id)
+    return f"<figure class='chart'><figcaption>{esc(title)}</figcaption>{sub}{plot}</figure>"
+
+
+def key(items: Sequence[tuple[str, str]]) -> str:
+    """One legend for the charts that follow: (label, CSS background of its swatch) pairs."""
+    spans = "".join(f"<span class='item'><i style='background:{css}'></i>{esc(label)}</span>" for label, css in items)
+    return f"<div class='key'>{spans}</div>"
+
+
+def percent_tickformat(values: Iterable[float]) -> str:
+    """A d3 percent format with enough decimals that ticks over ``values`` (shares) differ.
+
+    Plotly puts at most about ten ticks over the range, at a step of 1, 2 or 5 x 10^k: over
+    6.9%-8.3% a step of 0.2 or 0.5 points needs one decimal (``.1%``: 7.0%, 7.5%, ...), where
+    ``.0%`` printed 7%, 7%, 8%, 8%.
+    """
+    vals = [v for v in values if v is not None and not math.isnan(v)]
+    span = (max(vals) - min(vals)) if vals else 0.0
+    if span <= 0:
+        return ".0%" if not vals or abs(vals[0] * 100 - round(vals[0] * 100)) < 1e-9 else ".1%"
+    step_pct = 100 * span / 10
+    return f".{max(0, min(3, math.ceil(-math.log10(step_pct))))}%"
+

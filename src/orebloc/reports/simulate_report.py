@@ -1,0 +1,233 @@
+"""The HTML report of a scenario run (``orebloc simulate``): what was run, in words; the bloc's
+figures over the horizon; fan charts of price and shortfall by market and zone, with and
+without the policy; and every input with where it came from. Readable offline.
+
+Each chart shows, for one market and zone, the median (line) and the p5-p95 band (shaded) of
+the ``policy`` case and of the ``no_policy`` case, and the median of the ``reference`` path;
+one legend above the charts serves them all.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import plotly.graph_objects as go
+import polars as pl
+
+from orebloc import __version__
+from orebloc.files import write_text_atomic
+from orebloc.reports import _html as h
+from orebloc.reports.scenario_words import describe_run, dist_short, market_words, zone_name
+from orebloc.scenarios.run import BLOC, ScenarioRun
+from orebloc.scenarios.spec import Scenario
+
+COLOURS = {"policy": "31,119,180", "no_policy": "214,39,40", "reference": "120,120,120"}
+CASE_LABELS = {"policy": "with the policy", "no_policy": "without the policy", "reference": "no shock (reference)"}
+#: quantities charted: (summary column stem, what, unit)
+CHARTED = (("price_usd_t", "price", "USD/t"), ("shortfall_t", "shortfall", "t per period"))
+#: tonnes below this (a gram) are the solver's round-off, shown as 0 (else a chart of 1e-9 t
+#: noise is drawn on an axis labelled "1n")
+ROUND_OFF_T = 1e-6
+
+
+def _clean(values: list[float | None], quantity: str) -> list[float | None]:
+    if not quantity.endswith("_t") or "_usd" in quantity:  # tonnes only (not USD/t)
+        return values
+    return [0.0 if v is not None and abs(v) < ROUND_OFF_T else v for v in values]
+
+
+def period_ticks(labels: list[str]) -> tuple[list[str], list[str]]:
+    """(tickvals, ticktext) for a period axis that stays readable: quarters are marked at each
+    year's first quarter present (labelled with the year), years every k-th so at most 12 show."""
+    if any("Q" in x for x in labels):
+        vals, seen = [], set()
+        for x in labels:
+            if x[:4] not in seen:
+                seen.add(x[:4])
+                vals.append(x)
+        step = -(-len(vals) // 12)
+        vals = vals[::step]
+        return vals, [v[:4] if v.endswith("Q1") else v for v in vals]
+    step = -(-len(labels) // 12)
+    vals = labels[::step]
+    return vals, list(vals)
+
+
+def fan_chart(summary: pl.DataFrame, market: str, zone: str, quantity: str, unit: str) -> go.Figure:
+    """p5-p95 bands and medians of ``quantity`` over time, one band per case (no legend: the
+    report draws one key for all charts; hovering shows each line's name and value)."""
+    fig = go.Figure()
+    x: list[str] = []
+    for case in ("no_policy", "policy", "reference"):
+        s = summary.filter(pl.col("case") == case, pl.col("market") == market, pl.col("zone") == zone).sort("period")
+        if s.is_empty():
+            continue
+        x = s["period_label"].to_list()
+        rgb = COLOURS[case]
+        if case != "reference":
+            band = _clean(s[f"{quantity}_p95"].to_list() + s[f"{quantity}_p5"].to_list()[::-1], quantity)
+            fig.add_trace(go.Scatter(x=x + x[::-1], y=band,
+                                     mode="lines", fill="toself", fillcolor=f"rgba({rgb},0.18)", line={"width": 0},
+                                     hoverinfo="skip", name=f"p5-p95 {CASE_LABELS[case]}"))  # fmt: skip
+        fig.add_trace(go.Scatter(x=x, y=_clean(s[f"{quantity}_p50"].to_list(), quantity), mode="lines",
+                                 line={"color": f"rgb({rgb})", "dash": "dot" if case == "reference" else "solid"},
+                                 name=f"median {CASE_LABELS[case]}",
+                                 hovertemplate="%{x}: %{y:,.4~g} " + unit))  # fmt: skip
+    h.style(fig, height=300, yaxis_title=unit, hovermode="x")
+    vals, text = period_ticks(x)
+    fig.update_xaxes(type="category", tickmode="array", tickvals=vals, ticktext=text, tickangle=0)
+    fig.update_yaxes(rangemode="tozero" if quantity == "shortfall_t" else "normal")
+    return fig
+
+
+def chart_key() -> str:
+    """The one legend of the fan charts."""
+    items = []
+    for case in ("no_policy", "policy"):
+        rgb = COLOURS[case]
+        items.append((f"median {CASE_LABELS[case]}", f"rgb({rgb})"))
+        items.append((f"p5-p95 {CASE_LABELS[case]}", f"rgba({rgb},0.25)"))
+    items.append(("median, no shock (reference)",
+                  "repeating-linear-gradient(90deg,rgb(120,120,120) 0 4px,transparent 4px 8px)"))  # fmt: skip
+    return h.key([(label, css) for label, css in items])
+
+
+def bloc_table(summary: pl.DataFrame) -> pl.DataFrame:
+    """The bloc's medians over the horizon by market and case (with and without the policy)."""
+    return (summary.filter(pl.col("zone") == BLOC, pl.col("case") != "reference")
+            .group_by("market", "case").agg(
+                pl.col("price_usd_t_p50").mean().alias("price"),
+                pl.col("shortfall_t_p50").sum().alias("shortfall"),
+                pl.col("consumer_cost_usd_p50").sum().alias("consumer_cost"),
+                pl.col("fiscal_cost_usd_p50").sum().alias("fiscal_cost"),
+                pl.col("levy_revenue_usd_p50").sum().alias("levy_revenue"))
+            .sort("market", pl.col("case") == "policy"))  # fmt: skip
+
+
+def _bloc_html(summary: pl.DataFrame) -> str:
+    cols = [h.Col("market", "Market"), h.Col("case", "Case", lambda c: CASE_LABELS.get(c, c)),
+            h.Col("price", "Price, USD/t (mean)", h.number, "n"),
+            h.Col("shortfall", "Shortfall, t (total)", h.number, "n"),
+            h.Col("consumer_cost", "Consumer cost, USD", h.money, "n"),
+            h.Col("fiscal_cost", "Fiscal cost, USD", h.money, "n"),
+            h.Col("levy_revenue", "Levy revenue, USD", h.money, "n")]  # fmt: skip
+    return h.table(bloc_table(summary), cols)
+
+
+def peak_words(summary: pl.DataFrame, market: str) -> list[str]:
+    """Sentences on the bloc's median price at its peak and its total shortfall, per case."""
+    bloc = summary.filter(pl.col("zone") == BLOC, pl.col("market") == market)
+    out = []
+    ref = bloc.filter(pl.col("case") == "reference").sort("period")
+    for case in ("no_policy", "policy"):
+        s = bloc.filter(pl.col("case") == case).sort("period")
+        if s.is_empty():
+            continue
+        i = s["price_usd_t_p50"].arg_max()
+        peak = s.row(i, named=True)
+        base = ref.filter(pl.col("period") == peak["period"])["price_usd_t_p50"]
+        vs = f", against {h.number(base[0])} USD/t on the reference path" if base.len() else ""
+        out.append(f"{market}, {CASE_LABELS[case]}: the bloc's median price peaks at "
+                   f"{h.number(peak['price_usd_t_p50'])} USD/t in {peak['period_label']}{vs}; the median "
+                   f"shortfall adds up to {h.number(s['shortfall_t_p50'].sum())} t over the horizon.")  # fmt: skip
+    return out
+
+
+def negative_prices(summary: pl.DataFrame) -> pl.DataFrame:
+    """Market, zone and case groups with a price quantile below zero (count of periods)."""
+    cols = [c for c in summary.columns if c.startswith("price_usd_t_p")]
+    return (summary.filter(pl.any_horizontal(pl.col(c) < 0 for c in cols))
+            .group_by("market", "zone", "case").agg(pl.len().alias("periods"), pl.col(cols[0]).min().alias("lowest"))
+            .sort("market", "zone", "case"))  # fmt: skip
+
+
+def _negative_html(summary: pl.DataFrame) -> str:
+    neg = negative_prices(summary)
+    if neg.is_empty():
+        return ""
+    where = "; ".join(f"{r['market']} in {r['zone']} ({CASE_LABELS.get(r['case'], r['case'])}, {r['periods']} "
+                      f"period{'s' if r['periods'] != 1 else ''}, down to {h.number(r['lowest'])} USD/t)"
+                      for r in neg.iter_rows(named=True))  # fmt: skip
+    return ("<p class='warn'><b>Not a real price:</b> in some draws the model gives a price below zero, "
+            f"which cannot happen in a market: {h.esc(where)}. Read the part of those bands below zero as "
+            "a limit of the model in those draws, not as a forecast.</p>")
+
+
+def inputs_frame(provenance: pl.DataFrame, spec: Scenario) -> pl.DataFrame:
+    """The calibration inputs with a column ``in_this_run``: how an uncertain parameter's value
+    is replaced in each draw (``supply.CHN.eta`` by ``[[uncertain]] param = "supply.eta"``)."""
+    def drawn(market: str, name: str) -> str:
+        parts = name.split(".")
+        if len(parts) != 3:
+            return ""
+        key, zone = f"{parts[0]}.{parts[2]}", parts[1]
+        for u in spec.uncertain:
+            if u.param == key and market in u.markets and zone in u.zones:
+                return "drawn: " + dist_short(u.dist)
+        return ""
+
+    return provenance.with_columns(
+        pl.struct("market", "input").map_elements(lambda r: drawn(r["market"], r["input"]), return_dtype=pl.String)
+        .alias("in_this_run"))
+
+
+def _inputs_html(run: ScenarioRun) -> list[str]:
+    if run.provenance is None:
+        return []
+    frame = inputs_frame(run.provenance, run.spec)
+    cols = [h.Col("market", "Market"), h.Col("input", "Input"), h.Col("value", "Value", h.number, "n"),
+            h.Col("unit", "Unit"), h.Col("kind", "Kind"), h.Col("in_this_run", "In this run", cls="d"),
+            h.Col("source", "Source or basis", cls="s")]  # fmt: skip
+    assumed = frame.filter(pl.col("kind") != "atlas")
+    atlas = frame.filter(pl.col("kind") == "atlas")
+    return ["<h2>Inputs</h2><p class='note'>Every input of the calibration. Listed first: those that are "
+            "not figures from the atlas (defaults from params.csv, assumptions, gap-fills, the derived "
+            "world balance, and overrides from the scenario file, whose comments give each one's basis). "
+            "An input marked \"drawn\" is replaced in each draw as described under What was run.</p>",
+            h.table(assumed, cols, wide=True),
+            f"<details><summary>Inputs taken from the atlas ({atlas.height})</summary>"
+            + h.table(atlas, cols, wide=True) + "</details>"]  # fmt: skip
+
+
+def render_report(run: ScenarioRun) -> str:
+    """The report as one HTML string."""
+    spec, summary = run.spec, run.summary
+    zones = [*run.plan.zones, BLOC]
+    parts = [f"<h1>{h.esc(spec.name)}</h1>",
+             h.generated_note(__version__, f"scenario file {h.esc(Path(spec.source).name)}",
+                              f"{run.draws:,} draws, seed {run.seed}")]  # fmt: skip
+    if spec.description:
+        parts.append(f"<p>{h.esc(spec.description)}</p>")
+    parts.append("<h2>What was run</h2>")
+    for heading, sentences in describe_run(spec, run.draws, run.seed):
+        parts.append(f"<h3>{h.esc(heading)}</h3>" + h.bullets(sentences))
+    parts.append("<h2>The bloc over the horizon</h2>")
+    for pm in run.plan.markets:
+        parts.append(h.bullets(peak_words(summary, pm.id)))
+    parts.append("<p class='note'>The bloc: its members and partners together (its price is their "
+                 "demand-weighted mean). Medians over the draws, per period, then averaged (price) or "
+                 "added up (quantities, money) over the periods. Consumer cost: the consumers' loss "
+                 "against the no-shock reference path (positive = worse off); fiscal cost: CfD payments, "
+                 "buyer-of-last-resort purchases and subsidies.</p>" + _bloc_html(summary))  # fmt: skip
+    parts.append("<h2>Prices and shortfalls by zone</h2><p class='note'>Prices in USD/t; shortfalls in "
+                 "tonnes per period (baseline demand of the period less demand). Bands: p5-p95 over "
+                 "the draws; lines: medians.</p>" + _negative_html(summary) + "<div>" + chart_key())  # fmt: skip
+    for pm in run.plan.markets:
+        parts.append(f"<h3>{h.esc(market_words(spec, pm.id))}</h3><div class='grid'>")
+        for zone in zones:
+            if summary.filter(pl.col("market") == pm.id, pl.col("zone") == zone).is_empty():
+                continue
+            label = "the bloc (members and partners)" if zone == BLOC else zone_name(spec, zone)
+            for q, what_q, unit in CHARTED:
+                fig = fan_chart(summary, pm.id, zone, q, unit)
+                none = all(v == 0 for t in fig.data for v in t.y if v is not None)
+                parts.append(h.chart(fig, f"{pm.id}: {what_q}, {label}", f"no {what_q} in any draw" if none else None))
+        parts.append("</div>")
+    parts.append("</div>")
+    parts.extend(_inputs_html(run))
+    return h.page(spec.name, parts)
+
+
+def write_report(run: ScenarioRun, out: str | Path) -> Path:
+    """Write the report to ``out`` atomically (a temporary file renamed into place)."""
+    return write_text_atomic(out, render_report(run))
