@@ -17,8 +17,9 @@ from orebloc import __version__
 from orebloc.atlas.blocs import Bloc
 from orebloc.atlas.store import Atlas
 from orebloc.files import write_text_atomic
-from orebloc.metrics.overview import is_world_series, risk_overview
+from orebloc.metrics.overview import is_world_series, risk_overview, series_year, target_year
 from orebloc.vocab.minerals import resolve_mineral
+from orebloc.words import plural
 
 #: minerals given a chart of their own: those China has put under export control since 2023
 #: (see the policy_events table), then the main battery minerals
@@ -84,10 +85,10 @@ def _producers_chart(atlas: Atlas, mineral: str, year: int | None) -> go.Figure 
     fig = go.Figure()
     titles = []
     for stage in atlas.stages(mineral):
-        years = [y for y in atlas.years(mineral, stage) if year is None or y <= year]
-        if not years:
+        shown = series_year(atlas, mineral, stage, year)
+        if shown is None:
             continue
-        t = atlas.shares(mineral, stage, years[-1])
+        t = atlas.shares(mineral, stage, shown)
         if not is_world_series(t):
             continue
         top = t.frame.head(8)
@@ -105,11 +106,18 @@ def _producers_chart(atlas: Atlas, mineral: str, year: int | None) -> go.Figure 
 def render_atlas_report(atlas: Atlas, bloc: Bloc, year: int | None = None) -> str:
     """The report as one HTML string."""
     overview = risk_overview(atlas, bloc, year)
+    target = target_year(overview, year)
+    earlier = overview.filter(pl.col("year_note").is_not_null()) if overview.height else overview
+    which = f"year {target}" if year is not None else f"year {target} (the latest with data)"
+    if earlier.height:
+        rows = ", ".join(f"{resolve_mineral(m).name} ({s}) {y}" for m, s, y in earlier.select("mineral", "stage", "year").rows())
+        which += f"; no {target} figure for {plural(earlier.height, 'row')}, shown for the latest earlier year: {rows}"
     parts = ["<h1>orebloc atlas: critical-mineral supply chains</h1>",
              f"<p class='note'>orebloc {__version__}; generated {dt.date.today().isoformat()}; "
-             f"bloc: {html.escape(bloc.name)} ({len(bloc.members)} member economies, "
-             f"{len(bloc.partners)} partners); year {year or 'latest available'}.</p>"]
-    parts.append("<h2>Risk overview</h2><p class='note'>Shares of the reported world total (USGS). "
+             f"bloc: {html.escape(bloc.name)} ({plural(len(bloc.members), 'member economy', 'member economies')}, "
+             f"{plural(len(bloc.partners), 'partner')}); {html.escape(which)}.</p>"]
+    parts.append("<h2>Risk overview</h2><p class='note'>Shares of the reported world total (USGS), or of the sum "
+                 "of the listed countries where the rounded world total is below it. "
                  "HHI on the 0-10,000 scale over listed countries. Rows in red: one country outside the bloc "
                  "produces more than 65% of world output (the CRMA single-third-country threshold applied to world supply).</p>")
     readable = overview.with_columns(
