@@ -19,6 +19,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 import polars as pl
@@ -121,28 +122,28 @@ class _Column:
     cells: tuple[str, ...]
     numeric: bool
 
-    @property
+    @cached_property
     def content(self) -> int:
         """The widest cell (characters as a terminal shows them)."""
         from rich.cells import cell_len
 
         return max((cell_len(line) for c in self.cells for line in c.splitlines() or [""]), default=1)
 
-    @property
+    @cached_property
     def natural(self) -> int:
         """The width that shows header and cells on one line each."""
         from rich.cells import cell_len
 
         return max(self.content, cell_len(self.name), 1)
 
-    @property
+    @cached_property
     def whole(self) -> bool:
         """Numbers and codes: never wrapped or cut."""
         if self.numeric:
             return True
         return all(" " not in c and "\n" not in c and len(c) <= CODE_MAX_WIDTH for c in self.cells)
 
-    @property
+    @cached_property
     def minimum(self) -> int:
         """The narrowest this column may be made."""
         header = max(min(len(p.rstrip()), HEADER_PART_MAX) for p in _header_parts(self.name) or [" "])
