@@ -22,7 +22,7 @@ $(STAMP): pyproject.toml $(LOCK)
 ## the main job on the bundled data: the risk overview and the HTML atlas report
 run: $(STAMP)
 	$(BIN)/orebloc risk overview --year 2024
-	$(BIN)/orebloc report atlas --out $(OUT)/atlas.html
+	$(BIN)/orebloc report atlas --year 2024 --out $(OUT)/atlas.html
 
 ## the whole test suite
 test: $(STAMP)

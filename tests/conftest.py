@@ -20,3 +20,19 @@ def raw_dir() -> Path:
             pytest.fail(f"raw data folder {RAW} is missing in CI")
         pytest.skip(f"raw data folder {RAW} not present")
     return RAW
+
+
+@pytest.fixture(scope="session")
+def no_graphite_2025(tmp_path_factory) -> Path:
+    """A copy of the bundled dataset without graphite's 2025 rows (a series that stops a year early)."""
+    import shutil
+
+    import polars as pl
+
+    from orebloc.atlas.dataset import bundled_path
+
+    folder = tmp_path_factory.mktemp("data") / "no_graphite_2025"
+    shutil.copytree(bundled_path(), folder)
+    world = pl.read_parquet(folder / "world.parquet")
+    world.filter(~((pl.col("mineral") == "graphite") & (pl.col("year") == 2025))).write_parquet(folder / "world.parquet")
+    return folder

@@ -35,20 +35,24 @@ def test_rare_earth_mine_production_2025(atlas):
 
 
 @pytest.mark.parametrize(
-    ("mineral", "year", "country", "quantity", "world"),
+    ("mineral", "year", "country", "quantity", "world", "listed"),
     [
-        ("graphite", 2025, "CHN", 1_400_000, 1_800_000),  # natural graphite, mine
-        ("graphite", 2024, "CHN", 1_270_000, 1_550_000),
-        ("tungsten", 2025, "CHN", 67_000, 85_000),
-        ("antimony", 2025, "CHN", 40_000, 110_000),
-        ("cobalt", 2025, "COD", 230_000, 310_000),
+        # USGS MCS 2026 "World total (rounded)" and the sum of the countries (and "Other
+        # countries") it lists; shares are of the larger of the two
+        ("graphite", 2025, "CHN", 1_400_000, 1_800_000, None),  # natural graphite, mine
+        ("graphite", 2024, "CHN", 1_270_000, 1_550_000, 1_550_686),
+        ("tungsten", 2025, "CHN", 67_000, 85_000, 85_140),
+        ("antimony", 2025, "CHN", 40_000, 110_000, 110_720),
+        ("cobalt", 2025, "COD", 230_000, 310_000, 314_600),
     ],
 )
-def test_mine_shares_from_usgs(atlas, mineral, year, country, quantity, world):
+def test_mine_shares_from_usgs(atlas, mineral, year, country, quantity, world, listed):
     t = atlas.shares(mineral, "mining", year)
-    assert t.total == world
+    assert t.reported_total == world
+    assert t.total == (listed or world)
+    assert t.total_is_reported is (listed is None)
     assert t.frame.filter(t.frame["country"] == country)["quantity"][0] == quantity
-    assert t.share_of(country) == pytest.approx(quantity / world)
+    assert t.share_of(country) == pytest.approx(quantity / (listed or world))
     assert t.top[0] == country
 
 
@@ -69,11 +73,13 @@ def test_reserves_never_mixed_with_production(atlas):
 
 
 def test_earlier_years_come_from_the_2023_release(atlas):
-    # MCS 2023: rare earths 2022e China 210,000 of 300,000 t REO; 2021 168,000 of 290,000
+    # MCS 2023: rare earths 2022e China 210,000 t REO; world total (rounded) 300,000 t, the
+    # countries and "Other countries" 301,020 t; 2021: 168,000 of 290,000 (listed: 290,660)
     t = atlas.shares("rare_earths", "mining", 2022)
     assert t.vintage == 2023
-    assert t.share_of("CHN") == pytest.approx(0.70)
-    assert atlas.shares("REE", "mine", 2021).share_of("CHN") == pytest.approx(168_000 / 290_000)
+    assert t.reported_total == 300_000 and t.total == 301_020
+    assert t.share_of("CHN") == pytest.approx(210_000 / 301_020)  # 69.8%, not 70.0%
+    assert atlas.shares("REE", "mine", 2021).share_of("CHN") == pytest.approx(168_000 / 290_660)
 
 
 def test_forgiving_names_and_clear_errors(atlas):
@@ -102,7 +108,43 @@ def test_rounded_world_total_below_the_listed_countries(atlas):
     # reads 110,000 t (3% less); shares are then taken of the sum so that they add up to 100%
     t = atlas.shares("vanadium", "mining", 2025)
     assert not t.total_is_reported
-    assert t.total == pytest.approx(113_300)
-    # within 2% the rounded total stands: cobalt 2025 lists 314,600 t against 310,000 t
-    assert atlas.shares("cobalt", "mining", 2025).total_is_reported
+    assert t.total == pytest.approx(113_300) and t.reported_total == 110_000
     assert sum(t.frame["share"].drop_nulls()) == pytest.approx(1.0)
+    # cobalt 2025: 314,600 t listed against 310,000 t; by the reported total the shares would
+    # add up to 101.5%
+    co = atlas.shares("cobalt", "mining", 2025)
+    assert not co.total_is_reported and co.total == 314_600
+    assert sum(co.frame["share"].drop_nulls()) <= 1.0
+
+
+def test_gallium_2025_shares_add_up_to_at_most_100_percent_and_hhi_to_10000(atlas):
+    # MCS 2026 primary gallium 2025: China 900,000 (e), Russia 6,000 (e), Japan 3,000 (e) kg,
+    # world total (rounded) 900,000 kg -- below the 909,000 kg the countries add up to. Of the
+    # reported total the shares were 100.0 + 0.7 + 0.3 = 101% and the HHI 10,001.
+    t = atlas.shares("gallium", "refining", 2025)
+    assert t.reported_total == 900_000
+    assert t.total == 909_000 and not t.total_is_reported
+    assert t.share_of("CHN") == pytest.approx(900_000 / 909_000)  # 99.01%
+    assert sum(t.frame["share"].drop_nulls()) == pytest.approx(1.0)
+    # HHI = 99.0099^2 + 0.6601^2 + 0.3300^2 = 9802.96 + 0.44 + 0.11 = 9803.51
+    assert t.hhi == pytest.approx(9803.51, abs=0.01)
+    assert t.hhi <= 10_000
+    assert "sum of the listed countries 909,000 kg" in t.total_note
+    assert "reported world total 900,000 kg" in t.total_note
+
+
+def test_no_share_table_adds_up_to_more_than_100_percent(atlas):
+    # every (mineral, stage, statistic, year) of the bundled atlas
+    world = atlas.table("world")
+    checked = 0
+    for mineral, stage, statistic, year in world.select("mineral", "stage", "statistic", "year").unique().rows():
+        try:
+            t = atlas.shares(mineral, stage, year, statistic)
+        except InputError:
+            continue  # rows that mix units, or no country rows
+        checked += 1
+        assert sum(t.frame["share"].drop_nulls()) <= 1 + 1e-9, (mineral, stage, statistic, year)
+        assert t.hhi <= 10_000 + 1e-6
+        if t.reported_total is not None:
+            assert t.total >= t.reported_total
+    assert checked > 300

@@ -59,9 +59,12 @@ def test_risk_overview_rows():
     assert ga["top_country"] == "CHN" and round(100 * ga["top_share"], 1) == 98.9 and ga["breach_65"]
     assert ga["us_nir_pct"] == 100
     ree = by[("rare_earths", "mining")]
-    assert ree["year"] == 2024 and ree["china_share"] == pytest.approx(270_000 / 380_000)
-    assert ree["bloc_share"] == pytest.approx(45_500 / 380_000)  # the United States is the only member producer
-    assert ree["breach_65"]  # China 71.1% of world mine output > 65%
+    # MCS 2026, rare earths 2024: China 270,000 t REO; the countries add up to 384,000 t, above
+    # the rounded world total 380,000 t, so the shares are of 384,000 t
+    assert ree["year"] == 2024 and ree["china_share"] == pytest.approx(270_000 / 384_000)
+    assert ree["world_total"] == 384_000 and "not the reported world total 380,000 t" in ree["total_note"]
+    assert ree["bloc_share"] == pytest.approx(45_500 / 384_000)  # the United States is the only member producer
+    assert ree["breach_65"]  # China 70.3% of world mine output > 65%
     sb = by[("antimony", "mining")]  # 2024: China and Russia 40,000 t each of 119,000 t
     assert sb["top_share"] == pytest.approx(40_000 / 119_000) and not sb["breach_65"]
 
@@ -72,3 +75,17 @@ def test_revisions_between_releases():
     hit = [r for r in rows if r["statistic"] == "consumption" and r["year"] == 2022 and r["new_vintage"] == 2026]
     assert hit and hit[0]["old_value"] == 18_000 and hit[0]["new_value"] == 19_700
     assert hit[0]["relative_change"] == pytest.approx(1_700 / 18_000)
+
+
+def test_share_of_a_rounded_total_below_the_countries_adds_up_to_at_most_100_percent():
+    # MCS 2026 gallium 2025: 900,000 + 6,000 + 3,000 kg listed, world total (rounded) 900,000 kg
+    rows = json.loads(run("atlas", "share", "gallium", "--year", "2025", "--format", "json").stdout)
+    assert sum(r["share"] for r in rows if r["share"] is not None) == pytest.approx(1.0)
+    assert round(100 * rows[0]["share"], 1) == 99.0
+    assert rows[0]["total"] == 909_000
+    assert rows[0]["total_note"].startswith("the sum of the listed countries 909,000 kg")
+    out = run("atlas", "share", "gallium", "--year", "2025").stdout
+    assert "100.0%" not in out and "10,001" not in out
+    assert "HHI 9,804" in out  # 99.0099^2 + 0.6601^2 + 0.3300^2
+    flat = " ".join(out.split())
+    assert "shares of the sum of the listed countries 909,000 kg (contained), not the reported world total 900,000 kg" in flat

@@ -106,7 +106,7 @@ def test_bad_switches_are_one_line_errors_naming_the_switch():
         (["--ban", "CHN:USA,XXX"], "--ban CHN:USA,XXX: unknown zone 'XXX'"),
         (["--tariff", "USA<CHN=abc"], "--tariff USA<CHN=abc: 'abc' is not a number"),
         (["--floor", "EUR"], "--floor EUR: expected ZONE=USD_PER_T"),
-        (["--floor", "EUR=-5"], "policies.floors[0].price: must be >= 0"),
+        (["--floor", "EUR=-5"], "--floor EUR=-5: price must be >= 0"),
         (["--outage", "CHN=1.5"], "--outage CHN=1.5: share must be in [0, 1]"),
         (["--cap", "PAR=10"], "does not export"),
         (["--set", "demand.EUR.eps=-1"], "demand.EUR.eps: must be >= 0"),

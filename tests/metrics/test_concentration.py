@@ -30,6 +30,13 @@ def test_parts_above_the_total_are_refused():
         shares([600, 500], total=1000)
 
 
+def test_hhi_of_shares_above_100_percent_is_refused():
+    # gallium 2025 of the rounded world total: 900/900 + 6/900 + 3/900 = 101%, HHI 10,001
+    with pytest.raises(ValidationError, match="at most 1"):
+        hhi([1.0, 6 / 900, 3 / 900])
+    assert hhi([900 / 909, 6 / 909, 3 / 909]) == pytest.approx(9803.51, abs=0.01)
+
+
 def test_negative_quantities_are_refused():
     with pytest.raises(ValidationError, match="quantities"):
         shares([-1, 2])

@@ -23,7 +23,7 @@ import polars as pl
 
 from orebloc.atlas.dataset import SOURCES_FILE, Dataset, open_dataset
 from orebloc.errors import InputError, UnknownNameError
-from orebloc.metrics.concentration import ROUNDING_TOLERANCE, hhi, shares, top_k_share
+from orebloc.metrics.concentration import hhi, shares, top_k_share
 from orebloc.sources.schema import TABLES
 from orebloc.vocab.countries import country_name
 from orebloc.vocab.minerals import Mineral, resolve_mineral
@@ -40,9 +40,13 @@ SHARE_COLUMNS = [
 class ShareTable:
     """Country shares of one mineral, stage, statistic and year, from one source vintage.
 
-    ``total`` is the reported world total when the source gives one (USGS "World total
-    (rounded)") unless the listed rows exceed it by more than 2%, else the sum of the rows; shares are fractions of it. ``frame`` has one row
-    per country (``SHARE_COLUMNS``), largest first; aggregates are not in it.
+    ``total`` is the denominator of the shares: the reported world total when the source gives
+    one (USGS "World total (rounded)") and the listed rows do not exceed it, else the sum of
+    the rows (countries and "Other countries"), so that shares add up to at most 1 and the HHI
+    stays within 10,000. ``reported_total`` is the world total as the source gives it (None
+    where it gives none); ``total_note`` says in words which total the shares are of.
+    ``frame`` has one row per country (``SHARE_COLUMNS``), largest first; aggregates are not
+    in it.
     """
 
     mineral: Mineral
@@ -59,6 +63,19 @@ class ShareTable:
     other_countries: float | None
     frame: pl.DataFrame
     alternatives: tuple[str, ...] = field(default=())
+    reported_total: float | None = None
+
+    @property
+    def total_note(self) -> str:
+        """Which total the shares are of, in words, with the figures (unit and basis included)."""
+        amount = f"{self.total:,.0f} {self.unit} ({self.basis})"
+        if self.total_is_reported:
+            return f"the reported world total {amount}"
+        rows = "the listed countries and 'Other countries'" if self.other_countries else "the listed countries"
+        if self.reported_total is None:
+            return f"the sum of {rows} {amount} (the source gives no world total)"
+        return (f"the sum of {rows} {amount}, not the reported world total "
+                f"{self.reported_total:,.0f} {self.unit}, which is below it (rounded)")
 
     def share_of(self, iso3: str) -> float:
         """Share (fraction) of one country; 0 if it is not listed."""
@@ -300,14 +317,13 @@ def _share_table(m: Mineral, stage: str, statistic: str, year: int, vintage: int
     q = countries["quantity"].fill_null(0.0).to_list()
     other_q = float(other["quantity"].fill_null(0.0).sum()) if other.height else None
     listed = float(sum(q) + (other_q or 0.0))
-    reported = world.height > 0 and world["quantity"][0] is not None
-    # USGS rounds world totals. Within 2% (cobalt 2025: 314,600 t listed, 310,000 t
-    # total) the reported total stands, as USGS shares are quoted; beyond it (antimony 2025:
-    # 113,300 t listed, 110,000 t total) the sum of the rows is the denominator, so that
-    # shares add up to at most 100%.
-    if reported and listed > float(world["quantity"][0]) * (1 + ROUNDING_TOLERANCE):
-        reported = False
-    total = float(world["quantity"][0]) if reported else listed
+    reported_total = float(world["quantity"][0]) if world.height and world["quantity"][0] is not None else None
+    # USGS rounds world totals, sometimes below the sum of the countries it lists (gallium
+    # 2025: 909,000 kg listed, 900,000 kg total; cobalt 2025: 314,600 t and 310,000 t). Then
+    # the sum of the rows is the denominator, so that shares add up to at most 100% and the
+    # HHI to at most 10,000; the table says so (total_note).
+    reported = reported_total is not None and listed <= reported_total
+    total = reported_total if reported else listed
     s = shares(q, total) if total > 0 else [0.0] * len(q)
     frame = (
         countries.with_columns(
@@ -323,4 +339,5 @@ def _share_table(m: Mineral, stage: str, statistic: str, year: int, vintage: int
         unit=units.pop() if units else "", basis=bases.pop() if bases else "",
         detail=detail, source=str(rows["source"][0]), vintage=vintage, total=total,
         total_is_reported=reported, other_countries=other_q, frame=frame, alternatives=alternatives,
+        reported_total=reported_total,
     )

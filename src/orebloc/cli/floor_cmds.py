@@ -22,6 +22,7 @@ from typing import Annotated
 
 import typer
 
+from orebloc.cli.options import option_names
 from orebloc.cli.output import Format, emit
 from orebloc.errors import InputError, ValidationError
 
@@ -58,6 +59,7 @@ def _bloc_demand(atlas, mineral: str, stage: str, year: int, bloc) -> float:
 
 
 @floor_app.command("design")
+@option_names("target_share", "margin", "window", "rate", "freight_share", bloc_demand_t="--bloc-demand")
 def design(
     mineral: Annotated[str, typer.Argument(help="mineral, e.g. 'rare earths', tungsten")],
     stage: Annotated[str, typer.Option("--stage", "-s", help="stage the floor applies to")] = "refining",
@@ -132,6 +134,7 @@ def design(
 
 
 @floor_app.command("compare")
+@option_names("market", "tariff_rate", "bolr_share", floor_usd_t="--floor")
 def compare(
     scenario: Annotated[Path, typer.Argument(help="scenario file (TOML)")],
     market: Annotated[str | None, typer.Option(help="scenario market id (default: the one with a floor)")] = None,

@@ -16,6 +16,7 @@ import typer
 
 from orebloc.cli.floor_cmds import floor_app
 from orebloc.cli.market_cmds import market_app
+from orebloc.cli.options import option_names
 from orebloc.cli.output import Format, emit, emit_json
 
 app = typer.Typer(help="orebloc: supply-chain atlas, risk metrics and market model for a critical-minerals bloc.",
@@ -37,6 +38,26 @@ FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="output format
 YearOpt = Annotated[int | None, typer.Option("--year", "-y", help="year (default: latest with data)")]
 StageOpt = Annotated[str | None, typer.Option("--stage", "-s", help="mining | refining | product (aliases: mine, processing...)")]
 BlocOpt = Annotated[Path | None, typer.Option("--blocs", help="bloc membership TOML (default: the bundled one)")]
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            number = version("orebloc")
+        except PackageNotFoundError:  # run from a source tree that is not installed
+            from orebloc import __version__ as number
+        typer.echo(f"orebloc {number}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _options(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="print the version and exit")] = False,
+) -> None:
+    """orebloc: supply-chain atlas, risk metrics and market model for a critical-minerals bloc."""
 
 
 def _fail(exc: Exception) -> None:
@@ -122,10 +143,9 @@ def data_revisions(
 
 # -- atlas -------------------------------------------------------------------------------
 def _share_caption(t) -> str:
-    total = "reported world total" if t.total_is_reported else "sum of listed countries"
     alt = f"; other series: {', '.join(t.alternatives)}" if t.alternatives else ""
-    return (f"{t.mineral.name}, {t.stage}, {t.statistic} {t.year} ({t.detail}); shares of the {total} "
-            f"{t.total:,.0f} {t.unit} ({t.basis}); HHI {t.hhi:,.0f}; source {t.source}{alt}")
+    return (f"{t.mineral.name}, {t.stage}, {t.statistic} {t.year} ({t.detail}); shares of {t.total_note}; "
+            f"HHI {t.hhi:,.0f}; source {t.source}{alt}")
 
 
 @atlas_app.command("share")
@@ -139,9 +159,13 @@ def atlas_share(
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Country shares of world production (capacity, reserves) for one mineral and stage."""
+    import polars as pl
+
     t = _atlas(data).shares(mineral, stage, year, statistic, detail)
-    frame = t.frame if fmt is not Format.table else t.frame.select(
-        "country", "country_name", "quantity", "unit", "basis", "share", "estimated", "withheld", "source")
+    frame = t.frame.with_columns(pl.lit(t.total).alias("total"), pl.lit(t.total_note).alias("total_note"))
+    if fmt is Format.table:
+        frame = frame.select("country", "country_name", "quantity", "unit", "basis", "share", "estimated",
+                             "withheld", "source")
     emit(frame, fmt, title=f"{t.mineral.name}: {t.stage} {t.statistic}, {t.year}", caption=_share_caption(t))
 
 
@@ -202,15 +226,27 @@ def risk_overview(year: YearOpt = None, data: DataOpt = None, blocs: BlocOpt = N
 
     from orebloc.atlas.blocs import load_bloc
     from orebloc.metrics.overview import risk_overview as overview
+    from orebloc.metrics.overview import target_year
+    from orebloc.words import plural
 
     frame = overview(_atlas(data), load_bloc(blocs), year)
+    target = target_year(frame, year)
+    earlier = frame.filter(pl.col("year_note").is_not_null()).height if frame.height else 0
+    if earlier:
+        typer.echo(f"note: {plural(earlier, 'row')} of {frame.height} {'is' if earlier == 1 else 'are'} for an "
+                   f"earlier year than {target}: {'its series has' if earlier == 1 else 'their series have'} "
+                   f"no {target} figure (see the year and year_note columns)", err=True)
     if fmt is Format.table:
         nir = (pl.col("us_nir_qualifier").fill_null("") + pl.col("us_nir_pct").cast(pl.Int64).cast(pl.String))
         frame = frame.with_columns(nir.alias("us_nir_pct")).select(
             "mineral", "stage", "year", "top_country", "top_share", "hhi", "china_share", "bloc_share",
-            "breach_65", "us_nir_pct", "vintage")
-    emit(frame, fmt, title=f"Critical minerals: concentration of world supply ({year or 'latest'})",
-         caption="shares of reported world totals; breach_65: one non-member country above 65% of world output")
+            "breach_65", "us_nir_pct", "vintage", *(["year_note"] if earlier else []))
+    which = f"{target}" if year is not None else f"{target}, the latest year with data"
+    if earlier:
+        which += f"; {plural(earlier, 'row')} for earlier years"
+    emit(frame, fmt, title=f"Critical minerals: concentration of world supply ({which})",
+         caption="shares of the reported world total, or of the sum of the listed countries where the rounded "
+                 "total is below it; breach_65: one non-member country above 65% of world output", keys=2)
 
 
 EconomyOpt = Annotated[str, typer.Option("--economy", "-e", help="ISO3 code (USA, JPN...), a group of the bloc file (EU27) or 'bloc' (all members)")]
@@ -303,6 +339,7 @@ def risk_crma(
 
 
 @risk_app.command("supply-risk")
+@option_names("import_reliance", "eol_rir", "si_sr")
 def risk_supply_risk(
     mineral: Annotated[str, typer.Argument(help="mineral name")],
     wgi: Annotated[Path, typer.Option(help="CSV country,wgi: scaled WGI 0-10 per supplier (and the economy's label)")],

@@ -33,6 +33,7 @@ import typer
 
 from orebloc.cli.output import Format, emit
 from orebloc.errors import ValidationError
+from orebloc.words import plural
 
 market_app = typer.Typer(
     help="Market model: solve scenarios, calibrate from the atlas.", no_args_is_help=True
@@ -46,6 +47,11 @@ RESULT_COLUMNS: dict[str, str] = {
     "d_producer_surplus_usd": "d_producer_surplus", "levy_revenue_usd": "levy_revenue",
     "tariff_revenue_usd": "tariff_revenue", "quota_rent_usd": "quota_rent", "fiscal_cost_usd": "fiscal_cost",
 }  # fmt: skip
+
+
+#: a policy field the model checks -> the word for it in a message about the switch that set it
+_SWITCH_FIELDS = {"price": "price", "strike": "strike", "volume": "volume", "per_tonne": "subsidy",
+                  "ad_valorem": "rate", "specific": "tariff per tonne", "quantity": "cap"}
 
 
 def _bad(switch: str, text: str, why: str) -> ValidationError:
@@ -162,7 +168,29 @@ def apply_switches(
         subsidies=tuple(singles["subsidies"]),
         bolrs=tuple(singles["bolrs"]),
     )
-    return replace(market, supply=supply, policies=new)
+    # which switch made each policy (None: the model file's own), to name it in an error
+    made_by = {
+        "caps": [None] * len(pol.caps) + [("--ban", t) for t in ban] + [("--cap", t) for t in cap],
+        "tariffs": [None] * len(pol.tariffs) + [("--tariff", t) for t in tariff],
+        "floors": [None] * len(pol.floors) + [("--floor", t) for t in floor],
+        "cfds": [None] * len(pol.cfds) + [("--cfd", t) for t in cfd],
+        "subsidies": [None] * len(pol.subsidies) + [("--subsidy", t) for t in subsidy],
+        "bolrs": [None] * len(pol.bolrs) + [("--bolr", t) for t in bolr],
+    }
+    try:
+        return replace(market, supply=supply, policies=new)
+    except ValidationError as exc:
+        raise _as_switch_error(exc, made_by) from None
+
+
+def _as_switch_error(exc: ValidationError, made_by: dict[str, list]) -> ValidationError:
+    """The model's error about ``policies.floors[1].price`` as one about the switch the user typed."""
+    m = re.match(r"policies\.(\w+)\[(\d+)\](?:\.(\w+))?", exc.field)
+    if not m or m[1] not in made_by or int(m[2]) >= len(made_by[m[1]]) or made_by[m[1]][int(m[2])] is None:
+        return exc
+    switch, text = made_by[m[1]][int(m[2])]
+    word = _SWITCH_FIELDS.get(m[3] or "")
+    return _bad(switch, text, f"{word} {exc.reason}" if word else exc.reason)
 
 
 def parse_sets(texts: list[str]) -> dict[str, float]:
@@ -263,17 +291,17 @@ def solve(
     if fmt is Format.table and assumptions:
         shown = [a for a in assumptions if a["kind"] != "default"]
         lines = [
-            f"{a['kind']}: {a['input']} = {a['value']:,.6g} {a['unit']} ({a['source'][:120]})"
+            f"{a['kind']}: {a['input']} = {a['value']:,.6g} {a['unit']} ({a['source']})"
             for a in shown
         ]
         n_default = len(assumptions) - len(shown)
         if n_default:
             lines.append(
-                f"default: {n_default} inputs at their params.csv defaults (elasticities, spare capacity); "
+                f"default: {plural(n_default, 'input')} at their params.csv defaults (elasticities, spare capacity); "
                 "--format json lists them"
             )
         caption = "\n".join(lines)
-    emit(table, fmt, title=f"market equilibrium: {meta.get('label', '')}", caption=caption)
+    emit(table, fmt, title=f"market equilibrium: {meta.get('label', '')}", caption=caption, keys=2)
 
 
 def _json_rows(table: pl.DataFrame) -> str:

@@ -3,7 +3,8 @@
 Writes into ``--out`` (default ``out/<scenario file name>``): ``results/part-*.parquet`` (one
 row per case, draw, period, market and zone), ``summary.parquet`` and ``summary.csv``
 (p5/p50/p95 by case, period, market, zone), ``provenance.csv`` and ``report.html`` (fan charts,
-readable offline). Prints the bloc's medians per market and case.
+readable offline). Prints the bloc's medians per market and case (a table on standard output;
+progress and notes on standard error).
 """
 
 from __future__ import annotations
@@ -25,28 +26,24 @@ def simulate(
     data: Annotated[Path | None, typer.Option("--data", help="dataset folder (default: the bundled one)")] = None,
 ) -> None:
     """Run a scenario (Monte Carlo over its draws) and write Parquet tables and an HTML report."""
-    import polars as pl
     from rich.console import Console
 
     from orebloc.atlas.store import Atlas
+    from orebloc.cli.output import SIMULATION_CAPTION, Format, emit, simulation_headline
     from orebloc.reports.simulate_report import write_report
-    from orebloc.scenarios.run import run_scenario
+    from orebloc.scenarios.run import BLOC, run_scenario
     from orebloc.scenarios.spec import load_scenario
+    from orebloc.words import plural
 
     spec = load_scenario(scenario)
     out = out or Path("out") / scenario.stem
     run = run_scenario(spec, draws, seed, out=out, scheduler=scheduler, workers=workers, chunk_size=chunk,
                        atlas=Atlas(data) if data else None, show_progress=True, keep_results=False)  # fmt: skip
     report = write_report(run, out / "report.html")
-    console = Console()
-    head = (run.summary.filter(pl.col("zone") == "bloc", pl.col("case") != "reference")
-            .group_by("market", "case").agg(
-                pl.col("price_usd_t_p50").max().round(0).alias("peak median price USD/t"),
-                pl.col("shortfall_t_p50").sum().round(1).alias("median shortfall t (sum)"),
-                pl.col("consumer_cost_usd_p50").sum().round(0).alias("median consumer cost USD (sum)"),
-                pl.col("fiscal_cost_usd_p50").sum().round(0).alias("median fiscal cost USD (sum)"))
-            .sort("market", "case"))  # fmt: skip
-    console.print(f"{spec.name}: {run.draws:,} draws, seed {run.seed}, {spec.n_periods} periods "
-                  f"({run.timings['solve_s']:.1f} s solving)")  # fmt: skip
-    console.print(head)
-    console.print(f"wrote {out}/results/, {out}/summary.parquet, {out}/summary.csv, {report}")
+    notes = Console(stderr=True)
+    notes.print(f"{spec.name}: {plural(run.draws, 'draw')}, seed {run.seed}, {plural(spec.n_periods, 'period')} "
+                f"({run.timings['solve_s']:.1f} s solving)")  # fmt: skip
+    zones = [z for z, inside in zip(run.plan.zones, run.plan.in_bloc, strict=True) if inside]
+    emit(simulation_headline(run.summary, zones, spec.n_periods, BLOC), Format.table,
+         title=f"{spec.name}: the bloc over the horizon", caption=SIMULATION_CAPTION)
+    notes.print(f"wrote {out}/results/, {out}/summary.parquet, {out}/summary.csv, {report}", markup=False)

@@ -17,6 +17,7 @@ import numpy as np
 
 from orebloc.errors import UnknownNameError, ValidationError
 from orebloc.market.params import check, default
+from orebloc.words import with_article
 
 Role = Literal["member", "partner", "outsider"]
 ROLES: tuple[str, ...] = ("member", "partner", "outsider")
@@ -350,7 +351,7 @@ def _one_per_zone(market: Market, items: Sequence[object], where: str, role: str
         if role is not None and market.zone(zid).role != role:
             raise ValidationError(
                 f"{where}[{i}].zone",
-                f"only a {role} can have this instrument; {zid!r} is a {market.zone(zid).role}",
+                f"only {with_article(role)} can have this instrument; {zid!r} is {with_article(market.zone(zid).role)}",
             )
 
 

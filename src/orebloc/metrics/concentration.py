@@ -15,6 +15,8 @@ from orebloc.errors import ValidationError
 
 #: tolerance for parts that exceed a rounded total (USGS rounds world totals)
 ROUNDING_TOLERANCE = 0.02
+#: slack for floating-point sums of shares that add up to exactly 1
+FLOAT_SLACK = 1e-9
 
 
 def shares(quantities: Iterable[float], total: float | None = None) -> list[float]:
@@ -39,10 +41,11 @@ def hhi(share_values: Iterable[float]) -> float:
     """Herfindahl-Hirschman index on the 0-10,000 scale from shares given as fractions.
 
     With an unallocated residual (shares summing below 1) this is a lower bound: the residual
-    is treated as spread over many small producers.
+    is treated as spread over many small producers. Shares summing above 1 (of a rounded
+    total below its parts) are refused: they would give an HHI above 10,000.
     """
     s = [float(v) for v in share_values]
-    if any(v < 0 for v in s) or sum(s) > 1 + ROUNDING_TOLERANCE:
+    if any(v < 0 for v in s) or sum(s) > 1 + FLOAT_SLACK:
         raise ValidationError("shares", "must be >= 0 and sum to at most 1")
     return sum((100.0 * v) ** 2 for v in s)
 

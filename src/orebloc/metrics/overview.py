@@ -5,6 +5,10 @@ the largest producer and its share, HHI, China's share, the bloc members' and pa
 shares, and whether one non-member country holds more than 65% of world output (the CRMA
 single-third-country threshold applied to world supply: a global-concentration flag, not a
 member's own sourcing test, which :mod:`orebloc.metrics.crma` computes from trade).
+
+Years: a row is for the year asked, or, where its series has no figure for that year, for the
+latest earlier year with one, and its ``year_note`` says so. A year no series has a figure
+for is refused (:class:`orebloc.errors.InputError`) rather than answered with other years.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import polars as pl
 
 from orebloc.atlas.blocs import Bloc
 from orebloc.atlas.store import Atlas
+from orebloc.errors import InputError
 from orebloc.metrics.crma import SINGLE_COUNTRY_LIMIT
 from orebloc.vocab.countries import country_name
 from orebloc.vocab.minerals import all_minerals
@@ -20,7 +25,7 @@ from orebloc.vocab.minerals import all_minerals
 OVERVIEW_COLUMNS = [
     "mineral", "stage", "year", "top_country", "top_country_name", "top_share", "hhi",
     "china_share", "bloc_share", "partner_share", "breach_65", "largest_outsider", "us_nir_pct", "us_nir_qualifier",
-    "world_total", "unit", "basis", "source", "vintage",
+    "world_total", "total_note", "unit", "basis", "source", "vintage", "year_note",
 ]
 
 
@@ -43,23 +48,54 @@ def is_world_series(t) -> bool:
     known = t.frame.filter(pl.col("share").is_not_null() & (pl.col("quantity") > 0))
     if known.is_empty() or t.total <= 0:
         return False
-    return t.total_is_reported or known.height >= MIN_COUNTRIES_WITHOUT_TOTAL
+    return t.reported_total is not None or known.height >= MIN_COUNTRIES_WITHOUT_TOTAL
+
+
+def series_year(atlas: Atlas, mineral: str, stage: str, year: int | None) -> int | None:
+    """The year a series is shown for when ``year`` is asked (None: the latest).
+
+    ``year`` itself where the series has it, else the latest earlier year with data; None
+    where the series starts after ``year``.
+    """
+    years = [y for y in atlas.years(mineral, stage) if year is None or y <= year]
+    return years[-1] if years else None
+
+
+def target_year(frame: pl.DataFrame, year: int | None) -> int | None:
+    """The year an overview is for: the one asked, else the latest of its rows (None: no rows)."""
+    if year is not None:
+        return year
+    return int(frame["year"].max()) if frame.height else None
+
+
+def year_note(shown: int, target: int, asked: bool) -> str | None:
+    """Why a row is for ``shown`` rather than ``target`` (None when they are the same year)."""
+    if shown == target:
+        return None
+    return f"no {target} figure: {shown} is the latest {'earlier ' if asked else ''}year with data"
+
+
+def _years_text(years: set[int]) -> str:
+    return ", ".join(map(str, sorted(years))) or "none"
 
 
 def risk_overview(atlas: Atlas, bloc: Bloc, year: int | None = None, minerals: list[str] | None = None) -> pl.DataFrame:
-    """One row per (critical mineral, stage) with production data for ``year``.
+    """One row per (critical mineral, stage) with production data for ``year`` (default: the latest).
 
-    Where the atlas has no data for ``year`` at a stage, the latest earlier year is used and
-    the ``year`` column says so; minerals with no production by country are left out.
+    Where a series has no figure for ``year`` (or for the latest year of the overview), the
+    latest earlier year is used and ``year_note`` says so. Raises :class:`InputError` when no
+    series has a figure for the year asked. Minerals with no production by country are left out.
     """
     ids = minerals or [m.id for m in all_minerals() if m.critical_us_2025]
     records: list[dict] = []
+    seen: set[int] = set()
     for mid in ids:
         for stage in atlas.stages(mid):
-            years = [y for y in atlas.years(mid, stage) if year is None or y <= year]
-            if not years:
+            seen.update(atlas.years(mid, stage))
+            shown = series_year(atlas, mid, stage, year)
+            if shown is None:
                 continue
-            t = atlas.shares(mid, stage, years[-1])
+            t = atlas.shares(mid, stage, shown)
             if not is_world_series(t):
                 continue
             top, top_share = t.top
@@ -83,11 +119,17 @@ def risk_overview(atlas: Atlas, bloc: Bloc, year: int | None = None, minerals: l
                 "us_nir_pct": nir,
                 "us_nir_qualifier": nir_q,
                 "world_total": t.total,
+                "total_note": t.total_note,
                 "unit": t.unit,
                 "basis": t.basis,
                 "source": t.source,
                 "vintage": t.vintage,
             })
+    if year is not None and not any(r["year"] == year for r in records):
+        raise InputError(f"no production figures for {year} in the atlas; years with data: {_years_text(seen)}")
     if not records:
         return pl.DataFrame(schema={c: pl.String for c in OVERVIEW_COLUMNS})
-    return pl.DataFrame(records).select(OVERVIEW_COLUMNS)
+    target = max(r["year"] for r in records) if year is None else year
+    for r in records:
+        r["year_note"] = year_note(r["year"], target, asked=year is not None)
+    return pl.DataFrame(records, schema_overrides={"year_note": pl.String}).select(OVERVIEW_COLUMNS)

@@ -266,6 +266,6 @@ def economy_production(atlas: Atlas, mineral: str, stage: str, year: int, econom
     if unlisted:
         other = f"; USGS 'Other countries' holds {t.other_countries:,.6g} {t.unit}" if t.other_countries else ""
         who = (f"{economy.label} is" if economy.is_single
-               else f"{unlisted} of the {len(economy.countries)} countries of {economy.label} are")
+               else f"{unlisted} of the {len(economy.countries)} countries of {economy.label} {'is' if unlisted == 1 else 'are'}")
         notes.append(f"{who} not listed by USGS: taken as 0{other}")
     return Production(tonnes, t.basis, t.detail, t.source, tuple(notes))

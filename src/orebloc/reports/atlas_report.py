@@ -19,10 +19,11 @@ from orebloc import __version__
 from orebloc.atlas.blocs import Bloc
 from orebloc.atlas.store import Atlas
 from orebloc.files import write_text_atomic
-from orebloc.metrics.overview import is_world_series, risk_overview
+from orebloc.metrics.overview import is_world_series, risk_overview, series_year, target_year
 from orebloc.reports import _html as h
 from orebloc.sources.export_controls import events_in_force
 from orebloc.vocab.minerals import resolve_mineral
+from orebloc.words import plural
 
 #: battery minerals given a producers chart of their own besides the controlled ones (the
 #: report's choice: the main inputs of lithium-ion cells; graphite is among the controlled)
@@ -31,10 +32,6 @@ BATTERY = ["lithium", "cobalt", "nickel"]
 ROW_PX = 22
 #: bar colours of the China-vs-bloc chart (also its HTML key)
 CHINA_COLOUR, BLOC_COLOUR = "#c0392b", "#2471a3"
-
-
-def _count(n: int, one: str, many: str) -> str:
-    return f"{n} {one if n == 1 else many}"
 
 
 def _name(mineral: str) -> str:
@@ -83,10 +80,10 @@ def producers_chart(atlas: Atlas, mineral: str, year: int | None) -> tuple[go.Fi
     fig = go.Figure()
     notes = []
     for stage in atlas.stages(mineral):
-        years = [y for y in atlas.years(mineral, stage) if year is None or y <= year]
-        if not years:
+        shown = series_year(atlas, mineral, stage, year)
+        if shown is None:
             continue
-        t = atlas.shares(mineral, stage, years[-1])
+        t = atlas.shares(mineral, stage, shown)
         if not is_world_series(t):
             continue
         top = t.frame.head(8)
@@ -154,11 +151,18 @@ def render_atlas_report(atlas: Atlas, bloc: Bloc, year: int | None = None, on: d
     """The report as one HTML string; ``on`` is the day the report is for (default today)."""
     on = on or dt.date.today()
     overview = risk_overview(atlas, bloc, year)
+    target = target_year(overview, year)
+    earlier = overview.filter(pl.col("year_note").is_not_null()) if overview.height else overview
+    which = f"year {target}" if year is not None else f"year {target} (the latest with data)"
+    if earlier.height:
+        rows = ", ".join(f"{_name(m)} ({s}) {y}" for m, s, y in earlier.select("mineral", "stage", "year").rows())
+        which += f"; no {target} figure for {plural(earlier.height, 'row')}, shown for the latest earlier year: {rows}"
     events = atlas.policy_events()
     parts = ["<h1>orebloc atlas: critical-mineral supply chains</h1>",
-             h.generated_note(__version__, f"bloc: {h.esc(bloc.name)} ({_count(len(bloc.members), 'member economy', 'member economies')}, "
-                              f"{_count(len(bloc.partners), 'partner', 'partners')})", f"year {year or 'latest available'}", on=on)]  # fmt: skip
-    parts.append("<h2>Risk overview</h2><p class='note'>Shares of the reported world total (USGS). "
+             h.generated_note(__version__, f"bloc: {h.esc(bloc.name)} ({plural(len(bloc.members), 'member economy', 'member economies')}, "
+                              f"{plural(len(bloc.partners), 'partner')})", h.esc(which), on=on)]  # fmt: skip
+    parts.append("<h2>Risk overview</h2><p class='note'>Shares of the reported world total (USGS), or of the sum "
+                 "of the listed countries where the rounded world total is below it. "
                  "HHI on the 0-10,000 scale over listed countries. Rows in red: one country outside the bloc "
                  "produces more than 65% of world output (the CRMA single-third-country threshold applied to "
                  "world supply).</p>")  # fmt: skip

@@ -35,6 +35,7 @@ from orebloc.market.model import Market
 from orebloc.market.params import out_of_range_reason, param
 from orebloc.market.zones import ZoneMap, default_zones, parse_zones
 from orebloc.scenarios.locate import Locator
+from orebloc.words import plural, with_article
 
 STEPS = {"year": 1.0, "quarter": 0.25}
 SHOCK_KINDS = ("export_control", "outage", "demand")
@@ -453,7 +454,7 @@ def loads_scenario(text: str, label: str = "<scenario>", base: Path | None = Non
     years = ctx.number(sc, "years", "scenario", "positive")
     dt = STEPS[step]
     if abs(years / dt - round(years / dt)) > 1e-9:
-        raise ctx.err("scenario.years", f"must be a whole number of {step}s, got {years:g} years")
+        raise ctx.err("scenario.years", f"must be a whole number of {step}s, got {plural(years, 'year')}")
 
     def period_index(value: object, p: str) -> int:
         y, q = _period(ctx, value, p, step)
@@ -669,7 +670,7 @@ def _policies(ctx, data, zm, ids, market_ref, period_index, dt) -> list[Policy]:
         zone = _zone(ctx, ids, q.get("zone"), f"{p}.zone")
         role = zm.get(zone).role if zone in zm.ids else "member"
         if kind in ("floor", "cfd") and role != "member":
-            raise ctx.err(f"{p}.zone", f"only a member can have a {kind}; {zone!r} is a {role}")
+            raise ctx.err(f"{p}.zone", f"only a member can have {with_article(kind)}; {zone!r} is {with_article(role)}")
         exporter = None
         if kind == "tariff" and "exporter" in q:
             exporter = _zone(ctx, ids, q["exporter"], f"{p}.exporter")

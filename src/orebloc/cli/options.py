@@ -1,0 +1,25 @@
+"""Errors about a model's fields told as errors about the command-line options that set them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from orebloc.errors import ValidationError
+
+
+@contextmanager
+def option_names(*same: str, **renamed: str) -> Iterator[None]:
+    """Re-raise a :class:`ValidationError` about a field as one about its option.
+
+    ``same`` are fields whose option is the field's name with dashes (``target_share`` is
+    ``--target-share``); ``renamed`` maps the other fields to their options
+    (``floor_usd_t="--floor"``). Errors about other fields pass unchanged.
+    """
+    options = {f: "--" + f.replace("_", "-") for f in same} | renamed
+    try:
+        yield
+    except ValidationError as exc:
+        if exc.field not in options:
+            raise
+        raise ValidationError(options[exc.field], exc.reason) from None
