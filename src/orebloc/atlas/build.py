@@ -45,7 +45,13 @@ from pathlib import Path
 
 import polars as pl
 
-from orebloc.atlas.dataset import MANIFEST, SOURCES_FILE, check_credits, packaged_sources
+from orebloc.atlas.dataset import (
+    MANIFEST,
+    SOURCES_FILE,
+    check_credits,
+    packaged_sources,
+    read_sources,
+)
 from orebloc.errors import InputError, Location, OreblocError
 from orebloc.sources.expected import coverage, load_expectations, missing_files, record, shortfall
 from orebloc.sources.schema import TABLES, ImportResult, conform
@@ -129,15 +135,19 @@ def read_raw(
     expected = load_expectations() if expected is None else expected
     read = RawRead()
 
-    def fail(file: str, exc: OreblocError | str) -> None:
+    def fail(file: str, exc: OreblocError) -> None:
         if not keep_going:
-            raise exc if isinstance(exc, OreblocError) else InputError(exc, Location(file))
-        read.failed.append({"file": file, "reason": str(exc)})
+            raise exc
+        where = exc.location if isinstance(exc, InputError) else None
+        plain = where is not None and where.row is None and where.column is None
+        read.failed.append({"file": file, "reason": exc.reason if plain else str(exc)})
 
     for spec in _readers():
         files = sorted(raw.glob(spec.pattern), key=lambda p: p.as_posix().lower())
         if not files and spec.required:
             fail(str(raw), InputError(f"no raw files match {spec.pattern!r}", Location(str(raw))))
+        for name in missing_files(expected, spec.pattern, {p.relative_to(raw).as_posix() for p in files}):
+            fail(name, InputError("a raw file the importers expect is missing from the raw folder", Location(name)))
         for path in files:
             name = path.relative_to(raw).as_posix()
             if progress:
@@ -162,9 +172,6 @@ def read_raw(
             short = shortfall(expected.get(name), part.rows_read, found)
             if short:
                 fail(name, InputError(short, Location(name)))
-    gone = missing_files(expected, {i["file"] for i in read.inputs} | {f["file"] for f in read.failed})
-    for name in gone:
-        fail(name, InputError("a raw file the importers expect is missing from the raw folder", Location(name)))
     return read
 
 
@@ -190,6 +197,7 @@ def build_dataset(
     """
     raw, out = Path(raw), Path(out)
     sources = Path(sources) if sources is not None else packaged_sources()
+    read_sources(sources)  # a broken SOURCES table fails before the raw files are read
     read = read_raw(raw, progress, keep_going, expected)
     result = read.result
     frames = {table: _finalise(table, result.tables.get(table)) for table in TABLES}

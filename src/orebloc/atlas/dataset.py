@@ -40,11 +40,19 @@ def read_sources(path: Path) -> list[dict[str, str]]:
         text = path.read_text("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read the SOURCES table ({exc.__class__.__name__})", Location(path)) from None
-    reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""), strict=True)
+    text = text.lstrip("\ufeff")
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         rows = list(reader)
     except csv.Error as exc:
-        raise LayoutError(f"broken CSV ({exc}); the file may be truncated", Location(path, reader.line_num)) from None
+        # where it breaks: the cell the last, partial row ends in
+        partial = list(csv.reader(io.StringIO(text, newline="")))
+        header = partial[0] if partial else []
+        cell = len(partial[-1]) - 1 if len(partial) > 1 else None
+        column = header[cell].strip() if cell is not None and 0 <= cell < len(header) else None
+        raise LayoutError(
+            f"broken CSV ({exc}); the file may be truncated", Location(path, len(partial) or 1, column)
+        ) from None
     header = [h.strip() for h in rows[0]] if rows else []
     missing = [c for c in SOURCES_COLUMNS if c not in header]
     if missing:

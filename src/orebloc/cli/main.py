@@ -77,14 +77,15 @@ def data_build(
         "(" + "; ".join(f"{k}: {v}" for k, v in skipped.items()) + ")" if skipped else ""))
     unchecked = manifest["unchecked"]
     if unchecked:
-        console.print(f"note: {len(unchecked)} raw file(s) have no recorded row counts, so were not checked for "
-                      f"truncation: {', '.join(unchecked[:5])}{' ...' if len(unchecked) > 5 else ''}", highlight=False)
+        typer.echo(f"note: {len(unchecked)} raw file(s) have no recorded row counts, so were not checked for "
+                   f"truncation: {', '.join(unchecked[:5])}{' ...' if len(unchecked) > 5 else ''}", err=True)
     if record_expected is not None:
-        console.print(f"wrote {record_expected}")
+        typer.echo(f"wrote {record_expected}", err=True)
     failed = manifest["failed"]
     for f in failed:
         typer.echo(f"could not read {f['file']}: {f['reason']}", err=True)
-    console.print(f"wrote {out}" + (f" without {len(failed)} raw file(s) listed above" if failed else ""))
+    typer.echo(f"wrote {out}" + (f"; {len(failed)} raw file(s) listed above could not be read in full"
+                                 if failed else ""), err=True)
 
 
 @data_app.command("info")

@@ -11,7 +11,7 @@ tables, or the measure of policy events: :data:`COVERAGE_KEYS`).
 A build compares every file it reads with its entry (:func:`shortfall`): fewer rows than
 recorded, or a key × year that is no longer there, is a file cut short, and the message says
 what is missing. A recorded file that is not in the raw folder is missing altogether
-(:func:`missing_files`). Files with no entry (a new release dropped beside the others) are
+(:func:`missing_files`), which is found before the rest of its family is read. Files with no entry (a new release dropped beside the others) are
 built and listed as unchecked; ``orebloc data build --record-expected PATH`` writes the
 entries of a build, to be reviewed and shipped in place of the packaged file.
 """
@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 from importlib import resources
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import polars as pl
 
@@ -78,18 +78,19 @@ def coverage(tables: dict[str, pl.DataFrame]) -> Coverage:
 
 
 def _missing_coverage(expected: Coverage, found: Coverage) -> list[str]:
-    """"world tungsten 2024, 2025"-style items of ``expected`` that ``found`` lacks."""
-    items: list[str] = []
-    for table, keys in expected.items():
+    """What ``found`` lacks of ``expected``, one item per key with its tables and years:
+    "tungsten (world 2024-2025)", "zinc (us_import_sources; us_salient 2021-2025)"."""
+    lost: dict[str, list[str]] = {}
+    for table, keys in sorted(expected.items()):
         got = found.get(table, {})
         for key, years in keys.items():
             if key not in got:
-                items.append(f"{table} {key}" + (f" {_years(years)}" if years else ""))
+                lost.setdefault(key, []).append(f"{table} {_years(years)}" if years else table)
                 continue
-            lost = sorted(set(years) - set(got[key]))
-            if lost:
-                items.append(f"{table} {key} {_years(lost)}")
-    return items
+            gone = sorted(set(years) - set(got[key]))
+            if gone:
+                lost.setdefault(key, []).append(f"{table} {_years(gone)}")
+    return [f"{key} ({'; '.join(parts)})" for key, parts in sorted(lost.items())]
 
 
 def _years(years: list[int]) -> str:
@@ -108,8 +109,8 @@ def _years(years: list[int]) -> str:
 
 
 def _named(items: list[str]) -> str:
-    head = "; ".join(items[:_NAMED])
-    return head + (f"; and {len(items) - _NAMED} more" if len(items) > _NAMED else "")
+    head = ", ".join(items[:_NAMED])
+    return head + (f" and {len(items) - _NAMED} more" if len(items) > _NAMED else "")
 
 
 def shortfall(expected: dict | None, rows_read: int, found: Coverage) -> str | None:
@@ -130,9 +131,14 @@ def shortfall(expected: dict | None, rows_read: int, found: Coverage) -> str | N
     return "; ".join(parts) + " (the file looks cut short)"
 
 
-def missing_files(expected: dict[str, dict], seen: set[str]) -> list[str]:
-    """Recorded files that the raw folder does not have."""
-    return sorted(f for f in expected if f not in seen)
+def missing_files(expected: dict[str, dict], pattern: str, present: set[str]) -> list[str]:
+    """Recorded files of one raw-file family (a glob ``pattern`` relative to the raw folder)
+    that are not ``present``."""
+    want = PurePosixPath(pattern)
+    return sorted(
+        f for f in expected
+        if f not in present and len(PurePosixPath(f).parts) == len(want.parts) and PurePosixPath(f).match(pattern)
+    )
 
 
 def record(inputs: list[dict], path: Path) -> Path:

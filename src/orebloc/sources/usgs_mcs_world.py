@@ -29,7 +29,8 @@ cell ("PROD_EST_ 2024", "Prod_t_⏎2021") is a word break; names are matched ign
   as ambiguous) and qualifier words ("Sponge", "ore", "K2O", "equiv"), which go into
   ``detail``;
 - note columns ``<statistic>_note`` or ``_notes``;
-- empty header cells (trailing empty columns) are ignored, provided their cells are empty.
+- empty header cells (trailing empty columns) are ignored; a row with a value under one
+  cannot be assigned to columns and is skipped as "cells shifted", never guessed.
 
 Anything else is a :class:`~orebloc.errors.LayoutError` naming file, row 1 and the column.
 
@@ -265,7 +266,7 @@ def world_layout(path: Path, header: list[str]) -> WorldLayout:
         if not key:
             continue
         role = META_COLUMNS.get(key)
-        if role is not None and not values and role not in meta:
+        if role is not None and not pending and role not in meta:
             meta[role] = i
             continue
         words = key.split("_")
@@ -310,6 +311,10 @@ def read_mcs_world_file(path: Path, vintage: int | None = None) -> ImportResult:
     kept = [(n, r) for n, r in rows if not is_blank(r)]
     result.skipped.extend(skip(path, n, "blank row") for n, r in rows if is_blank(r))
     padded = [(n, check_width(path, header, r, n)) for n, r in kept]
+    unnamed = [i for i, h in enumerate(header) if not header_key(h)]
+    shifted = {n for n, r in padded if any(r[i].strip() for i in unnamed)}
+    result.skipped.extend(skip(path, n, "cells shifted (a value under an unnamed column)") for n in sorted(shifted))
+    padded = [(n, r) for n, r in padded if n not in shifted]
     reader.learn_series(padded)
     for number, raw in padded:
         records, skipped = reader.row_records(raw, number)
