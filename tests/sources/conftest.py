@@ -8,9 +8,8 @@ import polars as pl
 import pytest
 
 from orebloc.sources.schema import ImportResult
+from orebloc.sources.usgs_mcs import read_mcs_dir, read_mcs_file
 from orebloc.sources.usgs_mcs_long import read_mcs_long
-from orebloc.sources.usgs_mcs_salient import read_mcs_salient_dir
-from orebloc.sources.usgs_mcs_world import read_mcs_world_dir
 
 
 @pytest.fixture(scope="session")
@@ -20,17 +19,37 @@ def mcs2026(raw_dir: Path) -> ImportResult:
 
 @pytest.fixture(scope="session")
 def mcs2023_world(raw_dir: Path) -> ImportResult:
-    return read_mcs_world_dir(raw_dir / "usgs_mcs2023" / "world")
+    return read_mcs_dir(raw_dir / "usgs_mcs2023" / "world")
+
+
+@pytest.fixture(scope="session")
+def mcs2022_world(raw_dir: Path) -> ImportResult:
+    return read_mcs_dir(raw_dir / "usgs_mcs2022" / "world")
+
+
+@pytest.fixture(scope="session")
+def mcs2025_world(raw_dir: Path) -> ImportResult:
+    return read_mcs_file(raw_dir / "usgs_mcs2025" / "world" / "MCS2025_World_Data.csv")
+
+
+@pytest.fixture(scope="session")
+def salient_2022(raw_dir: Path) -> ImportResult:
+    return read_mcs_dir(raw_dir / "usgs_mcs2022" / "salient")
 
 
 @pytest.fixture(scope="session")
 def salient_2023(raw_dir: Path) -> ImportResult:
-    return read_mcs_salient_dir(raw_dir / "usgs_mcs2023" / "salient")
+    return read_mcs_dir(raw_dir / "usgs_mcs2023" / "salient")
 
 
 @pytest.fixture(scope="session")
 def salient_2024(raw_dir: Path) -> ImportResult:
-    return read_mcs_salient_dir(raw_dir / "usgs_mcs2024" / "salient")
+    return read_mcs_dir(raw_dir / "usgs_mcs2024" / "salient")
+
+
+@pytest.fixture(scope="session")
+def salient_2025(raw_dir: Path) -> ImportResult:
+    return read_mcs_dir(raw_dir / "usgs_mcs2025" / "salient")
 
 
 def _value(frame: pl.DataFrame, **where: object) -> float:

@@ -115,3 +115,51 @@ def test_shifted_cells_are_skipped_not_guessed(tmp_path):
 def test_column_grammar(column, statistic, unit):
     col = parse_salient_column(column, "tungsten", Path("x.csv"))
     assert (col.statistic, col.unit) == (statistic, unit)
+
+
+# -- MCS 2022 and MCS 2025 -----------------------------------------------------------------
+def test_every_real_file_of_2022_and_2025_imports(salient_2022, salient_2025):
+    assert salient_2022.rows_read == 60 and salient_2022.tables["us_salient"].height == 810
+    assert salient_2025.rows_read == 431 and salient_2025.tables["us_salient"].height == 4755
+    assert salient_2022.skip_counts() == {} and salient_2025.skip_counts() == {"blank row": 6}
+    # file stems new in 2025: rareee, quart, stonc
+    assert {"rare_earths", "quartz", "stone_crushed"} <= set(salient_2025.tables["us_salient"]["mineral"])
+
+
+def test_2022_percent_sign_and_price_with_a_mass_suffix(salient_2022, value):
+    s = salient_2022.tables["us_salient"]
+    nir = s.filter(pl.col("mineral") == "germanium", pl.col("statistic") == "net_import_reliance", pl.col("year") == 2021)
+    assert nir.select("quantity", "qualifier", "unit").rows() == [(50.0, ">", "percent")]  # ">50%"
+    # Price_Flake_t is MCS 2023's Price_Flake_dt: 1,520 $/t for 2018 in both
+    flake = s.filter(pl.col("mineral") == "graphite", pl.col("detail") == "Price_Flake_t")
+    assert set(flake["unit"]) == {"USD/t"} and value(flake, year=2018) == 1_520
+    ga = s.filter(pl.col("mineral") == "gallium")
+    assert value(ga, statistic="consumption", year=2021) == 16_000
+    assert ga.filter(pl.col("year") == 2021)["estimated"].all() and set(ga["source"]) == {"USGS MCS 2022"}
+
+
+def test_2025_renamed_and_misspelt_columns(salient_2025, value):
+    s = salient_2025.tables["us_salient"]
+    # bauxite's first column is "Source", not "DataSource"
+    assert value(s, mineral="bauxite", detail="Bauxite_Price_dt", year=2021) == 31
+    # "Grade-A-Salescm" is MCS 2023's "Grade-A-Salesmcm": 76 million m3 for 2021 in both
+    helium = s.filter(pl.col("mineral") == "helium", pl.col("detail") == "Grade-A-Salescm")
+    assert set(helium["unit"]) == {"Mm3"} and value(helium, year=2021) == 76
+    # "Prod_Price_index": the producer price index of steel, a price despite its first word
+    ppi = s.filter(pl.col("mineral") == "iron_steel", pl.col("detail") == "Prod_Price_index")
+    assert set(ppi["statistic"]) == {"price"} and set(ppi["unit"]) == {"index"} and value(ppi, year=2021) == 351
+    assert value(s, mineral="gallium", statistic="consumption", year=2024) == 19_000
+
+
+def test_header_cells_with_stray_spaces_and_line_breaks(tmp_path, value):
+    text = ('\ufeffSource,Commodity,Year,"USprod_ Primary_kg","Imports_GaAs\n_kg",NIR_pct,\n'
+            "MCS2025,Gallium,2024,0,\"180,000\",100%,\n")
+    s = read_mcs_salient_file(write(tmp_path, text)).tables["us_salient"]
+    assert s.select("detail", "unit", "quantity").rows() == [
+        ("USprod_Primary_kg", "kg", 0.0), ("Imports_GaAs_kg", "kg", 180_000.0), ("NIR_pct", "percent", 100.0)]
+
+
+def test_percent_sign_outside_a_percent_column_is_an_error(tmp_path):
+    text = "\ufeffDataSource,Commodity,Year,Imports_kg\nMCS2025,Gallium,2024,50%\n"
+    with pytest.raises(NumberFormatError, match=r"row 2, column 'Imports_kg'"):
+        read_mcs_salient_file(write(tmp_path, text))

@@ -2,22 +2,97 @@
 
 A dataset is a folder with one Parquet file per canonical table (see
 :mod:`orebloc.sources.schema`), ``sources.csv`` (the SOURCES table: who to credit) and
-``manifest.json`` (row counts, skipped rows by reason, the raw files it was built from).
+``manifest.json`` (row counts, skipped rows by reason, the raw files it was built from, the
+sources its tables name). Opening a dataset checks that its SOURCES table is complete and
+credits every source the manifest lists.
 The package ships one (the *bundled* dataset); ``--data PATH`` points at another.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from orebloc.errors import InputError, Location
+from orebloc.errors import InputError, LayoutError, Location
 from orebloc.sources.schema import TABLES
 
 MANIFEST = "manifest.json"
 SOURCES_FILE = "sources.csv"
+#: the columns of the SOURCES table, in order: who to credit for each ``source`` value
+SOURCES_COLUMNS = ("source", "title", "publisher", "licence", "credit", "url_or_doi", "used_for")
+
+
+def packaged_sources() -> Path:
+    """The SOURCES table shipped with the package (copied into every dataset a build writes)."""
+    return Path(str(resources.files("orebloc.atlas").joinpath("data/sources.csv")))
+
+
+def read_sources(path: Path) -> list[dict[str, str]]:
+    """The rows of a ``sources.csv``, checked: every column of :data:`SOURCES_COLUMNS`, every
+    row complete (a file cut short fails naming the file, row and missing column), no
+    source named twice."""
+    path = Path(path)
+    try:
+        text = path.read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read the SOURCES table ({exc.__class__.__name__})", Location(path)) from None
+    text = text.lstrip("\ufeff")
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        rows = list(reader)
+    except csv.Error as exc:
+        # where it breaks: the cell the last, partial row ends in
+        partial = list(csv.reader(io.StringIO(text, newline="")))
+        header = partial[0] if partial else []
+        cell = len(partial[-1]) - 1 if len(partial) > 1 else None
+        column = header[cell].strip() if cell is not None and 0 <= cell < len(header) else None
+        raise LayoutError(
+            f"broken CSV ({exc}); the file may be truncated", Location(path, len(partial) or 1, column)
+        ) from None
+    header = [h.strip() for h in rows[0]] if rows else []
+    missing = [c for c in SOURCES_COLUMNS if c not in header]
+    if missing:
+        raise LayoutError(
+            f"missing column {missing[0]!r} (expected {', '.join(SOURCES_COLUMNS)}); the file may be truncated",
+            Location(path, 1, missing[0]),
+        )
+    out: list[dict[str, str]] = []
+    for number, row in enumerate(rows[1:], start=2):
+        if not any(c.strip() for c in row):
+            continue
+        if len(row) < len(header):
+            raise LayoutError(
+                f"row has {len(row)} cells, the header {len(header)}; the file may be truncated",
+                Location(path, number, header[len(row)]),
+            )
+        record = dict(zip(header, row, strict=False))
+        if any(r["source"] == record["source"] for r in out):
+            raise LayoutError(f"source {record['source']!r} is listed twice", Location(path, number, "source"))
+        out.append(record)
+    return out
+
+
+def credited(source: str, listed: set[str]) -> bool:
+    """Whether a table's ``source`` has its row: one named so, or whose name it starts with
+    before a space or comma ("EU CRM 2023" credits "EU CRM 2023 (EC, DOI ...), Table A")."""
+    return source in listed or any(source.startswith((f"{name} ", f"{name},")) for name in listed)
+
+
+def check_credits(path: Path, used: list[str] | set[str]) -> None:
+    """Every ``source`` a dataset's tables name must have a row in its SOURCES table."""
+    listed = {r["source"] for r in read_sources(path)}
+    uncredited = sorted(s for s in set(used) if not credited(s, listed))
+    if uncredited:
+        raise InputError(
+            f"no row for source {uncredited[0]!r}"
+            + (f" (and {len(uncredited) - 1} more: {', '.join(uncredited[1:])})" if len(uncredited) > 1 else "")
+            + "; every source the tables use must be credited there",
+            Location(path, None, "source"),
+        )
 
 
 def bundled_path() -> Path:
@@ -53,4 +128,5 @@ def open_dataset(path: str | Path | None = None) -> Dataset:
     missing = [t for t in TABLES if not (folder / f"{t}.parquet").is_file()]
     if missing:
         raise InputError(f"dataset is missing tables {missing}", Location(str(folder)))
+    check_credits(folder / SOURCES_FILE, manifest.get("sources", []))
     return Dataset(folder, manifest)

@@ -180,10 +180,12 @@ class Atlas:
         year: int | None = None,
         statistic: str = "production",
         detail: str | None = None,
+        vintage: int | None = None,
     ) -> ShareTable:
         """Country shares of world production (or capacity, reserves) for one mineral and stage.
 
-        Picks the latest source vintage that covers the year; where a source gives several
+        Picks the latest source vintage that covers the year (``vintage`` picks another: the
+        release year, e.g. 2022 for MCS 2022); where a source gives several
         series for one stage (e.g. two product forms), the one with a world total and the
         most countries is used unless ``detail`` names another (the others are listed in
         ``alternatives``).
@@ -194,13 +196,21 @@ class Atlas:
         if not years:
             raise InputError(f"the atlas has no {statistic} by country for {m.name} at stage {stage!r}; "
                              f"stages with data: {self.stages(m.id, statistic) or 'none'}")
+        staged = self._world_rows(m.id, statistic).filter(pl.col("stage") == stage)
+        if vintage is not None:
+            vintages = sorted(set(staged["vintage"].to_list()))
+            if vintage not in vintages:
+                raise InputError(f"no {statistic} data for {m.name} ({stage}) from the {vintage} release; "
+                                 f"releases with data: {', '.join(map(str, vintages))}")
+            years = sorted(set(staged.filter(pl.col("vintage") == vintage)["year"].to_list()))
         if year is None:
             year = years[-1]
         elif year not in years:
-            raise InputError(f"no {statistic} data for {m.name} ({stage}) in {year}; years with data: "
+            release = f" in the {vintage} release" if vintage is not None else ""
+            raise InputError(f"no {statistic} data for {m.name} ({stage}) in {year}{release}; years with data: "
                              f"{', '.join(map(str, years))}")
-        rows = self._world_rows(m.id, statistic).filter((pl.col("stage") == stage) & (pl.col("year") == year))
-        vintage = rows["vintage"].max()
+        rows = staged.filter(pl.col("year") == year)
+        vintage = rows["vintage"].max() if vintage is None else vintage
         # one series = one detail text, less the "rounded" that marks world totals
         rows = rows.filter(pl.col("vintage") == vintage).with_columns(
             pl.col("detail").fill_null("").str.replace(r"(?i)[\s:,(]*rounded\)?$", "").alias("detail"))

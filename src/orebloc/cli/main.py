@@ -76,6 +76,11 @@ def _atlas(data: Path | None):
 def data_build(
     raw: Annotated[Path, typer.Option("--raw", help="folder of raw files laid out like shared/data")],
     out: Annotated[Path, typer.Option("--out", help="dataset folder to write (replaced atomically)")],
+    keep_going: Annotated[bool, typer.Option(
+        "--keep-going", help="build everything that can be read; list each file that could not be read")] = False,
+    record_expected: Annotated[Path | None, typer.Option(
+        "--record-expected", help="also write the row counts and coverage of each raw file read, "
+                                  "as the expectations of later builds")] = None,
 ) -> None:
     """Rebuild the derived dataset from the raw public files."""
     from rich.console import Console
@@ -84,13 +89,24 @@ def data_build(
 
     console = Console(stderr=True)
     with console.status("reading raw files") as status:
-        manifest = build_dataset(raw, out, progress=lambda f: status.update(f"reading {f}"))
+        manifest = build_dataset(raw, out, progress=lambda f: status.update(f"reading {f}"),
+                                 keep_going=keep_going, record_expected=record_expected)
     for table, n in manifest["tables"].items():
         console.print(f"{table:>18}: {n:>7,} rows")
     skipped = manifest["skipped"]
     console.print(f"skipped rows: {sum(skipped.values()):,} " + (
         "(" + "; ".join(f"{k}: {v}" for k, v in skipped.items()) + ")" if skipped else ""))
-    console.print(f"wrote {out}")
+    unchecked = manifest["unchecked"]
+    if unchecked:
+        typer.echo(f"note: {len(unchecked)} raw file(s) have no recorded row counts, so were not checked for "
+                   f"truncation: {', '.join(unchecked[:5])}{' ...' if len(unchecked) > 5 else ''}", err=True)
+    if record_expected is not None:
+        typer.echo(f"wrote {record_expected}", err=True)
+    failed = manifest["failed"]
+    for f in failed:
+        typer.echo(f"could not read {f['file']}: {f['reason']}", err=True)
+    typer.echo(f"wrote {out}" + (f"; {len(failed)} raw file(s) listed above could not be read in full"
+                                 if failed else ""), err=True)
 
 
 @data_app.command("info")
@@ -119,26 +135,34 @@ def data_info(
 def data_revisions(
     mineral: Annotated[str | None, typer.Argument(help="mineral (default: all)")] = None,
     outcome: Annotated[str | None, typer.Option(help="agree | revised | not_comparable | ambiguous")] = None,
+    table: Annotated[str, typer.Option(help="us_salient (US statistics) | world (production, capacity, "
+                                            "reserves by country)")] = "us_salient",
     data: DataOpt = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
-    """The same US salient figure as two USGS releases give it: agreements and revisions."""
+    """The same figure as two USGS releases give it: agreements and revisions."""
     import polars as pl
 
-    from orebloc.sources.revisions import compare_salient_vintages
+    from orebloc.errors import ValidationError
+    from orebloc.sources.revisions import compare_salient_vintages, compare_world_vintages
     from orebloc.vocab.minerals import resolve_mineral
 
+    compare = {"us_salient": compare_salient_vintages, "world": compare_world_vintages}.get(table)
+    if compare is None:
+        raise ValidationError("--table", f"expected us_salient or world, got {table!r}")
     atlas = _atlas(data)
-    frame = atlas.table("us_salient")
+    frame = atlas.table(table)
     if mineral:
         frame = frame.filter(pl.col("mineral") == resolve_mineral(mineral).id)
-    table = compare_salient_vintages(frame)
+    revisions = compare(frame)
     if outcome:
-        table = table.filter(pl.col("outcome") == outcome)
+        revisions = revisions.filter(pl.col("outcome") == outcome)
     if fmt is Format.table:
-        table = table.select("mineral", "statistic", "year", "unit", "old_vintage", "old_value", "new_vintage",
-                             "new_value", "relative_change", "outcome")
-    emit(table, fmt, title="Revisions between USGS releases (US salient statistics)")
+        where = ["stage", "country"] if table == "world" else []
+        revisions = revisions.select("mineral", *where, "statistic", "year", "unit", "old_vintage", "old_value",
+                                     "new_vintage", "new_value", "relative_change", "outcome")
+    title = "US salient statistics" if table == "us_salient" else "world production, capacity and reserves"
+    emit(revisions, fmt, title=f"Revisions between USGS releases ({title})")
 
 
 # -- atlas -------------------------------------------------------------------------------
@@ -155,13 +179,15 @@ def atlas_share(
     year: YearOpt = None,
     statistic: Annotated[str, typer.Option(help="production | capacity | reserves")] = "production",
     detail: Annotated[str | None, typer.Option(help="series to use where a source gives several")] = None,
+    vintage: Annotated[int | None, typer.Option(
+        help="USGS release to read, e.g. 2022 for MCS 2022 (default: the latest that has the year)")] = None,
     data: DataOpt = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Country shares of world production (capacity, reserves) for one mineral and stage."""
     import polars as pl
 
-    t = _atlas(data).shares(mineral, stage, year, statistic, detail)
+    t = _atlas(data).shares(mineral, stage, year, statistic, detail, vintage)
     frame = t.frame.with_columns(pl.lit(t.total).alias("total"), pl.lit(t.total_note).alias("total_note"))
     if fmt is Format.table:
         frame = frame.select("country", "country_name", "quantity", "unit", "basis", "share", "estimated",

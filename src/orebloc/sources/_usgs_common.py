@@ -305,6 +305,15 @@ def check_width(path: Path, header: list[str], row: list[str], number: int) -> l
     return row[:width]
 
 
+_HEADER_SPACE = re.compile(r"\s*_\s*")
+
+
+def clean_header(name: str) -> str:
+    """A header cell with its whitespace tidied: runs of spaces and line breaks become one
+    space, none is kept beside an underscore ("Imports_ kg" -> "Imports_kg")."""
+    return _HEADER_SPACE.sub("_", " ".join(name.replace("\ufeff", "").split()))
+
+
 def is_blank(row: list[str]) -> bool:
     """A row with no text in any cell."""
     return not any(c.strip() for c in row)

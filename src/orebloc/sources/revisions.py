@@ -1,26 +1,42 @@
-"""Revisions between releases: the same US salient figure as two MCS vintages give it.
+"""Revisions between releases: the same figure as two MCS vintages give it.
 
-Each release restates the previous four years, often revised. The salient details are
-named differently in each release ("Consump_kg" in MCS 2023, "Consumption, reported" in
-MCS 2026), so figures are matched on (mineral, statistic, year, unit) where each vintage has
-exactly one row for that key; keys with several rows on either side are reported as
-``ambiguous`` and not compared.
+Each release restates earlier years, often revised: the salient tables the previous four
+years, the world tables the year before the estimate (MCS 2022 estimates gallium 2021, MCS
+2023 reports it). Descriptions differ between releases ("Consump_kg" in MCS 2023,
+"Consumption, reported" in MCS 2026), so figures are matched on a key where each vintage has
+exactly one row for it: :data:`SALIENT_KEY` (mineral, statistic, year, unit) for
+``us_salient``, :data:`WORLD_KEY` (mineral, stage, statistic, country, year, unit, basis)
+for ``world``, aggregates keyed by their kind ("world_total"). Keys with several rows on
+either side (two series of one stage, say) are reported as ``ambiguous`` and not compared.
 """
 
 from __future__ import annotations
 
 import polars as pl
 
-KEY = ("mineral", "statistic", "year", "unit")
+SALIENT_KEY = ("mineral", "statistic", "year", "unit")
+WORLD_KEY = ("mineral", "stage", "statistic", "country", "year", "unit", "basis")
 
 #: relative differences up to this count as agreement (the sources print 3 significant digits)
 AGREEMENT_TOLERANCE = 1e-9
 
 
 def compare_salient_vintages(frame: pl.DataFrame) -> pl.DataFrame:
-    """The revisions table of a ``us_salient`` frame holding two or more vintages.
+    """The revisions table of a ``us_salient`` frame (see :func:`compare_vintages`)."""
+    return compare_vintages(frame, SALIENT_KEY)
 
-    One row per key (mineral, statistic, year, unit) and pair of vintages (older, newer)
+
+def compare_world_vintages(frame: pl.DataFrame) -> pl.DataFrame:
+    """The revisions table of a ``world`` frame: countries by ISO3, aggregates by their
+    ``row_kind`` in the ``country`` column (see :func:`compare_vintages`)."""
+    keyed = frame.with_columns(pl.coalesce(pl.col("country"), pl.col("row_kind")).alias("country"))
+    return compare_vintages(keyed, WORLD_KEY)
+
+
+def compare_vintages(frame: pl.DataFrame, key: tuple[str, ...]) -> pl.DataFrame:
+    """The revisions table of a frame holding two or more vintages.
+
+    One row per key (e.g. mineral, statistic, year, unit) and pair of vintages (older, newer)
     that both give the key, with columns ``old_vintage``, ``new_vintage``, ``old_detail``,
     ``new_detail``, ``old_value``, ``new_value`` (in ``unit``), ``old_status``,
     ``new_status``, ``change`` (new − old) and ``relative_change`` ((new − old) / |old|;
@@ -29,7 +45,7 @@ def compare_salient_vintages(frame: pl.DataFrame) -> pl.DataFrame:
     one side, e.g. withheld) or ``ambiguous`` (several rows on a side; values left null).
     """
     counted = (
-        frame.group_by([*KEY, "vintage"])
+        frame.group_by([*key, "vintage"])
         .agg(
             pl.len().alias("n"),
             pl.col("quantity").first().alias("value"),
@@ -39,7 +55,7 @@ def compare_salient_vintages(frame: pl.DataFrame) -> pl.DataFrame:
     )
     old = counted.rename({c: f"old_{c}" for c in ("vintage", "n", "value", "status", "detail")})
     new = counted.rename({c: f"new_{c}" for c in ("vintage", "n", "value", "status", "detail")})
-    pairs = old.join(new, on=list(KEY), how="inner").filter(pl.col("old_vintage") < pl.col("new_vintage"))
+    pairs = old.join(new, on=list(key), how="inner").filter(pl.col("old_vintage") < pl.col("new_vintage"))
     single = (pl.col("old_n") == 1) & (pl.col("new_n") == 1)
     both = pl.col("old_value").is_not_null() & pl.col("new_value").is_not_null()
     change = pl.col("new_value") - pl.col("old_value")
@@ -59,11 +75,11 @@ def compare_salient_vintages(frame: pl.DataFrame) -> pl.DataFrame:
         )
         .rename({"old_n": "n_old", "new_n": "n_new"})
         .select(
-            *KEY, "old_vintage", "new_vintage", "old_detail", "new_detail", "old_value",
+            *key, "old_vintage", "new_vintage", "old_detail", "new_detail", "old_value",
             "new_value", "old_status", "new_status", "change", "relative_change", "n_old",
             "n_new", "outcome",
         )
-        .sort([*KEY, "old_vintage", "new_vintage"])
+        .sort([*key, "old_vintage", "new_vintage"])
     )
 
 

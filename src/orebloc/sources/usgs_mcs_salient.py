@@ -24,8 +24,16 @@ cell becomes one US_SALIENT row with the column name as ``detail``.
   separator, as in two MCS 2024 files) cannot be assigned to columns: they are skipped with
   the reason "cells shifted", never guessed. Blank rows are skipped too.
 
-A file in the world-table layout (``Source, Country, Type, ...``) found among the salient
-files is read by :func:`orebloc.sources.usgs_mcs_world.read_mcs_world_file`.
+Variations between releases that are read as the same thing: the first meta column named
+``DataSource`` or ``Source`` (MCS 2025 bauxite); stray spaces and line breaks in header
+cells ("Imports_ kg" is ``Imports_kg``); trailing empty columns; a price column with a mass
+suffix (``Price_Flake_t`` in MCS 2022, ``Price_Flake_dt`` in MCS 2023: the same dollars per
+ton); a percent sign after a net-import-reliance figure (">50%" in MCS 2022). A column with
+a ``Price`` word is a price whatever its first word (``Prod_Price_index`` is the producer
+price index of steel, MCS 2025).
+
+:func:`orebloc.sources.usgs_mcs.read_mcs_file` reads a file by its header, so a world table
+misfiled among the salient files (three in MCS 2024) goes to the world importer.
 """
 
 from __future__ import annotations
@@ -38,6 +46,7 @@ from orebloc.errors import LayoutError, Location, NumberFormatError
 from orebloc.sources._usgs_common import (
     basis_for,
     check_width,
+    clean_header,
     is_blank,
     mineral_at,
     parse_at,
@@ -48,7 +57,6 @@ from orebloc.sources._usgs_common import (
     vintage_from_name,
 )
 from orebloc.sources.schema import ImportResult, conform
-from orebloc.sources.usgs_mcs_world import is_world_layout, read_mcs_world_file
 
 #: statistic keywords (lower case, matched at the start of a token), first match wins
 STATISTIC_PREFIXES: tuple[tuple[str, str], ...] = (
@@ -77,6 +85,9 @@ PRICE_UNITS: dict[str, str] = {
     "df": "USD/flask",  # mercury: dollars per flask (34.5 kg)
 }
 UNIT_SUFFIXES: dict[str, str] = {**QUANTITY_UNITS, **PRICE_UNITS}
+#: a price column ending in a mass suffix is in dollars per that mass (MCS 2022 graphite
+#: ``Price_Flake_t`` = MCS 2023 ``Price_Flake_dt``: 1,520 $/t for 2018 in both)
+PRICE_PER_MASS: dict[str, str] = {"t": "USD/t", "kg": "USD/kg", "g": "USD/g", "lb": "USD/lb"}
 
 #: (mineral, column) -> unit, for columns whose suffix is missing or wrong in the source,
 #: each checked against the same figure in another MCS release
@@ -109,9 +120,11 @@ UNIT_CORRECTIONS: dict[tuple[str, str], str | tuple[str, ...]] = {
     ("tin", "Consump_"): "t",
     ("tungsten", "Stocks_"): "t",
     ("rare_earths", "Employment_m"): "count",
+    # MCS 2025 helium: "Grade-A-Salescm" is MCS 2023's "Grade-A-Salesmcm" (76 for 2021 in both)
+    ("helium", "Grade-A-Salescm"): "Mm3",
 }
 
-META_COLUMNS = {"datasource": "DataSource", "commodity": "Commodity", "year": "Year"}
+META_COLUMNS = {"datasource": "DataSource", "source": "DataSource", "commodity": "Commodity", "year": "Year"}
 _FILE = re.compile(r"^mcs(\d{4})[-_]?(.+?)_salient$", re.I)
 
 
@@ -128,9 +141,10 @@ class SalientColumn:
 def parse_salient_column(name: str, mineral: str, path: Path, occurrence: int = 0) -> SalientColumn:
     """Statistic, unit and qualifiers of a column name (rules in the module docstring);
     ``occurrence`` counts earlier columns of the same name."""
-    tokens = name.strip().split("_")
+    name = clean_header(name)
+    tokens = name.split("_")
     statistic = _statistic(tokens)
-    correction = UNIT_CORRECTIONS.get((mineral, name.strip()))
+    correction = UNIT_CORRECTIONS.get((mineral, name))
     if isinstance(correction, tuple):
         correction = correction[min(occurrence, len(correction) - 1)]
     if statistic == "net_import_reliance":
@@ -147,6 +161,8 @@ def parse_salient_column(name: str, mineral: str, path: Path, occurrence: int = 
 
 
 def _statistic(tokens: list[str]) -> str:
+    if any(t.lower().startswith("price") for t in tokens):
+        return "price"
     for token in tokens:
         low = token.lower()
         for prefix, statistic in STATISTIC_PREFIXES:
@@ -164,6 +180,8 @@ def _unit(tokens: list[str], statistic: str, name: str, path: Path) -> tuple[str
     last = tokens[-1]
     if last in allowed:
         return allowed[last], ""
+    if statistic == "price" and last in PRICE_PER_MASS:
+        return PRICE_PER_MASS[last], ""
     if len(tokens) >= 3 and tokens[-3].lower() in ("dlrs", "dollars") and tokens[-2].lower() == "per":
         per = {"kg": "kg", "t": "t", "lb": "lb", "g": "g", "ct": "ct", "st": "st", "oz": "ozt"}.get(last)
         if per and statistic in ("price", "other"):
@@ -190,8 +208,6 @@ def read_mcs_salient_file(path: Path, vintage: int | None = None) -> ImportResul
         raise LayoutError("file name is not mcsYYYY-<commodity>_salient.csv", Location(path))
     vintage = vintage_from_name(path, vintage)
     header, rows = read_csv_rows(path, "utf-8")
-    if is_world_layout(header):
-        return read_mcs_world_file(path, vintage)
     file_mineral = mineral_at(m.group(2), path, None)
     meta, columns = _layout(path, header, file_mineral.id)
     out: list[dict] = []
@@ -209,26 +225,14 @@ def read_mcs_salient_file(path: Path, vintage: int | None = None) -> ImportResul
     return result
 
 
-def read_mcs_salient_dir(folder: Path, vintage: int | None = None) -> ImportResult:
-    """Read every ``*_salient.csv`` of a folder (sorted by name); world-layout files in it
-    add to a ``world`` table."""
-    files = sorted(Path(folder).glob("*_salient.csv"))
-    if not files:
-        raise LayoutError("no *_salient.csv files", Location(Path(folder)))
-    result = ImportResult(tables={"us_salient": conform("us_salient", [])})
-    for file in files:
-        result.merge(read_mcs_salient_file(file, vintage))
-    return result
-
-
 def _layout(path: Path, header: list[str], mineral: str) -> tuple[dict[str, int], list[tuple[int, SalientColumn]]]:
     """Positions of the meta columns and the parsed value columns."""
     meta: dict[str, int] = {}
     columns: list[tuple[int, SalientColumn]] = []
     seen: dict[str, int] = {}
     for i, name in enumerate(header):
-        key = name.strip().lower()
-        if key in META_COLUMNS:
+        key = clean_header(name).lower()
+        if key in META_COLUMNS and META_COLUMNS[key] not in meta:
             meta[META_COLUMNS[key]] = i
         elif key:
             columns.append((i, parse_salient_column(name, mineral, path, seen.get(key, 0))))
@@ -256,13 +260,16 @@ def _row_records(
     year = int(year_text)
     records = []
     for i, col in columns:
-        if not raw[i].strip():
+        text = raw[i].strip()
+        if not text:
             continue
-        cell = parse_at(raw[i], path, number, col.name)
+        if col.unit == "percent" and text.endswith("%"):
+            text = text[:-1]  # ">50%" (MCS 2022) is ">50" in a percent column
+        cell = parse_at(text, path, number, col.name)
         records.append({
             "mineral": mineral.id,
             "statistic": col.statistic,
-            "detail": col.name.strip(),
+            "detail": col.name,
             "year": year,
             **value_fields(
                 cell,
