@@ -99,7 +99,8 @@ def render_report(run: ScenarioRun) -> str:
     if run.provenance is not None:
         assumed = run.provenance.filter(pl.col("kind") != "atlas")
         parts.append("<h2>Inputs that are not data</h2><p class='note'>Defaults, assumptions, gap-fills and "
-                     "overrides of the calibration (the scenario file comments each override).</p>")  # fmt: skip
+                     "overrides of the calibration (the scenario file comments each override); a demand with a low "
+                     "and a high is drawn across that range in every draw.</p>")  # fmt: skip
         parts.append(_table(assumed.with_columns(pl.col("value").cast(pl.Float64))))
     body = "\n".join(parts)
     return (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{html.escape(spec.name)}</title>"

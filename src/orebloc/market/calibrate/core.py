@@ -118,7 +118,7 @@ def calibrate(
 
     # demand
     fixed = {z: ov[f"demand.{z}.d0"] for z in zm.ids if f"demand.{z}.d0" in ov}
-    d0 = demand(case, basis, q0, bloc, fixed, led)
+    d0, balance = demand(case, basis, q0, bloc, fixed, led)
 
     # parameters
     eta = _zone_values("supply.eta", "eta", "supply.{z}.eta", zm, ov, led)
@@ -167,5 +167,5 @@ def calibrate(
     if not math.isclose(world_s, world_d, rel_tol=1e-9, abs_tol=1e-9):
         led.note(f"world supply {world_s:,.6g} t and demand {world_d:,.6g} t differ (overrides)")
     return Calibration(
-        market, m.id, stage, int(year), basis, zm, tuple(led.rows), tuple(led.notes)
+        market, m.id, stage, int(year), basis, zm, tuple(led.rows), tuple(led.notes), balance
     )

@@ -1,15 +1,20 @@
 """Baseline demand d0 by zone (t on the production's basis), first that applies: a user
-override; apparent consumption from BACI trade; USGS US consumption; gap-fill demand rows; the
-import-value proxy; the world balance for the one zone left (see the package docstring)."""
+override; apparent consumption from BACI trade; published consumption (USGS US consumption and
+the bundled consumption table, a range where they disagree); the import-value proxy; a
+documented prior; the world balance for the one zone left (see the package docstring)."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 
-import polars as pl
-
 from orebloc.atlas.blocs import Bloc
-from orebloc.market.calibrate.gapfill import gapfill
+from orebloc.market.calibrate.consumption import (
+    choose,
+    consumption_rows,
+    table_candidates,
+    us_candidates,
+)
+from orebloc.market.calibrate.priors import priors_for, zone_prior
 from orebloc.market.calibrate.provenance import (
     CalibrationError,
     Case,
@@ -22,7 +27,6 @@ from orebloc.market.calibrate.proxy import import_value_proxy
 from orebloc.market.zones import ZoneMap
 from orebloc.metrics.trade_basis import trade_years
 from orebloc.metrics.trade_reliance import trade_import_reliance
-from orebloc.vocab.units import to_tonnes
 
 
 def zone_bloc(bloc: Bloc, zm: ZoneMap) -> Bloc:
@@ -66,51 +70,70 @@ def _apparent_consumption(
             why[z].append(f"trade {ty}: {r.reason or 'basis differs'}")
 
 
-def _us_consumption(
-    case: Case, basis: str, d0: dict[str, float], led: Ledger, why: dict[str, list[str]]
-) -> None:
-    """The zone that is the United States alone: USGS consumption of the year, same basis."""
-    zm, year = case.zones, case.year
-    for z in zm.ids:
-        if z in d0 or zm.countries_of(z) != frozenset({"USA"}):
-            continue
-        rows = case.atlas.us_salient(case.mineral, "consumption", year)
-        usable = rows.filter(pl.col("quantity").is_not_null() & (pl.col("basis") == basis))
-        if not usable.is_empty():
-            r = usable.row(0, named=True)
-            d0[z] = to_tonnes(float(r["quantity"]), r["unit"])
-            led.add(
-                Provenance(
-                    f"demand.{z}.d0",
-                    d0[z],
-                    "t",
-                    "atlas",
-                    f"{r['source']} '{r['detail']}' {year}: {r['quantity']:,.6g} {r['unit']} "
-                    f"({r['source_ref']})",
-                )
-            )
-        elif rows.is_empty():
-            why[z].append(f"USGS gives no US consumption for {year}")
-        else:
-            r = rows.row(0, named=True)
-            why[z].append(
-                f"USGS US consumption '{r['detail']}' is {r['status']}"
-                + (f" on the {r['basis']} basis, not {basis}" if r["quantity"] is not None else "")
-            )
-
-
-def _gapfill_demand(case: Case, world: float, d0: dict[str, float], led: Ledger) -> None:
-    """Gap-fill ``demand`` (t) and ``demand_share`` (of world supply) rows, zone by zone."""
+def _published(
+    case: Case, basis: str, world: float, bloc: Bloc, d0: dict[str, float], led: Ledger,
+    why: dict[str, list[str]],
+) -> None:  # fmt: skip
+    """Zones without a figure: USGS US consumption (the zone that is the United States alone)
+    and the consumption table's figures for the zone, one figure or a range."""
     zm = case.zones
-    for item in ("demand", "demand_share"):
-        for g in gapfill(case.mineral, case.stage, item, case.year):
-            code = g.zone_or_country
-            z = code if code in zm.ids else zm.zone_of(code)
-            if z in d0 and led.kind_of(f"demand.{z}.d0") != "gap-fill":
-                continue
-            value = g.value * world if item == "demand_share" else to_tonnes(g.value, g.unit)
-            d0[z] = d0.get(z, 0.0) + value
-            led.put(Provenance(f"demand.{z}.d0", d0[z], "t", "gap-fill", g.describe()))
+    figures = consumption_rows()
+    for z in zm.ids:
+        if z in d0:
+            continue
+        cands = []
+        if zm.countries_of(z) == frozenset({"USA"}):
+            cands += us_candidates(case, basis, why[z])
+        cands += table_candidates(figures, case, basis, world, z, bloc, why[z])
+        if not cands:
+            continue
+        p = choose(f"demand.{z}.d0", cands, case.year)
+        d0[z] = p.value
+        led.add(p)
+
+
+def _priors(
+    case: Case, world: float, bloc: Bloc, d0: dict[str, float], targets: list[str], led: Ledger,
+    why: dict[str, list[str]],
+) -> None:  # fmt: skip
+    """The ``targets`` (zones still without a figure) from the documented priors: share x world
+    supply, with the prior's low/high range."""
+    zm = case.zones
+    priors = priors_for(case.mineral, case.stage)
+    if not priors:
+        for z in targets:
+            why[z].append(f"no prior for {case.name} at stage {case.stage} in priors.csv")
+        return
+    done = []
+    for z in targets:
+        parts, uncovered = zone_prior(priors, zm.countries_of(z), bloc)
+        if not parts:
+            why[z].append(
+                "no prior: its economies contain none of the prior zones (CHN, USA, EU27, JPN, MEX)"
+            )
+            continue
+        share = sum(p.share for p in parts)
+        lo, hi = sum(p.low for p in parts), sum(p.high for p in parts)
+        d0[z] = share * world
+        text = (
+            f"prior (assumption): {share:.4g} of world use ({lo:.4g}-{hi:.4g}) x world supply "
+            f"{tonnes_text(world)} t; " + "; ".join(p.cite() for p in parts)
+        )
+        if why[z]:
+            text += f"; no published figure: {'; '.join(why[z])}"
+        if uncovered:
+            text += (
+                f"; {', '.join(sorted(uncovered))} of {z} have no prior: their use falls in the "
+                f"balance of {zm.rest.id}"
+            )
+        led.add(Provenance(f"demand.{z}.d0", d0[z], "t", "assumption", text, lo * world, hi * world))
+        done.append(z)
+    if done:
+        led.note(
+            f"{case.label}: demand of {', '.join(done)} is a documented prior (assumption: a share of "
+            "world use with a low/high range), drawn across its range in Monte Carlo; a figure "
+            "given as demand.<ZONE>.d0 replaces it"
+        )
 
 
 def _balance(
@@ -173,36 +196,40 @@ def demand(
     bloc: Bloc,
     fixed: dict[str, float],
     led: Ledger,
-) -> dict[str, float]:
-    """d0 by zone (t), in zone order; ``fixed`` are the user's overrides."""
+) -> tuple[dict[str, float], str]:
+    """(d0 by zone in t, in zone order; the zone that takes the world balance); ``fixed`` are
+    the user's overrides."""
     zm = case.zones
     d0: dict[str, float] = {}
     why: dict[str, list[str]] = {z: [] for z in zm.ids}
     for z, v in fixed.items():
         d0[z] = v
         led.add(Provenance(f"demand.{z}.d0", v, "t", "override", "given by the user"))
-    _apparent_consumption(case, basis, bloc, d0, led, why)
-    _us_consumption(case, basis, d0, led, why)
     world = sum(q0.values())
-    _gapfill_demand(case, world, d0, led)
-    missing = [z for z in zm.ids if z not in d0]
+    _apparent_consumption(case, basis, bloc, d0, led, why)
+    _published(case, basis, world, bloc, d0, led, why)
     rest = zm.rest.id
-    # the import-value proxy for the zones still without a figure, except the one kept for the
-    # world balance (the rest zone when it is among them)
-    if len(missing) > 1:
-        keep = rest if rest in missing else None
-        targets = [z for z in missing if z != keep]
-        proxied = import_value_proxy(case, q0, d0, targets, led, why)
-        if proxied:
-            led.note(proxied)
+    # the import-value proxy, then the priors, for the zones still without a figure, except the
+    # one kept for the world balance (the rest zone when it is among them)
+    for step in ("proxy", "prior"):
         missing = [z for z in zm.ids if z not in d0]
+        if len(missing) <= 1:
+            break
+        targets = [z for z in missing if z != rest]
+        if step == "proxy":
+            proxied = import_value_proxy(case, q0, d0, targets, led, why)
+            if proxied:
+                led.note(proxied)
+        else:
+            _priors(case, world, bloc, d0, targets, led, why)
+    missing = [z for z in zm.ids if z not in d0]
     if len(missing) > 1:
         reasons = list(dict.fromkeys(r for z in missing for r in why[z]))
         raise CalibrationError(
-            f"{case.label}: no sourced demand for zones {', '.join(missing)} "
-            f"({'; '.join(reasons)}; no gap-fill demand row for them). One zone may be left to take the "
-            f"world balance; give the others (override demand.<ZONE>.d0 in t, or demand_share rows with a "
-            f"published source in gapfill.csv)"
+            f"{case.label}: no sourced demand and no prior for zones {', '.join(missing)} "
+            f"({'; '.join(reasons)}). One zone may be left to take the world balance; give the "
+            "others (override demand.<ZONE>.d0 in t, a consumption.csv row with a published source, "
+            "or a zone made of the prior zones CHN, USA, EUR, JPN, PAR)"
         )
     _balance(case, world, d0, missing, led, why)
-    return {z: d0[z] for z in zm.ids}
+    return {z: d0[z] for z in zm.ids}, (missing[0] if missing else rest)

@@ -1,17 +1,16 @@
 """The gap-fill table (``data/gapfill.csv``): published figures the atlas lacks (world totals,
-country shares, demand, prices), each with its source, read and validated once.
+country shares, prices), each with its source, read and validated once.
 
 Values are in the row's own unit (t, kg, a share, a USGS price unit).
 """
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 
 from orebloc.errors import InputError, Location
+from orebloc.market.calibrate.tables import read_data
 from orebloc.vocab.minerals import resolve_mineral
 from orebloc.vocab.stages import resolve_stage
 
@@ -26,7 +25,8 @@ GAPFILL_COLUMNS = [
     "source",
     "note",
 ]
-GAPFILL_ITEMS = ("world_total", "country_share", "demand", "demand_share", "price")
+#: demand figures are in the consumption table (``consumption.py``), not here
+GAPFILL_ITEMS = ("world_total", "country_share", "price")
 
 
 @dataclass(frozen=True)
@@ -51,12 +51,6 @@ class GapFill:
             else f"{self.period[0]}-{self.period[1]}"
         )
         return f"gap-fill: {self.source} ({span}; {self.note}) [gapfill.csv row {self.row}]"
-
-
-def read_data(name: str) -> list[dict[str, str]]:
-    """The rows of a bundled CSV of this package (``data/<name>``) as dicts of strings."""
-    text = resources.files("orebloc.market.calibrate").joinpath(f"data/{name}").read_text("utf-8")
-    return list(csv.DictReader(text.splitlines()))
 
 
 @cache

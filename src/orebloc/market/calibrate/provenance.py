@@ -16,8 +16,21 @@ from orebloc.market.model import Market
 from orebloc.market.zones import ZoneMap
 
 #: where an input came from (see the package docstring)
-KINDS = ("atlas", "gap-fill", "default", "assumption", "derived", "override")
-PROVENANCE_COLUMNS = ["input", "value", "unit", "kind", "source"]
+KINDS = ("atlas", "sourced", "gap-fill", "default", "assumption", "derived", "override")
+#: what a kind stands for in listings: a published figure, one derived from them (world
+#: balance, import-value proxy), a documented prior with its range or another assumption, a
+#: ``params.csv`` default, or the user's own number
+CATEGORIES = {
+    "atlas": "sourced",
+    "sourced": "sourced",
+    "gap-fill": "sourced",
+    "derived": "derived",
+    "assumption": "assumption",
+    "default": "default",
+    "override": "override",
+}
+PRIOR_CATEGORY = "prior-assumption"
+PROVENANCE_COLUMNS = ["input", "value", "unit", "kind", "category", "low", "high", "trust", "source"]
 
 
 class CalibrationError(OreblocError):
@@ -33,6 +46,35 @@ class Provenance:
     unit: str
     kind: str  # one of KINDS
     source: str
+    low: float | None = None  # the range the figures or the prior allow (same unit), if any
+    high: float | None = None
+    trust: str = ""  # primary | secondary | press, for published figures
+
+    @property
+    def has_range(self) -> bool:
+        """Whether the input is uncertain between ``low`` and ``high`` (drawn in Monte Carlo)."""
+        return self.low is not None and self.high is not None and self.high > self.low
+
+    @property
+    def category(self) -> str:
+        """sourced | derived | prior-assumption | assumption | default | override."""
+        if self.kind == "assumption" and self.has_range:
+            return PRIOR_CATEGORY
+        return CATEGORIES[self.kind]
+
+    def as_dict(self) -> dict[str, object]:
+        """The row with its category, for JSON and tables."""
+        return {
+            "input": self.input,
+            "value": self.value,
+            "unit": self.unit,
+            "kind": self.kind,
+            "category": self.category,
+            "low": self.low,
+            "high": self.high,
+            "trust": self.trust,
+            "source": self.source,
+        }
 
 
 @dataclass(frozen=True)
@@ -47,19 +89,44 @@ class Calibration:
     zones: ZoneMap
     provenance: tuple[Provenance, ...]
     notes: tuple[str, ...] = ()
+    #: the zone whose demand takes the world balance (world demand = world supply)
+    balance: str | None = None
 
     def table(self) -> pl.DataFrame:
-        """One row per input: input, value, unit, kind, source."""
+        """One row per input: ``PROVENANCE_COLUMNS`` (low/high: its range, if any)."""
         return pl.DataFrame(
-            [p.__dict__ for p in self.provenance],
+            [p.as_dict() for p in self.provenance],
             schema={
                 "input": pl.String,
                 "value": pl.Float64,
                 "unit": pl.String,
                 "kind": pl.String,
+                "category": pl.String,
+                "low": pl.Float64,
+                "high": pl.Float64,
+                "trust": pl.String,
                 "source": pl.String,
             },
         )
+
+    @property
+    def ranges(self) -> tuple[Provenance, ...]:
+        """Baseline demands that are uncertain between a low and a high (sourced figures that
+        disagree, priors), other than the balance zone's: the inputs a scenario draws."""
+        seen: set[str] = set()
+        out = []
+        for p in self.provenance:
+            if p.input in seen:
+                continue
+            seen.add(p.input)
+            if (
+                p.has_range
+                and p.input.startswith("demand.")
+                and p.input.endswith(".d0")
+                and p.input != f"demand.{self.balance}.d0"
+            ):
+                out.append(p)
+        return tuple(out)
 
     @property
     def gap_filled(self) -> tuple[str, ...]:

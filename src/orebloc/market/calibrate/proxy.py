@@ -16,7 +16,7 @@ from orebloc.metrics.trade_basis import flows, stage_codes, trade_years
 #: this share of its (estimated) consumption; the anchor must meet the same test
 PROXY_OWN_OUTPUT_MAX = 0.1
 #: kinds of a demand figure that may anchor the proxy (sourced figures, never an override)
-ANCHOR_KINDS = ("atlas", "gap-fill")
+ANCHOR_KINDS = ("atlas", "sourced", "gap-fill")
 
 
 @dataclass(frozen=True)
@@ -95,7 +95,7 @@ def import_value_proxy(
     if not anchors:
         for z in targets:
             why[z].append(
-                f"{label}: no zone with a sourced demand figure (USGS or gap-fill) produces at most "
+                f"{label}: no zone with a sourced demand figure (USGS or the consumption table) produces at most "
                 f"{share:.0%} of it and imports {' '.join(iv.codes)} in BACI {iv.year}, so none can "
                 f"anchor it"
             )
