@@ -63,15 +63,19 @@ def test_graphite_ban_reaches_the_eu_and_japan_with_demand_from_the_import_value
         assert row["d_consumer_surplus_usd"] < 0
 
 
-def test_rare_earth_mining_needs_demand_overrides():
-    proc = run("market", "solve", "--mineral", "rare earths", "--year", "2024", ok=False)
-    assert proc.returncode == 2
-    assert "no sourced demand for zones USA, EUR, JPN, PAR, ROW" in proc.stderr
-    assert "import-value proxy: needs an HS6 code of Rare earths at stage mining alone" in proc.stderr
+def test_rare_earth_mining_answers_with_priors_and_overrides_win():
+    doc = _json("--mineral", "rare earths", "--year", "2024", "--ban", "CHN")
+    src = {a["input"]: a for a in doc["assumptions"]}
+    assert src["demand.CHN.d0"]["kind"] == "sourced" and src["demand.USA.d0"]["trust"] == "secondary"
+    for z in ("EUR", "JPN", "PAR"):
+        assert src[f"demand.{z}.d0"]["category"] == "prior-assumption"
+    assert all(r["demand_t"] >= 0 for r in doc["zones"])
     sets = [x for z, v in (("USA", 9000), ("EUR", 5000), ("JPN", 10000), ("PAR", 100))
             for x in ("--set", f"demand.{z}.d0={v}")]
     doc = _json("--mineral", "rare earths", "--year", "2024", *sets)
     assert all(r["demand_t"] > 0 for r in doc["zones"])
+    kinds = {a["input"]: a["kind"] for a in doc["assumptions"]}
+    assert all(kinds[f"demand.{z}.d0"] == "override" for z in ("USA", "EUR", "JPN", "PAR"))
 
 
 def test_json_has_the_documented_fields():
@@ -116,15 +120,35 @@ def test_bad_switches_are_one_line_errors_naming_the_switch():
         assert proc.stderr.count("\n") == 1 and text in proc.stderr, proc.stderr
 
 
-def test_unsourced_calibration_is_a_clear_error():
-    proc = run("market", "solve", "--mineral", "gallium", "--year", "2024", ok=False)
-    assert proc.returncode == 2 and "no sourced demand for zones CHN, EUR, PAR, ROW" in proc.stderr  # JPN: JOGMEC 2021 figure
+def test_gallium_ban_answers_out_of_the_box_and_lists_its_assumed_inputs():
+    doc = _json("--mineral", "gallium", "--year", "2024", "--ban", "CHN")
+    src = {a["input"]: a for a in doc["assumptions"]}
+    # no published figure for China, the EU or Mexico: documented priors with their range
+    chn = src["demand.CHN.d0"]
+    assert chn["kind"] == "assumption" and chn["category"] == "prior-assumption"
+    assert (chn["value"], chn["low"], chn["high"]) == pytest.approx((0.55 * 848, 0.40 * 848, 0.65 * 848))
+    assert {k for k, a in src.items() if a["category"] == "prior-assumption"} == {
+        "demand.CHN.d0", "demand.EUR.d0", "demand.PAR.d0"}
+    assert src["demand.JPN.d0"]["kind"] == "sourced" and src["demand.JPN.d0"]["trust"] == "press"
+    assert src["demand.ROW.d0"]["kind"] == "derived"  # the world balance
+    assert "supply.CHN.q0" not in src and "demand.USA.d0" not in src  # atlas figures
+    assert any("documented prior" in n for n in doc["model"]["notes"])
+    assert all(r["demand_t"] >= 0 and r["supply_t"] >= 0 for r in doc["zones"])
+
+
+def test_table_output_shows_a_prior_with_its_range():
+    out = run("market", "solve", "--mineral", "gallium", "--year", "2024").stdout
+    assert "assumption: demand.CHN.d0 = 466.4 t [339.2-551.2] (prior (assumption): 0.55 of world use" in out
 
 
 def test_calibrate_writes_an_editable_model_that_solve_reads(tmp_path):
     out = tmp_path / "ga.toml"
-    proc = run("market", "calibrate", *GA, "--out", str(out))
-    assert "gap-filled inputs: none" in proc.stdout
+    proc = run("market", "calibrate", *GA, "--out", str(out), "--format", "json")
+    assert "gap-filled inputs: none" in proc.stderr
+    rows = {r["input"]: r for r in json.loads(proc.stdout)}  # every input with its kind
+    assert rows["demand.EUR.d0"]["category"] == "override" and rows["demand.CHN.d0"]["category"] == "derived"
+    assert rows["supply.CHN.q0"]["category"] == "sourced" and rows["supply.CHN.eta"]["category"] == "default"
+    assert rows["transport"]["category"] == "assumption"
     text = out.read_text()
     assert "# supply.CHN.q0: [atlas] USGS MCS 2026" in text and "q0 = 839.0" in text
     assert "# demand.CHN.d0: [derived] world balance" in text
@@ -136,5 +160,15 @@ def test_calibrate_reports_gap_filled_inputs(tmp_path):
     out = tmp_path / "ge.toml"
     sets = [x for z in ("USA", "EUR", "JPN", "PAR", "ROW") for x in ("--set", f"demand.{z}.d0=10")]
     proc = run("market", "calibrate", "--mineral", "germanium", "--year", "2024", *sets, "--out", str(out))
-    assert "gap-filled inputs: supply.CHN.q0" in proc.stdout and "supply.ROW.q0" in proc.stdout
+    assert "gap-filled inputs: supply.CHN.q0" in proc.stderr and "supply.ROW.q0" in proc.stderr
     assert "EU CRM 2023" in out.read_text()
+
+
+def test_calibrate_lists_priors_with_their_range(tmp_path):
+    out = tmp_path / "li.toml"
+    proc = run("market", "calibrate", "--mineral", "lithium", "--year", "2024", "--out", str(out), "--format", "csv")
+    head, *lines = proc.stdout.splitlines()
+    assert head == "input,value,unit,kind,category,low,high,trust,source"
+    chn = next(line for line in lines if line.startswith("demand.CHN.d0,"))
+    assert ",assumption,prior-assumption," in chn
+    assert "# demand.CHN.d0: [assumption] range 111,485-173,917 t; prior (assumption)" in out.read_text()

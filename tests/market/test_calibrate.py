@@ -55,39 +55,34 @@ def test_gallium_world_balance_holds_with_one_zone_taking_the_balance(atlas):
     assert chn.kind == "derived" and chn.value == pytest.approx(848 - 18.7 - 191)
 
 
-def test_minerals_without_sourced_demand_fail_naming_the_missing_input(atlas):
-    expected = {
-        # JOGMEC's Japan figure and the USGS US figure are there; HS 811292 is shared: no proxy
-        "gallium": "no sourced demand for zones CHN, EUR, PAR, ROW",
-        "germanium": "no sourced demand for zones CHN, USA, EUR, JPN, PAR, ROW",
-        "tungsten": "no sourced demand for zones CHN, USA, EUR, JPN, PAR, ROW",
-        "antimony": "no sourced demand for zones CHN, EUR, JPN, PAR, ROW",
-        # China's gap-filled share only; no HS code for concentrate, so no import-value proxy
-        "rare_earths": "no sourced demand for zones USA, EUR, JPN, PAR, ROW",
-    }
-    for mineral, text in expected.items():
-        with pytest.raises(CalibrationError, match=text):
-            calibrate(atlas, mineral, 2024)
-    with pytest.raises(CalibrationError, match="HS 811292 is shared"):
-        calibrate(atlas, "gallium", 2024)
-    with pytest.raises(CalibrationError, match="import-value proxy: BACI in the atlas has no flows of HS 261710"):
-        calibrate(atlas, "antimony", 2024)
-
-
-def test_rare_earth_mining_fails_clearly_without_overrides(atlas):
+def test_zones_without_a_figure_or_a_prior_fail_naming_them(atlas):
+    # Korea and Taiwan alone are not made of the prior zones (CHN, USA, EU27, JPN, MEX): no prior
+    zm = parse_zones({"CHN": {"countries": ["CHN"]}, "KOR": {"countries": ["KOR"]},
+                      "TWN": {"countries": ["TWN"]}, "ROW": {"countries": "rest"}})
     with pytest.raises(CalibrationError) as exc:
-        calibrate(atlas, "rare_earths", 2024)
+        calibrate(atlas, "gallium", 2024, zones=zm)
     msg = str(exc.value)
-    assert msg.startswith("Rare earths (mining) 2024: no sourced demand for zones USA, EUR, JPN, PAR, ROW")
-    assert "import-value proxy: needs an HS6 code of Rare earths at stage mining alone" in msg
-    assert "the HS crosswalk maps no code to it" in msg
-    assert "override demand.<ZONE>.d0" in msg
-    # nothing is folded into ROW at 0 t any more: with the other zones given it calibrates
+    assert msg.startswith("Gallium (refining) 2024: no sourced demand and no prior for zones KOR, TWN, ROW")
+    assert "HS 811292 is shared" in msg and "no prior: its economies contain none of the prior zones" in msg
+    # with the two given, China takes its prior and the rest of the world the balance
+    cal = calibrate(atlas, "gallium", 2024, zones=zm, overrides={"demand.KOR.d0": 60.0, "demand.TWN.d0": 50.0})
+    assert cal.source_of("demand.CHN.d0").kind == "assumption" and cal.market.demand["CHN"].d0 == pytest.approx(0.55 * 848)
+    assert cal.balance == "ROW" and cal.market.demand["ROW"].d0 == pytest.approx(848 * 0.45 - 110)
+
+
+def test_rare_earth_mining_calibrates_with_priors_and_overrides_win(atlas):
+    cal = calibrate(atlas, "rare_earths", 2024)
+    # China's 56.5% (2018) and the US's 1.7% (CSIS, 2025) are published; EUR, JPN and PAR are priors
+    assert cal.source_of("demand.CHN.d0").kind == "sourced" and cal.source_of("demand.USA.d0").kind == "sourced"
+    jpn = cal.source_of("demand.JPN.d0")
+    assert jpn.kind == "assumption" and jpn.category == "prior-assumption"
+    assert "import-value proxy: needs an HS6 code of Rare earths at stage mining alone" in jpn.source
     over = {"demand.USA.d0": 9_000.0, "demand.EUR.d0": 5_000.0, "demand.JPN.d0": 10_000.0, "demand.PAR.d0": 100.0}
     cal = calibrate(atlas, "rare_earths", 2024, overrides=over)
-    assert cal.source_of("demand.CHN.d0").kind == "gap-fill"
+    assert cal.source_of("demand.CHN.d0").kind == "sourced"
     assert cal.source_of("demand.ROW.d0").kind == "derived"
     assert cal.market.demand["ROW"].d0 == pytest.approx(384_000.0 * (1 - 0.565) - 24_100.0)
+    assert cal.ranges == ()  # nothing left to draw
 
 
 def _import_value(atlas, zone, zm, hs6="250490", year=2024):
@@ -106,8 +101,8 @@ def test_graphite_calibrates_with_bloc_demand_from_the_import_value_proxy(atlas)
     # USGS MCS 2016: China consumed 35% of world graphite in 2015 (gap-fill row), x world supply
     assert d["CHN"] == pytest.approx(0.35 * world)
     chn = cal.source_of("demand.CHN.d0")
-    assert chn.kind == "gap-fill" and "Mineral Commodity Summaries 2016" in chn.source
-    assert cal.gap_filled == ("demand.CHN.d0",)
+    assert chn.kind == "sourced" and chn.trust == "primary" and "Mineral Commodity Summaries 2016" in chn.source
+    assert cal.gap_filled == ()
     # the anchor: USGS US apparent consumption 2024, 65,200 t (the US mines no graphite)
     assert d["USA"] == 65_200.0 and cal.source_of("demand.USA.d0").kind == "atlas"
     # EUR, JPN (and PAR): 65,200 t x V_zone / V_USA, BACI HS 250490 2024 import values from
@@ -134,16 +129,20 @@ def test_graphite_calibrates_with_bloc_demand_from_the_import_value_proxy(atlas)
     for z in zm.ids:
         for key in (f"supply.{z}.q0", f"supply.{z}.capacity", f"supply.{z}.eta", f"demand.{z}.d0",
                     f"demand.{z}.eps"):
-            assert kinds[key] in ("atlas", "gap-fill", "default", "derived"), key
+            assert kinds[key] in ("atlas", "sourced", "default", "derived"), key
     assert kinds["p0"] == "atlas" and kinds["transport"] == "assumption"
     assert not [p for p in cal.provenance if p.input.startswith("demand.") and p.kind == "assumption"]
+    assert cal.ranges == () and cal.balance == "ROW"
 
 
 def test_import_value_proxy_skips_zones_that_produce(atlas):
-    # Mexico mines 706 t, under 10% of its 15,475 t estimate: estimated; with 2,000 t of its own it is not
-    with pytest.raises(CalibrationError, match=r"no sourced demand for zones PAR, ROW .*import-value proxy: PAR "
-                                               r"produces 2,000 t, more than 10% of its estimate"):
-        calibrate(atlas, "graphite", 2024, overrides={"supply.PAR.q0": 2_000.0})
+    # Mexico mines 706 t, under 10% of its 15,475 t estimate: estimated; with 2,000 t of its own it is
+    # not, and it takes its prior, which says why
+    cal = calibrate(atlas, "graphite", 2024, overrides={"supply.PAR.q0": 2_000.0})
+    par = cal.source_of("demand.PAR.d0")
+    assert par.kind == "assumption" and "import-value proxy: PAR produces 2,000 t, more than 10% of its estimate" in par.source
+    world = sum(s.q0 for s in cal.market.supply.values())
+    assert par.value == pytest.approx(0.01 * world) and (par.low, par.high) == pytest.approx((0.003 * world, 0.015 * world))
     # given as an override, PAR's figure is used and the others are still estimated
     cal = calibrate(atlas, "graphite", 2024, overrides={"supply.PAR.q0": 2_000.0, "demand.PAR.d0": 3_000.0})
     assert cal.source_of("demand.PAR.d0").kind == "override"
@@ -151,9 +150,11 @@ def test_import_value_proxy_skips_zones_that_produce(atlas):
 
 
 def test_import_value_proxy_needs_a_sourced_anchor(atlas):
-    # the US figure given as an override is not a sourced anchor, and China produces: no anchor
-    with pytest.raises(CalibrationError, match="import-value proxy: no zone with a sourced demand figure"):
-        calibrate(atlas, "graphite", 2024, overrides={"demand.USA.d0": 65_200.0})
+    # the US figure given as an override is not a sourced anchor, and China produces: no anchor, priors
+    cal = calibrate(atlas, "graphite", 2024, overrides={"demand.USA.d0": 65_200.0})
+    for z in ("EUR", "JPN", "PAR"):
+        p = cal.source_of(f"demand.{z}.d0")
+        assert p.kind == "assumption" and "import-value proxy: no zone with a sourced demand figure" in p.source
 
 
 def test_a_negative_world_balance_names_the_figures(atlas):
@@ -166,12 +167,13 @@ def test_a_negative_world_balance_names_the_figures(atlas):
         calibrate(atlas, "graphite", 2024, overrides=over)
 
 
-def test_gapfill_rows_are_taken_zone_by_zone_from_the_nearest_period(atlas):
-    # gallium: JOGMEC's 2021 Japan figure is used for 2024 once the other zones are given
+def test_a_published_tonnage_of_another_year_is_used_as_it_stands(atlas):
+    # gallium: JOGMEC's 2021 Japan figure (press) is used for 2024 once the other zones are given
     over = {"demand.CHN.d0": 500.0, "demand.EUR.d0": 40.0, "demand.PAR.d0": 1.0}
     cal = calibrate(atlas, "gallium", 2024, overrides=over)
     jpn = cal.source_of("demand.JPN.d0")
-    assert jpn.kind == "gap-fill" and jpn.value == 167.0 and "JOGMEC" in jpn.source
+    assert jpn.kind == "sourced" and jpn.value == 167.0 and jpn.trust == "press" and "JOGMEC" in jpn.source
+    assert "the 2021 figure used for 2024" in jpn.source
     assert cal.market.demand["ROW"].d0 == pytest.approx(848 - 500 - 40 - 1 - 167 - 18.7)
 
 
@@ -187,7 +189,7 @@ def test_rare_earths_2024_supply_from_usgs_mine_production(atlas):
     world = sum(s.q0 for s in cal.market.supply.values())
     assert world == 384_000.0  # the listed rows; USGS rounds the world total to 380,000 t
     assert sum(d.d0 for d in cal.market.demand.values()) == pytest.approx(world)
-    assert cal.source_of("demand.CHN.d0").kind == "gap-fill"  # China's 56.5% share
+    assert cal.source_of("demand.CHN.d0").kind == "sourced"  # China's 56.5% share
     assert cal.source_of("balance.ROW").kind == "derived"
     assert cal.source_of("p0").kind == "override"
 
@@ -195,9 +197,9 @@ def test_rare_earths_2024_supply_from_usgs_mine_production(atlas):
 def test_rare_earths_us_consumption_on_another_basis_is_not_used(atlas):
     over = {"p0": 10_000.0, "demand.EUR.d0": 1.0, "demand.JPN.d0": 1.0, "demand.PAR.d0": 1.0, "demand.ROW.d0": 1.0}
     cal = calibrate(atlas, "rare_earths", 2024, overrides=over)
-    usa = cal.source_of("demand.USA.d0")  # takes the balance; the USGS figure is not used
-    assert usa.kind == "derived" and "on the compound basis, not REO" in usa.source
-    assert usa.value == pytest.approx(384_000.0 * (1 - 0.565) - 4.0)
+    usa = cal.source_of("demand.USA.d0")  # CSIS's 1.7% of world use; USGS's 9,010 t are compounds, not REO
+    assert usa.kind == "sourced" and "CSIS" in usa.source and "MCS2026" not in usa.source and usa.low is None
+    assert usa.value == pytest.approx(0.017 * 384_000.0)
 
 
 def test_germanium_supply_is_gap_filled_and_reported(atlas):

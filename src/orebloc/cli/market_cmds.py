@@ -291,7 +291,9 @@ def solve(
     if fmt is Format.table and assumptions:
         shown = [a for a in assumptions if a["kind"] != "default"]
         lines = [
-            f"{a['kind']}: {a['input']} = {a['value']:,.6g} {a['unit']} ({a['source']})"
+            f"{a['kind']}: {a['input']} = {a['value']:,.6g} {a['unit']}"
+            + (f" [{a['low']:,.6g}-{a['high']:,.6g}]" if a.get("low") is not None else "")
+            + f" ({a['source']})"
             for a in shown
         ]
         n_default = len(assumptions) - len(shown)
@@ -339,7 +341,7 @@ def _load(model, mineral, year, stage, sets, data, blocs):
         "basis": cal.basis,
         "notes": list(cal.notes),
     }
-    assumptions = [p.__dict__ for p in cal.assumed]
+    assumptions = [p.as_dict() for p in cal.assumed]
     return cal.market, meta, assumptions
 
 
@@ -368,8 +370,11 @@ def calibrate_cmd(
         Path | None, typer.Option("--data", help="dataset folder (default: the bundled one)")
     ] = None,
     blocs: Annotated[Path | None, typer.Option("--blocs", help="bloc membership TOML")] = None,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="output format of the inputs")] = Format.table,
 ) -> None:
-    """Write a calibrated model file, with the source of every input as comments, for a user to edit."""
+    """Write a calibrated model file, with the source of every input as comments, for a user to
+    edit; list every input with its kind (sourced, derived, prior-assumption, assumption,
+    default, override), its range and its source."""
     from orebloc.market.io import write_market_toml
 
     cal = _calibrate(mineral, year, stage, set_ or [], data, blocs)
@@ -378,7 +383,12 @@ def calibrate_cmd(
         f"({cal.basis} basis), prices and costs in USD/t.\nCalibrated from the atlas; each input's "
         "source is the comment above it.\n" + "\n".join(f"note: {n}" for n in cal.notes)
     )
-    prov = {p.input: f"[{p.kind}] {p.source}" for p in cal.provenance}
+    prov = {
+        p.input: f"[{p.kind}] "
+        + (f"range {p.low:,.6g}-{p.high:,.6g} {p.unit}; " if p.has_range else "")
+        + p.source
+        for p in cal.provenance
+    }
     prov.update(
         {f"supply.{z}.p0": prov["p0"] for z in cal.market.ids if f"supply.{z}.p0" not in prov}
     )
@@ -390,4 +400,6 @@ def calibrate_cmd(
         header,
     )
     gap = ", ".join(cal.gap_filled) or "none"
-    typer.echo(f"wrote {path} (gap-filled inputs: {gap})")
+    emit(cal.table(), fmt, title=f"calibrated inputs: {cal.mineral} {cal.stage} {cal.year}",
+         caption="\n".join(cal.notes) or None)  # fmt: skip
+    typer.echo(f"wrote {path} (gap-filled inputs: {gap})", err=True)

@@ -166,9 +166,17 @@ def inputs_frame(provenance: pl.DataFrame, spec: Scenario) -> pl.DataFrame:
                 return "drawn: " + dist_short(u.dist)
         return ""
 
+    def in_run(r: dict) -> str:
+        said = drawn(r["market"], r["input"])
+        if not said and r.get("low") is not None and r.get("high") is not None:
+            # a calibrated figure with a range (a prior, or sources that disagree): drawn
+            # triangular (low, central, high) in every draw (scenarios.draws)
+            said = f"drawn: triangular {h.number(r['low'])} to {h.number(r['high'])}"
+        return said
+
+    fields = [c for c in ("market", "input", "low", "high") if c in provenance.columns]
     return provenance.with_columns(
-        pl.struct("market", "input").map_elements(lambda r: drawn(r["market"], r["input"]), return_dtype=pl.String)
-        .alias("in_this_run"))
+        pl.struct(fields).map_elements(in_run, return_dtype=pl.String).alias("in_this_run"))
 
 
 def _inputs_html(run: ScenarioRun) -> list[str]:

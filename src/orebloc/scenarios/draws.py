@@ -20,6 +20,12 @@ CDF, so a truncated distribution costs no rejection loop:
   standardised truncation bounds (the parameter's declared range in params.csv, intersected
   with optional low/high);
 - ``lognormal``: median exp(sigma Phi^-1(u')), truncated the same way.
+
+Inputs the calibration of a market gives as a range (a documented prior of a zone's demand,
+or published figures that disagree) are uncertain by default: with the plan,
+:func:`draw_scenario` draws each of them triangular (low, central, high) under the key
+``calibration.<market>.demand.<ZONE>.d0`` (t/yr). A figure the scenario file sets in
+``[markets.calibration]`` has no range, so it is not drawn.
 """
 
 from __future__ import annotations
@@ -27,11 +33,15 @@ from __future__ import annotations
 import math
 import zlib
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy.special import ndtr, ndtri
 
 from orebloc.scenarios.spec import Dist, Scenario
+
+if TYPE_CHECKING:
+    from orebloc.scenarios.dynamics import Plan
 
 
 def stream(seed: int, key: str) -> np.random.Generator:
@@ -98,8 +108,27 @@ class Draws:
         return Draws(self.first + start, {k: v[start:stop] for k, v in self.values.items()})
 
 
-def draw_scenario(spec: Scenario, n: int | None = None, seed: int | None = None) -> Draws:
-    """Every uncertain number of ``spec`` for ``n`` draws (default: the file's) and ``seed``."""
+def calibration_key(market: str, zone: str) -> str:
+    """The draw key of a zone's calibrated baseline demand that has a range."""
+    return f"calibration.{market}.demand.{zone}.d0"
+
+
+def draw_calibration(plan: Plan, n: int, seed: int) -> dict[str, np.ndarray]:
+    """(n, 1) triangular draws (low, central, high) of every calibrated demand with a range."""
+    out = {}
+    for pm in plan.markets:
+        for zone, lo, c, hi in pm.demand_ranges:
+            key = calibration_key(pm.id, zone)
+            dist = Dist("triangular", (("low", lo), ("mode", c), ("high", hi)), lo, hi)
+            out[key] = draw(dist, n, seed, key)
+    return out
+
+
+def draw_scenario(
+    spec: Scenario, n: int | None = None, seed: int | None = None, plan: Plan | None = None
+) -> Draws:
+    """Every uncertain number of ``spec`` for ``n`` draws (default: the file's) and ``seed``;
+    with the ``plan``, also its calibrated ranges (:func:`draw_calibration`)."""
     n = spec.draws if n is None else n
     seed = spec.seed if seed is None else seed
     v: dict[str, np.ndarray] = {
@@ -113,6 +142,8 @@ def draw_scenario(spec: Scenario, n: int | None = None, seed: int | None = None)
         cols = len(u.zones) if u.per_zone else 1
         x = draw(u.dist, n, seed, f"uncertain[{i}]", cols)
         v[f"uncertain[{i}]"] = np.broadcast_to(x, (n, len(u.zones))).copy() if cols == 1 else x
+    if plan is not None:
+        v.update(draw_calibration(plan, n, seed))
     if not v:
         v["_"] = np.zeros((n, 1))
     return Draws(0, v)

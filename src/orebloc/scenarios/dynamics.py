@@ -61,7 +61,7 @@ from orebloc.market.model import (
     Subsidy,
     Tariff,
 )
-from orebloc.scenarios.draws import Draws
+from orebloc.scenarios.draws import Draws, calibration_key
 from orebloc.scenarios.spec import Scenario
 
 CASES = ("reference", "no_policy", "policy")
@@ -82,6 +82,11 @@ class PreparedMarket:
     market: Market  # calibrated, annual figures, no policies
     upstream: int | None  # index of the market it takes input from
     coefficient: float
+    #: baseline demands the calibration gives as a range (zone, low, central, high; t/yr):
+    #: priors and disagreeing sourced figures, drawn per draw (draws.calibration_key)
+    demand_ranges: tuple[tuple[str, float, float, float], ...] = ()
+    #: the zone whose demand takes the world balance, so each draw keeps world demand = supply
+    balance_zone: str | None = None
 
 
 @dataclass(frozen=True)
@@ -157,6 +162,28 @@ def _policies(objs: list, caps: tuple[ExportCap, ...]) -> Policies:
     return Policies(caps=caps, **{k: tuple(v) for k, v in groups.items()})
 
 
+def _drawn_demand(pm: PreparedMarket, ids: tuple[str, ...], draws: Draws) -> np.ndarray:
+    """Baseline demand by zone (Z,), or by draw and zone (n, Z) where the calibration gave
+    ranges: each ranged zone takes its draw and the balance zone the difference to the central
+    values (at least 0), so world demand stays world supply. Draws made without the plan
+    (``draw_scenario(spec)``) hold no such numbers: the central values are used."""
+    d0 = np.array([pm.market.demand[z].d0 for z in ids])
+    keys = [(z, c, calibration_key(pm.id, z)) for z, _, c, _ in pm.demand_ranges]
+    keys = [k for k in keys if k[2] in draws.values]
+    if not keys:
+        return d0
+    out = np.tile(d0, (draws.n, 1))
+    shift = np.zeros(draws.n)
+    for z, c, key in keys:
+        x = draws[key][:, 0]
+        out[:, ids.index(z)] = x
+        shift += x - c
+    if pm.balance_zone is not None:
+        b = ids.index(pm.balance_zone)
+        out[:, b] = np.maximum(out[:, b] - shift, 0.0)
+    return out
+
+
 def simulate(
     plan: Plan, draws: Draws, progress: Callable[[int], None] | None = None
 ) -> dict[str, np.ndarray]:
@@ -196,7 +223,7 @@ def simulate(
             target[:, cols] = draws[f"uncertain[{ui}]"]
         base.append({
             "q0": q0, "k0": k0, "util": util, "eta": eta, "eps": eps,
-            "d0": np.array([mk.demand[z].d0 for z in ids]),
+            "d0": _drawn_demand(pm, ids, draws),
             "p0": np.array([mk.supply[z].p0 for z in ids]),
         })  # fmt: skip
     # shock timing per draw: periods in force

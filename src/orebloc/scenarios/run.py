@@ -68,11 +68,15 @@ def prepare(spec: Scenario, atlas: Atlas | None = None, cases: tuple[str, ...] =
 
     prepared, prov = [], []
     for i, ms in enumerate(spec.markets):
+        ranges: tuple[tuple[str, float, float, float], ...] = ()
+        balance = None
         if ms.market is not None:
             market = ms.market
             prov.append(pl.DataFrame({"market": [ms.id], "input": ["*"], "value": [None], "unit": [""],
-                                      "kind": ["model file"], "source": [str(ms.model)]},
-                                     schema_overrides={"value": pl.Float64}))  # fmt: skip
+                                      "kind": ["model file"], "low": [None], "high": [None], "trust": [""],
+                                      "source": [str(ms.model)]},
+                                     schema_overrides={"value": pl.Float64, "low": pl.Float64,
+                                                       "high": pl.Float64}))  # fmt: skip
         else:
             atlas = atlas or Atlas()
             try:
@@ -81,8 +85,11 @@ def prepare(spec: Scenario, atlas: Atlas | None = None, cases: tuple[str, ...] =
                 raise ScenarioError(str(exc), f"markets[{i}]", spec.source) from None
             market = cal.market
             prov.append(cal.table().with_columns(pl.lit(ms.id).alias("market")))
+            ranges = tuple((p.input.split(".")[1], p.low, p.value, p.high) for p in cal.ranges)
+            balance = cal.balance
         up = None if ms.input_from is None else [m.id for m in spec.markets].index(ms.input_from)
-        prepared.append(PreparedMarket(ms.id, ms.mineral, ms.stage, market, up, ms.input_coefficient))
+        prepared.append(PreparedMarket(ms.id, ms.mineral, ms.stage, market, up, ms.input_coefficient,
+                                       ranges, balance))  # fmt: skip
     for s in spec.shocks:
         if s.kind == "export_control":
             mk = prepared[[m.id for m in prepared].index(s.market)].market
@@ -91,7 +98,7 @@ def prepare(spec: Scenario, atlas: Atlas | None = None, cases: tuple[str, ...] =
                 raise ScenarioError(f"zone {s.zone!r} produces nothing in market {s.market!r}, "
                                     "so its exports cannot be controlled", "shocks", spec.source)  # fmt: skip
     provenance = pl.concat(prov, how="diagonal_relaxed").select(
-        "market", "input", "value", "unit", "kind", "source")
+        "market", "input", "value", "unit", "kind", "low", "high", "trust", "source")
     return Plan(spec, tuple(prepared), cases), provenance
 
 
@@ -264,7 +271,7 @@ def run_scenario(
         raise ScenarioError(f"must be >= 1, got {n}", "draws")
     plan, provenance = prepare(spec, atlas, cases)
     t1 = time.perf_counter()
-    all_draws = draw_scenario(spec, n, seed)
+    all_draws = draw_scenario(spec, n, seed, plan)
     spans = chunks(n, chunk_size)
     t2 = time.perf_counter()
     out_dir = Path(out) if out is not None else None
