@@ -3,7 +3,8 @@
 Columns (``data/pipeline.csv`` is the bundled default; ``data/SOURCES.md`` describes it)::
 
     id, name, sponsor, mineral (';' between several), stage, country (ISO3), capacity,
-    capacity_unit (t/yr | lb/yr | GWh/yr), capacity_basis, capex, capex_currency, capex_year,
+    capacity_unit (t/yr | lb/yr | GWh/yr), capacity_basis, expansion (yes: capacity is the
+    facility's total and only capacity_added, same unit, is new), capacity_added, capex, capex_currency, capex_year,
     capex_note, opex_usd_t, start_year, lead_time_years, status, crma_strategic (yes | no | empty),
     support_kind, support_amount, support_currency, support_year, support_note, sources, notes
 
@@ -26,7 +27,7 @@ from orebloc.vocab.minerals import resolve_mineral
 
 COLUMNS: tuple[str, ...] = (
     "id", "name", "sponsor", "mineral", "stage", "country", "capacity", "capacity_unit", "capacity_basis",
-    "capex", "capex_currency", "capex_year", "capex_note", "opex_usd_t", "start_year", "lead_time_years",
+    "expansion", "capacity_added", "capex", "capex_currency", "capex_year", "capex_note", "opex_usd_t", "start_year", "lead_time_years",
     "status", "crma_strategic", "support_kind", "support_amount", "support_currency", "support_year",
     "support_note", "sources", "notes",
 )  # fmt: skip
@@ -118,6 +119,16 @@ def _parse(r: _Row) -> Project:
             cap_note = "" if unit == "t/yr" else f"{cap:g} {unit} = {cap_t:,.0f} t/yr"
     elif unit:
         raise r.err("capacity_unit", "given without capacity")
+    expansion = r.choice("expansion", ("yes", "no")) == "yes"
+    added = r.number("capacity_added")
+    if added is not None and not expansion:
+        raise r.err("capacity_added", "given without expansion = yes")
+    if added is not None and (cap is None or added > cap):
+        raise r.err("capacity_added", "needs a capacity at least as large")
+    new_t = cap_t
+    if expansion:
+        factor = CAPACITY_UNITS.get(unit)
+        new_t = added * factor if added is not None and factor is not None else None
     crma = r.choice("crma_strategic", ("yes", "no"))
     kind = r.choice("support_kind", SUPPORT_KINDS)
     support = r.money("support", "support_amount")
@@ -130,7 +141,7 @@ def _parse(r: _Row) -> Project:
     return Project(
         id=r.text("id"), name=r.text("name"), sponsor=r.text("sponsor"), minerals=tuple(minerals),
         stage=r.choice("stage", STAGES) or "", country=country, capacity_t=cap_t,
-        capacity_basis=r.text("capacity_basis"), capacity_note=cap_note,
+        capacity_basis=r.text("capacity_basis"), capacity_note=cap_note, new_capacity_t=new_t,
         capex=r.money("capex", "capex"), opex_usd_t=r.number("opex_usd_t"),
         start_year=r.year("start_year"), lead_time_years=r.number("lead_time_years", 0, 50),
         status=r.choice("status", STATUSES) or "", crma_strategic=None if crma is None else crma == "yes",

@@ -47,6 +47,7 @@ class Project:
     capacity_t: float | None  # t/yr on capacity_basis
     capacity_basis: str
     capacity_note: str  # the unit as given, when converted (lb/yr), or a non-mass unit (GWh/yr)
+    new_capacity_t: float | None  # t/yr the project adds (capacity, or only the addition of an expansion)
     capex: Money | None
     opex_usd_t: float | None  # USD per tonne of capacity basis
     start_year: int | None
