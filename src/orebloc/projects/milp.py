@@ -59,6 +59,11 @@ def _rows(M: np.ndarray, n: int) -> np.ndarray:
 def solve(inst: Instance, time_limit: float = 30.0) -> Solution:
     """Solve ``inst`` exactly (HiGHS branch and bound)."""
     n = inst.n
+    if n == 0:  # nothing to choose: feasible when every row holds at x = 0
+        ok = bool(np.all(np.asarray(inst.g) <= 1e-9) and np.all(np.asarray(inst.l) >= -1e-9)
+                  and np.all(np.asarray(inst.b) >= -1e-9))
+        short = max(0.0, inst.requirement) if inst.objective == "shortfall" else 0.0
+        return Solution(ok, np.zeros(0), short if ok else math.nan, 0.0 if ok else math.nan, "no variables")
     K = 0 if inst.samples is None or inst.confidence is None else inst.samples.shape[0]
     short = inst.objective == "shortfall"
     nv = n + K + (1 if short else 0)

@@ -210,7 +210,7 @@ def _instance(targets, st, m, cands, success, budget_override=None, no_budget=Fa
             else:
                 L.append(coef)
                 l_.append(rhs)
-    cost = np.array([c.cost_usd for c in cands])
+    cost = np.array([c.cost_usd for c in cands], dtype=float)
     B, b = [], []
     budget = st.budget_usd if budget_override is None else budget_override
     if budget is not None and not no_budget:
@@ -226,8 +226,11 @@ def _instance(targets, st, m, cands, success, budget_override=None, no_budget=Fa
     samples = None
     if st.confidence is not None and G:
         samples = np.stack([np.stack([s[k] for s in S]) for k in range(success.shape[0])])
-    inst = Instance(cost, np.array(G).reshape(-1, n), np.array(g), np.array(L).reshape(-1, n), np.array(l_),
-                    np.array(B).reshape(-1, n), np.array(b), st.objective, first,
+    def mat(rows: list) -> np.ndarray:
+        return np.array(rows, dtype=float).reshape(len(rows), n)
+
+    inst = Instance(cost, mat(G), np.array(g, float), mat(L), np.array(l_, float), mat(B), np.array(b, float),
+                    st.objective, first,
                     float(meta[0][1]) if meta else 0.0, samples, st.confidence if samples is not None else None)
     return inst, meta
 
@@ -247,9 +250,11 @@ def _diagnose(targets, st, m, cands, success) -> str:
             if kind == "ge":
                 best = float(coef @ ones)
                 if best < rhs - 1e-6:
+                    k = int((coef > 0).sum())
+                    have = (f"the {k} eligible project{'s' if k > 1 else ''} together give {best:,.0f} t/yr"
+                            if k else "no eligible project of the pipeline adds any")
                     return (f"target {t.label} cannot be met at any cost with this pipeline: it needs "
-                            f"{rhs:,.0f} t/yr more expected supply by {t.year}; all {int((coef > 0).sum())} "
-                            f"eligible projects together give {best:,.0f} t/yr")
+                            f"{rhs:,.0f} t/yr more expected supply by {t.year}; {have}")
                 if samp is not None:
                     met = float(np.mean(samp @ ones >= rhs - 1e-6))
                     if met < st.confidence - 1e-9:

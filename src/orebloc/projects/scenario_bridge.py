@@ -27,18 +27,29 @@ from orebloc.scenarios.spec import Addition, Scenario
 def portfolio_additions(spec: Scenario, chosen: Sequence[Contribution], market: str,
                         zone_of: Callable[[str], str] | None = None, expected: bool = True) -> tuple[Addition, ...]:
     """Capacity additions (t/yr) in ``market`` of ``spec`` for the chosen projects."""
+    items = [(c.project.country, c.online_year, c.expected_t if expected else c.capacity_t)
+             for c in chosen if c.counted and c.online_year is not None]
+    return _additions(spec, items, market, zone_of)
+
+
+def file_additions(spec: Scenario, path: str | Path, market: str, zone_of: Callable[[str], str] | None = None,
+                   expected: bool = True) -> tuple[Addition, ...]:
+    """Capacity additions for the portfolio saved by ``orebloc projects optimise --save FILE``."""
+    from orebloc.projects.portfolio_file import read_portfolio
+
+    items = [(e.country, e.online_year, e.expected_t if expected else e.capacity_t) for e in read_portfolio(path)]
+    return _additions(spec, items, market, zone_of)
+
+
+def _additions(spec: Scenario, items: Sequence[tuple[str, int, float]], market: str,
+               zone_of: Callable[[str], str] | None) -> tuple[Addition, ...]:
     if market not in {m.id for m in spec.markets}:
         raise ValidationError("market", f"{market!r} is not a market of scenario {spec.name!r}; "
                                         f"one of {', '.join(m.id for m in spec.markets)}")
     zone_of = zone_of or spec.zones.zone_of
-    out = []
-    for c in chosen:
-        if not c.counted or c.online_year is None:
-            continue
-        t = c.expected_t if expected else c.capacity_t
-        lead = float(max(0, c.online_year - spec.start_year))
-        out.append(Addition(market=market, zone=zone_of(c.project.country), capacity=t, start=0, lead_time=lead))
-    return tuple(out)
+    return tuple(Addition(market=market, zone=zone_of(country), capacity=t, start=0,
+                          lead_time=float(max(0, online - spec.start_year)))
+                 for country, online, t in items)
 
 
 def with_portfolio(spec: Scenario, additions: Sequence[Addition]) -> Scenario:
