@@ -33,6 +33,10 @@ ARGS: dict[str, list[str]] = {
     "market solve": ["--mineral", "graphite", "--year", "2024", "--ban", "CHN:USA,EUR,JPN"],
     "floor design": ["rare earths", "--method", "reference-point", "--landed", "CHN=60000"],
     "floor compare": ["{scenario}", "--market", "m", "--floor", "1200", "--draws", "2", "--out", "{out}"],
+    "projects list": ["--mineral", "rare earths"],
+    "projects viability": ["ef-whitemesa-p1", "--price", "60000", "--opex", "45000"],
+    "projects targets": ["--economy", "EU27", "--year", "2030"],
+    "projects optimise": [],
 }
 
 

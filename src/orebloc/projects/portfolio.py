@@ -130,6 +130,7 @@ class Result:
     binding: pl.DataFrame
     provenance: pl.DataFrame
     contributions: tuple[Contribution, ...] = ()  # of the chosen and the operating projects, per target stage
+    paths: pl.DataFrame | None = None  # attainment by year: no new project / the portfolio / the whole pipeline
 
     def chosen_frame(self) -> pl.DataFrame:
         return pl.DataFrame([{
@@ -314,8 +315,14 @@ def optimise(atlas: Atlas, projects: Sequence[Project], targets: Sequence[Target
     ids = {c.project.id for c in chosen}
     used = tuple(c for k in keys for c in m.contribs[k]
                  if c.counted and (c.project.id in ids or c.project.status == "operating"))
-    return Result(tuple(targets), st, chosen, sol.cost, tuple(cands), tuple(excluded),
-                  attainment(m, st, targets, ids), binding, provenance, used)
+    att = attainment(m, st, targets, ids)
+    paths = pl.concat([
+        attainment(m, st, targets, set()).with_columns(pl.lit("operating projects only").alias("portfolio")),
+        att.with_columns(pl.lit("chosen portfolio").alias("portfolio")),
+        attainment(m, st, targets, None).with_columns(pl.lit("whole pipeline").alias("portfolio")),
+    ])  # fmt: skip
+    return Result(tuple(targets), st, chosen, sol.cost, tuple(cands), tuple(excluded), att, binding, provenance,
+                  used, paths)
 
 
 def _binding(targets, st, m, cands, success, inst, meta, cost) -> pl.DataFrame:
@@ -333,8 +340,8 @@ def _binding(targets, st, m, cands, success, inst, meta, cost) -> pl.DataFrame:
                                       "saving_if_relaxed_1pt_usd": pl.Float64, "binding": pl.Boolean})
 
 
-def attainment(m: _Model, st: Settings, targets: Sequence[Target], chosen: set[str]) -> pl.DataFrame:
-    """Each target's metric by year (base year .. 2035) with the chosen portfolio, in expectation."""
+def attainment(m: _Model, st: Settings, targets: Sequence[Target], chosen: set[str] | None) -> pl.DataFrame:
+    """Each target's metric by year (base year .. 2035) with the chosen projects (None: all), expected."""
     from orebloc.projects.targets import trajectory
 
     rows = []
