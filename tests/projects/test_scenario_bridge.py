@@ -53,7 +53,27 @@ def test_portfolio_capacity_lowers_the_bloc_price_under_a_ban(tmp_path):
 
 
 def test_price_path_from_a_summary_is_the_yearly_mean_of_a_quantile():
+    """Periods carry fractional years (2025.5 = the third quarter); a year's price is their mean."""
     s = pl.DataFrame({"case": ["no_policy"] * 4, "period": [0, 1, 2, 3], "period_label": ["a", "b", "c", "d"],
-                      "year": [2025, 2025, 2026, 2026], "market": ["m"] * 4, "zone": ["bloc"] * 4,
+                      "year": [2025.0, 2025.5, 2026.0, 2026.5], "market": ["m"] * 4, "zone": ["bloc"] * 4,
                       "price_usd_t_p50": [100.0, 200.0, 300.0, 500.0]})
     assert price_path(s) == [(2025, 150.0), (2026, 400.0)]
+
+
+def test_saved_portfolio_becomes_the_same_additions(tmp_path):
+    from types import SimpleNamespace
+
+    from orebloc.projects.portfolio_file import write_portfolio
+    from orebloc.projects.scenario_bridge import file_additions
+
+    (tmp_path / "two_zone.toml").write_text(TWO_ZONE)
+    (tmp_path / "s.toml").write_text(scenario_text(BAN))
+    spec = load_scenario(tmp_path / "s.toml")
+    chosen = [Contribution(_project(), 2026, 0.8, 40.0, True, "")]
+    result = SimpleNamespace(contributions=chosen, targets=(), settings=SimpleNamespace(economy=SimpleNamespace(label="bloc")),
+                             cost_usd=1.0)
+    path = write_portfolio(tmp_path / "p.json", result)
+    zone = lambda iso3: "A"  # noqa: E731
+    assert file_additions(spec, path, "m", zone) == portfolio_additions(spec, chosen, "m", zone)
+    realised = file_additions(spec, path, "m", zone, expected=False)
+    assert realised[0].capacity == 40.0

@@ -293,3 +293,38 @@ def projects_report(
     path = write_projects_report(out, pipeline_frame(projects, status), r)
     _note(f"wrote {path}")
     sys.stdout.flush()
+
+
+@projects_app.command("simulate")
+def projects_simulate(
+    scenario: Annotated[Path, typer.Argument(help="scenario file (TOML)")],
+    portfolio: Annotated[Path, typer.Option("--portfolio", help="portfolio JSON from `projects optimise --save`")],
+    market: Annotated[str, typer.Option("--market", help="the scenario's market the projects supply, e.g. ree_oxide")],
+    draws: Annotated[int, typer.Option("--draws", "-n", help="draws of each run")] = 200,
+    case: Annotated[str, typer.Option("--case", help="reference | no_policy | policy")] = "no_policy",
+    realised: Annotated[bool, typer.Option("--realised", help="full capacity of every project (default: expected)")] = False,
+    data: DataOpt = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """The scenario with and without the portfolio's capacity: the bloc's median price and shortfall by year."""
+    from orebloc.projects.scenario_bridge import file_additions, with_portfolio
+    from orebloc.scenarios.run import run_scenario
+    from orebloc.scenarios.spec import load_scenario
+
+    spec = load_scenario(scenario)
+    adds = file_additions(spec, portfolio, market, expected=not realised)
+    atlas = _atlas(data) if data else None
+    frames = []
+    for label, s in (("without", spec), ("with portfolio", with_portfolio(spec, adds))):
+        summary = run_scenario(s, draws, atlas=atlas).summary
+        f = (summary.filter(pl.col("zone") == "bloc", pl.col("market") == market, pl.col("case") == case)
+             .with_columns(pl.col("year").floor().cast(pl.Int64))
+             .group_by("year").agg(pl.col("price_usd_t_p50").mean().alias(f"price_p50_{label}"),
+                                   pl.col("shortfall_t_p50").sum().alias(f"shortfall_p50_t_{label}"))
+             .sort("year"))  # fmt: skip
+        frames.append(f)
+    out = frames[0].join(frames[1], on="year")
+    total = sum(a.capacity for a in adds)
+    emit(out, fmt, title=f"{spec.name}: the bloc, market {market}, case {case}",
+         caption=f"{len(adds)} projects, {total:,.0f} t/yr {'at full capacity' if realised else 'expected'}; "
+                 f"{draws} draws per run; price: yearly mean of quarterly medians; shortfall: sum over the year")

@@ -78,5 +78,5 @@ def price_path(summary: pl.DataFrame, market: str | None = None, zone: str = "bl
     f = summary.filter(pl.col("market") == market, pl.col("zone") == zone, pl.col("case") == case)
     if f.is_empty():
         raise ValidationError("--zone/--case", f"no rows for market {market!r}, zone {zone!r}, case {case!r}")
-    g = f.group_by("year").agg(pl.col(col).mean()).sort("year")
+    g = f.with_columns(pl.col("year").floor().cast(pl.Int64)).group_by("year").agg(pl.col(col).mean()).sort("year")
     return [(int(y), float(v)) for y, v in g.iter_rows()]
