@@ -44,6 +44,8 @@ class StatusTable:
 
     def with_overrides(self, overrides: Mapping[str, float]) -> StatusTable:
         """The same table with ``{status: probability}`` replaced (each 0..1)."""
+        if not overrides:
+            return self
         rows = dict(self.rows)
         for s, p in overrides.items():
             if s not in rows:
