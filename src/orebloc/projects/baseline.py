@@ -79,7 +79,8 @@ def zone_consumption(atlas: Atlas, mineral: str, stage: str, year: int) -> tuple
             notes.append(Figure(f"consumption.{z}", v, "t", "calibration", f"{p.kind}: {p.source}"))
         return out, notes
     except (OreblocError, KeyError) as exc:
-        reason = str(exc).split(";")[0][:160]
+        text = str(exc).split(";")[0]
+        reason = text if len(text) <= 200 else text[:199] + "…"
     out = {}
     for r in _csv("consumption_fallback.csv"):
         if r["mineral"] != mineral or r["stage"] != stage:

@@ -252,8 +252,9 @@ def _diagnose(targets, st, m, cands, success) -> str:
                 best = float(coef @ ones)
                 if best < rhs - 1e-6:
                     k = int((coef > 0).sum())
-                    have = (f"the {k} eligible project{'s' if k > 1 else ''} together give {best:,.0f} t/yr"
-                            if k else "no eligible project of the pipeline adds any")
+                    have = ("no eligible project of the pipeline adds any" if not k else
+                            f"the one eligible project gives {best:,.0f} t/yr" if k == 1 else
+                            f"the {k} eligible projects together give {best:,.0f} t/yr")
                     return (f"target {t.label} cannot be met at any cost with this pipeline: it needs "
                             f"{rhs:,.0f} t/yr more expected supply by {t.year}; {have}")
                 if samp is not None:
