@@ -145,7 +145,8 @@ def position(base: StageBase, econ: Economy, year: int, added: Mapping[str, floa
     surplus = max(0.0, total - d)
     if surplus > 0:  # more than E needs from outside China: E buys pro rata, the rest goes elsewhere
         by = {c: t * d / total for c, t in by.items()}
-    china = max(0.0, d - sum(by.values()))
+    china = d - sum(by.values())
+    china = 0.0 if china < 1e-9 * max(d, 1.0) else china  # round-off of the pro-rata scaling
     own = sum(t for c, t in by.items() if c in econ.countries)
     return Position(year, d, by, china, own, surplus)
 
