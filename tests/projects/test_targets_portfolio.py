@@ -103,3 +103,25 @@ def test_australia_cap_forbids_iluka_with_nolans(atlas, pipeline):
     with pytest.raises(InfeasibleTarget, match="cannot be met together by any portfolio"):
         optimise(atlas, pipeline, [parse_target(china), parse_target("third:rare_earths:refining:0.65@2030")],
                  Settings(economy("bloc"), cost_basis="capex"), load_status_table())
+
+
+def test_least_shortfall_under_a_china_ban_by_hand(atlas, pipeline):
+    """Ban in 2030: the bloc has 2,811 + 4,500 t without China and needs D = 31,235 t.
+    Iluka + Nolans (25,168 t) leave no shortfall for US$2.19 bn; with all three also none, at more cost."""
+    r = _opt(atlas, pipeline, objective="shortfall", budget_usd=3e9)
+    assert {c.project.id for c in r.chosen} == {"iluka-eneabba", "arafura-nolans"}
+    # within US$1.2 bn: Iluka + Zandkopsdrift (23,400 t) leave D - 7,311.17 - 23,400 = 524.0 t short
+    r = _opt(atlas, pipeline, objective="shortfall", budget_usd=1.2e9)
+    assert {c.project.id for c in r.chosen} == {"iluka-eneabba", "frontier-zandkopsdrift"}
+
+
+def test_member_budget_for_gallium(atlas, pipeline):
+    """Own gallium refining >= 10 % of the bloc's 233 t (USA 16 + Japan 167 + EU 50) by 2030:
+    Japan's base 0.4 % (0.9 t) + METLEN (Greece) 0.8 x 50 = 40 t -> 17.6 %, for its EIB loan of
+    EUR 90 m = 97.4 m USD (at 0.924 EUR per USD); an EU budget of 50 m USD is too small."""
+    target = "own:gallium:refining:0.10@2030"
+    r = _opt(atlas, pipeline, target=target)
+    assert [c.project.id for c in r.chosen] == ["metlen-gallium"]
+    assert r.cost_usd == pytest.approx(90e6 / 0.924)
+    with pytest.raises(InfeasibleTarget, match="within the budget: the cheapest portfolio that meets them costs 97,402,597 USD"):
+        _opt(atlas, pipeline, target=target, member_budgets={"EUR": 50e6})

@@ -10,8 +10,8 @@ met), for the shortfall objective one continuous s >= 0. Constraints::
     sum_k z_k >= ceil(alpha K)     the chance constraint by sample average approximation
     s + r x >= R                   shortfall s of supply r x against a requirement R
 
-Objectives: ``cost`` min c x; ``supply`` max r x; ``shortfall`` min s (+ 1e-9 c x, cheapest
-among equals). Expected values use the success probability; samples use realised capacity.
+Objectives: ``cost`` min c x; ``supply`` max r x; ``shortfall`` min s; for the last two the
+cheapest portfolio among the optimal ones (a second solve with the first optimum as a bound). Expected values use the success probability; samples use realised capacity.
 """
 
 from __future__ import annotations
@@ -74,7 +74,6 @@ def solve(inst: Instance, time_limit: float = 30.0) -> Solution:
         c[:n] = -np.asarray(inst.supply)
     else:
         c[n + K] = 1.0
-        c[:n] = 1e-9 * inst.cost / max(1.0, float(np.max(inst.cost, initial=1.0)))
     cons = []
 
     def add(A: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> None:
@@ -115,12 +114,21 @@ def solve(inst: Instance, time_limit: float = 30.0) -> Solution:
     if short:
         integrality[-1] = 0
         ub[-1] = np.inf
-    res = milp(c, constraints=cons, integrality=integrality, bounds=Bounds(np.zeros(nv), ub),
-               options={"disp": False, "time_limit": time_limit})
+    bounds = Bounds(np.zeros(nv), ub)
+    opts = {"disp": False, "time_limit": time_limit}
+    res = milp(c, constraints=cons, integrality=integrality, bounds=bounds, options=opts)
     if res.x is None:
         return Solution(False, np.zeros(n), math.nan, math.nan, res.message)
+    best = float(res.fun)
+    if inst.objective != "cost":  # lexicographic: the cheapest portfolio among the best ones
+        cost = np.zeros(nv)
+        cost[:n] = inst.cost
+        keep = LinearConstraint(c.reshape(1, -1), -np.inf, best + 1e-7 * (1.0 + abs(best)))
+        second = milp(cost, constraints=[*cons, keep], integrality=integrality, bounds=bounds, options=opts)
+        if second.x is not None:
+            res = second
     x = np.round(res.x[:n])
-    return Solution(True, x, float(res.fun), float(inst.cost @ x), res.message)
+    return Solution(True, x, best, float(inst.cost @ x), res.message)
 
 
 def lp_duals(inst: Instance) -> np.ndarray:

@@ -116,6 +116,9 @@ class Settings:
             raise ValidationError("confidence", f"must be in (0, 1], got {self.confidence}")
         if self.objective != "cost" and self.budget_usd is None:
             raise ValidationError("budget", f"objective {self.objective!r} needs a budget")
+        for zone in self.member_budgets:
+            if zone not in ("USA", "EUR", "JPN"):
+                raise ValidationError("--member-budget", f"{zone!r} is not a member zone; one of USA, EUR, JPN")
 
 
 @dataclass(frozen=True)
@@ -202,12 +205,12 @@ def _instance(targets, st, m, cands, success, budget_override=None, no_budget=Fa
     n = len(cands)
     G, g, S, L, l_, meta = [], [], [], [], [], []
     for t in targets:
-        for kind, coef, rhs, samp, _d in _rows(t, st, m, cands, success):
+        for kind, coef, rhs, samp, d in _rows(t, st, m, cands, success):
             if kind == "ge":
                 G.append(coef)
                 g.append(rhs)
                 S.append(samp)
-                meta.append((t, rhs, coef))
+                meta.append((t, rhs, coef, d))
             else:
                 L.append(coef)
                 l_.append(rhs)
@@ -223,7 +226,13 @@ def _instance(targets, st, m, cands, success, budget_override=None, no_budget=Fa
             hosted = np.array([c.project.country in members and _zone(c.project.country) == zone for c in cands])
             B.append(cost * hosted)
             b.append(amount)
-    first = meta[0][2] if meta else np.zeros(n)
+    # supply / shortfall: the first china target's supply outside China; shortfall under a China
+    # ban in its year = D - (supply without China) = rhs + level x D
+    china = [mt for mt in meta if mt[0].metric == "china"]
+    if st.objective != "cost" and not china:
+        raise ValidationError("objective", f"{st.objective!r} needs a china:... target (supply outside China)")
+    first = china[0][2] if china else np.zeros(n)
+    requirement = china[0][1] + china[0][0].level * china[0][3] if china else 0.0
     samples = None
     if st.confidence is not None and G:
         samples = np.stack([np.stack([s[k] for s in S]) for k in range(success.shape[0])])
@@ -231,8 +240,7 @@ def _instance(targets, st, m, cands, success, budget_override=None, no_budget=Fa
         return np.array(rows, dtype=float).reshape(len(rows), n)
 
     inst = Instance(cost, mat(G), np.array(g, float), mat(L), np.array(l_, float), mat(B), np.array(b, float),
-                    st.objective, first,
-                    float(meta[0][1]) if meta else 0.0, samples, st.confidence if samples is not None else None)
+                    st.objective, first, float(requirement), samples, st.confidence if samples is not None else None)
     return inst, meta
 
 
@@ -334,7 +342,7 @@ def _binding(targets, st, m, cands, success, inst, meta, cost) -> pl.DataFrame:
         r_inst, _ = _instance([t.relaxed(), *others], st, m, cands, success)
         r = solve(r_inst)
         saving = cost - r.cost if r.feasible and st.objective == "cost" else math.nan
-        dual = next((float(duals[j]) for j, (tt, _, _) in enumerate(meta) if tt is t), math.nan)
+        dual = next((float(duals[j]) for j, mt in enumerate(meta) if mt[0] is t), math.nan)
         rows.append({"target": t.text, "dual_usd_per_t": dual, "saving_if_relaxed_1pt_usd": saving,
                      "binding": bool(saving > 0) if not math.isnan(saving) else None})
     return pl.DataFrame(rows, schema={"target": pl.String, "dual_usd_per_t": pl.Float64,
