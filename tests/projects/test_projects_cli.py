@@ -82,3 +82,21 @@ def test_report_is_one_offline_file(tmp_path):
     text = out.read_text()
     assert "frontier-zandkopsdrift" in text and "Plotly" in text  # plotly.js inlined
     assert not re.search(r"<script[^>]+src=\"https?://", text)  # nothing fetched from the network
+
+
+def test_viability_on_a_scenario_summary_gives_p5_p50_p95(tmp_path):
+    """A summary with two years: p5 / p50 / p95 prices 50k / 60k / 70k USD/t held flat. With
+    1 build + 2 production years, no tax, 10 %, opex 45,000, 800 t: the p50 row is
+    -16 m + 12 m x (1/1.1 + 1/1.21) = 4.826 m USD; p5 (margin 5,000) -16 + 4 x 1.735537 = -9.058 m."""
+    rows = ["case,period,period_label,year,market,zone,price_usd_t_p5,price_usd_t_p50,price_usd_t_p95"]
+    for i, y in enumerate([2026.0, 2026.5, 2027.0, 2027.5]):
+        rows.append(f"no_policy,{i},q{i},{y},m,bloc,50000,60000,70000")
+    summary = tmp_path / "summary.csv"
+    summary.write_text("\n".join(rows) + "\n")
+    proc = run("viability", "ef-whitemesa-p1", "--scenario", str(summary), "--opex", "45000", "--discount-rate", "0.1",
+               "--tax-rate", "0", "--life", "2", "--build-years", "1", "--utilisation", "0.8", "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    by = {r["price_path"].split()[0]: r for r in json.loads(proc.stdout)}
+    assert by["p50"]["npv_usd"] == pytest.approx(-16e6 + 12e6 * (1 / 1.1 + 1 / 1.21), rel=1e-9)
+    assert by["p5"]["npv_usd"] == pytest.approx(-16e6 + 4e6 * (1 / 1.1 + 1 / 1.21), rel=1e-9)
+    assert by["p95"]["price_path"] == "p95 2026-2027"
