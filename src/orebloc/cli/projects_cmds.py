@@ -34,6 +34,7 @@ ProbOpt = Annotated[list[str] | None, typer.Option("--prob", help="STATUS=P: pro
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="output format")]
 DataOpt = Annotated[Path | None, typer.Option("--data", help="dataset folder (default: the bundled one)")]
 EconomyOpt = Annotated[str, typer.Option("--economy", "-e", help="bloc (all members), EU27, USA or JPN")]
+DemandOpt = Annotated[list[str] | None, typer.Option("--demand", help="ZONE=T: consumption of a market zone (USA, EUR, JPN...) in t/yr")]
 
 
 def _note(text: str) -> None:
@@ -175,6 +176,7 @@ def projects_targets(
     stage: Annotated[str, typer.Option("--stage", "-s", help="mining|refining|recycling")] = "refining",
     growth: Annotated[float, typer.Option(help="demand growth per year (assumption 0)")] = 0.0,
     base_year: Annotated[int, typer.Option(help="base year of shares and consumption")] = 2024,
+    demand: DemandOpt = None,
     pipeline: PipelineOpt = None,
     status_table: StatusOpt = None,
     prob: ProbOpt = None,
@@ -190,7 +192,7 @@ def projects_targets(
     projects, status = _inputs(pipeline, status_table, prob)
     mid = resolve_mineral(mineral).id
     econ = get_economy(economy)
-    base = stage_base(_atlas(data), mid, stage, base_year)
+    base = stage_base(_atlas(data), mid, stage, base_year, _pairs(demand, "--demand"))
     contribs = contributions(projects, mid, stage, base_year, status)
     years = [year] if year is not None else list(range(base_year, 2036))
     frame = trajectory(base, econ, contribs, years, growth)
@@ -206,14 +208,14 @@ def projects_targets(
 
 
 def _result(atlas, projects, status, targets, economy, budget, member_budget, objective, confidence, samples, seed,
-            cost, growth):
+            cost, growth, demand=None):
     from orebloc.projects.portfolio import Settings, optimise, parse_target
     from orebloc.projects.targets import economy as get_economy
 
     ts = [parse_target(t) for t in (targets or [DEFAULT_TARGET])]
     st = Settings(get_economy(economy), budget_usd=budget, member_budgets=_pairs(member_budget, "--member-budget"),
                   objective=objective, confidence=confidence, samples=samples, seed=seed, cost_basis=cost,
-                  growth=growth)
+                  growth=growth, demand=_pairs(demand, "--demand"))
     return optimise(atlas, projects, ts, st, status)
 
 
@@ -232,6 +234,7 @@ def projects_optimise(
     seed: Annotated[int, typer.Option(help="seed of the success draws")] = 1,
     cost: Annotated[str, typer.Option(help="support (public support figure, else capex) | capex")] = "support",
     growth: Annotated[float, typer.Option(help="demand growth per year (assumption 0)")] = 0.0,
+    demand: DemandOpt = None,
     save: Annotated[Path | None, typer.Option("--save", help="write the portfolio (JSON) for scenarios")] = None,
     pipeline: PipelineOpt = None,
     status_table: StatusOpt = None,
@@ -242,7 +245,7 @@ def projects_optimise(
     """Cheapest support (or most supply) that meets the targets; infeasible targets are named."""
     projects, status = _inputs(pipeline, status_table, prob)
     r = _result(_atlas(data), projects, status, target, economy, budget, member_budget, objective, confidence,
-                samples, seed, cost, growth)
+                samples, seed, cost, growth, demand)
     chosen = r.chosen_frame()
     if save is not None:
         from orebloc.projects.portfolio_file import write_portfolio

@@ -15,12 +15,13 @@ Units: tonnes per year on the stage's basis (t REO for rare earths).
 from __future__ import annotations
 
 import csv
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
 from orebloc.atlas.store import Atlas
-from orebloc.errors import OreblocError
+from orebloc.errors import OreblocError, ValidationError
 
 OTHER = "OTH"  # the rest of the world where a source gives no split by country
 
@@ -63,17 +64,34 @@ def _world(atlas: Atlas, mineral: str, stage: str, year: int) -> tuple[float, st
     return t.total, t.unit, t.year
 
 
-def zone_consumption(atlas: Atlas, mineral: str, stage: str, year: int) -> tuple[dict[str, float], list[Figure]]:
-    """Consumption d0 by market zone (t/yr): the market calibration, else the fallback table.
+def zone_consumption(atlas: Atlas, mineral: str, stage: str, year: int,
+                     given: Mapping[str, float] | None = None) -> tuple[dict[str, float], list[Figure]]:
+    """Consumption d0 by market zone (t/yr): the user's, the market calibration, else the fallback table.
 
-    This is the only call into orebloc.market.calibrate from the projects package.
+    This is the only call into orebloc.market.calibrate from the projects package; ``given``
+    (zone -> t/yr) is passed to it as ``demand.<ZONE>.d0`` overrides and wins everywhere.
     """
+    zones = ("CHN", "USA", "EUR", "JPN", "PAR", "ROW")
+    for z in given or {}:
+        if z not in zones:
+            raise ValidationError("--demand", f"{z!r} is not a market zone; one of {', '.join(zones)}")
+    out, notes = _consumption(atlas, mineral, stage, year, dict(given or {}))
+    for z, v in (given or {}).items():
+        out[z] = v
+        notes = [f for f in notes if f.item != f"consumption.{z}"]
+        notes.append(Figure(f"consumption.{z}", v, "t", "user", "given by the user (--demand)"))
+    return out, notes
+
+
+def _consumption(atlas: Atlas, mineral: str, stage: str, year: int,
+                 given: dict[str, float]) -> tuple[dict[str, float], list[Figure]]:
     from orebloc.market.calibrate import calibrate
 
     notes: list[Figure] = []
     try:
-        cal = calibrate(atlas, mineral, year, ATLAS_STAGE[stage])
-        out = {d.zone: d.d0 for d in cal.market.demand}
+        cal = calibrate(atlas, mineral, year, ATLAS_STAGE[stage],
+                        overrides={f"demand.{z}.d0": v for z, v in given.items()})
+        out = {z: d.d0 for z, d in cal.market.demand.items()}
         for z, v in out.items():
             p = cal.source_of(f"demand.{z}.d0")
             notes.append(Figure(f"consumption.{z}", v, "t", "calibration", f"{p.kind}: {p.source}"))
@@ -95,14 +113,15 @@ def zone_consumption(atlas: Atlas, mineral: str, stage: str, year: int) -> tuple
         out[r["zone"]] = v
         notes.append(Figure(f"consumption.{r['zone']}", v, r["basis"], "derived",
                             f"{derivation}; {r['source_url']} (market calibration: {reason})"))
-    if not out:
+    if not out and not given:
         raise OreblocError(f"{mineral} ({stage}): no consumption by zone: the market calibration has none "
-                           f"({reason}) and the projects fallback table has no row")
+                           f"({reason}) and the projects fallback table has no row; give it with --demand ZONE=T")
     return out, notes
 
 
-def stage_base(atlas: Atlas, mineral: str, stage: str, year: int) -> StageBase:
-    """World shares and zone consumption for ``mineral`` at project ``stage`` in ``year``."""
+def stage_base(atlas: Atlas, mineral: str, stage: str, year: int,
+               demand: Mapping[str, float] | None = None) -> StageBase:
+    """World shares and zone consumption (``demand``: the user's, zone -> t/yr) at project ``stage``."""
     notes: list[Figure] = []
     atlas_stage = ATLAS_STAGE[stage]
     if atlas_stage in atlas.stages(mineral) and stage in ("mining", "refining"):
@@ -128,5 +147,5 @@ def stage_base(atlas: Atlas, mineral: str, stage: str, year: int) -> StageBase:
                                 f"no {mineral} {stage} figures by country"))
         notes.append(Figure("world", world, unit, "derived",
                             f"world mine production {wy} (atlas) taken as world {stage} output (assumption)"))
-    cons, cnotes = zone_consumption(atlas, mineral, stage, year)
+    cons, cnotes = zone_consumption(atlas, mineral, stage, year, demand)
     return StageBase(mineral, stage, year, basis, world, shares, cons, tuple(notes + cnotes))

@@ -106,6 +106,7 @@ class Settings:
     seed: int = 1
     cost_basis: str = "support"
     growth: float = 0.0  # demand growth per year (assumption: 0)
+    demand: Mapping[str, float] = field(default_factory=dict)  # zone -> t/yr, the user's consumption
 
     def __post_init__(self) -> None:
         if self.objective not in OBJECTIVES:
@@ -289,7 +290,7 @@ def optimise(atlas: Atlas, projects: Sequence[Project], targets: Sequence[Target
     keys = sorted({(t.mineral, t.stage) for t in targets})
     m = _Model({}, {})
     for k in keys:
-        m.bases[k] = stage_base(atlas, k[0], k[1], st.base_year)
+        m.bases[k] = stage_base(atlas, k[0], k[1], st.base_year, st.demand)
         m.contribs[k] = contributions(projects, k[0], k[1], st.base_year, status)
     last = max(t.year for t in targets)
     cands, excluded, seen = [], [], set()

@@ -114,7 +114,8 @@ def contributions(projects: Iterable[Project], mineral: str, stage: str, base_ye
 
 
 def _share_w(base: StageBase, econ: Economy) -> float:
-    total = sum(base.consumption_t.values())
+    """w_E = D_E / D_bloc: the share of the members' consumption that is E's."""
+    total = sum(base.consumption_t.get(z, 0.0) for z in MEMBER_ZONES.values())
     return sum(base.consumption_t.get(z, 0.0) for z in econ.zones) / total if total else 0.0
 
 
