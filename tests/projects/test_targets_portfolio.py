@@ -125,3 +125,21 @@ def test_member_budget_for_gallium(atlas, pipeline):
     assert r.cost_usd == pytest.approx(90e6 / 0.924)
     with pytest.raises(InfeasibleTarget, match="within the budget: the cheapest portfolio that meets them costs 97,402,597 USD"):
         _opt(atlas, pipeline, target=target, member_budgets={"EUR": 50e6})
+
+
+def test_graphite_consumption_comes_from_the_market_calibration(atlas):
+    """Graphite mining: the calibration has demand by zone (USA: USGS apparent consumption 2024,
+    65,200 t); the bloc's weight is its members' consumption over the members' (1), not the world's."""
+    from orebloc.projects.targets import _share_w
+
+    base = stage_base(atlas, "graphite", "mining", 2024)
+    assert {f.kind for f in base.provenance if f.item.startswith("consumption.")} == {"calibration"}
+    assert base.consumption_t["USA"] == pytest.approx(65200.0)
+    assert _share_w(base, economy("bloc")) == 1.0
+    assert _share_w(base, economy("USA")) == pytest.approx(65200.0 / sum(base.consumption_t[z] for z in ("USA", "EUR", "JPN")))
+
+
+def test_users_demand_wins_and_is_marked(atlas):
+    base = stage_base(atlas, "tungsten", "mining", 2024, {"USA": 10000.0, "EUR": 9000.0, "JPN": 6000.0})
+    assert sum(base.consumption_t[z] for z in ("USA", "EUR", "JPN")) == 25000.0
+    assert {f.kind for f in base.provenance if f.item.startswith("consumption.")} == {"user"}
