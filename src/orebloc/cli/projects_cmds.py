@@ -14,7 +14,6 @@ table|csv|json``. An unmeetable target exits with status 2 and one line naming i
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -265,8 +264,9 @@ def projects_optimise(
          title=f"Portfolio for {', '.join(t.text for t in r.targets)} ({r.settings.economy.label})",
          caption=f"total {r.cost_usd:,.0f} USD ({r.settings.cost_basis}); "
                  f"{len(r.candidates)} candidate projects, {len(r.excluded)} excluded")
-    years = sorted({t.year for t in r.targets})
-    emit(r.attainment.filter(pl.col("year").is_in(sorted({*years, 2027, 2030, 2035}))), fmt, title="Target attainment (expected)")
+    years = sorted({r.settings.base_year, *(t.year for t in r.targets), 2035})
+    emit(r.attainment.filter(pl.col("year").is_in(years)), fmt, title="Target attainment (expected)",
+         caption="every year in --format json and in the report")
     emit(r.binding, fmt, title="Binding targets (LP dual; saving if relaxed by 1 point)")
     for i, why in r.excluded:
         _note(f"excluded {i}: {why}")
@@ -295,7 +295,6 @@ def projects_report(
     r = _result(_atlas(data), projects, status, target, economy, budget, None, "cost", confidence, 200, 1, cost, 0.0)
     path = write_projects_report(out, pipeline_frame(projects, status), r)
     _note(f"wrote {path}")
-    sys.stdout.flush()
 
 
 @projects_app.command("simulate")

@@ -161,7 +161,7 @@ class _Model:
 
 
 def _rows(t: Target, st: Settings, m: _Model, cands: list[Candidate], rng_success: np.ndarray | None):
-    """(kind, coefficients (n,), rhs, samples (K, n) or None, note) rows for one target."""
+    """(kind ge | le, coefficients (n,) t/yr, rhs t/yr, realised samples (K, n) or None, D_Y t/yr) rows."""
     key = (t.mineral, t.stage)
     base, contribs = m.bases[key], {c.project.id: c for c in m.contribs[key]}
     econ = st.economy
@@ -202,7 +202,7 @@ def _rows(t: Target, st: Settings, m: _Model, cands: list[Candidate], rng_succes
     return out
 
 
-def _instance(targets, st, m, cands, success, budget_override=None, no_budget=False) -> tuple[Instance, list]:
+def _instance(targets, st, m, cands, success, no_budget=False) -> tuple[Instance, list]:
     n = len(cands)
     G, g, S, L, l_, meta = [], [], [], [], [], []
     for t in targets:
@@ -217,10 +217,9 @@ def _instance(targets, st, m, cands, success, budget_override=None, no_budget=Fa
                 l_.append(rhs)
     cost = np.array([c.cost_usd for c in cands], dtype=float)
     B, b = [], []
-    budget = st.budget_usd if budget_override is None else budget_override
-    if budget is not None and not no_budget:
+    if st.budget_usd is not None and not no_budget:
         B.append(cost)
-        b.append(budget)
+        b.append(st.budget_usd)
     if not no_budget:
         for zone, amount in st.member_budgets.items():
             members = st.economy.countries
