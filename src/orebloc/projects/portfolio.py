@@ -23,6 +23,7 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cache
 
 import numpy as np
 import polars as pl
@@ -223,7 +224,8 @@ def _instance(targets, st, m, cands, success, no_budget=False) -> tuple[Instance
     if not no_budget:
         for zone, amount in st.member_budgets.items():
             members = st.economy.countries
-            hosted = np.array([c.project.country in members and _zone(c.project.country) == zone for c in cands])
+            hosted = np.array([c.project.country in members and _zone(c.project.country) == zone
+                               for c in cands])
             B.append(cost * hosted)
             b.append(amount)
     # supply / shortfall: the first china target's supply outside China; shortfall under a China
@@ -244,10 +246,12 @@ def _instance(targets, st, m, cands, success, no_budget=False) -> tuple[Instance
     return inst, meta
 
 
+@cache
 def _zone(iso3: str) -> str:
-    from orebloc.atlas.blocs import load_bloc
+    """The member zone (USA, EUR, JPN) of a member country of the bundled bloc; else the code."""
+    from orebloc.projects.targets import MEMBER_ZONES, economy
 
-    return "EUR" if iso3 in load_bloc().expand("EU27") else iso3
+    return next((z for g, z in MEMBER_ZONES.items() if iso3 in economy(g).countries), iso3)
 
 
 def _diagnose(targets, st, m, cands, success) -> str:
