@@ -5,6 +5,7 @@
     orebloc projects targets --economy EU27 [--year 2030] [--mineral M --stage S]
     orebloc projects optimise [--target METRIC:MINERAL:STAGE:LEVEL@YEAR ...] [--budget USD]
                               [--confidence 0.9] [--objective cost|supply|shortfall]
+    orebloc projects simulate SCENARIO.toml --portfolio FILE --market ID
     orebloc projects report --out out/projects.html
 
 Every command takes ``--pipeline FILE`` (default: the bundled pipeline), ``--status-table
