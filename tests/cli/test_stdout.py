@@ -33,6 +33,11 @@ ARGS: dict[str, list[str]] = {
     "market solve": ["--mineral", "graphite", "--year", "2024", "--ban", "CHN:USA,EUR,JPN"],
     "floor design": ["rare earths", "--method", "reference-point", "--landed", "CHN=60000"],
     "floor compare": ["{scenario}", "--market", "m", "--floor", "1200", "--draws", "2", "--out", "{out}"],
+    "projects list": ["--mineral", "rare earths"],
+    "projects viability": ["ef-whitemesa-p1", "--price", "60000", "--opex", "45000"],
+    "projects targets": ["--economy", "EU27", "--year", "2030"],
+    "projects optimise": [],
+    "projects simulate": ["{scenario}", "--portfolio", "{portfolio}", "--market", "m", "--draws", "2"],
 }
 
 
@@ -64,7 +69,11 @@ def inputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     wgi = tmp / "wgi.csv"
     codes = "CHN RUS KAZ TUR ISR BRA USA EU27 AUS BWA CHE GBR HKG IND IRN JPN KOR NZL SRB TWN VNM ZAF"
     wgi.write_text("country,wgi\n" + "".join(f"{c},5.0\n" for c in codes.split()))
-    return {"wgi": str(wgi), "scenario": str(tmp / "s.toml"), "out": str(tmp / "out")}
+    portfolio = tmp / "portfolio.json"
+    portfolio.write_text(json.dumps({"projects": [{"id": "p", "country": "AUS", "mineral": "rare_earths",
+                                                   "stage": "refining", "online_year": 2026, "probability": 0.5,
+                                                   "capacity_t": 20.0, "expected_t": 10.0}]}))
+    return {"wgi": str(wgi), "scenario": str(tmp / "s.toml"), "out": str(tmp / "out"), "portfolio": str(portfolio)}
 
 
 @pytest.mark.parametrize("fmt", ["json", "csv"])

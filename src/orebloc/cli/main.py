@@ -18,6 +18,7 @@ from orebloc.cli.floor_cmds import floor_app
 from orebloc.cli.market_cmds import market_app
 from orebloc.cli.options import option_names
 from orebloc.cli.output import Format, emit, emit_json
+from orebloc.cli.projects_cmds import projects_app
 
 app = typer.Typer(help="orebloc: supply-chain atlas, risk metrics and market model for a critical-minerals bloc.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
@@ -32,6 +33,7 @@ app.add_typer(report_app, name="report")
 app.add_typer(market_app, name="market")
 app.command("simulate")(__import__("orebloc.cli.simulate_cmd", fromlist=["simulate"]).simulate)
 app.add_typer(floor_app, name="floor")
+app.add_typer(projects_app, name="projects")
 
 DataOpt = Annotated[Path | None, typer.Option("--data", help="dataset folder (default: the bundled one)")]
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="output format")]
