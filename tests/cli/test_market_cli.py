@@ -137,7 +137,7 @@ def test_gallium_ban_answers_out_of_the_box_and_lists_its_assumed_inputs():
 
 
 def test_table_output_shows_a_prior_with_its_range():
-    out = run("market", "solve", "--mineral", "gallium", "--year", "2024").stdout
+    out = " ".join(run("market", "solve", "--mineral", "gallium", "--year", "2024").stdout.split())  # caption wraps
     assert "assumption: demand.CHN.d0 = 466.4 t [339.2-551.2] (prior (assumption): 0.55 of world use" in out
 
 

@@ -2,11 +2,12 @@
 
 Base year 2024, the bloc (USA, EU27, Japan), rare-earth separation (stage ``refining``), t REO:
 
-- consumption D = 6,460 (USA: 1.7 % of 380,000 t world) + 19,796 (Japan: 2 x 9,898 t) +
-  4,979.2 (EU: 16,000 t magnets x 0.3112) = 31,235.2 t/yr;
-- China's share of separation 0.91 (IEA), so 0.09 D = 2,811.17 t comes from elsewhere;
+- consumption D = 6,528 (USA: 1.7 % of 384,000 t, the sum of the countries USGS lists for 2024,
+  from the market calibration) + 19,796 (Japan: 2 x 9,898 t) + 4,979.2 (EU: 16,000 t magnets x
+  0.3112) = 31,303.2 t/yr;
+- China's share of separation 0.91 (IEA), so 0.09 D = 2,817.29 t comes from elsewhere;
 - Solvay La Rochelle (operating line, 4,500 t/yr by 2030) counts without support;
-- to bring China to 65 % in 2030: 0.35 D - 2,811.17 - 4,500 = 3,621.15 t/yr more, in expectation;
+- to bring China to 65 % in 2030: 0.35 D - 2,817.29 - 4,500 = 3,638.83 t/yr more, in expectation;
 - candidates online by 2030: Iluka Eneabba 0.8 x 23,000 = 18,400 t (construction, 2027),
   Arafura Nolans 0.5 x 4,440 x 3.0486 = 6,767.9 t (financing, 2026 + 3 years), Frontier
   Zandkopsdrift 0.25 x 20,000 = 5,000 t (feasibility, 2030); REEtec (Norway, construction,
@@ -24,7 +25,7 @@ from orebloc.projects.baseline import stage_base
 from orebloc.projects.portfolio import InfeasibleTarget, Settings, optimise, parse_target
 from orebloc.projects.targets import contributions, economy, trajectory
 
-D = 6460.0 + 19796.0 + 16000 * 0.3112
+D = 0.017 * 384_000 + 19796.0 + 16000 * 0.3112
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +57,7 @@ def test_trajectory_of_the_whole_pipeline(atlas, pipeline):
 
 def test_cheapest_support_for_65_percent_by_2030(atlas, pipeline):
     r = _opt(atlas, pipeline)
-    # the cheapest that covers 3,621 t is Zandkopsdrift's 5,000 t for its US$20m IDC equity
+    # the cheapest that covers 3,639 t is Zandkopsdrift's 5,000 t for its US$20m IDC equity
     assert [c.project.id for c in r.chosen] == ["frontier-zandkopsdrift"] and r.cost_usd == 20e6
     row = r.attainment.filter(r.attainment["year"] == 2030).row(0, named=True)
     assert row["china_t"] == pytest.approx(0.91 * D - 4500.0 - 5000.0)
@@ -72,7 +73,7 @@ def test_capex_basis_picks_iluka(atlas, pipeline):
 
 
 def test_confidence_needs_all_three(atlas, pipeline):
-    """Realised, any one of the three covers 3,621 t; P(at least one) = 1 - 0.2 x 0.5 x 0.75 = 0.925,
+    """Realised, any one of the three covers 3,639 t; P(at least one) = 1 - 0.2 x 0.5 x 0.75 = 0.925,
     Iluka + Nolans alone 0.90 (0.895 of the 200 seeded draws, short of 0.9)."""
     r = _opt(atlas, pipeline, confidence=0.9, seed=1)
     assert {c.project.id for c in r.chosen} == {"iluka-eneabba", "arafura-nolans", "frontier-zandkopsdrift"}
@@ -85,7 +86,7 @@ def test_unmeetable_target_is_named(atlas, pipeline):
         _opt(atlas, pipeline, target="china:rare_earths:refining:0.65@2026")
     msg = str(exc.value)
     assert msg.startswith("target china:rare_earths:refining:0.65@2026 (China's share of rare_earths refining <= 65% "
-                          "by 2026) cannot be met at any cost with this pipeline: it needs 8,121 t/yr")
+                          "by 2026) cannot be met at any cost with this pipeline: it needs 8,139 t/yr")
     assert "\n" not in msg
 
 
