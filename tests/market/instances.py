@@ -19,8 +19,13 @@ from orebloc.market.model import (
 )
 
 
-def random_market(rng: np.random.Generator) -> Market:
-    """One random market structure with random numbers."""
+def random_market(rng: np.random.Generator, shut_rng: np.random.Generator | None = None) -> Market:
+    """One random market structure with random numbers.
+
+    ``shut_rng`` draws the supply curves' shut-down prices (share of p0 in [0, 0.8), or None for
+    the plain line one time in five); without it every curve is the plain line. It is a
+    generator of its own so that the rest of each structure does not depend on it.
+    """
     z = int(rng.integers(2, 7))
     ids = [f"Z{i}" for i in range(z)]
     roles = list(rng.choice(["member", "partner", "outsider"], size=z))
@@ -38,6 +43,9 @@ def random_market(rng: np.random.Generator) -> Market:
             eta=float(rng.choice([0.0, rng.uniform(0.05, 1.5)], p=[0.05, 0.95])),
             spare_share=rng.uniform(0.0, 0.5),
             outage_share=float(rng.choice([0.0, rng.uniform(0, 0.6)], p=[0.8, 0.2])),
+            shut_share=None
+            if shut_rng is None or shut_rng.random() < 0.2
+            else float(shut_rng.uniform(0.0, 0.8)),
         )
         demand[i] = Demand(d0=rng.uniform(5, 100), eps=rng.uniform(0.05, 0.8))
     cost = rng.uniform(0, 0.2 * p0, size=(z, z))
@@ -83,8 +91,13 @@ def random_market(rng: np.random.Generator) -> Market:
         return Market(zones, supply, demand, cost, Policies(tariffs=tuple(tariffs), floors=floors))
 
 
-def random_overrides(market: Market, n: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
-    """Per-draw perturbations of a market's numbers: elasticities, baselines, costs, policies."""
+def random_overrides(
+    market: Market, n: int, rng: np.random.Generator, shut_rng: np.random.Generator | None = None
+) -> dict[str, np.ndarray]:
+    """Per-draw perturbations of a market's numbers: elasticities, baselines, costs, policies.
+
+    With ``shut_rng``, the shut-down prices too where every zone has one.
+    """
     z = len(market.zones)
     q0 = np.array([market.supply[i].q0 for i in market.ids])
     d0 = np.array([market.demand[i].d0 for i in market.ids])
@@ -95,6 +108,9 @@ def random_overrides(market: Market, n: int, rng: np.random.Generator) -> dict[s
         "supply.eta": eta * rng.uniform(0.5, 1.5, size=(n, z)),
         "demand.eps": rng.uniform(0.05, 0.8, size=(n, z)),
     }
+    shut = [market.supply[i].shut_share for i in market.ids]
+    if shut_rng is not None and all(s is not None for s in shut):
+        over["supply.shut_share"] = np.array(shut) * shut_rng.uniform(0.5, 1.2, size=(n, z))
     caps = market.policies.caps
     if caps:
         base = np.array([c.quantity for c in caps])

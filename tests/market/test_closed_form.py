@@ -1,6 +1,7 @@
 """Two-zone linear cases solved by hand; both solvers must reproduce the algebra.
 
-The market (prices USD/t, quantities t):
+The market (prices USD/t, quantities t), with the plain linear supply curves (shut_share None;
+the shut-in segment of the default curve has its own cases at the end):
 
     W (member, importer): S_W(p) = 20 + 0.1 (p - 100)   [q0=20, p0=100, eta=0.5 -> b=0.5*20/100]
                           D_W(p) = 80 - 0.4 (p - 100)   [d0=80, eps=0.5 -> a=0.5*80/100]
@@ -14,6 +15,8 @@ Free trade: p = q + 10 and M(p) = X(q):  105 - 0.5 q = 1.2 q - 60  ->  q = 165/1
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -43,8 +46,8 @@ def two_zone(policies: Policies | None = None) -> Market:
     return Market(
         zones=(Zone("W", "importer", "member"), Zone("Z", "exporter", "outsider")),
         supply={
-            "W": Supply(q0=20, p0=100, eta=0.5, capacity=1000),
-            "Z": Supply(q0=100, p0=100, eta=1.0, capacity=1000),
+            "W": Supply(q0=20, p0=100, eta=0.5, capacity=1000, shut_share=None),
+            "Z": Supply(q0=100, p0=100, eta=1.0, capacity=1000, shut_share=None),
         },
         demand={"W": Demand(d0=80, eps=0.5), "Z": Demand(d0=40, eps=0.5)},
         transport={("Z", "W"): 10.0, ("W", "Z"): 10.0},
@@ -179,7 +182,7 @@ def test_outage_cuts_capacity(solve):
     # Z's capacity 100 * (1 + 0) cut by 40%: S_Z = 60 at any price above 60; X(q) = 60 - 40 +
     # 0.2 (q - 100): 105 - 0.5 q = 0.2 q  ->  q = 150, p = 160.
     m = two_zone()
-    z = Supply(q0=100, p0=100, eta=1.0, capacity=100, outage_share=0.4)
+    z = Supply(q0=100, p0=100, eta=1.0, capacity=100, outage_share=0.4, shut_share=None)
     s = solve(Market(m.zones, {**m.supply, "Z": z}, m.demand, m.transport))
     assert s.get("supply", "Z") == pytest.approx(60.0, rel=1e-9)
     assert s.get("price", "Z") == pytest.approx(150.0, rel=1e-9)
@@ -202,9 +205,9 @@ def test_leakage_share_lets_some_tonnes_through():
     # Three zones: Z bans exports to W but sells to T; each tonne to T lets lambda tonnes reach W.
     zones = (Zone("W", "W", "member"), Zone("Z", "Z", "outsider"), Zone("T", "T", "outsider"))
     supply = {
-        "W": Supply(q0=20, p0=100, eta=0.5, capacity=1000),
-        "Z": Supply(q0=100, p0=100, eta=1.0, capacity=1000),
-        "T": Supply(q0=0, p0=100, eta=0.0, capacity=0),
+        "W": Supply(q0=20, p0=100, eta=0.5, capacity=1000, shut_share=None),
+        "Z": Supply(q0=100, p0=100, eta=1.0, capacity=1000, shut_share=None),
+        "T": Supply(q0=0, p0=100, eta=0.0, capacity=0, shut_share=None),
     }
     demand = {"W": Demand(80, 0.5), "Z": Demand(40, 0.5), "T": Demand(30, 0.5)}
     cost = {("Z", "W"): 10.0, ("Z", "T"): 5.0, ("W", "Z"): 10.0}
@@ -218,3 +221,60 @@ def test_leakage_share_lets_some_tonnes_through():
         assert leak > 0
         assert leak <= 0.5 * to_third + 1e-9
     np.testing.assert_allclose(bat["price"], ref["price"], rtol=1e-8)
+
+
+# -- the shut-in segment of the default supply curve -------------------------------------------
+#
+# shut_share 0.4 with p0 = 100: the shut-down price is p_s = 40 and the kink p_k = (100 + 40)/2
+# = 70. Z (eta = 1, b = 1): the line gives S_Z(70) = 100 + (70 - 100) = 70 > 0 and is still
+# positive at p_s (S = 40), so below 70 supply follows the segment from (40, 0) to (70, 70):
+# c_Z = 70/30 = 7/3. W (eta = 0.5, b = 0.1): S_W(70) = 20 - 3 = 17, c_W = 17/30.
+
+
+def shut_in_two_zone(policies: Policies | None = None, d0_w: float = 80.0) -> Market:
+    m = two_zone(policies)
+    supply = {k: replace(s, shut_share=0.4) for k, s in m.supply.items()}
+    demand = {**m.demand, "W": Demand(d0=d0_w, eps=0.5)}
+    return Market(m.zones, supply, demand, m.transport, m.policies)
+
+
+def test_shut_in_segment_under_a_ban(solve):
+    """Z alone: D_Z(q) = 40 - 0.2 (q - 100) = 60 - 0.2 q.
+
+    The line would clear at 100 + (q - 100) = 60 - 0.2 q -> q = 50, below the kink 70, so Z
+    clears on the segment: (7/3)(q - 40) = 60 - 0.2 q -> (7/3 + 1/5) q = 60 + 280/3
+    -> (38/15) q = 460/3 -> q = 2300/38 = 60.526 USD/t, S_Z = D_Z = 60 - 0.2 q = 47.895 t
+    (the plain line would give q = 50 and S_Z = 50). W's price (220) is above its kink: as in
+    the linear case. Producer surplus of Z against free trade (q_free = 165/1.7 = 97.06 > 70):
+    PS(q) = (7/3)(q - 40)^2/2 on the segment, PS(q_free) = (7/3) 30^2/2 + integral from 70 to
+    q_free of (x - 0) dx (S_Z = x on the line): 1050 + (q_free^2 - 70^2)/2.
+    """
+    s = solve(shut_in_two_zone(Policies(caps=(ExportCap("Z", quantity=0.0),))))
+    q = 2300 / 38
+    assert s.get("price", "Z") == pytest.approx(q, rel=1e-9)
+    assert s.get("supply", "Z") == pytest.approx(60 - 0.2 * q, rel=1e-9)
+    assert s.get("supply", "Z") == pytest.approx(7 / 3 * (q - 40), rel=1e-9)
+    assert s.get("price", "W") == pytest.approx(220.0, rel=1e-9)
+    ps_ban = 7 / 3 * (q - 40) ** 2 / 2
+    ps_free = 7 / 3 * 30**2 / 2 + (Q_FREE**2 - 70**2) / 2
+    assert s.get("d_producer_surplus", "Z") == pytest.approx(ps_ban - ps_free, rel=1e-9)
+
+
+def test_shut_in_segment_in_a_glut(solve):
+    """W consumes 30 t at p0 instead of 80: the world has 120 t of output for 70 t of use.
+
+    Try Z on its segment and W on its line (q Z's price, q + 10 W's, W importing):
+    (7/3)(q - 40) + 20 + 0.1 (q + 10 - 100) = [40 - 0.2 (q - 100)] + [30 - 0.15 (q + 10 - 100)]
+    -> (7/3 + 0.1) q - 280/3 + 11 = 103.5 - 0.35 q -> (73/30 + 0.35) q = 103.5 + 280/3 - 11
+    -> (167/60) q = 1115/6 -> q = 11150/167 = 66.766, W's price 76.766: Z below its kink 70,
+    W above its own (70), as tried. Z sells S_Z = (7/3)(q - 40) = 62.454 t; W imports
+    D_W - S_W = 30 - 0.15 (q - 90) - 20 - 0.1 (q - 90) = 10 - 0.25 (q - 90) = 15.808 t.
+    (With the plain lines, S_Z = q: 1.1 q + 11 = 103.5 - 0.35 q -> q = 92.5/1.45 = 63.79 USD/t.)
+    """
+    s = solve(shut_in_two_zone(d0_w=30.0))
+    q = 11150 / 167
+    assert s.get("price", "Z") == pytest.approx(q, rel=1e-9)
+    assert s.get("price", "W") == pytest.approx(q + 10, rel=1e-9)
+    assert s.get("supply", "Z") == pytest.approx(7 / 3 * (q - 40), rel=1e-9)
+    assert s.get("net_imports", "W") == pytest.approx(10 - 0.25 * (q - 90), rel=1e-9)
+    assert s.flows[1, 0] == pytest.approx(10 - 0.25 * (q - 90), rel=1e-9)

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from orebloc.errors import ValidationError
+from orebloc.market import curves
 from orebloc.market.arrays import MarketArrays
 from orebloc.market.model import Market, cap_destinations
 
@@ -203,7 +204,10 @@ def compile_network(market: Market, arr: MarketArrays) -> Network:
 
 @dataclass(frozen=True)
 class Curves:
-    """Per-draw curve parameters of the zones, (N, Z): slopes b, a in t per USD/t."""
+    """Per-draw curve parameters of the zones, (N, Z): slopes b, a, c in t per USD/t.
+
+    ``ps``, ``pk``, ``c``: the shut-in segment of supply (curves.shut_in; pk = -inf: none).
+    """
 
     q0: np.ndarray
     p0: np.ndarray
@@ -213,19 +217,32 @@ class Curves:
     subsidy: np.ndarray
     d0: np.ndarray
     a: np.ndarray
+    ps: np.ndarray
+    pk: np.ndarray
+    c: np.ndarray
+
+    @property
+    def shut(self) -> dict[str, np.ndarray]:
+        """The shut-in segment as keyword arguments of curves.supply / producer_surplus."""
+        return {"ps": self.ps, "pk": self.pk, "c": self.c}
 
 
 def zone_curves(arr: MarketArrays) -> Curves:
     """Slopes and kinks of every zone's supply and demand curves."""
+    b = arr.eta * arr.q0 / arr.p0
+    ps, pk, c = curves.shut_in(arr.q0, arr.p0, b, arr.shut_share)
     return Curves(
         q0=arr.q0,
         p0=arr.p0,
-        b=arr.eta * arr.q0 / arr.p0,
+        b=b,
         k=arr.k_eff,
         strike=np.nan_to_num(arr.cfd, nan=-np.inf),
         subsidy=arr.subsidy,
         d0=arr.d0,
         a=arr.eps * arr.d0 / arr.p0,
+        ps=ps,
+        pk=pk,
+        c=c,
     )
 
 
@@ -243,12 +260,10 @@ def equilibrium_violation(net: Network, p: np.ndarray, x: np.ndarray) -> np.ndar
     and complementarity of every arc (x > 0 only where the arc is worth taking, x < upper
     only where it is not worth more).
     """
-    from orebloc.market import curves
-
     z = net.z
     cv = zone_curves(net.arrays)
     p_scale, q_scale = scales(net.arrays)
-    s, _ = curves.supply(p[:, :z], cv.q0, cv.p0, cv.b, cv.k, cv.strike, cv.subsidy)
+    s, _ = curves.supply(p[:, :z], cv.q0, cv.p0, cv.b, cv.k, cv.strike, cv.subsidy, **cv.shut)
     dem, _ = curves.demand(p[:, z : 2 * z], cv.d0, cv.p0, cv.a)
     e = np.zeros_like(p)
     e[:, :z], e[:, z : 2 * z] = s, -dem
