@@ -19,12 +19,14 @@ from orebloc.market.model import (
 )
 
 
-def random_market(rng: np.random.Generator, shut_rng: np.random.Generator | None = None) -> Market:
+def random_market(rng: np.random.Generator, rng2: np.random.Generator | None = None) -> Market:
     """One random market structure with random numbers.
 
-    ``shut_rng`` draws the supply curves' shut-down prices (share of p0 in [0, 0.8), or None for
-    the plain line one time in five); without it every curve is the plain line. It is a
-    generator of its own so that the rest of each structure does not depend on it.
+    ``rng2`` draws the parts added later: the supply curves' shut-down prices (share of p0 in
+    [0, 0.8), or None for the plain line one time in five) and, for half the leaky caps, a fixed
+    leakage base; without it every curve is the plain line and every leaky cap makes its rights
+    from sales to third zones. It is a generator of its own so that the rest of each structure
+    does not depend on it.
     """
     z = int(rng.integers(2, 7))
     ids = [f"Z{i}" for i in range(z)]
@@ -44,8 +46,8 @@ def random_market(rng: np.random.Generator, shut_rng: np.random.Generator | None
             spare_share=rng.uniform(0.0, 0.5),
             outage_share=float(rng.choice([0.0, rng.uniform(0, 0.6)], p=[0.8, 0.2])),
             shut_share=None
-            if shut_rng is None or shut_rng.random() < 0.2
-            else float(shut_rng.uniform(0.0, 0.8)),
+            if rng2 is None or rng2.random() < 0.2
+            else float(rng2.uniform(0.0, 0.8)),
         )
         demand[i] = Demand(d0=rng.uniform(5, 100), eps=rng.uniform(0.05, 0.8))
     cost = rng.uniform(0, 0.2 * p0, size=(z, z))
@@ -70,7 +72,8 @@ def random_market(rng: np.random.Generator, shut_rng: np.random.Generator | None
         dests = tuple(d for d in others if rng.random() < 0.5) or None
         quantity = 0.0 if rng.random() < 0.4 else rng.uniform(0, 40)
         leak = rng.uniform(0, 0.5) if rng.random() < 0.3 else 0.0
-        caps.append(ExportCap(o, dests, quantity, leak, rng.uniform(0, 20)))
+        base = float(rng2.uniform(0, 60)) if rng2 is not None and rng2.random() < 0.5 else None
+        caps.append(ExportCap(o, dests, quantity, leak, rng.uniform(0, 20), base))
     cfds = tuple(
         ContractForDifference(w, p0 * rng.uniform(0.8, 1.4)) for w in members if rng.random() < 0.3
     )
@@ -92,11 +95,11 @@ def random_market(rng: np.random.Generator, shut_rng: np.random.Generator | None
 
 
 def random_overrides(
-    market: Market, n: int, rng: np.random.Generator, shut_rng: np.random.Generator | None = None
+    market: Market, n: int, rng: np.random.Generator, rng2: np.random.Generator | None = None
 ) -> dict[str, np.ndarray]:
     """Per-draw perturbations of a market's numbers: elasticities, baselines, costs, policies.
 
-    With ``shut_rng``, the shut-down prices too where every zone has one.
+    With ``rng2``, the shut-down prices too where every zone has one.
     """
     z = len(market.zones)
     q0 = np.array([market.supply[i].q0 for i in market.ids])
@@ -109,8 +112,8 @@ def random_overrides(
         "demand.eps": rng.uniform(0.05, 0.8, size=(n, z)),
     }
     shut = [market.supply[i].shut_share for i in market.ids]
-    if shut_rng is not None and all(s is not None for s in shut):
-        over["supply.shut_share"] = np.array(shut) * shut_rng.uniform(0.5, 1.2, size=(n, z))
+    if rng2 is not None and all(s is not None for s in shut):
+        over["supply.shut_share"] = np.array(shut) * rng2.uniform(0.5, 1.2, size=(n, z))
     caps = market.policies.caps
     if caps:
         base = np.array([c.quantity for c in caps])

@@ -278,3 +278,75 @@ def test_shut_in_segment_in_a_glut(solve):
     assert s.get("supply", "Z") == pytest.approx(7 / 3 * (q - 40), rel=1e-9)
     assert s.get("net_imports", "W") == pytest.approx(10 - 0.25 * (q - 90), rel=1e-9)
     assert s.flows[1, 0] == pytest.approx(10 - 0.25 * (q - 90), rel=1e-9)
+
+
+# -- origin under export controls: China, a third zone, the bloc -------------------------------
+
+
+def three_zone(leakage_base: float | None) -> Market:
+    """C (China, outsider), T (a third zone with its own mines, outsider), W (bloc member).
+
+    Plain linear curves (p0 = 100 everywhere):
+        S_C = 100 + 1.0 (p - 100) = p             D_C = 40 - 0.2 (p - 100) = 60 - 0.2 p
+        S_T = 30 + 0.15 (p - 100) = 15 + 0.15 p   D_T = 20 - 0.1 (p - 100) = 30 - 0.1 p
+        S_W = 0                                   D_W = 60 - 0.3 (p - 100) = 90 - 0.3 p
+    Transport C->T 5, T->W 5, C->W 10 (and 50 back the other way). C may not export to W (a
+    ban) but lambda = 0.1 of its material leaks through at 5 USD/t on top of C->W's 10.
+    """
+    zones = (Zone("C", "China", "outsider"), Zone("T", "third", "outsider"), Zone("W", "bloc", "member"))
+    supply = {
+        "C": Supply(q0=100, p0=100, eta=1.0, capacity=1000, shut_share=None),
+        "T": Supply(q0=30, p0=100, eta=0.5, capacity=1000, shut_share=None),
+        "W": Supply(q0=0, p0=100, eta=0.0, capacity=0, shut_share=None),
+    }
+    demand = {"C": Demand(40, 0.5), "T": Demand(20, 0.5), "W": Demand(60, 0.5)}
+    cost = {("C", "T"): 5.0, ("T", "W"): 5.0, ("C", "W"): 10.0,
+            ("T", "C"): 50.0, ("W", "C"): 50.0, ("W", "T"): 50.0}  # fmt: skip
+    ban = ExportCap("C", ("W",), 0.0, leakage_share=0.1, leakage_cost=5.0, leakage_base=leakage_base)
+    return Market(zones, supply, demand, cost, Policies(caps=(ban,)))
+
+
+def test_third_zone_output_earns_the_bloc_price_under_a_ban_with_leakage(solve):
+    """Ban C -> W; the leakage allowance is lambda x B = 0.1 x 50 t = 5 t of C's material.
+
+    T's own mines sell into W at W's price less transport, p_W - 5; T's consumers buy C's
+    material at p_C + 5 (cheaper), so T's producers sell nothing at home. The 5 t of leakage
+    cost p_C + 10 + 5 to land in W.
+        W:  D_W(p_W) = S_T(p_W - 5) + 5:  90 - 0.3 p_W = 15 + 0.15 (p_W - 5) + 5
+            -> 0.45 p_W = 70.75 -> p_W = 157.222; T's producers get 152.222 and mine
+            S_T = 15 + 0.15 x 152.222 = 37.833 t, all of it sold to W (not capped: their own output)
+        C:  S_C(p_C) = D_C(p_C) + D_T(p_C + 5) + 5:  p_C = 60 - 0.2 p_C + 30 - 0.1 (p_C + 5) + 5
+            -> 1.3 p_C = 94.5 -> p_C = 72.692; T's consumers pay p_C + 5 = 77.692 and buy
+            D_T = 30 - 7.769 = 22.231 t from C.
+    Checks: p_C + 15 = 87.692 < p_W, so the 5 t leak at the cap of the allowance, with a rent
+    of p_W - p_C - 15 = 69.530 USD/t to C; T's consumer price 77.692 < its producers' 152.222,
+    so its producers rightly sell abroad. The allowance limits C's re-exported tonnes only:
+    T ships 37.833 t to W, over seven times the allowance.
+    """
+    s = solve(three_zone(leakage_base=50.0))
+    p_w, p_c = 70.75 / 0.45, 94.5 / 1.3
+    assert s.get("price", "W") == pytest.approx(p_w, rel=1e-9)
+    assert s.get("producer_price", "T") == pytest.approx(p_w - 5, rel=1e-9)
+    assert s.get("supply", "T") == pytest.approx(15 + 0.15 * (p_w - 5), rel=1e-9)
+    assert s.flows[1, 2] == pytest.approx(15 + 0.15 * (p_w - 5), rel=1e-9)  # T -> W: all of it
+    assert s.flows[1, 1] == pytest.approx(0.0, abs=1e-9)  # T's producers sell nothing at home
+    assert s.get("price", "C") == pytest.approx(p_c, rel=1e-9)
+    assert s.get("price", "T") == pytest.approx(p_c + 5, rel=1e-9)
+    assert s.flows[0, 1] == pytest.approx(30 - 0.1 * (p_c + 5), rel=1e-9)  # C -> T, consumed
+    assert s.flows[0, 2] == pytest.approx(5.0, rel=1e-9)  # C -> W: the leakage allowance
+    assert s.get("quota_rent", "C") == pytest.approx(5.0 * (p_w - p_c - 15), rel=1e-9)
+
+
+def test_leakage_rights_made_by_sales_into_the_third_zone_lower_its_price(solve):
+    """Without a fixed base, each tonne C sells into T lets lambda = 0.1 t through (rights R,
+    price mu). Then C's sales into T earn 0.1 mu on top of T's price, so T's consumers pay
+    p_T = p_C + 5 - 0.1 mu with mu = p_W - p_C - 15, the value of a leaked tonne; the leak is
+    0.1 x C's sales into T. T's producers still get p_W - 5.
+    """
+    s = solve(three_zone(leakage_base=None))
+    p_w, p_c, p_t = (s.get("price", z) for z in ("W", "C", "T"))
+    mu = p_w - p_c - 15
+    assert mu > 0
+    assert p_t == pytest.approx(p_c + 5 - 0.1 * mu, rel=1e-9)
+    assert s.flows[0, 2] == pytest.approx(0.1 * s.flows[0, 1], rel=1e-9)
+    assert s.get("producer_price", "T") == pytest.approx(p_w - 5, rel=1e-9)

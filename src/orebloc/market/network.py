@@ -5,8 +5,11 @@ Nodes (each with a price, USD/t):
 - ``E[i]`` the producers of zone i (supply S_i enters here),
 - ``M[i]`` the consumers of zone i (demand D_i leaves here); the zone price is the price at M[i],
 - ``B[w]`` the border of a member w with a price floor: outsiders' offers to w land here,
-- ``G[g]`` the licensed exports of an export cap g (its price carries the quota rent),
-- ``R[g]`` the leakage rights of a cap g with leakage (price >= 0; rights can be thrown away).
+- ``G[g]`` the licensed exports of an export cap g (its price carries the quota rent); a cap with
+  a fixed leakage allowance (``leakage_base``) has a second ``G`` node, the allowance: at most
+  lambda*B tonnes of the origin's material pass through it to the capped destinations,
+- ``R[g]`` the leakage rights of a cap g with leakage made by the origin's exports to third
+  zones (no ``leakage_base``; price >= 0; rights can be thrown away).
 
 Arcs carry tonnes x >= 0, up to ``upper`` (inf: no cap). An arc a from node i ("tail") is worth
 taking when w_a = (price at the head) + rcoef_a*(price at R) - pi_a(p_tail) > 0, where
@@ -16,7 +19,9 @@ every arc is complementary: x = 0 => w <= 0, 0 < x < upper => w = 0, x = upper =
 Arcs with no head node sell to a fixed price ``kappa`` (the buyer of last resort, disposal).
 
 Material does not pass through a zone: a zone's exports are its own output (E[i] -> M[j]), so
-export caps and the levy cannot be dodged by re-exporting, except through the leakage route.
+export caps and the levy cannot be dodged by re-exporting, except through the leakage route, and
+a third zone's own output sold into a capped destination earns that destination's price (less
+transport and tariffs) at its producers' node whatever its own consumers pay.
 """
 
 from __future__ import annotations
@@ -97,6 +102,7 @@ def compile_network(market: Market, arr: MarketArrays) -> Network:
             kinds.append("B")
             refs.append(w)
     group: dict[int, int] = {}
+    allow: dict[int, int] = {}  # cap -> its fixed leakage allowance node
     rights: dict[int, int] = {}
     cap_of: dict[tuple[int, int], int] = {}  # (origin, dest) -> cap index
     leaky_of: dict[int, int] = {}  # origin -> its leaky cap
@@ -107,7 +113,16 @@ def compile_network(market: Market, arr: MarketArrays) -> Network:
         refs.append(g)
         for d in cap_destinations(market, cap):
             cap_of[(o, ids.index(d))] = g
-        if np.any(arr.leakage_share[:, g] > 0):
+        fixed = ~np.isnan(arr.leakage_base[:, g])
+        if fixed.any() and not fixed.all():
+            raise ValidationError(
+                f"policies.caps[{g}].leakage_base", "must be given in every draw or in none"
+            )
+        if fixed.all() and np.any(arr.leakage_share[:, g] > 0):
+            allow[g] = len(kinds)
+            kinds.append("G")
+            refs.append(g)
+        elif np.any(arr.leakage_share[:, g] > 0):
             if o in leaky_of:
                 raise ValidationError(
                     f"policies.caps[{g}].leakage_share",
@@ -121,7 +136,8 @@ def compile_network(market: Market, arr: MarketArrays) -> Network:
     arcs: list[dict] = []
 
     def add(**kw: object) -> None:
-        base = {"head": -1, "rnode": -1, "origin": -1, "dest": -1, "cap": -1, "rsign": 0.0}
+        base = {"head": -1, "rnode": -1, "origin": -1, "dest": -1, "cap": -1, "rsign": 0.0,
+                "allowance": False}
         base.update(kw)
         arcs.append(base)
 
@@ -145,6 +161,8 @@ def compile_network(market: Market, arr: MarketArrays) -> Network:
                 if g in rights:
                     add(kind=LEAK, tail=o, head=landing(o, j), origin=o, dest=j, cap=g,
                         rnode=rights[g], rsign=-1.0)  # fmt: skip
+                if g in allow:
+                    add(kind=LEAK, tail=allow[g], head=landing(o, j), origin=o, dest=j, cap=g)
             elif o in leaky_of:
                 g2 = leaky_of[o]
                 add(kind=TRADE, tail=o, head=landing(o, j), origin=o, dest=j, cap=g2,
@@ -153,6 +171,8 @@ def compile_network(market: Market, arr: MarketArrays) -> Network:
                 add(kind=TRADE, tail=o, head=landing(o, j), origin=o, dest=j)
     for g, cap in enumerate(pol.caps):
         add(kind=CAP_IN, tail=ids.index(cap.origin), head=group[g], cap=g)
+        if g in allow:
+            add(kind=CAP_IN, tail=ids.index(cap.origin), head=allow[g], cap=g, allowance=True)
     for w, b in border.items():
         add(kind=LINK, tail=b, head=z + w, dest=w)
     for i in range(z):
@@ -166,6 +186,7 @@ def compile_network(market: Market, arr: MarketArrays) -> Network:
                                                                     "origin", "dest", "cap")}  # fmt: skip
     kind, o, j, g = col["kind"], col["origin"], col["dest"], col["cap"]
     rsign = np.array([a["rsign"] for a in arcs])
+    allowance = np.array([a["allowance"] for a in arcs], dtype=bool)
     floor = np.full((n, a_n), -np.inf)
     kappa = np.zeros((n, a_n))
     upper = np.full((n, a_n), np.inf)
@@ -183,11 +204,13 @@ def compile_network(market: Market, arr: MarketArrays) -> Network:
     beta = alpha * transport + specific
     lk = np.flatnonzero(kind == LEAK)
     beta[:, lk] += arr.leakage_cost[:, g[lk]]
-    rcoef[:, lk] = -1.0
+    rcoef[:, np.flatnonzero((kind == LEAK) & (rsign < 0))] = -1.0
     mk = np.flatnonzero((kind == TRADE) & (rsign > 0))
     rcoef[:, mk] = arr.leakage_share[:, g[mk]]
-    ci = np.flatnonzero(kind == CAP_IN)
+    ci = np.flatnonzero((kind == CAP_IN) & ~allowance)
     upper[:, ci] = arr.cap_quantity[:, g[ci]]
+    ai = np.flatnonzero((kind == CAP_IN) & allowance)  # into a fixed leakage allowance
+    upper[:, ai] = arr.leakage_share[:, g[ai]] * arr.leakage_base[:, g[ai]]
     li = np.flatnonzero(kind == LINK)
     floor[:, li] = np.nan_to_num(arr.floor[:, j[li]], nan=-np.inf)
     bi = np.flatnonzero(kind == BOLR)
