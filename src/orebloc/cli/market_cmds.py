@@ -249,6 +249,13 @@ def solve(
         sol = single(solve_batch(market))
     else:
         raise ValidationError("--solver", f"must be reference or batch, got {solver!r}")
+    from orebloc.market.binding import binding_notes
+
+    slack = binding_notes(market, sol)
+    for line in slack:
+        typer.echo(f"note: {line}", err=True)
+    if slack:
+        meta = {**meta, "notes": [*meta.get("notes", []), *slack]}
     table = result_table(market, sol)
     if fmt is Format.json:
         doc = {
