@@ -91,3 +91,26 @@ def test_graphite_2024_under_chinese_controls(graphite, policies) -> None:
     # and with a shock on the rest of the world's mines as well
     supply = {**market.supply, "ROW": replace(market.supply["ROW"], outage_share=0.5)}
     _check(replace(market, supply=supply), None, 1)
+
+
+def test_calibration_lists_the_shut_down_share_and_takes_an_override():
+    """China: q0 = 1,270,000 t, p0 = 1,050 USD/t, eta 0.3 (b = 362.857 t per USD/t); demand
+    d0 = 542,740 t, eps 0.15 (a = 77.534). With shut_share 0.2, p_s = 210 and p_k = 630; the
+    line at p_k is 1,270,000 - 362.857 x 420 = 1,117,600 t, so c = 1,117,600/420 = 2,660.95.
+    Banned from exporting, China clears on the segment: c (p - 210) = d0 - a (p - 1,050)
+    -> p = (558,800 + 542,740 + 81,411)/(2,660.95 + 77.534) = 431.97 USD/t.
+    """
+    from orebloc.atlas.store import Atlas
+    from orebloc.market.calibrate import calibrate
+
+    cal = calibrate(Atlas(), "graphite", 2024, overrides={"shut_share": 0.2})
+    prov = {p.input: p for p in cal.provenance}
+    assert prov["supply.CHN.shut_share"].value == 0.2 and prov["supply.CHN.shut_share"].kind == "override"
+    default_cal = calibrate(Atlas(), "graphite", 2024)
+    p = {x.input: x for x in default_cal.provenance}["supply.ROW.shut_share"]
+    assert (p.value, p.kind) == (0.4, "default") and "cash cost" in p.source
+    s = solve_reference(cal.market.with_policies(Policies(caps=(ExportCap("CHN"),))), baseline=False)
+    assert s.get("price", "CHN") == pytest.approx(431.97256471176144, rel=1e-9)
+    assert s.get("price", "CHN") == pytest.approx(
+        (558_800 + 542_740 + 81_411) / (2660.95 + 77.534), rel=2e-4
+    )

@@ -813,10 +813,11 @@ GLOBAL_KEYS = {
     "eta": "supply.eta",
     "eps": "demand.eps",
     "spare_share": "supply.spare_share",
+    "shut_share": "supply.shut_share",
     "transport": "trade.cost",
 }
 ZONE_KEYS = {
-    "supply": ("q0", "p0", "eta", "capacity", "spare_share", "outage_share"),
+    "supply": ("q0", "p0", "eta", "capacity", "spare_share", "outage_share", "shut_share"),
     "demand": ("d0", "eps"),
 }
 
@@ -834,8 +835,8 @@ def _check_overrides(overrides: Mapping[str, float], zm: ZoneMap) -> dict[str, f
         else:
             raise ValidationError(
                 key,
-                "unknown override; use p0, eta, eps, spare_share, transport, "
-                "supply.<ZONE>.(q0|p0|eta|capacity|spare_share|outage_share) or "
+                "unknown override; use p0, eta, eps, spare_share, shut_share, transport, "
+                "supply.<ZONE>.(q0|p0|eta|capacity|spare_share|outage_share|shut_share) or "
                 "demand.<ZONE>.(d0|eps)",
             )
     return out
@@ -859,7 +860,7 @@ def calibrate(
 ) -> Calibration:
     """A market for ``mineral`` at ``stage`` in ``year`` from the atlas, with provenance.
 
-    ``overrides`` (numbers in t, USD/t or shares): ``p0``, ``eta``, ``eps``, ``spare_share``,
+    ``overrides`` (numbers in t, USD/t or shares): ``p0``, ``eta``, ``eps``, ``spare_share``, ``shut_share``,
     ``transport`` (every off-diagonal cost), ``supply.<ZONE>.<q0|p0|eta|capacity|spare_share|
     outage_share>``, ``demand.<ZONE>.<d0|eps>``. Raises :class:`CalibrationError` naming the
     missing input when the data and the gap-fill table cannot support one.
@@ -953,6 +954,7 @@ def calibrate(
 
     eta = par("supply.eta", "eta", "supply.{z}.eta")
     eps = par("demand.eps", "eps", "demand.{z}.eps")
+    shut = par("supply.shut_share", "shut_share", "supply.{z}.shut_share")
     spare = {
         z: ov.get(f"supply.{z}.spare_share", ov.get("spare_share", default("supply.spare_share")))
         for z in zm.ids
@@ -979,6 +981,7 @@ def calibrate(
             capacity=k,
             spare_share=spare[z],
             outage_share=ov.get(f"supply.{z}.outage_share", 0.0),
+            shut_share=shut[z],
         )
     demand = {z: Demand(d0=d0[z], eps=eps[z]) for z in zm.ids}
     cost = ov.get("transport", 0.0)
