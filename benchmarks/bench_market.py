@@ -9,13 +9,18 @@ Besides cold solves it times a warm start: the same draws one period later (ever
 demand up by 0-2 %), started from the previous solution (``solve_batch(..., initial=...)``), as
 a scenario run can do from one quarter to the next; the answers are compared with a cold solve.
 
+Supply curves are the default ones (shut-in below a shut-down price, params.csv
+``supply.shut_share``); ``--linear`` makes them the plain linear curves instead.
+
 Run:  python benchmarks/bench_market.py [--reference 200] [--batch 10000 100000] [--seed 0]
+                                        [--linear]
 """
 
 from __future__ import annotations
 
 import argparse
 import time
+from dataclasses import replace
 
 import numba
 import numpy as np
@@ -110,8 +115,12 @@ def main() -> None:
     ap.add_argument("--reference", type=int, default=200, help="instances for the reference")
     ap.add_argument("--batch", type=int, nargs="+", default=[10_000, 100_000])
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--linear", action="store_true", help="plain linear supply curves")
     args = ap.parse_args()
     market = illustrative_market()
+    if args.linear:
+        supply = {k: replace(s, shut_share=None) for k, s in market.supply.items()}
+        market = replace(market, supply=supply)
     n_max = max([args.reference, *args.batch])
     over = draws(market, n_max, args.seed)
 
@@ -156,7 +165,9 @@ def main() -> None:
         print(f"  next period, warm start: {n:,} equilibria in {dt:.2f} s = {n / dt:,.0f} /s; mean "
               f"{warm.iterations.mean():.1f} steps; ratio to reference {n / dt / ref_rate:,.0f}x; "
               f"max rel. price difference to a cold solve {diff:.1e}")  # fmt: skip
-    print("(six zones with floors and caps; numbers illustrative, gallium-like, not data)")
+    curve = "plain linear" if args.linear else "shut-in (default)"
+    print(f"(six zones with floors and caps, {curve} supply curves; numbers illustrative, "
+          "gallium-like, not data)")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -172,3 +172,18 @@ def test_calibrate_lists_priors_with_their_range(tmp_path):
     chn = next(line for line in lines if line.startswith("demand.CHN.d0,"))
     assert ",assumption,prior-assumption," in chn
     assert "# demand.CHN.d0: [assumption] range 111,485-173,917 t; prior (assumption)" in out.read_text()
+
+
+def test_an_instrument_that_does_not_bind_is_said_on_stderr_and_in_the_json_notes():
+    gr = ["market", "solve", "--mineral", "graphite", "--year", "2024"]
+    proc = run(*gr, "--ban", "CHN:USA,EUR,JPN", "--floor", "USA=500", "--format", "json")
+    doc = json.loads(proc.stdout)  # stdout is the document alone
+    lines = [x for x in proc.stderr.splitlines() if x.startswith("note: ")]
+    assert [x.split(" does not bind")[0] for x in lines] == [
+        "note: ban on CHN -> USA, EUR, JPN", "note: floor on USA at 500 USD/t"]
+    assert "rerouted through other zones and no price moves" in lines[0]
+    assert [f"note: {n}" for n in doc["model"]["notes"] if "does not bind" in n] == lines
+    # a ban on all of China's exports binds: China must absorb its output (577.91 USD/t)
+    proc = run(*gr, "--ban", "CHN", "--format", "csv")
+    assert "does not bind" not in proc.stderr
+    assert "CHN,outsider,577.907" in proc.stdout

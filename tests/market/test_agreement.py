@@ -35,8 +35,9 @@ def _rel(a: np.ndarray, b: np.ndarray, scale: np.ndarray) -> float:
 @pytest.mark.parametrize("seed", range(N_STRUCTURES))
 def test_batch_agrees_with_reference(seed: int) -> None:
     rng = np.random.default_rng(1000 + seed)
-    market = random_market(rng)
-    over = random_overrides(market, N_DRAWS, rng)
+    rng2 = np.random.default_rng(5000 + seed)
+    market = random_market(rng, rng2)
+    over = random_overrides(market, N_DRAWS, rng, rng2)
     bat = solve_batch(market, N_DRAWS, over)
     ref = solve_reference_draws(market, N_DRAWS, over)
     assert bat.converged.all()

@@ -32,14 +32,15 @@ def _market() -> Market:
     zones = (Zone("CHN", "China", "outsider"), Zone("USA", "United States", "member"), Zone("MEX", "Mexico", "partner"))
     return Market(
         zones=zones,
-        supply={"CHN": Supply(839.0, 439_000.0, 0.3, capacity=1600.0), "USA": Supply(0.0, 439_000.0),
-                "MEX": Supply(1.5, 439_000.0, 0.25, spare_share=0.2, outage_share=0.1)},
+        supply={"CHN": Supply(839.0, 439_000.0, 0.3, capacity=1600.0, shut_share=0.55),
+                "USA": Supply(0.0, 439_000.0),
+                "MEX": Supply(1.5, 439_000.0, 0.25, spare_share=0.2, outage_share=0.1, shut_share=None)},
         demand={"CHN": Demand(700.1, 0.15), "USA": Demand(18.7, 0.1), "MEX": Demand(121.7)},
         transport={("CHN", "USA"): 1234.5, ("USA", "MEX"): 0.1 + 0.2},
         policies=Policies(
             tariffs=(Tariff("USA", "CHN", 0.25), Tariff("MEX", None, specific=300.0)),
             floors=(PriceFloor("USA", 650_000.0),),
-            caps=(ExportCap("CHN", ("USA",), 5.0, 0.1, 2000.0),),
+            caps=(ExportCap("CHN", ("USA",), 5.0, 0.1, 2000.0, leakage_base=12.5),),
             cfds=(ContractForDifference("USA", 600_000.0),),
             bolrs=(BuyerOfLastResort("USA", 500_000.0, 10.0),),
             subsidies=(Subsidy("MEX", 1000.0),),
@@ -55,6 +56,8 @@ def test_round_trip_is_exact(tmp_path):
     text = path.read_text()
     assert "# supply.CHN.q0: USGS MCS 2026 row 2551" in text and "[[policies.caps]]" in text
     assert "volume = 10.0" in text and "budget = inf" in text
+    assert 'shut_share = "none"' in text and "shut_share = 0.55" in text  # the default: left out
+    assert text.count("shut_share") == 2 and "leakage_base = 12.5" in text
     assert not [p for p in tmp_path.iterdir() if p.name != "m.toml"]  # no temporary file left
 
 

@@ -126,3 +126,113 @@ def test_refining_never_uses_more_ore_than_it_gets():
     need = out["supply"][:, :, :-1, oxide] * coef
     d0_next = out["demand"][:, :, 1:, mine] + out["shortfall"][:, :, 1:, mine]
     assert np.all(d0_next >= need - 1e-6 * np.maximum(1.0, need))
+
+
+#: A (member) makes nothing and uses 60 t/yr; B (outsider) makes 180 and uses 60; T (a third
+#: zone, outsider) makes 30 and uses 20. p0 = 1000 USD/t, eta 0.3, eps 0.2, 50 USD/t each way.
+THREE_ZONE = """
+[zones.A]
+role = "member"
+[zones.B]
+role = "outsider"
+[zones.T]
+role = "outsider"
+[supply.A]
+q0 = 0.0
+p0 = 1000.0
+[supply.B]
+q0 = 180.0
+p0 = 1000.0
+[supply.T]
+q0 = 30.0
+p0 = 1000.0
+[demand.A]
+d0 = 60.0
+eps = 0.2
+[demand.B]
+d0 = 60.0
+eps = 0.2
+[demand.T]
+d0 = 20.0
+eps = 0.2
+[transport.A]
+B = 50.0
+T = 50.0
+[transport.B]
+A = 50.0
+T = 50.0
+[transport.T]
+A = 50.0
+B = 50.0
+"""
+
+
+def test_a_third_zone_invests_on_the_price_its_producers_are_paid(tiny_dir):
+    """B bans exports to A from 2025Q2. T's consumers then buy B's surplus below p0, while T's
+    mines sell all they make to A at A's price less 50 (A has no other supplier: its price is
+    above 3,000 USD/t). T orders capacity when what its producers are paid is >= 1.5 p0, so it
+    invests although its own consumers' price fell.
+
+    Orders: rate x dt x K_t = 0.4 x 0.25 x K_t from period 1 (the ban), arriving 2 quarters
+    later; K_0 = 30 x 1.1 = 33 t/yr: K = 33, 33, 33, 33 + 3.3, + 3.3, + 3.63, + 3.96, + 4.323.
+    """
+    (tiny_dir / "three_zone.toml").write_text(THREE_ZONE)
+    body = """
+[dynamics.investment]
+trigger = 1.5
+rate = 0.4
+lead_time = 0.5
+zones = ["T"]
+[[shocks]]
+kind = "export_control"
+zone = "B"
+to = ["A"]
+start = "2025Q2"
+duration = 2.0
+severity = 1.0
+"""
+    text = scenario_text(body).replace('model = "two_zone.toml"', 'model = "three_zone.toml"')
+    (tiny_dir / "s.toml").write_text(text)
+    spec = load_scenario(tiny_dir / "s.toml")
+    plan, _ = prepare(spec)
+    out = simulate(plan, draw_scenario(spec, 2))
+    a, t = 0, 2
+    price = out["price"][NOPOL, 0, :, M]
+    assert np.all(price[1:, t] < 1000.0)  # T's consumers pay less than before the ban
+    assert np.all(price[1:, a] - 50.0 >= 1500.0)  # what T's producers are paid
+    np.testing.assert_allclose(
+        out["capacity"][NOPOL, 0, :, M, t],
+        [33.0, 33.0, 33.0, 36.3, 39.6, 43.23, 47.19, 51.513],
+        rtol=1e-9,
+    )
+    np.testing.assert_allclose(out["capacity"][REF, 0, :, M, t], 33.0)  # no ban, no orders
+
+
+def test_leakage_is_a_share_of_the_reference_exports_to_third_zones(tiny_dir):
+    """Without the ban T (30 t/yr made, 20 used) exports and B ships it nothing, so B has no
+    normal trade with third zones to hide re-exports in: with a leakage share of 0.5 nothing
+    of B's reaches A. (Rights made by B's sales into T in the same period would instead have
+    let B dump into T, below its own price, to earn them.) T's consumers then pay B's price
+    plus the 50 USD/t to ship it, not less.
+    """
+    (tiny_dir / "three_zone.toml").write_text(THREE_ZONE)
+    body = """
+[[shocks]]
+kind = "export_control"
+zone = "B"
+to = ["A"]
+start = "2025Q2"
+duration = 2.0
+severity = 1.0
+leakage_share = 0.5
+"""
+    text = scenario_text(body).replace('model = "two_zone.toml"', 'model = "three_zone.toml"')
+    (tiny_dir / "s.toml").write_text(text)
+    spec = load_scenario(tiny_dir / "s.toml")
+    plan, _ = prepare(spec)
+    out = simulate(plan, draw_scenario(spec, 2))
+    b, t = 1, 2
+    assert out["exports_to_bloc"][REF, 0, 0, M, b] > 10.0  # B ships to A before the ban
+    np.testing.assert_allclose(out["exports_to_bloc"][NOPOL, 0, 1:, M, b], 0.0, atol=1e-9)
+    price = out["price"][NOPOL, 0, 1:, M]
+    np.testing.assert_allclose(price[:, t], price[:, b] + 50.0, rtol=1e-9)

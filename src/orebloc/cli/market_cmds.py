@@ -13,8 +13,8 @@ Policy switches (repeatable; zone ids as in the model, e.g. CHN USA EUR JPN PAR 
     --subsidy ZONE=USD_T                 production subsidy per tonne
     --outage ZONE=SHARE                  share of the zone's capacity lost (0-1)
     --set KEY=VALUE                      calibration override (with --mineral): p0, eta, eps,
-                                         spare_share, transport, supply.<ZONE>.<q0|p0|eta|capacity|
-                                         spare_share>, demand.<ZONE>.<d0|eps>
+                                         spare_share, shut_share, transport, supply.<ZONE>.<q0|p0|
+                                         eta|capacity|spare_share|shut_share>, demand.<ZONE>.<d0|eps>
 
 A bad switch is refused with one line naming the switch.
 """
@@ -277,6 +277,13 @@ def solve(
         sol = single(solve_batch(market))
     else:
         raise ValidationError("--solver", f"must be reference or batch, got {solver!r}")
+    from orebloc.market.binding import binding_notes
+
+    slack = binding_notes(market, sol)
+    for line in slack:
+        typer.echo(f"note: {line}", err=True)
+    if slack:
+        meta = {**meta, "notes": [*meta.get("notes", []), *slack]}
     table = result_table(market, sol)
     if fmt is Format.json:
         doc = {
@@ -299,7 +306,8 @@ def solve(
         n_default = len(assumptions) - len(shown)
         if n_default:
             lines.append(
-                f"default: {plural(n_default, 'input')} at their params.csv defaults (elasticities, spare capacity); "
+                f"default: {plural(n_default, 'input')} at their params.csv defaults (elasticities, spare capacity, "
+                "shut-down prices); "
                 "--format json lists them"
             )
         caption = "\n".join(lines)

@@ -21,7 +21,7 @@ equations and the table.
 Modules: ``model`` (the description), ``params`` (the declarations), ``arrays`` (numbers over
 draws), ``network`` (the market as nodes and arcs), ``curves`` (supply, demand, surplus),
 ``reference`` (HiGHS, one at a time), ``batch`` (numpy Newton, many at once), ``accounting``
-and ``results`` (the outputs).
+and ``results`` (the outputs), ``binding`` (which instruments do not bind).
 """
 
 from orebloc.market.batch import solve_batch

@@ -42,6 +42,7 @@ class MarketArrays:
     eta: np.ndarray  # (N, Z)
     capacity: np.ndarray  # (N, Z) t, before outages
     outage_share: np.ndarray  # (N, Z)
+    shut_share: np.ndarray  # (N, Z) share of p0, nan: the plain linear curve
     d0: np.ndarray  # (N, Z) t
     eps: np.ndarray  # (N, Z)
     cost: np.ndarray  # (N, Z, Z) USD/t
@@ -55,6 +56,7 @@ class MarketArrays:
     cap_quantity: np.ndarray  # (N, n_caps) t
     leakage_share: np.ndarray  # (N, n_caps)
     leakage_cost: np.ndarray  # (N, n_caps) USD/t
+    leakage_base: np.ndarray  # (N, n_caps) t, nan: rights made by exports to third zones
 
     @property
     def k_eff(self) -> np.ndarray:
@@ -102,6 +104,7 @@ def market_arrays(
     eta = zone_param("supply.eta", [s.eta for s in sup])
     spare = zone_param("supply.spare_share", [s.spare_share for s in sup])
     outage = zone_param("supply.outage_share", [s.outage_share for s in sup])
+    shut = zone_param("supply.shut_share", [_none_nan(s.shut_share) for s in sup])
     given = np.array([s.capacity is not None for s in sup])
     cap_base = np.array([s.capacity if s.capacity is not None else np.nan for s in sup])
     capacity = np.where(given, cap_base, q0 * (1.0 + spare))
@@ -130,7 +133,7 @@ def market_arrays(
     def policy_param(key: str, items: tuple, attr: str) -> np.ndarray:
         labels = [getattr(it, "zone", getattr(it, "origin", "")) for it in items]
         return _zone_override(
-            over, key, np.array([getattr(it, attr) for it in items], float), n, labels
+            over, key, np.array([_none_nan(getattr(it, attr)) for it in items], float), n, labels
         )
 
     floor = np.full((n, z), np.nan)
@@ -161,12 +164,20 @@ def market_arrays(
     cap_quantity = policy_param("cap.quantity", pol.caps, "quantity")
     leakage_share = policy_param("cap.leakage_share", pol.caps, "leakage_share")
     leakage_cost = policy_param("cap.leakage_cost", pol.caps, "leakage_cost")
+    leakage_base = policy_param("cap.leakage_base", pol.caps, "leakage_base")
     return MarketArrays(
-        n=n, q0=q0, p0=p0, eta=eta, capacity=capacity, outage_share=outage, d0=d0, eps=eps,
+        n=n, q0=q0, p0=p0, eta=eta, capacity=capacity, outage_share=outage, shut_share=shut,
+        d0=d0, eps=eps,
         cost=cost, ad_valorem=ad_valorem, specific=specific, floor=floor, cfd=cfd,
         subsidy=subsidy, bolr_price=bolr_price, bolr_volume=bolr_volume,
         cap_quantity=cap_quantity, leakage_share=leakage_share, leakage_cost=leakage_cost,
+        leakage_base=leakage_base,
     )  # fmt: skip
+
+
+def _none_nan(value: float | None) -> float:
+    """A declared-but-absent number (None) as nan in the arrays."""
+    return np.nan if value is None else float(value)
 
 
 def _tariff_matrices(market: Market) -> tuple[np.ndarray, np.ndarray]:
@@ -195,7 +206,7 @@ def _tariff_matrices(market: Market) -> tuple[np.ndarray, np.ndarray]:
 #: the overrides that describe the market itself; the rest are policies and shocks
 MARKET_KEYS: tuple[str, ...] = (
     "supply.q0", "supply.p0", "supply.eta", "supply.capacity", "supply.spare_share",
-    "demand.d0", "demand.eps", "trade.cost",
+    "supply.shut_share", "demand.d0", "demand.eps", "trade.cost",
 )  # fmt: skip
 
 

@@ -64,7 +64,8 @@ def _iterate(
     status, steps = kernel.newton(
         np.ascontiguousarray(rows, dtype=np.int64), np.ascontiguousarray(p, dtype=float),
         np.ascontiguousarray(x, dtype=float), p_scale, q_scale, net.z, net.tail, net.head,
-        net.rnode, cv.q0, cv.p0, cv.b, cv.k, cv.strike, cv.subsidy, cv.d0, cv.a, net.alpha,
+        net.rnode, cv.q0, cv.p0, cv.b, cv.k, cv.strike, cv.subsidy, cv.d0, cv.a, cv.ps, cv.pk,
+        cv.c, net.alpha,
         net.beta, net.floor, net.kappa, net.upper, net.rcoef, float(tol), int(max_iter), p_out,
         x_out,
     )  # fmt: skip

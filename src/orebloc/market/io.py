@@ -6,13 +6,15 @@ Layout (quantities t, prices and costs USD/t, money USD)::
     [zones.CHN]                 # one table per zone, in order
     name = "China"
     role = "outsider"           # member | partner | outsider
-    [supply.CHN]                # q0, p0 required; eta, capacity, spare_share, outage_share optional
+    [supply.CHN]                # q0, p0 required; eta, capacity, spare_share, outage_share,
+                                # shut_share optional ("none": the plain linear curve)
     [demand.CHN]                # d0 required; eps optional
     [transport.CHN]             # exporter CHN: USA = 120.0 (USD/t); pairs left out cost 0
     [policies]                  # mutual_exemption = true
     [[policies.tariffs]]        # importer, exporter, ad_valorem, specific
     [[policies.floors]]         # zone, price
-    [[policies.caps]]           # origin, destinations, quantity, leakage_share, leakage_cost
+    [[policies.caps]]           # origin, destinations, quantity, leakage_share, leakage_cost,
+                                # leakage_base
     [[policies.cfds]]           # zone, strike
     [[policies.bolrs]]          # zone, price, volume, budget
     [[policies.subsidies]]      # zone, per_tonne
@@ -47,7 +49,10 @@ from orebloc.market.model import (
 from orebloc.market.params import check
 
 SUPPLY_KEYS = {"q0": "supply.q0", "p0": "supply.p0", "eta": "supply.eta", "capacity": "supply.capacity",
-               "spare_share": "supply.spare_share", "outage_share": "supply.outage_share"}
+               "spare_share": "supply.spare_share", "outage_share": "supply.outage_share",
+               "shut_share": "supply.shut_share"}
+#: the value of an optional number that is absent (shut_share: the plain linear curve)
+NONE = "none"
 DEMAND_KEYS = {"d0": "demand.d0", "eps": "demand.eps"}
 #: policy list -> (class, {field: params key or None for names}, required fields)
 POLICY_KINDS: dict[str, tuple[type, dict[str, str | None], tuple[str, ...]]] = {
@@ -55,7 +60,8 @@ POLICY_KINDS: dict[str, tuple[type, dict[str, str | None], tuple[str, ...]]] = {
                          "specific": "tariff.specific"}, ("importer",)),
     "floors": (PriceFloor, {"zone": None, "price": "floor.price"}, ("zone", "price")),
     "caps": (ExportCap, {"origin": None, "destinations": None, "quantity": "cap.quantity",
-                         "leakage_share": "cap.leakage_share", "leakage_cost": "cap.leakage_cost"}, ("origin",)),
+                         "leakage_share": "cap.leakage_share", "leakage_cost": "cap.leakage_cost",
+                         "leakage_base": "cap.leakage_base"}, ("origin",)),
     "cfds": (ContractForDifference, {"zone": None, "strike": "cfd.strike"}, ("zone", "strike")),
     "bolrs": (BuyerOfLastResort, {"zone": None, "price": "bolr.price", "volume": "bolr.volume",
                                   "budget": "bolr.budget"}, ("zone", "price")),
@@ -153,6 +159,9 @@ def loads_market(text: str, label: str = "<model>") -> Market:
             for k, v in spec.items():
                 if k not in keys:
                     raise _err(label, text, f"{section}.{zid}.{k}", f"unknown key; expected {', '.join(keys)}")
+                if k == "shut_share" and v == NONE:
+                    values[k] = None
+                    continue
                 values[k] = _number(label, text, f"{section}.{zid}.{k}", v, keys[k])
             for k in required:
                 if k not in values:
@@ -259,7 +268,12 @@ def dumps_market(market: Market, provenance: Mapping[str, str] | None = None,
         out.append(f"[supply.{z}]")
         for k in SUPPLY_KEYS:
             v = getattr(s, k)
-            if v is None or (k in ("spare_share", "outage_share") and v == getattr(defaults_s, k)):
+            if k == "shut_share" and v is None:
+                out += _comment(provenance, f"supply.{z}.{k}")
+                out.append(f"{k} = {_fmt(NONE)}")
+                continue
+            if v is None or (k in ("spare_share", "outage_share", "shut_share")
+                             and v == getattr(defaults_s, k)):
                 continue
             out += _comment(provenance, f"supply.{z}.{k}")
             out.append(f"{k} = {_fmt(v)}")

@@ -37,16 +37,21 @@ def _terms(p, x, z, tail, head, rnode, zs, al, be, fl, ka, rc, r, h, w, on_slope
         r[n] = 0.0
         h[n] = 0.0
     for i in range(z):
-        # zs rows: q0, p0, b, k, strike, subsidy, d0, a (scaled)
+        # zs rows: q0, p0, b, k, strike, subsidy, d0, a, ps, pk, c (scaled)
         q0, p0, b, k = zs[0, i], zs[1, i], zs[2, i], zs[3, i]
         strike, sub, d0, a = zs[4, i], zs[5, i], zs[6, i], zs[7, i]
         # supply at the producers' node, demand at the consumers' node
         pe = p[i]
         rec = (max(pe, strike) if not np.isnan(pe) else strike) + sub
-        lin = q0 + b * (rec - p0)
+        if rec >= zs[9, i]:  # above the kink p_k (-inf: no shut-in segment)
+            lin = q0 + b * (rec - p0)
+            sl = b
+        else:  # the shut-in segment, 0 at p_s
+            lin = zs[10, i] * (rec - zs[8, i])
+            sl = zs[10, i]
         r[i] = min(max(lin, 0.0), k)
         if lin > 0.0 and lin < k and not (pe < strike):
-            h[i] = b
+            h[i] = sl
         pm = p[z + i]
         lin = d0 - a * (pm - p0)
         r[z + i] = -max(lin, 0.0)
@@ -190,11 +195,13 @@ def _sparse_solve(m, v, mask, cols):
 
 @nb.njit(cache=True, parallel=True)
 def newton(rows, p_in, x_in, P, Q, z, tail, head, rnode, q0, p0, b, k, strike, sub, d0, a,
-           alpha, beta, floor, kappa, upper, rcoef, tol, max_iter, p_out, x_out):  # fmt: skip
+           p_shut, p_kink, c_shut, alpha, beta, floor, kappa, upper, rcoef, tol, max_iter, p_out,
+           x_out):  # fmt: skip
     """Newton steps for the draws ``rows`` from (p_in, x_in); returns (status, steps).
 
     Curve and arc numbers are (N, Z) and (N, A) arrays of all draws in USD/t and t (those of
-    curves.py and network.py); ``P`` and ``Q`` (N,) the price and quantity scales the method
+    curves.py and network.py; ``p_shut``, ``p_kink``, ``c_shut`` the shut-in segment of supply,
+    curves.shut_in); ``P`` and ``Q`` (N,) the price and quantity scales the method
     works in. ``p_in`` (len(rows), nodes) USD/t and ``x_in`` (len(rows), A) t are the start
     points. Converged draws are written to ``p_out[rows[i]]``, ``x_out[rows[i]]`` (USD/t, t).
     ``status`` is CONVERGED, NOT_CONVERGED (after ``max_iter`` steps) or SINGULAR (a step's
@@ -208,7 +215,7 @@ def newton(rows, p_in, x_in, P, Q, z, tail, head, rnode, q0, p0, b, k, strike, s
     for c in nb.prange(n_chunks):
         p = np.empty(nn)
         x = np.empty(na)
-        zs = np.empty((8, z))
+        zs = np.empty((11, z))
         al = np.empty(na)
         be = np.empty(na)
         fl = np.empty(na)
@@ -246,6 +253,9 @@ def newton(rows, p_in, x_in, P, Q, z, tail, head, rnode, q0, p0, b, k, strike, s
                 zs[5, i] = sub[g, i] / ps
                 zs[6, i] = d0[g, i] / qs
                 zs[7, i] = a[g, i] * ps / qs
+                zs[8, i] = p_shut[g, i] / ps
+                zs[9, i] = p_kink[g, i] / ps
+                zs[10, i] = c_shut[g, i] * ps / qs
             for j in range(na):
                 al[j] = alpha[g, j]
                 be[j] = beta[g, j] / ps

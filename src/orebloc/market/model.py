@@ -39,10 +39,13 @@ class Zone:
 
 @dataclass(frozen=True)
 class Supply:
-    """Linear supply through (q0 t, p0 USD/t) with elasticity ``eta`` there, clipped to [0, K].
+    """Supply through (q0 t, p0 USD/t) with elasticity ``eta`` there, clipped to [0, K].
 
-    S(p) = clip(q0 + eta*q0/p0*(p - p0), 0, K*(1 - outage_share)). ``capacity`` K defaults to
-    q0*(1 + spare_share).
+    Near the baseline S(p) = clip(q0 + eta*q0/p0*(p - p0), 0, K*(1 - outage_share)).
+    ``shut_share`` sigma (default in params.csv): producers shut in below the shut-down price
+    p_shut = sigma*p0; under the kink p_k = (p0 + p_shut)/2 the curve falls linearly to 0 at
+    p_shut (see curves.py), so no price below p_shut clears a zone with output. None: the plain
+    linear curve. ``capacity`` K defaults to q0*(1 + spare_share).
     """
 
     q0: float
@@ -51,6 +54,7 @@ class Supply:
     capacity: float | None = None
     spare_share: float = default("supply.spare_share")
     outage_share: float = default("supply.outage_share")
+    shut_share: float | None = default("supply.shut_share")
 
     @property
     def capacity_t(self) -> float:
@@ -99,10 +103,13 @@ class PriceFloor:
 class ExportCap:
     """A cap on the origin's exports to a set of destinations (None: all other zones).
 
-    ``quantity`` 0 is a ban. ``leakage_share`` lambda: for each tonne the origin ships to third
-    zones (outside the set), lambda tonnes may reach the set anyway (re-exported) at
-    ``leakage_cost`` USD/t on top of the direct transport cost and tariffs. Under mutual
-    exemption a bloc origin's cap on all zones spares the other bloc zones.
+    ``quantity`` 0 is a ban. ``leakage_share`` lambda: the origin's material that reaches the set
+    anyway through third zones (re-exported), at ``leakage_cost`` USD/t on top of the direct
+    transport cost and tariffs. With ``leakage_base`` B (t) at most lambda*B tonnes leak (a fixed
+    allowance, e.g. lambda times the origin's normal exports to third zones); without it, each
+    tonne the origin ships to third zones (outside the set) lets lambda tonnes through. Only the
+    origin's own material is capped: third zones' own output goes where it is paid most. Under
+    mutual exemption a bloc origin's cap on all zones spares the other bloc zones.
     """
 
     origin: str
@@ -110,6 +117,7 @@ class ExportCap:
     quantity: float = 0.0
     leakage_share: float = 0.0
     leakage_cost: float = 0.0
+    leakage_base: float | None = None
 
 
 @dataclass(frozen=True)
@@ -258,6 +266,8 @@ def validate(market: Market) -> None:
         check("supply.eta", s.eta, f"supply[{zid}].eta")
         check("supply.spare_share", s.spare_share, f"supply[{zid}].spare_share")
         check("supply.outage_share", s.outage_share, f"supply[{zid}].outage_share")
+        if s.shut_share is not None:
+            check("supply.shut_share", s.shut_share, f"supply[{zid}].shut_share")
         if s.capacity is not None:
             check("supply.capacity", s.capacity, f"supply[{zid}].capacity")
             if s.capacity < s.q0:
@@ -338,6 +348,8 @@ def _validate_policies(market: Market) -> None:
         check("cap.quantity", cap.quantity, f"{w}.quantity")
         check("cap.leakage_share", cap.leakage_share, f"{w}.leakage_share")
         check("cap.leakage_cost", cap.leakage_cost, f"{w}.leakage_cost")
+        if cap.leakage_base is not None:
+            check("cap.leakage_base", cap.leakage_base, f"{w}.leakage_base")
 
 
 def _one_per_zone(market: Market, items: Sequence[object], where: str, role: str | None) -> None:

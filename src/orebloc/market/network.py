@@ -5,8 +5,11 @@ Nodes (each with a price, USD/t):
 - ``E[i]`` the producers of zone i (supply S_i enters here),
 - ``M[i]`` the consumers of zone i (demand D_i leaves here); the zone price is the price at M[i],
 - ``B[w]`` the border of a member w with a price floor: outsiders' offers to w land here,
-- ``G[g]`` the licensed exports of an export cap g (its price carries the quota rent),
-- ``R[g]`` the leakage rights of a cap g with leakage (price >= 0; rights can be thrown away).
+- ``G[g]`` the licensed exports of an export cap g (its price carries the quota rent); a cap with
+  a fixed leakage allowance (``leakage_base``) has a second ``G`` node, the allowance: at most
+  lambda*B tonnes of the origin's material pass through it to the capped destinations,
+- ``R[g]`` the leakage rights of a cap g with leakage made by the origin's exports to third
+  zones (no ``leakage_base``; price >= 0; rights can be thrown away).
 
 Arcs carry tonnes x >= 0, up to ``upper`` (inf: no cap). An arc a from node i ("tail") is worth
 taking when w_a = (price at the head) + rcoef_a*(price at R) - pi_a(p_tail) > 0, where
@@ -16,7 +19,9 @@ every arc is complementary: x = 0 => w <= 0, 0 < x < upper => w = 0, x = upper =
 Arcs with no head node sell to a fixed price ``kappa`` (the buyer of last resort, disposal).
 
 Material does not pass through a zone: a zone's exports are its own output (E[i] -> M[j]), so
-export caps and the levy cannot be dodged by re-exporting, except through the leakage route.
+export caps and the levy cannot be dodged by re-exporting, except through the leakage route, and
+a third zone's own output sold into a capped destination earns that destination's price (less
+transport and tariffs) at its producers' node whatever its own consumers pay.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from orebloc.errors import ValidationError
+from orebloc.market import curves
 from orebloc.market.arrays import MarketArrays
 from orebloc.market.model import Market, cap_destinations
 
@@ -96,6 +102,7 @@ def compile_network(market: Market, arr: MarketArrays) -> Network:
             kinds.append("B")
             refs.append(w)
     group: dict[int, int] = {}
+    allow: dict[int, int] = {}  # cap -> its fixed leakage allowance node
     rights: dict[int, int] = {}
     cap_of: dict[tuple[int, int], int] = {}  # (origin, dest) -> cap index
     leaky_of: dict[int, int] = {}  # origin -> its leaky cap
@@ -106,7 +113,16 @@ def compile_network(market: Market, arr: MarketArrays) -> Network:
         refs.append(g)
         for d in cap_destinations(market, cap):
             cap_of[(o, ids.index(d))] = g
-        if np.any(arr.leakage_share[:, g] > 0):
+        fixed = ~np.isnan(arr.leakage_base[:, g])
+        if fixed.any() and not fixed.all():
+            raise ValidationError(
+                f"policies.caps[{g}].leakage_base", "must be given in every draw or in none"
+            )
+        if fixed.all() and np.any(arr.leakage_share[:, g] > 0):
+            allow[g] = len(kinds)
+            kinds.append("G")
+            refs.append(g)
+        elif np.any(arr.leakage_share[:, g] > 0):
             if o in leaky_of:
                 raise ValidationError(
                     f"policies.caps[{g}].leakage_share",
@@ -120,7 +136,8 @@ def compile_network(market: Market, arr: MarketArrays) -> Network:
     arcs: list[dict] = []
 
     def add(**kw: object) -> None:
-        base = {"head": -1, "rnode": -1, "origin": -1, "dest": -1, "cap": -1, "rsign": 0.0}
+        base = {"head": -1, "rnode": -1, "origin": -1, "dest": -1, "cap": -1, "rsign": 0.0,
+                "allowance": False}
         base.update(kw)
         arcs.append(base)
 
@@ -144,6 +161,8 @@ def compile_network(market: Market, arr: MarketArrays) -> Network:
                 if g in rights:
                     add(kind=LEAK, tail=o, head=landing(o, j), origin=o, dest=j, cap=g,
                         rnode=rights[g], rsign=-1.0)  # fmt: skip
+                if g in allow:
+                    add(kind=LEAK, tail=allow[g], head=landing(o, j), origin=o, dest=j, cap=g)
             elif o in leaky_of:
                 g2 = leaky_of[o]
                 add(kind=TRADE, tail=o, head=landing(o, j), origin=o, dest=j, cap=g2,
@@ -152,6 +171,8 @@ def compile_network(market: Market, arr: MarketArrays) -> Network:
                 add(kind=TRADE, tail=o, head=landing(o, j), origin=o, dest=j)
     for g, cap in enumerate(pol.caps):
         add(kind=CAP_IN, tail=ids.index(cap.origin), head=group[g], cap=g)
+        if g in allow:
+            add(kind=CAP_IN, tail=ids.index(cap.origin), head=allow[g], cap=g, allowance=True)
     for w, b in border.items():
         add(kind=LINK, tail=b, head=z + w, dest=w)
     for i in range(z):
@@ -165,6 +186,7 @@ def compile_network(market: Market, arr: MarketArrays) -> Network:
                                                                     "origin", "dest", "cap")}  # fmt: skip
     kind, o, j, g = col["kind"], col["origin"], col["dest"], col["cap"]
     rsign = np.array([a["rsign"] for a in arcs])
+    allowance = np.array([a["allowance"] for a in arcs], dtype=bool)
     floor = np.full((n, a_n), -np.inf)
     kappa = np.zeros((n, a_n))
     upper = np.full((n, a_n), np.inf)
@@ -182,11 +204,13 @@ def compile_network(market: Market, arr: MarketArrays) -> Network:
     beta = alpha * transport + specific
     lk = np.flatnonzero(kind == LEAK)
     beta[:, lk] += arr.leakage_cost[:, g[lk]]
-    rcoef[:, lk] = -1.0
+    rcoef[:, np.flatnonzero((kind == LEAK) & (rsign < 0))] = -1.0
     mk = np.flatnonzero((kind == TRADE) & (rsign > 0))
     rcoef[:, mk] = arr.leakage_share[:, g[mk]]
-    ci = np.flatnonzero(kind == CAP_IN)
+    ci = np.flatnonzero((kind == CAP_IN) & ~allowance)
     upper[:, ci] = arr.cap_quantity[:, g[ci]]
+    ai = np.flatnonzero((kind == CAP_IN) & allowance)  # into a fixed leakage allowance
+    upper[:, ai] = arr.leakage_share[:, g[ai]] * arr.leakage_base[:, g[ai]]
     li = np.flatnonzero(kind == LINK)
     floor[:, li] = np.nan_to_num(arr.floor[:, j[li]], nan=-np.inf)
     bi = np.flatnonzero(kind == BOLR)
@@ -203,7 +227,10 @@ def compile_network(market: Market, arr: MarketArrays) -> Network:
 
 @dataclass(frozen=True)
 class Curves:
-    """Per-draw curve parameters of the zones, (N, Z): slopes b, a in t per USD/t."""
+    """Per-draw curve parameters of the zones, (N, Z): slopes b, a, c in t per USD/t.
+
+    ``ps``, ``pk``, ``c``: the shut-in segment of supply (curves.shut_in; pk = -inf: none).
+    """
 
     q0: np.ndarray
     p0: np.ndarray
@@ -213,19 +240,32 @@ class Curves:
     subsidy: np.ndarray
     d0: np.ndarray
     a: np.ndarray
+    ps: np.ndarray
+    pk: np.ndarray
+    c: np.ndarray
+
+    @property
+    def shut(self) -> dict[str, np.ndarray]:
+        """The shut-in segment as keyword arguments of curves.supply / producer_surplus."""
+        return {"ps": self.ps, "pk": self.pk, "c": self.c}
 
 
 def zone_curves(arr: MarketArrays) -> Curves:
     """Slopes and kinks of every zone's supply and demand curves."""
+    b = arr.eta * arr.q0 / arr.p0
+    ps, pk, c = curves.shut_in(arr.q0, arr.p0, b, arr.shut_share)
     return Curves(
         q0=arr.q0,
         p0=arr.p0,
-        b=arr.eta * arr.q0 / arr.p0,
+        b=b,
         k=arr.k_eff,
         strike=np.nan_to_num(arr.cfd, nan=-np.inf),
         subsidy=arr.subsidy,
         d0=arr.d0,
         a=arr.eps * arr.d0 / arr.p0,
+        ps=ps,
+        pk=pk,
+        c=c,
     )
 
 
@@ -243,12 +283,10 @@ def equilibrium_violation(net: Network, p: np.ndarray, x: np.ndarray) -> np.ndar
     and complementarity of every arc (x > 0 only where the arc is worth taking, x < upper
     only where it is not worth more).
     """
-    from orebloc.market import curves
-
     z = net.z
     cv = zone_curves(net.arrays)
     p_scale, q_scale = scales(net.arrays)
-    s, _ = curves.supply(p[:, :z], cv.q0, cv.p0, cv.b, cv.k, cv.strike, cv.subsidy)
+    s, _ = curves.supply(p[:, :z], cv.q0, cv.p0, cv.b, cv.k, cv.strike, cv.subsidy, **cv.shut)
     dem, _ = curves.demand(p[:, z : 2 * z], cv.d0, cv.p0, cv.a)
     e = np.zeros_like(p)
     e[:, :z], e[:, z : 2 * z] = s, -dem

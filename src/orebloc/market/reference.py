@@ -7,7 +7,9 @@ For fixed per-tonne wedges the equilibrium maximises welfare:
          0 <= x_a <= upper_a, s_i in [S_i(-inf or strike), K_i], d_i >= 0
 
 with U, C the integrals of the linear inverse demand and supply curves (a diagonal Hessian
-1/a, 1/b). Ad-valorem tariffs and the variable levy depend on prices, so they are iterated to a
+1/a, 1/b). A supply curve with a shut-in segment (curves.py) has two columns, the segment
+(marginal cost p_s + s/c, up to S(p_k)) and the line above the kink (p_k + s/b); the first has
+the lower marginal cost everywhere, so the optimum fills it first and their sum follows S. Ad-valorem tariffs and the variable levy depend on prices, so they are iterated to a
 fixed point: wedge_a = beta_a + (alpha_a - 1)*p_tail + max(0, floor_a - alpha_a*p_tail - beta_a)
 with the prices of the previous round, until no price moves by more than ``tol`` (relative to
 the mean baseline price). Every fixed point is an equilibrium of the network (network.py).
@@ -76,13 +78,31 @@ class _DrawQP:
         q0, p0, b, k = cv.q0[d] / Q, cv.p0[d] / P, cv.b[d] * P / Q, cv.k[d] / Q
         strike, sub = cv.strike[d] / P, cv.subsidy[d] / P
         d0, a = cv.d0[d] / Q, cv.a[d] * P / Q
-        n_col = 2 * z + a_n
+        ps, pk, cs = cv.ps[d] / P, cv.pk[d] / P, cv.c[d] * P / Q
+        # columns: supply (z), demand (z), arcs (a_n), the supply above a shut-in kink (z)
+        n_col = 3 * z + a_n
+        self.arcs = slice(2 * z, 2 * z + a_n)
         cost = np.zeros(n_col)
         lower = np.zeros(n_col)
         upper = np.full(n_col, np.inf)
+        upper[2 * z + a_n :] = 0.0
         hess = np.zeros(n_col)
         for i in range(z):
-            if b[i] > 0:
+            if np.isfinite(pk[i]):
+                # the shut-in segment, then the line above the kink (nothing more if vertical)
+                top = cs[i] * (pk[i] - ps[i])  # S(p_k)
+                u1 = min(top, k[i])
+                hi = 2 * z + a_n + i
+                cost[i], hess[i], upper[i] = ps[i] - sub[i], 1.0 / cs[i], u1
+                if b[i] > 0:
+                    cost[hi], hess[hi], upper[hi] = pk[i] - sub[i], 1.0 / b[i], max(k[i] - u1, 0.0)
+                if np.isfinite(strike[i]):
+                    r = strike[i] + sub[i]
+                    lin = cs[i] * (r - ps[i]) if r < pk[i] else q0[i] + b[i] * (r - p0[i])
+                    low = float(np.clip(lin, 0.0, k[i]))
+                    lower[i] = min(low, u1)
+                    lower[hi] = min(max(low - u1, 0.0), upper[hi])
+            elif b[i] > 0:
                 cost[i] = p0[i] - sub[i] - q0[i] / b[i]
                 hess[i] = 1.0 / b[i]
                 upper[i] = k[i]
@@ -96,8 +116,8 @@ class _DrawQP:
                 hess[c] = 1.0 / a[i]
             else:
                 lower[c] = upper[c] = d0[i]
-        lower[2 * z :] = 0.0
-        upper[2 * z :] = net.upper[d] / Q
+        lower[self.arcs] = 0.0
+        upper[self.arcs] = net.upper[d] / Q
         self.base_cost = cost
         # constraint matrix, column-wise: rows are nodes
         starts, index, value = [0], [], []
@@ -118,6 +138,10 @@ class _DrawQP:
             for row in sorted(entries):
                 index.append(row)
                 value.append(entries[row])
+            starts.append(len(index))
+        for i in range(z):
+            index.append(i)
+            value.append(1.0)
             starts.append(len(index))
         lp = highspy.HighsLp()
         lp.num_col_, lp.num_row_ = n_col, nodes
@@ -151,7 +175,7 @@ class _DrawQP:
 
     def solve(self, p_prev: np.ndarray, col_prev: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Solve with wedges from the prices ``p_prev`` (scaled); return scaled (p, columns)."""
-        net, d, z = self.net, self.d, self.net.z
+        net, d = self.net, self.d
         tail_p = p_prev[net.tail]
         alpha, beta = net.alpha[d], net.beta[d] / self.P
         floor = net.floor[d] / self.P
@@ -163,7 +187,7 @@ class _DrawQP:
         )
         wedge = wedge - np.where(net.head < 0, net.kappa[d] / self.P, 0.0)
         cost = self.base_cost.copy()
-        cost[2 * z :] = wedge
+        cost[self.arcs] = wedge
         cost -= _REG * col_prev
         self.highs.changeColsCost(self.n_col, np.arange(self.n_col, dtype=np.int32), cost)
         self.highs.run()
@@ -198,19 +222,19 @@ def _reference_draw(
     change = np.inf
     for it in range(1, max_iter + 1):
         p_new, cols_new = qp.solve(u[: net.n_nodes], u[net.n_nodes :])
-        _settle_idle(net, d, qp, p_new, cols_new[2 * z :])
+        _settle_idle(net, d, qp, p_new, cols_new[qp.arcs])
         g = np.concatenate([p_new, cols_new])
         f = g - u
         # settled: prices of zones and of busy border/licence nodes, and the columns
         through = np.zeros(net.n_nodes)
-        np.add.at(through, net.tail, cols_new[2 * z :])
+        np.add.at(through, net.tail, cols_new[qp.arcs])
         busy = watch | (through > 1e-12)
         # prices only: where several routes tie, the flows may flip between rounds
         change = float(np.max(np.abs(f[: net.n_nodes])[busy], initial=0.0))
         # tied flows flipping between rounds move prices by ~REG*flow through the proximal
         # shift: past 30 rounds, that noise (<= _NOISE of the price scale) is the floor
         if change < tol or (it > 30 and change < _NOISE):
-            p_out, x_out = p_new * qp.P, cols_new[2 * z :] * qp.Q
+            p_out, x_out = p_new * qp.P, cols_new[qp.arcs] * qp.Q
             sub = _one_draw(net, d)
             viol = float(equilibrium_violation(sub, p_out[None], x_out[None])[0])
             if viol > 1e-5:

@@ -15,7 +15,10 @@ dt = period length in years, quantities per period are annual figures x dt):
     q0_t  = u K_t with u = q0 / K_0 the baseline utilisation (1/(1+spare) where K_0 = 0)
     d0_t  = d0 (1 + g)^(t dt) prod(1 + s over demand shocks in force)                [t/yr]
     outage_t = 1 - prod(1 - s over outages in force)
-    orders_t = rate dt K_t where price_t >= trigger p0 (investment), arriving at t + L,
+    orders_t = rate dt K_t where r_t >= trigger p0 (investment), arriving at t + L, with r_t the
+               price the zone's producers receive (their node's price, which for output sold
+               abroad is the importer's price less transport and tariffs, raised to a CfD strike
+               and plus a subsidy), not the price its consumers pay;
                L = max(1, round(lead_time / dt)) periods; scheduled additions decided at
                period s arrive at s + round(lead_time / dt)
     release_t = min(stock_t, release_rate dt) where price_{t-1} >= trigger p0;
@@ -27,7 +30,11 @@ share is rescaled so that effective capacity is K(1 - outage) + release exactly.
 
 Export controls: a control of severity s caps the origin's exports to the destinations at
 (1 - s) x the reference case's flows on those routes in the same period and draw (s = 1 is a
-ban). A shock of duration D years is in force in periods start .. start + round(D/dt) - 1.
+ban). Its leakage share lambda lets at most lambda x the reference case's exports of the origin
+to the third zones (every zone outside the destinations) reach the destinations anyway, as
+re-exports of the origin's material (a fixed allowance, ``ExportCap.leakage_base``); the third
+zones' own output is not capped. A shock of duration D years is in force in periods
+start .. start + round(D/dt) - 1.
 
 Multi-stage coupling (``input_from``, coefficient c t of input per t of output), solved
 upstream first in each period:
@@ -333,23 +340,29 @@ def simulate(
                     rows = np.flatnonzero(np.all(keys == np.array(key, dtype=bool), axis=1)) if key else np.arange(n)
                     if not len(rows):
                         continue
-                    caps, cap_q = [], []
+                    caps, cap_q, leak_b = [], [], []
                     for (si, _on), active in zip(caps_active, key, strict=True):
                         if not active:
                             continue
                         s = spec.shocks[si]
                         o = ids.index(s.zone)
                         dests = [ids.index(d) for d in s.to]
-                        shipped = ref_flows[mi][rows][:, o, dests].sum(axis=1)
+                        third = [i for i in range(Z) if i != o and i not in dests]
+                        ref = np.nan_to_num(ref_flows[mi][rows])
+                        shipped = ref[:, o, dests].sum(axis=1)
                         sev = draws[f"shocks[{si}].severity"][rows, 0]
-                        caps.append(ExportCap(s.zone, s.to, 0.0, s.leakage_share))
-                        cap_q.append((1.0 - sev) * np.nan_to_num(shipped))
+                        leaky = s.leakage_share > 0
+                        caps.append(ExportCap(s.zone, s.to, 0.0, s.leakage_share,
+                                              leakage_base=0.0 if leaky else None))  # fmt: skip
+                        cap_q.append((1.0 - sev) * shipped)
+                        leak_b.append(ref[:, o, third].sum(axis=1) if leaky else np.zeros(len(rows)))
                     # the same structure recurs every period: build (and validate) its market once
                     market = _structure(markets, pm, mi, pol_objs, caps)
                     whole = len(rows) == n
                     ov = dict(over) if whole else {k: v[rows] for k, v in over.items()}
                     if cap_q:
                         ov["cap.quantity"] = np.stack(cap_q, axis=1)
+                        ov["cap.leakage_base"] = np.stack(leak_b, axis=1)
                     # warm start from the last solution of the same case, market and structure
                     # (the previous period's, for the same draws): it changes where Newton starts,
                     # not the answer
@@ -382,11 +395,12 @@ def simulate(
                         if sp.market == pm.id:
                             zi = ids.index(sp.zone)
                             st.stock[mi, :, zi] += np.nan_to_num(res["bolr_purchases"][:, zi])
-                # price-responsive investment
+                # price-responsive investment, on the price the zone's producers are paid
                 inv = spec.dynamics.investment
                 if inv is not None and inv.rate > 0:
                     zsel = np.array([z in inv.zones for z in ids])
-                    hit = (res["price"] >= inv.trigger * b["p0"]) & zsel
+                    paid = _received(res["producer_price"], pol_objs, ids)
+                    hit = (paid >= inv.trigger * b["p0"]) & zsel
                     lead = max(1, int(round(inv.lead_time / dt)))
                     if t + lead <= T:
                         st.arrivals[mi, t + lead] += np.where(hit, inv.rate * dt * cap_yr, 0.0)
@@ -412,6 +426,20 @@ def simulate(
             progress(1)
     out["converged"] = converged
     return out
+
+
+def _received(producer_price: np.ndarray, pol_objs: list, ids: tuple[str, ...]) -> np.ndarray:
+    """(n, Z) the price producers receive, USD/t: their node's price, raised to a CfD strike,
+    plus a production subsidy (curves.received_price); nan where a zone has no capacity."""
+    strike = np.full(len(ids), -np.inf)
+    subsidy = np.zeros(len(ids))
+    for o in pol_objs:
+        if isinstance(o, ContractForDifference):
+            strike[ids.index(o.zone)] = o.strike
+        elif isinstance(o, Subsidy):
+            subsidy[ids.index(o.zone)] = o.per_tonne
+    paid = curves.received_price(producer_price, strike, subsidy)
+    return np.where(np.isnan(producer_price), np.nan, paid)
 
 
 def _structure(cache: dict, pm: PreparedMarket, mi: int, pol_objs: list, caps: list) -> Market:

@@ -76,7 +76,7 @@ def calibrate(
 ) -> Calibration:
     """A market for ``mineral`` at ``stage`` in ``year`` from the atlas, with provenance.
 
-    ``overrides`` (numbers in t, USD/t or shares): ``p0``, ``eta``, ``eps``, ``spare_share``,
+    ``overrides`` (numbers in t, USD/t or shares): ``p0``, ``eta``, ``eps``, ``spare_share``, ``shut_share``,
     ``transport`` (every off-diagonal cost), ``supply.<ZONE>.<q0|p0|eta|capacity|spare_share|
     outage_share>``, ``demand.<ZONE>.<d0|eps>``. Raises :class:`CalibrationError` naming the
     missing input when the data and the gap-fill table cannot support one.
@@ -123,6 +123,7 @@ def calibrate(
     # parameters
     eta = _zone_values("supply.eta", "eta", "supply.{z}.eta", zm, ov, led)
     eps = _zone_values("demand.eps", "eps", "demand.{z}.eps", zm, ov, led)
+    shut = _zone_values("supply.shut_share", "shut_share", "supply.{z}.shut_share", zm, ov, led)
     spare = {
         z: ov.get(f"supply.{z}.spare_share", ov.get("spare_share", default("supply.spare_share")))
         for z in zm.ids
@@ -146,6 +147,7 @@ def calibrate(
             capacity=k,
             spare_share=spare[z],
             outage_share=ov.get(f"supply.{z}.outage_share", 0.0),
+            shut_share=shut[z],
         )
     demands = {z: Demand(d0=d0[z], eps=eps[z]) for z in zm.ids}
     cost = ov.get("transport", 0.0)

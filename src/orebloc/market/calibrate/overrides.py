@@ -14,10 +14,11 @@ GLOBAL_KEYS = {
     "eta": "supply.eta",
     "eps": "demand.eps",
     "spare_share": "supply.spare_share",
+    "shut_share": "supply.shut_share",
     "transport": "trade.cost",
 }
 ZONE_KEYS = {
-    "supply": ("q0", "p0", "eta", "capacity", "spare_share", "outage_share"),
+    "supply": ("q0", "p0", "eta", "capacity", "spare_share", "outage_share", "shut_share"),
     "demand": ("d0", "eps"),
 }
 
@@ -37,8 +38,8 @@ def check_overrides(overrides: Mapping[str, float], zm: ZoneMap) -> dict[str, fl
         else:
             raise ValidationError(
                 key,
-                "unknown override; use p0, eta, eps, spare_share, transport, "
-                "supply.<ZONE>.(q0|p0|eta|capacity|spare_share|outage_share) or "
+                "unknown override; use p0, eta, eps, spare_share, shut_share, transport, "
+                "supply.<ZONE>.(q0|p0|eta|capacity|spare_share|outage_share|shut_share) or "
                 "demand.<ZONE>.(d0|eps)",
             )
     return out
