@@ -2,24 +2,25 @@
 
 Every command accepts ``--data PATH`` (a dataset built by ``orebloc data build``) instead of
 the bundled one, and ``--format table|csv|json`` where it prints a table. Errors print one line
-naming what was wrong and where, and exit with status 2.
+naming what was wrong and where, and exit with status 2 (all commands: :mod:`orebloc.cli.guard`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from orebloc.cli.floor_cmds import floor_app
+from orebloc.cli.guard import OreblocGroup
 from orebloc.cli.market_cmds import market_app
 from orebloc.cli.output import Format, emit
+from orebloc.errors import ValidationError
 
 app = typer.Typer(help="orebloc: supply-chain atlas, risk metrics and market model for a critical-minerals bloc.",
-                  no_args_is_help=True, pretty_exceptions_enable=False)
+                  no_args_is_help=True, pretty_exceptions_enable=False, cls=OreblocGroup)
 data_app = typer.Typer(help="Build and inspect the derived dataset.", no_args_is_help=True)
 atlas_app = typer.Typer(help="Query the supply-chain atlas.", no_args_is_help=True)
 risk_app = typer.Typer(help="Risk and benchmark metrics.", no_args_is_help=True)
@@ -37,11 +38,6 @@ FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="output format
 YearOpt = Annotated[int | None, typer.Option("--year", "-y", help="year (default: latest with data)")]
 StageOpt = Annotated[str | None, typer.Option("--stage", "-s", help="mining | refining | product (aliases: mine, processing...)")]
 BlocOpt = Annotated[Path | None, typer.Option("--blocs", help="bloc membership TOML (default: the bundled one)")]
-
-
-def _fail(exc: Exception) -> None:
-    typer.echo(f"error: {exc}", err=True)
-    raise typer.Exit(2)
 
 
 def _atlas(data: Path | None):
@@ -139,7 +135,7 @@ def atlas_top(
     mineral: Annotated[str, typer.Argument(help="mineral name")],
     stage: StageOpt = None,
     year: YearOpt = None,
-    k: Annotated[int, typer.Option("-k", help="how many producers per stage")] = 5,
+    k: Annotated[int, typer.Option("-k", min=1, help="how many producers per stage")] = 5,
     data: DataOpt = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
@@ -170,7 +166,7 @@ def atlas_events(
     try:
         day = dt.date.fromisoformat(on) if on else None
     except ValueError:
-        _fail(ValueError(f"--on: {on!r} is not a date (YYYY-MM-DD)"))
+        raise ValidationError("--on", f"{on!r} is not a date (YYYY-MM-DD)") from None
     frame = _atlas(data).policy_events(day, mineral)
     emit(frame.select("measure_id", "mineral", "material_label", "date_effective", "date_suspended",
                       "date_resumes", "targeting", "verified"), fmt, title="Policy events")
@@ -341,25 +337,8 @@ def report_atlas(
 
 
 def main() -> None:
-    """Entry point: run the app, turning orebloc's own errors into one-line messages."""
-    from orebloc.errors import OreblocError
-
-    try:
-        app(standalone_mode=False)
-    except OreblocError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        sys.exit(2)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except typer.Abort:
-        sys.exit(1)
-    except Exception as exc:  # click usage errors
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        raise
+    """Entry point: run the app; every error ends as one line and an exit status (cli/guard.py)."""
+    app()
 
 
 if __name__ == "__main__":
