@@ -129,7 +129,7 @@ def check_iso3(code: str, where: str = "") -> str:
     if named:
         close = [named]
     else:
-        close = [c for c in sorted(codes) if len(c) == len(key) == 3 and sum(a != b for a, b in zip(c, key)) == 1]
+        close = [c for c in sorted(codes) if len(c) == len(key) == 3 and sum(a != b for a, b in zip(c, key, strict=True)) == 1]
     raise UnknownNameError("ISO3 code", code, [f"{c} ({codes[c]})" for c in close], where=where)
 
 
