@@ -55,9 +55,22 @@ def one_line(text: str) -> str:
     return "; ".join(ln for ln in lines if ln and not _CARETS.match(ln))
 
 
+def _interrupted(exc: BaseException | None) -> bool:
+    """Whether Ctrl-C caused ``exc``: compiled code (numba's kernel) that sees the interrupt on
+    its way out reports ``SystemError(... returned a result with an exception set)`` caused by
+    the ``KeyboardInterrupt``."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, Interrupted | KeyboardInterrupt):
+            return True
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
 def exit_status(exc: BaseException) -> int:
     """Write the one line for ``exc`` on stderr and return the exit status (see the module doc)."""
-    if isinstance(exc, Interrupted | KeyboardInterrupt):
+    if _interrupted(exc):
         click.echo("interrupted", err=True)
         return EXIT_INTERRUPTED
     if isinstance(exc, OreblocError):
