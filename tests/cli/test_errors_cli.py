@@ -99,7 +99,10 @@ def test_simulate_with_an_unreachable_scheduler_cleans_up(tiny, tmp_path):
 
 
 # -- Ctrl-C and defects in the middle of a run ----------------------------------------------
-def test_sigint_during_simulate_exits_130_and_removes_the_partial_results(tiny, tmp_path):
+@pytest.mark.parametrize(("signum", "code", "line"), [(signal.SIGINT, 130, "interrupted"),
+                                                   (signal.SIGTERM, 143, "terminated")])
+def test_a_signal_during_simulate_ends_it_with_one_line_and_removes_the_partial_results(tiny, tmp_path, signum,
+                                                                                        code, line):  # fmt: skip
     out = tmp_path / "out"
     # 200 chunks of 1,000 draws: far more than can finish before the signal
     proc = subprocess.Popen([ORE, "simulate", str(tiny), "--draws", "200000", "--chunk", "1000", "--out", str(out)],
@@ -110,13 +113,13 @@ def test_sigint_during_simulate_exits_130_and_removes_the_partial_results(tiny, 
             assert proc.poll() is None, proc.communicate()
             assert time.monotonic() < deadline, "no result part was written"
             time.sleep(0.05)
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(signum)
         stdout, stderr = proc.communicate(timeout=120)
     finally:
         if proc.poll() is None:
             proc.kill()
-    assert proc.returncode == 130, stderr
-    assert stderr.strip() == "interrupted" and stdout == ""
+    assert proc.returncode == code, stderr
+    assert stderr.strip() == line and stdout == ""
     assert not out.exists()  # the run made it; nothing of it is left
 
 
@@ -296,6 +299,66 @@ def test_compare_says_when_the_floor_never_binds(tiny, tmp_path):
                      "resort do nothing"]  # fmt: skip
     proc = run(*args, "--floor", "1040")  # just above 1,037: it binds
     assert "never binds" not in proc.stderr
+
+
+# -- further bad input found by trying the commands -------------------------------------------
+def test_files_that_are_not_text_name_the_file(tiny, tmp_path):
+    binary = tmp_path / "bin.toml"
+    binary.write_bytes(b"\xff\xfe\x00garbage")
+    for args, what in [
+        (["simulate", str(binary), "--out", str(tmp_path / "o")], "cannot read scenario"),
+        (["market", "solve", str(binary)], "cannot read model file"),
+        (["risk", "overview", "--blocs", str(binary)], "cannot read bloc file"),
+        (["risk", "supply-risk", "graphite", "--wgi", str(binary)], "cannot read WGI file"),
+        (["floor", "design", "REE", "--method", "cost-plus", "--costs", str(binary)], "cannot read cost file"),
+    ]:  # each was an internal UnicodeDecodeError
+        line = one_line_error(*args)
+        assert line.startswith("error: ") and "bin.toml: " in line and what in line, line
+        assert line.endswith("not UTF-8 text (byte 0xff at offset 0)")
+    assert not (tmp_path / "o").exists()
+
+
+def test_an_output_file_that_is_a_folder_or_lies_under_a_file(tmp_path):
+    blocker = tmp_path / "a_file"
+    blocker.write_text("x")
+    line = one_line_error("report", "atlas", "--out", str(tmp_path))  # named its temporary file
+    assert line == f"error: {tmp_path}: is a folder; give the name of a file to write"
+    line = one_line_error("market", "calibrate", "--mineral", "graphite", "--year", "2024", "--out",
+                          str(blocker / "m.toml"))  # was "File exists"  # fmt: skip
+    assert line == f"error: {blocker / 'm.toml'}: cannot write here: {str(blocker)!r} is a file, not a folder"
+    line = one_line_error("floor", "design", "REE", "--method", "reference-point", "--landed", "CHN=1",
+                          "--format", "csv", "--out", str(blocker / "s.csv"))  # fmt: skip
+    assert line == f"error: {blocker / 's.csv'}: cannot write here: {str(blocker)!r} is a file, not a folder"
+    assert _left_in(tmp_path) == ["a_file"]
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["atlas", "share", "gallium", "--statistic", "output"],  # was "the atlas has no output by country"
+         "error: Invalid value for '--statistic': 'output' is not one of 'production', 'capacity', 'reserves'."),
+        (["data", "revisions", "gallium", "--outcome", "changed"],  # was an empty table and exit 0
+         "error: Invalid value for '--outcome': 'changed' is not one of 'agree', 'revised', 'not_comparable', "
+         "'ambiguous'."),
+        (["atlas", "sql", " "], "error: SQL error: the query is empty"),  # was an internal AttributeError
+        (["atlas", "events", "--on", ""], "error: --on: '' is not a date (YYYY-MM-DD)"),  # was every event
+    ],
+)
+def test_choices_and_empty_values_are_refused(args, expected):
+    assert one_line_error(*args).startswith(expected)
+
+
+def test_simulate_refuses_absurd_sizes_before_starting_anything(tiny, tmp_path):
+    out = tmp_path / "out"
+    line = one_line_error("simulate", str(tiny), "--draws", "99999999999999999999", "--out", str(out))
+    assert line == ("error: draws: must be <= 1,000,000,000, got 99,999,999,999,999,999,999 (draws are generated "
+                    "up front, in memory)")  # was an internal "Maximum allowed dimension exceeded"  # fmt: skip
+    cores = os.cpu_count() or 1
+    line = one_line_error("simulate", str(tiny), "--scheduler", "local-cluster", "--workers", "100000",
+                          "--out", str(out))  # would have started 100,000 worker processes  # fmt: skip
+    assert line == (f"error: --workers: must be at most {max(2, cores)}, got 100000: each local-cluster worker is "
+                    f"a single-threaded process and this machine has {cores} cores")  # fmt: skip
+    assert not out.exists()
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -23,9 +23,9 @@ import duckdb
 import polars as pl
 
 from orebloc.atlas.dataset import SOURCES_FILE, Dataset, open_dataset
-from orebloc.errors import InputError, Location, UnknownNameError
+from orebloc.errors import InputError, Location, UnknownNameError, ValidationError
 from orebloc.metrics.concentration import ROUNDING_TOLERANCE, hhi, shares, top_k_share
-from orebloc.sources.schema import TABLES
+from orebloc.sources.schema import TABLES, WORLD_STATISTICS
 from orebloc.vocab.countries import country_name
 from orebloc.vocab.minerals import Mineral, resolve_mineral
 from orebloc.vocab.stages import resolve_stage
@@ -101,7 +101,7 @@ class Atlas:
             file = self.dataset.table_path(table)
             self._view(file, f"CREATE VIEW {table} AS SELECT * FROM read_parquet('{_quoted(file)}')", table,
                        TABLES[table])
-        for statistic in ("production", "capacity", "reserves"):
+        for statistic in WORLD_STATISTICS:
             self.con.execute(f"CREATE VIEW {statistic} AS SELECT * FROM world WHERE statistic = '{statistic}'")
         sources = self.dataset.path / SOURCES_FILE
         self._view(sources, f"CREATE VIEW sources AS SELECT * FROM read_csv('{_quoted(sources)}', header=true, "
@@ -122,11 +122,15 @@ class Atlas:
 
     # -- generic ---------------------------------------------------------------------------
     def sql(self, query: str, params: list | None = None) -> pl.DataFrame:
-        """Run SQL against the views and return a polars frame."""
+        """Run SQL against the views and return a polars frame (empty for a statement without rows)."""
+        if not query.strip():
+            raise InputError("SQL error: the query is empty")
         try:
             cursor = self.con.execute(query, params or [])
         except duckdb.Error as exc:
             raise InputError(f"SQL error: {exc}") from exc
+        if cursor.description is None:  # e.g. a SET or CREATE statement
+            return pl.DataFrame()
         return _frame(cursor.description, cursor.fetchall())
 
     def close(self) -> None:
@@ -156,6 +160,8 @@ class Atlas:
     def _world_rows(self, mineral_id: str, statistic: str) -> pl.DataFrame:
         """All ``world`` rows of one mineral and statistic."""
         key = f"world/{mineral_id}/{statistic}"
+        if statistic not in WORLD_STATISTICS:
+            raise ValidationError("statistic", f"must be one of {', '.join(WORLD_STATISTICS)}, got {statistic!r}")
         if key not in self._cache:
             world = self.table("world")
             self._cache[key] = world.filter((pl.col("mineral") == mineral_id) & (pl.col("statistic") == statistic))

@@ -98,6 +98,10 @@ def design(
 
     if method not in METHODS:
         raise ValidationError("--method", f"must be one of {METHODS}, got {method!r}")
+    if out is not None:
+        from orebloc.files import check_output_file
+
+        check_output_file(out)
     atlas, bloc = Atlas(data), load_bloc(blocs)
     if method in ("incentive", "cost-plus"):
         from orebloc.vocab.minerals import resolve_mineral

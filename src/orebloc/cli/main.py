@@ -11,6 +11,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Annotated
 
+import click
 import typer
 
 from orebloc.cli.floor_cmds import floor_app
@@ -18,6 +19,8 @@ from orebloc.cli.guard import OreblocGroup
 from orebloc.cli.market_cmds import market_app
 from orebloc.cli.output import Format, emit
 from orebloc.errors import ValidationError
+from orebloc.sources.revisions import OUTCOMES
+from orebloc.sources.schema import WORLD_STATISTICS
 
 app = typer.Typer(help="orebloc: supply-chain atlas, risk metrics and market model for a critical-minerals bloc.",
                   no_args_is_help=True, pretty_exceptions_enable=False, cls=OreblocGroup)
@@ -82,7 +85,7 @@ def data_info(data: DataOpt = None, fmt: FormatOpt = Format.table) -> None:
 @data_app.command("revisions")
 def data_revisions(
     mineral: Annotated[str | None, typer.Argument(help="mineral (default: all)")] = None,
-    outcome: Annotated[str | None, typer.Option(help="agree | revised | not_comparable | ambiguous")] = None,
+    outcome: Annotated[str | None, typer.Option(click_type=click.Choice(OUTCOMES), help="agree | revised | not_comparable | ambiguous")] = None,
     data: DataOpt = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
@@ -118,7 +121,7 @@ def atlas_share(
     mineral: Annotated[str, typer.Argument(help="mineral name, e.g. gallium, 'rare earths', REE")],
     stage: StageOpt = None,
     year: YearOpt = None,
-    statistic: Annotated[str, typer.Option(help="production | capacity | reserves")] = "production",
+    statistic: Annotated[str, typer.Option(click_type=click.Choice(WORLD_STATISTICS), help="production | capacity | reserves")] = "production",
     detail: Annotated[str | None, typer.Option(help="series to use where a source gives several")] = None,
     data: DataOpt = None,
     fmt: FormatOpt = Format.table,
@@ -164,7 +167,7 @@ def atlas_events(
 ) -> None:
     """Export controls and other measures (in force on a date with --on)."""
     try:
-        day = dt.date.fromisoformat(on) if on else None
+        day = dt.date.fromisoformat(on) if on is not None else None
     except ValueError:
         raise ValidationError("--on", f"{on!r} is not a date (YYYY-MM-DD)") from None
     frame = _atlas(data).policy_events(day, mineral)
@@ -330,8 +333,10 @@ def report_atlas(
 ) -> None:
     """Write a self-contained HTML atlas report with charts (works offline)."""
     from orebloc.atlas.blocs import load_bloc
+    from orebloc.files import check_output_file
     from orebloc.reports.atlas_report import write_atlas_report
 
+    check_output_file(out)
     path = write_atlas_report(_atlas(data), load_bloc(blocs), out, year)
     typer.echo(f"wrote {path}")
 

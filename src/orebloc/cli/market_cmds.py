@@ -342,8 +342,10 @@ def calibrate_cmd(
     blocs: Annotated[Path | None, typer.Option("--blocs", help="bloc membership TOML")] = None,
 ) -> None:
     """Write a calibrated model file, with the source of every input as comments, for a user to edit."""
+    from orebloc.files import check_output_file
     from orebloc.market.io import write_market_toml
 
+    check_output_file(out)
     cal = _calibrate(mineral, year, stage, set_ or [], data, blocs)
     header = (
         f"orebloc market model: {cal.mineral}, stage {cal.stage}, {cal.year}; quantities in t "

@@ -35,7 +35,13 @@ def simulate(
 
     from orebloc.atlas.store import Atlas
     from orebloc.scenarios.report import write_report
-    from orebloc.scenarios.run import LOCAL_CLUSTER, check_out_dir, check_scheduler, run_scenario
+    from orebloc.scenarios.run import (
+        LOCAL_CLUSTER,
+        check_out_dir,
+        check_scheduler,
+        check_workers,
+        run_scenario,
+    )
     from orebloc.scenarios.spec import load_scenario
 
     # options first, before the scenario is read and calibrated
@@ -44,6 +50,8 @@ def simulate(
         raise ValidationError("--workers", f"applies to --scheduler {LOCAL_CLUSTER} only; with --scheduler "
                               f"{scheduler} " + ("the run is in this process" if scheduler in ("none", "") else
                               "the cluster's own workers do the work"))  # fmt: skip
+    if workers is not None:
+        check_workers(workers, "--workers")
     out = check_out_dir(out or Path("out") / scenario.stem, "--out")
     spec = load_scenario(scenario)
     run = run_scenario(spec, draws, seed, out=out, scheduler=scheduler, workers=workers or LOCAL_WORKERS, chunk_size=chunk,

@@ -48,6 +48,10 @@ BLOC = "bloc"
 PARQUET_COMPRESSION = "lz4"
 #: environment of local-cluster workers (each is one process with one thread)
 WORKER_ENV = {"NUMBA_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+#: the most draws a run takes: every draw's uncertain numbers are generated up front on the
+#: client (about 130-150 bytes a draw for the shipped scenarios), so 10^9 draws already need
+#: ~150 GB; an assumption that anything above it is a typo
+MAX_DRAWS = 1_000_000_000
 #: ``scheduler`` values that run in this process, and the one that starts a local Dask cluster
 IN_PROCESS = ("none", "")
 LOCAL_CLUSTER = "local-cluster"
@@ -120,6 +124,21 @@ def check_out_dir(out: str | Path, field: str = "out") -> Path:
     if path.exists() and not path.is_dir():
         raise ValidationError(field, f"{str(path)!r} is a file, not a folder")
     return path
+
+
+def check_workers(workers: int, field: str = "workers") -> int:
+    """``workers`` of a local cluster: at least 1, at most the machine's cores (and 2 always).
+
+    Each worker is one single-threaded process (``WORKER_ENV``): more workers than cores only
+    add processes, memory and start-up time, and a mistyped ``--workers 100000`` would start
+    that many processes.
+    """
+    _check_count(workers, field, 1)
+    cores = os.cpu_count() or 1
+    if workers > max(2, cores):
+        raise ValidationError(field, f"must be at most {max(2, cores)}, got {workers}: each local-cluster worker is a "
+                                     f"single-threaded process and this machine has {cores} cores")  # fmt: skip
+    return workers
 
 
 def _check_count(value: object, field: str, least: int) -> None:
@@ -314,14 +333,21 @@ def run_scenario(
     seed = spec.seed if seed is None else seed
     if n < 1:
         raise ScenarioError(f"must be >= 1, got {n}", "draws")
+    if n > MAX_DRAWS:
+        raise ScenarioError(f"must be <= {MAX_DRAWS:,}, got {n:,} (draws are generated up front, in memory)", "draws")
     _check_count(seed, "seed", 0)
     _check_count(chunk_size, "chunk_size", 1)
-    _check_count(workers, "workers", 1)
     scheduler = check_scheduler(scheduler)
+    if scheduler == LOCAL_CLUSTER:
+        check_workers(workers)
     out_dir = check_out_dir(out) if out is not None else None
     plan, provenance = prepare(spec, atlas, cases)
     t1 = time.perf_counter()
-    all_draws = draw_scenario(spec, n, seed)
+    try:
+        all_draws = draw_scenario(spec, n, seed)
+    except MemoryError:
+        raise ScenarioError(f"{n:,} draws do not fit in memory (draws are generated up front); run fewer",
+                            "draws") from None  # fmt: skip
     spans = chunks(n, chunk_size)
     t2 = time.perf_counter()
     created = _new_dirs(out_dir) if out_dir is not None else []

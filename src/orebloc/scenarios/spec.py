@@ -31,6 +31,7 @@ from pathlib import Path
 
 from orebloc.atlas.blocs import Bloc, load_bloc
 from orebloc.errors import InputError, Location, OreblocError
+from orebloc.files import read_error_reason
 from orebloc.market.model import Market
 from orebloc.market.params import out_of_range_reason, param
 from orebloc.market.zones import ZoneMap, default_zones, parse_zones
@@ -421,8 +422,8 @@ def load_scenario(path: str | Path) -> Scenario:
     p = Path(path)
     try:
         text = p.read_text("utf-8")
-    except OSError as exc:
-        raise ScenarioError(f"cannot read scenario: {exc.strerror}", "<file>", str(p)) from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError(f"cannot read scenario: {read_error_reason(exc)}", "<file>", str(p)) from exc
     return loads_scenario(text, str(p), base=p.parent)
 
 

@@ -17,6 +17,10 @@ KEY = ("mineral", "statistic", "year", "unit")
 AGREEMENT_TOLERANCE = 1e-9
 
 
+#: the ``outcome`` of a compared key (see :func:`compare_salient_vintages`)
+OUTCOMES = ("agree", "revised", "not_comparable", "ambiguous")
+
+
 def compare_salient_vintages(frame: pl.DataFrame) -> pl.DataFrame:
     """The revisions table of a ``us_salient`` frame holding two or more vintages.
 
