@@ -15,9 +15,6 @@ import typer
 
 from orebloc.errors import ValidationError
 
-#: workers of a local Dask cluster when --workers is not given (the machine's 2 cores)
-LOCAL_WORKERS = 2
-
 
 def simulate(
     scenario: Annotated[Path, typer.Argument(help="scenario file (TOML), e.g. scenarios/graphite_licensing.toml")],
@@ -25,7 +22,7 @@ def simulate(
     seed: Annotated[int | None, typer.Option("--seed", min=0, help="random seed, >= 0 (default: the file's)")] = None,
     out: Annotated[Path | None, typer.Option("--out", help="output folder (default: out/<scenario name>)")] = None,
     scheduler: Annotated[str, typer.Option("--scheduler", help="none (this process), local-cluster (Dask on 127.0.0.1) or a Dask scheduler address tcp://HOST:PORT")] = "none",
-    workers: Annotated[int | None, typer.Option("--workers", min=1, help=f"workers of the local cluster (--scheduler local-cluster; default {LOCAL_WORKERS})")] = None,
+    workers: Annotated[int | None, typer.Option("--workers", min=1, help="workers of the local cluster (--scheduler local-cluster only; default 2)")] = None,
     chunk: Annotated[int, typer.Option("--chunk", min=1, help="draws per chunk (a task)")] = 1000,
     data: Annotated[Path | None, typer.Option("--data", help="dataset folder (default: the bundled one)")] = None,
 ) -> None:
@@ -36,7 +33,9 @@ def simulate(
     from orebloc.atlas.store import Atlas
     from orebloc.scenarios.report import write_report
     from orebloc.scenarios.run import (
+        IN_PROCESS,
         LOCAL_CLUSTER,
+        LOCAL_WORKERS,
         check_out_dir,
         check_scheduler,
         check_workers,
@@ -48,7 +47,7 @@ def simulate(
     check_scheduler(scheduler, "--scheduler")
     if workers is not None and scheduler != LOCAL_CLUSTER:
         raise ValidationError("--workers", f"applies to --scheduler {LOCAL_CLUSTER} only; with --scheduler "
-                              f"{scheduler} " + ("the run is in this process" if scheduler in ("none", "") else
+                              f"{scheduler} " + ("the run is in this process" if scheduler in IN_PROCESS else
                               "the cluster's own workers do the work"))  # fmt: skip
     if workers is not None:
         check_workers(workers, "--workers")

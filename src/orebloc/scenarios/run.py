@@ -52,6 +52,8 @@ WORKER_ENV = {"NUMBA_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_TH
 #: client (about 130-150 bytes a draw for the shipped scenarios), so 10^9 draws already need
 #: ~150 GB; an assumption that anything above it is a typo
 MAX_DRAWS = 1_000_000_000
+#: workers of a local cluster by default: an assumption, the 2-core machine of DESIGN.md §12
+LOCAL_WORKERS = 2
 #: ``scheduler`` values that run in this process, and the one that starts a local Dask cluster
 IN_PROCESS = ("none", "")
 LOCAL_CLUSTER = "local-cluster"
@@ -311,7 +313,7 @@ def run_scenario(
     *,
     out: str | Path | None = None,
     scheduler: str = "none",
-    workers: int = 2,
+    workers: int = LOCAL_WORKERS,
     chunk_size: int = 1000,
     atlas: Atlas | None = None,
     cases: tuple[str, ...] = CASES,
