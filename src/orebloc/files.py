@@ -13,11 +13,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from orebloc.errors import InputError, Location
+
 
 @contextmanager
 def atomic_output(path: str | Path, mode: int = 0o644) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; on success rename it to ``path``, else remove it."""
     path = Path(path)
+    check_output_file(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
@@ -31,8 +34,32 @@ def atomic_output(path: str | Path, mode: int = 0o644) -> Iterator[Path]:
         raise
 
 
+def check_output_file(path: str | Path) -> Path:
+    """``path`` as a file to write, refused (naming it) when it is a folder or lies under a file.
+
+    :func:`atomic_output` checks this itself; a command calls it first too, so that a bad
+    ``--out`` is refused before any work is done.
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise InputError("is a folder; give the name of a file to write", Location(str(path)))
+    above = path.parent
+    while not above.exists() and above.parent != above:
+        above = above.parent
+    if above.exists() and not above.is_dir():
+        raise InputError(f"cannot write here: {str(above)!r} is a file, not a folder", Location(str(path)))
+    return path
+
+
 def write_text_atomic(path: str | Path, text: str) -> Path:
     """Write ``text`` (UTF-8) to ``path`` atomically."""
     with atomic_output(path) as tmp:
         tmp.write_text(text, encoding="utf-8")
     return Path(path)
+
+
+def read_error_reason(exc: OSError | UnicodeDecodeError) -> str:
+    """Why a user's file could not be read as text, for a one-line message."""
+    if isinstance(exc, UnicodeDecodeError):
+        return f"not {exc.encoding.upper()} text (byte 0x{exc.object[exc.start]:02x} at offset {exc.start})"
+    return exc.strerror or str(exc)

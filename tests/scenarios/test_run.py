@@ -142,3 +142,31 @@ def test_streamed_summary_equals_the_summary_of_the_whole_table(spec, tmp_path):
     assert_frame_equal(streamed.summary.select(quantiles), whole.select(quantiles), check_exact=True)
     means = [c for c in whole.columns if c.endswith("_mean")]
     assert_frame_equal(streamed.summary.select(means), whole.select(means), check_exact=False, rel_tol=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"seed": -1}, "seed: must be an integer >= 0, got -1"),
+        ({"chunk_size": 0}, "chunk_size: must be an integer >= 1, got 0"),
+        ({"workers": 0, "scheduler": "local-cluster"}, "workers: must be an integer >= 1, got 0"),
+        ({"scheduler": "bogus"}, "scheduler: must be none, local-cluster or a Dask scheduler address"),
+        ({"scheduler": "tcp://h:99999"}, "scheduler: must be none"),  # no such port
+    ],
+)
+def test_bad_arguments_are_refused_before_anything_is_written(spec, tmp_path, kwargs, message):
+    from orebloc.errors import ValidationError
+
+    with pytest.raises(ValidationError) as info:
+        run_scenario(spec, draws=4, out=tmp_path / "out", **kwargs)
+    assert str(info.value).startswith(message)
+    assert not (tmp_path / "out").exists()
+
+
+def test_scheduler_addresses_dask_understands_are_accepted():
+    from orebloc.scenarios.run import check_scheduler
+
+    for address in ("tcp://10.0.0.5:8786", "scheduler.example.org:8786", "tls://[::1]:8786", "none",
+                    "local-cluster"):
+        assert check_scheduler(address) == address
+    assert check_scheduler(None) == "none"

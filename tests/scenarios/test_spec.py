@@ -73,6 +73,9 @@ def test_a_valid_file_parses(write):
         (("duration = 1.0", "duration = -1.0"), "shocks[0].duration", "duration = -1", "must be >= 0, got -1"),
         (('step = "quarter"', 'step = "month"'), "scenario.step", 'step = "month"', "must be one of year, quarter"),
         (('start = "2025Q3"', 'start = "2024Q1"'), "shocks[0].start", '"2024Q1"', "before the scenario's start"),
+        # 2 years by quarter from 2025Q1: the last period is 2026Q4; a shock from 2027Q1 would do nothing
+        (('start = "2025Q3"', 'start = "2027Q1"'), "shocks[0].start", '"2027Q1"',
+         "'2027Q1' is after the scenario's horizon: its last period is 2026Q4"),
     ],
 )
 def test_errors_name_the_key_path_and_the_line(write, edit, path, needle, reason):
@@ -103,6 +106,24 @@ def test_more_errors(write):
         assert info.value.key_path == path, str(info.value)
         assert reason in str(info.value)
         assert info.value.line is not None
+
+
+def test_starts_after_the_horizon_are_refused_everywhere(write):
+    base = scenario_text(SHOCK)
+    assert load_scenario(write(base.replace('start = "2025Q3"', 'start = "2026Q4"'))).shocks[0].start == 7
+    cases = [
+        (base + '\n[[policies]]\nkind = "floor"\nzone = "A"\nprice = 1.0\nstart = "2027Q2"\n', "policies[0].start"),
+        (base + '\n[[additions]]\nzone = "A"\ncapacity = 5.0\nstart = "2030Q1"\n', "additions[0].start"),
+    ]
+    for text, path in cases:
+        with pytest.raises(ScenarioError) as info:
+            load_scenario(write(text))
+        assert info.value.key_path == path
+        assert "after the scenario's horizon: its last period is 2026Q4" in str(info.value)
+    yearly = base.replace('"2025Q1"', "2025").replace('step = "quarter"', 'step = "year"').replace(
+        'start = "2025Q3"', "start = 2027")
+    with pytest.raises(ScenarioError, match=r"line \d+: shocks\[0\].start: 2027 is after .* last period is 2026 "):
+        load_scenario(write(yearly))
 
 
 def test_the_shipped_scenarios_parse():

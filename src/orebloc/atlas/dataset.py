@@ -22,6 +22,10 @@ from orebloc.sources.schema import TABLES
 
 MANIFEST = "manifest.json"
 SOURCES_FILE = "sources.csv"
+#: the four bytes a Parquet file starts and ends with (Apache Parquet file format)
+PARQUET_MAGIC = b"PAR1"
+
+
 #: the columns of the SOURCES table, in order: who to credit for each ``source`` value
 SOURCES_COLUMNS = ("source", "title", "publisher", "licence", "credit", "url_or_doi", "used_for")
 
@@ -113,8 +117,16 @@ class Dataset:
 
 
 def open_dataset(path: str | Path | None = None) -> Dataset:
-    """Open and check a dataset folder (``None``: the bundled one)."""
+    """Open and check a dataset folder (``None``: the bundled one).
+
+    Checks that the manifest parses, that every table's Parquet file is there, whole (it
+    starts and ends with ``PAR1``: a truncated copy loses the footer) and that ``sources.csv``
+    is there; an error names the file.
+    """
     folder = Path(path) if path is not None else bundled_path()
+    if not folder.is_dir():
+        what = "is a file, not a dataset folder" if folder.exists() else "no such dataset folder"
+        raise InputError(f"{what}; build one with `orebloc data build`", Location(str(folder)))
     manifest_file = folder / MANIFEST
     if not manifest_file.is_file():
         raise InputError(
@@ -123,10 +135,32 @@ def open_dataset(path: str | Path | None = None) -> Dataset:
         )
     try:
         manifest = json.loads(manifest_file.read_text("utf-8"))
-    except json.JSONDecodeError as exc:
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise InputError(f"manifest is not valid JSON: {exc}", Location(str(manifest_file))) from exc
-    missing = [t for t in TABLES if not (folder / f"{t}.parquet").is_file()]
+    if not isinstance(manifest, dict):
+        raise InputError("manifest is not a JSON object", Location(str(manifest_file)))
+    missing = [f"{t}.parquet" for t in TABLES if not (folder / f"{t}.parquet").is_file()]
+    if not (folder / SOURCES_FILE).is_file():
+        missing.append(SOURCES_FILE)
     if missing:
-        raise InputError(f"dataset is missing tables {missing}", Location(str(folder)))
+        raise InputError(f"dataset is missing {', '.join(missing)}; rebuild it with `orebloc data build`",
+                         Location(str(folder)))
+    for t in TABLES:
+        check_parquet(folder / f"{t}.parquet")
     check_credits(folder / SOURCES_FILE, manifest.get("sources", []))
     return Dataset(folder, manifest)
+
+
+def check_parquet(path: Path) -> None:
+    """Raise :class:`InputError` naming ``path`` unless it starts and ends with the Parquet magic."""
+    size = path.stat().st_size
+    if size < 2 * len(PARQUET_MAGIC) + 4:  # magic, footer length, magic
+        raise InputError(f"empty or truncated Parquet file ({size} bytes)", Location(str(path)))
+    with path.open("rb") as f:
+        head = f.read(len(PARQUET_MAGIC))
+        f.seek(-len(PARQUET_MAGIC), 2)
+        tail = f.read(len(PARQUET_MAGIC))
+    if head != PARQUET_MAGIC:
+        raise InputError("not a Parquet file (it does not start with PAR1)", Location(str(path)))
+    if tail != PARQUET_MAGIC:
+        raise InputError("truncated Parquet file (its footer is missing)", Location(str(path)))

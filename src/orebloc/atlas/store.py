@@ -15,6 +15,7 @@ anything the methods below do not cover.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,13 +23,15 @@ import duckdb
 import polars as pl
 
 from orebloc.atlas.dataset import SOURCES_FILE, Dataset, open_dataset
-from orebloc.errors import InputError, UnknownNameError
+from orebloc.errors import InputError, Location, UnknownNameError, ValidationError
 from orebloc.metrics.concentration import hhi, shares, top_k_share
-from orebloc.sources.schema import TABLES
+from orebloc.sources.schema import TABLES, WORLD_STATISTICS
 from orebloc.vocab.countries import country_name
 from orebloc.vocab.minerals import Mineral, resolve_mineral
 from orebloc.vocab.stages import resolve_stage
 
+#: columns of ``sources.csv`` (the SOURCES table) that the CLI and reports show
+SOURCES_COLUMNS = ("source", "title", "licence", "credit")
 #: columns of a share table, in order (json output of `orebloc atlas share`)
 SHARE_COLUMNS = [
     "country", "country_name", "quantity", "unit", "basis", "share", "status", "estimated",
@@ -112,20 +115,39 @@ class Atlas:
         self.con = duckdb.connect(":memory:")
         self._cache: dict[str, pl.DataFrame] = {}
         for table in TABLES:
-            path = self.dataset.table_path(table).as_posix().replace("'", "''")
-            self.con.execute(f"CREATE VIEW {table} AS SELECT * FROM read_parquet('{path}')")
-        for statistic in ("production", "capacity", "reserves"):
+            file = self.dataset.table_path(table)
+            self._view(file, f"CREATE VIEW {table} AS SELECT * FROM read_parquet('{_quoted(file)}')", table,
+                       TABLES[table])
+        for statistic in WORLD_STATISTICS:
             self.con.execute(f"CREATE VIEW {statistic} AS SELECT * FROM world WHERE statistic = '{statistic}'")
-        sources = (self.dataset.path / SOURCES_FILE).as_posix().replace("'", "''")
-        self.con.execute(f"CREATE VIEW sources AS SELECT * FROM read_csv('{sources}', header=true, all_varchar=true)")
+        sources = self.dataset.path / SOURCES_FILE
+        self._view(sources, f"CREATE VIEW sources AS SELECT * FROM read_csv('{_quoted(sources)}', header=true, "
+                            "all_varchar=true)", "sources", SOURCES_COLUMNS)  # fmt: skip
+
+    def _view(self, file: Path, statement: str, name: str, columns: Iterable[str]) -> None:
+        """Create view ``name`` over ``file``; a file DuckDB cannot read, or one that lacks
+        ``columns``, is an error naming it."""
+        try:
+            self.con.execute(statement)
+            have = {row[0] for row in self.con.execute(f"DESCRIBE {name}").fetchall()}
+        except duckdb.Error as exc:
+            raise InputError(f"cannot read the dataset file: {_first_line(exc)}", Location(str(file))) from None
+        missing = [c for c in columns if c not in have]
+        if missing:
+            raise InputError(f"missing columns {', '.join(missing)}; rebuild the dataset with `orebloc data build`",
+                             Location(str(file)))
 
     # -- generic ---------------------------------------------------------------------------
     def sql(self, query: str, params: list | None = None) -> pl.DataFrame:
-        """Run SQL against the views and return a polars frame."""
+        """Run SQL against the views and return a polars frame (empty for a statement without rows)."""
+        if not query.strip():
+            raise InputError("SQL error: the query is empty")
         try:
             cursor = self.con.execute(query, params or [])
         except duckdb.Error as exc:
             raise InputError(f"SQL error: {exc}") from exc
+        if cursor.description is None:  # e.g. a SET or CREATE statement
+            return pl.DataFrame()
         return _frame(cursor.description, cursor.fetchall())
 
     def close(self) -> None:
@@ -145,12 +167,18 @@ class Atlas:
         several times faster than moving the rows through a DuckDB result.
         """
         if table not in self._cache:
-            self._cache[table] = pl.read_parquet(self.dataset.table_path(table))
+            file = self.dataset.table_path(table)
+            try:
+                self._cache[table] = pl.read_parquet(file)
+            except (pl.exceptions.PolarsError, OSError) as exc:
+                raise InputError(f"cannot read the dataset file: {_first_line(exc)}", Location(str(file))) from None
         return self._cache[table]
 
     def _world_rows(self, mineral_id: str, statistic: str) -> pl.DataFrame:
         """All ``world`` rows of one mineral and statistic."""
         key = f"world/{mineral_id}/{statistic}"
+        if statistic not in WORLD_STATISTICS:
+            raise ValidationError("statistic", f"must be one of {', '.join(WORLD_STATISTICS)}, got {statistic!r}")
         if key not in self._cache:
             world = self.table("world")
             self._cache[key] = world.filter((pl.col("mineral") == mineral_id) & (pl.col("statistic") == statistic))
@@ -293,6 +321,16 @@ class Atlas:
     def sources(self) -> pl.DataFrame:
         """The SOURCES table: who to credit for each source."""
         return self.sql("SELECT * FROM sources")
+
+
+def _quoted(path: Path) -> str:
+    """``path`` inside a single-quoted SQL string."""
+    return path.as_posix().replace("'", "''")
+
+
+def _first_line(exc: BaseException) -> str:
+    """The first line of an error message (DuckDB adds the statement and a caret line)."""
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
 #: DuckDB column types -> polars dtypes (others are inferred from the values)

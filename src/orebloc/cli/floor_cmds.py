@@ -31,7 +31,12 @@ METHODS = ("incentive", "cost-plus", "trailing", "reference-point")
 
 
 def _landed(pairs: list[str], period: str):
+    """``--landed ORIGIN=USD_T`` switches as a table; an unknown origin is refused, never taken as an outsider."""
+    import math
+
     import polars as pl
+
+    from orebloc.vocab.countries import check_iso3
 
     rows = []
     for text in pairs:
@@ -40,9 +45,9 @@ def _landed(pairs: list[str], period: str):
             price = float(value)
         except ValueError:
             price = None
-        if not sep or price is None or price < 0 or len(origin.strip()) != 3:
+        if not sep or price is None or not math.isfinite(price) or price < 0:
             raise ValidationError(f"--landed {text}", "expected ORIGIN=USD_T with an ISO3 origin and a price >= 0")
-        rows.append({"period": period, "origin": origin.strip().upper(), "landed_usd_t": price})
+        rows.append({"period": period, "origin": check_iso3(origin, where=f"--landed {text}"), "landed_usd_t": price})
     return pl.DataFrame(rows)
 
 
@@ -95,6 +100,10 @@ def design(
 
     if method not in METHODS:
         raise ValidationError("--method", f"must be one of {METHODS}, got {method!r}")
+    if out is not None:
+        from orebloc.files import check_output_file
+
+        check_output_file(out)
     atlas, bloc = Atlas(data), load_bloc(blocs)
     if method in ("incentive", "cost-plus"):
         from orebloc.vocab.minerals import resolve_mineral
@@ -137,10 +146,10 @@ def design(
 @option_names("market", "tariff_rate", "bolr_share", floor_usd_t="--floor")
 def compare(
     scenario: Annotated[Path, typer.Argument(help="scenario file (TOML)")],
-    market: Annotated[str | None, typer.Option(help="scenario market id (default: the one with a floor)")] = None,
+    market: Annotated[str | None, typer.Option(help="scenario market id (default: the only market, or the only one with a floor)")] = None,
     floor: Annotated[float | None, typer.Option(help="reference price F, USD/t (default: the scenario's floor)")] = None,
-    draws: Annotated[int | None, typer.Option(help="number of draws (default: the scenario's)")] = None,
-    seed: Annotated[int | None, typer.Option(help="random seed (default: the scenario's)")] = None,
+    draws: Annotated[int | None, typer.Option(min=1, help="number of draws (default: the scenario's)")] = None,
+    seed: Annotated[int | None, typer.Option(min=0, help="random seed, >= 0 (default: the scenario's)")] = None,
     tariff_rate: Annotated[float | None, typer.Option(help="ad-valorem rate; default lifts the baseline outside price to F")] = None,
     bolr_share: Annotated[float, typer.Option(help="buyer of last resort: share of members' baseline demand a year")] = 0.10,
     out: Annotated[Path, typer.Option(help="folder for per-draw results, summary and the HTML report")] = Path("out/compare"),
@@ -148,28 +157,57 @@ def compare(
     fmt: Annotated[Format, typer.Option("--format", "-f")] = Format.table,
 ) -> None:
     """Compare levy, tariff, CfD, buyer of last resort and no instrument on one scenario's draws."""
-    from orebloc.files import write_text_atomic
+    from orebloc.files import atomic_output, write_text_atomic
     from orebloc.policy.compare import Design, compare_instruments
     from orebloc.reports.compare_report import write_compare_report
+    from orebloc.scenarios.run import check_out_dir, check_scheduler
     from orebloc.scenarios.spec import load_scenario
 
+    check_scheduler(scheduler, "--scheduler")
+    check_out_dir(out, "--out")
     spec = load_scenario(scenario)
-    floors = [p for p in spec.policies if p.kind == "floor"]
-    if market is None:
-        market = floors[0].market if floors else spec.markets[-1].id
+    market = _compare_market(spec, market)
     if floor is None:
-        own = [p.get("price") for p in floors if p.market == market]
+        own = [p.get("price") for p in spec.policies if p.kind == "floor" and p.market == market]
         if not own:
             raise InputError(f"the scenario has no floor in market {market!r}: give --floor USD_T")
         floor = max(own)
     design = Design(market, floor, tariff_rate, bolr_share)
     cmp = compare_instruments(spec, design, draws, seed, scheduler=scheduler)
+    if cmp.lowest_member_price_usd_t >= floor:
+        typer.echo(f"note: the floor F = {floor:,.0f} USD/t never binds: it is below the members' market price "
+                   f"(lowest {cmp.lowest_member_price_usd_t:,.0f} USD/t) in every draw and period, so the levy, "
+                   "the CfD and the buyer of last resort do nothing", err=True)  # fmt: skip
     n = draws if draws is not None else spec.draws
     out.mkdir(parents=True, exist_ok=True)
-    cmp.draws.write_parquet(out / "per_draw.parquet")
+    with atomic_output(out / "per_draw.parquet") as tmp:
+        cmp.draws.write_parquet(tmp)
     write_text_atomic(out / "summary.csv", cmp.summary.write_csv())
     write_text_atomic(out / "who_pays.csv", cmp.who_pays.write_csv())
     report = write_compare_report(cmp, spec, n, out / "compare.html", seed=seed)
     typer.echo(f"wrote {out}/per_draw.parquet, summary.csv, who_pays.csv and {report.name}", err=True)
     emit(cmp.who_pays if fmt is Format.table else cmp.summary, fmt,
          title=f"Who pays (median USD over the horizon, against no instrument): {market}, F = {floor:,.0f} USD/t")
+
+
+def _compare_market(spec, market: str | None) -> str:
+    """The market to compare in: ``--market``, else the only market or the only one with a floor.
+
+    When the scenario has several markets and the choice is not forced by its floors, the user
+    must choose: a silent pick would compare instruments on a market they did not mean.
+    """
+    ids = [m.id for m in spec.markets]
+    if market is not None:
+        if market not in ids:
+            raise ValidationError("--market", f"unknown market {market!r}; the scenario's markets: {', '.join(ids)}")
+        return market
+    with_floor = list(dict.fromkeys(p.market for p in spec.policies if p.kind == "floor"))
+    if len(ids) == 1:
+        return ids[0]
+    if len(with_floor) == 1:
+        typer.echo(f"market: {with_floor[0]} (the scenario's only market with a floor; "
+                   f"others: {', '.join(i for i in ids if i != with_floor[0])}; choose with --market)", err=True)  # fmt: skip
+        return with_floor[0]
+    why = f"floors in {', '.join(with_floor)}" if with_floor else "no floor"
+    raise ValidationError("--market", f"the scenario has {len(ids)} markets ({', '.join(ids)}) and {why}: "
+                                      "choose one with --market")  # fmt: skip

@@ -2,26 +2,30 @@
 
 Every command accepts ``--data PATH`` (a dataset built by ``orebloc data build``) instead of
 the bundled one, and ``--format table|csv|json`` where it prints a table. Errors print one line
-naming what was wrong and where, and exit with status 2.
+naming what was wrong and where, and exit with status 2 (all commands: :mod:`orebloc.cli.guard`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import sys
 from pathlib import Path
 from typing import Annotated
 
+import click
 import typer
 
 from orebloc.cli.floor_cmds import floor_app
+from orebloc.cli.guard import OreblocGroup
 from orebloc.cli.market_cmds import market_app
 from orebloc.cli.options import option_names
 from orebloc.cli.output import Format, emit, emit_json
 from orebloc.cli.projects_cmds import projects_app
+from orebloc.errors import ValidationError
+from orebloc.sources.revisions import OUTCOMES
+from orebloc.sources.schema import WORLD_STATISTICS
 
 app = typer.Typer(help="orebloc: supply-chain atlas, risk metrics and market model for a critical-minerals bloc.",
-                  no_args_is_help=True, pretty_exceptions_enable=False)
+                  no_args_is_help=True, pretty_exceptions_enable=False, cls=OreblocGroup)
 data_app = typer.Typer(help="Build and inspect the derived dataset.", no_args_is_help=True)
 atlas_app = typer.Typer(help="Query the supply-chain atlas.", no_args_is_help=True)
 risk_app = typer.Typer(help="Risk and benchmark metrics.", no_args_is_help=True)
@@ -60,11 +64,6 @@ def _options(
                                           help="print the version and exit")] = False,
 ) -> None:
     """orebloc: supply-chain atlas, risk metrics and market model for a critical-minerals bloc."""
-
-
-def _fail(exc: Exception) -> None:
-    typer.echo(f"error: {exc}", err=True)
-    raise typer.Exit(2)
 
 
 def _atlas(data: Path | None):
@@ -136,7 +135,7 @@ def data_info(
 @data_app.command("revisions")
 def data_revisions(
     mineral: Annotated[str | None, typer.Argument(help="mineral (default: all)")] = None,
-    outcome: Annotated[str | None, typer.Option(help="agree | revised | not_comparable | ambiguous")] = None,
+    outcome: Annotated[str | None, typer.Option(click_type=click.Choice(OUTCOMES), help="agree | revised | not_comparable | ambiguous")] = None,
     table: Annotated[str, typer.Option(help="us_salient (US statistics) | world (production, capacity, "
                                             "reserves by country)")] = "us_salient",
     data: DataOpt = None,
@@ -179,7 +178,7 @@ def atlas_share(
     mineral: Annotated[str, typer.Argument(help="mineral name, e.g. gallium, 'rare earths', REE")],
     stage: StageOpt = None,
     year: YearOpt = None,
-    statistic: Annotated[str, typer.Option(help="production | capacity | reserves")] = "production",
+    statistic: Annotated[str, typer.Option(click_type=click.Choice(WORLD_STATISTICS), help="production | capacity | reserves")] = "production",
     detail: Annotated[str | None, typer.Option(help="series to use where a source gives several")] = None,
     vintage: Annotated[int | None, typer.Option(
         help="USGS release to read, e.g. 2022 for MCS 2022 (default: the latest that has the year)")] = None,
@@ -202,7 +201,7 @@ def atlas_top(
     mineral: Annotated[str, typer.Argument(help="mineral name")],
     stage: StageOpt = None,
     year: YearOpt = None,
-    k: Annotated[int, typer.Option("-k", help="how many producers per stage")] = 5,
+    k: Annotated[int, typer.Option("-k", min=1, help="how many producers per stage")] = 5,
     data: DataOpt = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
@@ -231,9 +230,9 @@ def atlas_events(
 ) -> None:
     """Export controls and other measures (in force on a date with --on)."""
     try:
-        day = dt.date.fromisoformat(on) if on else None
+        day = dt.date.fromisoformat(on) if on is not None else None
     except ValueError:
-        _fail(ValueError(f"--on: {on!r} is not a date (YYYY-MM-DD)"))
+        raise ValidationError("--on", f"{on!r} is not a date (YYYY-MM-DD)") from None
     frame = _atlas(data).policy_events(day, mineral)
     emit(frame.select("measure_id", "mineral", "material_label", "date_effective", "date_suspended",
                       "date_resumes", "targeting", "verified"), fmt, title="Policy events")
@@ -410,32 +409,17 @@ def report_atlas(
 ) -> None:
     """Write a self-contained HTML atlas report with charts (works offline)."""
     from orebloc.atlas.blocs import load_bloc
+    from orebloc.files import check_output_file
     from orebloc.reports.atlas_report import write_atlas_report
 
+    check_output_file(out)
     path = write_atlas_report(_atlas(data), load_bloc(blocs), out, year)
     typer.echo(f"wrote {path}")
 
 
 def main() -> None:
-    """Entry point: run the app, turning orebloc's own errors into one-line messages."""
-    from orebloc.errors import OreblocError
-
-    try:
-        app(standalone_mode=False)
-    except OreblocError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        sys.exit(2)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except typer.Abort:
-        sys.exit(1)
-    except Exception as exc:  # click usage errors
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        raise
+    """Entry point: run the app; every error ends as one line and an exit status (cli/guard.py)."""
+    app()
 
 
 if __name__ == "__main__":

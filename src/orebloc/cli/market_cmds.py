@@ -383,8 +383,10 @@ def calibrate_cmd(
     """Write a calibrated model file, with the source of every input as comments, for a user to
     edit; list every input with its kind (sourced, derived, prior-assumption, assumption,
     default, override), its range and its source."""
+    from orebloc.files import check_output_file
     from orebloc.market.io import write_market_toml
 
+    check_output_file(out)
     cal = _calibrate(mineral, year, stage, set_ or [], data, blocs)
     header = (
         f"orebloc market model: {cal.mineral}, stage {cal.stage}, {cal.year}; quantities in t "

@@ -14,15 +14,17 @@ from typing import Annotated
 
 import typer
 
+from orebloc.errors import ValidationError
+
 
 def simulate(
     scenario: Annotated[Path, typer.Argument(help="scenario file (TOML), e.g. scenarios/graphite_licensing.toml")],
-    draws: Annotated[int | None, typer.Option("--draws", "-n", help="number of draws (default: the file's)")] = None,
-    seed: Annotated[int | None, typer.Option("--seed", help="random seed (default: the file's)")] = None,
+    draws: Annotated[int | None, typer.Option("--draws", "-n", min=1, help="number of draws (default: the file's)")] = None,
+    seed: Annotated[int | None, typer.Option("--seed", min=0, help="random seed, >= 0 (default: the file's)")] = None,
     out: Annotated[Path | None, typer.Option("--out", help="output folder (default: out/<scenario name>)")] = None,
-    scheduler: Annotated[str, typer.Option("--scheduler", help="none (this process), local-cluster (Dask on 127.0.0.1) or a Dask scheduler address")] = "none",
-    workers: Annotated[int, typer.Option("--workers", help="workers of the local cluster")] = 2,
-    chunk: Annotated[int, typer.Option("--chunk", help="draws per chunk (a task)")] = 1000,
+    scheduler: Annotated[str, typer.Option("--scheduler", help="none (this process), local-cluster (Dask on 127.0.0.1) or a Dask scheduler address tcp://HOST:PORT")] = "none",
+    workers: Annotated[int | None, typer.Option("--workers", min=1, help="workers of the local cluster (--scheduler local-cluster only; default 2)")] = None,
+    chunk: Annotated[int, typer.Option("--chunk", min=1, help="draws per chunk (a task)")] = 1000,
     data: Annotated[Path | None, typer.Option("--data", help="dataset folder (default: the bundled one)")] = None,
 ) -> None:
     """Run a scenario (Monte Carlo over its draws) and write Parquet tables and an HTML report."""
@@ -31,13 +33,30 @@ def simulate(
     from orebloc.atlas.store import Atlas
     from orebloc.cli.output import SIMULATION_CAPTION, Format, emit, simulation_headline
     from orebloc.reports.simulate_report import write_report
-    from orebloc.scenarios.run import BLOC, run_scenario
+    from orebloc.scenarios.run import (
+        BLOC,
+        IN_PROCESS,
+        LOCAL_CLUSTER,
+        LOCAL_WORKERS,
+        check_out_dir,
+        check_scheduler,
+        check_workers,
+        run_scenario,
+    )
     from orebloc.scenarios.spec import load_scenario
     from orebloc.words import plural
 
+    # options first, before the scenario is read and calibrated
+    check_scheduler(scheduler, "--scheduler")
+    if workers is not None and scheduler != LOCAL_CLUSTER:
+        raise ValidationError("--workers", f"applies to --scheduler {LOCAL_CLUSTER} only; with --scheduler "
+                              f"{scheduler} " + ("the run is in this process" if scheduler in IN_PROCESS else
+                              "the cluster's own workers do the work"))  # fmt: skip
+    if workers is not None:
+        check_workers(workers, "--workers")
+    out = check_out_dir(out or Path("out") / scenario.stem, "--out")
     spec = load_scenario(scenario)
-    out = out or Path("out") / scenario.stem
-    run = run_scenario(spec, draws, seed, out=out, scheduler=scheduler, workers=workers, chunk_size=chunk,
+    run = run_scenario(spec, draws, seed, out=out, scheduler=scheduler, workers=workers or LOCAL_WORKERS, chunk_size=chunk,
                        atlas=Atlas(data) if data else None, show_progress=True, keep_results=False)  # fmt: skip
     report = write_report(run, out / "report.html")
     notes = Console(stderr=True)

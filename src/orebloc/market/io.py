@@ -32,7 +32,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from orebloc.errors import InputError, Location, OreblocError, ValidationError
-from orebloc.files import write_text_atomic
+from orebloc.files import read_error_reason, write_text_atomic
 from orebloc.market.model import (
     BuyerOfLastResort,
     ContractForDifference,
@@ -120,8 +120,8 @@ def read_market_toml(path: str | Path) -> Market:
     label = str(path)
     try:
         text = Path(path).read_text("utf-8")
-    except OSError as exc:
-        raise ModelFileError(f"cannot read model file: {exc.strerror}", Location(label)) from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ModelFileError(f"cannot read model file: {read_error_reason(exc)}", Location(label)) from exc
     return loads_market(text, label)
 
 

@@ -25,6 +25,7 @@ from pathlib import Path
 from orebloc.atlas.blocs import Bloc
 from orebloc.atlas.store import Atlas
 from orebloc.errors import InputError, Location
+from orebloc.files import read_error_reason
 from orebloc.metrics.sourcing import single_country_sourcing
 from orebloc.metrics.supply_risk import SupplyRisk, supply_risk
 from orebloc.metrics.trade_reliance import trade_import_reliance
@@ -49,8 +50,8 @@ def read_wgi(path: str | Path) -> dict[str, float]:
     path = Path(path)
     try:
         rows = list(csv.DictReader(path.read_text("utf-8-sig").splitlines()))
-    except OSError as exc:
-        raise InputError(f"cannot read WGI file: {exc.strerror}", Location(path.name)) from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read WGI file: {read_error_reason(exc)}", Location(path.name)) from exc
     if not rows or not {"country", "wgi"} <= set(rows[0]):
         raise InputError("needs columns country,wgi", Location(path.name, 1))
     out: dict[str, float] = {}

@@ -28,6 +28,7 @@ revenue) and bloc producers (change in revenue, a gain when positive).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 
 import polars as pl
@@ -86,6 +87,9 @@ class Comparison:
     draws: pl.DataFrame
     summary: pl.DataFrame
     who_pays: pl.DataFrame
+    #: the lowest member price with no instrument, over draws and periods, USD/t: a floor at or
+    #: below it never binds (no levy, no CfD payment, no purchase)
+    lowest_member_price_usd_t: float = math.nan
 
 
 def instrument_settings(spec: Scenario, design: Design, atlas: Atlas | None = None) -> dict[str, float]:
@@ -168,13 +172,24 @@ def compare_instruments(spec: Scenario, design: Design, draws: int | None = None
     atlas = atlas or Atlas()
     settings = instrument_settings(spec, design, atlas)
     frames = []
+    lowest = math.nan
     for kind in instruments:
         variant = replace(spec, policies=instrument_policies(spec, design, kind, settings))
         run = run_scenario(variant, draws, seed, atlas=atlas, scheduler=scheduler, workers=workers,
                            cases=("reference", "policy"))
         frames.append(_per_draw(run.results, spec, design.market, kind))
+        if kind == "none":
+            lowest = _lowest_member_price(run.results, spec, design.market)
     per_draw = pl.concat(frames)
-    return Comparison(design, settings, per_draw, _summary(per_draw), _who_pays(per_draw))
+    return Comparison(design, settings, per_draw, _summary(per_draw), _who_pays(per_draw), lowest)
+
+
+def _lowest_member_price(results: pl.DataFrame, spec: Scenario, market: str) -> float:
+    """The lowest price of a member zone in ``market`` over all draws and periods, USD/t."""
+    members = [z for z in spec.zones.ids if _zone_role(spec, z) == "member"]
+    rows = results.filter((pl.col("case") == "policy") & (pl.col("market") == market) & pl.col("zone").is_in(members))
+    low = rows["price_usd_t"].min()
+    return math.nan if low is None else float(low)
 
 
 def _summary(per_draw: pl.DataFrame) -> pl.DataFrame:

@@ -29,6 +29,7 @@ from importlib import resources
 from pathlib import Path
 
 from orebloc.errors import InputError, Location, ValidationError
+from orebloc.files import read_error_reason
 from orebloc.sources.numbers import to_float
 from orebloc.vocab.countries import all_iso3
 from orebloc.vocab.minerals import resolve_mineral
@@ -92,8 +93,8 @@ def read_costs(path: str | Path) -> tuple[Producer, ...]:
     path = Path(path)
     try:
         text = path.read_text("utf-8-sig")
-    except OSError as exc:
-        raise InputError(f"cannot read cost file: {exc.strerror}", Location(path.name)) from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read cost file: {read_error_reason(exc)}", Location(path.name)) from exc
     return _parse_costs(text, path.name)
 
 

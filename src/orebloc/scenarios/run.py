@@ -21,6 +21,7 @@ demand-weighted mean.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -34,7 +35,7 @@ import numpy as np
 import polars as pl
 
 from orebloc.atlas.store import Atlas
-from orebloc.errors import OreblocError
+from orebloc.errors import InputError, OreblocError, ValidationError
 from orebloc.files import atomic_output
 from orebloc.scenarios.draws import Draws, draw_scenario
 from orebloc.scenarios.dynamics import CASES, OUTPUTS, Plan, PreparedMarket, simulate
@@ -47,6 +48,18 @@ BLOC = "bloc"
 PARQUET_COMPRESSION = "lz4"
 #: environment of local-cluster workers (each is one process with one thread)
 WORKER_ENV = {"NUMBA_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+#: the most draws a run takes: every draw's uncertain numbers are generated up front on the
+#: client (about 130-150 bytes a draw for the shipped scenarios), so 10^9 draws already need
+#: ~150 GB; an assumption that anything above it is a typo
+MAX_DRAWS = 1_000_000_000
+#: workers of a local cluster by default: an assumption, the 2-core machine of DESIGN.md §12
+LOCAL_WORKERS = 2
+#: ``scheduler`` values that run in this process, and the one that starts a local Dask cluster
+IN_PROCESS = ("none", "")
+LOCAL_CLUSTER = "local-cluster"
+#: a Dask scheduler address: [protocol://]host:port, host a name, an IPv4 or a bracketed IPv6
+#: address (distributed needs the port; its comm protocols: tcp, tls, ws, wss, ucx)
+_ADDRESS = re.compile(r"^(?:(?:tcp|tls|ws|wss|ucx)://)?(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9][A-Za-z0-9.-]*):(\d{1,5})$")
 
 
 @dataclass
@@ -100,6 +113,57 @@ def prepare(spec: Scenario, atlas: Atlas | None = None, cases: tuple[str, ...] =
     provenance = pl.concat(prov, how="diagonal_relaxed").select(
         "market", "input", "value", "unit", "kind", "low", "high", "trust", "source")
     return Plan(spec, tuple(prepared), cases), provenance
+
+
+def check_scheduler(scheduler: str | None, field: str = "scheduler") -> str:
+    """``scheduler`` if it is ``none``, ``local-cluster`` or a Dask address ``[tcp://]host:port``;
+    else a :class:`ValidationError` naming ``field`` (checked before anything is computed)."""
+    if scheduler is None or scheduler in IN_PROCESS or scheduler == LOCAL_CLUSTER:
+        return scheduler or "none"
+    m = _ADDRESS.match(scheduler) if isinstance(scheduler, str) else None
+    if m is None or not 0 < int(m.group(1)) < 65536:
+        raise ValidationError(field, f"must be none, {LOCAL_CLUSTER} or a Dask scheduler address "
+                                     f"[tcp://]HOST:PORT such as tcp://10.0.0.5:8786, got {scheduler!r}")  # fmt: skip
+    return scheduler
+
+
+def check_out_dir(out: str | Path, field: str = "out") -> Path:
+    """``out`` as a path, refused (naming ``field``) when it exists and is not a folder."""
+    path = Path(out)
+    if path.exists() and not path.is_dir():
+        raise ValidationError(field, f"{str(path)!r} is a file, not a folder")
+    return path
+
+
+def check_workers(workers: int, field: str = "workers") -> int:
+    """``workers`` of a local cluster: at least 1, at most the machine's cores (and 2 always).
+
+    Each worker is one single-threaded process (``WORKER_ENV``): more workers than cores only
+    add processes, memory and start-up time, and a mistyped ``--workers 100000`` would start
+    that many processes.
+    """
+    _check_count(workers, field, 1)
+    cores = os.cpu_count() or 1
+    if workers > max(2, cores):
+        raise ValidationError(field, f"must be at most {max(2, cores)}, got {workers}: each local-cluster worker is a "
+                                     f"single-threaded process and this machine has {cores} cores")  # fmt: skip
+    return workers
+
+
+def _check_count(value: object, field: str, least: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < least:
+        raise ValidationError(field, f"must be an integer >= {least}, got {value!r}")
+
+
+def _new_dirs(path: Path) -> list[Path]:
+    """The folders ``path.mkdir(parents=True)`` would create, outermost first."""
+    out = []
+    while not path.exists():
+        out.append(path)
+        if path.parent == path:
+            break
+        path = path.parent
+    return out[::-1]
 
 
 def chunks(n: int, size: int) -> list[tuple[int, int]]:
@@ -220,14 +284,18 @@ def _dask(plan: Plan, all_draws: Draws, spans, scheduler: str, workers: int, pro
     from distributed import Client, LocalCluster, as_completed
 
     cluster = None
-    if scheduler == "local-cluster":
+    if scheduler == LOCAL_CLUSTER:
         # one single-threaded process per worker: numba's parallel loops (and BLAS) in a worker
         # use one thread too, so ``workers`` processes do not oversubscribe ``workers`` cores
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, host="127.0.0.1",
                                dashboard_address=None, processes=True, env=WORKER_ENV)  # fmt: skip
         client = Client(cluster)
     else:
-        client = Client(scheduler)
+        try:
+            client = Client(scheduler)
+        except (OSError, TimeoutError) as exc:  # refused, unreachable, timed out
+            raise InputError(f"scheduler {scheduler}: cannot connect to a Dask scheduler there "
+                             f"({str(exc).strip() or type(exc).__name__})") from None  # fmt: skip
     try:
         plan_f = client.scatter(plan, broadcast=True)
         futs = {client.submit(_solve_chunk, plan_f, all_draws.slice(a, b), pure=False): i
@@ -252,7 +320,7 @@ def run_scenario(
     *,
     out: str | Path | None = None,
     scheduler: str = "none",
-    workers: int = 2,
+    workers: int = LOCAL_WORKERS,
     chunk_size: int = 1000,
     atlas: Atlas | None = None,
     cases: tuple[str, ...] = CASES,
@@ -263,27 +331,83 @@ def run_scenario(
 
     ``scheduler``: ``"none"`` (this process), ``"local-cluster"`` (a Dask LocalCluster on
     127.0.0.1 with ``workers`` single-thread workers) or a Dask scheduler address.
+
+    Bad arguments are refused before anything is computed (:class:`ValidationError`). The
+    result parts are written into a hidden ``out/.results.*`` folder that replaces
+    ``out/results`` only once every chunk is solved; on any error or Ctrl-C it is removed
+    (with ``out`` itself when this run created it), so nothing is left half-written.
     """
     t0 = time.perf_counter()
     n = spec.draws if draws is None else draws
     seed = spec.seed if seed is None else seed
     if n < 1:
         raise ScenarioError(f"must be >= 1, got {n}", "draws")
+    if n > MAX_DRAWS:
+        raise ScenarioError(f"must be <= {MAX_DRAWS:,}, got {n:,} (draws are generated up front, in memory)", "draws")
+    _check_count(seed, "seed", 0)
+    _check_count(chunk_size, "chunk_size", 1)
+    scheduler = check_scheduler(scheduler)
+    if scheduler == LOCAL_CLUSTER:
+        check_workers(workers)
+    out_dir = check_out_dir(out) if out is not None else None
     plan, provenance = prepare(spec, atlas, cases)
     t1 = time.perf_counter()
-    all_draws = draw_scenario(spec, n, seed, plan)
+    try:
+        all_draws = draw_scenario(spec, n, seed, plan)
+    except MemoryError:
+        raise ScenarioError(f"{n:,} draws do not fit in memory (draws are generated up front); run fewer",
+                            "draws") from None  # fmt: skip
     spans = chunks(n, chunk_size)
     t2 = time.perf_counter()
-    out_dir = Path(out) if out is not None else None
-    tmp = None
-    if out_dir is not None:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=".results.", dir=out_dir))
+    created = _new_dirs(out_dir) if out_dir is not None else []
+    tmp = spill = None
+    try:
+        if out_dir is not None:
+            out_dir.mkdir(parents=True, exist_ok=True)
+            tmp = Path(tempfile.mkdtemp(prefix=".results.", dir=out_dir))
+            # the summary is built chunk by chunk; when the results are not kept, its inputs go to disk
+            if not keep_results:
+                spill = Path(tempfile.mkdtemp(prefix=".summary.", dir=out_dir))
+        results, summary = _solve(plan, all_draws, spans, scheduler, workers, tmp, spill, keep_results, show_progress)
+        t3 = time.perf_counter()
+        if out_dir is not None and tmp is not None:
+            final = out_dir / "results"
+            if final.exists():
+                shutil.rmtree(final)
+            os.chmod(tmp, 0o755)
+            os.replace(tmp, final)
+            _write_atomic(summary, out_dir / "summary.parquet")
+            _write_atomic(summary, out_dir / "summary.csv")
+            _write_atomic(provenance, out_dir / "provenance.csv")
+    except BaseException:
+        for d in (tmp, spill):
+            if d is not None:
+                shutil.rmtree(d, ignore_errors=True)
+        for d in reversed(created):  # innermost first; a folder that holds anything stays
+            try:
+                d.rmdir()
+            except OSError:
+                break
+        raise
+    finally:
+        if spill is not None:
+            shutil.rmtree(spill, ignore_errors=True)
+    t4 = time.perf_counter()
+    timings = {"prepare_s": t1 - t0, "draws_s": t2 - t1, "solve_s": t3 - t2, "summary_write_s": t4 - t3}
+    return ScenarioRun(spec, plan, n, seed, results, summary, out_dir, timings, provenance)
+
+
+def _solve(plan: Plan, all_draws: Draws, spans: list[tuple[int, int]], scheduler: str, workers: int,
+           tmp: Path | None, spill: Path | None, keep_results: bool,
+           show_progress: bool) -> tuple[pl.DataFrame | None, pl.DataFrame]:  # fmt: skip
+    """Solve every chunk; write its Parquet part into ``tmp`` (if any) and add it to the summary.
+
+    Returns the results (when kept, or when nothing is written) and the summary.
+    """
+    spec = plan.spec
     parts: dict[int, pl.DataFrame] = {}
-    # the summary is built chunk by chunk; when the results are not kept, its inputs go to disk
-    spill = Path(tempfile.mkdtemp(prefix=".summary.", dir=out_dir)) if tmp is not None and not keep_results else None
     acc: Accumulator | None = None
-    local = scheduler in ("none", "", None)
+    local = scheduler in IN_PROCESS
 
     def keep(i: int, part: pl.DataFrame) -> None:
         # Parquet part and summary inputs of one chunk, on a writer thread while the next
@@ -292,40 +416,24 @@ def run_scenario(
             part.write_parquet(tmp / f"part-{i:05d}.parquet", compression=PARQUET_COMPRESSION)
         acc.add(i, part)
 
-    try:
-        with ThreadPoolExecutor(max_workers=1) as writer, \
-                _progress(show_progress, len(spans) * spec.n_periods if local else n, spec.name) as step:  # fmt: skip
-            it = _local(plan, all_draws, spans, step) if local else _dask(plan, all_draws, spans, scheduler, workers, step)
-            pending = None
-            for i, part in it:
-                if acc is None:
-                    acc = Accumulator(part.head(_groups(plan)).select(KEYS), spill)
-                if keep_results or tmp is None:
-                    parts[i] = part
-                if pending is not None:
-                    pending.result()  # at most one chunk waits to be written
-                pending = writer.submit(keep, i, part)
-                del part
+    n = spans[-1][1]  # draws in all
+    with ThreadPoolExecutor(max_workers=1) as writer, \
+            _progress(show_progress, len(spans) * spec.n_periods if local else n, spec.name) as step:  # fmt: skip
+        it = _local(plan, all_draws, spans, step) if local else _dask(plan, all_draws, spans, scheduler, workers, step)
+        pending = None
+        for i, part in it:
+            if acc is None:
+                acc = Accumulator(part.head(_groups(plan)).select(KEYS), spill)
+            if keep_results or tmp is None:
+                parts[i] = part
             if pending is not None:
-                pending.result()
-        t3 = time.perf_counter()
-        results = pl.concat([parts.pop(i) for i in sorted(parts)]) if parts else None
-        summary = acc.result()
-    finally:
-        if spill is not None:
-            shutil.rmtree(spill, ignore_errors=True)
-    if out_dir is not None and tmp is not None:
-        final = out_dir / "results"
-        if final.exists():
-            shutil.rmtree(final)
-        os.chmod(tmp, 0o755)
-        os.replace(tmp, final)
-        _write_atomic(summary, out_dir / "summary.parquet")
-        _write_atomic(summary, out_dir / "summary.csv")
-        _write_atomic(provenance, out_dir / "provenance.csv")
-    t4 = time.perf_counter()
-    timings = {"prepare_s": t1 - t0, "draws_s": t2 - t1, "solve_s": t3 - t2, "summary_write_s": t4 - t3}
-    return ScenarioRun(spec, plan, n, seed, results, summary, out_dir, timings, provenance)
+                pending.result()  # at most one chunk waits to be written
+            pending = writer.submit(keep, i, part)
+            del part
+        if pending is not None:
+            pending.result()
+    results = pl.concat([parts.pop(i) for i in sorted(parts)]) if parts else None
+    return results, acc.result()
 
 
 def _write_atomic(df: pl.DataFrame, path: Path) -> None:
@@ -361,7 +469,11 @@ class _progress:
         task = self.bar.add_task(self.name[:40], total=self.total)
         return lambda k=1: self.bar.advance(task, k)
 
-    def __exit__(self, *exc):
+    def __exit__(self, kind, value, tb):
         if self.bar is not None:
-            self.bar.stop()
+            if kind is None:
+                self.bar.stop()
+            else:  # the error's one line is all a user should see: no stale bar, no blank line
+                self.bar.live.transient = True
+                self.bar.live.stop()
         return False

@@ -31,6 +31,7 @@ from pathlib import Path
 
 from orebloc.atlas.blocs import Bloc, load_bloc
 from orebloc.errors import InputError, Location, OreblocError
+from orebloc.files import read_error_reason
 from orebloc.market.model import Market
 from orebloc.market.params import out_of_range_reason, param
 from orebloc.market.zones import ZoneMap, default_zones, parse_zones
@@ -422,8 +423,8 @@ def load_scenario(path: str | Path) -> Scenario:
     p = Path(path)
     try:
         text = p.read_text("utf-8")
-    except OSError as exc:
-        raise ScenarioError(f"cannot read scenario: {exc.strerror}", "<file>", str(p)) from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError(f"cannot read scenario: {read_error_reason(exc)}", "<file>", str(p)) from exc
     return loads_scenario(text, str(p), base=p.parent)
 
 
@@ -456,11 +457,19 @@ def loads_scenario(text: str, label: str = "<scenario>", base: Path | None = Non
     if abs(years / dt - round(years / dt)) > 1e-9:
         raise ctx.err("scenario.years", f"must be a whole number of {step}s, got {plural(years, 'year')}")
 
+    n_periods = int(round(years / dt))
+    last = n_periods - 1 if step == "year" else q0 - 1 + n_periods - 1
+    last_label = str(y0 + last) if step == "year" else f"{y0 + last // 4}Q{last % 4 + 1}"
+
     def period_index(value: object, p: str) -> int:
+        """The period index of a start; a start outside the horizon would silently do nothing."""
         y, q = _period(ctx, value, p, step)
         idx = (y - y0) if step == "year" else (y - y0) * 4 + (q - q0)
         if idx < 0:
             raise ctx.err(p, f"{value!r} is before the scenario's start {sc['start']!r}")
+        if idx >= n_periods:
+            raise ctx.err(p, f"{value!r} is after the scenario's horizon: its last period is {last_label} "
+                             f"(scenario.start {sc['start']!r}, scenario.years {years:g})")  # fmt: skip
         return idx
 
     bl = ctx.table(data, "bloc", "bloc")

@@ -21,6 +21,10 @@ WORLD_KEY = ("mineral", "stage", "statistic", "country", "year", "unit", "basis"
 AGREEMENT_TOLERANCE = 1e-9
 
 
+#: the ``outcome`` of a compared key (see :func:`compare_salient_vintages`)
+OUTCOMES = ("agree", "revised", "not_comparable", "ambiguous")
+
+
 def compare_salient_vintages(frame: pl.DataFrame) -> pl.DataFrame:
     """The revisions table of a ``us_salient`` frame (see :func:`compare_vintages`)."""
     return compare_vintages(frame, SALIENT_KEY)

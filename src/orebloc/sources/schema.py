@@ -147,6 +147,9 @@ POLICY_EVENTS: dict[str, pl.DataType] = {
     **PROVENANCE,
 }
 
+#: the values of ``world.statistic``
+WORLD_STATISTICS: tuple[str, ...] = ("production", "capacity", "reserves")
+
 TABLES: dict[str, dict[str, pl.DataType]] = {
     "world": WORLD,
     "us_salient": US_SALIENT,

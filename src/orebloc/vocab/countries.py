@@ -114,6 +114,25 @@ def resolve_country(name: str, where: str = "") -> str:
     raise UnknownNameError("country", name, [f"{c} ({names[c]})" for c in close], where=where)
 
 
+def check_iso3(code: str, where: str = "") -> str:
+    """``code`` upper-cased if it is an ISO3 code orebloc knows.
+
+    Else :class:`UnknownNameError` suggesting the code of the country ``code`` names
+    ("China" -> CHN) or, for a mistyped code, the codes one letter away from it (CHM -> CHE,
+    CHL, CHN, COM, KHM).
+    """
+    key = code.strip().upper()
+    codes = _display()
+    if key in codes:
+        return key
+    named = find_country(code) if code.strip() else None
+    if named:
+        close = [named]
+    else:
+        close = [c for c in sorted(codes) if len(c) == len(key) == 3 and sum(a != b for a, b in zip(c, key, strict=True)) == 1]
+    raise UnknownNameError("ISO3 code", code, [f"{c} ({codes[c]})" for c in close], where=where)
+
+
 def iso3_from_iso2(code: str, where: str = "") -> str:
     """ISO3 code for an ISO 3166-1 alpha-2 code ("CD" -> "COD"); raises for an unknown code."""
     country = pycountry.countries.get(alpha_2=code.strip().upper()) if len(code.strip()) == 2 else None
