@@ -18,8 +18,8 @@ dt = period length in years, quantities per period are annual figures x dt):
     orders_t = rate dt K_t where price_t >= trigger p0 (investment), arriving at t + L,
                L = max(1, round(lead_time / dt)) periods; scheduled additions decided at
                period s arrive at s + round(lead_time / dt)
-    release_t = min(stock_t, release_rate dt) where price_{t-1} >= trigger p0;
-    stock_{t+1} = stock_t - release_t + purchases of a buyer of last resort in that zone
+    release_t = what the period-loop components release from stock (scenarios.hooks; the
+                stockpile rules are in orebloc.stockpile.component)
 
 A release is supply the holder sells at any price: it raises q0 and capacity by the release
 (the slope of the supply curve is kept: eta is rescaled by q0/(q0 + release)), and the outage
@@ -61,6 +61,7 @@ from orebloc.market.model import (
     Subsidy,
     Tariff,
 )
+from orebloc.scenarios import hooks
 from orebloc.scenarios.draws import Draws
 from orebloc.scenarios.spec import Scenario
 
@@ -201,7 +202,7 @@ def simulate(
         })  # fmt: skip
     # shock timing per draw: periods in force
     shock_len = [np.rint(draws[f"shocks[{i}].duration"][:, 0] / dt).astype(int) for i in range(len(spec.shocks))]
-    stockpiles = [p for p in spec.policies if p.kind == "stockpile"]
+    comps = hooks.components(plan)
     states = {case: _State(plan, n, T + 64) for case in plan.cases}
     for case in plan.cases:
         st = states[case]
@@ -210,15 +211,15 @@ def simulate(
             at = a.start + int(round(a.lead_time / dt))
             if at <= T:
                 st.arrivals[mi, at, :, ids.index(a.zone)] += a.capacity
-        if case == "policy":
-            for sp in stockpiles:
-                st.stock[_mindex(plan, sp.market), :, ids.index(sp.zone)] += sp.get("initial")
+        for comp in comps:
+            comp.start(hooks.Context(plan, draws, case, -1, st, {}))
     warm: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
     markets: dict[tuple, Market] = {}
     ref_flows: dict[int, np.ndarray] = {}
     ref_price: dict[int, np.ndarray] = {}
     for t in range(T):
         years = t * dt
+        period_results: dict[int, dict[str, dict[str, np.ndarray]]] = {}  # market -> case -> outputs
         for ci, case in enumerate(plan.cases):
             st = states[case]
             shocked = case != "reference"
@@ -264,30 +265,15 @@ def simulate(
                 if pm.upstream is not None:
                     avail = st.bought_input[pm.upstream] / pm.coefficient
                     eff_cap = np.minimum(eff_cap, avail)
+                # period-loop components (stockpiles): releases from stock into this period
+                ctx = hooks.Context(plan, draws, case, mi, st, b, cap, q0, d0, period_results.setdefault(mi, {}))
                 release = np.zeros((n, Z))
-                if with_policy:
-                    for sp in stockpiles:
-                        if sp.market != pm.id:
-                            continue
-                        zi = ids.index(sp.zone)
-                        lp = st.last_price[mi]
-                        if lp is None:
-                            continue
-                        trig = lp[:, zi] >= sp.get("trigger") * b["p0"][zi]
-                        release[:, zi] = np.where(trig, np.minimum(st.stock[mi, :, zi], sp.get("release_rate") * dt), 0.0)
-                    st.stock[mi] -= release
+                for comp in comps:
+                    ov = comp.before_solve(ctx, t)
+                    if ov.release is not None:
+                        release = release + ov.release
                 # fold outages, coupling limits and releases into (q0, capacity, outage, eta)
-                q0_x = q0 + release
-                cap_x = cap + release
-                with np.errstate(invalid="ignore", divide="ignore"):
-                    outage = np.where(cap_x > 0, 1.0 - (eff_cap + release) / cap_x, 0.0)
-                    eta_x = np.where(q0_x > 0, b["eta"] * q0 / q0_x, b["eta"])
-                outage = np.clip(outage, 0.0, 1.0)
-                over = {
-                    "supply.q0": q0_x, "supply.capacity": np.maximum(cap_x, q0_x),
-                    "supply.outage_share": outage, "supply.eta": eta_x,
-                    "demand.d0": d0, "demand.eps": b["eps"],
-                }  # fmt: skip
+                over = {**fold_release(q0, cap, eff_cap, b["eta"], release), "demand.d0": d0, "demand.eps": b["eps"]}
                 # which export controls and policies are in force: one solve per structure
                 pol_objs = _policy_objects(plan, mi, t, with_policy)
                 if caps_active:
@@ -349,12 +335,9 @@ def simulate(
                 a = b["eps"] * d0 / b["p0"]
                 cc = curves.consumer_surplus(ref_price[mi], d0, b["p0"], a) - curves.consumer_surplus(
                     res["price"], d0, b["p0"], a)
-                # stock purchases of a buyer of last resort go into that zone's stockpile
-                if with_policy:
-                    for sp in stockpiles:
-                        if sp.market == pm.id:
-                            zi = ids.index(sp.zone)
-                            st.stock[mi, :, zi] += np.nan_to_num(res["bolr_purchases"][:, zi])
+                for comp in comps:
+                    comp.after_solve(ctx, res)
+                period_results[mi][case] = res
                 # price-responsive investment
                 inv = spec.dynamics.investment
                 if inv is not None and inv.rate > 0:
@@ -385,6 +368,25 @@ def simulate(
             progress(1)
     out["converged"] = converged
     return out
+
+
+def fold_release(
+    q0: np.ndarray, cap: np.ndarray, eff_cap: np.ndarray, eta: np.ndarray, release: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Supply overrides with ``release`` t sold from stock at any price (arrays (n, Z), t).
+
+    q0 and capacity rise by the release, eta is rescaled by q0 / (q0 + release) (the slope of
+    the supply curve is kept) and the outage share so that effective capacity is
+    ``eff_cap + release`` exactly.
+    """
+    q0_x = q0 + release
+    cap_x = cap + release
+    with np.errstate(invalid="ignore", divide="ignore"):
+        outage = np.where(cap_x > 0, 1.0 - (eff_cap + release) / cap_x, 0.0)
+        eta_x = np.where(q0_x > 0, eta * q0 / q0_x, eta)
+    outage = np.clip(outage, 0.0, 1.0)
+    return {"supply.q0": q0_x, "supply.capacity": np.maximum(cap_x, q0_x),
+            "supply.outage_share": outage, "supply.eta": eta_x}  # fmt: skip
 
 
 def _structure(cache: dict, pm: PreparedMarket, mi: int, pol_objs: list, caps: list) -> Market:
