@@ -17,6 +17,7 @@ import typer
 from orebloc.cli.floor_cmds import floor_app
 from orebloc.cli.market_cmds import market_app
 from orebloc.cli.output import Format, emit, emit_json
+from orebloc.cli.stockpile_cmds import respond_cmd, stockpile_app
 
 app = typer.Typer(help="orebloc: supply-chain atlas, risk metrics and market model for a critical-minerals bloc.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
@@ -31,6 +32,8 @@ app.add_typer(report_app, name="report")
 app.add_typer(market_app, name="market")
 app.command("simulate")(__import__("orebloc.cli.simulate_cmd", fromlist=["simulate"]).simulate)
 app.add_typer(floor_app, name="floor")
+app.add_typer(stockpile_app, name="stockpile")
+app.command("respond")(respond_cmd)
 
 DataOpt = Annotated[Path | None, typer.Option("--data", help="dataset folder (default: the bundled one)")]
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="output format")]

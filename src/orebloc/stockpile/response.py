@@ -33,7 +33,7 @@ import polars as pl
 from orebloc.errors import InputError, Location, OreblocError
 from orebloc.market import curves
 from orebloc.market.batch import solve_batch
-from orebloc.market.model import ExportCap, Market, Policies
+from orebloc.market.model import ExportCap, Policies
 from orebloc.stockpile.allocation import RULES, Allocation, Holder, Problem, allocate, decide
 from orebloc.stockpile.baseline import MarketBaseline, market_baseline
 from orebloc.stockpile.holdings import Holdings
@@ -74,6 +74,14 @@ class Incident:
     transfer_cost: float = 0.0  # USD/t between members
     draws: int = 200
     seed: int = 1
+    loss_t_yr: float | None = None  # instead of a severity: the bloc's gross loss of imports, t/yr
+
+    @classmethod
+    def from_loss(cls, mineral: str, loss_t_yr: float, year: int, stage: str | None = None,
+                  calibration: tuple[tuple[str, float], ...] = (), duration: float = 1.0) -> Incident:
+        """A cut of ``loss_t_yr`` t/yr in China's exports to the bloc, from today."""
+        return cls(f"{mineral}: {loss_t_yr:g} t/yr less from CHN", mineral, stage, year, dt.date.today(),
+                   duration, (1.0, 1.0), calibration=calibration, loss_t_yr=loss_t_yr)
 
     @property
     def periods_in_force(self) -> int:
@@ -109,10 +117,7 @@ def load_incident(path: str | Path) -> Incident:
         return float(v)
 
     sev = inc.get("severity", 1.0)
-    if isinstance(sev, dict):
-        lo_hi = (sev.get("low"), sev.get("high"))
-    else:
-        lo_hi = (sev, sev)
+    lo_hi = (sev.get("low"), sev.get("high")) if isinstance(sev, dict) else (sev, sev)
     if not all(isinstance(v, int | float) and 0 <= v <= 1 for v in lo_hi) or lo_hi[0] > lo_hi[1]:
         raise IncidentError(f"incident.severity: must be a share or {{low, high}} in [0, 1], got {sev!r}", Location(path))
     start = need("start")
@@ -230,7 +235,8 @@ def respond(
     sol0 = solve_batch(free, n, over, baseline=False)
     shipped = np.nan_to_num(sol0.flows[:, ids.index(inc.origin), [ids.index(d) for d in dests]]).sum(axis=1)
     capped = replace(mk, policies=Policies(caps=(ExportCap(inc.origin, dests, 0.0, inc.leakage_share),)))
-    over_c = {**over, "cap.quantity": ((1.0 - sev) * shipped)[:, None]}
+    kept = (1.0 - sev) * shipped if inc.loss_t_yr is None else np.maximum(shipped - inc.loss_t_yr, 0.0)
+    over_c = {**over, "cap.quantity": kept[:, None]}
     sol1 = solve_batch(capped, n, over_c, baseline=False)
     Tin = inc.periods_in_force
     T = Tin + RECOVERY_PERIODS
