@@ -72,6 +72,7 @@ OUTPUTS: dict[str, str] = {
     "consumer_cost": "usd", "fiscal_cost": "usd", "levy_revenue": "usd", "tariff_revenue": "usd",
     "capacity": "t_yr", "stock": "t", "release": "t",
     "exports_to_bloc": "t", "export_revenue": "usd", "producer_revenue": "usd",
+    "purchases": "t", "cover_days": "days",
 }  # fmt: skip
 
 
@@ -268,12 +269,19 @@ def simulate(
                 # period-loop components (stockpiles): releases from stock into this period
                 ctx = hooks.Context(plan, draws, case, mi, st, b, cap, q0, d0, period_results.setdefault(mi, {}))
                 release = np.zeros((n, Z))
+                bought = np.zeros((n, Z))
                 for comp in comps:
                     ov = comp.before_solve(ctx, t)
                     if ov.release is not None:
                         release = release + ov.release
+                    if ov.purchases is not None:
+                        bought = bought + ov.purchases
                 # fold outages, coupling limits and releases into (q0, capacity, outage, eta)
                 over = {**fold_release(q0, cap, eff_cap, b["eta"], release), "demand.d0": d0, "demand.eps": b["eps"]}
+                if bought.any():  # purchases for stock: demand at any price, slope kept
+                    with np.errstate(invalid="ignore", divide="ignore"):
+                        over["demand.eps"] = np.where(d0 + bought > 0, b["eps"] * d0 / (d0 + bought), b["eps"])
+                    over["demand.d0"] = d0 + bought
                 # which export controls and policies are in force: one solve per structure
                 pol_objs = _policy_objects(plan, mi, t, with_policy)
                 if caps_active:
@@ -363,11 +371,19 @@ def simulate(
                 out["capacity"][ci, :, t, mi] = cap_yr
                 out["stock"][ci, :, t, mi] = st.stock[mi]
                 out["release"][ci, :, t, mi] = release
+                out["purchases"][ci, :, t, mi] = bought
+                out["cover_days"][ci, :, t, mi] = cover_days(st.stock[mi], np.nan_to_num(res["demand"]) - bought, dt)
                 converged[ci, :, t, mi] = ok
         if progress is not None:
             progress(1)
     out["converged"] = converged
     return out
+
+
+def cover_days(stock: np.ndarray, consumption: np.ndarray, dt: float) -> np.ndarray:
+    """Days of the period's consumption (t per period of ``dt`` years) the stock (t) covers."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(consumption > 0, stock / consumption * (dt * 365.0), np.where(stock > 0, np.inf, 0.0))
 
 
 def fold_release(

@@ -5,7 +5,7 @@ stocks, last prices). A component is called for every case, period and market:
 
 - ``start(ctx)`` once per case before the first period (e.g. initial stocks);
 - ``before_solve(ctx, t)`` returns :class:`Overrides`: tonnes released from stocks into the
-  market (supply sold at any price) for this period, per draw and zone;
+  market (supply sold at any price) and bought for stock, for this period, per draw and zone;
 - ``after_solve(ctx, result)`` updates the state from the period's solution (e.g. purchases
   of a buyer of last resort go into stock).
 
@@ -42,9 +42,14 @@ class Context:
 
 @dataclass
 class Overrides:
-    """What components change in a period's solve: ``release`` t per draw and zone (>= 0)."""
+    """What components change in a period's solve, t per draw and zone (arrays (n, Z), >= 0).
+
+    ``release``: sold from stock at any price (supply); ``purchases``: bought for stock at any
+    price (demand that does not respond to the price: d0 + P, the demand curve's slope kept).
+    """
 
     release: np.ndarray | None = None
+    purchases: np.ndarray | None = None
 
 
 class Component(Protocol):
