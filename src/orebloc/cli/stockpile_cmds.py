@@ -118,6 +118,7 @@ def plan(
 def respond_cmd(
     incident: Annotated[Path | None, typer.Argument(help="incident TOML, e.g. examples/incident_gallium.toml")] = None,
     event: Annotated[str | None, typer.Option("--event", help="an atlas export-control event id, e.g. CN-2024-046")] = None,
+    mineral: Annotated[str | None, typer.Option("--mineral", "-m", help="with --event: which of its minerals")] = None,
     holdings: Annotated[Path, typer.Option("--holdings", help="holdings CSV")] = Path("examples/stockpile_holdings.csv"),
     rule: RuleOpt = "proportional",
     out: Annotated[Path, typer.Option("--out", help="HTML brief to write")] = Path("out/brief.html"),
@@ -135,7 +136,7 @@ def respond_cmd(
 
     if (incident is None) == (event is None):
         raise InputError("give an incident file or --event ID (not both)")
-    inc = load_incident(incident) if incident is not None else incident_from_event(event)
+    inc = load_incident(incident) if incident is not None else incident_from_event(event, mineral)
     if set_:
         inc = replace(inc, calibration=tuple({**dict(inc.calibration), **_overrides(set_)}.items()))
     brief = respond(inc, load_holdings(holdings), rule)

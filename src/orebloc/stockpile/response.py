@@ -145,15 +145,25 @@ def load_incident(path: str | Path) -> Incident:
     )  # fmt: skip
 
 
-def incident_from_event(event_id: str, year: int = 2024, duration: float = 2.0) -> Incident:
-    """An incident seeded from the atlas's export-control event ``event_id`` (a ban: severity 1;
-    a licence: 0.5-1, ASSUMPTION; duration ``duration`` years, ASSUMPTION)."""
+def incident_from_event(event_id: str, mineral: str | None = None, year: int = 2024, duration: float = 2.0) -> Incident:
+    """An incident seeded from the atlas's export-control event ``event_id`` on ``mineral``
+    (needed when the event lists several; a ban: severity 1; a licence: 0.5-1, ASSUMPTION;
+    duration ``duration`` years, ASSUMPTION)."""
     from orebloc.atlas.store import Atlas
+    from orebloc.vocab.minerals import resolve_mineral
 
     ev = Atlas().policy_events().filter(pl.col("measure_id") == event_id)
     ev = ev.filter(pl.col("mineral").is_not_null())
     if not ev.height:
         raise InputError(f"no export-control event {event_id!r} on a mineral in the atlas (see orebloc atlas events)")
+    found = list(dict.fromkeys(ev["mineral"].to_list()))
+    if mineral is not None:
+        mid = resolve_mineral(mineral).id
+        ev = ev.filter(pl.col("mineral") == mid)
+        if not ev.height:
+            raise InputError(f"event {event_id} does not cover {mid}; it covers {', '.join(found)}")
+    elif len(found) > 1:
+        raise InputError(f"event {event_id} covers {', '.join(found)}: choose one with --mineral")
     row = ev.row(0, named=True)
     ban = row["measure_type"] == "export_ban"
     return Incident(
