@@ -18,6 +18,9 @@ import typer
 from orebloc.cli.main import app
 from tests.cli.test_atlas_cli import ORE
 
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+GALLIUM = ["-m", "gallium", "--set", "demand.EUR.d0=40", "--set", "demand.JPN.d0=100", "--set", "demand.PAR.d0=5",
+           "--set", "demand.ROW.d0=120"]  # fmt: skip
 #: the arguments each command with --format is tried with (a new command must be added here)
 ARGS: dict[str, list[str]] = {
     "data info": [],
@@ -33,6 +36,10 @@ ARGS: dict[str, list[str]] = {
     "market solve": ["--mineral", "graphite", "--year", "2024", "--ban", "CHN:USA,EUR,JPN"],
     "floor design": ["rare earths", "--method", "reference-point", "--landed", "CHN=60000"],
     "floor compare": ["{scenario}", "--market", "m", "--floor", "1200", "--draws", "2", "--out", "{out}"],
+    "stockpile status": ["{holdings}", *GALLIUM],
+    "stockpile release": ["{holdings}", "--incident", "{incident}", "--rule", "minmax"],
+    "stockpile plan": ["{holdings}", *GALLIUM, "--quarters", "3"],
+    "respond": ["{incident}", "--holdings", "{holdings}", "--out", "{out}/brief.html"],
 }
 
 
@@ -64,7 +71,10 @@ def inputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     wgi = tmp / "wgi.csv"
     codes = "CHN RUS KAZ TUR ISR BRA USA EU27 AUS BWA CHE GBR HKG IND IRN JPN KOR NZL SRB TWN VNM ZAF"
     wgi.write_text("country,wgi\n" + "".join(f"{c},5.0\n" for c in codes.split()))
-    return {"wgi": str(wgi), "scenario": str(tmp / "s.toml"), "out": str(tmp / "out")}
+    incident = tmp / "incident.toml"
+    incident.write_text((EXAMPLES / "incident_gallium.toml").read_text().replace("draws = 200", "draws = 20"))
+    return {"wgi": str(wgi), "scenario": str(tmp / "s.toml"), "out": str(tmp / "out"),
+            "holdings": str(EXAMPLES / "stockpile_holdings.csv"), "incident": str(incident)}  # fmt: skip
 
 
 @pytest.mark.parametrize("fmt", ["json", "csv"])

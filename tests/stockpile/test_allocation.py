@@ -14,12 +14,22 @@ from orebloc.stockpile.allocation import Holder, Problem, allocate, decide
 from orebloc.stockpile.trigger import Trigger
 
 
-def three(loss=(30.0, 10.0, 0.0), stocks=(100.0, 100.0, 100.0), draws=(400.0, 400.0, 400.0), T=1, tc=None):
+def three(
+    loss=(30.0, 10.0, 0.0), stocks=(100.0, 100.0, 100.0), draws=(400.0, 400.0, 400.0), T=1, tc=None
+):
     members = ("USA", "EUR", "JPN")
     cons = np.array([[100.0], [60.0], [40.0]]).repeat(T, axis=1)
-    holders = tuple(Holder(f"{m}-agency", m, s, d) for m, s, d in zip(members, stocks, draws, strict=True))
-    return Problem(members, cons, np.array(loss, float)[:, None].repeat(T, axis=1), holders, 0.25,
-                   transfer_cost=tc)
+    holders = tuple(
+        Holder(f"{m}-agency", m, s, d) for m, s, d in zip(members, stocks, draws, strict=True)
+    )
+    return Problem(
+        members,
+        cons,
+        np.array(loss, float)[:, None].repeat(T, axis=1),
+        holders,
+        0.25,
+        transfer_cost=tc,
+    )
 
 
 def test_proportional_shares_equal_consumption_shares():
@@ -42,8 +52,13 @@ def test_proportional_water_fills_past_an_exhausted_member():
 
 def test_draw_rate_and_lead_time_limit_each_period():
     # 80 t/yr in a quarter is 20 t; a 45-day lead time leaves (91.25-45)/91.25 of period 0
-    p = Problem(("A",), np.array([[100.0, 100.0]]), np.array([[50.0, 50.0]]),
-                (Holder("A1", "A", 100.0, 80.0, 45.0),), 0.25)
+    p = Problem(
+        ("A",),
+        np.array([[100.0, 100.0]]),
+        np.array([[50.0, 50.0]]),
+        (Holder("A1", "A", 100.0, 80.0, 45.0),),
+        0.25,
+    )
     caps = p.draw_caps()
     assert caps[0] == pytest.approx([20.0 * (91.25 - 45) / 91.25, 20.0])
     done = decide(p, np.array([50.0, 50.0]))
@@ -77,8 +92,15 @@ def test_minmax_matches_a_brute_force_grid():
 
 def test_cost_rule_sends_release_where_shortfall_costs_most_net_of_transfer():
     tc = np.array([[0.0, 5.0, 5.0], [5.0, 0.0, 5.0], [5.0, 5.0, 0.0]])
-    p = Problem(("USA", "EUR", "JPN"), np.array([[100.0], [60.0], [40.0]]), np.array([[30.0], [10.0], [10.0]]),
-                (Holder("JPN-j", "JPN", 50.0),), 0.25, transfer_cost=tc, shortfall_cost=np.array([100.0, 50.0, 1.0]))
+    p = Problem(
+        ("USA", "EUR", "JPN"),
+        np.array([[100.0], [60.0], [40.0]]),
+        np.array([[30.0], [10.0], [10.0]]),
+        (Holder("JPN-j", "JPN", 50.0),),
+        0.25,
+        transfer_cost=tc,
+        shortfall_cost=np.array([100.0, 50.0, 1.0]),
+    )
     a = allocate(p, np.array([35.0]), "cost")
     # 30 t to the USA (100 - 5 per t), 5 t to EUR (50 - 5), nothing kept in Japan (1 per t)
     assert a.delivered[:, 0] == pytest.approx([30.0, 5.0, 0.0])
@@ -109,10 +131,19 @@ def problems(draw):
     loss = np.array([[draw(fl) for _ in range(T)] for _ in range(J)])
     members = tuple(f"M{j}" for j in range(J))
     holders = tuple(
-        Holder(f"H{j}{k}", members[j], draw(fl), draw(st.floats(0.0, 500.0)), draw(st.floats(0.0, 120.0)))
-        for j in range(J) for k in range(draw(st.integers(0, 2)))
+        Holder(
+            f"H{j}{k}",
+            members[j],
+            draw(fl),
+            draw(st.floats(0.0, 500.0)),
+            draw(st.floats(0.0, 120.0)),
+        )
+        for j in range(J)
+        for k in range(draw(st.integers(0, 2)))
     )
-    tc = np.array([[0.0 if a == b else draw(st.floats(0.0, 50.0)) for b in range(J)] for a in range(J)])
+    tc = np.array(
+        [[0.0 if a == b else draw(st.floats(0.0, 50.0)) for b in range(J)] for a in range(J)]
+    )
     target = np.array([draw(st.floats(0.0, 300.0)) for _ in range(T)])
     return Problem(members, cons, loss, holders, 0.25, transfer_cost=tc), target
 

@@ -40,7 +40,17 @@ def test_status_json_by_hand():
 
 
 def test_status_jogmec_high_risk_csv():
-    r = orebloc("stockpile", "status", HOLDINGS, *GALLIUM, "--obligation", "jogmec", "--high-risk", "-f", "csv")
+    r = orebloc(
+        "stockpile",
+        "status",
+        HOLDINGS,
+        *GALLIUM,
+        "--obligation",
+        "jogmec",
+        "--high-risk",
+        "-f",
+        "csv",
+    )
     assert r.returncode == 0, r.stderr
     rows = {row["member"]: row for row in csv.DictReader(io.StringIO(r.stdout))}
     # 180 days of Japan's 100 t/yr consumption (JOGMEC counts consumption) = 49.3 t; 16 t held
@@ -50,8 +60,14 @@ def test_status_jogmec_high_risk_csv():
 
 def test_release_json_one_object_per_member_holder_period(tmp_path):
     inc = tmp_path / "inc.toml"
-    inc.write_text((ROOT / "examples" / "incident_gallium.toml").read_text().replace("draws = 200", "draws = 20"))
-    r = orebloc("stockpile", "release", HOLDINGS, "--incident", str(inc), "--rule", "minmax", "-f", "json")
+    inc.write_text(
+        (ROOT / "examples" / "incident_gallium.toml")
+        .read_text()
+        .replace("draws = 200", "draws = 20")
+    )
+    r = orebloc(
+        "stockpile", "release", HOLDINGS, "--incident", str(inc), "--rule", "minmax", "-f", "json"
+    )
     assert r.returncode == 0, r.stderr
     rows = json.loads(r.stdout)
     assert {"member", "holder", "period", "release_t", "price_usd_t_p50_with_release",
@@ -66,7 +82,18 @@ def test_release_by_loss_and_plan():
     r = orebloc("stockpile", "release", HOLDINGS, *GALLIUM, "--loss", "20", "-f", "csv")
     assert r.returncode == 0, r.stderr
     assert list(csv.DictReader(io.StringIO(r.stdout))) == []
-    r = orebloc("stockpile", "release", HOLDINGS, *GALLIUM, "--loss", "60", "--rule", "proportional", "-f", "csv")
+    r = orebloc(
+        "stockpile",
+        "release",
+        HOLDINGS,
+        *GALLIUM,
+        "--loss",
+        "60",
+        "--rule",
+        "proportional",
+        "-f",
+        "csv",
+    )
     assert r.returncode == 0, r.stderr
     rows = list(csv.DictReader(io.StringIO(r.stdout)))
     assert rows and all(float(x["release_t"]) > 0 for x in rows)
@@ -88,7 +115,10 @@ def test_bad_holdings_row_exit_2(tmp_path):
     bad.write_text(text)
     r = orebloc("stockpile", "status", str(bad), *GALLIUM)
     assert r.returncode == 2 and r.stdout == ""
-    assert r.stderr.strip() == "error: h.csv, row 8: as_of: 2099-01-01 is in the future (today is " + \
-        r.stderr.strip().split("today is ")[1]
+    assert (
+        r.stderr.strip()
+        == "error: h.csv, row 8: as_of: 2099-01-01 is in the future (today is "
+        + r.stderr.strip().split("today is ")[1]
+    )
     r = orebloc("stockpile", "release", HOLDINGS, "--rule", "minmax")
     assert r.returncode == 2 and "exactly one of --loss" in r.stderr

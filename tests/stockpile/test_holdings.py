@@ -47,7 +47,9 @@ def test_bad_rows_name_file_and_row(tmp_path, row, message):
 
 
 def test_kilograms_and_content_basis(tmp_path):
-    row = GOOD.replace(",5,t,gross", ",2500,kg,content").replace("gallium_metal_4n", "gallium_metal_6n")
+    row = GOOD.replace(",5,t,gross", ",2500,kg,content").replace(
+        "gallium_metal_4n", "gallium_metal_6n"
+    )
     lot = load_holdings(write(tmp_path, row), TODAY).lots[0]
     assert lot.stock_t == pytest.approx(2.5)
     assert lot.draw_rate_t_yr == 20.0 and lot.lead_time_days == 30.0
@@ -70,7 +72,11 @@ def test_net_exporter_counts_consumption_and_jogmec_high_risk():
     j = PRESETS["jogmec"]
     assert dict(j.split) == {"agency": 42.0, "industry": 18.0}
     c = compliance(16.0, 73.0, 0.0, 1.0, j)
-    assert c.required_t == pytest.approx(12.0) and c.gap_t == 0.0 and c.cover_days == pytest.approx(80.0)
+    assert (
+        c.required_t == pytest.approx(12.0)
+        and c.gap_t == 0.0
+        and c.cover_days == pytest.approx(80.0)
+    )
     c = compliance(16.0, 73.0, 0.0, 1.0, j.for_risk(True))
     assert c.gap_t == pytest.approx(20.0) and c.gap_days == pytest.approx(100.0)
     # a net exporter on the IEA rule: days of consumption

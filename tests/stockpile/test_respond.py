@@ -39,8 +39,12 @@ def test_brief_numbers_hold_together(brief, tmp_path):
     jog = brief.plan.filter(brief.plan["holder"].str.starts_with("JOGMEC"))
     assert jog["release_t"].max() <= 10 * (91.25 - 8) / 91.25 + 1e-9
     # the release lowers the median price and shortfall in every quarter it reaches
-    assert (brief.plan["price_usd_t_p50_with_release"] < brief.plan["price_usd_t_p50_without_release"]).all()
-    assert (brief.plan["shortfall_t_p50_with_release"] < brief.plan["shortfall_t_p50_without_release"]).all()
+    assert (
+        brief.plan["price_usd_t_p50_with_release"] < brief.plan["price_usd_t_p50_without_release"]
+    ).all()
+    assert (
+        brief.plan["shortfall_t_p50_with_release"] < brief.plan["shortfall_t_p50_without_release"]
+    ).all()
     assert s["consumer_cost_with_usd_p50"] < s["consumer_cost_without_usd_p50"]
     # build-back of 26 t at the baseline price 439,000 USD/t (USGS MCS 2026, gallium 2024)
     assert s["build_back_usd"] == pytest.approx(26 * 439_000.0)
@@ -49,7 +53,9 @@ def test_brief_numbers_hold_together(brief, tmp_path):
     assert back["summary"]["released_t"] == pytest.approx(26.0)
     assert sum(r["release_t"] for r in back["plan"]) == pytest.approx(26.0)
     assert "Release plan by member, holder and quarter" in path.read_text()
-    assert "https://" not in path.read_text().split("<script")[0]  # nothing fetched from the network
+    assert (
+        "https://" not in path.read_text().split("<script")[0]
+    )  # nothing fetched from the network
 
 
 def test_respond_cli_writes_the_brief(tmp_path):
@@ -81,5 +87,8 @@ def test_bad_incident_is_one_line_exit_2(tmp_path):
     r = subprocess.run([sys.executable, "-m", "orebloc.cli.main", "respond", str(bad), "--out", str(tmp_path / "x.html")],
                        capture_output=True, text=True, env=env, check=False)  # fmt: skip
     assert r.returncode == 2
-    assert r.stderr.strip() == "error: bad.toml: incident.duration: must be a number in [0, 20], got -1.0"
+    assert (
+        r.stderr.strip()
+        == "error: bad.toml: incident.duration: must be a number in [0, 20], got -1.0"
+    )
     assert not (tmp_path / "x.html").exists()

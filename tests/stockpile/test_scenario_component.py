@@ -38,8 +38,14 @@ def _series(df: pl.DataFrame, case: str, col: str, zone: str = "A") -> np.ndarra
 
 
 def test_release_is_min_of_loss_draw_rate_and_stock(write, tiny_dir):
-    df = _run(write, tiny_dir, '[[stockpiles]]\nholdings = "h.csv"\ntrigger = "iea"\nrule = "proportional"\n')
-    loss = np.maximum(_series(df, "no_policy", "shortfall_t") - _series(df, "reference", "shortfall_t"), 0.0)
+    df = _run(
+        write,
+        tiny_dir,
+        '[[stockpiles]]\nholdings = "h.csv"\ntrigger = "iea"\nrule = "proportional"\n',
+    )
+    loss = np.maximum(
+        _series(df, "no_policy", "shortfall_t") - _series(df, "reference", "shortfall_t"), 0.0
+    )
     rel = _series(df, "policy", "release_t")
     stock = _series(df, "policy", "stock_t")
     # A loses all 80 t/yr of imports (20 t a quarter, less what higher prices cut from use);
@@ -71,7 +77,9 @@ def test_buildup_buys_after_the_disruption_within_the_obligation(write, tiny_dir
     need = 30 / 365 * 80.0
     assert (buy[:, :5] == 0).all()
     assert buy[:, 5:].max() <= need / 4 + 1e-9 and (buy[:, 5:].sum(axis=1) > 0).all()
-    assert stock[:, -1] == pytest.approx(stock[:, 4] + buy[:, 5:].sum(axis=1) - rel[:, 5:].sum(axis=1))
+    assert stock[:, -1] == pytest.approx(
+        stock[:, 4] + buy[:, 5:].sum(axis=1) - rel[:, 5:].sum(axis=1)
+    )
     assert (stock[:, -1] <= need + 1e-9).all()
 
 
@@ -80,7 +88,9 @@ def test_stockpile_errors_name_the_key(write, tiny_dir):
     with pytest.raises(ScenarioError, match=r"stockpiles\[0\]\.rule"):
         load_scenario(write(scenario_text('[[stockpiles]]\nholdings = "h.csv"\nrule = "fair"\n')))
     (tiny_dir / "bad.csv").write_text(HOLD.replace(",12,", ",-1,"))
-    with pytest.raises(ScenarioError, match=r"stockpiles\[0\]\.holdings: bad\.csv, row 2: quantity: must be >= 0"):
+    with pytest.raises(
+        ScenarioError, match=r"stockpiles\[0\]\.holdings: bad\.csv, row 2: quantity: must be >= 0"
+    ):
         load_scenario(write(scenario_text('[[stockpiles]]\nholdings = "bad.csv"\n')))
 
 
@@ -92,7 +102,11 @@ def test_fourth_shipped_scenario_releases_across_three_members():
     assert rel["USA"] > 0 and rel["EUR"] > 0 and rel["JPN"] > 0
     assert rel["bloc"] == pytest.approx(rel["USA"] + rel["EUR"] + rel["JPN"] + rel["PAR"])
     # never more than held: 5,200 t of REO in the sample plus what was bought before
-    bought = df.filter(pl.col("zone") == "bloc").group_by("draw").agg(pl.col("purchases_t").sum(), pl.col("release_t").sum())
+    bought = (
+        df.filter(pl.col("zone") == "bloc")
+        .group_by("draw")
+        .agg(pl.col("purchases_t").sum(), pl.col("release_t").sum())
+    )
     assert (bought["release_t"] <= 5200.0 + bought["purchases_t"] + 1e-6).all()
     assert (df["stock_t"] >= 0).all()
 

@@ -12,13 +12,22 @@ from orebloc.cli.output import Format, emit, emit_json
 stockpile_app = typer.Typer(help="Stockpile holdings, obligations, coordinated release and build-up.",
                             no_args_is_help=True)  # fmt: skip
 
-HoldingsArg = Annotated[Path, typer.Argument(help="holdings CSV, e.g. examples/stockpile_holdings.csv")]
+HoldingsArg = Annotated[
+    Path, typer.Argument(help="holdings CSV, e.g. examples/stockpile_holdings.csv")
+]
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="output format")]
 MineralOpt = Annotated[str, typer.Option("--mineral", "-m", help="mineral")]
 YearOpt = Annotated[int, typer.Option("--year", "-y", help="calibration year")]
-StageOpt = Annotated[str | None, typer.Option("--stage", "-s", help="stage (default: the atlas's first)")]
-SetOpt = Annotated[list[str] | None, typer.Option("--set", help="calibration override KEY=VALUE (e.g. demand.EUR.d0=40)")]
-ObligationOpt = Annotated[str, typer.Option("--obligation", help="iea | jogmec | korea | bloc:DAYS")]
+StageOpt = Annotated[
+    str | None, typer.Option("--stage", "-s", help="stage (default: the atlas's first)")
+]
+SetOpt = Annotated[
+    list[str] | None,
+    typer.Option("--set", help="calibration override KEY=VALUE (e.g. demand.EUR.d0=40)"),
+]
+ObligationOpt = Annotated[
+    str, typer.Option("--obligation", help="iea | jogmec | korea | bloc:DAYS")
+]
 RuleOpt = Annotated[str, typer.Option("--rule", help="proportional | minmax | cost")]
 
 
@@ -51,9 +60,15 @@ def _obligation(text: str, high_risk: bool):
 
 @stockpile_app.command("status")
 def status(
-    holdings: HoldingsArg, mineral: MineralOpt, year: YearOpt = 2024, stage: StageOpt = None,
-    set_: SetOpt = None, obligation: ObligationOpt = "iea",
-    high_risk: Annotated[bool, typer.Option("--high-risk", help="the preset's high-risk level (JOGMEC: 180 days)")] = False,
+    holdings: HoldingsArg,
+    mineral: MineralOpt,
+    year: YearOpt = 2024,
+    stage: StageOpt = None,
+    set_: SetOpt = None,
+    obligation: ObligationOpt = "iea",
+    high_risk: Annotated[
+        bool, typer.Option("--high-risk", help="the preset's high-risk level (JOGMEC: 180 days)")
+    ] = False,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Cover, obligation and gap per member (tonnes, days, USD at the baseline price)."""
@@ -66,16 +81,28 @@ def status(
     base = market_baseline(mineral, year, stage, _overrides(set_))
     cons = {m: base.consumption()[m] for m in base.members}
     df = status_table(h.for_mineral(base.mineral), cons, base.production(), base.price(), rule)
-    emit(df, fmt, title=f"{base.mineral} stocks against {rule.name} ({rule.days:g} days)", caption=rule.source)
+    emit(
+        df,
+        fmt,
+        title=f"{base.mineral} stocks against {rule.name} ({rule.days:g} days)",
+        caption=rule.source,
+    )
 
 
 @stockpile_app.command("release")
 def release(
     holdings: HoldingsArg,
-    mineral: Annotated[str | None, typer.Option("--mineral", "-m", help="mineral (with --loss)")] = None,
-    loss: Annotated[float | None, typer.Option("--loss", help="t/yr less from China to the bloc")] = None,
+    mineral: Annotated[
+        str | None, typer.Option("--mineral", "-m", help="mineral (with --loss)")
+    ] = None,
+    loss: Annotated[
+        float | None, typer.Option("--loss", help="t/yr less from China to the bloc")
+    ] = None,
     incident: Annotated[Path | None, typer.Option("--incident", help="incident TOML")] = None,
-    rule: RuleOpt = "proportional", year: YearOpt = 2024, stage: StageOpt = None, set_: SetOpt = None,
+    rule: RuleOpt = "proportional",
+    year: YearOpt = 2024,
+    stage: StageOpt = None,
+    set_: SetOpt = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """The coordinated release: one row per member, holder and period, with its market outcome."""
@@ -97,11 +124,19 @@ def release(
 
 @stockpile_app.command("plan")
 def plan(
-    holdings: HoldingsArg, mineral: MineralOpt, year: YearOpt = 2024, stage: StageOpt = None,
-    set_: SetOpt = None, obligation: ObligationOpt = "iea",
-    budget: Annotated[float, typer.Option("--budget", help="USD for all members together (default: no limit)")] = float("inf"),
+    holdings: HoldingsArg,
+    mineral: MineralOpt,
+    year: YearOpt = 2024,
+    stage: StageOpt = None,
+    set_: SetOpt = None,
+    obligation: ObligationOpt = "iea",
+    budget: Annotated[
+        float, typer.Option("--budget", help="USD for all members together (default: no limit)")
+    ] = float("inf"),
     quarters: Annotated[int, typer.Option("--quarters", help="quarters to build up over")] = 8,
-    uncoordinated: Annotated[bool, typer.Option("--uncoordinated", help="every member buys every quarter")] = False,
+    uncoordinated: Annotated[
+        bool, typer.Option("--uncoordinated", help="every member buys every quarter")
+    ] = False,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Build-up plan towards the obligation, coordinated across members, with its price effect."""
@@ -116,12 +151,23 @@ def plan(
 
 
 def respond_cmd(
-    incident: Annotated[Path | None, typer.Argument(help="incident TOML, e.g. examples/incident_gallium.toml")] = None,
-    event: Annotated[str | None, typer.Option("--event", help="an atlas export-control event id, e.g. CN-2024-046")] = None,
-    mineral: Annotated[str | None, typer.Option("--mineral", "-m", help="with --event: which of its minerals")] = None,
-    holdings: Annotated[Path, typer.Option("--holdings", help="holdings CSV")] = Path("examples/stockpile_holdings.csv"),
+    incident: Annotated[
+        Path | None, typer.Argument(help="incident TOML, e.g. examples/incident_gallium.toml")
+    ] = None,
+    event: Annotated[
+        str | None,
+        typer.Option("--event", help="an atlas export-control event id, e.g. CN-2024-046"),
+    ] = None,
+    mineral: Annotated[
+        str | None, typer.Option("--mineral", "-m", help="with --event: which of its minerals")
+    ] = None,
+    holdings: Annotated[Path, typer.Option("--holdings", help="holdings CSV")] = Path(
+        "examples/stockpile_holdings.csv"
+    ),
     rule: RuleOpt = "proportional",
-    out: Annotated[Path, typer.Option("--out", help="HTML brief to write")] = Path("out/brief.html"),
+    out: Annotated[Path, typer.Option("--out", help="HTML brief to write")] = Path(
+        "out/brief.html"
+    ),
     set_: SetOpt = None,
     fmt: FormatOpt = Format.table,
 ) -> None:

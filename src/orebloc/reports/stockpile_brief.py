@@ -38,7 +38,9 @@ def _fmt(v: object) -> str:
 def _table(df: pl.DataFrame) -> str:
     head = "".join(f"<th>{html.escape(c)}</th>" for c in df.columns)
     body = "".join(
-        "<tr>" + "".join(f"<td class='{'n' if isinstance(v, float) else ''}'>{_fmt(v)}</td>" for v in r) + "</tr>"
+        "<tr>"
+        + "".join(f"<td class='{'n' if isinstance(v, float) else ''}'>{_fmt(v)}</td>" for v in r)
+        + "</tr>"
         for r in df.iter_rows()
     )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
@@ -95,9 +97,12 @@ def write_brief(brief: Brief, path: str | Path) -> Path:
         _table(brief.loss),
         "<h2>Build-back</h2>",
         _table(brief.build_back),
-        "<h2>Assumptions</h2><ul>" + "".join(f"<li class='note'>{html.escape(n)}</li>" for n in brief.notes) + "</ul>",
+        "<h2>Assumptions</h2><ul>"
+        + "".join(f"<li class='note'>{html.escape(n)}</li>" for n in brief.notes)
+        + "</ul>",
         "<script type='application/json' id='brief-data'>"
-        + json.dumps(brief_document(brief), default=str).replace("</", "<\\/") + "</script>",
+        + json.dumps(brief_document(brief), default=str).replace("</", "<\\/")
+        + "</script>",
     ]
     doc = (f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(inc.name)}</title>"
            f"<style>{_CSS}</style></head><body>{''.join(parts)}</body></html>")  # fmt: skip
@@ -108,4 +113,4 @@ def read_brief_data(path: str | Path) -> dict:
     """The JSON document embedded in a brief written by :func:`write_brief`."""
     text = Path(path).read_text(encoding="utf-8")
     start = text.index("id='brief-data'>") + len("id='brief-data'>")
-    return json.loads(text[start: text.index("</script>", start)].replace("<\\/", "</"))
+    return json.loads(text[start : text.index("</script>", start)].replace("<\\/", "</"))

@@ -83,7 +83,10 @@ class Problem:
             raise ValidationError("allocation", "consumption and losses must be >= 0")
         for h in self.holders:
             if h.member not in self.members:
-                raise ValidationError(f"holder {h.id!r}", f"member {h.member!r} is not one of {', '.join(self.members)}")
+                raise ValidationError(
+                    f"holder {h.id!r}",
+                    f"member {h.member!r} is not one of {', '.join(self.members)}",
+                )
 
     @property
     def periods(self) -> int:
@@ -99,12 +102,20 @@ class Problem:
         for i, h in enumerate(self.holders):
             ends = (np.arange(T) + 1) * days
             frac = np.clip(ends - h.lead_days, 0.0, days) / days
-            out[i] = h.draw_t_yr * self.dt * frac if math.isfinite(h.draw_t_yr) else np.where(frac > 0, math.inf, 0.0)
+            out[i] = (
+                h.draw_t_yr * self.dt * frac
+                if math.isfinite(h.draw_t_yr)
+                else np.where(frac > 0, math.inf, 0.0)
+            )
         return out
 
     def costs(self) -> tuple[np.ndarray, np.ndarray]:
         J = len(self.members)
-        tc = np.zeros((J, J)) if self.transfer_cost is None else np.asarray(self.transfer_cost, float)
+        tc = (
+            np.zeros((J, J))
+            if self.transfer_cost is None
+            else np.asarray(self.transfer_cost, float)
+        )
         v = np.ones(J) if self.shortfall_cost is None else np.asarray(self.shortfall_cost, float)
         return tc, v
 
@@ -198,7 +209,11 @@ def _proportional(p: Problem, release: np.ndarray) -> tuple[np.ndarray, np.ndarr
         for hi in range(H):
             j = owner[hi]
             if avail[j] > 0 and give[j] > 0:
-                q = give[j] * cap_h[hi] / avail[j] if math.isfinite(avail[j]) else give[j] / max(1, np.sum(owner == j))
+                q = (
+                    give[j] * cap_h[hi] / avail[j]
+                    if math.isfinite(avail[j])
+                    else give[j] / max(1, np.sum(owner == j))
+                )
                 x[hi, j, t] = min(q, cap_h[hi])
         rem -= x[:, :, t].sum(axis=1)
         done[t] = x[:, :, t].sum()
@@ -209,7 +224,9 @@ def decide(p: Problem, target_t: np.ndarray) -> np.ndarray:
     """The decided release per period (t): as much of ``target_t`` as stocks and draw rates allow."""
     target = np.maximum(np.asarray(target_t, float), 0.0)
     if target.shape != (p.periods,):
-        raise ValidationError("release", f"must have one value per period ({p.periods}), got shape {target.shape}")
+        raise ValidationError(
+            "release", f"must have one value per period ({p.periods}), got shape {target.shape}"
+        )
     _, done = _proportional(p, target)
     return done
 
@@ -272,11 +289,13 @@ def _lp(p: Problem, release: np.ndarray, rule: str) -> np.ndarray:
     for k, (h, j, _t) in enumerate(allowed):
         cost[k] = tc[owner[h], j]
     for j in range(J):
-        cost[nx + j * T: nx + (j + 1) * T] = v[j]
+        cost[nx + j * T : nx + (j + 1) * T] = v[j]
     if rule == "minmax":
         first = np.zeros(n)
         first[zi] = 1.0
-        res = linprog(first, A_ub=A_ub, b_ub=b_ub, A_eq=A_eq, b_eq=b_eq, bounds=bounds, method="highs")
+        res = linprog(
+            first, A_ub=A_ub, b_ub=b_ub, A_eq=A_eq, b_eq=b_eq, bounds=bounds, method="highs"
+        )
         if res.status != 0:
             raise AllocationError(f"min-max allocation LP: {res.message}")
         z = float(res.x[zi])

@@ -50,11 +50,16 @@ class MarketBaseline:
 
 
 def market_baseline(
-    mineral: str, year: int, stage: str | None = None, overrides: Mapping[str, float] | None = None,
+    mineral: str,
+    year: int,
+    stage: str | None = None,
+    overrides: Mapping[str, float] | None = None,
 ) -> MarketBaseline:
     """Calibrate ``mineral`` at ``stage`` in ``year`` from the bundled atlas."""
     from orebloc.atlas.store import Atlas
     from orebloc.market.calibrate import calibrate
 
     cal = calibrate(Atlas(), mineral, year, stage, overrides=dict(overrides or {}))
-    return MarketBaseline(cal.mineral, cal.stage, cal.year, cal.market, tuple(p.input for p in cal.assumed))
+    return MarketBaseline(
+        cal.mineral, cal.stage, cal.year, cal.market, tuple(p.input for p in cal.assumed)
+    )

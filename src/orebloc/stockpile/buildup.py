@@ -26,15 +26,25 @@ EPS_RANGE = (0.05, 0.3)
 
 
 def buildup_plan(
-    base: MarketBaseline, holdings: Holdings, rule: Obligation, budget_usd: float = float("inf"),
-    quarters: int = 8, coordinate: bool = True, price_cap: float = 1.1, draws: int = 100, seed: int = 1,
+    base: MarketBaseline,
+    holdings: Holdings,
+    rule: Obligation,
+    budget_usd: float = float("inf"),
+    quarters: int = 8,
+    coordinate: bool = True,
+    price_cap: float = 1.1,
+    draws: int = 100,
+    seed: int = 1,
 ) -> pl.DataFrame:
     """One row per member and quarter: purchase_t, cost_usd, bloc price p50 and its rise."""
     mk = base.market
     ids = mk.ids
     stock = holdings.for_mineral(base.mineral).stock_by_member()
     cons, prod, price = base.consumption(), base.production(), base.price()
-    gaps = {m: compliance(stock.get(m, 0.0), cons[m], prod[m], price[m], rule, m).gap_t for m in base.members}
+    gaps = {
+        m: compliance(stock.get(m, 0.0), cons[m], prod[m], price[m], rule, m).gap_t
+        for m in base.members
+    }
     buyers = [m for m in base.members if gaps[m] > 0]
     buy = np.zeros((len(base.members), quarters))
     for j, m in enumerate(base.members):

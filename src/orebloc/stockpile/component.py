@@ -59,7 +59,9 @@ class PriceTriggerStockpile:
             if m != mi or lp is None:
                 continue
             trig = lp[:, zi] >= p.get("trigger") * ctx.base["p0"][zi]
-            release[:, zi] = np.where(trig, np.minimum(st.stock[mi, :, zi], p.get("release_rate") * dt), 0.0)
+            release[:, zi] = np.where(
+                trig, np.minimum(st.stock[mi, :, zi], p.get("release_rate") * dt), 0.0
+            )
         st.stock[mi] -= release
         return Overrides(release)
 
@@ -86,7 +88,9 @@ class CoordinatedStockpile:
             members = tuple(dict.fromkeys(lot.member for lot in lots))
             self.rules.append((mi, r, lots, members, [ids.index(m) for m in members]))
         self.stock: dict[tuple[str, int], np.ndarray] = {}  # (case, rule) -> (n, H)
-        self.since: dict[tuple[str, int], np.ndarray] = {}  # periods since the trigger was first met
+        self.since: dict[
+            tuple[str, int], np.ndarray
+        ] = {}  # periods since the trigger was first met
 
     def start(self, ctx: Context) -> None:
         if ctx.case != "policy":
@@ -116,7 +120,9 @@ class CoordinatedStockpile:
             if calm is not None:
                 short = np.maximum(short - np.nan_to_num(calm["shortfall"]), 0.0)
             loss = short[:, jz]  # (n, J) t per period
-            share = short[:, in_bloc].sum(axis=1) / np.maximum(ctx.d0[:, in_bloc].sum(axis=1), 1e-300)
+            share = short[:, in_bloc].sum(axis=1) / np.maximum(
+                ctx.d0[:, in_bloc].sum(axis=1), 1e-300
+            )
             met = r.trigger.met(share)
             since = self.since[ctx.case, k]
             since[met & (since < 0)] = t
@@ -139,11 +145,22 @@ class CoordinatedStockpile:
                 purchases[:, jz] += bought
             # the zone's stock is its holders' (a transfer leaves the giver's stock, not the receiver's)
             for j, m in enumerate(members):
-                st.stock[mi, :, jz[j]] = stock[:, [h for h, lot in enumerate(lots) if lot.member == m]].sum(axis=1)
+                st.stock[mi, :, jz[j]] = stock[
+                    :, [h for h, lot in enumerate(lots) if lot.member == m]
+                ].sum(axis=1)
         return Overrides(release, purchases)
 
-    def _buy(self, ctx: Context, t: int, b: Any, lots: list, members: tuple, jz: list, stock: np.ndarray,
-             met: np.ndarray) -> np.ndarray:
+    def _buy(
+        self,
+        ctx: Context,
+        t: int,
+        b: Any,
+        lots: list,
+        members: tuple,
+        jz: list,
+        stock: np.ndarray,
+        met: np.ndarray,
+    ) -> np.ndarray:
         """(n, J) t bought this period; added to each member's first holder's stock."""
         dt = self.plan.spec.dt
         n = stock.shape[0]

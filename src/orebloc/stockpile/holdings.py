@@ -64,7 +64,18 @@ FORMS: dict[str, Form] = {f.id: f for f in (
 
 COLUMNS = ("member", "holder", "holder_kind", "mineral", "form", "quantity", "unit", "basis",
            "location", "as_of", "draw_rate_t_yr", "lead_time_days", "status", "source")  # fmt: skip
-REQUIRED = ("member", "holder", "holder_kind", "mineral", "form", "quantity", "unit", "basis", "as_of", "status")
+REQUIRED = (
+    "member",
+    "holder",
+    "holder_kind",
+    "mineral",
+    "form",
+    "quantity",
+    "unit",
+    "basis",
+    "as_of",
+    "status",
+)
 
 
 @dataclass(frozen=True)
@@ -144,7 +155,9 @@ def parse_row(row: dict[str, str], file: str, line: int, today: dt.date) -> Lot:
     form_id = _choice(row["form"], "form", sorted(FORMS), where)
     form = FORMS[form_id]
     if form.mineral != mineral:
-        raise InputError(f"form {form_id!r} is {form.mineral}, not {mineral}", Location(file, line, "form"))
+        raise InputError(
+            f"form {form_id!r} is {form.mineral}, not {mineral}", Location(file, line, "form")
+        )
     unit = _choice(row["unit"], "unit", tuple(UNITS), where)
     basis = _choice(row["basis"], "basis", ("gross", "content"), where)
     qty = _number(row["quantity"], "quantity", where) * UNITS[unit]
@@ -152,9 +165,13 @@ def parse_row(row: dict[str, str], file: str, line: int, today: dt.date) -> Lot:
     try:
         as_of = dt.date.fromisoformat(row["as_of"].strip())
     except ValueError:
-        raise InputError(f"as_of: cannot read {row['as_of']!r} as an ISO date (YYYY-MM-DD)", where) from None
+        raise InputError(
+            f"as_of: cannot read {row['as_of']!r} as an ISO date (YYYY-MM-DD)", where
+        ) from None
     if as_of > today:
-        raise InputError(f"as_of: {as_of.isoformat()} is in the future (today is {today.isoformat()})", where)
+        raise InputError(
+            f"as_of: {as_of.isoformat()} is in the future (today is {today.isoformat()})", where
+        )
     return Lot(
         member=row["member"].strip(),
         holder=row["holder"].strip(),
@@ -190,7 +207,9 @@ def _header_line(text: str) -> int:
     return 1
 
 
-def parse_holdings(rows: list[dict[str, str]], file: str, today: dt.date, header_line: int = 1) -> Holdings:
+def parse_holdings(
+    rows: list[dict[str, str]], file: str, today: dt.date, header_line: int = 1
+) -> Holdings:
     """Validate parsed CSV rows (dicts by column); row numbers count from the header line."""
     if not rows:
         raise InputError("no holdings rows", Location(file))

@@ -55,9 +55,13 @@ class Obligation:
         if not self.days > 0:
             raise ValidationError("obligation.days", f"must be > 0, got {self.days}")
         if not 0 <= self.deduction < 1:
-            raise ValidationError("obligation.deduction", f"must be in [0, 1), got {self.deduction}")
+            raise ValidationError(
+                "obligation.deduction", f"must be in [0, 1), got {self.deduction}"
+            )
         if self.base not in BASES:
-            raise ValidationError("obligation.base", f"must be one of {', '.join(BASES)}, got {self.base!r}")
+            raise ValidationError(
+                "obligation.base", f"must be one of {', '.join(BASES)}, got {self.base!r}"
+            )
 
     def for_risk(self, high_risk: bool) -> Obligation:
         """The preset at its high-risk level where it has one (JOGMEC: up to 180 days)."""
@@ -95,10 +99,14 @@ def preset(name: str) -> Obligation:
     try:
         return PRESETS[name]
     except KeyError:
-        raise ValidationError("obligation", f"unknown preset {name!r}; one of {', '.join(PRESETS)}, or bloc") from None
+        raise ValidationError(
+            "obligation", f"unknown preset {name!r}; one of {', '.join(PRESETS)}, or bloc"
+        ) from None
 
 
-def base_flow(rule: Obligation, consumption_t_yr: float, production_t_yr: float) -> tuple[float, str]:
+def base_flow(
+    rule: Obligation, consumption_t_yr: float, production_t_yr: float
+) -> tuple[float, str]:
     """The flow the days count (t/yr) and its name: net imports, or consumption for exporters."""
     net = consumption_t_yr - production_t_yr
     if rule.base == "net_imports" and net > 0:
@@ -122,8 +130,12 @@ class Compliance:
 
 
 def compliance(
-    stock_t: float, consumption_t_yr: float, production_t_yr: float, price_usd_t: float,
-    rule: Obligation, member: str = "",
+    stock_t: float,
+    consumption_t_yr: float,
+    production_t_yr: float,
+    price_usd_t: float,
+    rule: Obligation,
+    member: str = "",
 ) -> Compliance:
     """Cover, obligation and gap of one member (see the module docstring for the formulas)."""
     base, name = base_flow(rule, consumption_t_yr, production_t_yr)
@@ -137,8 +149,11 @@ def compliance(
 
 
 def status_table(
-    holdings: Holdings, consumption: Mapping[str, float], production: Mapping[str, float],
-    price: Mapping[str, float], rule: Obligation,
+    holdings: Holdings,
+    consumption: Mapping[str, float],
+    production: Mapping[str, float],
+    price: Mapping[str, float],
+    rule: Obligation,
 ) -> pl.DataFrame:
     """One row per member of ``consumption`` with a holding or a flow: cover and gap."""
     stock = holdings.stock_by_member()

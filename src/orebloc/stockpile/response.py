@@ -77,11 +77,27 @@ class Incident:
     loss_t_yr: float | None = None  # instead of a severity: the bloc's gross loss of imports, t/yr
 
     @classmethod
-    def from_loss(cls, mineral: str, loss_t_yr: float, year: int, stage: str | None = None,
-                  calibration: tuple[tuple[str, float], ...] = (), duration: float = 1.0) -> Incident:
+    def from_loss(
+        cls,
+        mineral: str,
+        loss_t_yr: float,
+        year: int,
+        stage: str | None = None,
+        calibration: tuple[tuple[str, float], ...] = (),
+        duration: float = 1.0,
+    ) -> Incident:
         """A cut of ``loss_t_yr`` t/yr in China's exports to the bloc, from today."""
-        return cls(f"{mineral}: {loss_t_yr:g} t/yr less from CHN", mineral, stage, year, dt.date.today(),
-                   duration, (1.0, 1.0), calibration=calibration, loss_t_yr=loss_t_yr)
+        return cls(
+            f"{mineral}: {loss_t_yr:g} t/yr less from CHN",
+            mineral,
+            stage,
+            year,
+            dt.date.today(),
+            duration,
+            (1.0, 1.0),
+            calibration=calibration,
+            loss_t_yr=loss_t_yr,
+        )
 
     @property
     def periods_in_force(self) -> int:
@@ -98,7 +114,9 @@ def load_incident(path: str | Path) -> Incident:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise IncidentError(f"cannot read the incident file: {exc.strerror}", Location(path)) from None
+        raise IncidentError(
+            f"cannot read the incident file: {exc.strerror}", Location(path)
+        ) from None
     except tomllib.TOMLDecodeError as exc:
         raise IncidentError(f"not valid TOML: {exc}", Location(path)) from None
     inc = data.get("incident")
@@ -113,19 +131,26 @@ def load_incident(path: str | Path) -> Incident:
     def num(key: str, default: float | None = None, lo: float = 0.0, hi: float = math.inf) -> float:
         v = inc.get(key, default) if default is not None else need(key)
         if isinstance(v, bool) or not isinstance(v, int | float) or not lo <= v <= hi:
-            raise IncidentError(f"incident.{key}: must be a number in [{lo:g}, {hi:g}], got {v!r}", Location(path))
+            raise IncidentError(
+                f"incident.{key}: must be a number in [{lo:g}, {hi:g}], got {v!r}", Location(path)
+            )
         return float(v)
 
     sev = inc.get("severity", 1.0)
     lo_hi = (sev.get("low"), sev.get("high")) if isinstance(sev, dict) else (sev, sev)
     if not all(isinstance(v, int | float) and 0 <= v <= 1 for v in lo_hi) or lo_hi[0] > lo_hi[1]:
-        raise IncidentError(f"incident.severity: must be a share or {{low, high}} in [0, 1], got {sev!r}", Location(path))
+        raise IncidentError(
+            f"incident.severity: must be a share or {{low, high}} in [0, 1], got {sev!r}",
+            Location(path),
+        )
     start = need("start")
     if isinstance(start, str):
         try:
             start = dt.date.fromisoformat(start)
         except ValueError:
-            raise IncidentError(f"incident.start: not an ISO date: {start!r}", Location(path)) from None
+            raise IncidentError(
+                f"incident.start: not an ISO date: {start!r}", Location(path)
+            ) from None
     if not isinstance(start, dt.date):
         raise IncidentError(f"incident.start: not a date: {start!r}", Location(path))
     cal = data.get("calibration", {})
@@ -145,7 +170,9 @@ def load_incident(path: str | Path) -> Incident:
     )  # fmt: skip
 
 
-def incident_from_event(event_id: str, mineral: str | None = None, year: int = 2024, duration: float = 2.0) -> Incident:
+def incident_from_event(
+    event_id: str, mineral: str | None = None, year: int = 2024, duration: float = 2.0
+) -> Incident:
     """An incident seeded from the atlas's export-control event ``event_id`` on ``mineral``
     (needed when the event lists several; a ban: severity 1; a licence: 0.5-1, ASSUMPTION;
     duration ``duration`` years, ASSUMPTION)."""
@@ -155,7 +182,9 @@ def incident_from_event(event_id: str, mineral: str | None = None, year: int = 2
     ev = Atlas().policy_events().filter(pl.col("measure_id") == event_id)
     ev = ev.filter(pl.col("mineral").is_not_null())
     if not ev.height:
-        raise InputError(f"no export-control event {event_id!r} on a mineral in the atlas (see orebloc atlas events)")
+        raise InputError(
+            f"no export-control event {event_id!r} on a mineral in the atlas (see orebloc atlas events)"
+        )
     found = list(dict.fromkeys(ev["mineral"].to_list()))
     if mineral is not None:
         mid = resolve_mineral(mineral).id
@@ -221,7 +250,10 @@ def _q(a: np.ndarray, axis: int = 0) -> dict[str, np.ndarray]:
 
 
 def respond(
-    inc: Incident, holdings: Holdings, rule: str = "proportional", trigger: Trigger | None = None,
+    inc: Incident,
+    holdings: Holdings,
+    rule: str = "proportional",
+    trigger: Trigger | None = None,
     baseline: MarketBaseline | None = None,
 ) -> Brief:
     """Quantify ``inc``, decide and allocate the release, and its market outcome (module docstring)."""
@@ -243,9 +275,15 @@ def respond(
     over = {"demand.eps": eps, "supply.eta": eta}
     free = replace(mk, policies=Policies())
     sol0 = solve_batch(free, n, over, baseline=False)
-    shipped = np.nan_to_num(sol0.flows[:, ids.index(inc.origin), [ids.index(d) for d in dests]]).sum(axis=1)
-    capped = replace(mk, policies=Policies(caps=(ExportCap(inc.origin, dests, 0.0, inc.leakage_share),)))
-    kept = (1.0 - sev) * shipped if inc.loss_t_yr is None else np.maximum(shipped - inc.loss_t_yr, 0.0)
+    shipped = np.nan_to_num(
+        sol0.flows[:, ids.index(inc.origin), [ids.index(d) for d in dests]]
+    ).sum(axis=1)
+    capped = replace(
+        mk, policies=Policies(caps=(ExportCap(inc.origin, dests, 0.0, inc.leakage_share),))
+    )
+    kept = (
+        (1.0 - sev) * shipped if inc.loss_t_yr is None else np.maximum(shipped - inc.loss_t_yr, 0.0)
+    )
     over_c = {**over, "cap.quantity": kept[:, None]}
     sol1 = solve_batch(capped, n, over_c, baseline=False)
     Tin = inc.periods_in_force
@@ -253,7 +291,9 @@ def respond(
     labels = inc.period_labels(T)
     jm = [ids.index(m) for m in members]
     d0 = np.array([mk.demand[z].d0 for z in ids])
-    loss_yr = np.maximum(np.nan_to_num(sol1["shortfall"]) - np.nan_to_num(sol0["shortfall"]), 0.0)  # (n, Z) t/yr
+    loss_yr = np.maximum(
+        np.nan_to_num(sol1["shortfall"]) - np.nan_to_num(sol0["shortfall"]), 0.0
+    )  # (n, Z) t/yr
     on = np.arange(T) < Tin
     loss_draws = loss_yr[:, jm][:, :, None] * DT * on[None, None, :]  # (n, J, T) t per period
     cons = np.repeat((d0[jm] * DT)[:, None], T, axis=1)  # (J, T)
@@ -289,14 +329,25 @@ def respond(
             from orebloc.scenarios.dynamics import fold_release
 
             market = capped if on[t] else free
-            ov = {**(over_c if on[t] else over),
-                  **fold_release(np.tile(q0, (n, 1)), np.tile(cap, (n, 1)), np.tile(cap * (1 - out), (n, 1)), eta, rel)}
+            ov = {
+                **(over_c if on[t] else over),
+                **fold_release(
+                    np.tile(q0, (n, 1)),
+                    np.tile(cap, (n, 1)),
+                    np.tile(cap * (1 - out), (n, 1)),
+                    eta,
+                    rel,
+                ),
+            }
             s_yes = solve_batch(market, n, ov, baseline=False)
         else:
             s_yes = s_no
         for case, s in (("without_release", s_no), ("with_release", s_yes)):
             price = s["price"]
-            short = np.maximum(np.nan_to_num(s["shortfall"]) - np.nan_to_num(sol0["shortfall"]), 0.0) * DT
+            short = (
+                np.maximum(np.nan_to_num(s["shortfall"]) - np.nan_to_num(sol0["shortfall"]), 0.0)
+                * DT
+            )
             cc = (cs_ref - curves.consumer_surplus(price, d0, p0, a)) * DT
             qs = {"price_usd_t": _q(price), "shortfall_t": _q(short), "consumer_cost_usd": _q(cc)}
             for j, m in zip(jm, members, strict=True):
@@ -311,7 +362,9 @@ def respond(
                           "loss_t_p50": float(lq["p50"][j, t]), "loss_t_p95": float(lq["p95"][j, t]),
                           "consumption_t": float(cons[j, t])}
                          for t in range(T) for j, m in enumerate(members)])  # fmt: skip
-    wide = impact.pivot(on="case", index=["member", "period"], values=["price_usd_t_p50", "shortfall_t_p50"])
+    wide = impact.pivot(
+        on="case", index=["member", "period"], values=["price_usd_t_p50", "shortfall_t_p50"]
+    )
     plan = alloc.frame(labels).join(wide, on=["member", "period"], how="left")
     refill = alloc.released_by_holder.sum(axis=1)
     bb = pl.DataFrame({"holder": [h.id for h in holders], "member": [h.member for h in holders],
@@ -327,8 +380,22 @@ def respond(
         notes.append("holdings include ILLUSTRATIVE figures, not reported stocks")
     if not np.all(np.asarray(sol1.converged)):
         raise OreblocError("the disrupted market did not converge for some draws")
-    return Brief(inc, base, rule, trigger, labels, loss, level, share_p50, alloc, plan, impact, bb,
-                 float(bb["cost_usd"].sum()), notes)
+    return Brief(
+        inc,
+        base,
+        rule,
+        trigger,
+        labels,
+        loss,
+        level,
+        share_p50,
+        alloc,
+        plan,
+        impact,
+        bb,
+        float(bb["cost_usd"].sum()),
+        notes,
+    )
 
 
 __all__ = ["RULES", "Brief", "Incident", "incident_from_event", "load_incident", "respond"]

@@ -56,7 +56,9 @@ class StockpileRule:
     buildup: Buildup | None = None
 
 
-def parse_stockpile(ctx, item: Mapping, p: str, market_ref: Callable, base: Path, members: tuple[str, ...]) -> StockpileRule:
+def parse_stockpile(
+    ctx, item: Mapping, p: str, market_ref: Callable, base: Path, members: tuple[str, ...]
+) -> StockpileRule:
     """One ``[[stockpiles]]`` entry; errors name the key path (``ctx`` is the scenario parser's)."""
     ctx.keys(item, p, KEYS)
     market = market_ref(item, p)
@@ -68,7 +70,9 @@ def parse_stockpile(ctx, item: Mapping, p: str, market_ref: Callable, base: Path
         raise ctx.err(f"{p}.holdings", str(exc)) from None
     bad = sorted({lot.member for lot in holdings.lots} - set(members))
     if bad:
-        raise ctx.err(f"{p}.holdings", f"members {', '.join(bad)} are not member zones ({', '.join(members)})")
+        raise ctx.err(
+            f"{p}.holdings", f"members {', '.join(bad)} are not member zones ({', '.join(members)})"
+        )
     levels = item.get("levels", list(IEA_LEVELS))
     decided = item.get("decided", False)
     if not isinstance(decided, bool):
@@ -90,7 +94,11 @@ def parse_stockpile(ctx, item: Mapping, p: str, market_ref: Callable, base: Path
             if not isinstance(v, bool):
                 raise ctx.err(f"{q}.{key}", f"must be true or false, got {v!r}")
         try:
-            rule = bloc_rule(float(ob)) if isinstance(ob, int | float) and not isinstance(ob, bool) else preset(str(ob))
+            rule = (
+                bloc_rule(float(ob))
+                if isinstance(ob, int | float) and not isinstance(ob, bool)
+                else preset(str(ob))
+            )
         except OreblocError as exc:
             raise ctx.err(f"{q}.obligation", str(exc)) from None
         buildup = Buildup(rule.for_risk(high), ctx.number(b, "price_below", q, "positive", 1.0),

@@ -34,9 +34,17 @@ class Trigger:
 
     def __post_init__(self) -> None:
         if self.rule not in RULES:
-            raise ValidationError("trigger.rule", f"must be one of {', '.join(RULES)}, got {self.rule!r}")
-        if not self.levels or any(not 0 < v < 1 for v in self.levels) or list(self.levels) != sorted(self.levels):
-            raise ValidationError("trigger.levels", f"must be increasing shares in (0, 1), got {self.levels}")
+            raise ValidationError(
+                "trigger.rule", f"must be one of {', '.join(RULES)}, got {self.rule!r}"
+            )
+        if (
+            not self.levels
+            or any(not 0 < v < 1 for v in self.levels)
+            or list(self.levels) != sorted(self.levels)
+        ):
+            raise ValidationError(
+                "trigger.levels", f"must be increasing shares in (0, 1), got {self.levels}"
+            )
         if not 0 < self.cover <= 1:
             raise ValidationError("trigger.cover", f"must be in (0, 1], got {self.cover}")
 
