@@ -120,3 +120,18 @@ def test_shipped_scenarios_frames_unchanged_by_the_hooks():
         old = pl.read_parquet(before / f"{name}.parquet")
         new = run_scenario(load_scenario(ROOT / "scenarios" / f"{name}.toml"), draws=2).results
         assert new.select(old.columns).equals(old), name
+
+
+def test_buildup_budget_caps_purchases(write, tiny_dir):
+    # 2,000 USD a year is 500 a quarter: at ~1,000 USD/t at most ~0.5 t a quarter
+    body = (
+        '[[stockpiles]]\nholdings = "h.csv"\n[stockpiles.buildup]\nobligation = 30\n'
+        "price_below = 1.05\nrate = 1.0\nbudget = 2000.0\n"
+    )
+    df = _run(write, tiny_dir, body, draws=2)
+    buy = _series(df, "policy", "purchases_t")
+    price = _series(df, "policy", "price_usd_t")
+    assert (buy[:, 5:].sum(axis=1) > 0).all()
+    # the cost at last period's price never exceeds 500 USD a quarter
+    assert (buy[:, 1:] * price[:, :-1] <= 500.0 + 1e-6).all()
+    assert (buy[:, 1:] * price[:, :-1]).max() == pytest.approx(500.0)  # and it binds

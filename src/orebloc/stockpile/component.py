@@ -161,7 +161,12 @@ class CoordinatedStockpile:
         stock: np.ndarray,
         met: np.ndarray,
     ) -> np.ndarray:
-        """(n, J) t bought this period; added to each member's first holder's stock."""
+        """(n, J) t bought this period; added to each member's first holder's stock.
+
+        Member j buys min(gap, rate x dt x need) (x J on its turn when coordinated) while the
+        trigger is not met and last period's price <= price_below x baseline; all purchases
+        are scaled down together to fit ``budget`` x dt at last period's prices.
+        """
         dt = self.plan.spec.dt
         n = stock.shape[0]
         out = np.zeros((n, len(members)))
@@ -180,9 +185,15 @@ class CoordinatedStockpile:
             held = stock[:, mine].sum(axis=1)
             step = b.rate * dt * need * (len(members) if b.coordinate else 1)
             cheap = (lp[:, z] <= b.price_below * ctx.base["p0"][z]) & ~met
-            q = np.where(cheap, np.clip(need - held, 0.0, step), 0.0)
-            out[:, j] = q
-            stock[:, mine[0]] += q
+            out[:, j] = np.where(cheap, np.clip(need - held, 0.0, step), 0.0)
+        # the budget (USD a year, all members together) at last period's prices
+        cost = (out * lp[:, jz]).sum(axis=1)
+        room = b.budget * dt
+        with np.errstate(invalid="ignore", divide="ignore"):
+            scale = np.where(cost > room, room / np.where(cost > 0, cost, 1.0), 1.0)
+        out *= scale[:, None]
+        for j, m in enumerate(members):
+            stock[:, next(h for h, lot in enumerate(lots) if lot.member == m)] += out[:, j]
         return out
 
     def after_solve(self, ctx: Context, result: dict[str, np.ndarray]) -> None:

@@ -363,7 +363,9 @@ def respond(
                           "consumption_t": float(cons[j, t])}
                          for t in range(T) for j, m in enumerate(members)])  # fmt: skip
     wide = impact.pivot(
-        on="case", index=["member", "period"], values=["price_usd_t_p50", "shortfall_t_p50"]
+        on="case",
+        index=["member", "period"],
+        values=[f"{k}_{q}" for k in ("price_usd_t", "shortfall_t") for q in QUANTILES],
     )
     plan = alloc.frame(labels).join(wide, on=["member", "period"], how="left")
     refill = alloc.released_by_holder.sum(axis=1)

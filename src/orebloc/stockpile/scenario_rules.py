@@ -16,12 +16,14 @@
     price_below = 1.05                 # buy only while last period's price <= this x baseline
     rate = 0.5                         # at most this share of the obligation a year, per member
     coordinate = true                  # members take turns, one a period (t mod J = k)
+    budget = 5e8                       # USD a year for all members together (default: no limit)
 
 Run in the ``policy`` case by :class:`orebloc.stockpile.component.CoordinatedStockpile`.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,7 +37,7 @@ from orebloc.stockpile.trigger import RULES as TRIGGERS
 
 KEYS = ("market", "mineral", "stage", "holdings", "trigger", "levels", "decided", "cover", "rule",
         "transfer_cost", "note", "buildup")  # fmt: skip
-BUILDUP_KEYS = ("obligation", "high_risk", "price_below", "rate", "coordinate")
+BUILDUP_KEYS = ("obligation", "high_risk", "price_below", "rate", "coordinate", "budget")
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,7 @@ class Buildup:
     price_below: float = 1.0
     rate: float = 0.5  # share of the obligation a year
     coordinate: bool = True
+    budget: float = float("inf")  # USD a year, all members together
 
 
 @dataclass(frozen=True)
@@ -102,6 +105,7 @@ def parse_stockpile(
         except OreblocError as exc:
             raise ctx.err(f"{q}.obligation", str(exc)) from None
         buildup = Buildup(rule.for_risk(high), ctx.number(b, "price_below", q, "positive", 1.0),
-                          ctx.number(b, "rate", q, "nonneg", 0.5), coord)  # fmt: skip
+                          ctx.number(b, "rate", q, "nonneg", 0.5), coord,
+                          ctx.number(b, "budget", q, "nonneg", math.inf))  # fmt: skip
     return StockpileRule(market, holdings, trigger, ctx.string(item, "rule", p, RULES, "proportional"),
                          ctx.number(item, "transfer_cost", p, "nonneg", 0.0), buildup)  # fmt: skip
