@@ -6,9 +6,11 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from orebloc.errors import InputError
-from orebloc.stockpile.holdings import load_holdings
+from orebloc.stockpile.holdings import FORMS, load_holdings, parse_row
 from orebloc.stockpile.obligations import PRESETS, bloc_rule, compliance, preset
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -83,3 +85,36 @@ def test_net_exporter_counts_consumption_and_jogmec_high_risk():
     c = compliance(10.0, 36.5, 100.0, 1.0, bloc_rule(30.0))
     assert c.base == "consumption" and c.required_t == pytest.approx(3.0)
     assert PRESETS["korea"].days == 100.0 and PRESETS["korea"].release_days == 8.0
+
+
+def test_a_member_outside_the_market_names_the_row(tmp_path):
+    h = load_holdings(write(tmp_path, GOOD, GOOD.replace("USA,NDS", "KOR,KOMIR")), TODAY)
+    with pytest.raises(InputError) as e:
+        h.check_members(("USA", "EUR", "JPN"))
+    assert str(e.value) == "h.csv, row 3, column 'member': member 'KOR' is not a member zone of the market (USA, EUR, JPN)"
+
+
+QTY = st.floats(0.0, 1e7, allow_nan=False, allow_infinity=False)
+
+
+@settings(max_examples=80, deadline=None)
+@given(q=QTY, unit=st.sampled_from(["t", "kg"]), basis=st.sampled_from(["gross", "content"]),
+       form=st.sampled_from(sorted(FORMS)))  # fmt: skip
+def test_property_content_tonnes(q, unit, basis, form):
+    f = FORMS[form]
+    row = dict(zip(HEAD.strip().split(","), GOOD.strip().split(","), strict=True))
+    row.update(mineral=f.mineral, form=form, quantity=repr(q), unit=unit, basis=basis)
+    lot = parse_row(row, "h.csv", 5, TODAY)
+    expect = q * (1.0 if unit == "t" else 1e-3) * (f.content if basis == "gross" else 1.0)
+    assert lot.stock_t == pytest.approx(expect, rel=1e-12, abs=1e-12)
+    assert lot.stock_t >= 0 and lot.row == 5
+
+
+@settings(max_examples=50, deadline=None)
+@given(q=st.floats(-1e7, -1e-9, allow_nan=False), line=st.integers(2, 10_000))
+def test_property_negative_stock_always_names_the_row(q, line):
+    row = dict(zip(HEAD.strip().split(","), GOOD.strip().split(","), strict=True))
+    row["quantity"] = repr(q)
+    with pytest.raises(InputError) as e:
+        parse_row(row, "h.csv", line, TODAY)
+    assert str(e.value).startswith(f"h.csv, row {line}: quantity: must be >= 0")

@@ -80,7 +80,9 @@ def status(
     rule = _obligation(obligation, high_risk)
     base = market_baseline(mineral, year, stage, _overrides(set_))
     cons = {m: base.consumption()[m] for m in base.members}
-    df = status_table(h.for_mineral(base.mineral), cons, base.production(), base.price(), rule)
+    mine = h.for_mineral(base.mineral)
+    mine.check_members(base.members)
+    df = status_table(mine, cons, base.production(), base.price(), rule)
     emit(
         df,
         fmt,

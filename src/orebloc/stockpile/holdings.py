@@ -94,6 +94,7 @@ class Lot:
     lead_time_days: float
     status: str
     source: str
+    row: int = 0  # 1-based row of the file (as a spreadsheet shows it)
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,15 @@ class Holdings:
     def for_mineral(self, mineral: str) -> Holdings:
         mid = resolve_mineral(mineral).id
         return Holdings(tuple(lot for lot in self.lots if lot.mineral == mid), self.source)
+
+    def check_members(self, members: tuple[str, ...]) -> None:
+        """Raise naming file and row for the first lot whose member is not one of ``members``."""
+        for lot in self.lots:
+            if lot.member not in members:
+                raise InputError(
+                    f"member {lot.member!r} is not a member zone of the market ({', '.join(members)})",
+                    Location(self.source, lot.row, "member"),
+                )
 
     def members(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(lot.member for lot in self.lots))
@@ -185,6 +195,7 @@ def parse_row(row: dict[str, str], file: str, line: int, today: dt.date) -> Lot:
         lead_time_days=_number(row.get("lead_time_days", ""), "lead_time_days", where, 0.0),
         status=_choice(row["status"], "status", STATUSES, where),
         source=(row.get("source") or "").strip(),
+        row=line,
     )
 
 

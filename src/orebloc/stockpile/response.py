@@ -266,10 +266,7 @@ def respond(
         raise InputError(f"incident origin {inc.origin!r} is not a zone ({', '.join(ids)})")
     members = tuple(m for m in base.members if m in ids)
     hold = holdings.for_mineral(base.mineral)
-    unknown = [lot.member for lot in hold.lots if lot.member not in members]
-    if unknown:
-        raise InputError(f"holdings for {', '.join(sorted(set(unknown)))}: not a member zone ({', '.join(members)})",
-                         Location(holdings.source))  # fmt: skip
+    hold.check_members(members)
     dests = inc.to or tuple(z for z in base.in_bloc if z != inc.origin)
     eps, eta, sev = _draws(inc, Z)
     over = {"demand.eps": eps, "supply.eta": eta}

@@ -71,11 +71,10 @@ def parse_stockpile(
         holdings = load_holdings(base / str(item["holdings"]))
     except OreblocError as exc:
         raise ctx.err(f"{p}.holdings", str(exc)) from None
-    bad = sorted({lot.member for lot in holdings.lots} - set(members))
-    if bad:
-        raise ctx.err(
-            f"{p}.holdings", f"members {', '.join(bad)} are not member zones ({', '.join(members)})"
-        )
+    try:
+        holdings.check_members(members)
+    except OreblocError as exc:
+        raise ctx.err(f"{p}.holdings", str(exc)) from None
     levels = item.get("levels", list(IEA_LEVELS))
     decided = item.get("decided", False)
     if not isinstance(decided, bool):
