@@ -27,6 +27,21 @@ td.n{text-align:right;font-variant-numeric:tabular-nums}.note{color:#57606a;font
 """
 
 
+_PLAN_COLUMNS = [
+    "member", "holder", "period", "release_t", "transfer",
+    "price_usd_t_p50_without_release", "price_usd_t_p50_with_release",
+    "shortfall_t_p50_without_release", "shortfall_t_p50_with_release",
+]  # fmt: skip
+
+
+_PLAN_HEADERS = {
+    "price_usd_t_p50_without_release": "price USD/t, no release",
+    "price_usd_t_p50_with_release": "price USD/t, release",
+    "shortfall_t_p50_without_release": "shortfall t, no release",
+    "shortfall_t_p50_with_release": "shortfall t, release",
+}
+
+
 def _fmt(v: object) -> str:
     if isinstance(v, float):
         return f"{v:,.0f}" if abs(v) >= 1000 else f"{v:,.2f}"
@@ -79,10 +94,18 @@ def write_brief(brief: Brief, path: str | Path) -> Path:
                      pl.col("consumer_cost_usd_p50").sum().alias("consumer_cost_usd_p50")))  # fmt: skip
     without = (brief.impact.filter(pl.col("case") == "without_release").group_by("member", maintain_order=True)
                .agg(pl.col("shortfall_t_p50").sum().alias("shortfall_without_release_t_p50")))  # fmt: skip
+    warn = (
+        [
+            "<p class='key'><b>Illustrative holdings:</b> some stock figures are not reported ones.</p>"
+        ]
+        if any("ILLUSTRATIVE" in n for n in brief.notes)
+        else []
+    )
     parts = [
         f"<h1>Response brief: {html.escape(inc.name)}</h1>",
+        *warn,
         f"<p class='key'>{html.escape(brief.baseline.mineral)} ({html.escape(brief.baseline.stage)}), "
-        f"from {inc.start.isoformat()} for {inc.duration_years:g} years. Net supply loss (median) "
+        f"from {inc.start.isoformat()} for {inc.duration_years:g} year(s). Net supply loss (median) "
         f"<b>{100 * s['loss_share_p50']:.1f}%</b> of the bloc's consumption: trigger ({brief.trigger.rule}) "
         f"<b>{met}</b> (level {s['trigger_level']}). Release <b>{s['released_t']:,.2f} t</b> by the "
         f"<b>{html.escape(brief.rule)}</b> rule; residual shortfall {s['residual_shortfall_t']:,.2f} t; "
@@ -92,9 +115,10 @@ def write_brief(brief: Brief, path: str | Path) -> Path:
         _chart(brief, "price_usd_t", "Price, USD/t (median; dotted: without release)", True),
         _chart(brief, "shortfall_t", "Shortfall, t per quarter (median)", False),
         "<h2>Release plan by member, holder and quarter</h2>",
-        _table(brief.plan),
+        _table(brief.plan.select(_PLAN_COLUMNS).rename(_PLAN_HEADERS)),
+        "<p class='note'>Medians; p5 and p95 are in the JSON (<code>orebloc respond -f json</code>).</p>",
         "<h2>Net supply loss (p5 / p50 / p95)</h2>",
-        _table(brief.loss),
+        _table(brief.loss.filter(pl.col("loss_t_p95") > 0)),
         "<h2>Build-back</h2>",
         _table(brief.build_back),
         "<h2>Assumptions</h2><ul>"
