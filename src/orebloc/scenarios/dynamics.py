@@ -18,12 +18,13 @@ dt = period length in years, quantities per period are annual figures x dt):
     orders_t = rate dt K_t where price_t >= trigger p0 (investment), arriving at t + L,
                L = max(1, round(lead_time / dt)) periods; scheduled additions decided at
                period s arrive at s + round(lead_time / dt)
-    release_t = what the period-loop components release from stock (scenarios.hooks; the
-                stockpile rules are in orebloc.stockpile.component)
+    release_t, purchases_t = what the period-loop components release from and buy for
+                stock (scenarios.hooks; the stockpile rules are in orebloc.stockpile.component)
 
 A release is supply the holder sells at any price: it raises q0 and capacity by the release
 (the slope of the supply curve is kept: eta is rescaled by q0/(q0 + release)), and the outage
-share is rescaled so that effective capacity is K(1 - outage) + release exactly.
+share is rescaled so that effective capacity is K(1 - outage) + release exactly. A purchase
+for stock is demand at any price: d0 rises by it and eps is rescaled by d0/(d0 + purchase).
 
 Export controls: a control of severity s caps the origin's exports to the destinations at
 (1 - s) x the reference case's flows on those routes in the same period and draw (s = 1 is a
