@@ -98,7 +98,18 @@ def test_release_by_loss_and_plan():
     rows = list(csv.DictReader(io.StringIO(r.stdout)))
     assert rows and all(float(x["release_t"]) > 0 for x in rows)
     assert sum(float(x["release_t"]) for x in rows) == pytest.approx(26.0)
-    r = orebloc("stockpile", "plan", HOLDINGS, *GALLIUM, "--quarters", "3", "-f", "json")
+    r = orebloc(
+        "stockpile",
+        "plan",
+        HOLDINGS,
+        *GALLIUM,
+        "--quarters",
+        "3",
+        "--schedule",
+        "turns",
+        "-f",
+        "json",
+    )
     assert r.returncode == 0, r.stderr
     plan = json.loads(r.stdout)
     # coordinated: each quarter one member buys; every member's purchases add up to its gap

@@ -91,7 +91,10 @@ def test_a_member_outside_the_market_names_the_row(tmp_path):
     h = load_holdings(write(tmp_path, GOOD, GOOD.replace("USA,NDS", "KOR,KOMIR")), TODAY)
     with pytest.raises(InputError) as e:
         h.check_members(("USA", "EUR", "JPN"))
-    assert str(e.value) == "h.csv, row 3, column 'member': member 'KOR' is not a member zone of the market (USA, EUR, JPN)"
+    assert (
+        str(e.value)
+        == "h.csv, row 3, column 'member': member 'KOR' is not a member zone of the market (USA, EUR, JPN)"
+    )
 
 
 QTY = st.floats(0.0, 1e7, allow_nan=False, allow_infinity=False)

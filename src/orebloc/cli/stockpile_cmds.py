@@ -136,9 +136,15 @@ def plan(
         float, typer.Option("--budget", help="USD for all members together (default: no limit)")
     ] = float("inf"),
     quarters: Annotated[int, typer.Option("--quarters", help="quarters to build up over")] = 8,
-    uncoordinated: Annotated[
-        bool, typer.Option("--uncoordinated", help="every member buys every quarter")
-    ] = False,
+    schedule: Annotated[
+        str, typer.Option("--schedule", help="level | turns | rush (no coordination)")
+    ] = "level",
+    price_cap: Annotated[
+        float,
+        typer.Option(
+            "--price-cap", help="cut a quarter back where its price rises above this x baseline"
+        ),
+    ] = 1.1,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Build-up plan towards the obligation, coordinated across members, with its price effect."""
@@ -148,7 +154,7 @@ def plan(
 
     base = market_baseline(mineral, year, stage, _overrides(set_))
     df = buildup_plan(base, load_holdings(holdings), _obligation(obligation, False), budget, quarters,
-                      coordinate=not uncoordinated)  # fmt: skip
+                      schedule, price_cap)  # fmt: skip
     emit(df, fmt, title=f"{base.mineral} build-up plan")
 
 
