@@ -133,3 +133,27 @@ def test_bad_holdings_row_exit_2(tmp_path):
     )
     r = orebloc("stockpile", "release", HOLDINGS, "--rule", "minmax")
     assert r.returncode == 2 and "exactly one of --loss" in r.stderr
+
+
+def test_a_member_sees_its_row_and_the_bloc_only_with_three_contributors(tmp_path):
+    r = orebloc("stockpile", "status", HOLDINGS, *GALLIUM, "--as-member", "EUR", "-f", "json")
+    assert r.returncode == 0, r.stderr
+    rows = json.loads(r.stdout)
+    assert [x["member"] for x in rows] == ["EUR", "bloc"]
+    # 5 + 5 + 16 t held, 90% usable = 23.4 t over 18.7 + 40 + 97 t/yr of net imports
+    assert rows[1]["stock_t"] == pytest.approx(26.0)
+    assert rows[1]["cover_days"] == pytest.approx(23.4 / 155.7 * 365)
+    two = tmp_path / "two.csv"
+    two.write_text(
+        "".join(
+            line
+            for line in Path(HOLDINGS).read_text().splitlines(True)
+            if not line.startswith("USA")
+        )
+    )
+    rows = json.loads(
+        orebloc(
+            "stockpile", "status", str(two), *GALLIUM, "--as-member", "EUR", "-f", "json"
+        ).stdout
+    )
+    assert rows[1]["stock_t"] is None and rows[1]["base"].startswith("withheld: 2 contributing")

@@ -69,12 +69,18 @@ def status(
     high_risk: Annotated[
         bool, typer.Option("--high-risk", help="the preset's high-risk level (JOGMEC: 180 days)")
     ] = False,
+    as_member: Annotated[
+        str | None,
+        typer.Option(
+            "--as-member", help="what this member may see: its row and the bloc (>= 3 members)"
+        ),
+    ] = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Cover, obligation and gap per member (tonnes, days, USD at the baseline price)."""
     from orebloc.stockpile.baseline import market_baseline
     from orebloc.stockpile.holdings import load_holdings
-    from orebloc.stockpile.obligations import status_table
+    from orebloc.stockpile.obligations import member_view, status_table
 
     h = load_holdings(holdings)
     rule = _obligation(obligation, high_risk)
@@ -83,6 +89,8 @@ def status(
     mine = h.for_mineral(base.mineral)
     mine.check_members(base.members)
     df = status_table(mine, cons, base.production(), base.price(), rule)
+    if as_member is not None:
+        df = member_view(df, as_member)
     emit(
         df,
         fmt,
@@ -198,7 +206,16 @@ def respond_cmd(
     print(f"wrote {path}", file=sys.stderr)
     if fmt is Format.json:
         emit_json(brief_document(brief))
-    else:
+    elif fmt is Format.csv:
         import polars as pl
 
-        emit(pl.DataFrame([brief.summary()]), fmt, title=inc.name)
+        emit(pl.DataFrame([brief.summary()]), fmt)
+    else:  # a person reads it: the summary as rows, then the plan
+        import polars as pl
+
+        items = [(k, v if isinstance(v, str) else f"{v:,.4g}" if isinstance(v, float) else str(v))
+                 for k, v in brief.summary().items()]  # fmt: skip
+        emit(pl.DataFrame(items, schema=["item", "value"], orient="row"), fmt, title=inc.name)
+        cols = ["member", "holder", "period", "release_t", "price_usd_t_p50_without_release",
+                "price_usd_t_p50_with_release", "shortfall_t_p50_without_release", "shortfall_t_p50_with_release"]  # fmt: skip
+        emit(brief.plan.select(cols), fmt, title=f"release plan ({rule})")

@@ -162,3 +162,37 @@ def status_table(
         c = compliance(stock.get(m, 0.0), consumption[m], production.get(m, 0.0), price[m], rule, m)
         rows.append(c.__dict__)
     return pl.DataFrame(rows)
+
+
+#: DESIGN.md §8: an aggregate is never shown when fewer than three members contribute to it
+MIN_CONTRIBUTORS = 3
+
+
+def member_view(status: pl.DataFrame, member: str) -> pl.DataFrame:
+    """What ``member`` may see of a status table: its own row and the bloc's aggregate.
+
+    The aggregate (``member`` = ``bloc``: sums; cover and gap days over the summed base) is
+    withheld (nulls) when fewer than :data:`MIN_CONTRIBUTORS` members hold stock.
+    """
+    own = status.filter(pl.col("member") == member)
+    if own.is_empty():
+        raise ValidationError(
+            "member", f"{member!r} is not in the table ({', '.join(status['member'])})"
+        )
+    contributors = int((status["stock_t"] > 0).sum())
+    sums = {
+        c: float(status[c].sum())
+        for c in ("stock_t", "usable_t", "base_t_yr", "required_t", "gap_t", "gap_usd")
+    }
+    daily = sums["base_t_yr"] / DAYS_PER_YEAR
+    row = {
+        "member": "bloc", **sums, "base": "sum",
+        "cover_days": sums["usable_t"] / daily if daily > 0 else None,
+        "obligation_days": float(status["obligation_days"][0]),
+        "gap_days": sums["gap_t"] / daily if daily > 0 else None,
+    }  # fmt: skip
+    if contributors < MIN_CONTRIBUTORS:
+        row = {k: (None if k not in ("member", "base") else v) for k, v in row.items()}
+        row["base"] = f"withheld: {contributors} contributing member(s) < {MIN_CONTRIBUTORS}"
+    bloc = pl.DataFrame([row]).select(status.columns).cast(status.schema, strict=False)
+    return pl.concat([own, bloc])
