@@ -133,6 +133,16 @@ def test_bad_holdings_row_exit_2(tmp_path):
     )
     r = orebloc("stockpile", "release", HOLDINGS, "--rule", "minmax")
     assert r.returncode == 2 and "exactly one of --loss" in r.stderr
+    r = orebloc(
+        "respond",
+        str(ROOT / "examples" / "incident_gallium.toml"),
+        "--rule",
+        "fair",
+        "--out",
+        str(tmp_path / "b.html"),
+    )
+    assert r.returncode == 2 and r.stdout == "" and not (tmp_path / "b.html").exists()
+    assert r.stderr == "error: --rule: must be one of proportional, minmax, cost, got 'fair'\n"
 
 
 def test_a_member_sees_its_row_and_the_bloc_only_with_three_contributors(tmp_path):

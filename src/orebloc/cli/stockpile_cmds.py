@@ -46,6 +46,15 @@ def _overrides(items: list[str] | None) -> dict[str, float]:
     return out
 
 
+def _check_rule(rule: str) -> None:
+    """Refuse an unknown allocation rule before any work is done."""
+    from orebloc.errors import ValidationError
+    from orebloc.stockpile.allocation import RULES
+
+    if rule not in RULES:
+        raise ValidationError("--rule", f"must be one of {', '.join(RULES)}, got {rule!r}")
+
+
 def _obligation(text: str, high_risk: bool):
     from orebloc.errors import InputError
     from orebloc.stockpile.obligations import bloc_rule, preset
@@ -120,6 +129,7 @@ def release(
     from orebloc.stockpile.holdings import load_holdings
     from orebloc.stockpile.response import Incident, load_incident, respond
 
+    _check_rule(rule)
     if (incident is None) == (loss is None):
         raise InputError("give exactly one of --loss (with --mineral) or --incident")
     if incident is not None:
@@ -196,6 +206,7 @@ def respond_cmd(
     from orebloc.stockpile.holdings import load_holdings
     from orebloc.stockpile.response import incident_from_event, load_incident, respond
 
+    _check_rule(rule)
     if (incident is None) == (event is None):
         raise InputError("give an incident file or --event ID (not both)")
     inc = load_incident(incident) if incident is not None else incident_from_event(event, mineral)

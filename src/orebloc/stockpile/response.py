@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from orebloc.errors import InputError, Location, OreblocError
+from orebloc.errors import InputError, Location, OreblocError, ValidationError
 from orebloc.market import curves
 from orebloc.market.batch import solve_batch
 from orebloc.market.model import ExportCap, Policies
@@ -257,6 +257,8 @@ def respond(
     baseline: MarketBaseline | None = None,
 ) -> Brief:
     """Quantify ``inc``, decide and allocate the release, and its market outcome (module docstring)."""
+    if rule not in RULES:
+        raise ValidationError("rule", f"must be one of {', '.join(RULES)}, got {rule!r}")
     trigger = trigger or Trigger()
     base = baseline or market_baseline(inc.mineral, inc.year, inc.stage, dict(inc.calibration))
     mk = base.market
