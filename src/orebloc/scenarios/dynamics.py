@@ -15,7 +15,7 @@ dt = period length in years, quantities per period are annual figures x dt):
     q0_t  = u K_t with u = q0 / K_0 the baseline utilisation (1/(1+spare) where K_0 = 0)
     d0_t  = d0 (1 + g)^(t dt) prod(1 + s over demand shocks in force)                [t/yr]
     outage_t = 1 - prod(1 - s over outages in force)
-    orders_t = rate dt K_t where price_t >= trigger p0 (investment), arriving at t + L,
+    orders_t = rate dt K_t where price_t >= trigger p0 (investment, scenarios.investment), arriving at t + L,
                L = max(1, round(lead_time / dt)) periods; scheduled additions decided at
                period s arrive at s + round(lead_time / dt)
     release_t, purchases_t = what the period-loop components release from and buy for
@@ -267,8 +267,9 @@ def simulate(
                 if pm.upstream is not None:
                     avail = st.bought_input[pm.upstream] / pm.coefficient
                     eff_cap = np.minimum(eff_cap, avail)
-                # period-loop components (stockpiles): releases from stock into this period
-                ctx = hooks.Context(plan, draws, case, mi, st, b, cap, q0, d0, period_results.setdefault(mi, {}))
+                # period-loop components (stockpiles, investment): releases from stock into this period
+                ctx = hooks.Context(plan, draws, case, mi, st, b, cap, q0, d0, period_results.setdefault(mi, {}),
+                                    t=t, capacity_yr=cap_yr)  # fmt: skip
                 release = np.zeros((n, Z))
                 bought = np.zeros((n, Z))
                 for comp in comps:
@@ -347,14 +348,6 @@ def simulate(
                 for comp in comps:
                     comp.after_solve(ctx, res)
                 period_results[mi][case] = res
-                # price-responsive investment
-                inv = spec.dynamics.investment
-                if inv is not None and inv.rate > 0:
-                    zsel = np.array([z in inv.zones for z in ids])
-                    hit = (res["price"] >= inv.trigger * b["p0"]) & zsel
-                    lead = max(1, int(round(inv.lead_time / dt)))
-                    if t + lead <= T:
-                        st.arrivals[mi, t + lead] += np.where(hit, inv.rate * dt * cap_yr, 0.0)
                 st.last_price[mi] = res["price"]
                 # round-off can leave -1e-13 t; a quantity carried forward is >= 0
                 st.last_output[mi] = np.maximum(np.nan_to_num(res["supply"]), 0.0)

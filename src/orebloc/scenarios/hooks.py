@@ -10,8 +10,9 @@ stocks, last prices). A component is called for every case, period and market:
   of a buyer of last resort go into stock).
 
 Components are made per run by the factories in :data:`FACTORIES` (a factory returns None
-when the scenario has nothing for it). The stockpile (``orebloc.stockpile.component``) is
-one; adding another is one module and one line here.
+when the scenario has nothing for it): the stockpile (``orebloc.stockpile.component``) and
+price-responsive investment (``orebloc.scenarios.investment``). Adding another is one module
+and one line here.
 """
 
 from __future__ import annotations
@@ -38,6 +39,8 @@ class Context:
     d0: np.ndarray | None = None  # t per period
     # this period's results of the cases solved before this one (same market): case -> name -> (n, Z)
     earlier: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
+    t: int = 0  # period index
+    capacity_yr: np.ndarray | None = None  # t/yr (before outages)
 
 
 @dataclass
@@ -66,8 +69,14 @@ def _stockpile(plan: Any) -> Component | None:
     return stockpile_component(plan)
 
 
+def _investment(plan: Any) -> Component | None:
+    from orebloc.scenarios.investment import investment_component
+
+    return investment_component(plan)
+
+
 #: factories of the period-loop components, called in this order
-FACTORIES: list[Callable[[Any], Component | None]] = [_stockpile]
+FACTORIES: list[Callable[[Any], Component | None]] = [_stockpile, _investment]
 
 
 def components(plan: Any) -> list[Component]:
