@@ -18,6 +18,9 @@ import typer
 from orebloc.cli.main import app
 from tests.cli.test_atlas_cli import ORE
 
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+GALLIUM = ["-m", "gallium", "--set", "demand.EUR.d0=40", "--set", "demand.JPN.d0=100", "--set", "demand.PAR.d0=5",
+           "--set", "demand.ROW.d0=120"]  # fmt: skip
 #: the arguments each command with --format is tried with (a new command must be added here)
 ARGS: dict[str, list[str]] = {
     "data info": [],
@@ -38,6 +41,10 @@ ARGS: dict[str, list[str]] = {
     "projects targets": ["--economy", "EU27", "--year", "2030"],
     "projects optimise": [],
     "projects simulate": ["{scenario}", "--portfolio", "{portfolio}", "--market", "m", "--draws", "2"],
+    "stockpile status": ["{holdings}", *GALLIUM],
+    "stockpile release": ["{holdings}", "--incident", "{incident}", "--rule", "minmax"],
+    "stockpile plan": ["{holdings}", *GALLIUM, "--quarters", "3"],
+    "respond": ["{incident}", "--holdings", "{holdings}", "--out", "{out}/brief.html"],
 }
 
 
@@ -73,7 +80,10 @@ def inputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     portfolio.write_text(json.dumps({"projects": [{"id": "p", "country": "AUS", "mineral": "rare_earths",
                                                    "stage": "refining", "online_year": 2026, "probability": 0.5,
                                                    "capacity_t": 20.0, "expected_t": 10.0}]}))
-    return {"wgi": str(wgi), "scenario": str(tmp / "s.toml"), "out": str(tmp / "out"), "portfolio": str(portfolio)}
+    incident = tmp / "incident.toml"
+    incident.write_text((EXAMPLES / "incident_gallium.toml").read_text().replace("draws = 200", "draws = 20"))
+    return {"wgi": str(wgi), "scenario": str(tmp / "s.toml"), "out": str(tmp / "out"), "portfolio": str(portfolio),
+            "holdings": str(EXAMPLES / "stockpile_holdings.csv"), "incident": str(incident)}  # fmt: skip
 
 
 @pytest.mark.parametrize("fmt", ["json", "csv"])

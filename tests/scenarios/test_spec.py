@@ -134,4 +134,4 @@ def test_the_shipped_scenarios_parse():
     assert len(files) >= 3
     for f in files:
         spec = load_scenario(f)
-        assert spec.shocks and spec.policies
+        assert spec.shocks and (spec.policies or spec.stockpiles)

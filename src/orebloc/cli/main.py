@@ -20,6 +20,7 @@ from orebloc.cli.market_cmds import market_app
 from orebloc.cli.options import option_names
 from orebloc.cli.output import Format, emit, emit_json
 from orebloc.cli.projects_cmds import projects_app
+from orebloc.cli.stockpile_cmds import respond_cmd, stockpile_app
 from orebloc.errors import ValidationError
 from orebloc.sources.revisions import OUTCOMES
 from orebloc.sources.schema import WORLD_STATISTICS
@@ -38,6 +39,8 @@ app.add_typer(market_app, name="market")
 app.command("simulate")(__import__("orebloc.cli.simulate_cmd", fromlist=["simulate"]).simulate)
 app.add_typer(floor_app, name="floor")
 app.add_typer(projects_app, name="projects")
+app.add_typer(stockpile_app, name="stockpile")
+app.command("respond")(respond_cmd)
 
 DataOpt = Annotated[Path | None, typer.Option("--data", help="dataset folder (default: the bundled one)")]
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="output format")]

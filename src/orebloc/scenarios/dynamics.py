@@ -15,18 +15,19 @@ dt = period length in years, quantities per period are annual figures x dt):
     q0_t  = u K_t with u = q0 / K_0 the baseline utilisation (1/(1+spare) where K_0 = 0)
     d0_t  = d0 (1 + g)^(t dt) prod(1 + s over demand shocks in force)                [t/yr]
     outage_t = 1 - prod(1 - s over outages in force)
-    orders_t = rate dt K_t where r_t >= trigger p0 (investment), arriving at t + L, with r_t the
+    orders_t = rate dt K_t where r_t >= trigger p0 (investment, scenarios.investment), arriving at t + L, with r_t the
                price the zone's producers receive (their node's price, which for output sold
                abroad is the importer's price less transport and tariffs, raised to a CfD strike
                and plus a subsidy), not the price its consumers pay;
                L = max(1, round(lead_time / dt)) periods; scheduled additions decided at
                period s arrive at s + round(lead_time / dt)
-    release_t = min(stock_t, release_rate dt) where price_{t-1} >= trigger p0;
-    stock_{t+1} = stock_t - release_t + purchases of a buyer of last resort in that zone
+    release_t, purchases_t = what the period-loop components release from and buy for
+                stock (scenarios.hooks; the stockpile rules are in orebloc.stockpile.component)
 
 A release is supply the holder sells at any price: it raises q0 and capacity by the release
 (the slope of the supply curve is kept: eta is rescaled by q0/(q0 + release)), and the outage
-share is rescaled so that effective capacity is K(1 - outage) + release exactly.
+share is rescaled so that effective capacity is K(1 - outage) + release exactly. A purchase
+for stock is demand at any price: d0 rises by it and eps is rescaled by d0/(d0 + purchase).
 
 Export controls: a control of severity s caps the origin's exports to the destinations at
 (1 - s) x the reference case's flows on those routes in the same period and draw (s = 1 is a
@@ -68,6 +69,7 @@ from orebloc.market.model import (
     Subsidy,
     Tariff,
 )
+from orebloc.scenarios import hooks
 from orebloc.scenarios.draws import Draws, calibration_key
 from orebloc.scenarios.spec import Scenario
 
@@ -78,6 +80,7 @@ OUTPUTS: dict[str, str] = {
     "consumer_cost": "usd", "fiscal_cost": "usd", "levy_revenue": "usd", "tariff_revenue": "usd",
     "capacity": "t_yr", "stock": "t", "release": "t",
     "exports_to_bloc": "t", "export_revenue": "usd", "producer_revenue": "usd",
+    "purchases": "t", "cover_days": "days",
 }  # fmt: skip
 
 
@@ -235,7 +238,7 @@ def simulate(
         })  # fmt: skip
     # shock timing per draw: periods in force
     shock_len = [np.rint(draws[f"shocks[{i}].duration"][:, 0] / dt).astype(int) for i in range(len(spec.shocks))]
-    stockpiles = [p for p in spec.policies if p.kind == "stockpile"]
+    comps = hooks.components(plan)
     states = {case: _State(plan, n, T + 64) for case in plan.cases}
     for case in plan.cases:
         st = states[case]
@@ -244,15 +247,15 @@ def simulate(
             at = a.start + int(round(a.lead_time / dt))
             if at <= T:
                 st.arrivals[mi, at, :, ids.index(a.zone)] += a.capacity
-        if case == "policy":
-            for sp in stockpiles:
-                st.stock[_mindex(plan, sp.market), :, ids.index(sp.zone)] += sp.get("initial")
+        for comp in comps:
+            comp.start(hooks.Context(plan, draws, case, -1, st, {}))
     warm: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
     markets: dict[tuple, Market] = {}
     ref_flows: dict[int, np.ndarray] = {}
     ref_price: dict[int, np.ndarray] = {}
     for t in range(T):
         years = t * dt
+        period_results: dict[int, dict[str, dict[str, np.ndarray]]] = {}  # market -> case -> outputs
         for ci, case in enumerate(plan.cases):
             st = states[case]
             shocked = case != "reference"
@@ -298,30 +301,23 @@ def simulate(
                 if pm.upstream is not None:
                     avail = st.bought_input[pm.upstream] / pm.coefficient
                     eff_cap = np.minimum(eff_cap, avail)
+                # period-loop components (stockpiles, investment): releases from stock into this period
+                ctx = hooks.Context(plan, draws, case, mi, st, b, cap, q0, d0, period_results.setdefault(mi, {}),
+                                    t=t, capacity_yr=cap_yr)  # fmt: skip
                 release = np.zeros((n, Z))
-                if with_policy:
-                    for sp in stockpiles:
-                        if sp.market != pm.id:
-                            continue
-                        zi = ids.index(sp.zone)
-                        lp = st.last_price[mi]
-                        if lp is None:
-                            continue
-                        trig = lp[:, zi] >= sp.get("trigger") * b["p0"][zi]
-                        release[:, zi] = np.where(trig, np.minimum(st.stock[mi, :, zi], sp.get("release_rate") * dt), 0.0)
-                    st.stock[mi] -= release
+                bought = np.zeros((n, Z))
+                for comp in comps:
+                    ov = comp.before_solve(ctx, t)
+                    if ov.release is not None:
+                        release = release + ov.release
+                    if ov.purchases is not None:
+                        bought = bought + ov.purchases
                 # fold outages, coupling limits and releases into (q0, capacity, outage, eta)
-                q0_x = q0 + release
-                cap_x = cap + release
-                with np.errstate(invalid="ignore", divide="ignore"):
-                    outage = np.where(cap_x > 0, 1.0 - (eff_cap + release) / cap_x, 0.0)
-                    eta_x = np.where(q0_x > 0, b["eta"] * q0 / q0_x, b["eta"])
-                outage = np.clip(outage, 0.0, 1.0)
-                over = {
-                    "supply.q0": q0_x, "supply.capacity": np.maximum(cap_x, q0_x),
-                    "supply.outage_share": outage, "supply.eta": eta_x,
-                    "demand.d0": d0, "demand.eps": b["eps"],
-                }  # fmt: skip
+                over = {**fold_release(q0, cap, eff_cap, b["eta"], release), "demand.d0": d0, "demand.eps": b["eps"]}
+                if bought.any():  # purchases for stock: demand at any price, slope kept
+                    with np.errstate(invalid="ignore", divide="ignore"):
+                        over["demand.eps"] = np.where(d0 + bought > 0, b["eps"] * d0 / (d0 + bought), b["eps"])
+                    over["demand.d0"] = d0 + bought
                 # which export controls and policies are in force: one solve per structure
                 pol_objs = _policy_objects(plan, mi, t, with_policy)
                 if caps_active:
@@ -389,21 +385,10 @@ def simulate(
                 a = b["eps"] * d0 / b["p0"]
                 cc = curves.consumer_surplus(ref_price[mi], d0, b["p0"], a) - curves.consumer_surplus(
                     res["price"], d0, b["p0"], a)
-                # stock purchases of a buyer of last resort go into that zone's stockpile
-                if with_policy:
-                    for sp in stockpiles:
-                        if sp.market == pm.id:
-                            zi = ids.index(sp.zone)
-                            st.stock[mi, :, zi] += np.nan_to_num(res["bolr_purchases"][:, zi])
-                # price-responsive investment, on the price the zone's producers are paid
-                inv = spec.dynamics.investment
-                if inv is not None and inv.rate > 0:
-                    zsel = np.array([z in inv.zones for z in ids])
-                    paid = _received(res["producer_price"], pol_objs, ids)
-                    hit = (paid >= inv.trigger * b["p0"]) & zsel
-                    lead = max(1, int(round(inv.lead_time / dt)))
-                    if t + lead <= T:
-                        st.arrivals[mi, t + lead] += np.where(hit, inv.rate * dt * cap_yr, 0.0)
+                ctx.policies = pol_objs
+                for comp in comps:
+                    comp.after_solve(ctx, res)
+                period_results[mi][case] = res
                 st.last_price[mi] = res["price"]
                 # round-off can leave -1e-13 t; a quantity carried forward is >= 0
                 st.last_output[mi] = np.maximum(np.nan_to_num(res["supply"]), 0.0)
@@ -421,6 +406,8 @@ def simulate(
                 out["capacity"][ci, :, t, mi] = cap_yr
                 out["stock"][ci, :, t, mi] = st.stock[mi]
                 out["release"][ci, :, t, mi] = release
+                out["purchases"][ci, :, t, mi] = bought
+                out["cover_days"][ci, :, t, mi] = cover_days(st.stock[mi], np.nan_to_num(res["demand"]) - bought, dt)
                 converged[ci, :, t, mi] = ok
         if progress is not None:
             progress(1)
@@ -428,18 +415,29 @@ def simulate(
     return out
 
 
-def _received(producer_price: np.ndarray, pol_objs: list, ids: tuple[str, ...]) -> np.ndarray:
-    """(n, Z) the price producers receive, USD/t: their node's price, raised to a CfD strike,
-    plus a production subsidy (curves.received_price); nan where a zone has no capacity."""
-    strike = np.full(len(ids), -np.inf)
-    subsidy = np.zeros(len(ids))
-    for o in pol_objs:
-        if isinstance(o, ContractForDifference):
-            strike[ids.index(o.zone)] = o.strike
-        elif isinstance(o, Subsidy):
-            subsidy[ids.index(o.zone)] = o.per_tonne
-    paid = curves.received_price(producer_price, strike, subsidy)
-    return np.where(np.isnan(producer_price), np.nan, paid)
+def cover_days(stock: np.ndarray, consumption: np.ndarray, dt: float) -> np.ndarray:
+    """Days of the period's consumption (t per period of ``dt`` years) the stock (t) covers."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(consumption > 0, stock / consumption * (dt * 365.0), np.where(stock > 0, np.inf, 0.0))
+
+
+def fold_release(
+    q0: np.ndarray, cap: np.ndarray, eff_cap: np.ndarray, eta: np.ndarray, release: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Supply overrides with ``release`` t sold from stock at any price (arrays (n, Z), t).
+
+    q0 and capacity rise by the release, eta is rescaled by q0 / (q0 + release) (the slope of
+    the supply curve is kept) and the outage share so that effective capacity is
+    ``eff_cap + release`` exactly.
+    """
+    q0_x = q0 + release
+    cap_x = cap + release
+    with np.errstate(invalid="ignore", divide="ignore"):
+        outage = np.where(cap_x > 0, 1.0 - (eff_cap + release) / cap_x, 0.0)
+        eta_x = np.where(q0_x > 0, eta * q0 / q0_x, eta)
+    outage = np.clip(outage, 0.0, 1.0)
+    return {"supply.q0": q0_x, "supply.capacity": np.maximum(cap_x, q0_x),
+            "supply.outage_share": outage, "supply.eta": eta_x}  # fmt: skip
 
 
 def _structure(cache: dict, pm: PreparedMarket, mi: int, pol_objs: list, caps: list) -> Market:

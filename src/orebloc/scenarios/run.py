@@ -38,7 +38,7 @@ from orebloc.atlas.store import Atlas
 from orebloc.errors import InputError, OreblocError, ValidationError
 from orebloc.files import atomic_output
 from orebloc.scenarios.draws import Draws, draw_scenario
-from orebloc.scenarios.dynamics import CASES, OUTPUTS, Plan, PreparedMarket, simulate
+from orebloc.scenarios.dynamics import CASES, OUTPUTS, Plan, PreparedMarket, cover_days, simulate
 from orebloc.scenarios.spec import Scenario, ScenarioError
 from orebloc.scenarios.summary import KEYS, Accumulator
 
@@ -238,6 +238,8 @@ def frame(plan: Plan, draws: Draws, arrays: dict[str, np.ndarray]) -> pl.DataFra
         if k == "price":
             with np.errstate(invalid="ignore", divide="ignore"):
                 np.divide(_add([v[..., i] * wi for i, wi in zip(bloc, w, strict=True)]), w_sum, out=v[..., Z])
+        elif k == "cover_days":  # the bloc's stock over the bloc's consumption (OUTPUTS lists it last)
+            v[..., Z] = cover_days(bufs["stock"][..., Z], bufs["demand"][..., Z] - bufs["purchases"][..., Z], spec.dt)
         else:
             v[..., Z] = _add([v[..., i] for i in bloc])
         cols[f"{k}_{unit}"] = v.reshape(-1)

@@ -12,6 +12,7 @@ The format, every key and its meaning are in ``docs/scenarios.md``. In short::
                     start, duration (years), severity, leakage_share
     [[policies]]    kind (floor | tariff | cfd | bolr | subsidy | stockpile), market, zone, ...
     [[uncertain]]   param (supply.eta | demand.eps), market, zones, per_zone, dist + its numbers
+    [[stockpiles]]  market, holdings, trigger, levels, cover, rule, transfer_cost (docs/stockpile.md)
 
 A number that may be uncertain (shock severity and duration, demand and capacity growth) is
 either a number or an inline distribution table ``{dist = "uniform", low = 0.8, high = 1}``.
@@ -201,6 +202,7 @@ class Scenario:
     shocks: tuple[Shock, ...] = ()
     policies: tuple[Policy, ...] = ()
     uncertain: tuple[Uncertain, ...] = ()
+    stockpiles: tuple = ()  # orebloc.stockpile.scenario_rules.StockpileRule, [[stockpiles]]
 
     @property
     def dt(self) -> float:
@@ -231,7 +233,7 @@ class Scenario:
     def without_policies(self) -> Scenario:
         from dataclasses import replace
 
-        return replace(self, policies=())
+        return replace(self, policies=(), stockpiles=())
 
 
 # -- parsing -------------------------------------------------------------------------------
@@ -438,7 +440,7 @@ def loads_scenario(text: str, label: str = "<scenario>", base: Path | None = Non
         raise ScenarioError(f"not valid TOML: {exc}", "<file>", label, int(m.group(1)) if m else None) from None
     base = base or Path(".")
     ctx.keys(data, "", ("scenario", "bloc", "zones", "markets", "dynamics", "additions", "shocks",
-                        "policies", "uncertain"))  # fmt: skip
+                        "policies", "uncertain", "stockpiles"))  # fmt: skip
 
     sc = ctx.table(data, "scenario", "scenario", required=True)
     ctx.keys(sc, "scenario", ("name", "description", "seed", "draws", "start", "years", "step"))
@@ -566,6 +568,11 @@ def loads_scenario(text: str, label: str = "<scenario>", base: Path | None = Non
         ))  # fmt: skip
 
     policies = _policies(ctx, data, zm, ids, market_ref, period_index, dt)
+    from orebloc.stockpile.scenario_rules import parse_stockpile
+
+    members = tuple(z for z in ids if zm.get(z).role == "member")
+    stockpiles = tuple(parse_stockpile(ctx, q, f"stockpiles[{i}]", market_ref, base, members)
+                       for i, q in enumerate(ctx.array(data, "stockpiles")))  # fmt: skip
     uncertain = []
     for i, u in enumerate(ctx.array(data, "uncertain")):
         p = f"uncertain[{i}]"
@@ -583,7 +590,7 @@ def loads_scenario(text: str, label: str = "<scenario>", base: Path | None = Non
         source=label, seed=seed, draws=draws, start_year=y0, start_quarter=q0, years=years,
         step=step, zones=zm, bloc=bloc, markets=markets, dynamics=dynamics,
         additions=tuple(additions), shocks=tuple(shocks), policies=tuple(policies),
-        uncertain=tuple(uncertain),
+        uncertain=tuple(uncertain), stockpiles=stockpiles,
     )  # fmt: skip
 
 

@@ -1,0 +1,3 @@
+"""Fixtures shared with the scenario tests (the tiny two-zone market)."""
+
+from tests.scenarios.conftest import tiny_dir, write  # noqa: F401
