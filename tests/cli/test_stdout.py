@@ -33,6 +33,7 @@ ARGS: dict[str, list[str]] = {
     "risk reliance": ["gallium"],
     "risk crma": ["graphite", "--stage", "mining"],
     "risk supply-risk": ["magnesium", "--stage", "refining", "--year", "2024", "--wgi", "{wgi}"],
+    "market calibrate": ["--mineral", "gallium", "--year", "2024", "--out", "{out}/ga.toml"],
     "market solve": ["--mineral", "graphite", "--year", "2024", "--ban", "CHN:USA,EUR,JPN"],
     "floor design": ["rare earths", "--method", "reference-point", "--landed", "CHN=60000"],
     "floor compare": ["{scenario}", "--market", "m", "--floor", "1200", "--draws", "2", "--out", "{out}"],

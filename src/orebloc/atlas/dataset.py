@@ -43,7 +43,7 @@ def read_sources(path: Path) -> list[dict[str, str]]:
     try:
         text = path.read_text("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read the SOURCES table ({exc.__class__.__name__})", Location(path)) from None
+        raise InputError(f"cannot read the SOURCES table ({exc.__class__.__name__})", Location(str(path))) from None
     text = text.lstrip("\ufeff")
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
@@ -55,14 +55,14 @@ def read_sources(path: Path) -> list[dict[str, str]]:
         cell = len(partial[-1]) - 1 if len(partial) > 1 else None
         column = header[cell].strip() if cell is not None and 0 <= cell < len(header) else None
         raise LayoutError(
-            f"broken CSV ({exc}); the file may be truncated", Location(path, len(partial) or 1, column)
+            f"broken CSV ({exc}); the file may be truncated", Location(str(path), len(partial) or 1, column)
         ) from None
     header = [h.strip() for h in rows[0]] if rows else []
     missing = [c for c in SOURCES_COLUMNS if c not in header]
     if missing:
         raise LayoutError(
             f"missing column {missing[0]!r} (expected {', '.join(SOURCES_COLUMNS)}); the file may be truncated",
-            Location(path, 1, missing[0]),
+            Location(str(path), 1, missing[0]),
         )
     out: list[dict[str, str]] = []
     for number, row in enumerate(rows[1:], start=2):
@@ -71,11 +71,11 @@ def read_sources(path: Path) -> list[dict[str, str]]:
         if len(row) < len(header):
             raise LayoutError(
                 f"row has {len(row)} cells, the header {len(header)}; the file may be truncated",
-                Location(path, number, header[len(row)]),
+                Location(str(path), number, header[len(row)]),
             )
         record = dict(zip(header, row, strict=False))
         if any(r["source"] == record["source"] for r in out):
-            raise LayoutError(f"source {record['source']!r} is listed twice", Location(path, number, "source"))
+            raise LayoutError(f"source {record['source']!r} is listed twice", Location(str(path), number, "source"))
         out.append(record)
     return out
 
@@ -95,7 +95,7 @@ def check_credits(path: Path, used: list[str] | set[str]) -> None:
             f"no row for source {uncredited[0]!r}"
             + (f" (and {len(uncredited) - 1} more: {', '.join(uncredited[1:])})" if len(uncredited) > 1 else "")
             + "; every source the tables use must be credited there",
-            Location(path, None, "source"),
+            Location(str(path), None, "source"),
         )
 
 
