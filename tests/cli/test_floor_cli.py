@@ -2,6 +2,7 @@
 
 import csv
 import io
+import json
 
 import pytest
 
@@ -26,13 +27,58 @@ def test_trailing_average_of_usgs_ndpr_prices():
     assert "84,667 USD/t" in proc.stderr
 
 
-def test_no_observed_landed_prices_for_tungsten_ore():
-    proc = run("floor", "design", "tungsten", "--method", "trailing", "--stage", "mining", "--window", "1",
-               "--year", "2024", "--format", "csv", ok=False)
-    # tungsten concentrate has no tariff line of its own (its ores, HS 2611, are not in the
-    # trade extract): the unwrought-metal line is never charged against a concentrate price
+HEADLINE = {
+    # mineral: (default stage, trailing 5-year reference 2020-2024 in USD/t, HS line of the form)
+    "gallium": ("refining", 378_250, "811292"),  # 2021-2024 only: (277+432+365+439)/4 USD/kg
+    "germanium": ("refining", 1_382_000, "811292"),  # (1,046+1,187+1,294+1,392+1,991)/5 USD/kg
+    "rare earths": ("refining", 86_500, "284690"),  # NdPr oxide 2021-2024: (92+124+75+55)/4 USD/kg
+    "tungsten": ("mining", 29_811, "261100"),
+    "antimony": ("refining", 13_179, "811010"),
+    "graphite": ("mining", 1_200, "250490"),  # flake: (1,340+1,330+1,200+1,080+1,050)/5
+    "cobalt": ("refining", 41_240, "810520"),
+    "lithium": ("refining", 145_116, "283691"),
+    "nickel": ("refining", 19_274, "750210"),
+}
+
+
+@pytest.mark.parametrize("mineral", sorted(HEADLINE))
+def test_every_headline_mineral_gets_a_floor_design(mineral):
+    stage, reference, hs6 = HEADLINE[mineral]
+    proc = run("floor", "design", mineral, "--format", "json")
+    rows = json.loads(proc.stdout)
+    assert f"stage: {stage}" in proc.stderr
+    assert rows and {r["hs6"] for r in rows} >= {hs6}
+    assert rows[0]["reference_usd_t"] == pytest.approx(reference, abs=1)
+    assert all(r["levy_usd_t_form"] >= 0 for r in rows)
+    assert all("imports_t" in r and "outlier" in r for r in rows)
+
+
+def test_missing_window_years_and_the_series_landed_price_are_said():
+    proc = run("floor", "design", "rare earths", "--format", "csv")
+    assert "no USGS price for [2020]: the 5-year mean is over [2021, 2022, 2023, 2024]" in proc.stderr
+    # no BACI line for rare-earth compounds: every outsider (WLD) lands at the 2024 NdPr price
+    rows = list(csv.DictReader(io.StringIO(proc.stdout)))
+    oxide = [r for r in rows if r["hs6"] == "284690"]
+    assert [r["origin"] for r in oxide] == ["WLD"]
+    assert float(oxide[0]["levy_usd_t_form"]) == pytest.approx(86_500 - 55_000)
+
+
+def test_outliers_are_flagged_with_their_tonnes():
+    proc = run("floor", "design", "antimony", "--format", "csv")
+    rows = {r["origin"]: r for r in csv.DictReader(io.StringIO(proc.stdout))}
+    che = rows["CHE"]  # 358,000 USD/t on 0.01 t of unwrought antimony
+    assert round(float(che["landed_usd_t"])) == 358_000 and che["outlier"] == "true"
+    assert float(che["imports_t"]) < 0.05
+    assert rows["CHN"]["outlier"] == "false"  # 2,913 t at 17,839 USD/t
+    assert "CHE 358,000 USD/t on" in proc.stderr
+
+
+def test_a_stage_without_prices_says_so():
+    proc = run("floor", "design", "tungsten", "--stage", "refining", "--format", "csv", ok=False)
+    # USGS quotes tungsten concentrate only: no metal price for the unwrought-metal line
     assert proc.returncode == 2
-    assert "no tariff line for Tungsten at stage mining" in proc.stderr
+    assert proc.stderr.strip() == ("error: no USGS price series is declared for Tungsten at stage refining "
+                                   "(atlas/data/price_series.csv)")
 
 
 def test_bad_switches_are_named():

@@ -80,3 +80,31 @@ high = 0.5
     assert a.draws.equals(b.draws)
     c = compare_instruments(spec, design, draws=4, seed=12, instruments=("none", "levy"))
     assert not a.draws.equals(c.draws)
+
+
+def test_cfd_payment_shows_as_the_producers_extra_revenue(comparison):
+    # No instrument: A's producers sell S_A(1037) = 20.222 t/yr at 1037 USD/t. CfD at 1200: they
+    # sell 21.2 t/yr at the market price pA = 1026.60 and get (1200 - pA) on top, so they receive
+    # 1200 USD/t. Over 8 quarters (2 years): gain = 2 * (1200 * 21.2 - 1037 * 20.222) = 8,939.57
+    # USD, of which the CfD payment is 2 * (1200 - 1026.60) * 21.2 = 7,352.34 USD and the change
+    # in market revenue 2 * (1026.60 * 21.2 - 1037 * 20.222) = 1,587.23 USD.
+    pa = 91.8 / 0.094 + 50
+    payment = 2 * (1200 - pa) * 21.2
+    gain = 2 * (1200 * 21.2 - 1037 * 20.222)
+    assert payment == pytest.approx(7352.34, abs=0.01)
+    assert gain == pytest.approx(8939.57, abs=0.01)
+    cfd = comparison.who_pays.filter(pl.col("instrument") == "cfd").row(0, named=True)
+    assert cfd["bloc_producers_gain_usd"] == pytest.approx(gain, rel=1e-6)
+    assert cfd["budget_usd"] == pytest.approx(payment, rel=1e-6)
+    market_change = (metric(comparison, "cfd", "bloc_producer_revenue_usd")
+                     - metric(comparison, "none", "bloc_producer_revenue_usd")
+                     - metric(comparison, "cfd", "fiscal_cost_usd"))
+    assert market_change.to_list() == pytest.approx([2 * (pa * 21.2 - 1037 * 20.222)] * 3, rel=1e-6)
+
+
+def test_round_off_prints_as_zero(comparison):
+    # the free-trade case against itself and the price-neutral levy columns are exact zeros,
+    # not solver noise such as -0.017 USD
+    none = comparison.who_pays.filter(pl.col("instrument") == "none").row(0, named=True)
+    assert [v for k, v in none.items() if k != "instrument"] == [0.0, 0.0, 0.0, 0.0]
+    assert "-0.0" not in comparison.who_pays.write_csv()

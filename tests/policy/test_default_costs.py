@@ -67,5 +67,6 @@ def test_cli_costs_file_overrides_the_default(tmp_path):
 def test_cli_mineral_without_default_costs_is_named():
     proc = run("floor", "design", "tungsten", "--method", "incentive", "--bloc-demand", "100", ok=False)
     assert proc.returncode == 2
-    assert "no producers of Tungsten at stage refining in the default cost data" in proc.stderr
+    # the default stage for tungsten is mining (concentrate: the one with a tariff line and prices)
+    assert "no producers of Tungsten at stage mining in the default cost data" in proc.stderr
     assert "--costs FILE" in proc.stderr

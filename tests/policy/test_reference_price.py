@@ -60,8 +60,35 @@ def test_cost_plus():
 def test_trailing_average():
     prices = pl.DataFrame({"year": [2020, 2021, 2022, 2023, 2024], "usd_per_t": [10.0, 20.0, 30.0, None, 50.0]})
     assert trailing_average(prices, 3, 2022).value == pytest.approx(20.0)
-    with pytest.raises(InputError, match=r"no price for \[2023\]"):
-        trailing_average(prices, 3)
+    # a year without a price leaves the window: (30 + 50) / 2, and the result says which
+    gap = trailing_average(prices, 3)
+    assert gap.value == pytest.approx(40.0)
+    assert gap.inputs["years"] == [2022, 2024] and gap.inputs["missing_years"] == [2023]
+    with pytest.raises(InputError, match=r"no price in the 2-year window 2026-2027.*2020, 2021, 2022, 2024"):
+        trailing_average(prices, 2, 2027)
+
+
+def test_trailing_average_of_every_mcs_vintage():
+    # MCS 2022-2025 name the series by column code: germanium metal, USD/kg, 2020 1,046 (MCS
+    # 2025 Price_Metal_dkg), 2021 1,187, 2022 1,294, 2023 1,392, 2024 1,991 (MCS 2026):
+    # mean 1,382 USD/kg over the five years; tungsten 2020 from MCS 2025 Price_WO3_dt, which holds
+    # USD/dmtu of WO3 (172), not USD/t: 172 * 100 / 0.793 = 21,690 USD/t W
+    from orebloc.atlas.prices import price_history
+    from orebloc.atlas.store import Atlas
+
+    atlas = Atlas()
+    ge = trailing_average(price_history(atlas, "germanium", "refining"), 5, 2024)
+    assert ge.inputs["years"] == [2020, 2021, 2022, 2023, 2024]
+    assert ge.value == pytest.approx(1_382_000)
+    w = price_history(atlas, "tungsten", "mining").filter(pl.col("year") == 2020).row(0, named=True)
+    assert (w["price"], w["unit"]) == (172.0, "USD/dmtu")
+    assert w["usd_per_t"] == pytest.approx(172 * 100 / 0.793, rel=1e-4)
+    ni = price_history(atlas, "nickel", "refining").filter(pl.col("year") == 2019).row(0, named=True)
+    assert ni["unit"] == "USD/t" and ni["usd_per_t"] == pytest.approx(13_903, abs=1)
+    # NdPr oxide is first quoted in MCS 2026 (2021-2025): 2020 is missing and said
+    ndpr = trailing_average(price_history(atlas, "rare earths", "refining"), 5, 2024)
+    assert ndpr.inputs["missing_years"] == [2020]
+    assert ndpr.value == pytest.approx((92 + 124 + 75 + 55) / 4 * 1000)
 
 
 def test_cost_file_errors_name_row_and_column(tmp_path):

@@ -4,6 +4,14 @@ USGS salient statistics give prices in many units (USD/kg, USD/lb, USD per dry m
 of WO3...) and forms. ``data/price_series.csv`` says which USGS series stands for each mineral
 and stage and the content factor that turns the quoted form into the mineral (e.g. WO3 -> W:
 183.84/231.84 = 0.793); :func:`price_history` applies it to every year the atlas has.
+
+MCS 2026 labels its series in words (``series``: a phrase of the label); MCS 2022-2025 name the
+same series by a column code (``codes``: ``;``-separated exact codes, each optionally
+``CODE=UNIT`` where the code's unit differs from what its name reads as, e.g. ``Price_WO3_dt``
+holds USD per dry mtu of WO3, 270-275 in 2022 as in MCS 2026). A code names the same series
+only where its values match the MCS 2026 series in the years both cover; gallium (MCS 2022-2025
+quote high- and low-purity metal, MCS 2026 the import unit value) and NdPr oxide (first in MCS
+2026) have none, so their history starts in 2021.
 """
 
 from __future__ import annotations
@@ -45,6 +53,15 @@ def to_usd_per_t(value: float, unit: str) -> float:
         raise InputError(f"price unit {unit!r} has no conversion to USD/t; known: {sorted(PRICE_UNITS)}") from None
 
 
+def series_codes(rule: dict[str, str]) -> dict[str, str | None]:
+    """The MCS 2022-2025 column codes of a price rule and their declared unit (None: as read)."""
+    out: dict[str, str | None] = {}
+    for item in filter(None, (c.strip() for c in (rule.get("codes") or "").split(";"))):
+        code, _, unit = item.partition("=")
+        out[code.strip()] = unit.strip() or None
+    return out
+
+
 def price_history(atlas: Atlas, mineral: str, stage: str) -> pl.DataFrame:
     """Every year's price of the series that stands for ``mineral`` at ``stage`` (USD/t).
 
@@ -54,14 +71,22 @@ def price_history(atlas: Atlas, mineral: str, stage: str) -> pl.DataFrame:
     rule = price_rules().get((m.id, s))
     if rule is None:
         raise InputError(f"no USGS price series is declared for {m.name} at stage {s} (atlas/data/price_series.csv)")
+    codes = series_codes(rule)
     rows = atlas.us_salient(m.id, "price").filter(
-        pl.col("detail").str.to_lowercase().str.contains(rule["series"].lower(), literal=True)
+        (pl.col("detail").str.to_lowercase().str.contains(rule["series"].lower(), literal=True)
+         | pl.col("detail").is_in(list(codes)))
         & pl.col("quantity").is_not_null())
     if rows.is_empty():
         raise InputError(f"the atlas has no USGS price rows matching {rule['series']!r} for {m.name}")
+    # a code's declared unit wins over the one read from its name; where a code has rows in
+    # several units for a year, the row in the declared unit is kept
+    declared = pl.col("detail").replace_strict(codes, default=None, return_dtype=pl.String)
+    rows = rows.with_columns(
+        pl.when(declared.is_not_null() & (pl.col("unit") == declared)).then(0).otherwise(1).alias("_rank"),
+        pl.coalesce(declared, pl.col("unit")).alias("unit"))
     content = float(rule["content"])
     return (
-        rows.sort("year")
+        rows.sort("year", "_rank")
         .with_columns(
             pl.struct("quantity", "unit").map_elements(
                 lambda r: to_usd_per_t(r["quantity"], r["unit"]) / content, return_dtype=pl.Float64

@@ -12,7 +12,10 @@ Methods (``--method``)::
     reference-point  a published reference point (e.g. the US DoD's USD 110/kg NdPr floor)
 
 Landed import prices by origin come from BACI unit values of the bloc's imports in --year
-(FOB, plus --freight-share), or from --landed ORIGIN=USD_T (repeatable).
+(FOB, plus --freight-share; origins whose unit value is an outlier are flagged, with their
+tonnes), else from the USGS price of --year for every outsider (origin WLD), or from --landed
+ORIGIN=USD_T (repeatable). Without --stage, the floor applies to the first of refining, mining
+and product that has a tariff line and a price series (graphite and tungsten: mining).
 """
 
 from __future__ import annotations
@@ -67,7 +70,8 @@ def _bloc_demand(atlas, mineral: str, stage: str, year: int, bloc) -> float:
 @option_names("target_share", "margin", "window", "rate", "freight_share", bloc_demand_t="--bloc-demand")
 def design(
     mineral: Annotated[str, typer.Argument(help="mineral, e.g. 'rare earths', tungsten")],
-    stage: Annotated[str, typer.Option("--stage", "-s", help="stage the floor applies to")] = "refining",
+    stage: Annotated[str | None, typer.Option(
+        "--stage", "-s", help="stage the floor applies to (default: the first with a tariff line and prices)")] = None,
     method: Annotated[str, typer.Option(help="|".join(METHODS))] = "trailing",
     year: Annotated[int, typer.Option(help="year of observed prices and trade")] = 2024,
     costs: Annotated[Path | None, typer.Option(
@@ -85,6 +89,8 @@ def design(
     fmt: Annotated[Format, typer.Option("--format", "-f")] = Format.table,
 ) -> None:
     """Compute a reference price and the tariff schedule that holds it as a floor."""
+    import polars as pl
+
     from orebloc.atlas.blocs import load_bloc
     from orebloc.atlas.prices import price_history
     from orebloc.atlas.store import Atlas
@@ -96,7 +102,16 @@ def design(
         market_economy,
         trailing_average,
     )
-    from orebloc.policy.schedule import levy_schedule, observed_landed_prices, tariff_lines
+    from orebloc.policy.schedule import (
+        MIN_FACTOR,
+        OUTLIER_MADS,
+        SMALL_SHARE,
+        default_stage,
+        levy_schedule,
+        observed_landed_prices,
+        series_landed_prices,
+        tariff_lines,
+    )
 
     if method not in METHODS:
         raise ValidationError("--method", f"must be one of {METHODS}, got {method!r}")
@@ -105,6 +120,9 @@ def design(
 
         check_output_file(out)
     atlas, bloc = Atlas(data), load_bloc(blocs)
+    if stage is None:
+        stage = default_stage(mineral)
+        typer.echo(f"stage: {stage} (the first with a tariff line and a price series; --stage to choose)", err=True)
     if method in ("incentive", "cost-plus"):
         from orebloc.vocab.minerals import resolve_mineral
         from orebloc.vocab.stages import resolve_stage
@@ -125,10 +143,26 @@ def design(
             ref = cost_plus(producers, rate, margin)
     elif method == "trailing":
         ref = trailing_average(price_history(atlas, mineral, stage), window, year)
+        if ref.inputs["missing_years"]:
+            typer.echo(f"note: no USGS price for {ref.inputs['missing_years']}: the {window}-year mean is over "
+                       f"{ref.inputs['years']}", err=True)
     else:
         ref = reference_point(mineral, stage)
     lines = tariff_lines(mineral, stage)
-    prices = _landed(landed, str(year)) if landed else observed_landed_prices(atlas, lines, year, bloc, freight_share)
+    if landed:
+        prices = _landed(landed, str(year))
+    else:
+        try:
+            prices = observed_landed_prices(atlas, lines, year, bloc, freight_share, stage)
+        except InputError as exc:
+            prices, note = series_landed_prices(atlas, mineral, stage, year)
+            typer.echo(f"note: {exc}; {note}", err=True)
+        flagged = prices.filter(pl.col("outlier"))
+        if not flagged.is_empty():
+            listed = ", ".join(f"{r['origin']} {r['landed_usd_t']:,.0f} USD/t on {r['imports_t']:.3g} t"
+                               for r in flagged.iter_rows(named=True))
+            typer.echo(f"note: outlier unit values (beyond {OUTLIER_MADS:g} MADs and a factor {MIN_FACTOR:g} of the "
+                       f"tonnage-weighted median, or under {SMALL_SHARE:.0%} of the tonnes), levy shown but check before use: {listed}", err=True)
     schedule = levy_schedule(lines, ref.value, prices, bloc)
     working = "; ".join(f"{k}={v}" for k, v in ref.inputs.items() if k != "prices")
     typer.echo(f"reference price ({ref.method}): {ref.value:,.0f} {ref.unit}  [{working}]", err=fmt is not Format.table)
@@ -138,7 +172,8 @@ def design(
         write_text_atomic(out, schedule.write_csv())
         typer.echo(f"wrote {out}", err=True)
     view = schedule if fmt is not Format.table else schedule.select(
-        "period", "hs6", "origin", "origin_role", "landed_usd_t", "levy_usd_t_form", "content_factor", "levy_usd_t_product")
+        "period", "hs6", "origin", "origin_role", "landed_usd_t", "imports_t", "outlier", "levy_usd_t_form",
+        "content_factor", "levy_usd_t_product")
     emit(view, fmt, title=f"Variable levy schedule: {mineral} ({stage}), reference {ref.value:,.0f} USD/t")
 
 

@@ -23,7 +23,13 @@ outsiders' shipments to the bloc) at most 65%.
 
 Who pays (medians, USD over the horizon, against ``none``): consumers (consumer cost), the
 budget (fiscal cost less levy and tariff revenue), outside exporters (change in export
-revenue) and bloc producers (change in revenue, a gain when positive).
+revenue) and bloc producers (change in revenue, a gain when positive). A transfer shows on the
+side that receives it: under ``cfd`` the members' producers are paid max(0, strike - price) per
+tonne on top of the market price, so ``bloc_producer_revenue_usd`` is market revenue plus the
+CfD payment (the instrument's whole fiscal cost: the comparison replaces the scenario's own
+policies by the one instrument). The buyer of last resort's purchases pay whoever ships and
+are not counted as bloc producers' revenue. Burdens within ``ROUND_OFF_USD`` of zero are
+round-off of the solver and are written as 0 (in the table, CSV and JSON alike).
 """
 
 from __future__ import annotations
@@ -42,6 +48,12 @@ from orebloc.scenarios.spec import Policy, Scenario
 INSTRUMENTS: tuple[str, ...] = ("none", "levy", "tariff", "cfd", "bolr")
 #: assumption: the buyer of last resort may buy up to this share of members' baseline demand a year
 BOLR_SHARE_DEFAULT = 0.10
+#: instruments whose fiscal cost is paid to the members' producers (added to their revenue)
+PAID_TO_PRODUCERS: frozenset[str] = frozenset({"cfd"})
+#: who-pays burdens closer to 0 than this (USD over the horizon) are solver round-off and are
+#: written as 0; an assumption: the markets compared are worth millions, the solver's relative
+#: tolerance (1e-9) leaves cents
+ROUND_OFF_USD = 1.0
 METRICS: dict[str, str] = {
     "bloc_price_usd_t": "mean bloc price (demand-weighted), USD/t",
     "bloc_output_t": "bloc output over the horizon, t",
@@ -51,7 +63,7 @@ METRICS: dict[str, str] = {
     "levy_revenue_usd": "levy revenue, USD",
     "tariff_revenue_usd": "tariff revenue, USD",
     "outside_export_revenue_usd": "outsiders' export revenue at their producer price, USD",
-    "bloc_producer_revenue_usd": "bloc producers' revenue, USD",
+    "bloc_producer_revenue_usd": "bloc producers' revenue at the price they receive (CfD payment included), USD",
     "largest_outsider_share": "largest outsider's share of supply to the bloc, worst period",
     "rule_65_met": "largest outsider share <= 65% in every period",
 }
@@ -153,8 +165,11 @@ def _per_draw(results: pl.DataFrame, spec: Scenario, market: str, instrument: st
         (pl.col("supply_t").sum() / pl.col("demand_t").sum()).alias("self_sufficiency"),
         pl.col("consumer_cost_usd").sum(), pl.col("fiscal_cost_usd").sum(),
         pl.col("levy_revenue_usd").sum(), pl.col("tariff_revenue_usd").sum(),
-        pl.col("producer_revenue_usd").sum().alias("bloc_producer_revenue_usd"),
+        pl.col("producer_revenue_usd").sum().alias("market_revenue"),
     )
+    # a CfD's payment is the producers' revenue too (module docstring)
+    paid = pl.col("fiscal_cost_usd") if instrument in PAID_TO_PRODUCERS else pl.lit(0.0)
+    totals = totals.with_columns((pl.col("market_revenue") + paid).alias("bloc_producer_revenue_usd"))
     return (
         totals.join(worst, on="draw")
         .with_columns((pl.col("largest_outsider_share") <= SINGLE_COUNTRY_LIMIT).alias("rule_65_met"),
@@ -219,4 +234,7 @@ def _who_pays(per_draw: pl.DataFrame) -> pl.DataFrame:
         (pl.col("out0") - pl.col("outside_export_revenue_usd")).alias("outside_exporters_usd"),
         (pl.col("bloc_producer_revenue_usd") - pl.col("prod0")).alias("bloc_producers_gain_usd"),
     )
-    return burdens.group_by("instrument", maintain_order=True).median()
+    medians = burdens.group_by("instrument", maintain_order=True).median()
+    return medians.with_columns(
+        pl.when(pl.col(c).abs() < ROUND_OFF_USD).then(0.0).otherwise(pl.col(c)).alias(c)
+        for c in medians.columns if c != "instrument")

@@ -91,9 +91,11 @@ def cost_plus(producers: Sequence[Producer], rate: float, margin: float) -> Refe
 
 
 def trailing_average(prices: pl.DataFrame, window: int, end_year: int | None = None) -> ReferencePrice:
-    """Mean of the last ``window`` annual prices up to ``end_year`` (frame: year, usd_per_t).
+    """Mean of the annual prices of the ``window`` years up to ``end_year`` (frame: year, usd_per_t).
 
-    Every year of the window must have a price: a gap is an error naming the missing years.
+    The mean is over the years of the window that have a price; ``inputs`` names them
+    (``years``) and the years without one (``missing_years``). A window with no price at all
+    is an error naming the years that have prices.
     """
     if window < 1:
         raise ValidationError("window", f"must be >= 1, got {window}")
@@ -101,12 +103,13 @@ def trailing_average(prices: pl.DataFrame, window: int, end_year: int | None = N
     if known.is_empty():
         raise InputError("no market prices to average")
     end = int(known["year"].max()) if end_year is None else end_year
-    years = list(range(end - window + 1, end + 1))
-    got = known.filter(pl.col("year").is_in(years))
-    missing = sorted(set(years) - set(got["year"].to_list()))
-    if missing:
-        raise InputError(f"no price for {missing} in the {window}-year window ending {end}; "
+    wanted = list(range(end - window + 1, end + 1))
+    got = known.filter(pl.col("year").is_in(wanted)).sort("year")
+    if got.is_empty():
+        raise InputError(f"no price in the {window}-year window {wanted[0]}-{end}; "
                          f"years with prices: {sorted(known['year'].to_list())}")
+    years = got["year"].to_list()
     return ReferencePrice("trailing-average", float(got["usd_per_t"].mean()), inputs={
-        "window": window, "end_year": end, "years": years, "prices": got.sort("year")["usd_per_t"].to_list(),
+        "window": window, "end_year": end, "years": years,
+        "missing_years": sorted(set(wanted) - set(years)), "prices": got["usd_per_t"].to_list(),
     })
