@@ -112,3 +112,11 @@ def test_a_new_highs_instance_prints_nothing_on_stdout() -> None:
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == "only this\n"
+
+
+def test_a_command_that_writes_a_file_says_so_on_stderr(tmp_path: Path) -> None:
+    out = tmp_path / "atlas.html"
+    proc = subprocess.run([ORE, "report", "atlas", "--year", "2024", "--out", str(out)], capture_output=True,
+                          text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == "" and f"wrote {out}" in proc.stderr and out.is_file()

@@ -417,7 +417,7 @@ def report_atlas(
 
     check_output_file(out)
     path = write_atlas_report(_atlas(data), load_bloc(blocs), out, year)
-    typer.echo(f"wrote {path}")
+    typer.echo(f"wrote {path}", err=True)
 
 
 def main() -> None:
