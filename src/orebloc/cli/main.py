@@ -183,18 +183,43 @@ def atlas_share(
     detail: Annotated[str | None, typer.Option(help="series to use where a source gives several")] = None,
     vintage: Annotated[int | None, typer.Option(
         help="USGS release to read, e.g. 2022 for MCS 2022 (default: the latest that has the year)")] = None,
+    published: Annotated[bool, typer.Option(
+        "--published", help="published shares of single countries (stage_facts, EU CRM 2023), the rest "
+                            "unattributed; the default where the atlas has no production by country at the stage")] = False,
     data: DataOpt = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Country shares of world production (capacity, reserves) for one mineral and stage."""
     import polars as pl
 
-    t = _atlas(data).shares(mineral, stage, year, statistic, detail, vintage)
+    atlas = _atlas(data)
+    if published or (stage and statistic == "production" and detail is None and vintage is None
+                     and not atlas.years(mineral, stage)):
+        _published_share(atlas, mineral, stage or atlas.default_stage(mineral), year, fmt)
+        return
+    t = atlas.shares(mineral, stage, year, statistic, detail, vintage)
     frame = t.frame.with_columns(pl.lit(t.total).alias("total"), pl.lit(t.total_note).alias("total_note"))
     if fmt is Format.table:
         frame = frame.select("country", "country_name", "quantity", "unit", "basis", "share", "estimated",
                              "withheld", "source")
     emit(frame, fmt, title=f"{t.mineral.name}: {t.stage} {t.statistic}, {t.year}", caption=_share_caption(t))
+
+
+def _published_share(atlas, mineral: str, stage: str, year: int | None, fmt: Format) -> None:
+    """``atlas share`` on published shares (:func:`orebloc.atlas.published.published_shares`)."""
+    import polars as pl
+
+    from orebloc.atlas.published import published_shares
+
+    p = published_shares(atlas, mineral, stage, year)
+    frame = p.frame
+    if fmt is Format.table:
+        frame = frame.select("country", "country_name", "share_low", "share_high", "qualifier", "years", "figures",
+                             "trust", "source_ref")
+    else:
+        frame = frame.with_columns(pl.lit(p.basis).alias("share_basis"), pl.lit(p.caption).alias("note"))
+    emit(frame, fmt, title=f"{p.mineral.name}: {p.stage}, published shares of single countries, {p.years_text}",
+         caption=p.caption)
 
 
 @atlas_app.command("top")
