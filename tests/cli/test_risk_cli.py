@@ -32,9 +32,17 @@ def test_reliance_table_shows_usgs_beside_trade_for_the_us():
 
 def test_reliance_not_computable_is_said():
     rows = json.loads(run("risk", "reliance", "tungsten", "--economy", "USA", "--year", "2024", "-f", "json").stdout)
-    trade = [r for r in rows if r["method"] == "apparent consumption"]
-    assert {r["stage"] for r in trade} == {"mining", "refining"}
-    assert all(r["reliance"] is None and r["reason"] for r in trade)
+    by_stage = {r["stage"]: r for r in rows if r["method"] == "production vs calibrated consumption"}
+    assert set(by_stage) == {"mining", "refining"}
+    # mining: trade cannot (no content factor for HS 261100), production and calibrated demand can:
+    # the US mined no tungsten in 2024, so reliance is 100% whatever the (assumed) consumption
+    mining = by_stage["mining"]
+    assert mining["reliance"] == 1.0 and mining["production_t"] == 0
+    assert mining["consumption_kind"] == "USA: assumption"
+    assert "trade figure not computable: no defensible content factor for HS 261100" in mining["assumptions"]
+    refining = by_stage["refining"]
+    assert refining["reliance"] is None
+    assert refining["reason"].startswith("trade: no defensible content factor for HS 284180")
     usgs = [r for r in rows if r["method"] == "USGS net import reliance"]
     assert usgs[0]["reliance"] == 0.5 and usgs[0]["qualifier"] == ">"
 
