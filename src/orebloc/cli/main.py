@@ -278,8 +278,8 @@ def risk_overview(year: YearOpt = None, data: DataOpt = None, blocs: BlocOpt = N
     import polars as pl
 
     from orebloc.atlas.blocs import load_bloc
+    from orebloc.metrics.overview import BREACH_65_RULE, target_year
     from orebloc.metrics.overview import risk_overview as overview
-    from orebloc.metrics.overview import target_year
     from orebloc.words import plural
 
     frame = overview(_atlas(data), load_bloc(blocs), year)
@@ -299,7 +299,7 @@ def risk_overview(year: YearOpt = None, data: DataOpt = None, blocs: BlocOpt = N
         which += f"; {plural(earlier, 'row')} for earlier years"
     emit(frame, fmt, title=f"Critical minerals: concentration of world supply ({which})",
          caption="shares of the reported world total, or of the sum of the listed countries where the rounded "
-                 "total is below it; breach_65: one non-member country above 65% of world output", keys=2)
+                 f"total is below it; breach_65 = {BREACH_65_RULE}", keys=2)
 
 
 EconomyOpt = Annotated[str, typer.Option("--economy", "-e", help="ISO3 code (USA, JPN...), a group of the bloc file (EU27) or 'bloc' (all members)")]
