@@ -67,3 +67,14 @@ def test_crma_unknown_economy_is_a_clear_error():
     assert proc.returncode == 2
     assert "unknown economy 'EUR'" in proc.stderr and "EU27" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_reliance_and_crma_answer_for_japan_gallium():
+    (r,) = json.loads(run("risk", "reliance", "gallium", "--economy", "JPN", "--year", "2024", "-f", "json").stdout)
+    assert r["method"] == "production vs calibrated consumption"
+    assert round(100 * r["reliance"], 1) == 98.2  # (167 t - 3 t) / 167 t
+    assert r["consumption_kind"] == "JPN: sourced (press)"
+    (c,) = json.loads(run("risk", "crma", "gallium", "--economy", "JPN", "--year", "2024", "-f", "json").stdout)
+    assert c["rule"].startswith("world output") and c["largest_supplier"] == "CHN" and c["breach_65"] is True
+    table = run("risk", "crma", "graphite", "--economy", "EU27", "--year", "2024").stdout
+    assert "own sourcing" in table and "world output" in table and "100.0%" in table
