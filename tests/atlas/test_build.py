@@ -133,3 +133,13 @@ def test_manifest_lists_the_sources_and_nothing_failed(rebuilt):
     assert {"USGS MCS 2022", "USGS MCS 2025", "USGS MCS 2026"} <= set(manifest["sources"])
     per_vintage = pl.read_parquet(bundled_path() / "world.parquet").group_by("vintage").len().sort("vintage")
     assert per_vintage.rows() == [(2022, 380), (2023, 3506), (2024, 129), (2025, 2917), (2026, 3303)]
+
+
+def test_sources_row_with_an_unquoted_comma_is_refused(tmp_path):
+    text = packaged_sources().read_text("utf-8").splitlines()
+    path = tmp_path / "sources.csv"
+    path.write_text("\n".join([*text, "X,title,pub (a, b),licence,credit,url,used"]) + "\n", "utf-8")
+    with pytest.raises(LayoutError, match=rf"row {len(text) + 1}, column 'used_for': row has 8 cells, the header 7"):
+        read_sources(path)
+    # every row of the shipped table has exactly the header's cells
+    assert read_sources(packaged_sources())[-1]["source"] == "Stage facts 2026"

@@ -89,3 +89,23 @@ def test_share_of_a_rounded_total_below_the_countries_adds_up_to_at_most_100_per
     assert "HHI 9,804" in out  # 99.0099^2 + 0.6601^2 + 0.3300^2
     flat = " ".join(out.split())
     assert "shares of the sum of the listed countries 909,000 kg (contained), not the reported world total 900,000 kg" in flat
+
+
+def test_share_at_a_stage_without_production_by_country_shows_published_shares():
+    # the atlas has no rare-earth refining output by country: the published shares answer
+    proc = run("atlas", "share", "rare earths", "--stage", "refining", "--format", "json")
+    rows = json.loads(proc.stdout)
+    assert [r["country"] for r in rows] == ["CHN", None]
+    assert (rows[0]["share_low"], rows[0]["share_high"]) == (0.9, 0.91)
+    assert rows[0]["trust"] == "secondary, press"
+    assert rows[1]["country_name"] == "rest of world, not attributed"
+    assert "rest of world, not attributed: 9.0%-10.0%" in rows[0]["note"]
+    table = run("atlas", "share", "graphite", "--stage", "refining", "--year", "2024").stdout
+    assert "74.0%" in table and "100.0%" in table and "rest of world, not attributed" in table
+    assert "trust" in table
+
+
+def test_share_says_why_a_stage_has_no_published_share():
+    proc = run("atlas", "share", "antimony", "--stage", "refining", ok=False)
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert proc.stderr.startswith("error: no published share of a country for Antimony at stage 'refining'")

@@ -32,9 +32,17 @@ def test_reliance_table_shows_usgs_beside_trade_for_the_us():
 
 def test_reliance_not_computable_is_said():
     rows = json.loads(run("risk", "reliance", "tungsten", "--economy", "USA", "--year", "2024", "-f", "json").stdout)
-    trade = [r for r in rows if r["method"] == "apparent consumption"]
-    assert {r["stage"] for r in trade} == {"mining", "refining"}
-    assert all(r["reliance"] is None and r["reason"] for r in trade)
+    by_stage = {r["stage"]: r for r in rows if r["method"] == "production vs calibrated consumption"}
+    assert set(by_stage) == {"mining", "refining"}
+    # mining: trade cannot (no content factor for HS 261100), production and calibrated demand can:
+    # the US mined no tungsten in 2024, so reliance is 100% whatever the (assumed) consumption
+    mining = by_stage["mining"]
+    assert mining["reliance"] == 1.0 and mining["production_t"] == 0
+    assert mining["consumption_kind"] == "USA: assumption"
+    assert "trade figure not computable: no defensible content factor for HS 261100" in mining["assumptions"]
+    refining = by_stage["refining"]
+    assert refining["reliance"] is None
+    assert refining["reason"].startswith("trade: no defensible content factor for HS 284180")
     usgs = [r for r in rows if r["method"] == "USGS net import reliance"]
     assert usgs[0]["reliance"] == 0.5 and usgs[0]["qualifier"] == ">"
 
@@ -59,3 +67,14 @@ def test_crma_unknown_economy_is_a_clear_error():
     assert proc.returncode == 2
     assert "unknown economy 'EUR'" in proc.stderr and "EU27" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_reliance_and_crma_answer_for_japan_gallium():
+    (r,) = json.loads(run("risk", "reliance", "gallium", "--economy", "JPN", "--year", "2024", "-f", "json").stdout)
+    assert r["method"] == "production vs calibrated consumption"
+    assert round(100 * r["reliance"], 1) == 98.2  # (167 t - 3 t) / 167 t
+    assert r["consumption_kind"] == "JPN: sourced (press)"
+    (c,) = json.loads(run("risk", "crma", "gallium", "--economy", "JPN", "--year", "2024", "-f", "json").stdout)
+    assert c["rule"].startswith("world output") and c["largest_supplier"] == "CHN" and c["breach_65"] is True
+    table = run("risk", "crma", "graphite", "--economy", "EU27", "--year", "2024").stdout
+    assert "own sourcing" in table and "world output" in table and "100.0%" in table

@@ -52,3 +52,15 @@ def test_series_year(atlas):
     assert series_year(atlas, "graphite", "mining", 2025) == 2025
     assert series_year(atlas, "graphite", "mining", 2019) is None
     assert series_year(atlas, "graphite", "mining", None) == 2025
+
+
+def test_breach_65_says_which_rule_it_stands_for():
+    from orebloc.atlas.blocs import load_bloc
+    from orebloc.atlas.store import Atlas
+    from orebloc.metrics.overview import BREACH_65_RULE, risk_overview
+
+    frame = risk_overview(Atlas(), load_bloc(), 2024, minerals=["gallium"])
+    row = frame.row(0, named=True)
+    assert row["breach_65"] is True  # China 839,000 of 848,000 kg of world gallium, 98.9% > 65%
+    assert row["breach_65_rule"] == BREACH_65_RULE
+    assert "65% of world output" in BREACH_65_RULE and "not the CRMA test on a member's own sourcing" in BREACH_65_RULE

@@ -87,7 +87,7 @@ def test_japan_titanium_sponge_2024_is_a_net_exporter(atlas):
     ("titanium sponge", "bloc", 2024, "refining", "withholds"),  # the US figure is part of the bloc's
     ("tungsten", "USA", 2024, "refining", "no defensible content factor for HS 284180"),
     ("nickel", "EU27", 2024, "refining", "no defensible content factor for HS 720260"),
-    ("gallium", "USA", 2024, "refining", "811292 is shared"),
+    ("gallium", "USA", 2024, "refining", "HS 811292 mixes gallium with germanium"),
     ("bauxite", "EU27", 2022, "mining", "no quantities"),
     ("lithium", "USA", 2024, "refining", "not in the atlas"),
 ])

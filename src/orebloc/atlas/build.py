@@ -15,6 +15,7 @@ pattern (relative to the raw folder)                    importer
 ``baci*/*crosswalk*.json``                              mineral x stage <-> HS6 crosswalk
 ``usitc*/*.xlsx``                                       USITC DataWeb workbooks
 ``eu_crm*/*supplier*.json``                             EU CRM 2023 Table A (major global supplier)
+``stage_facts*/stage_facts*.csv``                       published refining shares and consumption
 ``*export_controls*/*.csv``                             China's export-control measures
 ======================================================  ==========================================
 
@@ -65,6 +66,7 @@ SORT_KEYS: dict[str, list[str]] = {
     "us_trade": ["flow", "hs4", "partner", "year", "period", "source_ref"],
     "hs_map": ["mineral", "stage", "hs6"],
     "supplier_shares": ["mineral", "stage", "country"],
+    "stage_facts": ["mineral", "metric", "stage", "zone_label", "year", "source_ref"],
     "policy_events": ["measure_id", "material_label"],
 }
 
@@ -83,6 +85,7 @@ def _readers() -> list[RawInput]:
     from orebloc.sources.baci import read_baci, read_baci_crosswalk
     from orebloc.sources.eu_crm import read_eu_crm_suppliers
     from orebloc.sources.export_controls import read_export_controls
+    from orebloc.sources.stage_facts import read_stage_facts
     from orebloc.sources.usgs_mcs import read_mcs_file
     from orebloc.sources.usitc import read_usitc_workbook
 
@@ -95,6 +98,7 @@ def _readers() -> list[RawInput]:
         RawInput("usitc*/*.xlsx", read_usitc_workbook),
         RawInput("eu_crm*/*supplier*.json", read_eu_crm_suppliers),
         RawInput("*export_controls*/*.csv", read_export_controls),
+        RawInput("stage_facts*/stage_facts*.csv", read_stage_facts),
     ]
 
 

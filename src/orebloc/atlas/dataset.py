@@ -73,6 +73,11 @@ def read_sources(path: Path) -> list[dict[str, str]]:
                 f"row has {len(row)} cells, the header {len(header)}; the file may be truncated",
                 Location(str(path), number, header[len(row)]),
             )
+        if len(row) > len(header) and any(c.strip() for c in row[len(header):]):
+            raise LayoutError(
+                f"row has {len(row)} cells, the header {len(header)}: a cell with a comma is not quoted",
+                Location(path, number, header[-1]),
+            )
         record = dict(zip(header, row, strict=False))
         if any(r["source"] == record["source"] for r in out):
             raise LayoutError(f"source {record['source']!r} is listed twice", Location(str(path), number, "source"))

@@ -8,7 +8,7 @@
 
 Views: ``world`` (production, capacity and reserves, one long table), ``production``,
 ``capacity``, ``reserves``, ``us_salient``, ``us_import_sources``, ``trade``, ``us_trade``,
-``hs_map``, ``supplier_shares``, ``policy_events``, ``sources``. Use :meth:`Atlas.sql` for
+``hs_map``, ``supplier_shares``, ``stage_facts``, ``policy_events``, ``sources``. Use :meth:`Atlas.sql` for
 anything the methods below do not cover.
 """
 

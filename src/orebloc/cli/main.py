@@ -185,18 +185,43 @@ def atlas_share(
     detail: Annotated[str | None, typer.Option(help="series to use where a source gives several")] = None,
     vintage: Annotated[int | None, typer.Option(
         help="USGS release to read, e.g. 2022 for MCS 2022 (default: the latest that has the year)")] = None,
+    published: Annotated[bool, typer.Option(
+        "--published", help="published shares of single countries (stage_facts, EU CRM 2023), the rest "
+                            "unattributed; the default where the atlas has no production by country at the stage")] = False,
     data: DataOpt = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Country shares of world production (capacity, reserves) for one mineral and stage."""
     import polars as pl
 
-    t = _atlas(data).shares(mineral, stage, year, statistic, detail, vintage)
+    atlas = _atlas(data)
+    if published or (stage and statistic == "production" and detail is None and vintage is None
+                     and not atlas.years(mineral, stage)):
+        _published_share(atlas, mineral, stage or atlas.default_stage(mineral), year, fmt)
+        return
+    t = atlas.shares(mineral, stage, year, statistic, detail, vintage)
     frame = t.frame.with_columns(pl.lit(t.total).alias("total"), pl.lit(t.total_note).alias("total_note"))
     if fmt is Format.table:
         frame = frame.select("country", "country_name", "quantity", "unit", "basis", "share", "estimated",
                              "withheld", "source")
     emit(frame, fmt, title=f"{t.mineral.name}: {t.stage} {t.statistic}, {t.year}", caption=_share_caption(t))
+
+
+def _published_share(atlas, mineral: str, stage: str, year: int | None, fmt: Format) -> None:
+    """``atlas share`` on published shares (:func:`orebloc.atlas.published.published_shares`)."""
+    import polars as pl
+
+    from orebloc.atlas.published import published_shares
+
+    p = published_shares(atlas, mineral, stage, year)
+    frame = p.frame
+    if fmt is Format.table:
+        frame = frame.select("country", "country_name", "share_low", "share_high", "qualifier", "years", "figures",
+                             "trust", "source_ref")
+    else:
+        frame = frame.with_columns(pl.lit(p.basis).alias("share_basis"), pl.lit(p.caption).alias("note"))
+    emit(frame, fmt, title=f"{p.mineral.name}: {p.stage}, published shares of single countries, {p.years_text}",
+         caption=p.caption)
 
 
 @atlas_app.command("top")
@@ -255,8 +280,8 @@ def risk_overview(year: YearOpt = None, data: DataOpt = None, blocs: BlocOpt = N
     import polars as pl
 
     from orebloc.atlas.blocs import load_bloc
+    from orebloc.metrics.overview import BREACH_65_RULE, target_year
     from orebloc.metrics.overview import risk_overview as overview
-    from orebloc.metrics.overview import target_year
     from orebloc.words import plural
 
     frame = overview(_atlas(data), load_bloc(blocs), year)
@@ -276,7 +301,7 @@ def risk_overview(year: YearOpt = None, data: DataOpt = None, blocs: BlocOpt = N
         which += f"; {plural(earlier, 'row')} for earlier years"
     emit(frame, fmt, title=f"Critical minerals: concentration of world supply ({which})",
          caption="shares of the reported world total, or of the sum of the listed countries where the rounded "
-                 "total is below it; breach_65: one non-member country above 65% of world output", keys=2)
+                 f"total is below it; breach_65 = {BREACH_65_RULE}", keys=2)
 
 
 EconomyOpt = Annotated[str, typer.Option("--economy", "-e", help="ISO3 code (USA, JPN...), a group of the bloc file (EU27) or 'bloc' (all members)")]
@@ -318,24 +343,40 @@ def risk_reliance(
     blocs: BlocOpt = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
-    """Import reliance from apparent consumption (USGS production + BACI trade), per stage; USGS NIR for the USA."""
+    """Import reliance per stage: from apparent consumption (USGS production + BACI trade), else from
+    production and the market calibration's consumption; USGS NIR for the USA; a reason where neither."""
     import polars as pl
 
-    from orebloc.metrics.trade_reliance import reliance_table
+    from orebloc.atlas.blocs import load_bloc
+    from orebloc.market.stage_demand import calibrated_consumption
+    from orebloc.metrics.stage_checks import reliance_by_stage
 
-    frame, y = _trade_table(reliance_table, mineral, economy, year, stage, data, blocs)
+    atlas, bloc = _atlas(data), load_bloc(blocs)
+    y = _trade_year(atlas, year)
+    frame = reliance_by_stage(atlas, mineral, economy, y, stage, bloc,
+                              calibrated_consumption(atlas, mineral, y, economy, bloc))
     if fmt is not Format.table:
         emit(frame, fmt)
         return
+
+    def pct(col: str) -> pl.Expr:
+        return (100 * pl.col(col)).round(1).cast(pl.String)
+
+    ranged = pl.col("reliance_low").is_not_null() & pl.col("reliance_high").is_not_null()
     shown = frame.with_columns(
         pl.when(pl.col("reliance").is_null()).then(pl.lit("not computable"))
-        .otherwise(pl.col("qualifier").fill_null("") + (100 * pl.col("reliance")).round(1).cast(pl.String) + "%")
-        .alias("reliance"))
-    emit(shown.select("economy", "stage", "method", "reliance", "production_t", "imports_t", "exports_t",
-                      "apparent_consumption_t", "basis", "hs_codes"),
+        .otherwise(pl.col("qualifier").fill_null("") + pct("reliance") + "%").alias("reliance"),
+        pl.when(ranged & (pl.col("reliance_low") != pl.col("reliance_high")))
+        .then(pct("reliance_low") + "% to " + pct("reliance_high") + "%").otherwise(pl.lit("")).alias("range"),
+        pl.col("apparent_consumption_t").alias("consumption_t"))
+    emit(shown.select("economy", "stage", "method", "reliance", "range", "production_t", "imports_t", "exports_t",
+                      "consumption_t", "basis", "consumption_kind", "hs_codes"),
          fmt, title=f"Import reliance: {mineral}, {frame['economy'][0]}, {y}",
-         caption=_notes_caption(frame, "reliance = (apparent consumption - production) / apparent consumption; "
-                                       "tonnes on the stated basis; negative = net exporter"))
+         caption=_notes_caption(frame, "reliance = (consumption - production) / consumption; consumption is "
+                                       "apparent (production + imports - exports) where trade allows, else the "
+                                       "market calibration's demand (its kind: atlas, sourced, derived, "
+                                       "assumption = a prior, range drawn from its low/high); tonnes on the "
+                                       "stated basis; negative = net exporter"))
 
 
 @risk_app.command("crma")
@@ -348,24 +389,37 @@ def risk_crma(
     blocs: BlocOpt = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
-    """CRMA 65% single-third-country check on the economy's supply (own production + imports from outside), per stage."""
+    """CRMA 65% single-third-country check per stage: on the economy's supply (own production + imports
+    from outside), else on shares of world output at the stage (the rule column says which)."""
     import polars as pl
 
-    from orebloc.metrics.sourcing import sourcing_table
+    from orebloc.metrics.sourcing import RULE_OWN, RULE_WORLD
+    from orebloc.metrics.stage_checks import sourcing_by_stage
 
-    frame, y = _trade_table(sourcing_table, mineral, economy, year, stage, data, blocs)
+    frame, y = _trade_table(sourcing_by_stage, mineral, economy, year, stage, data, blocs)
     if fmt is not Format.table:
         emit(frame, fmt)
         return
+    short = {RULE_OWN: "own sourcing", RULE_WORLD: "world output"}
     shown = frame.with_columns(
         pl.when(pl.col("reason").is_not_null() & (pl.col("reason") != "")).then(pl.lit(""))
         .when(pl.col("gap_t").is_null()).then(pl.lit("n/a"))
-        .otherwise(pl.col("gap_t").map_elements(lambda v: f"{v:,.0f}", return_dtype=pl.String)).alias("gap_t"))
-    emit(shown.select("economy", "stage", "largest_supplier", "largest_share", "breach_65", "gap_t",
-                      "own_production", "imports_from_outside", "unit", "basis", "hs_codes"),
+        .otherwise(pl.col("gap_t").map_elements(lambda v: f"{v:,.0f}", return_dtype=pl.String)).alias("gap_t"),
+        pl.col("rule").replace_strict(short, default=pl.col("rule")).alias("rule"),
+        pl.when(pl.col("largest_share_high").is_not_null() & (pl.col("largest_share_high") != pl.col("largest_share")))
+        .then((100 * pl.col("largest_share_high")).round(1).cast(pl.String) + "%").otherwise(pl.lit(""))
+        .alias("share_up_to"),
+        pl.when(pl.col("breach_65").is_null() & (pl.col("reason").fill_null("") == "")
+                & pl.col("largest_share").is_not_null())
+        .then(pl.lit("undecided")).otherwise(pl.col("breach_65").cast(pl.String)).alias("breach_65"))
+    emit(shown.select("economy", "stage", "rule", "largest_supplier", "largest_share", "share_up_to", "breach_65",
+                      "gap_t", "own_production", "imports_from_outside", "unit", "basis", "trust", "hs_codes"),
          fmt, title=f"CRMA single-third-country check (65%): {mineral}, {frame['economy'][0]}, {y}",
-         caption=_notes_caption(frame, "share of supply = largest third-country supplier / (own production + "
-                                       "imports from outside); gap: tonnes to move to other suppliers"))
+         caption=_notes_caption(frame, f"rule {RULE_OWN}: share = largest third-country "
+                                       "supplier / (own production + imports from outside), gap: tonnes to move "
+                                       f"to other suppliers; rule {RULE_WORLD}, used where trade "
+                                       "cannot give the economy's own sourcing (published shares give a range: "
+                                       "breach when even its low end exceeds 65%, undecided when it straddles)"))
 
 
 @risk_app.command("supply-risk")

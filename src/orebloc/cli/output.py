@@ -55,7 +55,7 @@ def _plain(value: object) -> object:
 
 
 def _is_share(column: str) -> bool:
-    return column.endswith("share") or column == "share"
+    return column.endswith("share") or column in ("share_low", "share_high")
 
 
 def _cell(value: object, column: str) -> str:

@@ -22,10 +22,16 @@ from orebloc.metrics.crma import SINGLE_COUNTRY_LIMIT
 from orebloc.vocab.countries import country_name
 from orebloc.vocab.minerals import all_minerals
 
+#: what ``breach_65`` tests: the 65% threshold of the CRMA applied to *world* output at the stage,
+#: for the largest country outside the bloc; not the CRMA's own test, which is on a member's own
+#: supply (own production + imports by origin: :mod:`orebloc.metrics.sourcing`, ``risk crma``)
+BREACH_65_RULE = ("world output: the largest non-member country holds more than 65% of world output at this "
+                  "stage (a global-concentration flag, not the CRMA test on a member's own sourcing: see risk crma)")
+
 OVERVIEW_COLUMNS = [
     "mineral", "stage", "year", "top_country", "top_country_name", "top_share", "hhi",
     "china_share", "bloc_share", "partner_share", "breach_65", "largest_outsider", "us_nir_pct", "us_nir_qualifier",
-    "world_total", "total_note", "unit", "basis", "source", "vintage", "year_note",
+    "world_total", "total_note", "unit", "basis", "source", "vintage", "year_note", "breach_65_rule",
 ]
 
 
@@ -124,6 +130,7 @@ def risk_overview(atlas: Atlas, bloc: Bloc, year: int | None = None, minerals: l
                 "basis": t.basis,
                 "source": t.source,
                 "vintage": t.vintage,
+                "breach_65_rule": BREACH_65_RULE,
             })
     if year is not None and not any(r["year"] == year for r in records):
         raise InputError(f"no production figures for {year} in the atlas; years with data: {_years_text(seen)}")

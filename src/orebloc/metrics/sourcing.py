@@ -37,6 +37,7 @@ from orebloc.metrics.trade_basis import (
     check_year,
     economy_production,
     flows,
+    no_code_reason,
     resolve_economy,
     stage_codes,
     with_content,
@@ -44,10 +45,17 @@ from orebloc.metrics.trade_basis import (
 from orebloc.vocab.minerals import resolve_mineral
 from orebloc.vocab.stages import STAGES, resolve_stage
 
+#: the two ways the 65% rule is checked: on the economy's own supply (the CRMA's test), or, where
+#: trade cannot give that, on the shares of world output at the stage (a global-concentration
+#: proxy: what the economy's sourcing would be if it bought in proportion to world output)
+RULE_OWN = "own sourcing: largest third country > 65% of the economy's supply (CRMA Art. 5)"
+RULE_WORLD = ("world output: largest third country > 65% of world output at this stage "
+              "(global shares, not the economy's own sourcing)")
+
 SOURCING_COLUMNS = [
     "economy", "mineral", "stage", "year", "largest_supplier", "largest_share", "breach_65", "gap_t",
     "own_production", "imports_from_outside", "total_supply", "unit", "basis", "hs_codes", "reason",
-    "assumptions",
+    "assumptions", "rule", "largest_share_high", "trust",
 ]
 
 
@@ -81,6 +89,12 @@ class SourcingCheck(TradeRow):
     #: (origin, quantity in ``unit``) of the supply, largest first; the economy's own production
     #: under its label
     supply_by_origin: tuple[tuple[str, float], ...] = ()
+    #: which test this is: :data:`RULE_OWN` or :data:`RULE_WORLD`
+    rule: str = RULE_OWN
+    #: the top of the range where published shares disagree (``largest_share`` is the bottom)
+    largest_share_high: float | None = None
+    #: trust of the figures (world-output check on published shares): primary, secondary, press
+    trust: str = ""
 
     def as_row(self) -> dict:
         """A flat dict (``SOURCING_COLUMNS``)."""
@@ -105,9 +119,7 @@ def single_country_sourcing(atlas: Atlas, mineral: str, economy: str, year: int,
                              hs_codes=sc.codes, reason=reason)
 
     if not sc.codes:
-        why = (f"HS {', '.join(sc.shared)} is shared with another mineral or stage" if sc.shared
-               else "the HS crosswalk maps no code to it")
-        return fail(f"no HS6 code maps unambiguously to {m.name} at stage {stage}: {why}")
+        return fail(no_code_reason(atlas, sc))
     if not sc.has_flows:
         return fail(f"BACI {year} in the atlas has no flows for HS {sc.codes_text()}")
 

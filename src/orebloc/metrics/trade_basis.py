@@ -186,6 +186,24 @@ def stage_codes(atlas: Atlas, mineral: str, stage: str, year: int) -> StageCodes
     return StageCodes(mineral, stage, year, codes, shared, factors, has_q, has_f)
 
 
+def no_code_reason(atlas: Atlas, sc: StageCodes) -> str:
+    """Why no HS6 code can carry ``sc``'s mineral and stage: no code mapped, or each mapped code
+    also holds other materials, named from the crosswalk ("HS 811292 mixes gallium with
+    germanium"), so that trade gives no tonnage of the mineral alone."""
+    name = get_mineral(sc.mineral).name
+    if not sc.shared:
+        return (f"no HS6 code maps unambiguously to {name} at stage {sc.stage}: the HS crosswalk maps no code to it")
+    hs = atlas.table("hs_map")
+    parts = []
+    for code in sc.shared:
+        others = sorted({get_mineral(m).name.lower() for m in
+                         hs.filter((pl.col("hs6") == code) & (pl.col("mineral") != sc.mineral))["mineral"].to_list()})
+        mixed = f"mixes {name.lower()} with {', '.join(others)}" if others else "is shared with other materials"
+        parts.append(f"HS {code} {mixed}")
+    return (f"no HS6 code maps unambiguously to {name} at stage {sc.stage}: {'; '.join(parts)} (and the other "
+            f"metals of its heading): trade gives no tonnage or origin for {name.lower()} alone")
+
+
 def trade_years(atlas: Atlas) -> list[int]:
     """Years the trade table covers."""
     return [int(y) for y in atlas.sql("SELECT DISTINCT year FROM trade ORDER BY year")["year"].to_list()]

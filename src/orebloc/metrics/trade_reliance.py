@@ -37,6 +37,7 @@ from orebloc.metrics.trade_basis import (
     check_year,
     economy_production,
     flows,
+    no_code_reason,
     resolve_economy,
     stage_codes,
     with_content,
@@ -50,6 +51,7 @@ METHOD_USGS = "USGS net import reliance"
 RELIANCE_COLUMNS = [
     "economy", "mineral", "stage", "year", "method", "reliance", "qualifier", "production_t", "imports_t",
     "exports_t", "apparent_consumption_t", "basis", "hs_codes", "reason", "assumptions", "source",
+    "reliance_low", "reliance_high", "consumption_kind",
 ]
 
 
@@ -78,6 +80,11 @@ class RelianceResult(TradeRow):
     reason: str = ""
     qualifier: str | None = None  # USGS bounds: ">" (more than), "<" (less than)
     source: str = ""
+    #: the range the consumption figure allows (method "production vs calibrated consumption")
+    reliance_low: float | None = None
+    reliance_high: float | None = None
+    #: where consumption came from: the calibration's provenance kinds by zone ("EUR: assumption")
+    consumption_kind: str = ""
 
     def as_row(self) -> dict:
         """A flat dict (``RELIANCE_COLUMNS``)."""
@@ -108,9 +115,7 @@ def trade_import_reliance(atlas: Atlas, mineral: str, economy: str, year: int, s
         return _not_computable(econ.label, m.id, stage, year, reason, sc)
 
     if not sc.codes:
-        why = (f"HS {', '.join(sc.shared)} is shared with another mineral or stage" if sc.shared
-               else "the HS crosswalk maps no code to it")
-        return fail(f"no HS6 code maps unambiguously to {m.name} at stage {stage}: {why}")
+        return fail(no_code_reason(atlas, sc))
     if sc.missing_factor:
         return fail(f"no defensible content factor for HS {', '.join(sc.missing_factor)} ({m.name}, {stage}): "
                     "its gross weight cannot be put on the production's basis, and leaving it out would "

@@ -36,6 +36,7 @@ COVERAGE_KEYS: dict[str, str] = {
     "us_trade": "hs4",
     "hs_map": "mineral",
     "supplier_shares": "mineral",
+    "stage_facts": "mineral",
     "policy_events": "measure_id",
 }
 

@@ -127,6 +127,29 @@ SUPPLIER_SHARES: dict[str, pl.DataType] = {
     **PROVENANCE,
 }
 
+#: published figures by stage: one country's share of world refining/processing (or a
+#: consumption share or tonnage), as a source states it, with its trust level
+#: (compiled ``stage_facts.csv``; see :mod:`orebloc.sources.stage_facts`)
+STAGE_FACTS: dict[str, pl.DataType] = {
+    "mineral": pl.String,
+    "stage": pl.String,  # canonical stage; null for end-use consumption of all forms
+    "stage_label": pl.String,  # the source's own words ("separation_refining (oxides)")
+    "metric": pl.String,  # refining_share | consumption_share | consumption_t | production_t
+    "country": pl.String,  # ISO3; null for WORLD, ROW (rest of world) or a group
+    "zone_label": pl.String,  # as the file writes it (CHN, WORLD, ROW, EU27)
+    "year": pl.Int32,  # null where the source states none
+    "value": pl.Float64,  # a fraction for *_share, tonnes for *_t
+    "unit": pl.String,  # the file's unit text: the basis in words
+    "basis": pl.String,  # production | capacity | market | consumption | imports
+    "qualifier": pl.String,  # None | ">=" ("more than X") | "<=" ("less than X", "nearly X")
+    "scope": pl.String,  # all | subset (a part of the stage: heavy REE only)
+    "partial": pl.Boolean,  # part-year, forecast, quota or proxy figure
+    "trust": pl.String,  # primary | secondary | press
+    "cited_title": pl.String,
+    "cited_url": pl.String,
+    **PROVENANCE,
+}
+
 #: export controls and other measures; one row per measure x mineral
 POLICY_EVENTS: dict[str, pl.DataType] = {
     "measure_id": pl.String,
@@ -158,6 +181,7 @@ TABLES: dict[str, dict[str, pl.DataType]] = {
     "us_trade": US_TRADE,
     "hs_map": HS_MAP,
     "supplier_shares": SUPPLIER_SHARES,
+    "stage_facts": STAGE_FACTS,
     "policy_events": POLICY_EVENTS,
 }
 
