@@ -81,6 +81,12 @@ def test_the_users_numbers_win_over_the_by_product_table(atlas):
     with pytest.raises(KeyError):
         cal.source_of("supply.EUR.recycled")
     assert cal.market.supply["JPN"].eta == 0.45 and cal.market.supply["USA"].eta == 0.2
+    # primary output is now 210 + 5 t: 0.3/0.7 x 215 = 92.14 t less the EU's 0.14 share, 79.24 t
+    assert any("recycled supply of 79.2429 t" in n and "none for EUR" in n for n in cal.notes)
+    every = {f"supply.{z}.q0": 10.0 for z in ("CHN", "USA", "EUR", "JPN", "PAR", "ROW")}
+    cal = calibrate(atlas, "germanium", 2024, overrides=every)
+    assert not any(p.input.endswith(".recycled") for p in cal.provenance)
+    assert not any("recycled" in n for n in cal.notes)
 
 
 def test_a_mineral_that_is_not_a_by_product_is_left_alone(atlas):

@@ -160,9 +160,11 @@ def recycled_supply(
         if k is not None:
             new_k = cap[z] if cap[z] is not None else q0[z] * (1.0 + default("supply.spare_share"))
             led.update(f"supply.{z}.capacity", value=new_k, source=f"{k.source}; plus recycled supply")
-    led.note(f"{case.label}: a by-product of {row.host}; recycled supply of {total:,.6g} t "
-             f"({row.value:.0%} of world use, byproducts.csv row {row.row}, {row.kind}) is added to the "
-             f"zones' output in proportion to their use")  # fmt: skip
+    if out:
+        skipped = f" (none for {', '.join(sorted(given))}: output given by the user)" if given else ""
+        led.note(f"{case.label}: a by-product of {row.host}; recycled supply of {sum(out.values()):,.6g} t "
+                 f"({row.value:.0%} of world use, byproducts.csv row {row.row}, {row.kind}) is added to the "
+                 f"zones' output in proportion to their use{skipped}")  # fmt: skip
     return out
 
 
