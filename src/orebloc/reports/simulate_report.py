@@ -148,7 +148,8 @@ def peak_words(summary: pl.DataFrame, market: str) -> list[str]:
         if not both.is_empty():
             both = both.with_columns((pl.col("price_usd_t_p50") - pl.col("ref")).alias("rise"))
             top = both.row(both["rise"].arg_max(), named=True)
-            words += (f"the shock raises the bloc's median price by at most {h.number(top['rise'])} USD/t "
+            what = "the shock" if case == "no_policy" else "the shock with the policy"
+            words += (f"{what} raises the bloc's median price by at most {h.number(top['rise'])} USD/t "
                       f"({top['rise'] / top['ref']:+.1%}) over the no-shock path, in {top['period_label']} "
                       f"({h.number(top['price_usd_t_p50'])} against {h.number(top['ref'])} USD/t); ")  # fmt: skip
         words += (f"the median price peaks at {h.number(peak['price_usd_t_p50'])} USD/t in "
