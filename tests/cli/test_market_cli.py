@@ -147,7 +147,10 @@ def test_calibrate_writes_an_editable_model_that_solve_reads(tmp_path):
     assert "gap-filled inputs: none" in proc.stderr
     rows = {r["input"]: r for r in json.loads(proc.stdout)}  # every input with its kind
     assert rows["demand.EUR.d0"]["category"] == "override" and rows["demand.CHN.d0"]["category"] == "derived"
-    assert rows["supply.CHN.q0"]["category"] == "sourced" and rows["supply.CHN.eta"]["category"] == "default"
+    assert rows["supply.CHN.q0"]["category"] == "sourced"
+    # gallium is a by-product of alumina: its elasticity is the by-product table's (an assumption)
+    eta = rows["supply.CHN.eta"]
+    assert eta["category"] == "assumption" and eta["value"] == 0.3 and "byproducts.csv" in eta["source"]
     assert rows["transport"]["category"] == "assumption"
     text = out.read_text()
     assert "# supply.CHN.q0: [atlas] USGS MCS 2026" in text and "q0 = 839.0" in text

@@ -130,6 +130,23 @@ def test_simulate_summary_is_a_table_with_units_separators_and_the_zone():
     assert "bloc=USA+EUR+JPN+PAR" in out and "peak median price, USD/t" in out
 
 
+def test_simulate_headline_shows_the_shock_as_the_case_minus_the_no_shock_path():
+    # reference 1,000 then 1,500 USD/t (a trend); policy 2,444,527 then 2,500,000: the rise is
+    # the largest of (2,444,527 - 1,000, 2,500,000 - 1,500) = 2,498,500 USD/t, in period 1,
+    # 2,498,500 / 1,500 = 166,566.67% of the reference median there
+    s = _summary().with_columns(
+        pl.when((pl.col("case") == "reference") & (pl.col("period") == 1)).then(1_500.0)
+        .otherwise(pl.col("price_usd_t_p50")).alias("price_usd_t_p50"))
+    head = simulation_headline(s, ["USA", "EUR", "JPN", "PAR"], 2)
+    policy, no_policy = head.row(1, named=True), head.row(0, named=True)
+    assert policy["rise over no-shock median, USD/t"] == 2_498_500
+    assert policy["rise over no-shock median, %"] == pytest.approx(2_498_500 / 1_500 * 100)
+    assert no_policy["rise over no-shock median, USD/t"] == 2_098_500  # 2,100,000 - 1,500 > 2,000,000 - 1,000
+    # without a reference case there is no rise to show
+    bare = simulation_headline(s.filter(pl.col("case") != "reference"), ["USA"], 2)
+    assert bare["rise over no-shock median, USD/t"].is_null().all()
+
+
 def test_simulate_prints_the_summary_table_on_stdout_and_notes_on_stderr(tmp_path):
     proc = run("simulate", str(REPO / "scenarios" / "graphite_licensing.toml"), "--draws", "4",
                "--out", str(tmp_path / "out"), columns=100)

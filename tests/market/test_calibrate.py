@@ -205,9 +205,13 @@ def test_rare_earths_us_consumption_on_another_basis_is_not_used(atlas):
 def test_germanium_supply_is_gap_filled_and_reported(atlas):
     over = {f"demand.{z}.d0": 10.0 for z in ("USA", "EUR", "JPN", "PAR", "ROW")}
     cal = calibrate(atlas, "germanium", 2024, overrides=over)
-    # EU CRM 2023 Table A: China 83% of germanium processing, of the published 210 t world estimate
-    assert _q0(cal, "CHN") == pytest.approx(0.83 * 210)
-    assert _q0(cal, "ROW") == pytest.approx(0.17 * 210)
+    # EU CRM 2023 Table A: China 83% of germanium processing, of the published 210 t world
+    # estimate; plus recycled germanium (byproducts.csv: USGS's 30% of world use, i.e.
+    # 0.3/0.7 x 210 = 90 t) in proportion to the zones' central prior shares of use (CHN 0.45,
+    # ROW the remaining 0.2)
+    assert _q0(cal, "CHN") == pytest.approx(0.83 * 210 + 0.45 * 90)
+    assert _q0(cal, "ROW") == pytest.approx(0.17 * 210 + 0.2 * 90)
+    assert cal.source_of("supply.CHN.recycled").value == pytest.approx(40.5)
     assert "supply.CHN.q0" in cal.gap_filled and "supply.ROW.q0" in cal.gap_filled
     assert "EU CRM 2023" in cal.source_of("supply.CHN.q0").source
     assert any("2023 figure of the gap-fill table is used for 2024" in n for n in cal.notes)

@@ -127,10 +127,11 @@ def test_published_figures_come_out_as_the_source_says(cals):
     assert co.value == pytest.approx(43_500.0 / 89_000.0 * 302_000.0)
     co_usa = cals["cobalt"].source_of("demand.USA.d0")
     assert (co_usa.value, co_usa.low, co_usa.high) == (7_960.0, 7_830.0, 7_960.0)
-    # CSIS 13.6% (2025, secondary, nearer 2024) against USGS 30,000 kg (2021, the nearest USGS year)
+    # CSIS 13.6% (2025, secondary, nearer 2024) against USGS 30,000 kg (2021, the nearest USGS
+    # year); world use is the 210 t of primary output plus 90 t recycled (byproducts.csv: 30%)
     ge = cals["germanium"].source_of("demand.USA.d0")
-    assert ge.kind == "sourced" and ge.value == pytest.approx(0.136 * 210.0)
-    assert (ge.low, ge.high) == pytest.approx((0.136 * 210.0, 30.0))
+    assert ge.kind == "sourced" and ge.value == pytest.approx(0.136 * 300.0)
+    assert (ge.low, ge.high) == pytest.approx((30.0, 0.136 * 300.0))
     assert "'Consumption, estimated' 2021: 30,000 kg" in ge.source and "the 2021 figure used for 2024" in ge.source
     # JOGMEC 167 t (2021, press), as it stands
     jpn = cals["gallium"].source_of("demand.JPN.d0")

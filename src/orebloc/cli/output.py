@@ -294,16 +294,27 @@ def simulation_headline(summary: pl.DataFrame, bloc_zones: Sequence[str], period
 
     ``summary`` is a run's summary (:mod:`orebloc.scenarios.summary`); ``bloc`` its zone id for
     the bloc row (members and partners together, price demand-weighted). Columns: market,
-    case, zone (the bloc and the zones in it: ``bloc=USA+EUR+JPN+PAR``), then the peak of the
-    periods' median prices (USD/t) and the sums over ``periods`` of the medians of shortfall
-    (t), consumer cost and fiscal cost (USD).
+    case, zone (the bloc and the zones in it: ``bloc=USA+EUR+JPN+PAR``), the peak of the
+    periods' median prices (USD/t), the shock itself: the largest over the periods of the
+    case's median price minus the no-shock (``reference``) case's median price in the same
+    period (USD/t, and in % of that reference median; null without a reference case), then
+    the sums over ``periods`` of the medians of shortfall (t), consumer cost and fiscal cost
+    (USD).
     """
     zone = f"bloc={'+'.join(bloc_zones)}"  # one word: kept on one line
+    rise = "rise over no-shock median, USD/t"
+    rows = summary.filter(pl.col("zone") == bloc)
+    ref = (rows.filter(pl.col("case") == "reference")
+           .select("market", "period", pl.col("price_usd_t_p50").alias("_ref")))  # fmt: skip
+    cases = (rows.filter(pl.col("case") != "reference")
+             .join(ref, on=["market", "period"], how="left")
+             .with_columns((pl.col("price_usd_t_p50") - pl.col("_ref")).alias("_rise")))  # fmt: skip
     return (
-        summary.filter(pl.col("zone") == bloc, pl.col("case") != "reference")
-        .group_by("market", "case")
+        cases.group_by("market", "case")
         .agg(
             pl.col("price_usd_t_p50").max().alias("peak median price, USD/t"),
+            pl.col("_rise").max().alias(rise),
+            (100.0 * pl.col("_rise") / pl.col("_ref")).sort_by("_rise").last().alias("rise over no-shock median, %"),
             pl.col("shortfall_t_p50").sum().alias(f"median shortfall, t, sum of {plural(periods, 'period')}"),
             pl.col("consumer_cost_usd_p50").sum().alias("median consumer cost, USD, sum"),
             pl.col("fiscal_cost_usd_p50").sum().alias("median fiscal cost, USD, sum"),
@@ -316,7 +327,9 @@ def simulation_headline(summary: pl.DataFrame, bloc_zones: Sequence[str], period
 
 SIMULATION_CAPTION = (
     "medians over the draws, for the bloc's zones together; price: the highest of the periods' "
-    "medians (demand-weighted over the zones); shortfall and costs: the periods' medians added up; "
+    "medians (demand-weighted over the zones); rise over no-shock: the largest over the periods of "
+    "the case's median price minus the no-shock path's median in the same period (the shock "
+    "itself, without the trend); shortfall and costs: the periods' medians added up; "
     "consumer cost: the consumers' loss against the no-shock reference path (positive = worse off); "
     "fiscal cost: CfD payments, buyer-of-last-resort purchases and subsidies"
 )

@@ -114,22 +114,48 @@ def _bloc_html(summary: pl.DataFrame) -> str:
     return h.table(bloc_table(summary), cols)
 
 
+#: a no-shock path whose median moves more than this share from its first period is "not flat"
+DRIFT_SHARE = 0.05
+
+
 def peak_words(summary: pl.DataFrame, market: str) -> list[str]:
-    """Sentences on the bloc's median price at its peak and its total shortfall, per case."""
+    """Sentences on the bloc's median price: the no-shock (reference) path from its first to
+    its last period (and a warning where it moves more than :data:`DRIFT_SHARE`: the file's
+    demand outgrows its supply, or the reverse), then per case the shock itself: the largest
+    rise of the case's median over the reference median in the same period (USD/t and %), the
+    peak level, and the total median shortfall."""
     bloc = summary.filter(pl.col("zone") == BLOC, pl.col("market") == market)
     out = []
     ref = bloc.filter(pl.col("case") == "reference").sort("period")
+    if not ref.is_empty():
+        first, last = ref.row(0, named=True), ref.row(-1, named=True)
+        drift = last["price_usd_t_p50"] / first["price_usd_t_p50"] - 1.0
+        words = (f"{market}, {CASE_LABELS['reference']}: the bloc's median price goes from "
+                 f"{h.number(first['price_usd_t_p50'])} USD/t in {first['period_label']} to "
+                 f"{h.number(last['price_usd_t_p50'])} USD/t in {last['period_label']} ({drift:+.1%})")  # fmt: skip
+        if abs(drift) > DRIFT_SHARE:
+            words += (f": not flat (more than {DRIFT_SHARE:.0%}), because the scenario's demand grows "
+                      f"{'faster' if drift > 0 else 'slower'} than its supply side; read the shocks below as "
+                      f"the difference from this path, not as levels")  # fmt: skip
+        out.append(words + ".")
     for case in ("no_policy", "policy"):
         s = bloc.filter(pl.col("case") == case).sort("period")
         if s.is_empty():
             continue
-        i = s["price_usd_t_p50"].arg_max()
-        peak = s.row(i, named=True)
-        base = ref.filter(pl.col("period") == peak["period"])["price_usd_t_p50"]
-        vs = f", against {h.number(base[0])} USD/t on the reference path" if base.len() else ""
-        out.append(f"{market}, {CASE_LABELS[case]}: the bloc's median price peaks at "
-                   f"{h.number(peak['price_usd_t_p50'])} USD/t in {peak['period_label']}{vs}; the median "
-                   f"shortfall adds up to {h.number(s['shortfall_t_p50'].sum())} t over the horizon.")  # fmt: skip
+        peak = s.row(s["price_usd_t_p50"].arg_max(), named=True)
+        words = f"{market}, {CASE_LABELS[case]}: "
+        both = s.join(ref.select("period", pl.col("price_usd_t_p50").alias("ref")), on="period")
+        if not both.is_empty():
+            both = both.with_columns((pl.col("price_usd_t_p50") - pl.col("ref")).alias("rise"))
+            top = both.row(both["rise"].arg_max(), named=True)
+            what = "the shock" if case == "no_policy" else "the shock with the policy"
+            words += (f"{what} raises the bloc's median price by at most {h.number(top['rise'])} USD/t "
+                      f"({top['rise'] / top['ref']:+.1%}) over the no-shock path, in {top['period_label']} "
+                      f"({h.number(top['price_usd_t_p50'])} against {h.number(top['ref'])} USD/t); ")  # fmt: skip
+        words += (f"the median price peaks at {h.number(peak['price_usd_t_p50'])} USD/t in "
+                  f"{peak['period_label']}; the median shortfall adds up to "
+                  f"{h.number(s['shortfall_t_p50'].sum())} t over the horizon.")  # fmt: skip
+        out.append(words)
     return out
 
 

@@ -135,6 +135,8 @@ def draw_scenario(
         "dynamics.demand_growth": draw(spec.dynamics.demand_growth, n, seed, "dynamics.demand_growth"),
         "dynamics.capacity_growth": draw(spec.dynamics.capacity_growth, n, seed, "dynamics.capacity_growth"),
     }
+    if spec.dynamics.capacity_follows_demand:
+        v["dynamics.capacity_growth"] = v["dynamics.demand_growth"].copy()
     for i, s in enumerate(spec.shocks):
         v[f"shocks[{i}].severity"] = draw(s.severity, n, seed, f"shocks[{i}].severity")
         v[f"shocks[{i}].duration"] = draw(s.duration, n, seed, f"shocks[{i}].duration")

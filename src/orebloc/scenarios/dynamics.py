@@ -41,8 +41,11 @@ Multi-stage coupling (``input_from``, coefficient c t of input per t of output),
 upstream first in each period:
 
 - the upstream market's demand in zone z is the requirement of the downstream producers of z,
-  d0_up,z(t) = sum over downstream markets of c y_z(t-1) (their output the period before;
-  at t = 0 their baseline output q0_t); its own calibrated demand is not used;
+  d0_up,z(t) = sum over downstream markets of c y_z(t-1) K_z(t) / K_z(t-1) (their output the
+  period before, grown with their capacity since; at t = 0 their baseline output q0_t); its
+  own calibrated demand is not used. Without the growth factor the downstream could never
+  buy the input for capacity it added: its output would stay at the first period's and its
+  price drift up with demand growth while the upstream price fell;
 - the downstream producers of z cannot process more than the input they bought in the same
   period: effective capacity_z(t) <= D_up,z(t) / c, so output never exceeds input / c.
 
@@ -139,6 +142,7 @@ class _State:
         self.stock = np.zeros((m, n, z))
         self.last_price = [None] * m
         self.last_output = [None] * m
+        self.last_capacity = [None] * m  # capacity of the period before, t/yr
         self.bought_input = [None] * m  # upstream demand by zone this period
 
 
@@ -286,13 +290,17 @@ def simulate(
                 if users:
                     d0_yr = np.zeros((n, Z))
                     for j in users:
+                        bj = base[j]
+                        k_now = bj["k0"] * _pow(gk, years) + st.arrived[j] + st.arrivals[j, t]
                         prev = st.last_output[j]
                         if prev is None:  # period 0: the downstream baseline output
-                            bj = base[j]
-                            prev_yr = bj["util"] * (bj["k0"] * _pow(gk, years) + st.arrived[j])
+                            need_yr = bj["util"] * k_now
                         else:
-                            prev_yr = prev / dt
-                        d0_yr = d0_yr + plan.markets[j].coefficient * prev_yr
+                            # last period's output, grown with the downstream's capacity since
+                            with np.errstate(invalid="ignore", divide="ignore"):
+                                growth = np.where(st.last_capacity[j] > 0, k_now / st.last_capacity[j], 1.0)
+                            need_yr = prev / dt * growth
+                        d0_yr = d0_yr + plan.markets[j].coefficient * need_yr
                 # per-period quantities
                 cap = cap_yr * dt
                 q0 = q0_yr * dt
@@ -390,6 +398,7 @@ def simulate(
                     comp.after_solve(ctx, res)
                 period_results[mi][case] = res
                 st.last_price[mi] = res["price"]
+                st.last_capacity[mi] = cap_yr
                 # round-off can leave -1e-13 t; a quantity carried forward is >= 0
                 st.last_output[mi] = np.maximum(np.nan_to_num(res["supply"]), 0.0)
                 st.bought_input[mi] = np.maximum(np.nan_to_num(res["demand"]), 0.0)

@@ -6,7 +6,8 @@ The format, every key and its meaning are in ``docs/scenarios.md``. In short::
     [bloc]          file (bloc membership TOML, relative to the scenario; default: bundled)
     [zones.<ID>]    name, countries, role (default: the bloc's six zones)
     [[markets]]     id, mineral, stage, year | model; input_from, input_coefficient; [markets.calibration]
-    [dynamics]      demand_growth, capacity_growth (per year); [dynamics.investment]
+    [dynamics]      demand_growth, capacity_growth (per year, or "demand_growth": the same
+                    draw); [dynamics.investment]
     [[additions]]   market, zone, capacity (t/yr), start, lead_time (years)
     [[shocks]]      kind (export_control | outage | demand), market | mineral+stage, zone, to,
                     start, duration (years), severity, leakage_share
@@ -130,6 +131,9 @@ class Dynamics:
     demand_growth: Dist
     capacity_growth: Dist
     investment: Investment | None = None
+    #: ``capacity_growth = "demand_growth"``: trend capacity grows at each draw's demand growth
+    #: (supply keeps pace with demand, so the no-shock path stays at the baseline price)
+    capacity_follows_demand: bool = False
 
 
 @dataclass(frozen=True)
@@ -528,10 +532,13 @@ def loads_scenario(text: str, label: str = "<scenario>", base: Path | None = Non
             lead_time=ctx.number(it, "lead_time", "dynamics.investment", "nonneg"),
             zones=_zone_set(ctx, zm, it.get("zones", "all"), "dynamics.investment.zones"),
         )
+    demand_growth = ctx.dist(dyn, "demand_growth", "dynamics", "growth", 0.0)
+    follows = dyn.get("capacity_growth") == "demand_growth"
     dynamics = Dynamics(
-        demand_growth=ctx.dist(dyn, "demand_growth", "dynamics", "growth", 0.0),
-        capacity_growth=ctx.dist(dyn, "capacity_growth", "dynamics", "growth", 0.0),
+        demand_growth=demand_growth,
+        capacity_growth=demand_growth if follows else ctx.dist(dyn, "capacity_growth", "dynamics", "growth", 0.0),
         investment=inv,
+        capacity_follows_demand=follows,
     )
 
     additions = []

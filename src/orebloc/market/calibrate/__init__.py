@@ -31,9 +31,12 @@ its ``category`` groups them as sourced, derived, prior-assumption, assumption, 
 - Baseline price p0: the USGS price series named in ``atlas/data/price_series.csv`` (converted to
   USD/t of the basis), else a gap-fill ``price`` row, else an error.
 - Elasticities and spare capacity: ``params.csv`` defaults. Transport: 0 USD/t (assumption).
+- By-products (gallium, germanium, indium, tellurium; ``byproducts``, ``data/byproducts.csv``):
+  recycled supply (a share of world use, placed where the metal is used) is added to q0, and
+  the recovery elasticity replaces the ``params.csv`` eta; a user override wins.
 
 Package layout, one module per input: ``supply`` (q0), ``capacity`` (K), ``price`` (p0),
-``demand`` (d0, with ``consumption``, ``proxy`` and ``priors``), ``overrides`` (the keys a user
+``demand`` (d0, with ``consumption``, ``proxy`` and ``priors``), ``byproducts`` (recycled supply, recovery elasticity), ``overrides`` (the keys a user
 may set), ``gapfill`` and ``tables`` (the bundled tables, validated), ``provenance`` (rows, the
 result, and the :class:`Case` and :class:`Ledger` one calibration fills) and ``core``
 (:func:`calibrate`).

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 
 from orebloc.atlas.blocs import Bloc, load_bloc
 from orebloc.atlas.store import Atlas
+from orebloc.market.calibrate.byproducts import byproduct_eta, recycled_supply
 from orebloc.market.calibrate.capacity import capacity
 from orebloc.market.calibrate.demand import demand
 from orebloc.market.calibrate.gapfill import gapfill_rows
@@ -106,6 +107,7 @@ def calibrate(
         q0[z] = v
         led.override(f"supply.{z}.q0", v, "t")
     cap = capacity(case, basis, q0, led)
+    recycled_supply(case, q0, cap, bloc, set(given_q0), led)  # by-products: recycled material
 
     # price
     if "p0" in ov:
@@ -121,7 +123,7 @@ def calibrate(
     d0, balance = demand(case, basis, q0, bloc, fixed, led)
 
     # parameters
-    eta = _zone_values("supply.eta", "eta", "supply.{z}.eta", zm, ov, led)
+    eta = byproduct_eta(case, _zone_values("supply.eta", "eta", "supply.{z}.eta", zm, ov, led), led)
     eps = _zone_values("demand.eps", "eps", "demand.{z}.eps", zm, ov, led)
     shut = _zone_values("supply.shut_share", "shut_share", "supply.{z}.shut_share", zm, ov, led)
     spare = {
