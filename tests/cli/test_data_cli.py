@@ -45,8 +45,8 @@ def test_truncated_sources_csv_in_a_dataset_is_one_line(tmp_path):
     proc = run("data", "info", "--data", str(data), ok=False)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert proc.stderr.strip().splitlines() == [
-        "error: sources.csv, row 1, column 'credit': missing column 'credit' (expected source, title, publisher, "
-        "licence, credit, url_or_doi, used_for); the file may be truncated"]
+        f"error: {data / 'sources.csv'}, row 1, column 'credit': missing column 'credit' (expected source, title, "
+        "publisher, licence, credit, url_or_doi, used_for); the file may be truncated"]
 
 
 def test_share_answers_2023_from_mcs2025_and_2021_from_mcs2022_on_request():

@@ -119,6 +119,11 @@ def design(
         from orebloc.files import check_output_file
 
         check_output_file(out)
+    # bad input is refused before any note is printed
+    given = _landed(landed, str(year)) if landed else None
+    every = None
+    if method in ("incentive", "cost-plus"):
+        every = default_costs() if costs is None else read_costs(costs)
     atlas, bloc = Atlas(data), load_bloc(blocs)
     if stage is None:
         stage = default_stage(mineral)
@@ -129,7 +134,6 @@ def design(
 
         label = DEFAULT_COSTS_LABEL if costs is None else f"cost file {costs}"
         m, s = resolve_mineral(mineral), resolve_stage(stage)
-        every = default_costs() if costs is None else read_costs(costs)
         producers = [p for p in every if p.mineral == m.id and p.stage == s]
         if not producers:
             have = sorted({f"{p.mineral} ({p.stage})" for p in every})
@@ -149,8 +153,8 @@ def design(
     else:
         ref = reference_point(mineral, stage)
     lines = tariff_lines(mineral, stage)
-    if landed:
-        prices = _landed(landed, str(year))
+    if given is not None:
+        prices = given
     else:
         try:
             prices = observed_landed_prices(atlas, lines, year, bloc, freight_share, stage)
