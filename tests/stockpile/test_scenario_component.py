@@ -112,13 +112,16 @@ def test_fourth_shipped_scenario_releases_across_three_members():
 
 
 @pytest.mark.slow
-def test_shipped_scenarios_frames_unchanged_by_the_hooks():
-    from tests.stockpile.frames import SHIPPED
+def test_old_rule_scenarios_frames_unchanged_by_the_hooks():
+    # the shipped scenarios as they were on the per-zone price rule (tests/stockpile/data/old_rule)
+    from tests.stockpile.frames import OLD_RULE, SHIPPED
 
     before = ROOT / "tests" / "stockpile" / "data" / "frames_before"
     for name in SHIPPED:
+        spec = load_scenario(OLD_RULE / f"{name}.toml")
+        assert any(p.kind == "stockpile" for p in spec.policies) or name == "rare_earth_separation_controls"
         old = pl.read_parquet(before / f"{name}.parquet")
-        new = run_scenario(load_scenario(ROOT / "scenarios" / f"{name}.toml"), draws=2).results
+        new = run_scenario(spec, draws=2).results
         assert new.select(old.columns).equals(old), name
 
 
