@@ -106,15 +106,23 @@ def _impact_by_member(brief: Brief) -> pl.DataFrame:
     return without.join(with_, on="member")
 
 
+def _trigger_words(brief: Brief) -> str:
+    t = brief.trigger
+    if t.rule == "iea":
+        return "IEA thresholds " + " / ".join(h.percent(v, 0) for v in t.levels)
+    return t.rule
+
+
 def _headline(brief: Brief) -> str:
     s = brief.summary()
     inc = brief.incident
     met = "met" if s["trigger_met"] else "not met"
+    level = f" at level {s['trigger_level']}" if s["trigger_met"] else ""
     return (
         f"<p>{h.esc(brief.baseline.mineral)} ({h.esc(brief.baseline.stage)}), from {inc.start.isoformat()} "
         f"for {h.esc(plural(inc.duration_years, 'year'))}. Net supply loss (median) "
-        f"<b>{h.percent(s['loss_share_p50'])}</b> of the bloc's consumption: trigger ({h.esc(brief.trigger.rule)}) "
-        f"<b>{met}</b> (level {s['trigger_level']}). Release <b>{_t(s['released_t'])} t</b> by the "
+        f"<b>{h.percent(s['loss_share_p50'])}</b> of the bloc's consumption: trigger ({h.esc(_trigger_words(brief))}) "
+        f"<b>{met}</b>{level}. Release <b>{_t(s['released_t'])} t</b> by the "
         f"<b>{h.esc(brief.rule)}</b> rule; residual shortfall {_t(s['residual_shortfall_t'])} t; consumer cost "
         f"{h.money(s['consumer_cost_with_usd_p50'])} USD with the release against "
         f"{h.money(s['consumer_cost_without_usd_p50'])} USD without; build-back budget "
