@@ -138,3 +138,29 @@ def test_buildup_budget_caps_purchases(write, tiny_dir):
     # the cost at last period's price never exceeds 500 USD a quarter
     assert (buy[:, 1:] * price[:, :-1] <= 500.0 + 1e-6).all()
     assert (buy[:, 1:] * price[:, :-1]).max() == pytest.approx(500.0)  # and it binds
+
+
+def test_the_shipped_graphite_stockpile_changes_only_the_policy_case():
+    from dataclasses import replace
+
+    spec = load_scenario(ROOT / "scenarios" / "graphite_licensing.toml")
+    assert not [p for p in spec.policies if p.kind == "stockpile"] and len(spec.stockpiles) == 1
+    got = run_scenario(spec, draws=3).results
+    bare = run_scenario(replace(spec, stockpiles=()), draws=3).results
+    for case in ("reference", "no_policy"):  # the rule reads these cases, never changes them
+        assert got.filter(pl.col("case") == case).equals(bare.filter(pl.col("case") == case)), case
+    bloc = got.filter(pl.col("case") == "policy", pl.col("zone") == "bloc").sort("draw", "period")
+    # examples/stockpile_holdings_graphite.csv: US 11,000 t + EU 15,000 t; the slowdown starts in
+    # 2025 (period 0) and each holder can draw its whole stock in the first year (30,000 and
+    # 40,000 t/yr, 60 days' lead: 305/365 of a year), so period 0 releases min(26,000, the loss)
+    first = bloc.filter(pl.col("period") == 0)
+    loss = (
+        got.filter(pl.col("zone").is_in(["USA", "EUR"]), pl.col("period") == 0)
+        .pivot(on="case", index=["draw", "zone"], values="shortfall_t")
+        .with_columns((pl.col("no_policy") - pl.col("reference")).clip(0).alias("loss"))
+        .group_by("draw").agg(pl.col("loss").sum()).sort("draw")
+    )  # fmt: skip
+    np.testing.assert_allclose(first["release_t"], np.minimum(26_000.0, loss["loss"]), rtol=1e-6)
+    np.testing.assert_allclose(first["stock_t"], 26_000.0 - first["release_t"] + first["purchases_t"], rtol=1e-9)
+    assert (bloc.group_by("draw").agg(pl.col("release_t").sum())["release_t"] <= 26_000.0 + 1e-6).all()
+    assert (bloc["stock_t"] >= -1e-9).all()
