@@ -59,6 +59,6 @@ def test_the_report_says_what_the_coordinated_stockpile_does():
     ga, ge = policies
     # examples/stockpile_holdings.csv: gallium 5 (US) + 3 + 2 (EU) + 11 + 5 (Japan) t
     assert "United States (USA) 5 t, European Union (EUR) 5 t and Japan (JPN) 16 t" in ga
-    assert "reaches 7% of its consumption (thresholds 7% / 12%)" in ga and "60 days of consumption" in ga
+    assert "reaches 7% of its consumption (thresholds 7% / 12%)" in ga and "60 days of consumption (the JOGMEC preset)" in ga
     # germanium: 10 t of GeO2 is 10 x 72.63 / 104.63 = 6.942 t of Ge
     assert "European Union (EUR) 6.942 t" in ge and "collective-action rule" in ge

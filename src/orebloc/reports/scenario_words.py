@@ -224,7 +224,8 @@ def stockpile_words(spec: Scenario, r) -> str:
     b = r.buildup
     if b is not None:
         base = "net imports" if b.obligation.base == "net_imports" else "consumption"
-        rule = "a bloc rule" if b.obligation.name == "bloc" else f"the {b.obligation.name} preset"
+        name = {"iea": "IEA", "jogmec": "JOGMEC", "korea": "Korea"}.get(b.obligation.name, b.obligation.name)
+        rule = "a bloc rule" if b.obligation.name == "bloc" else f"the {name} preset"
         text += (f". Built up towards {num(b.obligation.days)} days of {base} ({rule}) while the "
                  f"price is at most {b.price_below:g} x its baseline, at most {pct(b.rate)} of the obligation a "
                  f"year per member, {'members taking turns' if b.coordinate else 'all members at once'}")  # fmt: skip
