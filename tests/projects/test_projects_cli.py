@@ -82,6 +82,20 @@ def test_report_is_one_offline_file(tmp_path):
     text = out.read_text()
     assert "frontier-zandkopsdrift" in text and "Plotly" in text  # plotly.js inlined
     assert not re.search(r"<script[^>]+src=\"https?://", text)  # nothing fetched from the network
+    # one project: singular; 20 m USD (the Zandkopsdrift award) in words; years without separators
+    assert "<p>Total 20.0 million USD for 1 project.</p>" in text
+    assert ">2025</td>" in text and not re.search(r">2,0[23]\d</td>", text)  # start_year, online_year
+    # sources are shown whole, never cut
+    assert "…" not in text
+
+
+def test_year_columns_print_without_separators_in_reports():
+    from orebloc.reports._html import _default_format, is_year_column
+
+    assert [_default_format(c, v)[0] for c, v in [("start_year", 2025), ("online_year", 2027.0), ("year", 2030),
+            ("base_year", 2024), ("lead_time_years", 3.0), ("capacity_t", 2025), ("usd_per_year", 12345.0)]] == [
+        "2025", "2027", "2030", "2024", "3", "2,025", "12,345"]  # fmt: skip
+    assert is_year_column("year_of_money") and not is_year_column("years") and not is_year_column("yearly_t")
 
 
 def test_viability_on_a_scenario_summary_gives_p5_p50_p95(tmp_path):

@@ -46,3 +46,19 @@ def test_simulate_command_writes_parquet_summary_and_report(write, tmp_path):
     bad = write(scenario_text(BODY.replace("severity = {", "severity = 2.0\nx = {")), "bad.toml")
     res = CliRunner().invoke(app, ["simulate", str(bad)])
     assert res.exit_code != 0
+
+
+def test_the_report_says_what_the_coordinated_stockpile_does():
+    from pathlib import Path
+
+    from orebloc.reports.scenario_words import describe_run
+    from orebloc.scenarios.spec import load_scenario
+
+    spec = load_scenario(Path(__file__).resolve().parents[2] / "scenarios" / "gallium_germanium_ban.toml")
+    policies = dict(describe_run(spec, 8, 1))['Policies (the "with the policy" case)']
+    ga, ge = policies
+    # examples/stockpile_holdings.csv: gallium 5 (US) + 3 + 2 (EU) + 11 + 5 (Japan) t
+    assert "United States (USA) 5 t, European Union (EUR) 5 t and Japan (JPN) 16 t" in ga
+    assert "reaches 7% of its consumption (thresholds 7% / 12%)" in ga and "60 days of consumption (the JOGMEC preset)" in ga
+    # germanium: 10 t of GeO2 is 10 x 72.63 / 104.63 = 6.942 t of Ge
+    assert "European Union (EUR) 6.942 t" in ge and "collective-action rule" in ge

@@ -5,6 +5,13 @@
 
 Used to show that moving the stockpile into a period-loop component changed no number
 (issue: period-loop hooks). A few draws are enough: every code path of the loop runs.
+
+The scenarios are copies of the three shipped ones as they were before they moved to the
+coordinated ``[[stockpiles]]`` rules (``data/old_rule/``): they still run the per-zone price
+rule (``[[policies]] kind = "stockpile"``), whose numbers the record pins. The record was
+made again (2 draws) after the calibration priors and shut-in supply curves changed the market
+itself; record it again after any change to the market meant to move numbers, and never in
+the same commit as a change to the period loop that should not.
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ from pathlib import Path
 import polars as pl
 
 ROOT = Path(__file__).resolve().parents[2]
+OLD_RULE = ROOT / "tests" / "stockpile" / "data" / "old_rule"
 SHIPPED = ("gallium_germanium_ban", "graphite_licensing", "rare_earth_separation_controls")
 DRAWS = int(os.environ.get("FRAMES_DRAWS", "8"))
 
@@ -27,7 +35,7 @@ def frames(draws: int = DRAWS) -> dict[str, pl.DataFrame]:
 
     out = {}
     for name in SHIPPED:
-        spec = load_scenario(ROOT / "scenarios" / f"{name}.toml")
+        spec = load_scenario(OLD_RULE / f"{name}.toml")
         out[name] = run_scenario(spec, draws=draws, scheduler="none").results
     return out
 

@@ -167,3 +167,16 @@ def test_a_member_sees_its_row_and_the_bloc_only_with_three_contributors(tmp_pat
         ).stdout
     )
     assert rows[1]["stock_t"] is None and rows[1]["base"].startswith("withheld: 2 contributing")
+
+
+def test_respond_summary_cells_read_like_the_other_tables():
+    from orebloc.cli.stockpile_cmds import _summary_cell
+
+    cells = {k: _summary_cell(k, v) for k, v in {
+        "loss_share_p50": 0.7645787, "trigger_met": True, "trigger_level": 2, "released_t": 26.0,
+        "residual_shortfall_t": 95.3386460146744, "transfer_cost_usd": 1234.56, "build_back_usd": 11_414_000.0,
+        "consumer_cost_with_usd_p50": 115_922_802.4876607, "rule": "minmax"}.items()}  # fmt: skip
+    assert cells == {
+        "loss_share_p50": "76.5%", "trigger_met": "yes", "trigger_level": "2", "released_t": "26",
+        "residual_shortfall_t": "95.3386", "transfer_cost_usd": "1,235", "build_back_usd": "11,414,000",
+        "consumer_cost_with_usd_p50": "115,922,802", "rule": "minmax"}  # fmt: skip

@@ -112,13 +112,16 @@ def test_fourth_shipped_scenario_releases_across_three_members():
 
 
 @pytest.mark.slow
-def test_shipped_scenarios_frames_unchanged_by_the_hooks():
-    from tests.stockpile.frames import SHIPPED
+def test_old_rule_scenarios_frames_unchanged_by_the_hooks():
+    # the shipped scenarios as they were on the per-zone price rule (tests/stockpile/data/old_rule)
+    from tests.stockpile.frames import OLD_RULE, SHIPPED
 
     before = ROOT / "tests" / "stockpile" / "data" / "frames_before"
     for name in SHIPPED:
+        spec = load_scenario(OLD_RULE / f"{name}.toml")
+        assert any(p.kind == "stockpile" for p in spec.policies) or name == "rare_earth_separation_controls"
         old = pl.read_parquet(before / f"{name}.parquet")
-        new = run_scenario(load_scenario(ROOT / "scenarios" / f"{name}.toml"), draws=2).results
+        new = run_scenario(spec, draws=2).results
         assert new.select(old.columns).equals(old), name
 
 
@@ -135,3 +138,29 @@ def test_buildup_budget_caps_purchases(write, tiny_dir):
     # the cost at last period's price never exceeds 500 USD a quarter
     assert (buy[:, 1:] * price[:, :-1] <= 500.0 + 1e-6).all()
     assert (buy[:, 1:] * price[:, :-1]).max() == pytest.approx(500.0)  # and it binds
+
+
+def test_the_shipped_graphite_stockpile_changes_only_the_policy_case():
+    from dataclasses import replace
+
+    spec = load_scenario(ROOT / "scenarios" / "graphite_licensing.toml")
+    assert not [p for p in spec.policies if p.kind == "stockpile"] and len(spec.stockpiles) == 1
+    got = run_scenario(spec, draws=3).results
+    bare = run_scenario(replace(spec, stockpiles=()), draws=3).results
+    for case in ("reference", "no_policy"):  # the rule reads these cases, never changes them
+        assert got.filter(pl.col("case") == case).equals(bare.filter(pl.col("case") == case)), case
+    bloc = got.filter(pl.col("case") == "policy", pl.col("zone") == "bloc").sort("draw", "period")
+    # examples/stockpile_holdings_graphite.csv: US 11,000 t + EU 15,000 t; the slowdown starts in
+    # 2025 (period 0) and each holder can draw its whole stock in the first year (30,000 and
+    # 40,000 t/yr, 60 days' lead: 305/365 of a year), so period 0 releases min(26,000, the loss)
+    first = bloc.filter(pl.col("period") == 0)
+    loss = (
+        got.filter(pl.col("zone").is_in(["USA", "EUR"]), pl.col("period") == 0)
+        .pivot(on="case", index=["draw", "zone"], values="shortfall_t")
+        .with_columns((pl.col("no_policy") - pl.col("reference")).clip(0).alias("loss"))
+        .group_by("draw").agg(pl.col("loss").sum()).sort("draw")
+    )  # fmt: skip
+    np.testing.assert_allclose(first["release_t"], np.minimum(26_000.0, loss["loss"]), rtol=1e-6)
+    np.testing.assert_allclose(first["stock_t"], 26_000.0 - first["release_t"] + first["purchases_t"], rtol=1e-9)
+    assert (bloc.group_by("draw").agg(pl.col("release_t").sum())["release_t"] <= 26_000.0 + 1e-6).all()
+    assert (bloc["stock_t"] >= -1e-9).all()

@@ -176,6 +176,16 @@ def plan(
     emit(df, fmt, title=f"{base.mineral} build-up plan")
 
 
+def _summary_cell(item: str, value: object) -> str:
+    """One value of the respond summary as the tables show it (orebloc.cli.output): thousands
+    separators, shares in %, USD whole, yes/no."""
+    from orebloc.cli.output import _cell
+
+    if isinstance(value, float) and "usd" in item.split("_"):
+        value = float(round(value))
+    return _cell(value, "share" if "share" in item.split("_") else item)
+
+
 def respond_cmd(
     incident: Annotated[
         Path | None, typer.Argument(help="incident TOML, e.g. examples/incident_gallium.toml")
@@ -224,8 +234,7 @@ def respond_cmd(
     else:  # a person reads it: the summary as rows, then the plan
         import polars as pl
 
-        items = [(k, v if isinstance(v, str) else f"{v:,.4g}" if isinstance(v, float) else str(v))
-                 for k, v in brief.summary().items()]  # fmt: skip
+        items = [(k, _summary_cell(k, v)) for k, v in brief.summary().items()]
         emit(pl.DataFrame(items, schema=["item", "value"], orient="row"), fmt, title=inc.name)
         cols = ["member", "holder", "period", "release_t", "price_usd_t_p50_without_release",
                 "price_usd_t_p50_with_release", "shortfall_t_p50_without_release", "shortfall_t_p50_with_release"]  # fmt: skip

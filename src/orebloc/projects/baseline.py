@@ -97,8 +97,7 @@ def _consumption(atlas: Atlas, mineral: str, stage: str, year: int,
             notes.append(Figure(f"consumption.{z}", v, "t", "calibration", f"{p.kind}: {p.source}"))
         return out, notes
     except (OreblocError, KeyError) as exc:
-        text = str(exc).split(";")[0]
-        reason = text if len(text) <= 200 else text[:199] + "…"
+        reason = str(exc).split(";")[0]  # the first clause, whole (reports wrap it)
     out = {}
     for r in _csv("consumption_fallback.csv"):
         if r["mineral"] != mineral or r["stage"] != stage:

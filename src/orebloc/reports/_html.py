@@ -121,19 +121,26 @@ def yes_no(v: bool | None) -> str:
     return MISSING if v is None else ("yes" if v else "no")
 
 
+def is_year_column(col: str) -> bool:
+    """A column of calendar years: "year", "vintage", or one with "year" as a word of its name
+    (start_year, online_year, base_year, year_of_money; not lead_time_years, not usd_per_year)."""
+    words = col.lower().replace(" ", "_").split("_")
+    return words == ["vintage"] or ("year" in words and "per" not in words)
+
+
 def _default_format(col: str, v: object) -> tuple[str, str]:
     """(text, cell class: "n" numeric, "d" a date, "" text) by the column name and value."""
     if v is None:
         return MISSING, ""
     if isinstance(v, bool):
         return yes_no(v), ""
+    if isinstance(v, int | float) and is_year_column(col) and not (isinstance(v, float) and math.isnan(v)):
+        return (str(int(v)) if float(v).is_integer() else f"{v:g}"), "n"  # 2025, not 2,025
     if isinstance(v, float):
         if "share" in col.lower():
             return percent(v), "n"
         return number(v), "n"
     if isinstance(v, int):
-        if col.lower() in ("year", "vintage"):
-            return str(v), "n"
         return f"{v:,}", "n"
     if isinstance(v, dt.date):
         return v.isoformat(), "d"

@@ -14,6 +14,7 @@ import polars as pl
 from orebloc import __version__
 from orebloc.files import write_text_atomic
 from orebloc.reports import _html as h
+from orebloc.words import plural
 
 
 def _trajectory_chart(paths: pl.DataFrame, target: str, level: float) -> go.Figure:
@@ -38,19 +39,20 @@ def _links(frame: pl.DataFrame) -> str:
 def render_projects_report(pipeline: pl.DataFrame, result) -> str:
     """HTML text for ``result`` (orebloc.projects.portfolio.Result) and the ``pipeline`` frame."""
     st = result.settings
+    prov = result.provenance.filter(pl.col("kind") != "atlas")
     parts = [f"<h1>Projects and diversification targets ({h.esc(st.economy.label)})</h1>",
              h.generated_note(__version__, f"targets {h.esc(', '.join(t.text for t in result.targets))}",
                               f"cost basis {h.esc(st.cost_basis)}",
                               f"confidence {h.esc(st.confidence or 'expected value')}", f"base year {st.base_year}"),
              "<h2>Chosen portfolio</h2>",
-             f"<p>Total {result.cost_usd:,.0f} USD for {len(result.chosen)} projects.</p>",
+             f"<p>Total {h.money(result.cost_usd)} USD for {h.esc(plural(len(result.chosen), 'project'))}.</p>",
              h.table(result.chosen_frame(), wide=True), "<h2>Target trajectories</h2>"]
     for t in result.targets:
         parts.append(h.chart(_trajectory_chart(result.paths, t.text, t.level), f"{t.text}: share by year (expected)"))
     parts += ["<h2>Binding targets</h2>", h.table(result.binding, wide=True), "<h2>Excluded projects</h2>",
               h.table(pl.DataFrame({"id": [i for i, _ in result.excluded], "reason": [w for _, w in result.excluded]})),
               "<h2>Inputs that are not atlas figures</h2>",
-              h.table(result.provenance.filter(pl.col("kind") != "atlas"), wide=True),
+              h.table(prov, [h.Col(c, cls="s") if c == "source" else c for c in prov.columns], wide=True),
               f"<h2>The pipeline ({pipeline.height} projects)</h2>",
               "<p class='note'>Empty cells: no source gives the figure. Probability of reaching production by status "
               "is an assumption (docs/projects.md).</p>",

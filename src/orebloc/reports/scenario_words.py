@@ -197,6 +197,43 @@ def policy_words(spec: Scenario, p: Policy) -> str:
     return f"{text}; in force {when[0].lower()}{when[1:]}."
 
 
+#: the allocation rules of ``[[stockpiles]]`` in words (docs/stockpile.md)
+ALLOCATION_WORDS = {
+    "proportional": "in proportion to the members' consumption (the IEA's collective-action rule)",
+    "minmax": "so that the largest member shortfall share is as small as it can be (min-max)",
+    "cost": "so that the total shortfall cost is least",
+}
+
+
+def stockpile_words(spec: Scenario, r) -> str:
+    """One ``[[stockpiles]]`` rule (orebloc.stockpile.scenario_rules.StockpileRule) in a sentence."""
+    ms = spec.market(r.market)
+    held = r.holdings.for_mineral(ms.mineral) if ms.mineral is not None else r.holdings
+    by = held.stock_by_member()
+    stocks = and_list([f"{zone_name(spec, m)} {num(t)} t" for m, t in by.items()]) or "no member"
+    trig = r.trigger
+    if trig.rule == "iea":
+        when = (f"when the bloc's net supply loss reaches {pct(trig.levels[0])} of its consumption "
+                f"(thresholds {' / '.join(pct(v) for v in trig.levels)})")  # fmt: skip
+    else:
+        when = "as the members decide" if trig.decided else "never (no release decided)"
+    text = (f"A coordinated stockpile of {market_words(spec, r.market)}: {stocks}; released {when} to replace "
+            f"{'all' if trig.cover == 1 else pct(trig.cover)} of the members' net loss, shared {ALLOCATION_WORDS.get(r.rule, r.rule)}")  # fmt: skip
+    if r.transfer_cost:
+        text += f", transfers between members at {num(r.transfer_cost)} USD/t"
+    b = r.buildup
+    if b is not None:
+        base = "net imports" if b.obligation.base == "net_imports" else "consumption"
+        name = {"iea": "IEA", "jogmec": "JOGMEC", "korea": "Korea"}.get(b.obligation.name, b.obligation.name)
+        rule = "a bloc rule" if b.obligation.name == "bloc" else f"the {name} preset"
+        text += (f". Built up towards {num(b.obligation.days)} days of {base} ({rule}) while the "
+                 f"price is at most {b.price_below:g} x its baseline, at most {pct(b.rate)} of the obligation a "
+                 f"year per member, {'members taking turns' if b.coordinate else 'all members at once'}")  # fmt: skip
+        if b.budget != float("inf"):
+            text += f", within {num(b.budget)} USD a year"
+    return text + "."
+
+
 #: the uncertain parameters in words (``params.csv`` has their technical definitions)
 PARAM_WORDS = {
     "supply.eta": "How strongly producers respond to price (the price elasticity of supply, supply.eta)",
@@ -285,7 +322,8 @@ def describe_run(spec: Scenario, draws: int, seed: int, policies: bool = True) -
     sections.append(("Shocks", [shock_words(spec, s) for s in spec.shocks] or ["None: no shock is applied."]))
     if policies:
         sections.append(("Policies (the \"with the policy\" case)",
-                         [policy_words(spec, p) for p in spec.policies] or ["None."]))  # fmt: skip
+                         [policy_words(spec, p) for p in spec.policies]
+                         + [stockpile_words(spec, r) for r in spec.stockpiles] or ["None."]))  # fmt: skip
     sections.append(("Trends", dynamics_words(spec)))
     sections.append(("Uncertain numbers (drawn anew in each draw)",
                      uncertain_words(spec) or ["None: every draw is the same."]))  # fmt: skip
