@@ -20,6 +20,7 @@ from orebloc.market.calibrate.provenance import (
     Ledger,
     Provenance,
 )
+from orebloc.market.calibrate.refined import supply_from_published, use_published
 from orebloc.market.calibrate.supply import atlas_shares, supply_from_atlas, supply_from_gapfill
 from orebloc.market.model import Demand, Market, Supply
 from orebloc.market.params import default, param
@@ -101,6 +102,8 @@ def calibrate(
         if normalise_unit(t.unit) not in MASS_UNITS:
             raise CalibrationError(f"{case.label}: production is in {t.unit!r}, not a mass")
         q0, basis = supply_from_atlas(t, zm, led), t.basis
+    elif use_published(case):  # refining shares of single countries x a world total
+        q0, basis = supply_from_published(case, led)
     else:
         q0, basis = supply_from_gapfill(case, led)
     for z, v in given_q0.items():
