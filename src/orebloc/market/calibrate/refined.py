@@ -15,6 +15,8 @@ Units: tonnes (t) on the mine stage's basis (contained metal, REO), shares as fr
   ``sourced`` with their trust); else the mine stage's world output of the calibration year on
   the same basis (atlas), with the range :data:`MINE_EQUIVALENT_LOW` to
   :data:`MINE_EQUIVALENT_HIGH` (kind ``assumption``).
+- **Price** (:func:`refined_price`): the stage's own series, else at the refining stage the mine
+  stage's series as a stand-in, marked ``assumption`` (tungsten: concentrate for APT).
 - **Ranges.** Each zone's q0 carries low = share low x total low and high = share high x total
   high in its provenance (the rest zone: the remainder's range); :attr:`Calibration.supply_ranges`
   lists them. Scenarios draw the demand ranges only; these are recorded, not drawn.
@@ -22,12 +24,16 @@ Units: tonnes (t) on the mine stage's basis (contained metal, REO), shares as fr
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import polars as pl
 
+from orebloc.atlas.prices import price_rules
 from orebloc.atlas.published import WINDOW_YEARS, PublishedShares, published_shares
 from orebloc.atlas.store import Atlas
 from orebloc.errors import InputError
 from orebloc.market.calibrate.gapfill import gapfill, gapfill_rows
+from orebloc.market.calibrate.price import price
 from orebloc.market.calibrate.provenance import (
     CalibrationError,
     Case,
@@ -203,3 +209,24 @@ def supply_from_published(case: Case, led: Ledger) -> tuple[dict[str, float], st
     for n in ps.notes:
         led.note(f"{case.label} published shares: {n}")
     return q0, basis
+
+
+def refined_price(case: Case, basis: str) -> Provenance:
+    """p0 (USD/t of the basis): the stage's own price (:func:`price`), else, at the refining stage
+    only, the mine stage's price series as a stand-in (kind ``assumption``: it understates the
+    refined form's value by the processing charge; tungsten: the concentrate price for APT)."""
+    try:
+        return price(case, basis)
+    except CalibrationError as exc:
+        if case.stage != "refining" or (case.mineral, MINE_STAGE) not in price_rules():
+            raise
+        own = exc
+    mine = price(replace(case, stage=MINE_STAGE), basis)
+    return replace(
+        mine,
+        kind="assumption",
+        source=(
+            f"stand-in (assumption): the {MINE_STAGE}-stage price is used at the refining stage, which "
+            f"understates the refined form's value by the processing charge ({own}); {mine.source}"
+        ),
+    )
