@@ -170,3 +170,9 @@ def test_market_stages_lists_published_stages(atlas):
     facts = atlas.table("stage_facts").filter(
         (pl.col("mineral") == "antimony") & (pl.col("metric") == "refining_share"))
     assert facts.is_empty()
+
+
+def test_antimony_refining_names_what_is_missing(atlas):
+    """Antimony metal/oxide has a price but no published country share: the error says so."""
+    with pytest.raises(CalibrationError, match=r"no published share of a country at this stage in the 3 years to 2024"):
+        calibrate(atlas, "antimony", YEAR, stage="refining")
