@@ -111,7 +111,7 @@ def _central_shares(ps: PublishedShares, led: Ledger, label: str) -> dict[str, t
     return out
 
 
-def _world_from_facts(case: Case, ps: PublishedShares) -> tuple[float, float, float, str, str] | None:
+def _world_from_facts(case: Case) -> tuple[float, float, float, str, str] | None:
     """(total, low, high, text, trust) from ``stage_facts`` WORLD production rows, or None."""
     facts = case.atlas.table("stage_facts").filter(
         (pl.col("mineral") == case.mineral) & (pl.col("stage") == case.stage)
@@ -148,7 +148,7 @@ def supply_from_published(case: Case, led: Ledger) -> tuple[dict[str, float], st
             f"in {case.year} to give their basis and total: give every zone's supply (supply.<ZONE>.q0)"
         )
     basis = mine.basis
-    facts = _world_from_facts(case, ps)
+    facts = _world_from_facts(case)
     if facts is not None:
         total, t_low, t_high, t_text, trust = facts
         kind = "sourced"
