@@ -13,7 +13,11 @@ its ``category`` groups them as sourced, derived, prior-assumption, assumption, 
   countries" residual and any gap to the reported world total go to the rest-of-world zone.
   Where the atlas has no production by country, the gap-fill table's world total is split by
   the EU CRM 2023 supplier shares (atlas table ``supplier_shares``), the rest to the rest of
-  the world. Neither: :class:`CalibrationError`, never an invented number.
+  the world. Neither, at a stage with published shares of single countries (refining: rare
+  earths, cobalt, nickel, lithium, tungsten): the shares times a world refined total
+  (``refined``; a sourced world figure, else the mine stage's world output with a range, an
+  assumption), each zone's q0 with a low/high range (:attr:`Calibration.supply_ranges`, recorded,
+  not drawn). None: :class:`CalibrationError`, never an invented number.
 - Capacity: atlas capacity by country (nearest year on the same basis), else ``params.csv``.
 - Demand d0 by zone, in this order (override > sourced > prior): a user override; apparent
   consumption from BACI trade (:func:`orebloc.metrics.trade_reliance.trade_import_reliance`);
@@ -29,14 +33,16 @@ its ``category`` groups them as sourced, derived, prior-assumption, assumption, 
   Inputs with a range are :attr:`Calibration.ranges`: a scenario draws them (triangular) unless
   its file sets them.
 - Baseline price p0: the USGS price series named in ``atlas/data/price_series.csv`` (converted to
-  USD/t of the basis), else a gap-fill ``price`` row, else an error.
+  USD/t of the basis), else a gap-fill ``price`` row, else at the refining stage the mine
+  stage's series as a stand-in (``assumption``), else an error.
 - Elasticities and spare capacity: ``params.csv`` defaults. Transport: 0 USD/t (assumption).
 - By-products (gallium, germanium, indium, tellurium; ``byproducts``, ``data/byproducts.csv``):
   recycled supply (a share of world use, placed where the metal is used) is added to q0, and
   the recovery elasticity replaces the ``params.csv`` eta; a user override wins.
 
 Package layout, one module per input: ``supply`` (q0), ``capacity`` (K), ``price`` (p0),
-``demand`` (d0, with ``consumption``, ``proxy`` and ``priors``), ``byproducts`` (recycled supply, recovery elasticity), ``overrides`` (the keys a user
+``demand`` (d0, with ``consumption``, ``proxy`` and ``priors``), ``byproducts`` (recycled supply, recovery elasticity), ``refined`` (refined-stage supply from
+published shares, the refining price stand-in, :func:`market_stages`), ``overrides`` (the keys a user
 may set), ``gapfill`` and ``tables`` (the bundled tables, validated), ``provenance`` (rows, the
 result, and the :class:`Case` and :class:`Ledger` one calibration fills) and ``core``
 (:func:`calibrate`).
@@ -56,6 +62,7 @@ from orebloc.market.calibrate.provenance import (
     Provenance,
 )
 from orebloc.market.calibrate.proxy import PROXY_OWN_OUTPUT_MAX, ImportValues, zone_import_values
+from orebloc.market.calibrate.refined import market_stages
 
 __all__ = [
     "CATEGORIES",
@@ -75,5 +82,6 @@ __all__ = [
     "Provenance",
     "calibrate",
     "gapfill_rows",
+    "market_stages",
     "zone_import_values",
 ]

@@ -12,7 +12,6 @@ from orebloc.market.calibrate.capacity import capacity
 from orebloc.market.calibrate.demand import demand
 from orebloc.market.calibrate.gapfill import gapfill_rows
 from orebloc.market.calibrate.overrides import check_overrides
-from orebloc.market.calibrate.price import price
 from orebloc.market.calibrate.provenance import (
     Calibration,
     CalibrationError,
@@ -20,6 +19,7 @@ from orebloc.market.calibrate.provenance import (
     Ledger,
     Provenance,
 )
+from orebloc.market.calibrate.refined import refined_price, supply_from_published, use_published
 from orebloc.market.calibrate.supply import atlas_shares, supply_from_atlas, supply_from_gapfill
 from orebloc.market.model import Demand, Market, Supply
 from orebloc.market.params import default, param
@@ -101,6 +101,8 @@ def calibrate(
         if normalise_unit(t.unit) not in MASS_UNITS:
             raise CalibrationError(f"{case.label}: production is in {t.unit!r}, not a mass")
         q0, basis = supply_from_atlas(t, zm, led), t.basis
+    elif use_published(case):  # refining shares of single countries x a world total
+        q0, basis = supply_from_published(case, led)
     else:
         q0, basis = supply_from_gapfill(case, led)
     for z, v in given_q0.items():
@@ -114,7 +116,7 @@ def calibrate(
         p0 = ov["p0"]
         led.add(Provenance("p0", p0, "USD/t", "override", "given by the user"))
     else:
-        pp = price(case, basis)
+        pp = refined_price(case, basis)
         p0 = pp.value
         led.add(pp)
 

@@ -129,6 +129,15 @@ class Calibration:
         return tuple(out)
 
     @property
+    def supply_ranges(self) -> tuple[Provenance, ...]:
+        """Baseline supplies q0 with a low/high range (published refining shares x a world
+        total): recorded in the provenance; scenarios do not draw them."""
+        return tuple(
+            p for p in self.provenance
+            if p.has_range and p.input.startswith("supply.") and p.input.endswith(".q0")
+        )
+
+    @property
     def gap_filled(self) -> tuple[str, ...]:
         """Inputs taken from the gap-fill table."""
         return tuple(p.input for p in self.provenance if p.kind == "gap-fill")

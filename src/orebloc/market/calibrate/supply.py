@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from orebloc.atlas.published import WINDOW_YEARS
 from orebloc.atlas.store import Atlas, ShareTable
 from orebloc.errors import InputError
 from orebloc.market.calibrate.gapfill import gapfill
@@ -100,7 +101,8 @@ def supply_from_gapfill(case: Case, led: Ledger) -> tuple[dict[str, float], str]
     if not totals:
         raise CalibrationError(
             f"{name} ({stage}) {year}: the atlas has no production by country (USGS withholds or does not "
-            f"publish it) and the gap-fill table has no published world total for it: add a sourced "
+            f"publish it), the gap-fill table has no published world total for it and the atlas no "
+            f"published share of a country at this stage in the {WINDOW_YEARS} years to {year}: add a sourced "
             f"world_total row to gapfill.csv, or give every zone's supply (supply.<ZONE>.q0)"
         )
     g = totals[0]
