@@ -3,7 +3,6 @@ routers (each endpoint registered from the policy table) and errors as problem+j
 
 from __future__ import annotations
 
-import threading
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
@@ -96,9 +95,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.store = store
     app.state.runner = runner
-    app.state.atlas_lock = threading.Lock()
-    app.state.atlas = None
-    app.state.cache = {}
     _install_errors(app)
     routers = [m.router for m in (routes_accounts, routes_public, routes_records, routes_rounds, routes_jobs)]
     _check_routes(routers)

@@ -8,6 +8,7 @@ answers are cached per query, as the dataset does not change while the service r
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Callable
 from typing import Annotated
 
@@ -25,19 +26,31 @@ YearQ = Annotated[int | None, Query(ge=1990, le=2100)]
 EconomyQ = Annotated[str, Query(min_length=1, max_length=20, description="ISO3, a bloc group or 'bloc'")]
 
 
+class _Public:
+    """The process's read-only atlas (opened on first use) and the answers computed from it."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.atlas = None
+        self.cache: dict[tuple, Rows] = {}
+
+
+PUBLIC = _Public()
+MAX_CACHED = 10_000
+
+
 def _cached(request: Request, key: tuple, make: Callable[[object], Rows]) -> Rows:
-    cache = request.app.state.cache
-    hit = cache.get(key)
+    hit = PUBLIC.cache.get(key)
     if hit is not None:
         return hit
-    with request.app.state.atlas_lock:
-        if request.app.state.atlas is None:
+    with PUBLIC.lock:
+        if PUBLIC.atlas is None:
             from orebloc.atlas.store import Atlas
 
-            request.app.state.atlas = Atlas()
-        out = make(request.app.state.atlas)
-    if len(cache) < 10_000:
-        cache[key] = out
+            PUBLIC.atlas = Atlas()
+        out = make(PUBLIC.atlas)
+    if len(PUBLIC.cache) < MAX_CACHED:
+        PUBLIC.cache[key] = out
     return out
 
 
