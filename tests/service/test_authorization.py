@@ -267,10 +267,9 @@ def test_joint_response_hides_other_members(db_url):
 
 def test_secretariat_response_view(db_url):
     """The secretariat sees the lines of members who shared with it; 'own' figures are folded."""
+    from orebloc.service.deps import Caller
     from orebloc.service.routes_jobs import response_view
     from tests.service.helpers import ACCOUNTS as A
-
-    from orebloc.service.deps import Caller
 
     plan = {m: {"share": 0.25, "due_t": 15.0, "release_t": r, "shortfall_t": 15.0 - r}
             for m, r in (("USA", 15.0), ("JPN", 10.0), ("KOR", 15.0), ("DEU", 5.0))}
