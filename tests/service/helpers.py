@@ -46,15 +46,17 @@ class Bloc:
 
 
 @contextmanager
-def running(url: str, **kw):
+def running(url: str, accounts: bool = True, **kw):
     app = create_app(settings(url, **kw))
     store = app.state.store
     ids = {}
     with store.session() as s:
-        for name, (role, member) in ACCOUNTS.items():
+        for name in ACCOUNTS if accounts else ():
+            role, member = ACCOUNTS[name]
             u = User(username=name, password_hash=_HASH, role=role, member=member)
             s.add(u)
             s.flush()
             ids[name] = u.id
     with TestClient(app, raise_server_exceptions=False) as client:
         yield Bloc(client, store, ids)
+
