@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
-import subprocess
 import sys
 
 import pytest
@@ -13,6 +12,7 @@ import sqlalchemy as sa
 from typer.testing import CliRunner
 
 from orebloc.cli.main import app as cli
+from orebloc.cli.main import main
 from orebloc.service.audit import verify
 from orebloc.service.store import AuditEntry
 from tests.service.helpers import running
@@ -51,7 +51,7 @@ def test_log_refuses_update_and_delete(db_url):
 
 
 @pytest.mark.parametrize("tamper", ["edit", "delete", "reorder"])
-def test_verify_fails_on_a_tampered_copy(tmp_path, sqlite_template, tamper):
+def test_verify_fails_on_a_tampered_copy(tmp_path, sqlite_template, tamper, monkeypatch, capsys):
     db = tmp_path / "live.db"
     shutil.copy(sqlite_template, db)
     url = f"sqlite:///{db}"
@@ -76,10 +76,13 @@ def test_verify_fails_on_a_tampered_copy(tmp_path, sqlite_template, tamper):
             con.execute("INSERT INTO audit_log VALUES (?,?,?,?,?,?,?,?,?,?)", (seq, *row[1:]))
     con.commit()
     con.close()
-    r = subprocess.run([sys.executable, "-c", "from orebloc.cli.main import main; main()", "audit", "verify",
-                        "--db", f"sqlite:///{copy}"], capture_output=True, text=True)
-    assert r.returncode == 2
+    capsys.readouterr()
+    monkeypatch.setattr(sys, "argv", ["orebloc", "audit", "verify", "--db", f"sqlite:///{copy}"])
+    with pytest.raises(SystemExit) as stop:
+        main()
+    out = capsys.readouterr()
+    assert stop.value.code == 2
     want = {"edit": "entry 2: its contents do not match its hash (edited)",
             "delete": "entry 3: entries 2..2 are missing",
             "reorder": "entry 2: does not follow the entry before it (deleted or reordered)"}[tamper]
-    assert r.stderr.strip() == f"error: audit log broken at {want}" and r.stdout == ""
+    assert out.err.strip() == f"error: audit log broken at {want}" and out.out == ""

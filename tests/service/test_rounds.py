@@ -67,3 +67,8 @@ def test_round_answers_and_grades(db_url):
                           "KOR": ("missing", 0.0, "C"), "DEU": ("missing", 0.0, "C")}
         assert bloc.call("obs", "GET", f"/rounds/{late}/grades").json()[2] == \
             {"member": "KOR", "timeliness": "late", "completeness": 0.5, "grade": "B"}
+
+
+def test_upload_that_is_not_csv_is_a_row_error():
+    rows, errors = parse_upload('form,holder,quantity_t\n"metal\x00,agency,1\n', ["metal"])
+    assert rows == [] and len(errors) == 1 and errors[0].reason.startswith(("not a CSV file", "2 cells", "1 cells"))

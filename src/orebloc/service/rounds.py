@@ -36,7 +36,14 @@ def parse_upload(text: str, forms: list[str]) -> tuple[list[RoundRow], list[RowE
     """Rows of a filled template; rows with a blank quantity are skipped (not reported).
 
     Every problem is listed with its row and column; a form outside the round is an error."""
-    reader = csv.reader(io.StringIO(text))
+    try:
+        return _parse(text, forms)
+    except csv.Error as exc:  # a NUL byte, a bare carriage return inside a field...
+        return [], [RowError(1, None, f"not a CSV file: {exc}")]
+
+
+def _parse(text: str, forms: list[str]) -> tuple[list[RoundRow], list[RowError]]:
+    reader = csv.reader(io.StringIO(text, newline=""))
     header = next(reader, None)
     if header is None or tuple(h.strip() for h in header) != COLUMNS:
         return [], [RowError(1, None, f"the header must be {','.join(COLUMNS)}")]
