@@ -8,6 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
 from orebloc.service import audit
@@ -48,18 +49,20 @@ def _token(request: Request) -> str | None:
     return request.cookies.get(COOKIE)
 
 
-def guard(name: str) -> Callable[[Request], Caller]:
+def guard(name: str) -> Callable[..., Any]:
     """The dependency that enforces rule ``name`` of the policy table and sets ``request.state.caller``."""
     rule = RULES[name]
 
-    def check(request: Request) -> Caller:
+    def lookup(store, token: str) -> Caller | None:
+        with store.reading() as s:
+            user = user_for_token(s, token)
+            return None if user is None else Caller(user.id, user.username, user.role, user.member, token)
+
+    async def check(request: Request) -> Caller:
         token = _token(request)
         caller = Caller(None, ANON, ANON, None)
-        if token:
-            with request.app.state.store.session() as s:
-                user = user_for_token(s, token)
-                if user is not None:
-                    caller = Caller(user.id, user.username, user.role, user.member, token)
+        if token:  # the store is synchronous: looked up in the thread pool, not on the event loop
+            caller = await run_in_threadpool(lookup, request.app.state.store, token) or caller
         if not may_call(rule, caller.role):
             if caller.role == ANON:
                 raise Problemo(401, "log in first (POST /auth/login), then send the token as a bearer token")

@@ -113,13 +113,13 @@ def jobs_list(request: Request) -> list[JobOut]:
         q = q.where(sa.or_(Job.user_id == who.user_id, Job.role == SECRETARIAT))
     else:
         q = q.where(Job.user_id == who.user_id)
-    with request.app.state.store.session() as s:
+    with request.app.state.store.reading() as s:
         return [_out(j) for j in s.execute(q).scalars()]
 
 
 @endpoint(router, "job_get")
 def job_get(job_id: int, request: Request) -> JobOut:
-    with request.app.state.store.session() as s:
+    with request.app.state.store.reading() as s:
         return _out(_readable(s, job_id, caller(request)))
 
 
@@ -149,7 +149,7 @@ def response_view(result: dict[str, Any], levels: dict[str, list[str]], who: Cal
 def job_result(job_id: int, request: Request) -> JobResult:
     who = caller(request)
     st = request.app.state.settings
-    with request.app.state.store.session() as s:
+    with request.app.state.store.reading() as s:
         j = _readable(s, job_id, who)
         if j.state != "done":
             raise Problemo(409, f"job {job_id} is {j.state}; it has no result", "job_id")

@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 
 from orebloc.service.compute import frame_rows
 from orebloc.service.deps import Problemo, endpoint
@@ -32,14 +32,15 @@ class _Public:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.atlas = None
-        self.cache: dict[tuple, Rows] = {}
+        self.cache: dict[tuple, Response] = {}
 
 
 PUBLIC = _Public()
 MAX_CACHED = 10_000
 
 
-def _cached(request: Request, key: tuple, make: Callable[[object], Rows]) -> Rows:
+def _cached(request: Request, key: tuple, make: Callable[[object], Rows]) -> Response:
+    """The answer to ``key``, serialised once (the response model is checked when it is made)."""
     hit = PUBLIC.cache.get(key)
     if hit is not None:
         return hit
@@ -48,7 +49,8 @@ def _cached(request: Request, key: tuple, make: Callable[[object], Rows]) -> Row
             from orebloc.atlas.store import Atlas
 
             PUBLIC.atlas = Atlas()
-        out = make(PUBLIC.atlas)
+        rows = make(PUBLIC.atlas)
+    out = Response(rows.model_dump_json(), media_type="application/json")
     if len(PUBLIC.cache) < MAX_CACHED:
         PUBLIC.cache[key] = out
     return out
@@ -58,9 +60,9 @@ def _rows(frame, notes: list[str] | None = None) -> Rows:
     return Rows(columns=list(frame.columns), rows=frame_rows(frame), notes=notes or [])
 
 
-@endpoint(router, "atlas_shares")
+@endpoint(router, "atlas_shares", response_model=Rows)
 def atlas_shares(request: Request, mineral: MineralQ, stage: StageQ = None, year: YearQ = None,
-                 statistic: Annotated[str, Query(pattern="^(production|capacity|reserves)$")] = "production") -> Rows:
+                 statistic: Annotated[str, Query(pattern="^(production|capacity|reserves)$")] = "production") -> Response:
     """Country shares of world production (capacity, reserves) for one mineral and stage."""
 
     def make(atlas) -> Rows:
@@ -71,8 +73,8 @@ def atlas_shares(request: Request, mineral: MineralQ, stage: StageQ = None, year
     return _cached(request, ("shares", mineral, stage, year, statistic), make)
 
 
-@endpoint(router, "atlas_top")
-def atlas_top(request: Request, mineral: MineralQ, k: Annotated[int, Query(ge=1, le=50)] = 5) -> Rows:
+@endpoint(router, "atlas_top", response_model=Rows)
+def atlas_top(request: Request, mineral: MineralQ, k: Annotated[int, Query(ge=1, le=50)] = 5) -> Response:
     """The largest producers of a mineral at each stage, latest year."""
     import polars as pl
 
@@ -91,15 +93,15 @@ def atlas_top(request: Request, mineral: MineralQ, k: Annotated[int, Query(ge=1,
     return _cached(request, ("top", mineral, k), make)
 
 
-@endpoint(router, "atlas_events")
+@endpoint(router, "atlas_events", response_model=Rows)
 def atlas_events(request: Request, on: dt.date | None = None,
-                 mineral: Annotated[str | None, Query(max_length=40)] = None) -> Rows:
+                 mineral: Annotated[str | None, Query(max_length=40)] = None) -> Response:
     """Export controls and other measures (in force on a date with ``on``)."""
     return _cached(request, ("events", on, mineral), lambda atlas: _rows(atlas.policy_events(on, mineral)))
 
 
-@endpoint(router, "risk_overview")
-def risk_overview(request: Request, year: YearQ = None) -> Rows:
+@endpoint(router, "risk_overview", response_model=Rows)
+def risk_overview(request: Request, year: YearQ = None) -> Response:
     """One row per critical mineral and stage: top producer, HHI, China and bloc shares, 65% breach."""
     from orebloc.atlas.blocs import load_bloc
     from orebloc.metrics.overview import risk_overview as overview
@@ -107,7 +109,8 @@ def risk_overview(request: Request, year: YearQ = None) -> Rows:
     return _cached(request, ("overview", year), lambda atlas: _rows(overview(atlas, load_bloc(None), year)))
 
 
-def _trade(request: Request, which: str, mineral: str, economy: str, year: int | None, stage: str | None) -> Rows:
+def _trade(request: Request, which: str, mineral: str, economy: str, year: int | None,
+           stage: str | None) -> Response:
     from orebloc.atlas.blocs import load_bloc
     from orebloc.metrics.sourcing import sourcing_table
     from orebloc.metrics.trade_basis import trade_years
@@ -122,22 +125,22 @@ def _trade(request: Request, which: str, mineral: str, economy: str, year: int |
     return _cached(request, (which, mineral, economy, year, stage), make)
 
 
-@endpoint(router, "risk_reliance")
+@endpoint(router, "risk_reliance", response_model=Rows)
 def risk_reliance(request: Request, mineral: MineralQ, economy: EconomyQ = "bloc", year: YearQ = None,
-                  stage: StageQ = None) -> Rows:
+                  stage: StageQ = None) -> Response:
     """Import reliance from apparent consumption (production + trade), per stage."""
     return _trade(request, "reliance", mineral, economy, year, stage)
 
 
-@endpoint(router, "risk_crma")
+@endpoint(router, "risk_crma", response_model=Rows)
 def risk_crma(request: Request, mineral: MineralQ, economy: EconomyQ = "bloc", year: YearQ = None,
-              stage: StageQ = None) -> Rows:
+              stage: StageQ = None) -> Response:
     """CRMA 65% single-third-country check on the economy's supply, per stage."""
     return _trade(request, "crma", mineral, economy, year, stage)
 
 
-@endpoint(router, "market_solve")
-def market_solve(body: SolveIn, request: Request) -> Rows:
+@endpoint(router, "market_solve", response_model=Rows)
+def market_solve(body: SolveIn, request: Request) -> Response:
     """The equilibrium of a market calibrated from the atlas, under the switches given."""
     from orebloc.atlas.blocs import load_bloc
     from orebloc.cli.market_cmds import apply_switches, result_table

@@ -46,7 +46,7 @@ def _list(request: Request, model, out, member: str | None, mineral: str | None)
         q = q.where(model.owner == member)
     if mineral is not None:
         q = q.where(model.mineral == mineral)
-    with request.app.state.store.session() as s:
+    with request.app.state.store.reading() as s:
         return [out.model_validate(r, from_attributes=True) for r in s.execute(q.order_by(model.id)).scalars()]
 
 
@@ -86,7 +86,7 @@ def holdings_list(request: Request, member: MemberQ = None, mineral: MineralQ = 
 
 @endpoint(router, "holdings_get")
 def holdings_get(record_id: int, request: Request) -> HoldingOut:
-    with request.app.state.store.session() as s:
+    with request.app.state.store.reading() as s:
         return HoldingOut.model_validate(record_or_404(s, Holding, record_id, caller(request), "holding"),
                                          from_attributes=True)
 
@@ -162,7 +162,7 @@ def aggregate_stock(request: Request, mineral: Annotated[str, Query(min_length=1
                     form: Annotated[str | None, Query(max_length=40)] = None) -> Aggregate:
     """The bloc's total stock of a mineral (and form), released under the contributor and dominance rules."""
     st = request.app.state.settings
-    with request.app.state.store.session() as s:
+    with request.app.state.store.reading() as s:
         r = release(_by_member(s, mineral, form), st.min_contributors, st.max_member_share)
     return Aggregate(status="released" if r.released else "withheld", mineral=mineral, form=form, value=r.total,
                      unit="t", contributors=r.contributors, reason=r.reason)
@@ -172,7 +172,7 @@ def aggregate_stock(request: Request, mineral: Annotated[str, Query(min_length=1
 def aggregate_cover(request: Request, mineral: Annotated[str, Query(min_length=1, max_length=40)]) -> Aggregate:
     """The bloc's cover in days: total stock / total daily net imports of the members with an obligation."""
     st = request.app.state.settings
-    with request.app.state.store.session() as s:
+    with request.app.state.store.reading() as s:
         stock = _by_member(s, mineral, None)
         imports = dict(s.execute(sa.select(Obligation.owner, sa.func.max(Obligation.net_imports_t_per_year))
                                  .where(Obligation.mineral == mineral).group_by(Obligation.owner)).all())
@@ -194,7 +194,7 @@ def projects_list(request: Request, member: MemberQ = None, mineral: MineralQ = 
 
 @endpoint(router, "projects_get")
 def projects_get(record_id: int, request: Request) -> ProjectOut:
-    with request.app.state.store.session() as s:
+    with request.app.state.store.reading() as s:
         row = record_or_404(s, ProjectSubmission, record_id, caller(request), "project")
         return ProjectOut.model_validate(row, from_attributes=True)
 

@@ -151,9 +151,10 @@ class AuditEntry(Base):
     hash: Mapped[str] = mapped_column(sa.String(64))
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, reader: bool = False) -> Engine:
     """An engine for ``url``: SQLite gets WAL, a busy timeout, foreign keys and ``BEGIN IMMEDIATE``
-    (one writer at a time, so the audit chain is appended in order); PostgreSQL a small pool."""
+    (one writer at a time, so the audit chain is appended in order; a ``reader`` engine's deferred
+    transactions take no write lock); PostgreSQL a small pool."""
     if url.startswith("sqlite"):
         engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
@@ -169,7 +170,7 @@ def make_engine(url: str) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _begin(conn) -> None:  # pragma: no cover
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            conn.exec_driver_sql("BEGIN" if reader else "BEGIN IMMEDIATE")
 
         return engine
     if url.startswith("postgresql://"):
@@ -187,15 +188,25 @@ class Store:
     def __init__(self, url: str):
         self.url = url
         self.engine = make_engine(url)
+        self.read_engine = make_engine(url, reader=True) if url.startswith("sqlite") else self.engine
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._readers = sessionmaker(self.read_engine, expire_on_commit=False)
 
     @contextmanager
     def session(self) -> Iterator[Session]:
+        """A transaction that may write."""
         with self._sessions() as s, s.begin():
+            yield s
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A transaction that only reads (on SQLite it does not wait for the writer)."""
+        with self._readers() as s, s.begin():
             yield s
 
     def dispose(self) -> None:
         self.engine.dispose()
+        self.read_engine.dispose()
 
 
 def naive_utc(t: dt.datetime) -> dt.datetime:
