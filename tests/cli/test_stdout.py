@@ -38,6 +38,7 @@ ARGS: dict[str, list[str]] = {
     "projects targets": ["--economy", "EU27", "--year", "2030"],
     "projects optimise": [],
     "projects simulate": ["{scenario}", "--portfolio", "{portfolio}", "--market", "m", "--draws", "2"],
+    "users list": ["--db", "{db}"],
 }
 
 
@@ -73,7 +74,15 @@ def inputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     portfolio.write_text(json.dumps({"projects": [{"id": "p", "country": "AUS", "mineral": "rare_earths",
                                                    "stage": "refining", "online_year": 2026, "probability": 0.5,
                                                    "capacity_t": 20.0, "expected_t": 10.0}]}))
-    return {"wgi": str(wgi), "scenario": str(tmp / "s.toml"), "out": str(tmp / "out"), "portfolio": str(portfolio)}
+    from orebloc.service.migrate import upgrade
+    from orebloc.service.store import Store, User
+
+    db = f"sqlite:///{tmp / 'service.db'}"
+    upgrade(db)
+    with Store(db).session() as s:
+        s.add(User(username="a1", password_hash="x", role="analyst", member="USA"))
+    return {"wgi": str(wgi), "scenario": str(tmp / "s.toml"), "out": str(tmp / "out"), "portfolio": str(portfolio),
+            "db": db}
 
 
 @pytest.mark.parametrize("fmt", ["json", "csv"])
