@@ -46,6 +46,7 @@ ARGS: dict[str, list[str]] = {
     "stockpile release": ["{holdings}", "--incident", "{incident}", "--rule", "minmax"],
     "stockpile plan": ["{holdings}", *GALLIUM, "--quarters", "3"],
     "respond": ["{incident}", "--holdings", "{holdings}", "--out", "{out}/brief.html"],
+    "users list": ["--db", "{db}"],
 }
 
 
@@ -83,8 +84,15 @@ def inputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
                                                    "capacity_t": 20.0, "expected_t": 10.0}]}))
     incident = tmp / "incident.toml"
     incident.write_text((EXAMPLES / "incident_gallium.toml").read_text().replace("draws = 200", "draws = 20"))
+    from orebloc.service.migrate import upgrade
+    from orebloc.service.store import Store, User
+
+    db = f"sqlite:///{tmp / 'service.db'}"
+    upgrade(db)
+    with Store(db).session() as s:
+        s.add(User(username="a1", password_hash="x", role="analyst", member="USA"))
     return {"wgi": str(wgi), "scenario": str(tmp / "s.toml"), "out": str(tmp / "out"), "portfolio": str(portfolio),
-            "holdings": str(EXAMPLES / "stockpile_holdings.csv"), "incident": str(incident)}  # fmt: skip
+            "holdings": str(EXAMPLES / "stockpile_holdings.csv"), "incident": str(incident), "db": db}  # fmt: skip
 
 
 @pytest.mark.parametrize("fmt", ["json", "csv"])

@@ -41,6 +41,11 @@ app.add_typer(floor_app, name="floor")
 app.add_typer(projects_app, name="projects")
 app.add_typer(stockpile_app, name="stockpile")
 app.command("respond")(respond_cmd)
+_service = __import__("orebloc.cli.service_cmds", fromlist=["serve"])
+app.command("serve")(_service.serve)
+app.add_typer(_service.db_app, name="db")
+app.add_typer(_service.users_app, name="users")
+app.add_typer(_service.audit_app, name="audit")
 
 DataOpt = Annotated[Path | None, typer.Option("--data", help="dataset folder (default: the bundled one)")]
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="output format")]
