@@ -104,7 +104,7 @@ def one_run(args: argparse.Namespace) -> dict:
     return {"draws": args.one, "cases": cases, "scheduler": args.scheduler, "wall_s": wall,
             "solve_s": run.timings["solve_s"], "summary_s": run.timings["summary_write_s"],
             "peak_rss_mb": own, "peak_rss_worker_mb": kids, "kernel": args.kernel,
-            "kernel_s": ks["seconds"], "equilibria": ks["equilibria"],
+            "kernel_s": ks["seconds"], "kernel_cpu_s": ks["cpu_seconds"], "equilibria": ks["equilibria"],
             "steps_per_eq": ks["steps"] / max(ks["equilibria"], 1),
             "rows": None if run.results is None else run.results.height}  # fmt: skip
 
@@ -179,13 +179,16 @@ def main() -> None:
                 got[kern].append(spawn(args, n, "all", out=str(tmp / f"kernel-{kern}-{n}"), kernel=kern))
         for kern, rs in got.items():
             print(f"kernel {kern:10s}, {n:,} draws x 3 cases (streamed): kernel {_stats([r['kernel_s'] for r in rs])} "
-                  f"for {rs[0]['equilibria']:,} equilibria, {rs[0]['steps_per_eq']:.2f} Newton steps each; "
+                  f"(CPU, all threads: {_stats([r['kernel_cpu_s'] for r in rs])}) for {rs[0]['equilibria']:,} equilibria, {rs[0]['steps_per_eq']:.2f} Newton steps each; "
                   f"whole run {_stats([r['wall_s'] for r in rs])}; peak RSS {max(r['peak_rss_mb'] for r in rs):,.0f} MB")  # fmt: skip
         old = statistics.median(r["kernel_s"] for r in got["newton"])
         new = statistics.median(r["kernel_s"] for r in got["active-set"])
         wo = statistics.median(r["wall_s"] for r in got["newton"])
         wn = statistics.median(r["wall_s"] for r in got["active-set"])
-        print(f"kernel ratio (median, today's / active-set): x{old / new:.2f}; whole run x{wo / wn:.2f}")
+        co = statistics.median(r["kernel_cpu_s"] for r in got["newton"])
+        cn = statistics.median(r["kernel_cpu_s"] for r in got["active-set"])
+        print(f"kernel ratio (median, today's / active-set): x{old / new:.2f} (CPU x{co / cn:.2f}); "
+              f"whole run x{wo / wn:.2f}")  # fmt: skip
     if args.command:
         runs = [command(args, args.command, str(tmp / f"command-{args.command}")) for _ in range(args.repeat)]
         print(f"whole command `orebloc simulate {Path(args.scenario).name} --draws {args.command:,}` "
