@@ -13,7 +13,15 @@ an export control and a price floor):
   that its peak resident memory is its own; the ratio to (periods x stages x cases x chunks)
   baseline solves is the overhead of everything but the solver;
 - ``--dask-draws``: the same run on a Dask LocalCluster (``--workers`` single-threaded
-  processes on 127.0.0.1) against one process.
+  processes on 127.0.0.1, one run per worker count) against one process;
+- ``--kernels N``: the same N draws (three cases, streamed) solved once with today's kernel
+  (plain semismooth Newton from the warm start) and once with the checked active-set first
+  step (``orebloc.market.batch.ACTIVE_SET``): seconds in the kernel, Newton steps per
+  equilibrium, the ratio, and each run's whole time;
+- ``--command N``: the whole command ``orebloc simulate SCENARIO --draws N`` (streams to its
+  output folder), its wall time and peak resident memory.
+
+``--repeat R`` repeats the kernel and command runs and prints min and median.
 
 Case sets: ``all`` = reference, no_policy, policy (what ``orebloc simulate`` runs);
 ``policy`` = reference + policy, the least a run with export controls needs (a control caps
@@ -21,13 +29,16 @@ flows at a share of the reference case's flows in the same period and draw).
 
     python benchmarks/bench_scenarios.py --draws 1000 10000 --dask-draws 10000
     python benchmarks/bench_scenarios.py --draws 100000 --cases all --out out/bench  # streams to disk
+    python benchmarks/bench_scenarios.py --draws --kernels 10000 --command 10000 --repeat 3
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -72,27 +83,37 @@ def baseline_solve(scenario: str, chunk: int, repeat: int = 3) -> float:
 
 def one_run(args: argparse.Namespace) -> dict:
     """A single run in this process; returns its figures."""
+    from orebloc.market import batch
     from orebloc.scenarios import load_scenario, run_scenario
 
+    batch.ACTIVE_SET = args.kernel == "active-set"
     cases = args.cases[0]
     spec = load_scenario(args.scenario)
     run_scenario(spec, draws=20, chunk_size=20, cases=CASE_SETS[cases])  # numba's cache, imports
+    warm_stats = dict(batch.KERNEL_STATS)
     t = time.perf_counter()
     run = run_scenario(spec, draws=args.one, chunk_size=args.chunk, cases=CASE_SETS[cases],
                        out=args.out, keep_results=args.out is None, scheduler=args.scheduler,
                        workers=args.workers)  # fmt: skip
     wall = time.perf_counter() - t
+    ks = dict(batch.KERNEL_STATS)
+    for k in batch.KERNEL_STATS:
+        ks[k] -= warm_stats[k]
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     return {"draws": args.one, "cases": cases, "scheduler": args.scheduler, "wall_s": wall,
             "solve_s": run.timings["solve_s"], "summary_s": run.timings["summary_write_s"],
-            "peak_rss_mb": own, "peak_rss_worker_mb": kids,
+            "peak_rss_mb": own, "peak_rss_worker_mb": kids, "kernel": args.kernel,
+            "kernel_s": ks["seconds"], "kernel_cpu_s": ks["cpu_seconds"], "equilibria": ks["equilibria"],
+            "steps_per_eq": ks["steps"] / max(ks["equilibria"], 1),
             "rows": None if run.results is None else run.results.height}  # fmt: skip
 
 
-def spawn(args: argparse.Namespace, n: int, cases: str, scheduler: str = "none", out: str | None = None) -> dict:
+def spawn(args: argparse.Namespace, n: int, cases: str, scheduler: str = "none", out: str | None = None,
+          kernel: str = "active-set", workers: int | None = None) -> dict:  # fmt: skip
     cmd = [sys.executable, __file__, "--one", str(n), "--cases", cases, "--chunk", str(args.chunk),
-           "--scheduler", scheduler, "--workers", str(args.workers), "--scenario", args.scenario]  # fmt: skip
+           "--scheduler", scheduler, "--workers", str(workers or args.workers[0]), "--scenario",
+           args.scenario, "--kernel", kernel]  # fmt: skip
     if out:
         cmd += ["--out", out]
     res = subprocess.run(cmd, capture_output=True, text=True, check=False)
@@ -101,20 +122,42 @@ def spawn(args: argparse.Namespace, n: int, cases: str, scheduler: str = "none",
     return json.loads(res.stdout.strip().splitlines()[-1])
 
 
+def command(args: argparse.Namespace, n: int, out: str) -> tuple[float, float]:
+    """(wall s, peak RSS MB) of ``orebloc simulate SCENARIO --draws n --out out`` (a process)."""
+    exe = Path(sys.executable).with_name("orebloc")
+    cmd = [str(exe), "simulate", args.scenario, "--draws", str(n), "--out", out]
+    t = time.perf_counter()
+    res = subprocess.run(["/usr/bin/time", "-f", "%M", *cmd], capture_output=True, text=True, check=False,
+                         env={**os.environ})  # fmt: skip
+    wall = time.perf_counter() - t
+    if res.returncode != 0:
+        raise SystemExit(res.stderr[-3000:])
+    return wall, int(res.stderr.strip().splitlines()[-1]) / 1024
+
+
+def _stats(xs: list[float]) -> str:
+    return f"min {min(xs):.1f} s, median {statistics.median(xs):.1f} s" if len(xs) > 1 else f"{xs[0]:.1f} s"
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--scenario", default=str(SCENARIO))
-    ap.add_argument("--draws", type=int, nargs="+", default=[1000, 10000])
+    ap.add_argument("--draws", type=int, nargs="*", default=[1000, 10000])
     ap.add_argument("--cases", nargs="+", default=["all", "policy"], choices=sorted(CASE_SETS))
     ap.add_argument("--chunk", type=int, default=1000)
     ap.add_argument("--out", default=None, help="stream results to Parquet under this folder (runs of >= --stream draws)")
     ap.add_argument("--stream", type=int, default=20000, help="runs of this many draws or more stream to --out")
     ap.add_argument("--dask-draws", type=int, default=0, help="also run this many draws on a LocalCluster")
-    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--workers", type=int, nargs="+", default=[2], help="LocalCluster worker counts")
+    ap.add_argument("--kernels", type=int, default=0, help="compare the two kernels on this many draws")
+    ap.add_argument("--command", type=int, default=0, help="time `orebloc simulate` on this many draws")
+    ap.add_argument("--repeat", type=int, default=1)
+    ap.add_argument("--kernel", default="active-set", choices=("newton", "active-set"), help=argparse.SUPPRESS)
     ap.add_argument("--one", type=int, default=0, help=argparse.SUPPRESS)
     ap.add_argument("--scheduler", default="none", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.one:
+        args.workers = args.workers[0]
         print(json.dumps(one_run(args)))
         return
 
@@ -123,10 +166,33 @@ def main() -> None:
     spec = load_scenario(args.scenario)
     T, M = spec.n_periods, len(spec.markets)
     print(f"scenario: {spec.name}: {T} periods x {M} stages x {len(spec.zones.ids)} zones; chunks of {args.chunk:,}")
+    print(f"load average at start: {os.getloadavg()[0]:.2f} (1 min) on {os.cpu_count()} cores")
     base = baseline_solve(args.scenario, args.chunk)
     print(f"baseline: one period-stage batch solve of {args.chunk:,} draws, warm-started: {base:.3f} s "
           f"({args.chunk / base:,.0f} equilibria/s)")  # fmt: skip
     tmp = Path(args.out or tempfile.mkdtemp(prefix="bench-scenarios-"))
+    if args.kernels:
+        n = args.kernels
+        got: dict[str, list[dict]] = {"newton": [], "active-set": []}
+        for _ in range(args.repeat):
+            for kern in got:
+                got[kern].append(spawn(args, n, "all", out=str(tmp / f"kernel-{kern}-{n}"), kernel=kern))
+        for kern, rs in got.items():
+            print(f"kernel {kern:10s}, {n:,} draws x 3 cases (streamed): kernel {_stats([r['kernel_s'] for r in rs])} "
+                  f"(CPU, all threads: {_stats([r['kernel_cpu_s'] for r in rs])}) for {rs[0]['equilibria']:,} equilibria, {rs[0]['steps_per_eq']:.2f} Newton steps each; "
+                  f"whole run {_stats([r['wall_s'] for r in rs])}; peak RSS {max(r['peak_rss_mb'] for r in rs):,.0f} MB")  # fmt: skip
+        old = statistics.median(r["kernel_s"] for r in got["newton"])
+        new = statistics.median(r["kernel_s"] for r in got["active-set"])
+        wo = statistics.median(r["wall_s"] for r in got["newton"])
+        wn = statistics.median(r["wall_s"] for r in got["active-set"])
+        co = statistics.median(r["kernel_cpu_s"] for r in got["newton"])
+        cn = statistics.median(r["kernel_cpu_s"] for r in got["active-set"])
+        print(f"kernel ratio (median, today's / active-set): x{old / new:.2f} (CPU x{co / cn:.2f}); "
+              f"whole run x{wo / wn:.2f}")  # fmt: skip
+    if args.command:
+        runs = [command(args, args.command, str(tmp / f"command-{args.command}")) for _ in range(args.repeat)]
+        print(f"whole command `orebloc simulate {Path(args.scenario).name} --draws {args.command:,}` "
+              f"(three cases, streamed): {_stats([w for w, _ in runs])}; peak RSS {max(m for _, m in runs):,.0f} MB")  # fmt: skip
     rows = {}
     for n in args.draws:
         for cs in args.cases:
@@ -148,11 +214,12 @@ def main() -> None:
         n = args.dask_draws
         for cs in args.cases[:1]:
             local = rows.get((n, cs)) or spawn(args, n, cs)
-            dask = spawn(args, n, cs, scheduler="local-cluster")
-            print(f"dask, {n:,} draws, cases {cs}: one process {local['wall_s']:.1f} s, LocalCluster "
-                  f"({args.workers} single-threaded workers) {dask['wall_s']:.1f} s "
-                  f"(x{local['wall_s'] / dask['wall_s']:.2f}); peak RSS client {dask['peak_rss_mb']:,.0f} MB, "
-                  f"largest worker {dask['peak_rss_worker_mb']:,.0f} MB")  # fmt: skip
+            for w in args.workers:
+                dask = spawn(args, n, cs, scheduler="local-cluster", workers=w)
+                print(f"dask, {n:,} draws, cases {cs}: one process {local['wall_s']:.1f} s, LocalCluster "
+                      f"({w} single-threaded workers) {dask['wall_s']:.1f} s "
+                      f"(x{local['wall_s'] / dask['wall_s']:.2f}); peak RSS client {dask['peak_rss_mb']:,.0f} MB, "
+                      f"largest worker {dask['peak_rss_worker_mb']:,.0f} MB")  # fmt: skip
 
 
 if __name__ == "__main__":

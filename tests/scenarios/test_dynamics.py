@@ -121,7 +121,10 @@ def test_refining_never_uses_more_ore_than_it_gets():
     coef = spec.markets[1].input_coefficient
     got = out["demand"][:, :, :, mine]  # concentrate bought by each zone's separators
     made = out["supply"][:, :, :, oxide]
-    assert np.all(made <= got / coef + 1e-6 * np.maximum(1.0, got))
+    # the batch solver balances nodes to 1e-10 of the market's quantity scale, so a zone that
+    # buys (almost) nothing may show up to ~1e-10 x the largest output as its output
+    slack = 1e-9 * np.nanmax(made)
+    assert np.all(made <= got / coef + 1e-6 * np.maximum(1.0, got) + slack)
     # and the requirement of the separators is the concentrate demand of the next period
     need = out["supply"][:, :, :-1, oxide] * coef
     d0_next = out["demand"][:, :, 1:, mine] + out["shortfall"][:, :, 1:, mine]

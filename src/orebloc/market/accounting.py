@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from orebloc.market import curves
-from orebloc.market.network import BOLR, CAP_IN, DOMESTIC, LEAK, LINK, TRADE, Network, zone_curves
+from orebloc.market.network import BOLR, CAP_IN, DOMESTIC, LEAK, LINK, TRADE, Network
 
 OUTPUTS: tuple[str, ...] = (
     "price", "producer_price", "supply", "demand", "bolr_purchases", "net_imports", "shortfall",
@@ -38,7 +38,7 @@ def outcomes(net: Network, p: np.ndarray, x: np.ndarray) -> dict[str, np.ndarray
     """Per-zone outcomes from node prices ``p`` (N, nodes) USD/t and arc flows ``x`` (N, A) t."""
     z = net.z
     arr = net.arrays
-    cv = zone_curves(arr)
+    cv = net.curves
     kind = net.kind
     zone_of_tail = np.where(net.tail < z, net.tail, 0)
     from_e = net.tail < z

@@ -68,10 +68,10 @@ def _zone_override(
     over: Mapping[str, ArrayLike], key: str, base: np.ndarray, n: int, labels: list[str]
 ) -> np.ndarray:
     if key not in over:
-        return np.broadcast_to(base, (n, *base.shape)).astype(float).copy()
+        return np.array(np.broadcast_to(base, (n, *base.shape)), dtype=float)
     v = np.asarray(over[key], dtype=float)
     try:
-        v = np.broadcast_to(v, (n, *base.shape)).astype(float).copy()
+        v = np.array(np.broadcast_to(v, (n, *base.shape)), dtype=float)  # one copy, owned
     except ValueError:
         raise ValidationError(
             key, f"shape {np.shape(over[key])} does not fit (N={n}, {base.shape})"

@@ -21,6 +21,7 @@ silently wrong number.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 
 import numpy as np
@@ -29,8 +30,14 @@ from numpy.typing import ArrayLike
 from orebloc.market.accounting import outcomes
 from orebloc.market.arrays import baseline_overrides, market_arrays
 from orebloc.market.model import Market
-from orebloc.market.network import Network, compile_network, scales, zone_curves
+from orebloc.market.network import Network, compile_network
 from orebloc.market.results import BatchSolution, assemble
+
+#: default of ``solve_batch(active_set=)``; benchmarks set it False to time the plain Newton
+ACTIVE_SET = True
+#: seconds spent in the compiled kernel and its calls, summed over this process (benchmarks)
+#: (``cpu_seconds``: the process's CPU time, all threads, steadier than wall time on a busy machine)
+KERNEL_STATS = {"seconds": 0.0, "cpu_seconds": 0.0, "calls": 0, "equilibria": 0, "steps": 0}
 
 
 def _initial(net: Network, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -52,23 +59,33 @@ def _initial(net: Network, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def _iterate(
     net: Network, rows: np.ndarray, p: np.ndarray | None, x: np.ndarray | None,
     out: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray], tol: float, max_iter: int,
+    active_set: bool = False,
 ) -> None:  # fmt: skip
-    """Newton steps for the draws ``rows`` from (p USD/t, x t) (None: cold start); fills ``out``."""
+    """Newton steps for the draws ``rows`` from (p USD/t, x t) (None: cold start); fills ``out``.
+
+    ``active_set``: begin with the checked active-set step (kernel.newton).
+    """
     from orebloc.market import kernel  # numba: imported on first use
 
     p_out, x_out, done, its = out
     if p is None or x is None:
         p, x = _initial(net, rows)
-    p_scale, q_scale = scales(net.arrays)
-    cv = zone_curves(net.arrays)
+    p_scale, q_scale = net.scales
+    cv = net.curves
+    t0, c0 = time.perf_counter(), time.process_time()
     status, steps = kernel.newton(
         np.ascontiguousarray(rows, dtype=np.int64), np.ascontiguousarray(p, dtype=float),
         np.ascontiguousarray(x, dtype=float), p_scale, q_scale, net.z, net.tail, net.head,
         net.rnode, cv.q0, cv.p0, cv.b, cv.k, cv.strike, cv.subsidy, cv.d0, cv.a, cv.ps, cv.pk,
         cv.c, net.alpha,
         net.beta, net.floor, net.kappa, net.upper, net.rcoef, float(tol), int(max_iter), p_out,
-        x_out,
+        x_out, bool(active_set),
     )  # fmt: skip
+    KERNEL_STATS["seconds"] += time.perf_counter() - t0
+    KERNEL_STATS["cpu_seconds"] += time.process_time() - c0
+    KERNEL_STATS["calls"] += 1
+    KERNEL_STATS["equilibria"] += len(rows)
+    KERNEL_STATS["steps"] += int(steps.sum())
     done[rows[status == kernel.CONVERGED]] = True
     its[rows] += steps
 
@@ -94,7 +111,7 @@ def _warm(
 
 def solve_network(
     net: Network, tol: float = 1e-10, max_iter: int = 60, pilot: int = 32,
-    initial: tuple[np.ndarray, np.ndarray] | None = None,
+    initial: tuple[np.ndarray, np.ndarray] | None = None, active_set: bool | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
     """Equilibrium prices (N, nodes) USD/t and flows (N, A) t of every draw.
 
@@ -118,7 +135,8 @@ def solve_network(
         has = np.isfinite(p_i).all(axis=1) & np.isfinite(x_i).all(axis=1)
         start = np.flatnonzero(has)
         if start.size:
-            _iterate(net, start, p_i[start], x_i[start], out, tol, max_iter)
+            use = ACTIVE_SET if active_set is None else active_set
+            _iterate(net, start, p_i[start], x_i[start], out, tol, max_iter, use)
         cold = np.flatnonzero(~has)
     if cold.size and not done.any():
         first = cold[:pilot]
@@ -147,6 +165,7 @@ def solve_batch(
     max_iter: int = 60,
     fallback: bool = True,
     initial: BatchSolution | None = None,
+    active_set: bool | None = None,
 ) -> BatchSolution:
     """Solve N draws of ``market`` at once; ``overrides`` give per-draw numbers (see arrays.py).
 
@@ -157,7 +176,8 @@ def solve_batch(
     ``initial``: a solution to start from, typically the previous period's solution of the same
     market structure and draws (``node_prices`` and ``arc_flows`` of the same shapes; otherwise
     it is ignored). It only changes where the iteration starts, not the answer; draws that are
-    nan in it start as without it.
+    nan in it start as without it. ``active_set``: warm-started draws begin with the checked
+    active-set step (solve_network); False gives the plain Newton iteration.
     """
     if n is None:
         n = max((np.shape(v)[0] for v in (overrides or {}).values() if np.ndim(v) >= 2), default=1)
@@ -167,7 +187,7 @@ def solve_batch(
     fits = initial is not None and initial.node_prices.shape == (n, net.n_nodes)
     if fits and initial.arc_flows.shape == (n, net.n_arcs):  # type: ignore[union-attr]
         start = (initial.node_prices, initial.arc_flows)  # type: ignore[union-attr]
-    p, x, ok, its = solve_network(net, tol, max_iter, initial=start)
+    p, x, ok, its = solve_network(net, tol, max_iter, initial=start, active_set=active_set)
     used = np.zeros(n, dtype=bool)
     if fallback and not ok.all():
         from orebloc.market.reference import reference_network_draw

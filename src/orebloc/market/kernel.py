@@ -196,8 +196,16 @@ def _sparse_solve(m, v, mask, cols):
 @nb.njit(cache=True, parallel=True)
 def newton(rows, p_in, x_in, P, Q, z, tail, head, rnode, q0, p0, b, k, strike, sub, d0, a,
            p_shut, p_kink, c_shut, alpha, beta, floor, kappa, upper, rcoef, tol, max_iter, p_out,
-           x_out):  # fmt: skip
+           x_out, active_set=False):  # fmt: skip
     """Newton steps for the draws ``rows`` from (p_in, x_in); returns (status, steps).
+
+    ``active_set``: the first step is an active-set step -- the linear system of the active set
+    at the start point (for a warm start, the previous period's tight arcs and curve pieces)
+    solved with the smallest proximal weight (DELTA_MIN) and taken in full, without the step
+    limit. It is checked: kept where it lowers the merit |F|^2 by the sufficient-decrease test
+    of the line search, otherwise dropped (the draw goes on from its start point with ordinary
+    Newton steps, as without it). Where the start's active set is that of the solution, the
+    step lands on the solution up to the proximal term and one more step meets ``tol``.
 
     Curve and arc numbers are (N, Z) and (N, A) arrays of all draws in USD/t and t (those of
     curves.py and network.py; ``p_shut``, ``p_kink``, ``c_shut`` the shut-in segment of supply,
@@ -267,7 +275,10 @@ def newton(rows, p_in, x_in, P, Q, z, tail, head, rnode, q0, p0, b, k, strike, s
             for i in range(nn):
                 p[i] = p_in[d, i] / ps
             fresh = False  # r, h, w, on_slope already hold the terms at (p, x)
-            for it in range(max_iter + 1):
+            trial = active_set  # the next step is the checked active-set step
+            it = -1
+            while it < max_iter:
+                it += 1
                 if not fresh:
                     _terms(p, x, z, tail, head, rnode, zs, al, be, fl, ka, rc, r, h, w, on_slope)
                 if _converged(x, r, w, up, tol):
@@ -289,7 +300,7 @@ def newton(rows, p_in, x_in, P, Q, z, tail, head, rnode, q0, p0, b, k, strike, s
                     zt = x[j] + w[j]
                     if zt > 0.0 and zt < up[j]:
                         size = max(size, abs(w[j]))
-                delta = min(max(size, DELTA_MIN), DELTA_MAX)
+                delta = DELTA_MIN if trial else min(max(size, DELTA_MIN), DELTA_MAX)
                 for i in range(nn):
                     for j in range(nn):
                         m[i, j] = 0.0
@@ -368,7 +379,7 @@ def newton(rows, p_in, x_in, P, Q, z, tail, head, rnode, q0, p0, b, k, strike, s
                         if rn >= 0:
                             dw += rc[j] * dp[rn]
                         dx[j] = (w[j] + dw) * inv[j]
-                theta = MAX_STEP / max(big, 1e-300) if big > MAX_STEP else 1.0
+                theta = MAX_STEP / max(big, 1e-300) if (big > MAX_STEP and not trial) else 1.0
                 # backtracking on the merit |F|^2
                 phi0 = _merit(x, r, w, up)
                 for i in range(nn):
@@ -376,6 +387,26 @@ def newton(rows, p_in, x_in, P, Q, z, tail, head, rnode, q0, p0, b, k, strike, s
                 for j in range(na):
                     x_new[j] = x[j] + theta * dx[j]
                 fresh = False
+                if trial:
+                    trial = False
+                    _terms(p_new, x_new, z, tail, head, rnode, zs, al, be, fl, ka, rc, r1, h1, w1,
+                           on1)  # fmt: skip
+                    phi1 = _merit(x_new, r1, w1, up)
+                    if phi1 > (1.0 - 1e-4) * phi0 or np.isnan(phi1):
+                        # dropped: ordinary Newton from the start point (its terms are in r, h, w)
+                        fresh = True
+                        it -= 1
+                        continue
+                    for i in range(nn):
+                        p[i] = p_new[i]
+                    for j in range(na):
+                        x[j] = x_new[j]
+                    r, r1 = r1, r
+                    h, h1 = h1, h
+                    w, w1 = w1, w
+                    on_slope, on1 = on1, on_slope
+                    fresh = True
+                    continue
                 for _ in range(BACKTRACK):
                     _terms(p_new, x_new, z, tail, head, rnode, zs, al, be, fl, ka, rc, r1, h1, w1,
                            on1)  # fmt: skip

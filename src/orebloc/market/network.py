@@ -27,6 +27,7 @@ transport and tariffs) at its producers' node whatever its own consumers pay.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -62,6 +63,16 @@ class Network:
     specific: np.ndarray  # (N, A) USD/t
     arrays: MarketArrays
 
+    @cached_property
+    def curves(self) -> Curves:
+        """``zone_curves(self.arrays)``, computed once per network."""
+        return zone_curves(self.arrays)
+
+    @cached_property
+    def scales(self) -> tuple[np.ndarray, np.ndarray]:
+        """``scales(self.arrays)``, computed once per network."""
+        return scales(self.arrays)
+
     @property
     def n_nodes(self) -> int:
         return len(self.node_kind)
@@ -87,12 +98,59 @@ class Network:
         return r
 
 
-def compile_network(market: Market, arr: MarketArrays) -> Network:
-    """Build the network of ``market`` with the numbers of ``arr`` (N draws)."""
+@dataclass(frozen=True)
+class _Topology:
+    """Nodes and arcs of one market structure: what does not change from draw to draw."""
+
+    kinds: tuple[str, ...]
+    refs: np.ndarray
+    col: dict[str, np.ndarray]  # tail, head, rnode, kind, origin, dest, cap: (A,) int
+    rsign: np.ndarray
+    allowance: np.ndarray
+
+
+#: topologies built, keyed by (id(market), structure signature); the market is kept with its
+#: topology so that its id cannot be reused while the entry lives
+_TOPOLOGIES: dict[tuple, tuple[Market, _Topology]] = {}
+_TOPOLOGIES_MAX = 512
+
+
+def _signature(market: Market, arr: MarketArrays) -> tuple:
+    """What of the numbers shapes the network: which floors, agencies and leakage routes exist."""
+    pol = market.policies
+    fixed, leaky = [], []
+    for g in range(len(pol.caps)):
+        f = ~np.isnan(arr.leakage_base[:, g])
+        if f.any() and not f.all():
+            raise ValidationError(
+                f"policies.caps[{g}].leakage_base", "must be given in every draw or in none"
+            )
+        fixed.append(bool(f.all()))
+        leaky.append(bool(np.any(arr.leakage_share[:, g] > 0)))
+    floors = tuple(bool(v) for v in ~np.all(np.isnan(arr.floor), axis=0))
+    bolrs = tuple(bool(v) for v in ~np.all(np.isnan(arr.bolr_price), axis=0))
+    return floors, bolrs, tuple(fixed), tuple(leaky)
+
+
+def topology(market: Market, arr: MarketArrays) -> _Topology:
+    """The nodes and arcs of ``market`` with the instruments present in ``arr`` (built once per
+    market object and structure, then reused: the period loop solves the same structures
+    every period)."""
+    key = (id(market), _signature(market, arr))
+    hit = _TOPOLOGIES.get(key)
+    if hit is not None and hit[0] is market:
+        return hit[1]
+    top = _build_topology(market, arr)
+    if len(_TOPOLOGIES) >= _TOPOLOGIES_MAX:
+        _TOPOLOGIES.clear()
+    _TOPOLOGIES[key] = (market, top)
+    return top
+
+
+def _build_topology(market: Market, arr: MarketArrays) -> _Topology:
     ids = list(market.ids)
     z = len(ids)
     pol = market.policies
-    n = arr.n
     kinds: list[str] = ["E"] * z + ["M"] * z
     refs: list[int] = list(range(z)) + list(range(z))
     border: dict[int, int] = {}
@@ -181,12 +239,21 @@ def compile_network(market: Market, arr: MarketArrays) -> Network:
     for g, r in rights.items():
         add(kind=DISPOSAL, tail=r, cap=g)
 
-    a_n = len(arcs)
     col = {k: np.array([a[k] for a in arcs], dtype=int) for k in ("tail", "head", "rnode", "kind",
                                                                     "origin", "dest", "cap")}  # fmt: skip
-    kind, o, j, g = col["kind"], col["origin"], col["dest"], col["cap"]
     rsign = np.array([a["rsign"] for a in arcs])
     allowance = np.array([a["allowance"] for a in arcs], dtype=bool)
+    return _Topology(tuple(kinds), np.array(refs, dtype=int), col, rsign, allowance)
+
+
+def compile_network(market: Market, arr: MarketArrays) -> Network:
+    """Build the network of ``market`` with the numbers of ``arr`` (N draws)."""
+    z = len(market.ids)
+    n = arr.n
+    top = topology(market, arr)
+    col, rsign, allowance = top.col, top.rsign, top.allowance
+    a_n = len(col["tail"])
+    kind, o, j, g = col["kind"], col["origin"], col["dest"], col["cap"]
     floor = np.full((n, a_n), -np.inf)
     kappa = np.zeros((n, a_n))
     upper = np.full((n, a_n), np.inf)
@@ -218,7 +285,7 @@ def compile_network(market: Market, arr: MarketArrays) -> Network:
     kappa[:, bi] = np.where(has, arr.bolr_price[:, j[bi]], 0.0)
     upper[:, bi] = np.where(has, arr.bolr_volume[:, j[bi]], 0.0)
     return Network(
-        z=z, node_kind=tuple(kinds), node_ref=np.array(refs, dtype=int), tail=col["tail"],
+        z=z, node_kind=top.kinds, node_ref=top.refs, tail=col["tail"],
         head=col["head"], rnode=col["rnode"], kind=col["kind"], origin=col["origin"],
         dest=col["dest"], alpha=alpha, beta=beta, floor=floor, kappa=kappa, upper=upper,
         rcoef=rcoef, transport=transport, specific=specific, arrays=arr,

@@ -17,6 +17,7 @@ the mean baseline price). Every fixed point is an equilibrium of the network (ne
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 
 import highspy
@@ -320,7 +321,7 @@ def _one_draw(net: Network, d: int) -> Network:
     """The network restricted to draw ``d``."""
     arr = net.arrays
     sub_arr = type(arr)(n=1, **{k: v[d : d + 1] for k, v in vars(arr).items() if k != "n"})
-    fields = {k: v for k, v in vars(net).items()}
+    fields = {f.name: getattr(net, f.name) for f in dataclasses.fields(net)}  # not cached values
     for k in ("alpha", "beta", "floor", "kappa", "upper", "rcoef", "transport", "specific"):
         fields[k] = fields[k][d : d + 1]
     fields["arrays"] = sub_arr
