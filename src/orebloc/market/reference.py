@@ -205,10 +205,10 @@ class _DrawQP:
 def _reference_draw(
     net: Network, d: int, tol: float, max_iter: int
 ) -> tuple[np.ndarray, np.ndarray, int]:
-    """Fixed point of (prices, columns) -> QP solution, with Anderson mixing to speed it up.
+    """Fixed point of (prices, columns) -> QP solution: plain rounds, damped after 200.
 
     The map is the QP of ``_DrawQP.solve``; a fixed point has the wedges of its own prices and no
-    regularisation left, i.e. it is an equilibrium. Mixing only changes the path to it.
+    regularisation left, i.e. it is an equilibrium. Damping only changes the path to it.
     """
     qp = _DrawQP(net, d)
     z = net.z
@@ -218,8 +218,6 @@ def _reference_draw(
     watch[:z] = net.arrays.k_eff[d] > 0
     watch[2 * z :] = False
     u = np.concatenate([p, cols])
-    hist_u: list[np.ndarray] = []
-    hist_f: list[np.ndarray] = []
     change = np.inf
     for it in range(1, max_iter + 1):
         p_new, cols_new = qp.solve(u[: net.n_nodes], u[net.n_nodes :])
@@ -243,11 +241,6 @@ def _reference_draw(
                     f"draw {d}: the fixed point violates the equilibrium by {viol:.1e}"
                 )
             return p_out, x_out, it
-        hist_u.append(u)
-        hist_f.append(f)
-        if len(hist_f) > 6:
-            hist_u.pop(0)
-            hist_f.pop(0)
         # plain rounds first (the brief, obviously right); if they have not settled, damped ones
         # (they break 2-cycles of a border switching between idle and importing)
         u = g if it < 200 else u + 0.5 * f
@@ -326,14 +319,6 @@ def _one_draw(net: Network, d: int) -> Network:
         fields[k] = fields[k][d : d + 1]
     fields["arrays"] = sub_arr
     return Network(**fields)
-
-
-def _anderson(us: list[np.ndarray], fs: list[np.ndarray]) -> np.ndarray:
-    """Anderson mixing: the combination of past steps with the smallest residual."""
-    df = np.stack([fs[k + 1] - fs[k] for k in range(len(fs) - 1)], axis=1)
-    du = np.stack([us[k + 1] - us[k] for k in range(len(us) - 1)], axis=1)
-    gamma, *_ = np.linalg.lstsq(df, fs[-1], rcond=None)
-    return us[-1] + fs[-1] - (du + df) @ gamma
 
 
 def reference_network_draw(

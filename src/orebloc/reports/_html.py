@@ -93,28 +93,25 @@ def percent(v: float | None, digits: int = 1) -> str:
     return f"{100 * v:.{digits}f}%"
 
 
-def money(v: float | None) -> str:
-    """USD in words a reader scans: 602.1 million, 3.15 billion; smaller sums whole."""
+def _scaled(v: float | None, billion: str, million: str, billion_digits: int) -> str:
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return MISSING
     a = abs(v)
     if a >= 1e9:
-        return f"{v / 1e9:,.2f} billion"
+        return f"{v / 1e9:,.{billion_digits}f} {billion}"
     if a >= 1e6:
-        return f"{v / 1e6:,.1f} million"
+        return f"{v / 1e6:,.1f} {million}"
     return whole(v)
+
+
+def money(v: float | None) -> str:
+    """USD in words a reader scans: 602.1 million, 3.15 billion; smaller sums whole."""
+    return _scaled(v, "billion", "million", 2)
 
 
 def money_short(v: float | None) -> str:
     """USD in a tight space: 602.1 m, 3.2 bn; smaller sums whole."""
-    if v is None or (isinstance(v, float) and math.isnan(v)):
-        return MISSING
-    a = abs(v)
-    if a >= 1e9:
-        return f"{v / 1e9:,.1f} bn"
-    if a >= 1e6:
-        return f"{v / 1e6:,.1f} m"
-    return whole(v)
+    return _scaled(v, "bn", "m", 1)
 
 
 def yes_no(v: bool | None) -> str:
