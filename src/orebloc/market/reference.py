@@ -271,10 +271,11 @@ def _settle_idle(net: Network, d: int, qp: _DrawQP, p: np.ndarray, x: np.ndarray
         outs = np.flatnonzero(net.tail == node)
         if np.any(x[outs] > 0):
             continue
+        # an arc whose floor is at or above its head's price stays idle at any tail price
         worth = [
             (p[net.head[a]] - net.beta[d, a] / qp.P) / net.alpha[d, a]
             for a in outs
-            if net.head[a] >= 0 and not net.floor[d, a] / qp.P >= p[net.head[a]]
+            if net.head[a] >= 0 and net.floor[d, a] / qp.P < p[net.head[a]]
         ]
         p[node] = max(0.0, max(worth, default=0.0))
     cap_in = {int(net.head[a]): a for a in np.flatnonzero(net.kind == CAP_IN)}
