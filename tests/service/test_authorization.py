@@ -4,13 +4,14 @@ reads, lists, list filters, error messages, aggregates or job results."""
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import uuid
 
 import pytest
 
 from orebloc.service.policy import ALL_ROLES, ANON, POLICY, RULES, may_read, may_read_job, may_write
-from orebloc.service.store import Holding, Job, Obligation, ProjectSubmission, Round
+from orebloc.service.store import ExchangeRound, Holding, Job, Obligation, ProjectSubmission, Round
 from tests.service.helpers import ACCOUNTS, PASSWORD, running
 
 # the account that plays each role in the endpoint x role matrix
@@ -93,6 +94,13 @@ def sample(bloc, name: str, account: str | None) -> tuple[str, dict]:
             kw["json"] = {"rows": [{"form": "metal", "holder": "agency", "quantity_t": 3}]}
         if name == "round_upload":
             kw["files"] = {"file": ("r.csv", b"form,holder,quantity_t\nmetal,agency,3\n", "text/csv")}
+    elif name == "exchange_open":
+        kw["json"] = {"mineral": "gallium", "form": "metal", "as_of": "2026-06-30"}
+    elif name.startswith("exchange_"):
+        rid["round_id"] = _seed(bloc, ExchangeRound, mineral="gallium", form="metal", as_of=dt.date(2026, 6, 30),
+                                phase="advertise")
+        if name == "exchange_send":
+            kw["json"] = {"kind": "keys", "keys": {"c_pk": "ab" * 32, "s_pk": "cd" * 32}}
     elif name in ("job_get", "job_result", "job_cancel"):
         rid["job_id"] = _job(bloc, account or "obs")
     return RULES[name].path.format(**rid), kw
@@ -105,14 +113,14 @@ def _new_user(bloc) -> int:
 
 
 def test_every_route_is_declared_once(tmp_path):
-    """The policy table and the app's documented operations are the same 42 (method, path) pairs."""
+    """The policy table and the app's documented operations are the same 47 (method, path) pairs."""
     from orebloc.service.app import create_app
     from tests.service.conftest import settings
 
     schema = create_app(settings(f"sqlite:///{tmp_path}/x.db")).openapi()
     ops = {(m.upper(), p) for p, item in schema["paths"].items() for m in item}
     assert ops == {(r.method, r.path) for r in POLICY}
-    assert len(POLICY) == len(RULES) == 42
+    assert len(POLICY) == len(RULES) == 47
 
 
 def test_endpoint_by_role(db_url):

@@ -72,6 +72,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """The service app over ``settings.db_url`` (the schema must be at head: ``orebloc db upgrade``)."""
     from orebloc.service import (
         routes_accounts,
+        routes_exchange,
         routes_jobs,
         routes_public,
         routes_records,
@@ -96,7 +97,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.store = store
     app.state.runner = runner
     _install_errors(app)
-    routers = [m.router for m in (routes_accounts, routes_public, routes_records, routes_rounds, routes_jobs)]
+    routers = [m.router for m in (routes_accounts, routes_public, routes_records, routes_rounds, routes_jobs,
+                                      routes_exchange)]
     _check_routes(routers)
     for router in routers:
         app.include_router(router)

@@ -91,6 +91,13 @@ POLICY: tuple[Rule, ...] = (
     _r("job_get", "GET", "/jobs/{job_id}", LOGGED_IN, "job"),
     _r("job_result", "GET", "/jobs/{job_id}/result", LOGGED_IN, "job"),
     _r("job_cancel", "POST", "/jobs/{job_id}/cancel", LOGGED_IN, "job"),
+    # --- secure aggregation rounds (orebloc.exchange): the server relays masked messages only ---
+    _r("exchange_open", "POST", "/exchange/rounds", frozenset({SECRETARIAT}), "write"),
+    _r("exchange_progress", "GET", "/exchange/rounds/{round_id}", LOGGED_IN),
+    _r("exchange_advance", "POST", "/exchange/rounds/{round_id}/advance", frozenset({SECRETARIAT}), "write"),
+    _r("exchange_send", "POST", "/exchange/rounds/{round_id}/messages", MEMBER_ROLES, "write"),
+    _r("exchange_inbox", "GET", "/exchange/rounds/{round_id}/inbox", MEMBER_ROLES, "read"),
+    # --- end of secure aggregation rounds ---
 )
 RULES: dict[str, Rule] = {r.name: r for r in POLICY}
 

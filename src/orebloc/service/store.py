@@ -119,6 +119,37 @@ class RoundSubmission(Base):
     forms_reported: Mapped[list] = mapped_column(sa.JSON)
 
 
+class ExchangeRound(Base):
+    """A secure-aggregation round (orebloc.exchange): its phase and, once done, only the bloc total."""
+
+    __tablename__ = "exchange_rounds"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mineral: Mapped[str] = mapped_column(sa.String(40))
+    form: Mapped[str] = mapped_column(sa.String(40))
+    as_of: Mapped[dt.date] = mapped_column(sa.Date)
+    consumption_t_per_year: Mapped[float | None] = mapped_column(sa.Float)  # public figure, for days of cover
+    phase: Mapped[str] = mapped_column(sa.String(16), default="advertise")
+    reason: Mapped[str | None] = mapped_column(sa.Text)
+    total_t: Mapped[float | None] = mapped_column(sa.Float)
+    contributors: Mapped[int | None] = mapped_column()
+    inputs: Mapped[dict | None] = mapped_column(sa.JSON)  # member -> digest of the masked value used
+    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime, default=utcnow)
+
+
+class ExchangeMessage(Base):
+    """One member's message of one phase of an exchange round (public keys, encrypted shares, a
+    masked value, or its unmasking shares): never a level."""
+
+    __tablename__ = "exchange_messages"
+    __table_args__ = (sa.UniqueConstraint("round_id", "member", "kind"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(sa.ForeignKey("exchange_rounds.id"))
+    member: Mapped[str] = mapped_column(sa.String(8))
+    kind: Mapped[str] = mapped_column(sa.String(16))
+    payload: Mapped[dict] = mapped_column(sa.JSON)
+    at: Mapped[dt.datetime] = mapped_column(sa.DateTime, default=utcnow)
+
+
 class Job(Base):
     __tablename__ = "jobs"
     id: Mapped[int] = mapped_column(primary_key=True)
