@@ -46,6 +46,7 @@ app.command("serve")(_service.serve)
 app.add_typer(_service.db_app, name="db")
 app.add_typer(_service.users_app, name="users")
 app.add_typer(_service.audit_app, name="audit")
+app.add_typer(__import__("orebloc.cli.exchange_cmds", fromlist=["exchange_app"]).exchange_app, name="exchange")
 
 DataOpt = Annotated[Path | None, typer.Option("--data", help="dataset folder (default: the bundled one)")]
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="output format")]
