@@ -47,6 +47,7 @@ ARGS: dict[str, list[str]] = {
     "stockpile plan": ["{holdings}", *GALLIUM, "--quarters", "3"],
     "respond": ["{incident}", "--holdings", "{holdings}", "--out", "{out}/brief.html"],
     "users list": ["--db", "{db}"],
+    "exchange demo": ["--members", "3", "--dropouts", "0"],
 }
 
 
