@@ -118,3 +118,15 @@ def test_no_plaintext_level_in_requests_or_rows(db_url):
     assert not numbers & set(lv.values())
     # the released total is stored: it is the only figure, and no member's level equals it
     assert out["total_t"] in numbers
+
+
+def test_malformed_unmasking_shares_fail_the_round_not_the_server(db_url):
+    def garbage(rid):
+        with bloc.store.session() as s:
+            s.add(ExchangeMessage(round_id=rid, member="M00", kind="unmask",
+                                  payload={"b": {m: ["zz", "0x1"] for m in ("M00", "M01", "M02")}, "s": {}}))
+
+    with running(db_url) as bloc:
+        out, _c, _lv = run_round(bloc, 3, between=garbage)
+    assert out["status"] == "failed"
+    assert out["reason"] == "an unmasking message holds a malformed share; the round cannot be unmasked"

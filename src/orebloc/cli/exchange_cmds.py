@@ -97,12 +97,17 @@ def submit(
         member = _get(http, heads, "/auth/me").get("member")
         lots = [lot for lot in load_holdings(holdings).lots
                 if lot.member == member and lot.form == rnd["form"] and lot.mineral == rnd["mineral"]]
+        if not lots:
+            typer.echo(f"{holdings}: no lot of {rnd['mineral']} {rnd['form']} for member {member}; "
+                       "submitting a level of 0 t", err=True)
         me = Member(member, str(round_id), round(sum(lot.stock_t for lot in lots), 3))
     try:
         done = step(http, heads, me)
+    except InputError:
+        raise
+    except ValueError as exc:  # a peer's key the X25519 exchange refuses (a low-order point)
+        raise InputError(f"exchange round {round_id}: {exc}") from None
     except Exception as exc:
-        if isinstance(exc, InputError | ValueError):
-            raise
         raise InputError(f"{http.base_url}: cannot reach the service ({type(exc).__name__})") from None
     _save_member(path, me)
     typer.echo(f"round {round_id}: {'sent ' + done if done else 'nothing to send in phase ' + rnd['phase']}"

@@ -154,6 +154,8 @@ def _close(s, r: ExchangeRound) -> None:
             total, n = unmask_sum(keys, shared, masked, responses)
         except ValidationError as exc:
             return _fail(r, str(exc).split(": ", 1)[-1])
+        except (ValueError, KeyError, IndexError, TypeError):  # a malformed share a member posted
+            return _fail(r, "an unmasking message holds a malformed share; the round cannot be unmasked")
         r.phase, r.total_t, r.contributors = "done", total, n
         r.inputs = {m: digest(y) for m, y in sorted(masked.items())}
     else:
