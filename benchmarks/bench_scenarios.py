@@ -17,7 +17,8 @@ an export control and a price floor):
 - ``--kernels N``: the same N draws (three cases, streamed) solved once with today's kernel
   (plain semismooth Newton from the warm start) and once with the checked active-set first
   step (``orebloc.market.batch.ACTIVE_SET``): seconds in the kernel, Newton steps per
-  equilibrium, the ratio, and each run's whole time;
+  equilibrium, the ratio, and each run's whole time; then the two kernels alone on one warm
+  period-stage solve of N draws (kernel CPU time, min of 10: steadier on a shared machine);
 - ``--command N``: the whole command ``orebloc simulate SCENARIO --draws N`` (streams to its
   output folder), its wall time and peak resident memory.
 
@@ -50,11 +51,17 @@ SCENARIO = ROOT / "scenarios" / "rare_earth_separation_controls.toml"
 CASE_SETS = {"all": ("reference", "no_policy", "policy"), "policy": ("reference", "policy")}
 
 
-def baseline_solve(scenario: str, chunk: int, repeat: int = 3) -> float:
-    """Seconds for one period-stage solve of ``chunk`` draws (oxide market, floors + cap), warm."""
+def baseline_solve(scenario: str, chunk: int, repeat: int = 3, active_set: bool | None = None,
+                   cpu: bool = False) -> float:  # fmt: skip
+    """Seconds for one period-stage solve of ``chunk`` draws (oxide market, floors + cap), warm.
+
+    ``active_set``: the kernel's checked active-set first step (None: ``batch.ACTIVE_SET``);
+    ``cpu``: the kernel's own seconds (its CPU time, all threads) instead of the solve's wall time.
+    """
     import numpy as np
     from threadpoolctl import threadpool_limits
 
+    from orebloc.market import batch
     from orebloc.market.batch import solve_batch
     from orebloc.market.model import ExportCap, Policies, PriceFloor
     from orebloc.scenarios import load_scenario
@@ -75,9 +82,10 @@ def baseline_solve(scenario: str, chunk: int, repeat: int = 3) -> float:
         nxt = {**over, "demand.eps": over["demand.eps"] * 1.01}  # the next period: a little different
         best = np.inf
         for _ in range(repeat):
-            t = time.perf_counter()
-            solve_batch(market, chunk, nxt, baseline=False, initial=first)
-            best = min(best, time.perf_counter() - t)
+            t, k0 = time.perf_counter(), batch.KERNEL_STATS["cpu_seconds"]
+            solve_batch(market, chunk, nxt, baseline=False, initial=first, active_set=active_set)
+            took = batch.KERNEL_STATS["cpu_seconds"] - k0 if cpu else time.perf_counter() - t
+            best = min(best, took)
     return best
 
 
@@ -189,6 +197,13 @@ def main() -> None:
         cn = statistics.median(r["kernel_cpu_s"] for r in got["active-set"])
         print(f"kernel ratio (median, today's / active-set): x{old / new:.2f} (CPU x{co / cn:.2f}); "
               f"whole run x{wo / wn:.2f}")  # fmt: skip
+        # the same comparison without the rest of the run: one warm period-stage solve of n draws,
+        # kernel CPU time only (in a whole run the Parquet writer thread's CPU time overlaps the
+        # kernel's, and other jobs on a shared machine move its wall time)
+        iso = {k: baseline_solve(args.scenario, n, repeat=10, active_set=k == "active-set", cpu=True)
+               for k in ("newton", "active-set")}  # fmt: skip
+        print(f"kernel alone, one warm period-stage solve of {n:,} draws, CPU min of 10: today's "
+              f"{iso['newton']:.4f} s, active-set {iso['active-set']:.4f} s, x{iso['newton'] / iso['active-set']:.2f}")  # fmt: skip
     if args.command:
         runs = [command(args, args.command, str(tmp / f"command-{args.command}")) for _ in range(args.repeat)]
         print(f"whole command `orebloc simulate {Path(args.scenario).name} --draws {args.command:,}` "

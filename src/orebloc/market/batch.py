@@ -75,11 +75,11 @@ def _iterate(
     t0, c0 = time.perf_counter(), time.process_time()
     status, steps = kernel.newton(
         np.ascontiguousarray(rows, dtype=np.int64), np.ascontiguousarray(p, dtype=float),
-        np.ascontiguousarray(x, dtype=float), p_scale, q_scale, net.z, net.tail, net.head,
-        net.rnode, cv.q0, cv.p0, cv.b, cv.k, cv.strike, cv.subsidy, cv.d0, cv.a, cv.ps, cv.pk,
-        cv.c, net.alpha,
-        net.beta, net.floor, net.kappa, net.upper, net.rcoef, float(tol), int(max_iter), p_out,
-        x_out, bool(active_set),
+        np.ascontiguousarray(x, dtype=float), kernel.Graph(net.z, net.tail, net.head, net.rnode),
+        kernel.ZoneCurves(cv.q0, cv.p0, cv.b, cv.k, cv.strike, cv.subsidy, cv.d0, cv.a, cv.ps,
+                          cv.pk, cv.c),
+        kernel.ArcNumbers(net.alpha, net.beta, net.floor, net.kappa, net.upper, net.rcoef),
+        kernel.Scales(p_scale, q_scale), float(tol), int(max_iter), p_out, x_out, bool(active_set),
     )  # fmt: skip
     KERNEL_STATS["seconds"] += time.perf_counter() - t0
     KERNEL_STATS["cpu_seconds"] += time.process_time() - c0

@@ -14,6 +14,8 @@ Imported lazily by batch.py (numba takes about a second to import; compiled code
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numba as nb
 import numpy as np
 
@@ -28,27 +30,84 @@ SPARSE_NODES = 62  # up to this many nodes, the bit patterns of the sparse elimi
 CONVERGED, NOT_CONVERGED, SINGULAR = 0, 1, 2
 _CHUNK = 64  # draws per parallel task (scratch arrays are allocated once per task)
 
+#: rows of a draw's scaled zone numbers ``zs`` (ZONE_ROWS x Z) inside the kernel, in this order:
+#: supply at the baseline (q0, p0), supply slope, effective capacity, CfD strike, subsidy,
+#: demand at the baseline, demand slope, the shut-in segment (price at 0, kink price, slope)
+ZONE_ROWS = ("q0", "p0", "b", "k", "strike", "subsidy", "d0", "a", "p_shut", "p_kink", "c_shut")
+Z_Q0, Z_P0, Z_B, Z_K, Z_STRIKE, Z_SUB, Z_D0, Z_A, Z_PS, Z_PK, Z_C = range(len(ZONE_ROWS))
+#: rows of a draw's scaled arc numbers ``ar`` (ARC_ROWS x A) inside the kernel
+ARC_ROWS = ("alpha", "beta", "floor", "kappa", "upper", "rcoef")
+A_ALPHA, A_BETA, A_FLOOR, A_KAPPA, A_UPPER, A_RCOEF = range(len(ARC_ROWS))
+
+
+class Graph(NamedTuple):
+    """The network's structure: ``z`` zones, and per arc its tail, head (-1: sells at kappa)
+    and rights node (-1: none), (A,) int64 node indices (network.Network)."""
+
+    z: int
+    tail: np.ndarray
+    head: np.ndarray
+    rnode: np.ndarray
+
+
+class ZoneCurves(NamedTuple):
+    """Per-draw zone curves, each (N, Z), USD/t, t and t per USD/t (network.Curves)."""
+
+    q0: np.ndarray
+    p0: np.ndarray
+    b: np.ndarray
+    k: np.ndarray
+    strike: np.ndarray
+    subsidy: np.ndarray
+    d0: np.ndarray
+    a: np.ndarray
+    p_shut: np.ndarray
+    p_kink: np.ndarray
+    c_shut: np.ndarray
+
+
+class ArcNumbers(NamedTuple):
+    """Per-draw arc numbers, each (N, A): alpha (1), beta, floor, kappa (USD/t), upper (t),
+    rcoef (1) (network.Network)."""
+
+    alpha: np.ndarray
+    beta: np.ndarray
+    floor: np.ndarray
+    kappa: np.ndarray
+    upper: np.ndarray
+    rcoef: np.ndarray
+
+
+class Scales(NamedTuple):
+    """Per-draw price (USD/t) and quantity (t) scales, each (N,) (network.scales)."""
+
+    price: np.ndarray
+    quantity: np.ndarray
+
 
 @nb.njit(cache=True, inline="always")
-def _terms(p, x, z, tail, head, rnode, zs, al, be, fl, ka, rc, r, h, w, on_slope):
-    """Node balances r and slopes h, arc values w and landed-cost pieces at (p, x)."""
+def _terms(p, x, graph, zs, ar, r, h, w, on_slope):
+    """Node balances r and slopes h, arc values w and landed-cost pieces at (p, x).
+
+    ``graph`` the Graph, ``zs`` and ``ar`` the draw's scaled zone and arc rows (ZONE_ROWS, ARC_ROWS).
+    """
+    z, tail, head, rnode = graph.z, graph.tail, graph.head, graph.rnode
     nn = r.shape[0]
     for n in range(nn):
         r[n] = 0.0
         h[n] = 0.0
     for i in range(z):
-        # zs rows: q0, p0, b, k, strike, subsidy, d0, a, ps, pk, c (scaled)
-        q0, p0, b, k = zs[0, i], zs[1, i], zs[2, i], zs[3, i]
-        strike, sub, d0, a = zs[4, i], zs[5, i], zs[6, i], zs[7, i]
+        q0, p0, b, k = zs[Z_Q0, i], zs[Z_P0, i], zs[Z_B, i], zs[Z_K, i]
+        strike, sub, d0, a = zs[Z_STRIKE, i], zs[Z_SUB, i], zs[Z_D0, i], zs[Z_A, i]
         # supply at the producers' node, demand at the consumers' node
         pe = p[i]
         rec = (max(pe, strike) if not np.isnan(pe) else strike) + sub
-        if rec >= zs[9, i]:  # above the kink p_k (-inf: no shut-in segment)
+        if rec >= zs[Z_PK, i]:  # above the kink p_k (-inf: no shut-in segment)
             lin = q0 + b * (rec - p0)
             sl = b
         else:  # the shut-in segment, 0 at p_s
-            lin = zs[10, i] * (rec - zs[8, i])
-            sl = zs[10, i]
+            lin = zs[Z_C, i] * (rec - zs[Z_PS, i])
+            sl = zs[Z_C, i]
         r[i] = min(max(lin, 0.0), k)
         if lin > 0.0 and lin < k and not (pe < strike):
             h[i] = sl
@@ -61,19 +120,21 @@ def _terms(p, x, z, tail, head, rnode, zs, al, be, fl, ka, rc, r, h, w, on_slope
         t = tail[j]
         xj = x[j]
         r[t] -= xj
-        landed = al[j] * p[t] + be[j]
-        on_slope[j] = landed >= fl[j]
-        pi = landed if (landed >= fl[j] or np.isnan(landed)) else fl[j]
+        landed = ar[A_ALPHA, j] * p[t] + ar[A_BETA, j]
+        fl = ar[A_FLOOR, j]
+        on_slope[j] = landed >= fl
+        pi = landed if (landed >= fl or np.isnan(landed)) else fl
         hd = head[j]
         if hd >= 0:
             r[hd] += xj
             wj = p[hd]
         else:
-            wj = ka[j]
+            wj = ar[A_KAPPA, j]
         rn = rnode[j]
         if rn >= 0:
-            r[rn] += rc[j] * xj
-            wj += rc[j] * p[rn]
+            rc = ar[A_RCOEF, j]
+            r[rn] += rc * xj
+            wj += rc * p[rn]
         w[j] = wj - pi
 
 
@@ -194,9 +255,7 @@ def _sparse_solve(m, v, mask, cols):
 
 
 @nb.njit(cache=True, parallel=True)
-def newton(rows, p_in, x_in, P, Q, z, tail, head, rnode, q0, p0, b, k, strike, sub, d0, a,
-           p_shut, p_kink, c_shut, alpha, beta, floor, kappa, upper, rcoef, tol, max_iter, p_out,
-           x_out, active_set=False):  # fmt: skip
+def newton(rows, p_in, x_in, graph, curves, arcs, scales, tol, max_iter, p_out, x_out, active_set=False):
     """Newton steps for the draws ``rows`` from (p_in, x_in); returns (status, steps).
 
     ``active_set``: the first step is an active-set step -- the linear system of the active set
@@ -207,9 +266,10 @@ def newton(rows, p_in, x_in, P, Q, z, tail, head, rnode, q0, p0, b, k, strike, s
     Newton steps, as without it). Where the start's active set is that of the solution, the
     step lands on the solution up to the proximal term and one more step meets ``tol``.
 
-    Curve and arc numbers are (N, Z) and (N, A) arrays of all draws in USD/t and t (those of
+    ``graph`` (Graph) is the network's structure; ``curves`` (ZoneCurves, (N, Z) each) and
+    ``arcs`` (ArcNumbers, (N, A) each) the numbers of all draws in USD/t and t (those of
     curves.py and network.py; ``p_shut``, ``p_kink``, ``c_shut`` the shut-in segment of supply,
-    curves.shut_in); ``P`` and ``Q`` (N,) the price and quantity scales the method
+    curves.shut_in); ``scales`` (Scales, (N,) each) the price and quantity scales the method
     works in. ``p_in`` (len(rows), nodes) USD/t and ``x_in`` (len(rows), A) t are the start
     points. Converged draws are written to ``p_out[rows[i]]``, ``x_out[rows[i]]`` (USD/t, t).
     ``status`` is CONVERGED, NOT_CONVERGED (after ``max_iter`` steps) or SINGULAR (a step's
@@ -217,19 +277,17 @@ def newton(rows, p_in, x_in, P, Q, z, tail, head, rnode, q0, p0, b, k, strike, s
     """
     n, nn = p_in.shape
     na = x_in.shape[1]
+    z, tail, head, rnode = graph.z, graph.tail, graph.head, graph.rnode
+    cv, P, Q = curves, scales.price, scales.quantity
     status = np.full(n, NOT_CONVERGED, dtype=np.int8)
     steps = np.zeros(n, dtype=np.int64)
     n_chunks = (n + _CHUNK - 1) // _CHUNK
     for c in nb.prange(n_chunks):
         p = np.empty(nn)
         x = np.empty(na)
-        zs = np.empty((11, z))
-        al = np.empty(na)
-        be = np.empty(na)
-        fl = np.empty(na)
-        ka = np.empty(na)
-        up = np.empty(na)
-        rc = np.empty(na)
+        zs = np.empty((len(ZONE_ROWS), z))
+        ar = np.empty((len(ARC_ROWS), na))
+        up = ar[A_UPPER]
         r = np.empty(nn)
         h = np.empty(nn)
         w = np.empty(na)
@@ -253,24 +311,24 @@ def newton(rows, p_in, x_in, P, Q, z, tail, head, rnode, q0, p0, b, k, strike, s
             g = rows[d]
             ps, qs = P[g], Q[g]
             for i in range(z):
-                zs[0, i] = q0[g, i] / qs
-                zs[1, i] = p0[g, i] / ps
-                zs[2, i] = b[g, i] * ps / qs
-                zs[3, i] = k[g, i] / qs
-                zs[4, i] = strike[g, i] / ps
-                zs[5, i] = sub[g, i] / ps
-                zs[6, i] = d0[g, i] / qs
-                zs[7, i] = a[g, i] * ps / qs
-                zs[8, i] = p_shut[g, i] / ps
-                zs[9, i] = p_kink[g, i] / ps
-                zs[10, i] = c_shut[g, i] * ps / qs
+                zs[Z_Q0, i] = cv.q0[g, i] / qs
+                zs[Z_P0, i] = cv.p0[g, i] / ps
+                zs[Z_B, i] = cv.b[g, i] * ps / qs
+                zs[Z_K, i] = cv.k[g, i] / qs
+                zs[Z_STRIKE, i] = cv.strike[g, i] / ps
+                zs[Z_SUB, i] = cv.subsidy[g, i] / ps
+                zs[Z_D0, i] = cv.d0[g, i] / qs
+                zs[Z_A, i] = cv.a[g, i] * ps / qs
+                zs[Z_PS, i] = cv.p_shut[g, i] / ps
+                zs[Z_PK, i] = cv.p_kink[g, i] / ps
+                zs[Z_C, i] = cv.c_shut[g, i] * ps / qs
             for j in range(na):
-                al[j] = alpha[g, j]
-                be[j] = beta[g, j] / ps
-                fl[j] = floor[g, j] / ps
-                ka[j] = kappa[g, j] / ps
-                up[j] = upper[g, j] / qs
-                rc[j] = rcoef[g, j]
+                ar[A_ALPHA, j] = arcs.alpha[g, j]
+                ar[A_BETA, j] = arcs.beta[g, j] / ps
+                ar[A_FLOOR, j] = arcs.floor[g, j] / ps
+                ar[A_KAPPA, j] = arcs.kappa[g, j] / ps
+                ar[A_UPPER, j] = arcs.upper[g, j] / qs
+                ar[A_RCOEF, j] = arcs.rcoef[g, j]
                 x[j] = x_in[d, j] / qs
             for i in range(nn):
                 p[i] = p_in[d, i] / ps
@@ -280,7 +338,7 @@ def newton(rows, p_in, x_in, P, Q, z, tail, head, rnode, q0, p0, b, k, strike, s
             while it < max_iter:
                 it += 1
                 if not fresh:
-                    _terms(p, x, z, tail, head, rnode, zs, al, be, fl, ka, rc, r, h, w, on_slope)
+                    _terms(p, x, graph, zs, ar, r, h, w, on_slope)
                 if _converged(x, r, w, up, tol):
                     status[d] = CONVERGED
                     steps[d] = it
@@ -321,8 +379,8 @@ def newton(rows, p_in, x_in, P, Q, z, tail, head, rnode, q0, p0, b, k, strike, s
                         inv[j] = iv
                         coef = w[j] * iv
                         # b (balance) and c (arc value) coefficients of the arc
-                        ct = -al[j] if on_slope[j] else 0.0
-                        rcj = rc[j]
+                        ct = -ar[A_ALPHA, j] if on_slope[j] else 0.0
+                        rcj = ar[A_RCOEF, j]
                         m[t, t] += -iv * ct
                         if hd >= 0:
                             m[t, hd] += -iv
@@ -350,7 +408,7 @@ def newton(rows, p_in, x_in, P, Q, z, tail, head, rnode, q0, p0, b, k, strike, s
                     if hd >= 0:
                         dp[hd] -= coef
                     if rn >= 0:
-                        dp[rn] -= coef * rc[j]
+                        dp[rn] -= coef * ar[A_RCOEF, j]
                 solved = False
                 if nn <= SPARSE_NODES:
                     for i in range(nn):
@@ -373,11 +431,11 @@ def newton(rows, p_in, x_in, P, Q, z, tail, head, rnode, q0, p0, b, k, strike, s
                 for j in range(na):
                     if inv[j] > 0.0:
                         t, hd, rn = tail[j], head[j], rnode[j]
-                        dw = -al[j] * dp[t] if on_slope[j] else 0.0
+                        dw = -ar[A_ALPHA, j] * dp[t] if on_slope[j] else 0.0
                         if hd >= 0:
                             dw += dp[hd]
                         if rn >= 0:
-                            dw += rc[j] * dp[rn]
+                            dw += ar[A_RCOEF, j] * dp[rn]
                         dx[j] = (w[j] + dw) * inv[j]
                 theta = MAX_STEP / max(big, 1e-300) if (big > MAX_STEP and not trial) else 1.0
                 # backtracking on the merit |F|^2
@@ -389,8 +447,7 @@ def newton(rows, p_in, x_in, P, Q, z, tail, head, rnode, q0, p0, b, k, strike, s
                 fresh = False
                 if trial:
                     trial = False
-                    _terms(p_new, x_new, z, tail, head, rnode, zs, al, be, fl, ka, rc, r1, h1, w1,
-                           on1)  # fmt: skip
+                    _terms(p_new, x_new, graph, zs, ar, r1, h1, w1, on1)
                     phi1 = _merit(x_new, r1, w1, up)
                     if phi1 > (1.0 - 1e-4) * phi0 or np.isnan(phi1):
                         # dropped: ordinary Newton from the start point (its terms are in r, h, w)
@@ -408,8 +465,7 @@ def newton(rows, p_in, x_in, P, Q, z, tail, head, rnode, q0, p0, b, k, strike, s
                     fresh = True
                     continue
                 for _ in range(BACKTRACK):
-                    _terms(p_new, x_new, z, tail, head, rnode, zs, al, be, fl, ka, rc, r1, h1, w1,
-                           on1)  # fmt: skip
+                    _terms(p_new, x_new, graph, zs, ar, r1, h1, w1, on1)
                     phi1 = _merit(x_new, r1, w1, up)
                     if not (phi1 > (1.0 - 1e-4 * theta) * phi0):
                         fresh = True  # the terms at the accepted point are known
