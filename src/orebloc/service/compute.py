@@ -75,13 +75,70 @@ def portfolio_job(params: dict[str, Any]) -> dict[str, Any]:
             "attainment": frame_rows(res.attainment)}
 
 
-def response_job(params: dict[str, Any]) -> dict[str, Any]:
-    """The release plan (see ``orebloc.service.response``); ``params`` carries the members' figures."""
-    from orebloc.service.response import proportional_release
+def _lots(rows: list[dict[str, Any]], mineral: str):
+    """The service's stored holdings (JSON rows) as the stockpile package's lots, content tonnes.
 
-    plan = proportional_release(params["stock_t"], params["net_imports_t_per_year"],
-                                params["supply_loss_t_per_day"], params["days"])
-    return {"mineral": params["mineral"], "plan": plan}
+    A form that is one of ``orebloc.stockpile.holdings.FORMS`` of the mineral converts the stored
+    tonnes of the form to content with its factor; any other form is counted at its gross weight
+    (ASSUMPTION: the service's free-text forms say nothing of their content). The service stores
+    neither draw rates nor lead times: no draw limit and no lead time (ASSUMPTION)."""
+    import datetime as dt
+    import math
+
+    from orebloc.stockpile.holdings import FORMS, Lot
+
+    lots = []
+    for r in rows:
+        form = FORMS.get(r["form"])
+        factor = form.content if form is not None and form.mineral == mineral else 1.0
+        lots.append(Lot(member=r["zone"], holder=f"{r['owner']} {r['holder']} #{r['id']}", holder_kind=r["holder"],
+                        mineral=mineral, form=r["form"], stock_t=r["quantity_t"] * factor, location=r["owner"],
+                        as_of=dt.date.fromisoformat(r["as_of"]), draw_rate_t_yr=math.inf, lead_time_days=0.0,
+                        status="reported", source=f"service holding {r['id']}"))
+    return tuple(lots)
+
+
+def response_job(params: dict[str, Any]) -> dict[str, Any]:
+    """The joint response (``orebloc.stockpile.response.respond``) on the members' stored holdings.
+
+    ``params``: the incident (mineral, supply_loss_t_per_day, days, year, stage, calibration,
+    rule, draws, seed) and ``lots``, every stored holding of the mineral in a member zone (id,
+    owner, zone, holder, form, quantity_t, as_of). The result has one plan entry per owner
+    member: its stock and release (content t) and its holders' delivery lines by period."""
+    from dataclasses import replace
+
+    import polars as pl
+
+    from orebloc.stockpile.holdings import Holdings
+    from orebloc.stockpile.response import Incident, respond
+
+    inc = Incident.from_loss(params["mineral"], params["supply_loss_t_per_day"] * 365.0, params["year"],
+                             params.get("stage"), tuple(sorted((params.get("calibration") or {}).items())),
+                             duration=params["days"] / 365.0)
+    inc = replace(inc, draws=params["draws"], seed=params["seed"])
+    rows = params["lots"]
+    brief = respond(inc, Holdings(_lots(rows, inc.mineral), "service holdings"), params["rule"])
+    alloc, labels = brief.allocation, brief.labels
+    members = alloc.problem.members
+    plan: dict[str, dict[str, Any]] = {}
+    for h, r in enumerate(rows):
+        entry = plan.setdefault(r["owner"], {"zone": r["zone"], "stock_t": 0.0, "release_t": 0.0, "lines": []})
+        entry["stock_t"] += alloc.problem.holders[h].stock_t
+        for j, to in enumerate(members):
+            for t, label in enumerate(labels):
+                q = float(alloc.x[h, j, t])
+                if q > 1e-9:
+                    entry["release_t"] += q
+                    entry["lines"].append({"holding_id": r["id"], "holder": r["holder"], "form": r["form"],
+                                           "to": to, "period": label, "release_t": q})
+    summary = brief.summary()
+    public = {k: summary[k] for k in ("incident", "mineral", "stage", "rule", "trigger_rule", "loss_share_p50",
+                                      "trigger_level", "trigger_met")}
+    totals = {k: _clean(v) for k, v in summary.items() if k not in public}
+    loss = brief.loss.group_by("member").agg(pl.col("loss_t_p50").sum()).sort("member")
+    return {"mineral": inc.mineral, **public, "periods": labels,
+            "loss_t_p50": dict(zip(loss["member"].to_list(), loss["loss_t_p50"].to_list(), strict=True)),
+            "totals": totals, "plan": plan, "notes": brief.notes + params.get("notes", [])}
 
 
 KINDS = {"scenario": scenario_job, "floor-compare": compare_job, "portfolio": portfolio_job,
