@@ -62,17 +62,47 @@ def compare_job(params: dict[str, Any]) -> dict[str, Any]:
             "who_pays": frame_rows(cmp.who_pays)}
 
 
+#: ASSUMPTION: a submission gives no status; it counts as ``announced`` (the lowest chance of success
+#: in the status table), its capacity on the stage's own basis and its capex as the support it needs.
+SUBMITTED_STATUS = "announced"
+
+
+def submitted_projects(rows: list[dict[str, Any]]) -> tuple[list, list[str]]:
+    """Members' project submissions (JSON rows) as pipeline projects, and notes on those left out."""
+    from orebloc.projects.schema import STAGES, Money, Project
+    from orebloc.projects.targets import basis_factors
+
+    identity = {(m, st): b for (m, st, b), (f, _src) in basis_factors().items() if f == 1.0}
+    out, notes = [], []
+    for r in rows:
+        basis = identity.get((r["mineral"], r["stage"]))
+        if r["stage"] not in STAGES or basis is None:
+            notes.append(f"submission {r['id']} ({r['mineral']} {r['stage']}) has no stage basis in the "
+                         "portfolio model; left out")
+            continue
+        usd = r["capex_musd"] * 1e6
+        out.append(Project(
+            id=f"member:{r['owner']}:{r['id']}", name=r["name"], sponsor=r["owner"], minerals=(r["mineral"],),
+            stage=r["stage"], country=r["country"], capacity_t=r["capacity_t"], capacity_basis=basis,
+            capacity_note="", new_capacity_t=r["capacity_t"], capex=Money(r["capex_musd"], "USD", None, usd, "as given"),
+            opex_usd_t=None, start_year=r["start_year"], lead_time_years=None, status=SUBMITTED_STATUS,
+            crma_strategic=None, support_kind=None, support=None, sources=(f"member submission {r['id']}",)))
+    return out, notes
+
+
 def portfolio_job(params: dict[str, Any]) -> dict[str, Any]:
-    """The portfolio optimiser (MILP) on the bundled pipeline for one target and budget."""
+    """The portfolio optimiser (MILP) on the bundled pipeline plus the members' submissions the
+    starter may see (``params["submissions"]``), for one target and budget."""
     from orebloc.atlas.store import Atlas
     from orebloc.projects import load_pipeline, load_status_table
     from orebloc.projects.portfolio import Settings, optimise, parse_target
     from orebloc.projects.targets import economy
 
+    extra, notes = submitted_projects(params.get("submissions", []))
     st = Settings(economy("bloc"), budget_usd=params.get("budget_usd"))
-    res = optimise(Atlas(), load_pipeline(), [parse_target(params["target"])], st, load_status_table())
+    res = optimise(Atlas(), (*load_pipeline(), *extra), [parse_target(params["target"])], st, load_status_table())
     return {"cost_usd": _clean(res.cost_usd), "chosen": frame_rows(res.chosen_frame()),
-            "attainment": frame_rows(res.attainment)}
+            "attainment": frame_rows(res.attainment), "submissions_used": len(extra), "notes": notes}
 
 
 def _lots(rows: list[dict[str, Any]], mineral: str):

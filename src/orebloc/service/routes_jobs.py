@@ -13,7 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from fastapi import APIRouter, Request
 
-from orebloc.service.deps import Caller, Problemo, caller, endpoint
+from orebloc.service.deps import Caller, Problemo, caller, endpoint, visible
 from orebloc.service.disclosure import release
 from orebloc.service.jobs import FINAL
 from orebloc.service.policy import MEMBER_ROLES, SECRETARIAT, may_read, may_read_job
@@ -25,7 +25,7 @@ from orebloc.service.schemas import (
     ResponseJobIn,
     ScenarioJobIn,
 )
-from orebloc.service.store import Holding, Job, utcnow
+from orebloc.service.store import Holding, Job, ProjectSubmission, utcnow
 
 router = APIRouter(tags=["jobs"])
 
@@ -71,7 +71,14 @@ def portfolio_job(body: PortfolioJobIn, request: Request) -> JobOut:
     from orebloc.projects.portfolio import parse_target
 
     parse_target(body.target)  # a bad target is refused now, not in the job
-    return _start(request, "portfolio", body.model_dump())
+    who = caller(request)
+    with request.app.state.store.reading() as s:
+        rows = s.execute(sa.select(ProjectSubmission).where(visible(ProjectSubmission, who))
+                         .order_by(ProjectSubmission.id)).scalars().all()
+        subs = [{"id": p.id, "owner": p.owner, "name": p.name, "mineral": _mineral_id(p.mineral) or p.mineral,
+                 "stage": p.stage, "country": p.country, "capacity_t": p.capacity_t, "capex_musd": p.capex_musd,
+                 "start_year": p.start_year} for p in rows]
+    return _start(request, "portfolio", {**body.model_dump(), "submissions": subs})
 
 
 def _zone_of(member: str) -> str:
