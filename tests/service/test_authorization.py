@@ -93,7 +93,7 @@ def sample(bloc, name: str, account: str | None) -> tuple[str, dict]:
             kw["json"] = {"rows": [{"form": "metal", "holder": "agency", "quantity_t": 3}]}
         if name == "round_upload":
             kw["files"] = {"file": ("r.csv", b"form,holder,quantity_t\nmetal,agency,3\n", "text/csv")}
-    elif name in ("job_get", "job_result", "job_cancel"):
+    elif name in ("job_get", "job_result", "job_cancel", "job_events"):
         rid["job_id"] = _job(bloc, account or "obs")
     return RULES[name].path.format(**rid), kw
 
@@ -105,14 +105,14 @@ def _new_user(bloc) -> int:
 
 
 def test_every_route_is_declared_once(tmp_path):
-    """The policy table and the app's documented operations are the same 42 (method, path) pairs."""
+    """The policy table and the app's documented operations are the same 43 (method, path) pairs."""
     from orebloc.service.app import create_app
     from tests.service.conftest import settings
 
     schema = create_app(settings(f"sqlite:///{tmp_path}/x.db")).openapi()
     ops = {(m.upper(), p) for p, item in schema["paths"].items() for m in item}
     assert ops == {(r.method, r.path) for r in POLICY}
-    assert len(POLICY) == len(RULES) == 42
+    assert len(POLICY) == len(RULES) == 43
 
 
 def test_endpoint_by_role(db_url):

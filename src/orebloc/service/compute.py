@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -26,8 +27,12 @@ def frame_rows(frame) -> list[dict[str, Any]]:
     return [_clean(r) for r in frame.iter_rows(named=True)]
 
 
-def scenario_job(params: dict[str, Any]) -> dict[str, Any]:
-    """Monte Carlo of a bundled scenario: the bloc's p5/p50/p95 by case, period and market."""
+Progress = Callable[[float], None]
+
+
+def scenario_job(params: dict[str, Any], progress: Progress | None = None) -> dict[str, Any]:
+    """Monte Carlo of a bundled scenario: the bloc's p5/p50/p95 by case, period and market;
+    ``progress`` gets the share of chunks solved (chunks of ``params["chunk_size"]`` draws, 1000 by default)."""
     import polars as pl
 
     from orebloc.scenarios.run import BLOC, run_scenario
@@ -35,14 +40,15 @@ def scenario_job(params: dict[str, Any]) -> dict[str, Any]:
 
     spec = load_scenario(Path(params["scenarios_dir"]) / f"{params['scenario']}.toml")
     with tempfile.TemporaryDirectory() as out:
-        run = run_scenario(spec, params["draws"], params["seed"], out=out, scheduler="none", keep_results=False)
+        run = run_scenario(spec, params["draws"], params["seed"], out=out, scheduler="none", keep_results=False,
+                           chunk_size=params.get("chunk_size", 1000), progress=progress)
     summary = run.summary
     if "zone" in summary.columns:
         summary = summary.filter(pl.col("zone") == BLOC)
     return {"scenario": spec.name, "draws": run.draws, "seed": run.seed, "summary": frame_rows(summary)}
 
 
-def compare_job(params: dict[str, Any]) -> dict[str, Any]:
+def compare_job(params: dict[str, Any], progress: Progress | None = None) -> dict[str, Any]:
     """Levy, tariff, CfD, buyer of last resort and no instrument on one scenario's draws."""
     from orebloc.errors import InputError
     from orebloc.policy.compare import Design, compare_instruments
@@ -90,7 +96,7 @@ def submitted_projects(rows: list[dict[str, Any]]) -> tuple[list, list[str]]:
     return out, notes
 
 
-def portfolio_job(params: dict[str, Any]) -> dict[str, Any]:
+def portfolio_job(params: dict[str, Any], progress: Progress | None = None) -> dict[str, Any]:
     """The portfolio optimiser (MILP) on the bundled pipeline plus the members' submissions the
     starter may see (``params["submissions"]``), for one target and budget."""
     from orebloc.atlas.store import Atlas
@@ -128,7 +134,7 @@ def _lots(rows: list[dict[str, Any]], mineral: str):
     return tuple(lots)
 
 
-def response_job(params: dict[str, Any]) -> dict[str, Any]:
+def response_job(params: dict[str, Any], progress: Progress | None = None) -> dict[str, Any]:
     """The joint response (``orebloc.stockpile.response.respond``) on the members' stored holdings.
 
     ``params``: the incident (mineral, supply_loss_t_per_day, days, year, stage, calibration,
@@ -169,6 +175,15 @@ def response_job(params: dict[str, Any]) -> dict[str, Any]:
     return {"mineral": inc.mineral, **public, "periods": labels,
             "loss_t_p50": dict(zip(loss["member"].to_list(), loss["loss_t_p50"].to_list(), strict=True)),
             "totals": totals, "plan": plan, "notes": brief.notes + params.get("notes", [])}
+
+
+def on_worker(fn: Callable[..., dict[str, Any]], params: dict[str, Any], channel: str) -> dict[str, Any]:
+    """Run ``fn`` on a Dask worker; its progress goes to the Dask variable ``channel``, which the
+    service reads while it waits (the worker never touches the store)."""
+    from distributed import Variable
+
+    var = Variable(channel)
+    return fn(params, progress=lambda share: var.set(share))
 
 
 KINDS = {"scenario": scenario_job, "floor-compare": compare_job, "portfolio": portfolio_job,

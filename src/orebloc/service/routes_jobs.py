@@ -7,11 +7,14 @@ released under the aggregate rules."""
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
 from typing import Any
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import StreamingResponse
 
 from orebloc.service.deps import Caller, Problemo, caller, endpoint, visible
 from orebloc.service.disclosure import release
@@ -199,6 +202,46 @@ def job_result(job_id: int, request: Request) -> JobResult:
         if j.kind == "response":
             result = response_view(result, j.params.get("levels", {}), who, st.min_contributors, st.max_member_share)
         return JobResult(id=j.id, kind=j.kind, result=result)
+
+
+#: seconds between two looks at a job's state while streaming (assumption: often enough for a person)
+EVENT_POLL_S = 0.5
+
+
+def _event(kind: str, job: JobOut) -> str:
+    return f"event: {kind}\nid: {job.progress:.4f}\ndata: {job.model_dump_json()}\n\n"
+
+
+@endpoint(router, "job_events", response_class=StreamingResponse,
+          responses={200: {"content": {"text/event-stream": {}},
+                           "description": "Server-Sent Events: `progress` on each change, then `end` with the final state"}})
+async def job_events(job_id: int, request: Request) -> StreamingResponse:
+    """The job's state as Server-Sent Events: one ``progress`` event per change of state or progress,
+    then one ``end`` event with the final state (done, failed, cancelled or interrupted)."""
+    who = caller(request)
+    store = request.app.state.store
+
+    def look() -> JobOut:
+        with store.reading() as s:
+            return _out(_readable(s, job_id, who))
+
+    first = await run_in_threadpool(look)  # a job the caller may not read: 404 before any stream
+
+    async def stream():
+        job, last = first, None
+        while True:
+            if job.state in FINAL:
+                yield _event("end", job)
+                return
+            if (job.state, job.progress) != last:
+                last = (job.state, job.progress)
+                yield _event("progress", job)
+            if await request.is_disconnected():
+                return
+            await asyncio.sleep(EVENT_POLL_S)
+            job = await run_in_threadpool(look)
+
+    return StreamingResponse(stream(), media_type="text/event-stream", headers={"Cache-Control": "no-store"})
 
 
 @endpoint(router, "job_cancel")

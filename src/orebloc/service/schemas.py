@@ -136,6 +136,7 @@ class ScenarioJobIn(Strict):
     scenario: str = Field(pattern=r"^[a-z0-9_]+$", max_length=80, description="a bundled scenario's file stem")
     draws: int = Field(default=100, ge=1, le=20000)
     seed: int = Field(default=1, ge=0, le=2**31)
+    chunk_size: int = Field(default=1000, ge=10, le=20000, description="draws per chunk; progress is reported per chunk")
 
 
 class CompareJobIn(ScenarioJobIn):
