@@ -102,6 +102,7 @@ class JobRunner:
         client = self._dask()
         channel = f"orebloc-job-{job_id}-{uuid.uuid4().hex[:8]}"
         var = Variable(channel, client=client)
+        var.set(0.0)  # set before the worker starts, so that a read never waits (nor logs a time-out)
         fut = client.submit(on_worker, fn, params, channel, pure=False)
         self._futures[job_id] = fut
         seen = None
