@@ -66,3 +66,42 @@ def test_cancel_a_queued_job(db_url):
             assert s.execute(sa.select(Job.state).where(Job.id == jid)).scalar() == "cancelled"
         r = bloc.call("obs", "POST", "/jobs/scenario", json={"scenario": "nope", "draws": 5})
         assert r.status_code == 404 and r.json()["field"] == "scenario"
+
+
+def _events(text: str) -> list[tuple[str, dict]]:
+    import json
+
+    out = []
+    for block in text.strip().split("\n\n"):
+        fields = dict(line.split(": ", 1) for line in block.splitlines())
+        out.append((fields["event"], json.loads(fields["data"])))
+    return out
+
+
+def test_job_events_stream_progress_per_chunk(db_url):
+    """A 30-draw scenario in chunks of 10: the stream shows it running, then the end event; the
+    stored progress after the run is 1; while running the runner recorded 0.1 + 0.89 x k/3."""
+    from orebloc.service import jobs as jobs_mod
+
+    seen: list[float] = []
+    original = jobs_mod.JobRunner._progress
+
+    def spy(self, job_id, share):
+        seen.append(share)
+        original(self, job_id, share)
+
+    jobs_mod.JobRunner._progress = spy
+    try:
+        with running(db_url, scheduler="inline") as bloc:
+            jid = bloc.call("obs", "POST", "/jobs/scenario",
+                            json={"scenario": "graphite_licensing", "draws": 30, "chunk_size": 10}).json()["id"]
+            r = bloc.call("obs", "GET", f"/jobs/{jid}/events")
+            assert r.status_code == 200 and r.headers["content-type"].startswith("text/event-stream")
+            events = _events(r.text)
+            assert events[-1][0] == "end" and events[-1][1]["state"] == "done" and events[-1][1]["progress"] == 1.0
+            assert all(kind == "progress" for kind, _ in events[:-1])
+            assert [round(x, 6) for x in seen] == [round(k / 3, 6) for k in (1, 2, 3)]
+            assert bloc.call("jpn", "GET", f"/jobs/{jid}/events").status_code == 404  # another member's job
+            assert bloc.call(None, "GET", f"/jobs/{jid}/events").status_code == 401
+    finally:
+        jobs_mod.JobRunner._progress = original

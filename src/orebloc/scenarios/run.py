@@ -25,7 +25,7 @@ import re
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 from dataclasses import dataclass, field
@@ -328,6 +328,7 @@ def run_scenario(
     cases: tuple[str, ...] = CASES,
     show_progress: bool = False,
     keep_results: bool = True,
+    progress: Callable[[float], None] | None = None,
 ) -> ScenarioRun:
     """Run ``spec``; with ``out`` write ``results/part-*.parquet``, ``summary.parquet`` and CSV.
 
@@ -338,6 +339,7 @@ def run_scenario(
     result parts are written into a hidden ``out/.results.*`` folder that replaces
     ``out/results`` only once every chunk is solved; on any error or Ctrl-C it is removed
     (with ``out`` itself when this run created it), so nothing is left half-written.
+    ``progress``, if given, is called with the share of chunks solved (0-1) after each chunk.
     """
     t0 = time.perf_counter()
     n = spec.draws if draws is None else draws
@@ -370,7 +372,8 @@ def run_scenario(
             # the summary is built chunk by chunk; when the results are not kept, its inputs go to disk
             if not keep_results:
                 spill = Path(tempfile.mkdtemp(prefix=".summary.", dir=out_dir))
-        results, summary = _solve(plan, all_draws, spans, scheduler, workers, tmp, spill, keep_results, show_progress)
+        results, summary = _solve(plan, all_draws, spans, scheduler, workers, tmp, spill, keep_results, show_progress,
+                                  progress)
         t3 = time.perf_counter()
         if out_dir is not None and tmp is not None:
             final = out_dir / "results"
@@ -401,7 +404,8 @@ def run_scenario(
 
 def _solve(plan: Plan, all_draws: Draws, spans: list[tuple[int, int]], scheduler: str, workers: int,
            tmp: Path | None, spill: Path | None, keep_results: bool,
-           show_progress: bool) -> tuple[pl.DataFrame | None, pl.DataFrame]:  # fmt: skip
+           show_progress: bool, progress: Callable[[float], None] | None = None,
+           ) -> tuple[pl.DataFrame | None, pl.DataFrame]:  # fmt: skip
     """Solve every chunk; write its Parquet part into ``tmp`` (if any) and add it to the summary.
 
     Returns the results (when kept, or when nothing is written) and the summary.
@@ -423,7 +427,7 @@ def _solve(plan: Plan, all_draws: Draws, spans: list[tuple[int, int]], scheduler
             _progress(show_progress, len(spans) * spec.n_periods if local else n, spec.name) as step:  # fmt: skip
         it = _local(plan, all_draws, spans, step) if local else _dask(plan, all_draws, spans, scheduler, workers, step)
         pending = None
-        for i, part in it:
+        for solved, (i, part) in enumerate(it, 1):
             if acc is None:
                 acc = Accumulator(part.head(_groups(plan)).select(KEYS), spill)
             if keep_results or tmp is None:
@@ -432,6 +436,8 @@ def _solve(plan: Plan, all_draws: Draws, spans: list[tuple[int, int]], scheduler
                 pending.result()  # at most one chunk waits to be written
             pending = writer.submit(keep, i, part)
             del part
+            if progress is not None:
+                progress(solved / len(spans))
         if pending is not None:
             pending.result()
     results = pl.concat([parts.pop(i) for i in sorted(parts)]) if parts else None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -26,8 +27,12 @@ def frame_rows(frame) -> list[dict[str, Any]]:
     return [_clean(r) for r in frame.iter_rows(named=True)]
 
 
-def scenario_job(params: dict[str, Any]) -> dict[str, Any]:
-    """Monte Carlo of a bundled scenario: the bloc's p5/p50/p95 by case, period and market."""
+Progress = Callable[[float], None]
+
+
+def scenario_job(params: dict[str, Any], progress: Progress | None = None) -> dict[str, Any]:
+    """Monte Carlo of a bundled scenario: the bloc's p5/p50/p95 by case, period and market;
+    ``progress`` gets the share of chunks solved (chunks of ``params["chunk_size"]`` draws, 1000 by default)."""
     import polars as pl
 
     from orebloc.scenarios.run import BLOC, run_scenario
@@ -35,14 +40,15 @@ def scenario_job(params: dict[str, Any]) -> dict[str, Any]:
 
     spec = load_scenario(Path(params["scenarios_dir"]) / f"{params['scenario']}.toml")
     with tempfile.TemporaryDirectory() as out:
-        run = run_scenario(spec, params["draws"], params["seed"], out=out, scheduler="none", keep_results=False)
+        run = run_scenario(spec, params["draws"], params["seed"], out=out, scheduler="none", keep_results=False,
+                           chunk_size=params.get("chunk_size", 1000), progress=progress)
     summary = run.summary
     if "zone" in summary.columns:
         summary = summary.filter(pl.col("zone") == BLOC)
     return {"scenario": spec.name, "draws": run.draws, "seed": run.seed, "summary": frame_rows(summary)}
 
 
-def compare_job(params: dict[str, Any]) -> dict[str, Any]:
+def compare_job(params: dict[str, Any], progress: Progress | None = None) -> dict[str, Any]:
     """Levy, tariff, CfD, buyer of last resort and no instrument on one scenario's draws."""
     from orebloc.errors import InputError
     from orebloc.policy.compare import Design, compare_instruments
@@ -62,26 +68,122 @@ def compare_job(params: dict[str, Any]) -> dict[str, Any]:
             "who_pays": frame_rows(cmp.who_pays)}
 
 
-def portfolio_job(params: dict[str, Any]) -> dict[str, Any]:
-    """The portfolio optimiser (MILP) on the bundled pipeline for one target and budget."""
+#: ASSUMPTION: a submission gives no status; it counts as ``announced`` (the lowest chance of success
+#: in the status table), its capacity on the stage's own basis and its capex as the support it needs.
+SUBMITTED_STATUS = "announced"
+
+
+def submitted_projects(rows: list[dict[str, Any]]) -> tuple[list, list[str]]:
+    """Members' project submissions (JSON rows) as pipeline projects, and notes on those left out."""
+    from orebloc.projects.schema import STAGES, Money, Project
+    from orebloc.projects.targets import basis_factors
+
+    identity = {(m, st): b for (m, st, b), (f, _src) in basis_factors().items() if f == 1.0}
+    out, notes = [], []
+    for r in rows:
+        basis = identity.get((r["mineral"], r["stage"]))
+        if r["stage"] not in STAGES or basis is None:
+            notes.append(f"submission {r['id']} ({r['mineral']} {r['stage']}) has no stage basis in the "
+                         "portfolio model; left out")
+            continue
+        usd = r["capex_musd"] * 1e6
+        out.append(Project(
+            id=f"member:{r['owner']}:{r['id']}", name=r["name"], sponsor=r["owner"], minerals=(r["mineral"],),
+            stage=r["stage"], country=r["country"], capacity_t=r["capacity_t"], capacity_basis=basis,
+            capacity_note="", new_capacity_t=r["capacity_t"], capex=Money(r["capex_musd"], "USD", None, usd, "as given"),
+            opex_usd_t=None, start_year=r["start_year"], lead_time_years=None, status=SUBMITTED_STATUS,
+            crma_strategic=None, support_kind=None, support=None, sources=(f"member submission {r['id']}",)))
+    return out, notes
+
+
+def portfolio_job(params: dict[str, Any], progress: Progress | None = None) -> dict[str, Any]:
+    """The portfolio optimiser (MILP) on the bundled pipeline plus the members' submissions the
+    starter may see (``params["submissions"]``), for one target and budget."""
     from orebloc.atlas.store import Atlas
     from orebloc.projects import load_pipeline, load_status_table
     from orebloc.projects.portfolio import Settings, optimise, parse_target
     from orebloc.projects.targets import economy
 
+    extra, notes = submitted_projects(params.get("submissions", []))
     st = Settings(economy("bloc"), budget_usd=params.get("budget_usd"))
-    res = optimise(Atlas(), load_pipeline(), [parse_target(params["target"])], st, load_status_table())
+    res = optimise(Atlas(), (*load_pipeline(), *extra), [parse_target(params["target"])], st, load_status_table())
     return {"cost_usd": _clean(res.cost_usd), "chosen": frame_rows(res.chosen_frame()),
-            "attainment": frame_rows(res.attainment)}
+            "attainment": frame_rows(res.attainment), "submissions_used": len(extra), "notes": notes}
 
 
-def response_job(params: dict[str, Any]) -> dict[str, Any]:
-    """The release plan (see ``orebloc.service.response``); ``params`` carries the members' figures."""
-    from orebloc.service.response import proportional_release
+def _lots(rows: list[dict[str, Any]], mineral: str):
+    """The service's stored holdings (JSON rows) as the stockpile package's lots, content tonnes.
 
-    plan = proportional_release(params["stock_t"], params["net_imports_t_per_year"],
-                                params["supply_loss_t_per_day"], params["days"])
-    return {"mineral": params["mineral"], "plan": plan}
+    A form that is one of ``orebloc.stockpile.holdings.FORMS`` of the mineral converts the stored
+    tonnes of the form to content with its factor; any other form is counted at its gross weight
+    (ASSUMPTION: the service's free-text forms say nothing of their content). The service stores
+    neither draw rates nor lead times: no draw limit and no lead time (ASSUMPTION)."""
+    import datetime as dt
+    import math
+
+    from orebloc.stockpile.holdings import FORMS, Lot
+
+    lots = []
+    for r in rows:
+        form = FORMS.get(r["form"])
+        factor = form.content if form is not None and form.mineral == mineral else 1.0
+        lots.append(Lot(member=r["zone"], holder=f"{r['owner']} {r['holder']} #{r['id']}", holder_kind=r["holder"],
+                        mineral=mineral, form=r["form"], stock_t=r["quantity_t"] * factor, location=r["owner"],
+                        as_of=dt.date.fromisoformat(r["as_of"]), draw_rate_t_yr=math.inf, lead_time_days=0.0,
+                        status="reported", source=f"service holding {r['id']}"))
+    return tuple(lots)
+
+
+def response_job(params: dict[str, Any], progress: Progress | None = None) -> dict[str, Any]:
+    """The joint response (``orebloc.stockpile.response.respond``) on the members' stored holdings.
+
+    ``params``: the incident (mineral, supply_loss_t_per_day, days, year, stage, calibration,
+    rule, draws, seed) and ``lots``, every stored holding of the mineral in a member zone (id,
+    owner, zone, holder, form, quantity_t, as_of). The result has one plan entry per owner
+    member: its stock and release (content t) and its holders' delivery lines by period."""
+    from dataclasses import replace
+
+    import polars as pl
+
+    from orebloc.stockpile.holdings import Holdings
+    from orebloc.stockpile.response import Incident, respond
+
+    inc = Incident.from_loss(params["mineral"], params["supply_loss_t_per_day"] * 365.0, params["year"],
+                             params.get("stage"), tuple(sorted((params.get("calibration") or {}).items())),
+                             duration=params["days"] / 365.0)
+    inc = replace(inc, draws=params["draws"], seed=params["seed"])
+    rows = params["lots"]
+    brief = respond(inc, Holdings(_lots(rows, inc.mineral), "service holdings"), params["rule"])
+    alloc, labels = brief.allocation, brief.labels
+    members = alloc.problem.members
+    plan: dict[str, dict[str, Any]] = {}
+    for h, r in enumerate(rows):
+        entry = plan.setdefault(r["owner"], {"zone": r["zone"], "stock_t": 0.0, "release_t": 0.0, "lines": []})
+        entry["stock_t"] += alloc.problem.holders[h].stock_t
+        for j, to in enumerate(members):
+            for t, label in enumerate(labels):
+                q = float(alloc.x[h, j, t])
+                if q > 1e-9:
+                    entry["release_t"] += q
+                    entry["lines"].append({"holding_id": r["id"], "holder": r["holder"], "form": r["form"],
+                                           "to": to, "period": label, "release_t": q})
+    summary = brief.summary()
+    public = {k: summary[k] for k in ("incident", "mineral", "stage", "rule", "trigger_rule", "loss_share_p50",
+                                      "trigger_level", "trigger_met")}
+    totals = {k: _clean(v) for k, v in summary.items() if k not in public}
+    loss = brief.loss.group_by("member").agg(pl.col("loss_t_p50").sum()).sort("member")
+    return {"mineral": inc.mineral, **public, "periods": labels,
+            "loss_t_p50": dict(zip(loss["member"].to_list(), loss["loss_t_p50"].to_list(), strict=True)),
+            "totals": totals, "plan": plan, "notes": brief.notes + params.get("notes", [])}
+
+
+def on_worker(fn: Callable[..., dict[str, Any]], params: dict[str, Any], channel: str) -> dict[str, Any]:
+    """Run ``fn`` on a Dask worker; its progress goes to the Dask variable ``channel``, which the
+    service reads while it waits (the worker never touches the store)."""
+    from distributed import Variable
+
+    var = Variable(channel)
+    return fn(params, progress=lambda share: var.set(share))
 
 
 KINDS = {"scenario": scenario_job, "floor-compare": compare_job, "portfolio": portfolio_job,

@@ -77,8 +77,9 @@ def guard(name: str) -> Callable[..., Any]:
 def endpoint(router: APIRouter, name: str, status_code: int = 200, **kw: Any):
     """Register a handler under rule ``name``: its method, path and role check come from the table."""
     rule = RULES[name]
+    responses = {**PROBLEMS, **kw.pop("responses", {})}
     return router.api_route(rule.path, methods=[rule.method], name=name, status_code=status_code,
-                            dependencies=[Depends(guard(name))], responses=PROBLEMS, **kw)
+                            dependencies=[Depends(guard(name))], responses=responses, **kw)
 
 
 def caller(request: Request) -> Caller:

@@ -8,14 +8,16 @@ to the store. On start-up, jobs left queued or running by a previous process are
 
 from __future__ import annotations
 
+import contextlib
 import threading
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import sqlalchemy as sa
 
 from orebloc.errors import OreblocError
-from orebloc.service.compute import KINDS
+from orebloc.service.compute import KINDS, on_worker
 from orebloc.service.store import Job, Store, utcnow
 
 FINAL = ("done", "failed", "cancelled", "interrupted")
@@ -62,6 +64,13 @@ class JobRunner:
             return
         self._pool.submit(self._follow, job_id, fn, params)
 
+    def _progress(self, job_id: int, share: float) -> None:
+        """Record a running job's progress: 0.1 when it starts, up to 0.99 before its result."""
+        with self.store.session() as s:
+            job = s.get(Job, job_id)
+            if job is not None and job.state == "running":
+                job.progress = round(0.1 + 0.89 * min(max(share, 0.0), 1.0), 4)
+
     def _follow(self, job_id: int, fn, params: dict[str, Any]) -> None:
         with self.store.session() as s:
             job = s.get(Job, job_id)
@@ -70,11 +79,9 @@ class JobRunner:
             job.state, job.progress = "running", 0.1
         try:
             if self.scheduler == "inline":
-                result = fn(params)
+                result = fn(params, progress=lambda share: self._progress(job_id, share))
             else:
-                fut = self._dask().submit(fn, params, pure=False)
-                self._futures[job_id] = fut
-                result = fut.result()
+                result = self._on_dask(job_id, fn, params)
         except OreblocError as exc:
             self._finish(job_id, "failed", None, str(exc))
             return
@@ -86,6 +93,34 @@ class JobRunner:
         finally:
             self._futures.pop(job_id, None)
         self._finish(job_id, "done", result, None)
+
+    def _on_dask(self, job_id: int, fn, params: dict[str, Any]) -> dict:
+        """Submit to Dask and wait, copying the worker's progress into the store every half second."""
+        from distributed import TimeoutError as DaskTimeout
+        from distributed import Variable
+
+        client = self._dask()
+        channel = f"orebloc-job-{job_id}-{uuid.uuid4().hex[:8]}"
+        var = Variable(channel, client=client)
+        var.set(0.0)  # set before the worker starts, so that a read never waits (nor logs a time-out)
+        fut = client.submit(on_worker, fn, params, channel, pure=False)
+        self._futures[job_id] = fut
+        seen = None
+        try:
+            while True:
+                try:
+                    return fut.result(timeout=0.5)
+                except DaskTimeout:
+                    try:
+                        share = var.get(timeout=0.1)
+                    except (DaskTimeout, TimeoutError):
+                        continue
+                    if share != seen:
+                        seen = share
+                        self._progress(job_id, float(share))
+        finally:
+            with contextlib.suppress(Exception):
+                var.delete()
 
     def _finish(self, job_id: int, state: str, result: dict | None, error: str | None) -> None:
         with self.store.session() as s:

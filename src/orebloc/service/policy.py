@@ -90,6 +90,7 @@ POLICY: tuple[Rule, ...] = (
     _r("jobs_list", "GET", "/jobs", LOGGED_IN, "job"),
     _r("job_get", "GET", "/jobs/{job_id}", LOGGED_IN, "job"),
     _r("job_result", "GET", "/jobs/{job_id}/result", LOGGED_IN, "job"),
+    _r("job_events", "GET", "/jobs/{job_id}/events", LOGGED_IN, "job"),
     _r("job_cancel", "POST", "/jobs/{job_id}/cancel", LOGGED_IN, "job"),
     # --- secure aggregation rounds (orebloc.exchange): the server relays masked messages only ---
     _r("exchange_open", "POST", "/exchange/rounds", frozenset({SECRETARIAT}), "write"),

@@ -7,13 +7,16 @@ released under the aggregate rules."""
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
 from typing import Any
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import StreamingResponse
 
-from orebloc.service.deps import Caller, Problemo, caller, endpoint
+from orebloc.service.deps import Caller, Problemo, caller, endpoint, visible
 from orebloc.service.disclosure import release
 from orebloc.service.jobs import FINAL
 from orebloc.service.policy import MEMBER_ROLES, SECRETARIAT, may_read, may_read_job
@@ -25,7 +28,7 @@ from orebloc.service.schemas import (
     ResponseJobIn,
     ScenarioJobIn,
 )
-from orebloc.service.store import Holding, Job, Obligation, utcnow
+from orebloc.service.store import Holding, Job, ProjectSubmission, utcnow
 
 router = APIRouter(tags=["jobs"])
 
@@ -71,29 +74,63 @@ def portfolio_job(body: PortfolioJobIn, request: Request) -> JobOut:
     from orebloc.projects.portfolio import parse_target
 
     parse_target(body.target)  # a bad target is refused now, not in the job
-    return _start(request, "portfolio", body.model_dump())
+    who = caller(request)
+    with request.app.state.store.reading() as s:
+        rows = s.execute(sa.select(ProjectSubmission).where(visible(ProjectSubmission, who))
+                         .order_by(ProjectSubmission.id)).scalars().all()
+        subs = [{"id": p.id, "owner": p.owner, "name": p.name, "mineral": _mineral_id(p.mineral) or p.mineral,
+                 "stage": p.stage, "country": p.country, "capacity_t": p.capacity_t, "capex_musd": p.capex_musd,
+                 "start_year": p.start_year} for p in rows]
+    return _start(request, "portfolio", {**body.model_dump(), "submissions": subs})
+
+
+def _zone_of(member: str) -> str:
+    """The market zone a member's stock serves: a zone id itself (``EUR``) or the zone of its country."""
+    from orebloc.market.zones import default_zones
+
+    zones = default_zones()
+    return member if member in zones.ids else zones.zone_of(member)
 
 
 @endpoint(router, "response_job", status_code=202)
 def response_job(body: ResponseJobIn, request: Request) -> JobOut:
-    """The coordinated release on an incident, on every member's holdings of the mineral."""
-    with request.app.state.store.session() as s:
-        holdings = s.execute(sa.select(Holding).where(Holding.mineral == body.mineral)).scalars().all()
-        obligations = s.execute(sa.select(Obligation).where(Obligation.mineral == body.mineral)).scalars().all()
-    stock: dict[str, float] = defaultdict(float)
-    imports: dict[str, float] = {}
-    levels: dict[str, set[str]] = defaultdict(set)
-    for o in obligations:
-        imports[o.owner] = max(imports.get(o.owner, 0.0), o.net_imports_t_per_year)
-        levels[o.owner].add(o.sharing)
-    for h in holdings:
-        stock[h.owner] += h.quantity_t
-        levels[h.owner].add(h.sharing)
-    if not stock:
+    """The joint response to a cut of the bloc's supply, on every member's stored holdings of the mineral.
+
+    The plan is computed over all members' holdings (as a bloc aggregate is); what a reader sees of
+    it is decided when the result is read (``response_view``)."""
+    from orebloc.stockpile.baseline import market_baseline
+    from orebloc.vocab.minerals import resolve_mineral
+
+    mid = resolve_mineral(body.mineral).id
+    with request.app.state.store.reading() as s:
+        holdings = [h for h in s.execute(sa.select(Holding).order_by(Holding.id)).scalars()
+                    if _mineral_id(h.mineral) == mid]
+    if not holdings:
         raise Problemo(422, f"mineral: no member holds {body.mineral!r}", "mineral")
-    params = {**body.model_dump(), "stock_t": dict(stock), "net_imports_t_per_year": imports,
+    members = set(market_baseline(mid, body.year, body.stage, body.calibration).members)
+    lots, levels, left_out = [], defaultdict(set), set()
+    for h in holdings:
+        zone = _zone_of(h.owner)
+        if zone not in members:
+            left_out.add(f"{h.owner} ({zone})")
+            continue
+        levels[h.owner].add(h.sharing)
+        lots.append({"id": h.id, "owner": h.owner, "zone": zone, "holder": h.holder, "form": h.form,
+                     "quantity_t": h.quantity_t, "as_of": h.as_of.isoformat()})
+    notes = [f"holdings outside the market's member zones are left out: {', '.join(sorted(left_out))}"] if left_out else []
+    params = {**body.model_dump(), "mineral": mid, "lots": lots, "notes": notes,
               "levels": {m: sorted(v) for m, v in levels.items()}}
     return _start(request, "response", params)
+
+
+def _mineral_id(name: str) -> str | None:
+    from orebloc.errors import UnknownNameError
+    from orebloc.vocab.minerals import resolve_mineral
+
+    try:
+        return resolve_mineral(name).id
+    except UnknownNameError:
+        return None
 
 
 def _readable(s, job_id: int, who: Caller) -> Job:
@@ -123,26 +160,34 @@ def job_get(job_id: int, request: Request) -> JobOut:
         return _out(_readable(s, job_id, caller(request)))
 
 
+_PUBLIC = ("mineral", "incident", "stage", "rule", "trigger_rule", "loss_share_p50", "trigger_level", "trigger_met",
+           "periods", "loss_t_p50")
+
+
 def response_view(result: dict[str, Any], levels: dict[str, list[str]], who: Caller, min_n: int,
                   max_share: float) -> dict[str, Any]:
-    """The plan lines the reader may see; the others folded into one total under the release rules."""
+    """The plan entries of the members whose holdings the reader may see; the others folded into one
+    total under the release rules, or, where that total could not be released, the whole plan and
+    its totals withheld (they would reveal the others' figures). The incident, the trigger and the
+    market model's loss by zone depend on no holding and are always shown."""
+    public = {k: result[k] for k in _PUBLIC if k in result}
     shown, hidden = {}, {}
     for m, line in result["plan"].items():
         if all(may_read(who.role, who.member, m, lvl) for lvl in levels.get(m, ["own"])):
             shown[m] = line
         else:
             hidden[m] = line
+    full = {**public, "plan": shown, "totals": result.get("totals", {}), "notes": result.get("notes", [])}
     if not hidden:
-        return {"mineral": result["mineral"], "plan": shown}
-    # the shown lines' shares depend on the hidden members' figures: release them only when the
-    # hidden members' releases and dues could be released as bloc aggregates themselves
-    checks = [release({m: x[k] for m, x in hidden.items()}, min_n, max_share) for k in ("release_t", "due_t")]
+        return full
+    # the shown releases depend on the hidden members' stocks: release them only when the hidden
+    # members' stocks and releases could be released as bloc aggregates themselves
+    checks = [release({m: x[k] for m, x in hidden.items()}, min_n, max_share) for k in ("release_t", "stock_t")]
     withheld = next((r for r in checks if not r.released), None)
     if withheld is not None:
-        return {"mineral": result["mineral"], "status": "withheld", "plan": {},
+        return {**public, "status": "withheld", "plan": {},
                 "reason": f"the plan depends on members' figures you may not see: {withheld.reason}"}
-    return {"mineral": result["mineral"], "plan": shown,
-            "others": {"status": "released", "release_t": checks[0].total, "members": checks[0].contributors}}
+    return {**full, "others": {"status": "released", "release_t": checks[0].total, "members": checks[0].contributors}}
 
 
 @endpoint(router, "job_result")
@@ -157,6 +202,46 @@ def job_result(job_id: int, request: Request) -> JobResult:
         if j.kind == "response":
             result = response_view(result, j.params.get("levels", {}), who, st.min_contributors, st.max_member_share)
         return JobResult(id=j.id, kind=j.kind, result=result)
+
+
+#: seconds between two looks at a job's state while streaming (assumption: often enough for a person)
+EVENT_POLL_S = 0.5
+
+
+def _event(kind: str, job: JobOut) -> str:
+    return f"event: {kind}\nid: {job.progress:.4f}\ndata: {job.model_dump_json()}\n\n"
+
+
+@endpoint(router, "job_events", response_class=StreamingResponse,
+          responses={200: {"content": {"text/event-stream": {}},
+                           "description": "Server-Sent Events: `progress` on each change, then `end` with the final state"}})
+async def job_events(job_id: int, request: Request) -> StreamingResponse:
+    """The job's state as Server-Sent Events: one ``progress`` event per change of state or progress,
+    then one ``end`` event with the final state (done, failed, cancelled or interrupted)."""
+    who = caller(request)
+    store = request.app.state.store
+
+    def look() -> JobOut:
+        with store.reading() as s:
+            return _out(_readable(s, job_id, who))
+
+    first = await run_in_threadpool(look)  # a job the caller may not read: 404 before any stream
+
+    async def stream():
+        job, last = first, None
+        while True:
+            if job.state in FINAL:
+                yield _event("end", job)
+                return
+            if (job.state, job.progress) != last:
+                last = (job.state, job.progress)
+                yield _event("progress", job)
+            if await request.is_disconnected():
+                return
+            await asyncio.sleep(EVENT_POLL_S)
+            job = await run_in_threadpool(look)
+
+    return StreamingResponse(stream(), media_type="text/event-stream", headers={"Cache-Control": "no-store"})
 
 
 @endpoint(router, "job_cancel")

@@ -6,7 +6,9 @@ values. Quantities are in tonnes (``_t``), money in million US dollars (``_musd`
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -222,11 +224,15 @@ class Store:
         self.read_engine = make_engine(url, reader=True) if url.startswith("sqlite") else self.engine
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._readers = sessionmaker(self.read_engine, expire_on_commit=False)
+        # SQLite has one writer at a time; writers of this process queue on a lock instead of
+        # polling SQLite's busy handler, whose sleeps (up to 100 ms each) made waits of seconds
+        # under load (see docs/benchmarks.md). Other processes still meet the busy timeout.
+        self._write_lock = threading.RLock() if url.startswith("sqlite") else contextlib.nullcontext()
 
     @contextmanager
     def session(self) -> Iterator[Session]:
         """A transaction that may write."""
-        with self._sessions() as s, s.begin():
+        with self._write_lock, self._sessions() as s, s.begin():
             yield s
 
     @contextmanager
