@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
 
 from orebloc.service.compute import frame_rows
 from orebloc.service.deps import Caller, Problemo, caller, endpoint, record_or_404, visible
@@ -22,10 +23,12 @@ from orebloc.service.disclosure import release
 from orebloc.service.policy import ANON, RULES, may_call, may_read_job
 from orebloc.service.routes_records import compliance_of
 from orebloc.service.store import Holding, Job, Obligation, ProjectSubmission
+from orebloc.service.web.geo import TOPO_FILE
 
 router = APIRouter(tags=["dashboard"], include_in_schema=False)
 ENV = Environment(loader=PackageLoader("orebloc.service.web", "templates"), autoescape=select_autoescape())
-ENV.filters["tojson_safe"] = lambda v: json.dumps(v).replace("</", "<\\/")
+# JSON inside <script type="application/json">: not HTML-escaped, but "</" cannot end the element
+ENV.filters["tojson_safe"] = lambda v: Markup(json.dumps(v).replace("</", "<\\/"))
 
 #: navigation: (rule name, label); a link is shown only to the roles its rule admits
 NAV = (("web_overview", "Overview"), ("web_mineral", "Mineral"), ("web_scenario", "Scenario lab"),
@@ -86,6 +89,9 @@ def web_static(name: str) -> Response:
         from orebloc.service.web.geo import world_geojson
 
         return Response(world_geojson(), media_type="application/geo+json", headers={"cache-control": "max-age=86400"})
+    if name == "world_110m.json":  # plotly.js asks its topojsonURL for this: the vendored file, never its CDN
+        body = resources.files("orebloc.service.web").joinpath(TOPO_FILE).read_bytes()
+        return Response(body, media_type="application/json", headers={"cache-control": "max-age=86400"})
     if name not in STATIC:
         raise Problemo(404, f"no static file {name!r}", "name")
     body = resources.files("orebloc.service.web").joinpath(f"static/{name}").read_bytes()

@@ -4,7 +4,7 @@ const $ = (id) => document.getElementById(id);
 const data = (id) => { const el = $(id); return el ? JSON.parse(el.textContent) : null; };
 const pct = (v) => v == null ? null : 100 * v;
 const layout = (extra) => Object.assign({margin: {l: 60, r: 20, t: 30, b: 50}, font: {size: 12}}, extra || {});
-const plot = (id, traces, lay) => Plotly.newPlot(id, traces, layout(lay), {displaylogo: false, responsive: true});
+const plot = (id, traces, lay) => Plotly.newPlot(id, traces, layout(lay), {displaylogo: false, responsive: true, topojsonURL: "/web/static/"});
 
 async function api(method, url, body) {
   const r = await fetch(url, {method, credentials: "same-origin", headers: body ? {"content-type": "application/json"} : {},
@@ -64,10 +64,10 @@ async function drawMap(id, values, label, extra) {
                 hoverinfo: "skip", name: "countries"};
   const codes = Object.keys(values);
   const trace = {type: "choropleth", geojson: geo, featureidkey: "id", locations: codes, z: codes.map((c) => values[c]),
-                 colorscale: "YlOrRd", colorbar: {title: label}, marker: {line: {color: "#555", width: 0.5}},
+                 colorscale: "YlOrRd", reversescale: true, colorbar: {title: label}, marker: {line: {color: "#555", width: 0.5}},
                  text: codes, hovertemplate: "%{text}: %{z:.1f}<extra></extra>", name: label};
   const traces = [base, trace].concat(extra ? extra(geo) : []);
-  await plot(id, traces, {geo: {projection: {type: "natural earth"}, showframe: false, showcoastlines: false,
+  await plot(id, traces, {geo: {visible: false, projection: {type: "natural earth"}, showframe: false, showcoastlines: false,
                                 showland: false, showcountries: false, lataxis: {range: [-58, 85]}},
                           margin: {l: 0, r: 0, t: 10, b: 0}});
 }
