@@ -142,6 +142,9 @@ def test_response_room_recommends_a_release(visit, shots):
     # 0.05 t/day for 60 days = 3 t lost; shared by net imports 18.7 : 40 : 100
     assert "3 t of gallium lost" in v.page.inner_text("#response-brief")
     assert _points(v.page, "#release-chart") == 6
+    # USA's share of the loss = 18.7 / (18.7 + 40 + 100) = 0.1178 of 3 t = 0.3535 t
+    usa = v.page.locator("#response-brief tr", has_text="USA").locator("td").all_inner_texts()
+    assert usa[1] == "0.1178" and usa[3] == "0.3535"
     v.page.screenshot(path=shots / "response.png", full_page=True)
 
 
@@ -161,5 +164,6 @@ def test_keyboard_reaches_the_navigation(visit):
     v.page.keyboard.press("Tab")
     assert v.page.evaluate("document.activeElement.textContent") == "Skip to content"
     v.page.keyboard.press("Tab")
-    v.page.keyboard.press("Tab")
     assert v.page.evaluate("document.activeElement.getAttribute('data-page')") == "web_overview"
+    v.page.keyboard.press("Enter")
+    v.page.wait_for_url("**/web/overview")
