@@ -155,6 +155,17 @@ def test_floor_and_login_pages_render(visit, shots):
     v = _login(visit, "usa")
     v.goto("/web/floor")
     assert v.page.locator("#floor-form select#scenario option").count() >= 4
+    v.page.select_option("#floor-form #scenario", "gallium_germanium_ban")
+    v.page.fill("#market", "gallium")
+    v.page.fill("#floor_usd_t", "600000")
+    v.page.fill("#floor-form #draws", "2")
+    v.page.click("#floor-form button[type=submit]")
+    v.page.wait_for_selector("#floor-state[data-state=done]", timeout=240_000)
+    v.page.wait_for_selector("#whopays-chart .barlayer")
+    instruments = v.page.eval_on_selector("#floor-chart", "el => el.data[0].x")
+    assert {"none", "levy", "tariff"} <= set(instruments)
+    assert _points(v.page, "#whopays-chart") >= 4
+    assert "floor 600,000 USD/t" in v.page.inner_text("#floor-table")
     v.page.screenshot(path=shots / "floor.png", full_page=True)
 
 

@@ -167,13 +167,19 @@ function initFloor() {
     if (f.market.value) body.market = f.market.value;
     if (f.floor_usd_t.value) body.floor_usd_t = num(f.floor_usd_t.value);
     runJob("floor", "/jobs/floor-compare", body, (res) => {
-      const s = res.summary; const cols = Object.keys(s[0] || {});
-      $("floor-table").innerHTML = `<p>Market ${fmt(res.market)}, floor ${fmt(res.floor_usd_t)} USD/t</p>` + table(s, cols);
-      const key = cols.find((c) => /cost|fiscal/.test(c) && typeof s[0][c] === "number") || cols.find((c) => typeof s[0][c] === "number");
-      plot("floor-chart", [{type: "bar", x: s.map((r) => r[cols[0]]), y: s.map((r) => r[key]), name: key}], {yaxis: {title: key}});
-      const w = res.who_pays || []; const wc = Object.keys(w[0] || {});
-      const wk = wc.find((c) => typeof (w[0] || {})[c] === "number");
-      plot("whopays-chart", [{type: "bar", x: w.map((r) => wc.slice(0, 2).map((c) => r[c]).join(" · ")), y: w.map((r) => r[wk]), name: wk}], {yaxis: {title: wk}});
+      // summary: one row per instrument and metric (p5, p50, p95); who_pays: one row per instrument
+      const s = res.summary, instruments = [...new Set(s.map((r) => r.instrument))], metrics = [...new Set(s.map((r) => r.metric))];
+      const rows = instruments.map((i) => { const o = {instrument: i};
+        metrics.forEach((m) => { const r = s.find((x) => x.instrument === i && x.metric === m); o[m] = r ? r.p50 : null; }); return o; });
+      $("floor-table").innerHTML = `<p>Market ${fmt(res.market)}, floor ${fmt(res.floor_usd_t)} USD/t; medians over the draws</p>` +
+        table(rows, ["instrument"].concat(metrics));
+      const m0 = metrics[0], pr = instruments.map((i) => s.find((x) => x.instrument === i && x.metric === m0));
+      plot("floor-chart", [{type: "bar", name: `${m0} (median, p5-p95)`, x: instruments, y: pr.map((r) => r.p50),
+        error_y: {type: "data", symmetric: false, array: pr.map((r) => r.p95 - r.p50), arrayminus: pr.map((r) => r.p50 - r.p5)}}],
+        {yaxis: {title: m0}, showlegend: true});
+      const w = res.who_pays || [], wc = Object.keys(w[0] || {}).filter((c) => c !== "instrument");
+      plot("whopays-chart", wc.map((c) => ({type: "bar", name: c, x: w.map((r) => r.instrument), y: w.map((r) => r[c])})),
+        {barmode: "group", yaxis: {title: "USD"}});
     });
   });
 }
