@@ -8,7 +8,7 @@ UV     := uv==0.13.9
 RAW    ?= ../shared/data
 OUT    ?= out
 
-.PHONY: run test test-latest lint bench data lock clean
+.PHONY: run atlas test test-latest lint bench data lock clean
 
 # The project's venv holds exactly the locked versions (hashes checked); a changed lock or
 # pyproject makes a new venv. pyproject.toml keeps the ranges for library users.
@@ -19,8 +19,14 @@ $(STAMP): pyproject.toml $(LOCK)
 	$(BIN)/pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
-## the main job on the bundled data: the risk overview and the HTML atlas report
+## the main job: the dashboard at http://127.0.0.1:8000 on an embedded SQLite store with demo
+## accounts (printed) and the example holdings; idempotent on re-run
 run: $(STAMP)
+	mkdir -p $(OUT)
+	$(BIN)/orebloc serve --demo --db sqlite:///$(OUT)/orebloc.db --scheduler inline --host 127.0.0.1 --port 8000
+
+## the atlas overview as a command: the risk overview and the HTML atlas report
+atlas: $(STAMP)
 	$(BIN)/orebloc risk overview --year 2024
 	$(BIN)/orebloc report atlas --year 2024 --out $(OUT)/atlas.html
 

@@ -45,8 +45,9 @@ def serve(
     host: Annotated[str, typer.Option("--host", help="address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="TCP port")] = 8000,
     scheduler: Annotated[str, typer.Option("--scheduler", help="local-cluster | inline | a Dask scheduler address")] = "local-cluster",
+    demo: Annotated[bool, typer.Option("--demo", help="seed demo accounts and example holdings (idempotent)")] = False,
 ) -> None:
-    """Run the REST service (upgrades the database schema first)."""
+    """Run the REST service and the dashboard (upgrades the database schema first)."""
     import uvicorn
 
     from orebloc.service.app import create_app
@@ -55,6 +56,17 @@ def serve(
 
     url = _url(db)
     upgrade(url)
+    if demo:
+        from orebloc.service.store import Store
+        from orebloc.service.web.demo import accounts_text, seed
+
+        store = Store(url)
+        added = seed(store)
+        store.dispose()
+        typer.echo(f"demo data in {url}: added {added['users']} accounts, {added['holdings']} holdings, "
+                   f"{added['obligations']} obligations", err=True)
+        typer.echo(accounts_text(), err=True)
+    typer.echo(f"dashboard at http://{host}:{port}/", err=True)
     app = create_app(Settings.from_env(db_url=url, scheduler=scheduler))
     uvicorn.run(app, host=host, port=port, log_level="warning")
 

@@ -31,6 +31,10 @@ _TITLES = {400: "Bad request", 401: "Not logged in", 403: "Forbidden", 404: "Not
 def _install_errors(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException):
+        if request.url.path.startswith("/web/") and exc.status_code in (401, 403, 404):
+            from orebloc.service.web.pages import page_problem  # a page answers a page, not JSON
+
+            return page_problem(request, exc.status_code, str(exc.detail))
         return problem(exc.status_code, _TITLES.get(exc.status_code, "Error"), str(exc.detail),
                        getattr(exc, "field", None), **getattr(exc, "extra", {}))
 
@@ -97,8 +101,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.store = store
     app.state.runner = runner
     _install_errors(app)
+    from orebloc.service.web import pages
+
     routers = [m.router for m in (routes_accounts, routes_public, routes_records, routes_rounds, routes_jobs,
-                                      routes_exchange)]
+                                  routes_exchange, pages)]
     _check_routes(routers)
     for router in routers:
         app.include_router(router)

@@ -99,6 +99,22 @@ POLICY: tuple[Rule, ...] = (
     _r("exchange_send", "POST", "/exchange/rounds/{round_id}/messages", MEMBER_ROLES, "write"),
     _r("exchange_inbox", "GET", "/exchange/rounds/{round_id}/inbox", MEMBER_ROLES, "read"),
     # --- end of secure aggregation rounds ---
+    # -- dashboard pages (orebloc.service.web) -----------------------------------------------
+    # Pages read through the same core functions and sharing rules as the API; a confidential
+    # page is only for the roles that may read the records it shows.
+    _r("web_home", "GET", "/", EVERYONE),
+    _r("web_static", "GET", "/web/static/{name}", EVERYONE),
+    _r("web_login", "GET", "/web/login", EVERYONE),
+    _r("web_overview", "GET", "/web/overview", EVERYONE),
+    _r("web_mineral", "GET", "/web/mineral", EVERYONE),
+    _r("web_scenario", "GET", "/web/scenario", LOGGED_IN),
+    _r("web_floor", "GET", "/web/floor", LOGGED_IN),
+    _r("web_job_download", "GET", "/web/jobs/{job_id}/download", LOGGED_IN, "job"),
+    _r("web_stockpiles", "GET", "/web/stockpiles", CONFIDENTIAL_READERS, "read"),
+    _r("web_holding", "GET", "/web/stockpiles/holdings/{record_id}", CONFIDENTIAL_READERS, "read"),
+    _r("web_projects", "GET", "/web/projects", CONFIDENTIAL_READERS, "read"),
+    _r("web_response", "GET", "/web/response", CONFIDENTIAL_READERS, "job"),
+    # -- end of dashboard pages --------------------------------------------------------------
 )
 RULES: dict[str, Rule] = {r.name: r for r in POLICY}
 

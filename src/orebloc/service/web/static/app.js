@@ -1,0 +1,238 @@
+// orebloc dashboard: progressive enhancement over server-rendered pages (no external requests).
+"use strict";
+const $ = (id) => document.getElementById(id);
+const data = (id) => { const el = $(id); return el ? JSON.parse(el.textContent) : null; };
+const pct = (v) => v == null ? null : 100 * v;
+const layout = (extra) => Object.assign({margin: {l: 60, r: 20, t: 30, b: 50}, font: {size: 12}}, extra || {});
+const plot = (id, traces, lay) => Plotly.newPlot(id, traces, layout(lay), {displaylogo: false, responsive: true, topojsonURL: "/web/static/"});
+
+async function api(method, url, body) {
+  const r = await fetch(url, {method, credentials: "same-origin", headers: body ? {"content-type": "application/json"} : {},
+                              body: body ? JSON.stringify(body) : undefined});
+  const text = await r.text();
+  const json = text ? JSON.parse(text) : null;
+  if (!r.ok) throw new Error((json && json.detail) || r.statusText);
+  return json;
+}
+
+function showError(id, msg) { const el = $(id); if (el) { el.textContent = msg; el.hidden = !msg; } }
+
+// -- sign in / out ------------------------------------------------------------------------
+function initLogin() {
+  const f = $("login-form"); if (!f) return;
+  f.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    try {
+      await api("POST", "/auth/login", {username: f.username.value, password: f.password.value});
+      location.href = f.dataset.next || "/web/overview";
+    } catch (err) { showError("login-error", err.message); }
+  });
+}
+function initLogout() {
+  const b = $("logout"); if (!b) return;
+  b.addEventListener("click", async () => { try { await api("POST", "/auth/logout"); } finally { location.href = "/web/login"; } });
+}
+
+// -- tables: sort by a column (click its header), filter rows by text --------------------------
+function initTables() {
+  document.querySelectorAll("table.sortable").forEach((t) => {
+    t.querySelectorAll("th button[data-sort]").forEach((b) => b.addEventListener("click", () => {
+      const i = +b.dataset.sort, body = t.tBodies[0], rows = [...body.rows];
+      const dir = b.dataset.dir === "asc" ? -1 : 1; b.dataset.dir = dir === 1 ? "asc" : "desc";
+      const key = (r) => { const c = r.cells[i]; const v = c.dataset.v !== undefined ? c.dataset.v : c.textContent;
+                           const n = parseFloat(v); return isNaN(n) ? v.toLowerCase() : n; };
+      rows.sort((a, c) => (key(a) > key(c) ? 1 : key(a) < key(c) ? -1 : 0) * dir).forEach((r) => body.appendChild(r));
+      t.querySelectorAll("th").forEach((th) => th.removeAttribute("aria-sort"));
+      b.parentElement.setAttribute("aria-sort", dir === 1 ? "ascending" : "descending");
+    }));
+  });
+  document.querySelectorAll("input[data-filter]").forEach((inp) => inp.addEventListener("input", () => {
+    const q = inp.value.toLowerCase();
+    [...$(inp.dataset.filter).tBodies[0].rows].forEach((r) => { r.hidden = q && !r.textContent.toLowerCase().includes(q); });
+  }));
+}
+
+// -- the world map (vendored GeoJSON, ids ISO3) --------------------------------------------------
+let worldPromise = null;
+const world = () => worldPromise || (worldPromise = fetch("/web/static/world.geojson").then((r) => r.json()));
+
+async function drawMap(id, values, label, extra) {
+  const geo = await world();
+  const ids = geo.features.map((f) => f.id);
+  const base = {type: "choropleth", geojson: geo, featureidkey: "id", locations: ids, z: ids.map(() => 0),
+                showscale: false, colorscale: [[0, "#eceff3"], [1, "#eceff3"]], marker: {line: {color: "#999", width: 0.4}},
+                hoverinfo: "skip", name: "countries"};
+  const codes = Object.keys(values);
+  const trace = {type: "choropleth", geojson: geo, featureidkey: "id", locations: codes, z: codes.map((c) => values[c]),
+                 colorscale: "YlOrRd", reversescale: true, colorbar: {title: label}, marker: {line: {color: "#555", width: 0.5}},
+                 text: codes, hovertemplate: "%{text}: %{z:.1f}<extra></extra>", name: label};
+  const traces = [base, trace].concat(extra ? extra(geo) : []);
+  await plot(id, traces, {geo: {visible: false, projection: {type: "natural earth"}, showframe: false, showcoastlines: false,
+                                showland: false, showcountries: false, lataxis: {range: [-58, 85]}},
+                          margin: {l: 0, r: 0, t: 10, b: 0}});
+}
+
+function initOverview() {
+  const d = data("overview-data"); if (!d) return;
+  const shares = {}; Object.entries(d.shares).forEach(([c, v]) => { shares[c] = 100 * v; });
+  drawMap("share-map", shares, "% of world", (geo) => {
+    const have = new Set(geo.features.map((f) => f.id));
+    const bloc = d.bloc_codes.filter((c) => have.has(c));
+    return [{type: "choropleth", geojson: geo, featureidkey: "id", locations: bloc, z: bloc.map(() => 1), showscale: false,
+             colorscale: [[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]], marker: {line: {color: "#1f5fbf", width: 1.6}},
+             hovertemplate: "%{location}: bloc member<extra></extra>", name: "bloc"}];
+  });
+  const ev = d.events.filter((e) => e.date_effective || e.date_announced);
+  const minerals = [...new Set(ev.map((e) => e.mineral))];
+  plot("events-chart", [{type: "scatter", mode: "markers", x: ev.map((e) => e.date_effective || e.date_announced),
+    y: ev.map((e) => e.mineral), text: ev.map((e) => `${e.measure_id} ${e.imposing_country}: ${e.measure_type} (${e.material_label || ""})`),
+    hovertemplate: "%{x}<br>%{text}<extra></extra>", marker: {size: 10, color: "#c0392b"}, name: "measures"}],
+    {yaxis: {categoryorder: "array", categoryarray: minerals}, xaxis: {type: "date"}, margin: {l: 110, r: 20, t: 10, b: 40}});
+}
+
+function initMineral() {
+  const d = data("mineral-data"); if (!d) return;
+  const countries = [...new Set(d.stages.flatMap((s) => s.rows.map((r) => r.country)))];
+  plot("stage-chart", countries.map((c) => ({type: "bar", name: c, x: d.stages.map((s) => `${s.stage} ${s.year}`),
+    y: d.stages.map((s) => { const r = s.rows.find((x) => x.country === c); return r ? pct(r.share) : 0; })})),
+    {barmode: "stack", yaxis: {title: "% of world production"}});
+  const traces = [];
+  Object.entries(d.hhi).forEach(([stage, rows]) => {
+    [...new Set(rows.map((r) => r.vintage))].forEach((v) => {
+      const rs = rows.filter((r) => r.vintage === v);
+      traces.push({type: "scatter", mode: "lines+markers", name: `${stage}, release ${v}`, x: rs.map((r) => r.year),
+                   y: rs.map((r) => r.hhi), marker: {size: rs.map((r) => r.revised ? 13 : 6),
+                   symbol: rs.map((r) => r.revised ? "circle-open" : "circle")}});
+    });
+  });
+  plot("hhi-chart", traces, {yaxis: {title: "HHI (0-10,000)"}, xaxis: {title: "year", dtick: 1}});
+}
+
+// -- jobs: start, follow (progress bar), then draw --------------------------------------------
+async function runJob(prefix, url, body, draw) {
+  showError(`${prefix}-error`, "");
+  const bar = $(`${prefix}-progress`), state = $(`${prefix}-state`);
+  try {
+    let job = await api("POST", url, body);
+    while (!["done", "failed", "cancelled", "interrupted"].includes(job.state)) {
+      bar.value = job.progress; state.textContent = `${job.state} (job ${job.id})`; state.dataset.state = job.state;
+      await new Promise((r) => setTimeout(r, 700));
+      job = await api("GET", `/jobs/${job.id}`);
+    }
+    bar.value = job.progress; state.textContent = `${job.state} (job ${job.id})`; state.dataset.state = job.state;
+    if (job.state !== "done") throw new Error(job.error || job.state);
+    const res = await api("GET", `/jobs/${job.id}/result`);
+    draw(res.result, job);
+  } catch (err) { showError(`${prefix}-error`, err.message); state.dataset.state = "failed"; }
+}
+const num = (v) => (v === "" || v == null ? null : +v);
+const table = (rows, cols) => `<table><thead><tr>${cols.map((c) => `<th scope="col">${c}</th>`).join("")}</tr></thead><tbody>` +
+  rows.map((r) => `<tr>${cols.map((c) => `<td>${fmt(r[c])}</td>`).join("")}</tr>`).join("") + "</tbody></table>";
+const fmt = (v) => typeof v === "number" ? (Math.abs(v) >= 100 ? Math.round(v).toLocaleString("en") : (+v.toPrecision(4)).toString()) :
+  (v == null ? "" : String(v).replace(/[&<>]/g, (c) => ({"&": "&amp;", "<": "&lt;", ">": "&gt;"}[c])));
+
+function fan(summary) {
+  const markets = [...new Set(summary.map((r) => r.market))], m = markets[0];
+  const colours = {no_policy: "200,60,40", policy: "30,100,200", reference: "120,120,120"};
+  const traces = [];
+  [...new Set(summary.map((r) => r.case))].forEach((c) => {
+    const rs = summary.filter((r) => r.case === c && r.market === m).sort((a, b) => a.period - b.period);
+    const x = rs.map((r) => r.period_label), col = colours[c] || "80,80,80";
+    traces.push({x, y: rs.map((r) => r.price_usd_t_p95), mode: "lines", line: {width: 0}, showlegend: false, name: `${c} p95`, type: "scatter"});
+    traces.push({x, y: rs.map((r) => r.price_usd_t_p5), mode: "lines", line: {width: 0}, fill: "tonexty",
+                 fillcolor: `rgba(${col},0.2)`, name: `${c} p5-p95`, type: "scatter"});
+    traces.push({x, y: rs.map((r) => r.price_usd_t_p50), mode: "lines", line: {color: `rgb(${col})`}, name: `${c} median`, type: "scatter"});
+  });
+  plot("fan-chart", traces, {yaxis: {title: `${m}: bloc price, USD/t`}});
+}
+
+function initScenario() {
+  const f = $("scenario-form"); if (!f) return;
+  f.addEventListener("submit", (e) => {
+    e.preventDefault();
+    runJob("scenario", "/jobs/scenario", {scenario: f.scenario.value, draws: +f.draws.value, seed: +f.seed.value}, (res, job) => {
+      fan(res.summary);
+      $("dl-csv").href = `/web/jobs/${job.id}/download?format=csv`;
+      $("dl-parquet").href = `/web/jobs/${job.id}/download?format=parquet`;
+      $("downloads").hidden = false;
+    });
+  });
+}
+
+function initFloor() {
+  const f = $("floor-form"); if (!f) return;
+  f.addEventListener("submit", (e) => {
+    e.preventDefault();
+    const body = {scenario: f.scenario.value, draws: +f.draws.value};
+    if (f.market.value) body.market = f.market.value;
+    if (f.floor_usd_t.value) body.floor_usd_t = num(f.floor_usd_t.value);
+    runJob("floor", "/jobs/floor-compare", body, (res) => {
+      // summary: one row per instrument and metric (p5, p50, p95); who_pays: one row per instrument
+      const s = res.summary, instruments = [...new Set(s.map((r) => r.instrument))], metrics = [...new Set(s.map((r) => r.metric))];
+      const rows = instruments.map((i) => { const o = {instrument: i};
+        metrics.forEach((m) => { const r = s.find((x) => x.instrument === i && x.metric === m); o[m] = r ? r.p50 : null; }); return o; });
+      $("floor-table").innerHTML = `<p>Market ${fmt(res.market)}, floor ${fmt(res.floor_usd_t)} USD/t; medians over the draws</p>` +
+        table(rows, ["instrument"].concat(metrics));
+      const m0 = metrics[0], pr = instruments.map((i) => s.find((x) => x.instrument === i && x.metric === m0));
+      plot("floor-chart", [{type: "bar", name: `${m0} (median, p5-p95)`, x: instruments, y: pr.map((r) => r.p50),
+        error_y: {type: "data", symmetric: false, array: pr.map((r) => r.p95 - r.p50), arrayminus: pr.map((r) => r.p50 - r.p5)}}],
+        {yaxis: {title: m0}, showlegend: true});
+      const w = res.who_pays || [], wc = Object.keys(w[0] || {}).filter((c) => c !== "instrument");
+      plot("whopays-chart", wc.map((c) => ({type: "bar", name: c, x: w.map((r) => r.instrument), y: w.map((r) => r[c])})),
+        {barmode: "group", yaxis: {title: "USD"}});
+    });
+  });
+}
+
+function initStockpiles() {
+  const q = data("stock-data"); if (!q || !$("holdings-chart")) return;
+  const m = data("stock-minerals"); const tot = {};
+  m.forEach((x, i) => { tot[x] = (tot[x] || 0) + q[i]; });
+  plot("holdings-chart", [{type: "bar", x: Object.keys(tot), y: Object.values(tot), name: "tonnes"}], {yaxis: {title: "tonnes held"}});
+}
+
+function initProjects() {
+  const p = data("pipeline-data"); if (!p) return;
+  const count = {}; p.forEach((r) => { count[r.country] = (count[r.country] || 0) + 1; });
+  drawMap("projects-map", count, "projects");
+  const f = $("portfolio-form");
+  f.addEventListener("submit", (e) => {
+    e.preventDefault();
+    const body = {target: f.target.value}; if (f.budget_usd.value) body.budget_usd = num(f.budget_usd.value);
+    runJob("portfolio", "/jobs/portfolio", body, (res) => {
+      const ch = res.chosen || [];
+      $("portfolio-result").innerHTML = `<p>Cost: ${fmt(res.cost_usd)} USD; ${ch.length} projects chosen</p>` +
+        (ch.length ? table(ch, Object.keys(ch[0]).slice(0, 6)) : "");
+      const a = res.attainment || []; const ac = Object.keys(a[0] || {});
+      const ak = ac.filter((c) => typeof (a[0] || {})[c] === "number").slice(-2);
+      plot("attainment-chart", ak.map((k) => ({type: "bar", name: k, x: a.map((r) => ac.slice(0, 2).map((c) => r[c]).join(" ")), y: a.map((r) => r[k])})));
+    });
+  });
+}
+
+function initResponse() {
+  const f = $("response-form"); if (!f) return;
+  f.addEventListener("submit", (e) => {
+    e.preventDefault();
+    const body = {mineral: f.mineral.value, supply_loss_t_per_day: num(f.supply_loss_t_per_day.value), days: num(f.days.value)};
+    runJob("response", "/jobs/response", body, (res) => {
+      const el = $("response-brief");
+      if (res.status === "withheld") { el.innerHTML = `<p class="withheld">withheld: ${fmt(res.reason)}</p>`; return; }
+      const plan = res.plan || {}; const members = Object.keys(plan);
+      const rows = members.map((m) => Object.assign({member: m}, plan[m]));
+      const need = body.supply_loss_t_per_day * body.days;
+      const rel = rows.reduce((s, r) => s + (r.release_t || 0), 0);
+      el.innerHTML = `<p><strong>Impact:</strong> ${fmt(need)} t of ${fmt(res.mineral)} lost over ${fmt(body.days)} days. ` +
+        `<strong>Trigger:</strong> a supply loss to the bloc. <strong>Recommended release:</strong> ${fmt(rel)} t from the members shown` +
+        (res.others ? `, and ${fmt(res.others.release_t)} t from other members together` : "") + ".</p>" +
+        table(rows, ["member", "share", "due_t", "release_t", "shortfall_t"].filter((c) => c === "member" || c in (rows[0] || {})));
+      plot("release-chart", [{type: "bar", name: "release, t", x: members, y: rows.map((r) => r.release_t)},
+                             {type: "bar", name: "shortfall, t", x: members, y: rows.map((r) => r.shortfall_t)}], {barmode: "stack"});
+    });
+  });
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  initLogin(); initLogout(); initTables(); initOverview(); initMineral(); initScenario(); initFloor();
+  initStockpiles(); initProjects(); initResponse();
+});

@@ -1,0 +1,180 @@
+"""The dashboard in a real browser: sign-in per role, every page with its charts, the offline map,
+a scenario run from the form, and the sharing rules as seen on pages."""
+
+from __future__ import annotations
+
+import pytest
+
+from orebloc.service.web.demo import DEMO_USERS
+
+USERS = {u.username: u for u in DEMO_USERS}
+
+
+def _login(visit, name: str):
+    u = USERS[name]
+    return visit().login(u.username, u.password)
+
+
+def _points(page, selector: str) -> int:
+    """Data points plotted in the plotly chart at ``selector`` (0 when there is no chart)."""
+    return page.eval_on_selector(selector, """el => (el.data || []).reduce((n, t) =>
+        n + ((t.locations || t.x || t.y || []).length), 0)""")
+
+
+@pytest.mark.parametrize("name, pages", [
+    ("obs", ["Overview", "Mineral", "Scenario lab", "Floor designer"]),
+    ("usa", ["Overview", "Mineral", "Scenario lab", "Floor designer", "Stockpiles", "Projects", "Response room"]),
+    ("sec", ["Overview", "Mineral", "Scenario lab", "Floor designer", "Stockpiles", "Projects", "Response room"]),
+])
+def test_sign_in_shows_the_pages_of_the_role(visit, name, pages):
+    v = _login(visit, name)
+    assert v.page.locator("nav a").all_inner_texts() == pages
+    assert v.page.locator("[data-role]").get_attribute("data-role") == USERS[name].role
+
+
+def test_anonymous_sees_public_pages_and_is_sent_to_sign_in(visit):
+    v = visit()
+    v.goto("/web/overview")
+    assert v.page.locator("nav a").all_inner_texts() == ["Overview", "Mineral"]
+    v.goto("/web/stockpiles")
+    assert "/web/login" in v.page.url
+
+
+def test_observer_is_refused_confidential_pages(visit):
+    v = _login(visit, "obs")
+    r = v.goto("/web/stockpiles")
+    assert r.status == 403
+    assert "observer" in v.page.inner_text("main")
+
+
+def test_overview_map_draws_countries_offline(visit, shots):
+    v = _login(visit, "usa")
+    v.goto("/web/overview?mineral=gallium&stage=refining")
+    v.page.wait_for_selector("#share-map .geo path.choroplethlocation")
+    # the map's country shapes come from the vendored file: 177 countries of world-atlas 110m
+    assert v.page.locator("#share-map path.choroplethlocation").count() >= 177
+    # China refined 99.0% of the world's gallium in 2025 (USGS MCS 2026, the atlas's latest year)
+    assert v.page.inner_text("#china-share") == "99.0%"
+    assert _points(v.page, "#events-chart") >= 30
+    v.page.screenshot(path=shots / "overview.png", full_page=True)
+
+
+def test_risk_table_sorts_and_filters(visit):
+    v = visit()
+    v.goto("/web/overview")
+    v.page.click("#risk-table th:nth-child(6) button")  # hhi, ascending
+    v.page.click("#risk-table th:nth-child(6) button")  # descending
+    first = v.page.locator("#risk-table tbody tr").first.locator("td").all_inner_texts()
+    assert first[0] == "gallium" and first[1] == "refining"  # HHI 9,789: the most concentrated
+    v.page.fill("#risk-filter", "graphite")
+    shown = v.page.locator("#risk-table tbody tr:not([hidden])").all_inner_texts()
+    assert shown and all("graphite" in s for s in shown)
+
+
+def test_mineral_page_charts(visit, shots):
+    v = visit()
+    v.goto("/web/mineral?mineral=gallium")
+    v.page.wait_for_selector("#hhi-chart .scatterlayer")
+    assert _points(v.page, "#stage-chart") > 0
+    assert _points(v.page, "#hhi-chart") > 0
+    assert v.page.locator("#member-table tbody tr").count() >= 3
+    v.page.screenshot(path=shots / "mineral.png", full_page=True)
+
+
+def test_scenario_from_the_form_finishes_with_its_fan_chart(visit, shots):
+    v = _login(visit, "usa")
+    v.goto("/web/scenario")
+    v.page.select_option("#scenario", "gallium_germanium_ban")
+    v.page.fill("#draws", "2")
+    v.page.click("#scenario-form button[type=submit]")
+    v.page.wait_for_selector("#scenario-state[data-state=done]", timeout=240_000)
+    v.page.wait_for_selector("#fan-chart .scatterlayer")
+    names = v.page.eval_on_selector("#fan-chart", "el => el.data.map(t => t.name)")
+    assert "policy median" in names and "no_policy median" in names
+    assert _points(v.page, "#fan-chart") > 0
+    href = v.page.get_attribute("#dl-csv", "href")
+    csv = v.page.request.get(v.server + href)
+    assert csv.status == 200 and csv.text().startswith("case,")
+    v.page.screenshot(path=shots / "scenario.png", full_page=True)
+
+
+def test_stockpiles_member_view_and_withheld_aggregate(visit, shots):
+    v = _login(visit, "usa")
+    v.goto("/web/stockpiles")
+    owners = set(v.page.locator("#holdings-table tbody td:nth-child(2)").all_inner_texts())
+    assert owners == {"USA"}
+    # graphite: only USA and EUR hold it in the example files -> two contributors, withheld
+    cell = v.page.inner_text("#aggregate-table tr[data-mineral=graphite] td:nth-child(2)")
+    assert cell.startswith("withheld: fewer than 3 members")
+    # USA's gallium: 5 t against 60 days of 18.7 t/yr: cover 97.6 days, no gap
+    row = v.page.locator("#compliance-table tbody tr").first.locator("td").all_inner_texts()
+    assert row[:2] == ["USA", "gallium"] and row[4] == "97.6" and row[5] == "0.0"
+    assert _points(v.page, "#holdings-chart") > 0
+    v.page.screenshot(path=shots / "stockpiles.png", full_page=True)
+
+
+def test_a_member_cannot_reach_another_members_holding_by_url(visit):
+    usa = _login(visit, "usa")
+    usa.goto("/web/stockpiles")
+    own = usa.page.locator("#holdings-table tbody a").first.inner_text()
+    eur = _login(visit, "eur")
+    r = eur.goto(f"/web/stockpiles/holdings/{own}")
+    assert r.status == 404
+    assert eur.page.locator("#holding").count() == 0
+    assert usa.goto(f"/web/stockpiles/holdings/{own}").status == 200
+
+
+def test_projects_page_map_and_table(visit, shots):
+    v = _login(visit, "sec")
+    v.goto("/web/projects")
+    v.page.wait_for_selector("#projects-map path.choroplethlocation")
+    assert v.page.locator("#projects-table tbody tr").count() >= 60
+    assert _points(v.page, "#projects-map") > 10
+    v.page.screenshot(path=shots / "projects.png", full_page=True)
+
+
+def test_response_room_recommends_a_release(visit, shots):
+    v = _login(visit, "sec")
+    v.goto("/web/response")
+    v.page.click("#response-form button[type=submit]")
+    v.page.wait_for_selector("#response-state[data-state=done]", timeout=60_000)
+    v.page.wait_for_selector("#release-chart .barlayer")
+    # 0.05 t/day for 60 days = 3 t lost; shared by net imports 18.7 : 40 : 100
+    assert "3 t of gallium lost" in v.page.inner_text("#response-brief")
+    assert _points(v.page, "#release-chart") == 6
+    # USA's share of the loss = 18.7 / (18.7 + 40 + 100) = 0.1178 of 3 t = 0.3535 t
+    usa = v.page.locator("#response-brief tr", has_text="USA").locator("td").all_inner_texts()
+    assert usa[1] == "0.1178" and usa[3] == "0.3535"
+    v.page.screenshot(path=shots / "response.png", full_page=True)
+
+
+def test_floor_and_login_pages_render(visit, shots):
+    v = visit()
+    v.goto("/web/login")
+    v.page.screenshot(path=shots / "login.png")
+    v = _login(visit, "usa")
+    v.goto("/web/floor")
+    assert v.page.locator("#floor-form select#scenario option").count() >= 4
+    v.page.select_option("#floor-form #scenario", "gallium_germanium_ban")
+    v.page.fill("#market", "gallium")
+    v.page.fill("#floor_usd_t", "600000")
+    v.page.fill("#floor-form #draws", "2")
+    v.page.click("#floor-form button[type=submit]")
+    v.page.wait_for_selector("#floor-state[data-state=done]", timeout=240_000)
+    v.page.wait_for_selector("#whopays-chart .barlayer")
+    instruments = v.page.eval_on_selector("#floor-chart", "el => el.data[0].x")
+    assert {"none", "levy", "tariff"} <= set(instruments)
+    assert _points(v.page, "#whopays-chart") >= 4
+    assert "floor 600,000 USD/t" in v.page.inner_text("#floor-table")
+    v.page.screenshot(path=shots / "floor.png", full_page=True)
+
+
+def test_keyboard_reaches_the_navigation(visit):
+    v = visit()
+    v.goto("/web/overview")
+    v.page.keyboard.press("Tab")
+    assert v.page.evaluate("document.activeElement.textContent") == "Skip to content"
+    v.page.keyboard.press("Tab")
+    assert v.page.evaluate("document.activeElement.getAttribute('data-page')") == "web_overview"
+    v.page.keyboard.press("Enter")
+    v.page.wait_for_url("**/web/overview")
