@@ -7,6 +7,7 @@ and records it, so a stray link can neither leak a request nor hang a render.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from weasyprint import HTML
@@ -34,8 +35,15 @@ class LocalOnly(URLFetcher):
 
 def pdf_bytes(html: str, fetcher: LocalOnly | None = None) -> bytes:
     """The PDF of a print page ``html`` (see :func:`orebloc.reports._html.page` with
-    ``media="print"``)."""
-    return HTML(string=html, base_url=None, url_fetcher=fetcher or LocalOnly()).write_pdf()
+    ``media="print"``). WeasyPrint's notes on screen-only CSS it ignores (``position:sticky``,
+    ``overflow-x``) are silenced: the print style overrides both."""
+    log = logging.getLogger("weasyprint")
+    level = log.level
+    log.setLevel(logging.ERROR)
+    try:
+        return HTML(string=html, base_url=None, url_fetcher=fetcher or LocalOnly()).write_pdf()
+    finally:
+        log.setLevel(level)
 
 
 def write_pdf(html: str, out: str | Path) -> Path:
