@@ -89,7 +89,7 @@ def chart_key() -> str:
         items.append((f"median {CASE_LABELS[case]}", f"rgb({rgb})"))
         items.append((f"p5-p95 {CASE_LABELS[case]}", f"rgba({rgb},0.25)"))
     items.append(("median, no shock (reference)",
-                  "repeating-linear-gradient(90deg,rgb(120,120,120) 0 4px,transparent 4px 8px)"))  # fmt: skip
+                  "repeating-linear-gradient(90deg,rgb(120,120,120) 0,rgb(120,120,120) 4px,transparent 4px,transparent 8px)"))  # fmt: skip
     return h.key([(label, css) for label, css in items])
 
 

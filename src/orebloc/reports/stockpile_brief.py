@@ -23,9 +23,12 @@ from orebloc.words import plural
 
 #: one colour per member (the charts' shared legend, :func:`orebloc.reports._html.key`)
 _COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#17becf", "#7f7f7f")
-_SOLID = "linear-gradient(#57606a,#57606a) center/100% 2px no-repeat"
+#: a 2 px line across the 12 px swatch, solid or dotted; single-position colour stops and no
+#: background-size, which WeasyPrint (the PDF) draws as browsers do
+_SOLID = "linear-gradient(transparent 5px,#57606a 5px,#57606a 7px,transparent 7px)"
 _DOTTED = (
-    "repeating-linear-gradient(90deg,#57606a 0 3px,transparent 3px 6px) center/100% 2px no-repeat"
+    "linear-gradient(#fff 5px,transparent 5px,transparent 7px,#fff 7px),"
+    "repeating-linear-gradient(90deg,#57606a 0,#57606a 3px,transparent 3px,transparent 6px)"
 )
 
 
