@@ -38,7 +38,8 @@ ul.words li{margin:.2rem 0}td .range{display:block;color:#57606a;font-size:.78re
 """
 
 #: the print variant (PDF, WeasyPrint): A4 pages numbered at the foot, DejaVu Sans, one chart
-#: a row (static SVG), the key not sticky, tables that break between rows only
+#: a row (static SVG), the key not sticky, tables that break between rows only; a wide table
+#: (the screen page scrolls it sideways) on landscape pages, in a smaller type
 PRINT_CSS = """
 @page{size:A4;margin:16mm 14mm 16mm 14mm;@bottom-right{content:counter(page) " / " counter(pages);font-size:8pt;color:#57606a}}
 body{font-family:'DejaVu Sans',sans-serif;font-size:9pt;margin:0;max-width:none;padding:0}
@@ -47,6 +48,7 @@ table{font-size:7pt}tr{break-inside:avoid}.grid{display:block}.scroll{overflow:v
 figure.chart{break-inside:avoid}svg.chart{max-width:100%;height:auto}.key{position:static;break-after:avoid}
 .key span.item{display:inline-block}.key i{vertical-align:middle}
 details>summary{font-weight:600}
+@page wide{size:A4 landscape}.scroll{page:wide}.scroll table{font-size:6pt}.scroll td{overflow-wrap:break-word}.scroll th{overflow-wrap:anywhere}
 """
 
 #: "screen": the interactive page (plotly.js); "print": the same page for a PDF (SVG charts)
