@@ -39,7 +39,8 @@ ul.words li{margin:.2rem 0}td .range{display:block;color:#57606a;font-size:.78re
 
 #: the print variant (PDF, WeasyPrint): A4 pages numbered at the foot, DejaVu Sans, one chart
 #: a row (static SVG), the key not sticky, tables that break between rows only; a wide table
-#: (the screen page scrolls it sideways) on landscape pages, in a smaller type
+#: (the screen page scrolls it sideways) in a smaller type with wrapping headers, and one of
+#: more than :data:`PORTRAIT_COLUMNS` columns on landscape pages
 PRINT_CSS = """
 @page{size:A4;margin:16mm 14mm 16mm 14mm;@bottom-right{content:counter(page) " / " counter(pages);font-size:8pt;color:#57606a}}
 body{font-family:'DejaVu Sans',sans-serif;font-size:9pt;margin:0;max-width:none;padding:0}
@@ -48,8 +49,13 @@ table{font-size:7pt}tr{break-inside:avoid}.grid{display:block}.scroll{overflow:v
 figure.chart{break-inside:avoid}svg.chart{max-width:100%;height:auto}.key{position:static;break-after:avoid}
 .key span.item{display:inline-block}.key i{vertical-align:middle}
 details>summary{font-weight:600}
-@page wide{size:A4 landscape}.scroll{page:wide}.scroll table{font-size:6pt}.scroll td{overflow-wrap:break-word}.scroll th{overflow-wrap:anywhere}
+.scroll table{font-size:6.5pt}.scroll th{overflow-wrap:anywhere}
+@page wide{size:A4 landscape}.many{page:wide}.many table{font-size:6pt}
 """
+
+#: the most columns a wide table prints on portrait pages (the module's choice: the atlas
+#: overview's 12 fit an A4 page at 6.5 pt; the pipeline's 17 do not)
+PORTRAIT_COLUMNS = 12
 
 #: "screen": the interactive page (plotly.js); "print": the same page for a PDF (SVG charts)
 Media = Literal["screen", "print"]
@@ -203,7 +209,8 @@ def table(frame: pl.DataFrame, columns: Sequence[Col | str] | None = None, highl
             cells.append(f'<td class="{cls}">{text}</td>' if cls else f"<td>{text}</td>")
         body.append(f"<tr{row_cls}>{''.join(cells)}</tr>")
     out = f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
-    return f"<div class='scroll'>{out}</div>" if wide else out
+    many = " many" if len(cols) > PORTRAIT_COLUMNS else ""
+    return f"<div class='scroll{many}'>{out}</div>" if wide else out
 
 
 def bullets(items: Iterable[str]) -> str:
