@@ -25,7 +25,7 @@ from typing import Annotated
 
 import typer
 
-from orebloc.cli.options import option_names
+from orebloc.cli.options import PdfOpt, option_names
 from orebloc.cli.output import Format, emit
 from orebloc.errors import InputError, ValidationError
 
@@ -194,16 +194,19 @@ def compare(
     out: Annotated[Path, typer.Option(help="folder for per-draw results, summary and the HTML report")] = Path("out/compare"),
     scheduler: Annotated[str, typer.Option(help="none | local-cluster | a Dask scheduler address")] = "none",
     fmt: Annotated[Format, typer.Option("--format", "-f")] = Format.table,
+    pdf: PdfOpt = None,
 ) -> None:
     """Compare levy, tariff, CfD, buyer of last resort and no instrument on one scenario's draws."""
-    from orebloc.files import atomic_output, write_text_atomic
+    from orebloc.files import atomic_output, check_output_file, write_text_atomic
     from orebloc.policy.compare import Design, compare_instruments
-    from orebloc.reports.compare_report import write_compare_report
+    from orebloc.reports.compare_report import write_compare_pdf, write_compare_report
     from orebloc.scenarios.run import check_out_dir, check_scheduler
     from orebloc.scenarios.spec import load_scenario
 
     check_scheduler(scheduler, "--scheduler")
     check_out_dir(out, "--out")
+    if pdf is not None:
+        check_output_file(pdf)
     spec = load_scenario(scenario)
     market = _compare_market(spec, market)
     if floor is None:
@@ -225,6 +228,8 @@ def compare(
     write_text_atomic(out / "who_pays.csv", cmp.who_pays.write_csv())
     report = write_compare_report(cmp, spec, n, out / "compare.html", seed=seed)
     typer.echo(f"wrote {out}/per_draw.parquet, summary.csv, who_pays.csv and {report.name}", err=True)
+    if pdf is not None:
+        typer.echo(f"wrote {write_compare_pdf(cmp, spec, n, pdf, seed=seed)}", err=True)
     emit(cmp.who_pays if fmt is Format.table else cmp.summary, fmt,
          title=f"Who pays (median USD over the horizon, against no instrument): {market}, F = {floor:,.0f} USD/t")
 

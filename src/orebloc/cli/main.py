@@ -17,7 +17,7 @@ import typer
 from orebloc.cli.floor_cmds import floor_app
 from orebloc.cli.guard import OreblocGroup
 from orebloc.cli.market_cmds import market_app
-from orebloc.cli.options import option_names
+from orebloc.cli.options import PdfOpt, option_names
 from orebloc.cli.output import Format, emit, emit_json
 from orebloc.cli.projects_cmds import projects_app
 from orebloc.cli.stockpile_cmds import respond_cmd, stockpile_app
@@ -469,15 +469,21 @@ def report_atlas(
     year: YearOpt = None,
     data: DataOpt = None,
     blocs: BlocOpt = None,
+    pdf: PdfOpt = None,
 ) -> None:
-    """Write a self-contained HTML atlas report with charts (works offline)."""
+    """Write a self-contained HTML atlas report with charts (works offline); --pdf: also as PDF."""
     from orebloc.atlas.blocs import load_bloc
     from orebloc.files import check_output_file
-    from orebloc.reports.atlas_report import write_atlas_report
+    from orebloc.reports.atlas_report import write_atlas_pdf, write_atlas_report
 
     check_output_file(out)
-    path = write_atlas_report(_atlas(data), load_bloc(blocs), out, year)
+    if pdf is not None:
+        check_output_file(pdf)
+    atlas, bloc = _atlas(data), load_bloc(blocs)
+    path = write_atlas_report(atlas, bloc, out, year)
     typer.echo(f"wrote {path}", err=True)
+    if pdf is not None:
+        typer.echo(f"wrote {write_atlas_pdf(atlas, bloc, pdf, year)}", err=True)
 
 
 def main() -> None:

@@ -1,11 +1,19 @@
-"""Errors about a model's fields told as errors about the command-line options that set them."""
+"""Options shared by several commands, and errors about a model's fields told as errors about
+the command-line options that set them."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
 
 from orebloc.errors import ValidationError
+
+#: every report command spells its PDF output the same way (docs/cli.md)
+PdfOpt = Annotated[Path | None, typer.Option("--pdf", help="also write the report as PDF to this file")]
 
 
 @contextmanager

@@ -21,6 +21,7 @@ from typing import Annotated
 import polars as pl
 import typer
 
+from orebloc.cli.options import PdfOpt
 from orebloc.cli.output import Format, emit, emit_json
 from orebloc.errors import ValidationError
 
@@ -288,14 +289,21 @@ def projects_report(
     status_table: StatusOpt = None,
     prob: ProbOpt = None,
     data: DataOpt = None,
+    pdf: PdfOpt = None,
 ) -> None:
     """Write an offline HTML report: the pipeline, the chosen portfolio, the target trajectories."""
-    from orebloc.reports.projects_report import write_projects_report
+    from orebloc.files import check_output_file
+    from orebloc.reports.projects_report import write_projects_pdf, write_projects_report
 
+    check_output_file(out)
+    if pdf is not None:
+        check_output_file(pdf)
     projects, status = _inputs(pipeline, status_table, prob)
     r = _result(_atlas(data), projects, status, target, economy, budget, None, "cost", confidence, 200, 1, cost, 0.0)
-    path = write_projects_report(out, pipeline_frame(projects, status), r)
-    _note(f"wrote {path}")
+    frame = pipeline_frame(projects, status)
+    _note(f"wrote {write_projects_report(out, frame, r)}")
+    if pdf is not None:
+        _note(f"wrote {write_projects_pdf(pdf, frame, r)}")
 
 
 @projects_app.command("simulate")

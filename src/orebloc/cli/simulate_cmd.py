@@ -14,6 +14,7 @@ from typing import Annotated
 
 import typer
 
+from orebloc.cli.options import PdfOpt
 from orebloc.errors import ValidationError
 
 
@@ -26,13 +27,15 @@ def simulate(
     workers: Annotated[int | None, typer.Option("--workers", min=1, help="workers of the local cluster (--scheduler local-cluster only; default 2)")] = None,
     chunk: Annotated[int, typer.Option("--chunk", min=1, help="draws per chunk (a task)")] = 1000,
     data: Annotated[Path | None, typer.Option("--data", help="dataset folder (default: the bundled one)")] = None,
+    pdf: PdfOpt = None,
 ) -> None:
     """Run a scenario (Monte Carlo over its draws) and write Parquet tables and an HTML report."""
     from rich.console import Console
 
     from orebloc.atlas.store import Atlas
     from orebloc.cli.output import SIMULATION_CAPTION, Format, emit, simulation_headline
-    from orebloc.reports.simulate_report import write_report
+    from orebloc.files import check_output_file
+    from orebloc.reports.simulate_report import write_report, write_report_pdf
     from orebloc.scenarios.run import (
         BLOC,
         IN_PROCESS,
@@ -55,6 +58,8 @@ def simulate(
     if workers is not None:
         check_workers(workers, "--workers")
     out = check_out_dir(out or Path("out") / scenario.stem, "--out")
+    if pdf is not None:
+        check_output_file(pdf)
     spec = load_scenario(scenario)
     run = run_scenario(spec, draws, seed, out=out, scheduler=scheduler, workers=workers or LOCAL_WORKERS, chunk_size=chunk,
                        atlas=Atlas(data) if data else None, show_progress=True, keep_results=False)  # fmt: skip
@@ -66,3 +71,5 @@ def simulate(
     emit(simulation_headline(run.summary, zones, spec.n_periods, BLOC), Format.table,
          title=f"{spec.name}: the bloc over the horizon", caption=SIMULATION_CAPTION)
     notes.print(f"wrote {out}/results/, {out}/summary.parquet, {out}/summary.csv, {report}", markup=False)
+    if pdf is not None:
+        notes.print(f"wrote {write_report_pdf(run, pdf)}", markup=False)

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from orebloc.cli.options import PdfOpt
 from orebloc.cli.output import Format, emit, emit_json
 
 stockpile_app = typer.Typer(help="Stockpile holdings, obligations, coordinated release and build-up.",
@@ -206,17 +207,22 @@ def respond_cmd(
     ),
     set_: SetOpt = None,
     fmt: FormatOpt = Format.table,
+    pdf: PdfOpt = None,
 ) -> None:
     """The joint response to an incident: impact, trigger, release plan, residual, build-back, budget."""
     import sys
     from dataclasses import replace
 
     from orebloc.errors import InputError
-    from orebloc.reports.stockpile_brief import brief_document, write_brief
+    from orebloc.files import check_output_file
+    from orebloc.reports.stockpile_brief import brief_document, write_brief, write_brief_pdf
     from orebloc.stockpile.holdings import load_holdings
     from orebloc.stockpile.response import incident_from_event, load_incident, respond
 
     _check_rule(rule)
+    check_output_file(out)
+    if pdf is not None:
+        check_output_file(pdf)
     if (incident is None) == (event is None):
         raise InputError("give an incident file or --event ID (not both)")
     inc = load_incident(incident) if incident is not None else incident_from_event(event, mineral)
@@ -225,6 +231,8 @@ def respond_cmd(
     brief = respond(inc, load_holdings(holdings), rule)
     path = write_brief(brief, out)
     print(f"wrote {path}", file=sys.stderr)
+    if pdf is not None:
+        print(f"wrote {write_brief_pdf(brief, pdf)}", file=sys.stderr)
     if fmt is Format.json:
         emit_json(brief_document(brief))
     elif fmt is Format.csv:

@@ -14,6 +14,7 @@ import html
 import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 import plotly.graph_objects as go
 import polars as pl
@@ -36,6 +37,29 @@ figure.chart div.sub{color:#57606a;font-size:.8rem}
 ul.words li{margin:.2rem 0}td .range{display:block;color:#57606a;font-size:.78rem}
 """
 
+#: the print variant (PDF, WeasyPrint): A4 pages numbered at the foot, DejaVu Sans, one chart
+#: a row (static SVG), the key not sticky, tables that break between rows only; a wide table
+#: (the screen page scrolls it sideways) in a smaller type with wrapping headers, and one of
+#: more than :data:`PORTRAIT_COLUMNS` columns on landscape pages
+PRINT_CSS = """
+@page{size:A4;margin:16mm 14mm 16mm 14mm;@bottom-right{content:counter(page) " / " counter(pages);font-size:8pt;color:#57606a}}
+body{font-family:'DejaVu Sans',sans-serif;font-size:9pt;margin:0;max-width:none;padding:0}
+h1{font-size:15pt}h2{font-size:12pt;margin-top:1.2rem;break-after:avoid}h3{break-after:avoid}
+table{font-size:7pt}tr{break-inside:avoid}.grid{display:block}.scroll{overflow:visible}
+figure.chart{break-inside:avoid}svg.chart{max-width:100%;height:auto}.key{position:static;break-after:avoid}
+.key span.item{display:inline-block}.key i{vertical-align:middle}
+details>summary{font-weight:600}
+.scroll table{font-size:6.5pt}.scroll th{overflow-wrap:anywhere}
+@page wide{size:A4 landscape}.many{page:wide}.many table{font-size:6pt}
+"""
+
+#: the most columns a wide table prints on portrait pages (the module's choice: the atlas
+#: overview's 12 fit an A4 page at 6.5 pt; the pipeline's 17 do not)
+PORTRAIT_COLUMNS = 12
+
+#: "screen": the interactive page (plotly.js); "print": the same page for a PDF (SVG charts)
+Media = Literal["screen", "print"]
+
 #: plotly's toolbar is hidden (it sat on top of chart titles); zoom by dragging still works
 PLOTLY_CONFIG = {"displaylogo": False, "responsive": True, "displayModeBar": False}
 MISSING = "–"
@@ -46,16 +70,18 @@ def esc(text: object) -> str:
     return html.escape(str(text))
 
 
-def page(title: str, parts: Iterable[str], charts: bool = True) -> str:
-    """The whole document: ``parts`` (HTML fragments) in a page with the style and plotly.js."""
+def page(title: str, parts: Iterable[str], charts: bool = True, media: Media = "screen") -> str:
+    """The whole document: ``parts`` (HTML fragments) in a page with the style and plotly.js
+    (``media="print"``: with the print style and no script; its charts are SVG already)."""
     script = ""
-    if charts:
+    css = CSS + PRINT_CSS if media == "print" else CSS
+    if charts and media == "screen":
         from plotly.offline import get_plotlyjs
 
         script = f'<script type="text/javascript">{get_plotlyjs()}</script>'
     return ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
             "<meta name='viewport' content='width=device-width, initial-scale=1'>"
-            f"<title>{esc(title)}</title><style>{CSS}</style>{script}</head><body>\n"
+            f"<title>{esc(title)}</title><style>{css}</style>{script}</head><body>\n"
             + "\n".join(parts) + "\n</body></html>")  # fmt: skip
 
 
@@ -183,7 +209,8 @@ def table(frame: pl.DataFrame, columns: Sequence[Col | str] | None = None, highl
             cells.append(f'<td class="{cls}">{text}</td>' if cls else f"<td>{text}</td>")
         body.append(f"<tr{row_cls}>{''.join(cells)}</tr>")
     out = f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
-    return f"<div class='scroll'>{out}</div>" if wide else out
+    many = " many" if len(cols) > PORTRAIT_COLUMNS else ""
+    return f"<div class='scroll{many}'>{out}</div>" if wide else out
 
 
 def bullets(items: Iterable[str]) -> str:
@@ -204,13 +231,17 @@ def style(fig: go.Figure, height: int, legend: bool = False, **layout) -> go.Fig
     return fig
 
 
-def chart(fig: go.Figure, title: str, subtitle: str | None = None) -> str:
+def chart(fig: go.Figure, title: str, subtitle: str | None = None, media: Media = "screen") -> str:
     """A figure with its title (and a smaller subtitle) as HTML above it; plotly.js comes from
     :func:`page`. The div id is derived from the title and the figure, so a report is the same
-    bytes each time it is written."""
+    bytes each time it is written. ``media="print"``: the figure as static SVG instead."""
+    sub = f"<div class='sub'>{esc(subtitle)}</div>" if subtitle else ""
+    if media == "print":
+        from orebloc.reports.svg_figure import figure_svg
+
+        return f"<figure class='chart'><figcaption>{esc(title)}</figcaption>{sub}{figure_svg(fig)}</figure>"
     spec = fig.to_json()
     div_id = "chart-" + hashlib.sha1((title + spec).encode()).hexdigest()[:12]
-    sub = f"<div class='sub'>{esc(subtitle)}</div>" if subtitle else ""
     plot = fig.to_html(full_html=False, include_plotlyjs=False, config=PLOTLY_CONFIG, div_id=div_id)
     return f"<figure class='chart'><figcaption>{esc(title)}</figcaption>{sub}{plot}</figure>"
 

@@ -21,6 +21,7 @@ from orebloc.atlas.store import Atlas
 from orebloc.files import write_text_atomic
 from orebloc.metrics.overview import is_world_series, risk_overview, series_year, target_year
 from orebloc.reports import _html as h
+from orebloc.reports.pdf import pdf_bytes, write_pdf
 from orebloc.sources.export_controls import events_in_force
 from orebloc.vocab.minerals import resolve_mineral
 from orebloc.words import plural
@@ -117,7 +118,8 @@ def _overview_html(overview: pl.DataFrame) -> str:
     return h.table(readable, cols, highlight="breach_65", wide=True)
 
 
-def _controls_html(atlas: Atlas, events: pl.DataFrame, year: int | None, on: dt.date) -> list[str]:
+def _controls_html(atlas: Atlas, events: pl.DataFrame, year: int | None, on: dt.date,
+                   media: h.Media = "screen") -> list[str]:
     ctl = controlled_minerals(events, on)
     parts = ["<h2>Minerals under Chinese export control</h2>",
              f"<p>Since 2023 China has put {ctl.height} minerals named in the table of measures below "
@@ -134,21 +136,23 @@ def _controls_html(atlas: Atlas, events: pl.DataFrame, year: int | None, on: dt.
         if got is None:
             missing.append(name)
         else:
-            charts.append(h.chart(got[0], f"{name}: largest producers", got[1]))
+            charts.append(h.chart(got[0], f"{name}: largest producers", got[1], media))
     parts.append("<div class='grid'>" + "".join(charts) + "</div>")
     if missing:
         parts.append(f"<p class='note'>No production by country in the atlas (USGS withholds or does not "
                      f"publish it) for: {h.esc(', '.join(missing))}.</p>")  # fmt: skip
     others = [m for m in BATTERY if m not in set(ctl["mineral"].to_list())]
-    charts = [h.chart(got[0], f"{_name(m)}: largest producers", got[1])
+    charts = [h.chart(got[0], f"{_name(m)}: largest producers", got[1], media)
               for m in others if (got := producers_chart(atlas, m, year)) is not None]  # fmt: skip
     if charts:
         parts.append("<h2>Battery minerals</h2><div class='grid'>" + "".join(charts) + "</div>")
     return parts
 
 
-def render_atlas_report(atlas: Atlas, bloc: Bloc, year: int | None = None, on: dt.date | None = None) -> str:
-    """The report as one HTML string; ``on`` is the day the report is for (default today)."""
+def render_atlas_report(atlas: Atlas, bloc: Bloc, year: int | None = None, on: dt.date | None = None,
+                        media: h.Media = "screen") -> str:  # fmt: skip
+    """The report as one HTML string; ``on`` is the day the report is for (default today);
+    ``media="print"``: the page for a PDF (static SVG charts)."""
     on = on or dt.date.today()
     overview = risk_overview(atlas, bloc, year)
     target = target_year(overview, year)
@@ -171,10 +175,10 @@ def render_atlas_report(atlas: Atlas, bloc: Bloc, year: int | None = None, on: d
     if overview.height:
         parts.append("<div>" + h.key([("China", CHINA_COLOUR), ("Bloc members", BLOC_COLOUR)])
                      + h.chart(china_chart(overview), "Share of world output: China and the bloc's members",
-                               "each mineral at each stage with a world series; the overview's year")
+                               "each mineral at each stage with a world series; the overview's year", media)
                      + "</div>")  # fmt: skip
     if events.height:
-        parts.extend(_controls_html(atlas, events, year, on))
+        parts.extend(_controls_html(atlas, events, year, on, media))
         parts.append("<h2>Export-control measures</h2>")
         cols = [h.Col("measure_id", "Measure", cls="d"), h.Col("material_label", "Material"),
                 h.Col("mineral", "Mineral", lambda m: _name(m) if m else h.MISSING),
@@ -186,10 +190,21 @@ def render_atlas_report(atlas: Atlas, bloc: Bloc, year: int | None = None, on: d
         parts.append(h.table(events, cols, wide=True))
     parts.append("<h2>Sources</h2>")
     parts.append(h.table(atlas.sources().select("source", "title", "licence", "credit")))
-    return h.page("orebloc atlas", parts)
+    return h.page("orebloc atlas", parts, media=media)
 
 
 def write_atlas_report(atlas: Atlas, bloc: Bloc, out: str | Path, year: int | None = None,
                        on: dt.date | None = None) -> Path:  # fmt: skip
     """Write the report to ``out`` (atomically: a temporary file renamed into place)."""
     return write_text_atomic(out, render_atlas_report(atlas, bloc, year, on))
+
+
+def atlas_report_pdf(atlas: Atlas, bloc: Bloc, year: int | None = None, on: dt.date | None = None) -> bytes:
+    """The report as PDF bytes (the print page of :func:`render_atlas_report`)."""
+    return pdf_bytes(render_atlas_report(atlas, bloc, year, on, media="print"))
+
+
+def write_atlas_pdf(atlas: Atlas, bloc: Bloc, out: str | Path, year: int | None = None,
+                    on: dt.date | None = None) -> Path:  # fmt: skip
+    """Write the report as PDF to ``out`` atomically."""
+    return write_pdf(render_atlas_report(atlas, bloc, year, on, media="print"), out)

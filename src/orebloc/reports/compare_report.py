@@ -14,6 +14,7 @@ from orebloc import __version__
 from orebloc.files import write_text_atomic
 from orebloc.policy.compare import BOLR_SHARE_DEFAULT, METRICS, Comparison
 from orebloc.reports import _html as h
+from orebloc.reports.pdf import pdf_bytes, write_pdf
 from orebloc.reports.scenario_words import and_list, describe_run, num, pct, zone_name
 from orebloc.scenarios.spec import Scenario
 
@@ -137,8 +138,10 @@ def _levy_words(cmp: Comparison) -> str:
     return f"The levy was charged in {bound} of {levy.len()} draws."
 
 
-def render_compare_report(cmp: Comparison, spec: Scenario, draws: int, seed: int | None = None) -> str:
-    """The report as one HTML string (``seed``: the run's, default the scenario's)."""
+def render_compare_report(cmp: Comparison, spec: Scenario, draws: int, seed: int | None = None,
+                          media: h.Media = "screen") -> str:  # fmt: skip
+    """The report as one HTML string (``seed``: the run's, default the scenario's;
+    ``media="print"``: the page for a PDF)."""
     seed = spec.seed if seed is None else seed
     d = cmp.design
     parts = [f"<h1>Instrument comparison: {h.esc(spec.name)}</h1>",
@@ -155,24 +158,35 @@ def render_compare_report(cmp: Comparison, spec: Scenario, draws: int, seed: int
     if levy:
         parts.append(f"<p>{h.esc(levy)}</p>")
     parts.append(h.chart(who_pays_chart(cmp.who_pays), "Who pays, by instrument",
-                         "median burden against no instrument, USD over the horizon"))
+                         "median burden against no instrument, USD over the horizon", media))
     cols = [h.Col("instrument", "Instrument")] + [h.Col(c, f"{label}, USD", h.money, "n") for c, label in WHO_PAYS.items()]
     parts.append(h.table(cmp.who_pays, cols))
     parts.append("<h2>Distributions over the draws</h2><p class='note'>Boxes: the middle half of the draws "
                  "(25th to 75th percentile) and their median; whiskers: the 5th to the 95th percentile.</p>"
                  "<div class='grid'>")  # fmt: skip
     for metric in CHARTED:
-        parts.append(h.chart(box_chart(cmp.draws, metric), METRICS[metric]))
+        parts.append(h.chart(box_chart(cmp.draws, metric), METRICS[metric], media=media))
     parts.append("</div><h2>Summary</h2><p class='note'>Median over the draws; below it, the 5th to "
                  "the 95th percentile.</p>")  # fmt: skip
     table = summary_table(cmp)
     parts.append(h.table(table, [h.Col("metric", "Metric", cls="w")]
                          + [h.Col(c, c, str, "n", html=True) for c in table.columns[1:]], wide=True))  # fmt: skip
     parts.append("<h2>Columns of the CSV and Parquet files</h2>" + h.bullets(f"{k}: {v}" for k, v in METRICS.items()))
-    return h.page(f"orebloc instrument comparison: {spec.name}", parts)
+    return h.page(f"orebloc instrument comparison: {spec.name}", parts, media=media)
 
 
 def write_compare_report(cmp: Comparison, spec: Scenario, draws: int, out: str | Path,
                          seed: int | None = None) -> Path:  # fmt: skip
     """Write the comparison report atomically."""
     return write_text_atomic(out, render_compare_report(cmp, spec, draws, seed))
+
+
+def compare_report_pdf(cmp: Comparison, spec: Scenario, draws: int, seed: int | None = None) -> bytes:
+    """The comparison report as PDF bytes."""
+    return pdf_bytes(render_compare_report(cmp, spec, draws, seed, media="print"))
+
+
+def write_compare_pdf(cmp: Comparison, spec: Scenario, draws: int, out: str | Path,
+                      seed: int | None = None) -> Path:  # fmt: skip
+    """Write the comparison report as PDF atomically."""
+    return write_pdf(render_compare_report(cmp, spec, draws, seed, media="print"), out)

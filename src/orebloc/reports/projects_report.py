@@ -14,6 +14,7 @@ import polars as pl
 from orebloc import __version__
 from orebloc.files import write_text_atomic
 from orebloc.reports import _html as h
+from orebloc.reports.pdf import pdf_bytes, write_pdf
 from orebloc.words import plural
 
 
@@ -36,8 +37,9 @@ def _links(frame: pl.DataFrame) -> str:
     return f"<table><thead><tr><th>id</th><th>sources</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
 
-def render_projects_report(pipeline: pl.DataFrame, result) -> str:
-    """HTML text for ``result`` (orebloc.projects.portfolio.Result) and the ``pipeline`` frame."""
+def render_projects_report(pipeline: pl.DataFrame, result, media: h.Media = "screen") -> str:
+    """HTML text for ``result`` (orebloc.projects.portfolio.Result) and the ``pipeline`` frame
+    (``media="print"``: the page for a PDF)."""
     st = result.settings
     prov = result.provenance.filter(pl.col("kind") != "atlas")
     parts = [f"<h1>Projects and diversification targets ({h.esc(st.economy.label)})</h1>",
@@ -48,7 +50,7 @@ def render_projects_report(pipeline: pl.DataFrame, result) -> str:
              f"<p>Total {h.money(result.cost_usd)} USD for {h.esc(plural(len(result.chosen), 'project'))}.</p>",
              h.table(result.chosen_frame(), wide=True), "<h2>Target trajectories</h2>"]
     for t in result.targets:
-        parts.append(h.chart(_trajectory_chart(result.paths, t.text, t.level), f"{t.text}: share by year (expected)"))
+        parts.append(h.chart(_trajectory_chart(result.paths, t.text, t.level), f"{t.text}: share by year (expected)", media=media))
     parts += ["<h2>Binding targets</h2>", h.table(result.binding, wide=True), "<h2>Excluded projects</h2>",
               h.table(pl.DataFrame({"id": [i for i, _ in result.excluded], "reason": [w for _, w in result.excluded]})),
               "<h2>Inputs that are not atlas figures</h2>",
@@ -57,9 +59,19 @@ def render_projects_report(pipeline: pl.DataFrame, result) -> str:
               "<p class='note'>Empty cells: no source gives the figure. Probability of reaching production by status "
               "is an assumption (docs/projects.md).</p>",
               h.table(pipeline.drop("sources", "notes"), wide=True), "<h2>Sources</h2>", _links(pipeline)]
-    return h.page("orebloc projects", parts)
+    return h.page("orebloc projects", parts, media=media)
 
 
 def write_projects_report(out: str | Path, pipeline: pl.DataFrame, result) -> Path:
     """Write the report to ``out`` atomically."""
     return write_text_atomic(out, render_projects_report(pipeline, result))
+
+
+def projects_report_pdf(pipeline: pl.DataFrame, result) -> bytes:
+    """The projects report as PDF bytes."""
+    return pdf_bytes(render_projects_report(pipeline, result, media="print"))
+
+
+def write_projects_pdf(out: str | Path, pipeline: pl.DataFrame, result) -> Path:
+    """Write the projects report as PDF atomically."""
+    return write_pdf(render_projects_report(pipeline, result, media="print"), out)

@@ -17,6 +17,7 @@ import polars as pl
 from orebloc import __version__
 from orebloc.files import write_text_atomic
 from orebloc.reports import _html as h
+from orebloc.reports.pdf import pdf_bytes, write_pdf
 from orebloc.reports.scenario_words import describe_run, dist_short, market_words, zone_name
 from orebloc.scenarios.run import BLOC, ScenarioRun
 from orebloc.scenarios.spec import Scenario
@@ -88,7 +89,7 @@ def chart_key() -> str:
         items.append((f"median {CASE_LABELS[case]}", f"rgb({rgb})"))
         items.append((f"p5-p95 {CASE_LABELS[case]}", f"rgba({rgb},0.25)"))
     items.append(("median, no shock (reference)",
-                  "repeating-linear-gradient(90deg,rgb(120,120,120) 0 4px,transparent 4px 8px)"))  # fmt: skip
+                  "repeating-linear-gradient(90deg,rgb(120,120,120) 0,rgb(120,120,120) 4px,transparent 4px,transparent 8px)"))  # fmt: skip
     return h.key([(label, css) for label, css in items])
 
 
@@ -223,8 +224,8 @@ def _inputs_html(run: ScenarioRun) -> list[str]:
             + h.table(atlas, cols, wide=True) + "</details>"]  # fmt: skip
 
 
-def render_report(run: ScenarioRun) -> str:
-    """The report as one HTML string."""
+def render_report(run: ScenarioRun, media: h.Media = "screen") -> str:
+    """The report as one HTML string (``media="print"``: the page for a PDF)."""
     spec, summary = run.spec, run.summary
     zones = [*run.plan.zones, BLOC]
     parts = [f"<h1>{h.esc(spec.name)}</h1>",
@@ -255,13 +256,23 @@ def render_report(run: ScenarioRun) -> str:
             for q, what_q, unit in CHARTED:
                 fig = fan_chart(summary, pm.id, zone, q, unit)
                 none = all(v == 0 for t in fig.data for v in t.y if v is not None)
-                parts.append(h.chart(fig, f"{pm.id}: {what_q}, {label}", f"no {what_q} in any draw" if none else None))
+                parts.append(h.chart(fig, f"{pm.id}: {what_q}, {label}", f"no {what_q} in any draw" if none else None, media))
         parts.append("</div>")
     parts.append("</div>")
     parts.extend(_inputs_html(run))
-    return h.page(spec.name, parts)
+    return h.page(spec.name, parts, media=media)
 
 
 def write_report(run: ScenarioRun, out: str | Path) -> Path:
     """Write the report to ``out`` atomically (a temporary file renamed into place)."""
     return write_text_atomic(out, render_report(run))
+
+
+def report_pdf(run: ScenarioRun) -> bytes:
+    """The scenario report as PDF bytes."""
+    return pdf_bytes(render_report(run, media="print"))
+
+
+def write_report_pdf(run: ScenarioRun, out: str | Path) -> Path:
+    """Write the scenario report as PDF to ``out`` atomically."""
+    return write_pdf(render_report(run, media="print"), out)

@@ -17,14 +17,18 @@ import polars as pl
 from orebloc import __version__
 from orebloc.files import write_text_atomic
 from orebloc.reports import _html as h
+from orebloc.reports.pdf import pdf_bytes, write_pdf
 from orebloc.stockpile.response import Brief
 from orebloc.words import plural
 
 #: one colour per member (the charts' shared legend, :func:`orebloc.reports._html.key`)
 _COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#17becf", "#7f7f7f")
-_SOLID = "linear-gradient(#57606a,#57606a) center/100% 2px no-repeat"
+#: a 2 px line across the 12 px swatch, solid or dotted; single-position colour stops and no
+#: background-size, which WeasyPrint (the PDF) draws as browsers do
+_SOLID = "linear-gradient(transparent 5px,#57606a 5px,#57606a 7px,transparent 7px)"
 _DOTTED = (
-    "repeating-linear-gradient(90deg,#57606a 0 3px,transparent 3px 6px) center/100% 2px no-repeat"
+    "linear-gradient(#fff 5px,transparent 5px,transparent 7px,#fff 7px),"
+    "repeating-linear-gradient(90deg,#57606a 0,#57606a 3px,transparent 3px,transparent 6px)"
 )
 
 
@@ -130,8 +134,8 @@ def _headline(brief: Brief) -> str:
     )
 
 
-def render_brief(brief: Brief) -> str:
-    """HTML text of the brief."""
+def render_brief(brief: Brief, media: h.Media = "screen") -> str:
+    """HTML text of the brief (``media="print"``: the page for a PDF)."""
     inc = brief.incident
     colours = _colours(brief)
     legend = h.key([*colours.items(), ("with release", _SOLID), ("without release", _DOTTED)])
@@ -152,11 +156,13 @@ def render_brief(brief: Brief) -> str:
             _chart(brief, "price_usd_t", colours, "USD/t"),
             "Price, USD/t",
             "median by quarter; members whose prices are the same share one line",
+            media,
         ),
         h.chart(
             _chart(brief, "shortfall_t", colours, "t"),
             "Shortfall, t per quarter",
             "median by quarter",
+            media,
         ),
         "</div>",
         "<h2>Release plan by member, holder and quarter</h2>",
@@ -172,7 +178,7 @@ def render_brief(brief: Brief) -> str:
         + json.dumps(brief_document(brief), default=str).replace("</", "<\\/")
         + "</script>",
     ]
-    return h.page(f"Response brief: {inc.name}", parts)
+    return h.page(f"Response brief: {inc.name}", parts, media=media)
 
 
 def write_brief(brief: Brief, path: str | Path) -> Path:
@@ -185,3 +191,13 @@ def read_brief_data(path: str | Path) -> dict:
     text = Path(path).read_text(encoding="utf-8")
     start = text.index("id='brief-data'>") + len("id='brief-data'>")
     return json.loads(text[start : text.index("</script>", start)].replace("<\\/", "</"))
+
+
+def brief_pdf(brief: Brief) -> bytes:
+    """The brief as PDF bytes."""
+    return pdf_bytes(render_brief(brief, media="print"))
+
+
+def write_brief_pdf(brief: Brief, path: str | Path) -> Path:
+    """Write the brief as PDF atomically; returns the path."""
+    return write_pdf(render_brief(brief, media="print"), path)
