@@ -21,7 +21,7 @@ def test_no_core_module_imports_the_service():
     assert offenders == []
 
 
-def test_the_service_reaches_the_cli_only_for_market_switches():
-    """One interface-to-interface import, until the switches move to the market package."""
+def test_the_service_never_reaches_into_the_cli():
+    """The switches live in ``orebloc.market.switches``; the service and the CLI share them there."""
     uses = [p.name for p in (SRC / "service").rglob("*.py") if "orebloc.cli" in p.read_text("utf-8")]
-    assert uses == ["routes_public.py"]
+    assert uses == []

@@ -28,30 +28,10 @@ import typer
 from orebloc.cli.options import PdfOpt, option_names
 from orebloc.cli.output import Format, emit
 from orebloc.errors import InputError, ValidationError
+from orebloc.market.switches import parse_landed
 
 floor_app = typer.Typer(help="Reference prices and the variable-levy tariff schedule.", no_args_is_help=True)
 METHODS = ("incentive", "cost-plus", "trailing", "reference-point")
-
-
-def _landed(pairs: list[str], period: str):
-    """``--landed ORIGIN=USD_T`` switches as a table; an unknown origin is refused, never taken as an outsider."""
-    import math
-
-    import polars as pl
-
-    from orebloc.vocab.countries import check_iso3
-
-    rows = []
-    for text in pairs:
-        origin, sep, value = text.partition("=")
-        try:
-            price = float(value)
-        except ValueError:
-            price = None
-        if not sep or price is None or not math.isfinite(price) or price < 0:
-            raise ValidationError(f"--landed {text}", "expected ORIGIN=USD_T with an ISO3 origin and a price >= 0")
-        rows.append({"period": period, "origin": check_iso3(origin, where=f"--landed {text}"), "landed_usd_t": price})
-    return pl.DataFrame(rows)
 
 
 def _bloc_demand(atlas, mineral: str, stage: str, year: int, bloc) -> float:
@@ -120,7 +100,7 @@ def design(
 
         check_output_file(out)
     # bad input is refused before any note is printed
-    given = _landed(landed, str(year)) if landed else None
+    given = parse_landed(landed, str(year)) if landed else None
     every = None
     if method in ("incentive", "cost-plus"):
         every = default_costs() if costs is None else read_costs(costs)

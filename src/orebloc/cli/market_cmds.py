@@ -22,9 +22,7 @@ A bad switch is refused with one line naming the switch.
 from __future__ import annotations
 
 import json
-import re
 import sys
-from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
@@ -33,181 +31,14 @@ import typer
 
 from orebloc.cli.output import Format, emit
 from orebloc.errors import ValidationError
+from orebloc.market.results import RESULT_COLUMNS, result_table  # noqa: F401  (re-exported)
+from orebloc.market.switches import apply_switches, parse_sets
 from orebloc.words import plural
 
 market_app = typer.Typer(
     help="Market model: solve scenarios, calibrate from the atlas.", no_args_is_help=True
 )
 
-_NUM = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
-#: columns of the per-zone result (json: ``zones``), name -> output of the solver
-RESULT_COLUMNS: dict[str, str] = {
-    "price_usd_t": "price", "supply_t": "supply", "demand_t": "demand", "net_imports_t": "net_imports",
-    "shortfall_t": "shortfall", "d_consumer_surplus_usd": "d_consumer_surplus",
-    "d_producer_surplus_usd": "d_producer_surplus", "levy_revenue_usd": "levy_revenue",
-    "tariff_revenue_usd": "tariff_revenue", "quota_rent_usd": "quota_rent", "fiscal_cost_usd": "fiscal_cost",
-}  # fmt: skip
-
-
-#: a policy field the model checks -> the word for it in a message about the switch that set it
-_SWITCH_FIELDS = {"price": "price", "strike": "strike", "volume": "volume", "per_tonne": "subsidy",
-                  "ad_valorem": "rate", "specific": "tariff per tonne", "quantity": "cap"}
-
-
-def _bad(switch: str, text: str, why: str) -> ValidationError:
-    return ValidationError(f"{switch} {text}", why)
-
-
-def _zones(market, switch: str, text: str, codes: list[str]) -> tuple[str, ...]:
-    out = []
-    for c in codes:
-        c = c.strip()
-        if c not in market.ids:
-            raise _bad(switch, text, f"unknown zone {c!r}; zones: {', '.join(market.ids)}")
-        out.append(c)
-    return tuple(out)
-
-
-def _number(switch: str, text: str, value: str) -> float:
-    if not re.fullmatch(_NUM + r"|inf", value.strip()):
-        raise _bad(switch, text, f"{value!r} is not a number")
-    return float(value)
-
-
-def _kv(switch: str, text: str, grammar: str) -> tuple[str, str]:
-    if "=" not in text:
-        raise _bad(switch, text, f"expected {grammar}")
-    k, _, v = text.partition("=")
-    return k.strip(), v.strip()
-
-
-def apply_switches(
-    market, *, ban=(), cap=(), tariff=(), floor=(), cfd=(), bolr=(), subsidy=(), outage=()
-):
-    """The market with the command-line policies added (and outages applied); errors name the switch."""
-    from orebloc.market.model import (
-        BuyerOfLastResort,
-        ContractForDifference,
-        ExportCap,
-        PriceFloor,
-        Subsidy,
-        Tariff,
-    )
-
-    pol = market.policies
-    caps = list(pol.caps)
-    for text in ban:
-        origin, _, dests = text.partition(":")
-        [origin] = _zones(market, "--ban", text, [origin])
-        caps.append(
-            ExportCap(
-                origin, _zones(market, "--ban", text, dests.split(",")) if dests else None, 0.0
-            )
-        )
-    for text in cap:
-        left, value = _kv("--cap", text, "ORIGIN[:DEST,...]=TONNES")
-        origin, _, dests = left.partition(":")
-        [origin] = _zones(market, "--cap", text, [origin])
-        caps.append(
-            ExportCap(
-                origin,
-                _zones(market, "--cap", text, dests.split(",")) if dests else None,
-                _number("--cap", text, value),
-            )
-        )
-    tariffs = list(pol.tariffs)
-    for text in tariff:
-        left, value = _kv("--tariff", text, "IMPORTER[<EXPORTER]=RATE or =N/t")
-        imp, _, exp = left.partition("<")
-        [imp] = _zones(market, "--tariff", text, [imp])
-        exporter = _zones(market, "--tariff", text, [exp])[0] if exp else None
-        if value.endswith("/t"):
-            tariffs.append(Tariff(imp, exporter, specific=_number("--tariff", text, value[:-2])))
-        else:
-            tariffs.append(Tariff(imp, exporter, ad_valorem=_number("--tariff", text, value)))
-    singles: dict[str, list] = {
-        "floors": list(pol.floors),
-        "cfds": list(pol.cfds),
-        "subsidies": list(pol.subsidies),
-        "bolrs": list(pol.bolrs),
-    }
-    for switch, key, cls, texts in (
-        ("--floor", "floors", PriceFloor, floor),
-        ("--cfd", "cfds", ContractForDifference, cfd),
-        ("--subsidy", "subsidies", Subsidy, subsidy),
-    ):
-        for text in texts:
-            zone, value = _kv(switch, text, "ZONE=USD_PER_T")
-            [zone] = _zones(market, switch, text, [zone])
-            singles[key].append(cls(zone, _number(switch, text, value)))
-    for text in bolr:
-        zone, value = _kv("--bolr", text, "ZONE=PRICE[:VOLUME]")
-        [zone] = _zones(market, "--bolr", text, [zone])
-        price, _, volume = value.partition(":")
-        singles["bolrs"].append(
-            BuyerOfLastResort(
-                zone,
-                _number("--bolr", text, price),
-                _number("--bolr", text, volume) if volume else float("inf"),
-            )
-        )
-    supply = dict(market.supply)
-    for text in outage:
-        zone, value = _kv("--outage", text, "ZONE=SHARE")
-        [zone] = _zones(market, "--outage", text, [zone])
-        share = _number("--outage", text, value)
-        if not 0 <= share <= 1:
-            raise _bad("--outage", text, f"share must be in [0, 1], got {share:g}")
-        supply[zone] = replace(supply[zone], outage_share=share)
-    new = replace(
-        pol,
-        caps=tuple(caps),
-        tariffs=tuple(tariffs),
-        floors=tuple(singles["floors"]),
-        cfds=tuple(singles["cfds"]),
-        subsidies=tuple(singles["subsidies"]),
-        bolrs=tuple(singles["bolrs"]),
-    )
-    # which switch made each policy (None: the model file's own), to name it in an error
-    made_by = {
-        "caps": [None] * len(pol.caps) + [("--ban", t) for t in ban] + [("--cap", t) for t in cap],
-        "tariffs": [None] * len(pol.tariffs) + [("--tariff", t) for t in tariff],
-        "floors": [None] * len(pol.floors) + [("--floor", t) for t in floor],
-        "cfds": [None] * len(pol.cfds) + [("--cfd", t) for t in cfd],
-        "subsidies": [None] * len(pol.subsidies) + [("--subsidy", t) for t in subsidy],
-        "bolrs": [None] * len(pol.bolrs) + [("--bolr", t) for t in bolr],
-    }
-    try:
-        return replace(market, supply=supply, policies=new)
-    except ValidationError as exc:
-        raise _as_switch_error(exc, made_by) from None
-
-
-def _as_switch_error(exc: ValidationError, made_by: dict[str, list]) -> ValidationError:
-    """The model's error about ``policies.floors[1].price`` as one about the switch the user typed."""
-    m = re.match(r"policies\.(\w+)\[(\d+)\](?:\.(\w+))?", exc.field)
-    if not m or m[1] not in made_by or int(m[2]) >= len(made_by[m[1]]) or made_by[m[1]][int(m[2])] is None:
-        return exc
-    switch, text = made_by[m[1]][int(m[2])]
-    word = _SWITCH_FIELDS.get(m[3] or "")
-    return _bad(switch, text, f"{word} {exc.reason}" if word else exc.reason)
-
-
-def parse_sets(texts: list[str]) -> dict[str, float]:
-    """``--set KEY=VALUE`` switches as calibration overrides."""
-    out = {}
-    for text in texts:
-        key, value = _kv("--set", text, "KEY=VALUE")
-        out[key] = _number("--set", text, value)
-    return out
-
-
-def result_table(market, solution) -> pl.DataFrame:
-    """The per-zone result: zone, role, then ``RESULT_COLUMNS``."""
-    cols: dict[str, object] = {"zone": list(market.ids), "role": [z.role for z in market.zones]}
-    for col, name in RESULT_COLUMNS.items():
-        cols[col] = [float(v) for v in solution.values[name]]
-    return pl.DataFrame(cols)
 
 
 Multi = list[str] | None

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import polars as pl
 
 from orebloc.market.accounting import OUTPUTS
+
+if TYPE_CHECKING:
+    from orebloc.market.model import Market
 
 #: column name and unit of each output in the tables
 UNITS: dict[str, str] = {
@@ -144,3 +148,20 @@ def assemble(
         method=method, node_prices=node_prices, arc_flows=arc_flows,
         fallback=np.zeros(len(converged), dtype=bool) if fallback is None else fallback,
     )  # fmt: skip
+
+
+#: columns of the per-zone result (json: ``zones``), name -> output of the solver
+RESULT_COLUMNS: dict[str, str] = {
+    "price_usd_t": "price", "supply_t": "supply", "demand_t": "demand", "net_imports_t": "net_imports",
+    "shortfall_t": "shortfall", "d_consumer_surplus_usd": "d_consumer_surplus",
+    "d_producer_surplus_usd": "d_producer_surplus", "levy_revenue_usd": "levy_revenue",
+    "tariff_revenue_usd": "tariff_revenue", "quota_rent_usd": "quota_rent", "fiscal_cost_usd": "fiscal_cost",
+}  # fmt: skip
+
+
+def result_table(market: Market, solution: Solution) -> pl.DataFrame:
+    """The per-zone result: zone, role, then ``RESULT_COLUMNS``."""
+    cols: dict[str, object] = {"zone": list(market.ids), "role": [z.role for z in market.zones]}
+    for col, name in RESULT_COLUMNS.items():
+        cols[col] = [float(v) for v in solution.values[name]]
+    return pl.DataFrame(cols)

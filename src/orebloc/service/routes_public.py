@@ -143,10 +143,11 @@ def risk_crma(request: Request, mineral: MineralQ, economy: EconomyQ = "bloc", y
 def market_solve(body: SolveIn, request: Request) -> Response:
     """The equilibrium of a market calibrated from the atlas, under the switches given."""
     from orebloc.atlas.blocs import load_bloc
-    from orebloc.cli.market_cmds import apply_switches, result_table
     from orebloc.market.binding import binding_notes
     from orebloc.market.calibrate import calibrate
     from orebloc.market.reference import solve_reference
+    from orebloc.market.results import result_table
+    from orebloc.market.switches import apply_switches
 
     if body.year is None:
         raise Problemo(422, "year: required to calibrate a market", "year")
