@@ -23,8 +23,8 @@ import duckdb
 import polars as pl
 
 from orebloc.atlas.dataset import SOURCES_FILE, Dataset, open_dataset
+from orebloc.atlas.shares import shares
 from orebloc.errors import InputError, Location, UnknownNameError, ValidationError
-from orebloc.metrics.concentration import hhi, shares, top_k_share
 from orebloc.sources.schema import TABLES, WORLD_STATISTICS
 from orebloc.vocab.countries import country_name
 from orebloc.vocab.minerals import Mineral, resolve_mineral
@@ -90,15 +90,6 @@ class ShareTable:
     def share_of_set(self, countries: frozenset[str] | set[str]) -> float:
         """Combined share (fraction) of a set of countries (e.g. the bloc's members)."""
         return float(self.frame.filter(pl.col("country").is_in(list(countries)))["share"].fill_null(0).sum())
-
-    @property
-    def hhi(self) -> float:
-        """HHI (0-10,000) over the listed countries (a lower bound when a residual is unallocated)."""
-        return hhi(self.frame["share"].fill_null(0).to_list())
-
-    def top_k(self, k: int) -> float:
-        """Combined share (fraction) of the k largest producers."""
-        return top_k_share(self.frame["share"].fill_null(0).to_list(), k)
 
     @property
     def top(self) -> tuple[str, float]:

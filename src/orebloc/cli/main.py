@@ -22,6 +22,7 @@ from orebloc.cli.output import Format, emit, emit_json
 from orebloc.cli.projects_cmds import projects_app
 from orebloc.cli.stockpile_cmds import respond_cmd, stockpile_app
 from orebloc.errors import ValidationError
+from orebloc.metrics.concentration import table_hhi
 from orebloc.sources.revisions import OUTCOMES
 from orebloc.sources.schema import WORLD_STATISTICS
 
@@ -178,7 +179,7 @@ def data_revisions(
 def _share_caption(t) -> str:
     alt = f"; other series: {', '.join(t.alternatives)}" if t.alternatives else ""
     return (f"{t.mineral.name}, {t.stage}, {t.statistic} {t.year} ({t.detail}); shares of {t.total_note}; "
-            f"HHI {t.hhi:,.0f}; source {t.source}{alt}")
+            f"HHI {table_hhi(t):,.0f}; source {t.source}{alt}")
 
 
 @atlas_app.command("share")

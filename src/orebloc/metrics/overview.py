@@ -18,6 +18,7 @@ import polars as pl
 from orebloc.atlas.blocs import Bloc
 from orebloc.atlas.store import Atlas
 from orebloc.errors import InputError
+from orebloc.metrics.concentration import table_hhi
 from orebloc.metrics.crma import SINGLE_COUNTRY_LIMIT
 from orebloc.vocab.countries import country_name
 from orebloc.vocab.minerals import all_minerals
@@ -116,7 +117,7 @@ def risk_overview(atlas: Atlas, bloc: Bloc, year: int | None = None, minerals: l
                 "top_country": top,
                 "top_country_name": country_name(top),
                 "top_share": top_share,
-                "hhi": t.hhi,
+                "hhi": table_hhi(t),
                 "china_share": t.share_of("CHN"),
                 "bloc_share": t.share_of_set(bloc.members),
                 "partner_share": t.share_of_set(bloc.partners),
