@@ -18,9 +18,13 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 import polars as pl
+
+if TYPE_CHECKING:
+    from polars._typing import PolarsDataType
 
 from orebloc.atlas.dataset import SOURCES_FILE, Dataset, open_dataset
 from orebloc.atlas.shares import shares
@@ -325,7 +329,7 @@ def _first_line(exc: BaseException) -> str:
 
 
 #: DuckDB column types -> polars dtypes (others are inferred from the values)
-_DTYPES: dict[str, pl.DataType] = {
+_DTYPES: dict[str, PolarsDataType] = {
     "VARCHAR": pl.String, "DOUBLE": pl.Float64, "FLOAT": pl.Float32, "INTEGER": pl.Int32,
     "BIGINT": pl.Int64, "SMALLINT": pl.Int16, "BOOLEAN": pl.Boolean, "DATE": pl.Date,
 }
