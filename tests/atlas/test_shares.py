@@ -192,3 +192,15 @@ def test_asking_for_a_release_without_the_year(atlas):
         atlas.shares("gallium", year=2023, vintage=2022)
     with pytest.raises(InputError, match=r"from the 2019 release; releases with data: 2022, 2023, 2025, 2026$"):
         atlas.shares("gallium", vintage=2019)
+
+
+def test_latest_world_series_per_stage(atlas):
+    """Gallium has one stage (refining), China 98.9% of 2024; graphite's series starts after
+    2019; boron's stages list Turkey alone and no world total, so neither stands for world output."""
+    [t] = list(atlas.latest_world_series("gallium", 2024))
+    assert (t.stage, t.year) == ("refining", 2024)
+    assert t.share_of("CHN") == pytest.approx(0.989, abs=5e-4)
+    assert list(atlas.latest_world_series("graphite", 2019)) == []
+    assert [t.year for t in atlas.latest_world_series("graphite", 2030)] == [2025]
+    assert [t.stage for t in atlas.latest_world_series("boron")] == []
+    assert not atlas.shares("boron", "mining").is_world_series

@@ -15,7 +15,7 @@ anything the methods below do not cover.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -41,6 +41,10 @@ SHARE_COLUMNS = [
     "country", "country_name", "quantity", "unit", "basis", "share", "status", "estimated",
     "withheld", "rounded", "source", "vintage", "source_ref",
 ]
+
+#: a series without a reported world total needs at least this many producing countries to
+#: stand for world output (USGS lists e.g. Turkey alone for refined borates)
+MIN_COUNTRIES_WITHOUT_TOTAL = 3
 
 
 @dataclass(frozen=True)
@@ -94,6 +98,14 @@ class ShareTable:
     def share_of_set(self, countries: frozenset[str] | set[str]) -> float:
         """Combined share (fraction) of a set of countries (e.g. the bloc's members)."""
         return float(self.frame.filter(pl.col("country").is_in(list(countries)))["share"].fill_null(0).sum())
+
+    @property
+    def is_world_series(self) -> bool:
+        """Whether the table describes world output well enough to quote shares of it."""
+        known = self.frame.filter(pl.col("share").is_not_null() & (pl.col("quantity") > 0))
+        if known.is_empty() or self.total <= 0:
+            return False
+        return self.reported_total is not None or known.height >= MIN_COUNTRIES_WITHOUT_TOTAL
 
     @property
     def top(self) -> tuple[str, float]:
@@ -188,6 +200,28 @@ class Atlas:
         """Years with data for a mineral and stage, ascending."""
         rows = self._world_rows(resolve_mineral(mineral).id, statistic)
         return sorted(rows.filter(pl.col("stage") == resolve_stage(stage))["year"].unique().to_list())
+
+    def series_year(self, mineral: str, stage: str, year: int | None) -> int | None:
+        """The year a production series is shown for when ``year`` is asked (None: the latest).
+
+        ``year`` itself where the series has it, else the latest earlier year with data; None
+        where the series starts after ``year``.
+        """
+        years = [y for y in self.years(mineral, stage) if year is None or y <= year]
+        return years[-1] if years else None
+
+    def latest_world_series(self, mineral: str, year: int | None = None) -> Iterator[ShareTable]:
+        """Per production stage of ``mineral``, in stage order, the share table of the year
+        shown for ``year`` (:meth:`series_year`), where it stands for world output
+        (:attr:`ShareTable.is_world_series`); stages without such a table are skipped.
+        """
+        for stage in self.stages(mineral):
+            shown = self.series_year(mineral, stage, year)
+            if shown is None:
+                continue
+            t = self.shares(mineral, stage, shown)
+            if t.is_world_series:
+                yield t
 
     def default_stage(self, mineral: str, statistic: str = "production") -> str:
         stages = self.stages(mineral, statistic)

@@ -36,7 +36,6 @@ from orebloc.atlas.published import published_shares, published_years
 from orebloc.atlas.store import Atlas
 from orebloc.errors import InputError, ValidationError
 from orebloc.metrics.crma import SINGLE_COUNTRY_LIMIT
-from orebloc.metrics.overview import is_world_series, series_year
 from orebloc.metrics.reliance import import_reliance
 from orebloc.metrics.sourcing import (
     RULE_WORLD,
@@ -115,7 +114,7 @@ def _production(atlas: Atlas, mineral: str, stage: str, year: int, econ: Economy
     try:
         return economy_production(atlas, mineral, stage, year, econ)
     except NotComputable:
-        shown = series_year(atlas, mineral, stage, year) if stage in atlas.stages(mineral) else None
+        shown = atlas.series_year(mineral, stage, year) if stage in atlas.stages(mineral) else None
         if shown is None or shown == year:
             raise
         prod = economy_production(atlas, mineral, stage, shown, econ)
@@ -185,10 +184,10 @@ def world_share_check(atlas: Atlas, mineral: str, economy: str, year: int, stage
         return SourcingCheck(econ.label, m.id, stage, year, country, low, breach, None, limit=limit, rule=RULE_WORLD,
                              largest_share_high=high, **kw)
 
-    shown = series_year(atlas, m.id, stage, year) if stage in atlas.stages(m.id) else None
+    shown = atlas.series_year(m.id, stage, year) if stage in atlas.stages(m.id) else None
     if shown is not None:
         t = atlas.shares(m.id, stage, shown)
-        if is_world_series(t):
+        if t.is_world_series:
             out = t.frame.filter(~pl.col("country").is_in(inside) & pl.col("share").is_not_null())
             country, share = (out["country"][0], float(out["share"][0])) if out.height else (None, 0.0)
             notes = [f"shares of {t.total_note}, {t.source} {t.year}"]
