@@ -29,12 +29,14 @@ from orebloc.atlas.store import Atlas
 from orebloc.errors import InputError, Location, UnknownNameError
 from orebloc.vocab.countries import all_iso3
 from orebloc.vocab.minerals import get_mineral
-from orebloc.vocab.stages import STAGES
+from orebloc.vocab.stages import STAGES, resolve_stage
 from orebloc.vocab.units import MASS_UNITS, normalise_unit
 
 CONTENT_FILE = "hs_content.csv"
 CONTENT_COLUMNS = ["hs6", "mineral", "stage", "content_factor", "basis_after", "production_series", "source"]
 BASES = ("contained", "gross", "compound", "REO")
+#: how an HS code mapped to more than one mineral or stage is described in notes and reasons
+SHARED_WORDS = "shared with another mineral or stage"
 
 
 @dataclass(frozen=True)
@@ -184,6 +186,21 @@ def stage_codes(atlas: Atlas, mineral: str, stage: str, year: int) -> StageCodes
         ).row(0)
         has_f, has_q = n > 0, nq > 0
     return StageCodes(mineral, stage, year, codes, shared, factors, has_q, has_f)
+
+
+def shared_note(sc: StageCodes) -> list[str]:
+    """The note on codes left out because they are shared (empty when none is)."""
+    return [f"HS {', '.join(sc.shared)} left out: {SHARED_WORDS}"] if sc.shared else []
+
+
+def trade_stages(atlas: Atlas, mineral: str, stage: str | None = None) -> list[str]:
+    """The stages a trade metric's table has a row for: ``stage`` (resolved) when given, else
+    every stage the HS crosswalk maps a code of ``mineral`` (an id) to, in stage order, or
+    mining where it maps none (the row then says why)."""
+    if stage:
+        return [resolve_stage(stage)]
+    mapped = set(atlas.hs_codes(mineral)["stage"].to_list())
+    return [s for s in STAGES if s in mapped] or ["mining"]
 
 
 def no_code_reason(atlas: Atlas, sc: StageCodes) -> str:
