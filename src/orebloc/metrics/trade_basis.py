@@ -17,15 +17,14 @@ members together); trade between its own countries is netted out.
 
 from __future__ import annotations
 
-import csv
 from dataclasses import asdict, dataclass
 from functools import cache
-from importlib import resources
 
 import polars as pl
 
 from orebloc.atlas.blocs import Bloc, load_bloc
 from orebloc.atlas.store import Atlas
+from orebloc.bundled import read_bundled_table
 from orebloc.errors import InputError, Location, UnknownNameError
 from orebloc.vocab.countries import all_iso3
 from orebloc.vocab.minerals import get_mineral
@@ -78,16 +77,10 @@ class NotComputable(Exception):
 def content_factors() -> dict[tuple[str, str, str], ContentFactor]:
     """The bundled content-factor table, keyed by (hs6, mineral, stage); validated on read."""
     label = f"orebloc/metrics/data/{CONTENT_FILE}"
-    text = resources.files("orebloc.metrics").joinpath(f"data/{CONTENT_FILE}").read_text("utf-8")
-    reader = csv.DictReader(text.splitlines())
-    if reader.fieldnames != CONTENT_COLUMNS:
-        raise InputError(f"columns must be {CONTENT_COLUMNS}, got {reader.fieldnames}", Location(label, 1))
+    columns = {c: float if c == "content_factor" else str for c in CONTENT_COLUMNS}
     out: dict[tuple[str, str, str], ContentFactor] = {}
-    for i, row in enumerate(reader, start=2):
-        try:
-            factor = float(row["content_factor"])
-        except ValueError:
-            raise InputError(f"not a number: {row['content_factor']!r}", Location(label, i, "content_factor")) from None
+    for i, row in enumerate(read_bundled_table("orebloc.metrics", f"data/{CONTENT_FILE}", columns), start=2):
+        factor = row["content_factor"]
         if not 0 < factor <= 1:
             raise InputError(f"content factor must be in (0, 1], got {factor}", Location(label, i, "content_factor"))
         if row["basis_after"] not in BASES:
