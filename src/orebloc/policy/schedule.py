@@ -27,8 +27,12 @@ and show their tonnes (``imports_t``), so the user sees what stands behind each 
 from __future__ import annotations
 
 from functools import cache
+from typing import TYPE_CHECKING
 
 import polars as pl
+
+if TYPE_CHECKING:
+    from polars._typing import PolarsDataType
 
 from orebloc.atlas.blocs import OUTSIDER, Bloc
 from orebloc.atlas.store import Atlas
@@ -54,11 +58,11 @@ ALL_OUTSIDERS = "WLD"
 
 @cache
 def _lines() -> pl.DataFrame:
-    columns = {"mineral": str, "stage": str, "form": str, "hs6": str, "description": str,
-               "content_factor": float, "shared": bool, "content_source": str}
+    columns: dict[str, type] = {"mineral": str, "stage": str, "form": str, "hs6": str, "description": str,
+                                "content_factor": float, "shared": bool, "content_source": str}
+    dtypes: dict[type, PolarsDataType] = {str: pl.String, float: pl.Float64, bool: pl.Boolean}
     rows = read_bundled_table("orebloc.policy", "data/tariff_lines.csv", columns)
-    return pl.DataFrame(rows, schema={c: {float: pl.Float64, bool: pl.Boolean}.get(t, pl.String)
-                                      for c, t in columns.items()})
+    return pl.DataFrame(rows, schema={c: dtypes[t] for c, t in columns.items()})
 
 
 def tariff_lines(mineral: str, stage: str | None = None) -> pl.DataFrame:
