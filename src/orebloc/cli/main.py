@@ -17,7 +17,7 @@ import typer
 from orebloc.cli.floor_cmds import floor_app
 from orebloc.cli.guard import OreblocGroup
 from orebloc.cli.market_cmds import market_app
-from orebloc.cli.options import option_names
+from orebloc.cli.options import BlocOpt, DataOpt, FormatOpt, StageOpt, YearOpt, option_names
 from orebloc.cli.output import Format, emit, emit_json
 from orebloc.cli.projects_cmds import projects_app
 from orebloc.cli.stockpile_cmds import respond_cmd, stockpile_app
@@ -48,11 +48,6 @@ app.add_typer(_service.db_app, name="db")
 app.add_typer(_service.users_app, name="users")
 app.add_typer(_service.audit_app, name="audit")
 
-DataOpt = Annotated[Path | None, typer.Option("--data", help="dataset folder (default: the bundled one)")]
-FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="output format")]
-YearOpt = Annotated[int | None, typer.Option("--year", "-y", help="year (default: latest with data)")]
-StageOpt = Annotated[str | None, typer.Option("--stage", "-s", help="mining | refining | product (aliases: mine, processing...)")]
-BlocOpt = Annotated[Path | None, typer.Option("--blocs", help="bloc membership TOML (default: the bundled one)")]
 
 
 def _version(value: bool) -> None:

@@ -1,11 +1,28 @@
-"""Errors about a model's fields told as errors about the command-line options that set them."""
+"""Options shared by the commands, declared once, and errors about a model's fields told as
+errors about the command-line options that set them."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
 
+import typer
+
+from orebloc.cli.output import Format
 from orebloc.errors import ValidationError
+
+#: ``--data``: the dataset folder
+DataOpt = Annotated[Path | None, typer.Option("--data", help="dataset folder (default: the bundled one)")]
+#: ``--format``: how the command's output is written
+FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="output format")]
+#: ``--year`` where the default is the latest year with data
+YearOpt = Annotated[int | None, typer.Option("--year", "-y", help="year (default: latest with data)")]
+#: ``--stage`` of the atlas's stages, by name or alias
+StageOpt = Annotated[str | None, typer.Option("--stage", "-s", help="mining | refining | product (aliases: mine, processing...)")]
+#: ``--blocs``: the bloc membership file
+BlocOpt = Annotated[Path | None, typer.Option("--blocs", help="bloc membership TOML (default: the bundled one)")]
 
 
 @contextmanager

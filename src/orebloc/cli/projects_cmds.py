@@ -21,6 +21,7 @@ from typing import Annotated
 import polars as pl
 import typer
 
+from orebloc.cli.options import DataOpt, FormatOpt
 from orebloc.cli.output import Format, emit, emit_json
 from orebloc.errors import ValidationError
 
@@ -31,8 +32,6 @@ DEFAULT_TARGET = "china:rare_earths:refining:0.65@2030"
 PipelineOpt = Annotated[Path | None, typer.Option("--pipeline", help="pipeline CSV (default: the bundled one)")]
 StatusOpt = Annotated[Path | None, typer.Option("--status-table", help="status -> probability CSV (default: bundled)")]
 ProbOpt = Annotated[list[str] | None, typer.Option("--prob", help="STATUS=P: probability of reaching production")]
-FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="output format")]
-DataOpt = Annotated[Path | None, typer.Option("--data", help="dataset folder (default: the bundled one)")]
 EconomyOpt = Annotated[str, typer.Option("--economy", "-e", help="bloc (all members), EU27, USA or JPN")]
 DemandOpt = Annotated[list[str] | None, typer.Option("--demand", help="ZONE=T: consumption of a market zone (USA, EUR, JPN...) in t/yr")]
 
