@@ -16,7 +16,7 @@ table|csv|json``. An unmeetable target exits with status 2 and one line naming i
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import polars as pl
 import typer
@@ -24,6 +24,13 @@ import typer
 from orebloc.cli.options import DataOpt, FormatOpt
 from orebloc.cli.output import Format, emit, emit_json
 from orebloc.errors import ValidationError
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from orebloc.projects.schema import Project
+    from orebloc.projects.status import StatusTable
+
 
 projects_app = typer.Typer(help="Projects: pipeline, viability, diversification targets, portfolio optimiser.",
                            no_args_is_help=True)
@@ -65,7 +72,7 @@ def _atlas(data: Path | None):
     return Atlas(data)
 
 
-def pipeline_frame(projects, status) -> pl.DataFrame:
+def pipeline_frame(projects: Iterable[Project], status: StatusTable) -> pl.DataFrame:
     """One row per project (the list command and the report)."""
     rows = []
     for p in projects:
