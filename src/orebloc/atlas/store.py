@@ -18,7 +18,7 @@ import datetime as dt
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import duckdb
 import polars as pl
@@ -267,7 +267,7 @@ class Atlas:
             raise InputError(f"no {statistic} data for {m.name} ({stage}) in {year}{release}; years with data: "
                              f"{', '.join(map(str, years))}")
         rows = staged.filter(pl.col("year") == year)
-        vintage = rows["vintage"].max() if vintage is None else vintage
+        vintage = cast(int, rows["vintage"].max()) if vintage is None else vintage
         # one series = one detail text, less the "rounded" that marks world totals
         rows = rows.filter(pl.col("vintage") == vintage).with_columns(
             pl.col("detail").fill_null("").str.replace(r"(?i)[\s:,(]*rounded\)?$", "").alias("detail"))
@@ -400,7 +400,7 @@ def _share_table(m: Mineral, stage: str, statistic: str, year: int, vintage: int
     # the sum of the rows is the denominator, so that shares add up to at most 100% and the
     # HHI to at most 10,000; the table says so (total_note).
     reported = reported_total is not None and listed <= reported_total
-    total = reported_total if reported else listed
+    total = reported_total if reported and reported_total is not None else listed
     s = shares(q, total) if total > 0 else [0.0] * len(q)
     frame = (
         countries.with_columns(

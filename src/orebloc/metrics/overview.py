@@ -13,6 +13,8 @@ for is refused (:class:`orebloc.errors.InputError`) rather than answered with ot
 
 from __future__ import annotations
 
+from typing import cast
+
 import polars as pl
 
 from orebloc.atlas.blocs import Bloc
@@ -49,7 +51,7 @@ def target_year(frame: pl.DataFrame, year: int | None) -> int | None:
     """The year an overview is for: the one asked, else the latest of its rows (None: no rows)."""
     if year is not None:
         return year
-    return int(frame["year"].max()) if frame.height else None
+    return int(cast(int, frame["year"].max())) if frame.height else None
 
 
 def year_note(shown: int, target: int, asked: bool) -> str | None:

@@ -25,8 +25,12 @@ Shares of imports only overstate the third-country share of supply when E produc
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import polars as pl
+
+if TYPE_CHECKING:
+    from polars._typing import PolarsDataType
 
 from orebloc.atlas.blocs import Bloc
 from orebloc.atlas.store import Atlas
@@ -189,7 +193,7 @@ def sourcing_table(atlas: Atlas, mineral: str, economy: str, year: int, stage: s
     m = resolve_mineral(mineral)
     stages = trade_stages(atlas, m.id, stage)
     rows = [single_country_sourcing(atlas, m.id, economy, year, s, bloc, limit).as_row() for s in stages]
-    schema = {c: pl.String for c in SOURCING_COLUMNS}
+    schema: dict[str, PolarsDataType] = {c: pl.String for c in SOURCING_COLUMNS}
     schema.update({c: pl.Float64 for c in ("largest_share", "gap_t", "own_production", "imports_from_outside",
                                           "total_supply")})
     schema.update({"year": pl.Int64, "breach_65": pl.Boolean})

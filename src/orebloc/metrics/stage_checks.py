@@ -28,8 +28,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import polars as pl
+
+if TYPE_CHECKING:
+    from polars._typing import PolarsDataType
 
 from orebloc.atlas.blocs import Bloc
 from orebloc.atlas.published import published_shares, published_years
@@ -248,7 +252,7 @@ def sourcing_by_stage(atlas: Atlas, mineral: str, economy: str, year: int, stage
     """One row per stage with data (or the stage given): ``SOURCING_COLUMNS``."""
     m = resolve_mineral(mineral)
     rows = [stage_sourcing(atlas, m.id, economy, year, s, bloc, limit).as_row() for s in _stages(atlas, m.id, stage)]
-    schema = {c: pl.String for c in SOURCING_COLUMNS}
+    schema: dict[str, PolarsDataType] = {c: pl.String for c in SOURCING_COLUMNS}
     schema.update({c: pl.Float64 for c in ("largest_share", "gap_t", "own_production", "imports_from_outside",
                                           "total_supply", "largest_share_high")})
     schema.update({"year": pl.Int64, "breach_65": pl.Boolean})
