@@ -34,8 +34,12 @@ atlas: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
+## style and structure: ruff's checks and formatter, mypy on src/orebloc, the layer rules
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/mypy
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests/test_layers.py
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_atlas.py --raw $(RAW)

@@ -4,6 +4,7 @@ import pytest
 
 from orebloc.atlas.store import Atlas
 from orebloc.errors import InputError, UnknownNameError
+from orebloc.metrics.concentration import table_hhi
 
 
 @pytest.fixture(scope="module")
@@ -60,8 +61,8 @@ def test_hhi_graphite_2025_hand_checked(atlas):
     t = atlas.shares("graphite", "mining", 2025)
     expected = sum((100 * q / 1_800_000) ** 2 for q in t.frame["quantity"].fill_null(0).to_list())
     # China alone: (1.4/1.8)^2 * 1e4 = 6049.4; the rest adds ~53
-    assert t.hhi == pytest.approx(expected)
-    assert 6049 < t.hhi < 6120
+    assert table_hhi(t) == pytest.approx(expected)
+    assert 6049 < table_hhi(t) < 6120
 
 
 def test_reserves_never_mixed_with_production(atlas):
@@ -127,8 +128,8 @@ def test_gallium_2025_shares_add_up_to_at_most_100_percent_and_hhi_to_10000(atla
     assert t.share_of("CHN") == pytest.approx(900_000 / 909_000)  # 99.01%
     assert sum(t.frame["share"].drop_nulls()) == pytest.approx(1.0)
     # HHI = 99.0099^2 + 0.6601^2 + 0.3300^2 = 9802.96 + 0.44 + 0.11 = 9803.51
-    assert t.hhi == pytest.approx(9803.51, abs=0.01)
-    assert t.hhi <= 10_000
+    assert table_hhi(t) == pytest.approx(9803.51, abs=0.01)
+    assert table_hhi(t) <= 10_000
     assert "sum of the listed countries 909,000 kg" in t.total_note
     assert "reported world total 900,000 kg" in t.total_note
 
@@ -144,7 +145,7 @@ def test_no_share_table_adds_up_to_more_than_100_percent(atlas):
             continue  # rows that mix units, or no country rows
         checked += 1
         assert sum(t.frame["share"].drop_nulls()) <= 1 + 1e-9, (mineral, stage, statistic, year)
-        assert t.hhi <= 10_000 + 1e-6
+        assert table_hhi(t) <= 10_000 + 1e-6
         if t.reported_total is not None:
             assert t.total >= t.reported_total
     assert checked > 300
@@ -191,3 +192,15 @@ def test_asking_for_a_release_without_the_year(atlas):
         atlas.shares("gallium", year=2023, vintage=2022)
     with pytest.raises(InputError, match=r"from the 2019 release; releases with data: 2022, 2023, 2025, 2026$"):
         atlas.shares("gallium", vintage=2019)
+
+
+def test_latest_world_series_per_stage(atlas):
+    """Gallium has one stage (refining), China 98.9% of 2024; graphite's series starts after
+    2019; boron's stages list Turkey alone and no world total, so neither stands for world output."""
+    [t] = list(atlas.latest_world_series("gallium", 2024))
+    assert (t.stage, t.year) == ("refining", 2024)
+    assert t.share_of("CHN") == pytest.approx(0.989, abs=5e-4)
+    assert list(atlas.latest_world_series("graphite", 2019)) == []
+    assert [t.year for t in atlas.latest_world_series("graphite", 2030)] == [2025]
+    assert [t.stage for t in atlas.latest_world_series("boron")] == []
+    assert not atlas.shares("boron", "mining").is_world_series

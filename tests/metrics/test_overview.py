@@ -5,7 +5,7 @@ import pytest
 from orebloc.atlas.blocs import load_bloc
 from orebloc.atlas.store import Atlas
 from orebloc.errors import InputError
-from orebloc.metrics.overview import risk_overview, series_year, target_year
+from orebloc.metrics.overview import risk_overview, target_year
 
 
 @pytest.fixture(scope="module")
@@ -49,9 +49,9 @@ def test_the_latest_year_is_one_year_for_every_row(no_graphite_2025):
 
 
 def test_series_year(atlas):
-    assert series_year(atlas, "graphite", "mining", 2025) == 2025
-    assert series_year(atlas, "graphite", "mining", 2019) is None
-    assert series_year(atlas, "graphite", "mining", None) == 2025
+    assert atlas.series_year("graphite", "mining", 2025) == 2025
+    assert atlas.series_year("graphite", "mining", 2019) is None
+    assert atlas.series_year("graphite", "mining", None) == 2025
 
 
 def test_breach_65_says_which_rule_it_stands_for():

@@ -144,7 +144,7 @@ def read_raw(
             raise exc
         where = exc.location if isinstance(exc, InputError) else None
         plain = where is not None and where.row is None and where.column is None
-        read.failed.append({"file": file, "reason": exc.reason if plain else str(exc)})
+        read.failed.append({"file": file, "reason": exc.reason if plain and isinstance(exc, InputError) else str(exc)})
 
     for spec in _readers():
         files = sorted(raw.glob(spec.pattern), key=lambda p: p.as_posix().lower())

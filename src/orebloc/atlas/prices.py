@@ -16,13 +16,13 @@ quote high- and low-purity metal, MCS 2026 the import unit value) and NdPr oxide
 
 from __future__ import annotations
 
-import csv
 from functools import cache
-from importlib import resources
+from typing import Any
 
 import polars as pl
 
 from orebloc.atlas.store import Atlas
+from orebloc.bundled import read_bundled_table
 from orebloc.errors import InputError
 from orebloc.vocab.minerals import resolve_mineral
 from orebloc.vocab.stages import resolve_stage
@@ -39,10 +39,11 @@ PRICE_COLUMNS = ["year", "usd_per_t", "price", "unit", "detail", "source", "sour
 
 
 @cache
-def price_rules() -> dict[tuple[str, str], dict[str, str]]:
+def price_rules() -> dict[tuple[str, str], dict[str, Any]]:
     """Which USGS price series stands for each (mineral, stage), with its content factor."""
-    text = resources.files("orebloc.atlas").joinpath("data/price_series.csv").read_text("utf-8")
-    return {(resolve_mineral(r["mineral"]).id, resolve_stage(r["stage"])): r for r in csv.DictReader(text.splitlines())}
+    columns = {"mineral": str, "stage": str, "series": str, "content": float, "codes": str, "note": str}
+    rows = read_bundled_table("orebloc.atlas", "data/price_series.csv", columns)
+    return {(resolve_mineral(r["mineral"]).id, resolve_stage(r["stage"])): r for r in rows}
 
 
 def to_usd_per_t(value: float, unit: str) -> float:
@@ -84,7 +85,7 @@ def price_history(atlas: Atlas, mineral: str, stage: str) -> pl.DataFrame:
     rows = rows.with_columns(
         pl.when(declared.is_not_null() & (pl.col("unit") == declared)).then(0).otherwise(1).alias("_rank"),
         pl.coalesce(declared, pl.col("unit")).alias("unit"))
-    content = float(rule["content"])
+    content = rule["content"]
     return (
         rows.sort("year", "_rank")
         .with_columns(

@@ -27,6 +27,7 @@ row, ``country`` null, ``country_name`` "rest of world, not attributed".
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import polars as pl
 
@@ -34,6 +35,10 @@ from orebloc.errors import InputError
 from orebloc.vocab.countries import country_name
 from orebloc.vocab.minerals import Mineral, resolve_mineral
 from orebloc.vocab.stages import resolve_stage
+
+if TYPE_CHECKING:
+    from orebloc.atlas.store import Atlas
+
 
 #: years pooled into one published-share table, ending at the year asked. An assumption:
 #: published shares of nearby years describe one state of an industry that changes slowly,
@@ -127,14 +132,14 @@ def _candidates(atlas, m: Mineral, stage: str) -> pl.DataFrame:
     return pl.concat([a, b], how="vertical_relaxed").filter(pl.col("country").is_not_null())
 
 
-def published_years(atlas, mineral: str, stage: str) -> list[int]:
+def published_years(atlas: Atlas, mineral: str, stage: str) -> list[int]:
     """Years with a published share of a country for the mineral and stage, ascending."""
     m = resolve_mineral(mineral)
     rows = _candidates(atlas, m, resolve_stage(stage)).filter(pl.col("scope") == "all")
     return sorted(set(rows["year"].drop_nulls().to_list()))
 
 
-def published_shares(atlas, mineral: str, stage: str, year: int | None = None) -> PublishedShares:
+def published_shares(atlas: Atlas, mineral: str, stage: str, year: int | None = None) -> PublishedShares:
     """Published shares of single countries at ``stage`` over the window ending at ``year``.
 
     ``atlas``: an :class:`orebloc.atlas.store.Atlas`. Raises :class:`InputError` naming the

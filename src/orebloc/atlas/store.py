@@ -15,16 +15,20 @@ anything the methods below do not cover.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 import duckdb
 import polars as pl
 
+if TYPE_CHECKING:
+    from polars._typing import PolarsDataType
+
 from orebloc.atlas.dataset import SOURCES_FILE, Dataset, open_dataset
+from orebloc.atlas.shares import shares
 from orebloc.errors import InputError, Location, UnknownNameError, ValidationError
-from orebloc.metrics.concentration import hhi, shares, top_k_share
 from orebloc.sources.schema import TABLES, WORLD_STATISTICS
 from orebloc.vocab.countries import country_name
 from orebloc.vocab.minerals import Mineral, resolve_mineral
@@ -37,6 +41,10 @@ SHARE_COLUMNS = [
     "country", "country_name", "quantity", "unit", "basis", "share", "status", "estimated",
     "withheld", "rounded", "source", "vintage", "source_ref",
 ]
+
+#: a series without a reported world total needs at least this many producing countries to
+#: stand for world output (USGS lists e.g. Turkey alone for refined borates)
+MIN_COUNTRIES_WITHOUT_TOTAL = 3
 
 
 @dataclass(frozen=True)
@@ -92,13 +100,12 @@ class ShareTable:
         return float(self.frame.filter(pl.col("country").is_in(list(countries)))["share"].fill_null(0).sum())
 
     @property
-    def hhi(self) -> float:
-        """HHI (0-10,000) over the listed countries (a lower bound when a residual is unallocated)."""
-        return hhi(self.frame["share"].fill_null(0).to_list())
-
-    def top_k(self, k: int) -> float:
-        """Combined share (fraction) of the k largest producers."""
-        return top_k_share(self.frame["share"].fill_null(0).to_list(), k)
+    def is_world_series(self) -> bool:
+        """Whether the table describes world output well enough to quote shares of it."""
+        known = self.frame.filter(pl.col("share").is_not_null() & (pl.col("quantity") > 0))
+        if known.is_empty() or self.total <= 0:
+            return False
+        return self.reported_total is not None or known.height >= MIN_COUNTRIES_WITHOUT_TOTAL
 
     @property
     def top(self) -> tuple[str, float]:
@@ -194,6 +201,28 @@ class Atlas:
         rows = self._world_rows(resolve_mineral(mineral).id, statistic)
         return sorted(rows.filter(pl.col("stage") == resolve_stage(stage))["year"].unique().to_list())
 
+    def series_year(self, mineral: str, stage: str, year: int | None) -> int | None:
+        """The year a production series is shown for when ``year`` is asked (None: the latest).
+
+        ``year`` itself where the series has it, else the latest earlier year with data; None
+        where the series starts after ``year``.
+        """
+        years = [y for y in self.years(mineral, stage) if year is None or y <= year]
+        return years[-1] if years else None
+
+    def latest_world_series(self, mineral: str, year: int | None = None) -> Iterator[ShareTable]:
+        """Per production stage of ``mineral``, in stage order, the share table of the year
+        shown for ``year`` (:meth:`series_year`), where it stands for world output
+        (:attr:`ShareTable.is_world_series`); stages without such a table are skipped.
+        """
+        for stage in self.stages(mineral):
+            shown = self.series_year(mineral, stage, year)
+            if shown is None:
+                continue
+            t = self.shares(mineral, stage, shown)
+            if t.is_world_series:
+                yield t
+
     def default_stage(self, mineral: str, statistic: str = "production") -> str:
         stages = self.stages(mineral, statistic)
         if not stages:
@@ -238,7 +267,7 @@ class Atlas:
             raise InputError(f"no {statistic} data for {m.name} ({stage}) in {year}{release}; years with data: "
                              f"{', '.join(map(str, years))}")
         rows = staged.filter(pl.col("year") == year)
-        vintage = rows["vintage"].max() if vintage is None else vintage
+        vintage = cast(int, rows["vintage"].max()) if vintage is None else vintage
         # one series = one detail text, less the "rounded" that marks world totals
         rows = rows.filter(pl.col("vintage") == vintage).with_columns(
             pl.col("detail").fill_null("").str.replace(r"(?i)[\s:,(]*rounded\)?$", "").alias("detail"))
@@ -334,7 +363,7 @@ def _first_line(exc: BaseException) -> str:
 
 
 #: DuckDB column types -> polars dtypes (others are inferred from the values)
-_DTYPES: dict[str, pl.DataType] = {
+_DTYPES: dict[str, PolarsDataType] = {
     "VARCHAR": pl.String, "DOUBLE": pl.Float64, "FLOAT": pl.Float32, "INTEGER": pl.Int32,
     "BIGINT": pl.Int64, "SMALLINT": pl.Int16, "BOOLEAN": pl.Boolean, "DATE": pl.Date,
 }
@@ -371,7 +400,7 @@ def _share_table(m: Mineral, stage: str, statistic: str, year: int, vintage: int
     # the sum of the rows is the denominator, so that shares add up to at most 100% and the
     # HHI to at most 10,000; the table says so (total_note).
     reported = reported_total is not None and listed <= reported_total
-    total = reported_total if reported else listed
+    total = reported_total if reported and reported_total is not None else listed
     s = shares(q, total) if total > 0 else [0.0] * len(q)
     frame = (
         countries.with_columns(

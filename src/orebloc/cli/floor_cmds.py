@@ -25,7 +25,7 @@ from typing import Annotated
 
 import typer
 
-from orebloc.cli.options import PdfOpt, option_names
+from orebloc.cli.options import BlocOpt, DataOpt, FormatOpt, PdfOpt, option_names
 from orebloc.cli.output import Format, emit
 from orebloc.errors import InputError, ValidationError
 from orebloc.market.switches import parse_landed
@@ -64,9 +64,9 @@ def design(
     landed: Annotated[list[str] | None, typer.Option(help="ORIGIN=USD_T landed price of the form (repeatable)")] = None,
     freight_share: Annotated[float, typer.Option(help="freight and insurance as a share of FOB value")] = 0.0,
     out: Annotated[Path | None, typer.Option(help="write the schedule as CSV")] = None,
-    data: Annotated[Path | None, typer.Option("--data", help="dataset folder")] = None,
-    blocs: Annotated[Path | None, typer.Option("--blocs", help="bloc membership TOML")] = None,
-    fmt: Annotated[Format, typer.Option("--format", "-f")] = Format.table,
+    data: DataOpt = None,
+    blocs: BlocOpt = None,
+    fmt: FormatOpt = Format.table,
 ) -> None:
     """Compute a reference price and the tariff schedule that holds it as a floor."""
     import polars as pl
@@ -173,7 +173,7 @@ def compare(
     bolr_share: Annotated[float, typer.Option(help="buyer of last resort: share of members' baseline demand a year")] = 0.10,
     out: Annotated[Path, typer.Option(help="folder for per-draw results, summary and the HTML report")] = Path("out/compare"),
     scheduler: Annotated[str, typer.Option(help="none | local-cluster | a Dask scheduler address")] = "none",
-    fmt: Annotated[Format, typer.Option("--format", "-f")] = Format.table,
+    fmt: FormatOpt = Format.table,
     pdf: PdfOpt = None,
 ) -> None:
     """Compare levy, tariff, CfD, buyer of last resort and no instrument on one scenario's draws."""

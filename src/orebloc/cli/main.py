@@ -17,11 +17,12 @@ import typer
 from orebloc.cli.floor_cmds import floor_app
 from orebloc.cli.guard import OreblocGroup
 from orebloc.cli.market_cmds import market_app
-from orebloc.cli.options import PdfOpt, option_names
+from orebloc.cli.options import BlocOpt, DataOpt, FormatOpt, PdfOpt, StageOpt, YearOpt, option_names
 from orebloc.cli.output import Format, emit, emit_json
 from orebloc.cli.projects_cmds import projects_app
 from orebloc.cli.stockpile_cmds import respond_cmd, stockpile_app
 from orebloc.errors import ValidationError
+from orebloc.metrics.concentration import table_hhi
 from orebloc.sources.revisions import OUTCOMES
 from orebloc.sources.schema import WORLD_STATISTICS
 
@@ -48,11 +49,6 @@ app.add_typer(_service.users_app, name="users")
 app.add_typer(_service.audit_app, name="audit")
 app.add_typer(__import__("orebloc.cli.exchange_cmds", fromlist=["exchange_app"]).exchange_app, name="exchange")
 
-DataOpt = Annotated[Path | None, typer.Option("--data", help="dataset folder (default: the bundled one)")]
-FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="output format")]
-YearOpt = Annotated[int | None, typer.Option("--year", "-y", help="year (default: latest with data)")]
-StageOpt = Annotated[str | None, typer.Option("--stage", "-s", help="mining | refining | product (aliases: mine, processing...)")]
-BlocOpt = Annotated[Path | None, typer.Option("--blocs", help="bloc membership TOML (default: the bundled one)")]
 
 
 def _version(value: bool) -> None:
@@ -179,7 +175,7 @@ def data_revisions(
 def _share_caption(t) -> str:
     alt = f"; other series: {', '.join(t.alternatives)}" if t.alternatives else ""
     return (f"{t.mineral.name}, {t.stage}, {t.statistic} {t.year} ({t.detail}); shares of {t.total_note}; "
-            f"HHI {t.hhi:,.0f}; source {t.source}{alt}")
+            f"HHI {table_hhi(t):,.0f}; source {t.source}{alt}")
 
 
 @atlas_app.command("share")

@@ -29,6 +29,7 @@ from typing import Annotated
 import polars as pl
 import typer
 
+from orebloc.cli.options import BlocOpt, DataOpt, FormatOpt
 from orebloc.cli.output import Format, emit
 from orebloc.errors import ValidationError
 from orebloc.market.results import RESULT_COLUMNS, result_table  # noqa: F401  (re-exported)
@@ -78,11 +79,9 @@ def solve(
     outage: Annotated[Multi, typer.Option("--outage", help="ZONE=SHARE capacity lost")] = None,
     set_: Annotated[Multi, typer.Option("--set", help="KEY=VALUE calibration override")] = None,
     solver: Annotated[str, typer.Option("--solver", help="reference | batch")] = "reference",
-    fmt: Annotated[Format, typer.Option("--format", "-f", help="output format")] = Format.table,
-    data: Annotated[
-        Path | None, typer.Option("--data", help="dataset folder (default: the bundled one)")
-    ] = None,
-    blocs: Annotated[Path | None, typer.Option("--blocs", help="bloc membership TOML")] = None,
+    fmt: FormatOpt = Format.table,
+    data: DataOpt = None,
+    blocs: BlocOpt = None,
 ) -> None:
     """Solve the equilibrium of a model file or of a market calibrated from the atlas, under the switches."""
     market, meta, assumptions = _load(model, mineral, year, stage, set_ or [], data, blocs)
@@ -205,10 +204,8 @@ def calibrate_cmd(
     set_: Annotated[
         Multi, typer.Option("--set", help="KEY=VALUE override (see `market solve --help`)")
     ] = None,
-    data: Annotated[
-        Path | None, typer.Option("--data", help="dataset folder (default: the bundled one)")
-    ] = None,
-    blocs: Annotated[Path | None, typer.Option("--blocs", help="bloc membership TOML")] = None,
+    data: DataOpt = None,
+    blocs: BlocOpt = None,
     fmt: Annotated[Format, typer.Option("--format", "-f", help="output format of the inputs")] = Format.table,
 ) -> None:
     """Write a calibrated model file, with the source of every input as comments, for a user to

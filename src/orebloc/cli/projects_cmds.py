@@ -16,14 +16,21 @@ table|csv|json``. An unmeetable target exits with status 2 and one line naming i
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import polars as pl
 import typer
 
-from orebloc.cli.options import PdfOpt
+from orebloc.cli.options import DataOpt, FormatOpt, PdfOpt
 from orebloc.cli.output import Format, emit, emit_json
 from orebloc.errors import ValidationError
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from orebloc.projects.schema import Project
+    from orebloc.projects.status import StatusTable
+
 
 projects_app = typer.Typer(help="Projects: pipeline, viability, diversification targets, portfolio optimiser.",
                            no_args_is_help=True)
@@ -32,8 +39,6 @@ DEFAULT_TARGET = "china:rare_earths:refining:0.65@2030"
 PipelineOpt = Annotated[Path | None, typer.Option("--pipeline", help="pipeline CSV (default: the bundled one)")]
 StatusOpt = Annotated[Path | None, typer.Option("--status-table", help="status -> probability CSV (default: bundled)")]
 ProbOpt = Annotated[list[str] | None, typer.Option("--prob", help="STATUS=P: probability of reaching production")]
-FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="output format")]
-DataOpt = Annotated[Path | None, typer.Option("--data", help="dataset folder (default: the bundled one)")]
 EconomyOpt = Annotated[str, typer.Option("--economy", "-e", help="bloc (all members), EU27, USA or JPN")]
 DemandOpt = Annotated[list[str] | None, typer.Option("--demand", help="ZONE=T: consumption of a market zone (USA, EUR, JPN...) in t/yr")]
 
@@ -67,7 +72,7 @@ def _atlas(data: Path | None):
     return Atlas(data)
 
 
-def pipeline_frame(projects, status) -> pl.DataFrame:
+def pipeline_frame(projects: Iterable[Project], status: StatusTable) -> pl.DataFrame:
     """One row per project (the list command and the report)."""
     rows = []
     for p in projects:

@@ -14,7 +14,7 @@ from typing import Annotated
 
 import typer
 
-from orebloc.cli.options import PdfOpt
+from orebloc.cli.options import DataOpt, PdfOpt
 from orebloc.errors import ValidationError
 
 
@@ -26,7 +26,7 @@ def simulate(
     scheduler: Annotated[str, typer.Option("--scheduler", help="none (this process), local-cluster (Dask on 127.0.0.1) or a Dask scheduler address tcp://HOST:PORT")] = "none",
     workers: Annotated[int | None, typer.Option("--workers", min=1, help="workers of the local cluster (--scheduler local-cluster only; default 2)")] = None,
     chunk: Annotated[int, typer.Option("--chunk", min=1, help="draws per chunk (a task)")] = 1000,
-    data: Annotated[Path | None, typer.Option("--data", help="dataset folder (default: the bundled one)")] = None,
+    data: DataOpt = None,
     pdf: PdfOpt = None,
 ) -> None:
     """Run a scenario (Monte Carlo over its draws) and write Parquet tables and an HTML report."""

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from orebloc.cli.options import PdfOpt
+from orebloc.cli.options import FormatOpt, PdfOpt
 from orebloc.cli.output import Format, emit, emit_json
 
 stockpile_app = typer.Typer(help="Stockpile holdings, obligations, coordinated release and build-up.",
@@ -16,7 +16,6 @@ stockpile_app = typer.Typer(help="Stockpile holdings, obligations, coordinated r
 HoldingsArg = Annotated[
     Path, typer.Argument(help="holdings CSV, e.g. examples/stockpile_holdings.csv")
 ]
-FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="output format")]
 MineralOpt = Annotated[str, typer.Option("--mineral", "-m", help="mineral")]
 YearOpt = Annotated[int, typer.Option("--year", "-y", help="calibration year")]
 StageOpt = Annotated[

@@ -18,10 +18,13 @@ Units: tonnes (t), USD per tonne (USD/t), USD. Parameters, their units, defaults
 declared once in ``params.csv`` (see :mod:`orebloc.market.params`); ``docs/model.md`` has the
 equations and the table.
 
-Modules: ``model`` (the description), ``params`` (the declarations), ``arrays`` (numbers over
-draws), ``network`` (the market as nodes and arcs), ``curves`` (supply, demand, surplus),
-``reference`` (HiGHS, one at a time), ``batch`` (numpy Newton, many at once), ``accounting``
-and ``results`` (the outputs), ``binding`` (which instruments do not bind).
+Modules: ``model`` (the description), ``params`` (the declarations), ``io`` (markets read from
+and written to files), ``arrays`` (numbers over draws), ``network`` (the market as nodes and
+arcs), ``zones`` (which economies make up each zone), ``curves`` (supply, demand, surplus),
+``reference`` (HiGHS, one at a time), ``batch`` (semismooth Newton, many at once) with
+``kernel`` (its iteration, compiled with numba), ``accounting`` and ``results`` (the outputs),
+``binding`` (which instruments do not bind), ``stage_demand`` (an economy's consumption at a
+stage, for the reliance metrics), ``calibrate`` (a market built from the atlas).
 """
 
 from orebloc.market.batch import solve_batch

@@ -1,6 +1,7 @@
 """Market concentration: shares, top-k share and the Herfindahl-Hirschman index.
 
-Shares are fractions in [0, 1] of a total. The HHI is on the 0-10,000 scale used by
+Shares are fractions in [0, 1] of a total (computed by :func:`orebloc.atlas.shares.shares`,
+re-exported here). The HHI is on the 0-10,000 scale used by
 competition authorities and by the EU criticality studies: HHI = sum_i (100 * s_i)^2.
 
 Plain Python on purpose: these run on a few dozen producers per call, and keeping numpy's
@@ -10,31 +11,18 @@ import off the CLI's query path saves a tenth of a second per command.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
+from orebloc.atlas.shares import ROUNDING_TOLERANCE, shares
 from orebloc.errors import ValidationError
 
-#: tolerance for parts that exceed a rounded total (USGS rounds world totals)
-ROUNDING_TOLERANCE = 0.02
+if TYPE_CHECKING:
+    from orebloc.atlas.store import ShareTable
+
+__all__ = ["FLOAT_SLACK", "ROUNDING_TOLERANCE", "hhi", "shares", "table_hhi", "table_top_k", "top_k_share"]
+
 #: slack for floating-point sums of shares that add up to exactly 1
 FLOAT_SLACK = 1e-9
-
-
-def shares(quantities: Iterable[float], total: float | None = None) -> list[float]:
-    """Each quantity's share of ``total`` (default: their sum), as fractions.
-
-    Passing the reported world total as ``total`` keeps unreported producers (the "other
-    countries" residual) in the denominator, as USGS world shares are quoted.
-    """
-    q = [float(v) for v in quantities]
-    if any(v < 0 for v in q):
-        raise ValidationError("quantities", "must be >= 0")
-    parts = sum(q)
-    denom = parts if total is None else float(total)
-    if denom <= 0:
-        raise ValidationError("total", f"must be > 0, got {denom}")
-    if total is not None and parts > denom * (1 + ROUNDING_TOLERANCE):
-        raise ValidationError("total", f"the parts ({parts:g}) exceed the total ({denom:g}) by more than rounding")
-    return [v / denom for v in q]
 
 
 def hhi(share_values: Iterable[float]) -> float:
@@ -55,3 +43,16 @@ def top_k_share(share_values: Iterable[float], k: int) -> float:
     if k < 1:
         raise ValidationError("k", f"must be >= 1, got {k}")
     return sum(sorted((float(v) for v in share_values), reverse=True)[:k])
+
+
+def table_hhi(table: ShareTable) -> float:
+    """HHI (0-10,000) of an atlas share table over its listed countries.
+
+    A lower bound when a residual is unallocated (see :func:`hhi`).
+    """
+    return hhi(table.frame["share"].fill_null(0).to_list())
+
+
+def table_top_k(table: ShareTable, k: int) -> float:
+    """Combined share (fraction) of the ``k`` largest producers of an atlas share table."""
+    return top_k_share(table.frame["share"].fill_null(0).to_list(), k)

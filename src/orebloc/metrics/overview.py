@@ -13,11 +13,14 @@ for is refused (:class:`orebloc.errors.InputError`) rather than answered with ot
 
 from __future__ import annotations
 
+from typing import cast
+
 import polars as pl
 
 from orebloc.atlas.blocs import Bloc
 from orebloc.atlas.store import Atlas
 from orebloc.errors import InputError
+from orebloc.metrics.concentration import table_hhi
 from orebloc.metrics.crma import SINGLE_COUNTRY_LIMIT
 from orebloc.vocab.countries import country_name
 from orebloc.vocab.minerals import all_minerals
@@ -44,34 +47,11 @@ def _us_nir(atlas: Atlas, mineral: str, year: int) -> tuple[float | None, str | 
     return float(rows["quantity"][0]), rows["qualifier"][0]
 
 
-#: a series without a reported world total needs at least this many producing countries to
-#: stand for world output (USGS lists e.g. Turkey alone for refined borates)
-MIN_COUNTRIES_WITHOUT_TOTAL = 3
-
-
-def is_world_series(t) -> bool:
-    """Whether a share table describes world output well enough to quote shares of it."""
-    known = t.frame.filter(pl.col("share").is_not_null() & (pl.col("quantity") > 0))
-    if known.is_empty() or t.total <= 0:
-        return False
-    return t.reported_total is not None or known.height >= MIN_COUNTRIES_WITHOUT_TOTAL
-
-
-def series_year(atlas: Atlas, mineral: str, stage: str, year: int | None) -> int | None:
-    """The year a series is shown for when ``year`` is asked (None: the latest).
-
-    ``year`` itself where the series has it, else the latest earlier year with data; None
-    where the series starts after ``year``.
-    """
-    years = [y for y in atlas.years(mineral, stage) if year is None or y <= year]
-    return years[-1] if years else None
-
-
 def target_year(frame: pl.DataFrame, year: int | None) -> int | None:
     """The year an overview is for: the one asked, else the latest of its rows (None: no rows)."""
     if year is not None:
         return year
-    return int(frame["year"].max()) if frame.height else None
+    return int(cast(int, frame["year"].max())) if frame.height else None
 
 
 def year_note(shown: int, target: int, asked: bool) -> str | None:
@@ -98,12 +78,8 @@ def risk_overview(atlas: Atlas, bloc: Bloc, year: int | None = None, minerals: l
     for mid in ids:
         for stage in atlas.stages(mid):
             seen.update(atlas.years(mid, stage))
-            shown = series_year(atlas, mid, stage, year)
-            if shown is None:
-                continue
-            t = atlas.shares(mid, stage, shown)
-            if not is_world_series(t):
-                continue
+        for t in atlas.latest_world_series(mid, year):
+            stage = t.stage
             top, top_share = t.top
             outsiders = t.frame.filter(~pl.col("country").is_in(list(bloc.members)))
             lo_country = outsiders["country"][0] if outsiders.height else None
@@ -116,7 +92,7 @@ def risk_overview(atlas: Atlas, bloc: Bloc, year: int | None = None, minerals: l
                 "top_country": top,
                 "top_country_name": country_name(top),
                 "top_share": top_share,
-                "hhi": t.hhi,
+                "hhi": table_hhi(t),
                 "china_share": t.share_of("CHN"),
                 "bloc_share": t.share_of_set(bloc.members),
                 "partner_share": t.share_of_set(bloc.partners),

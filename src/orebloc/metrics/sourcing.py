@@ -25,8 +25,12 @@ Shares of imports only overstate the third-country share of supply when E produc
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import polars as pl
+
+if TYPE_CHECKING:
+    from polars._typing import PolarsDataType
 
 from orebloc.atlas.blocs import Bloc
 from orebloc.atlas.store import Atlas
@@ -39,11 +43,13 @@ from orebloc.metrics.trade_basis import (
     flows,
     no_code_reason,
     resolve_economy,
+    shared_note,
     stage_codes,
+    trade_stages,
     with_content,
 )
 from orebloc.vocab.minerals import resolve_mineral
-from orebloc.vocab.stages import STAGES, resolve_stage
+from orebloc.vocab.stages import resolve_stage
 
 #: the two ways the 65% rule is checked: on the economy's own supply (the CRMA's test), or, where
 #: trade cannot give that, on the shares of world output at the stage (a global-concentration
@@ -128,8 +134,7 @@ def single_country_sourcing(atlas: Atlas, mineral: str, economy: str, year: int,
     if f.is_empty():
         return fail(f"BACI {year} records no imports of HS {sc.codes_text()} into {econ.label} from outside it")
     notes: list[str] = []
-    if sc.shared:
-        notes.append(f"HS {', '.join(sc.shared)} left out: shared with another mineral or stage")
+    notes += shared_note(sc)
     if not econ.is_single:
         notes.append(f"imports between the {len(econ.countries)} countries of {econ.label} are internal: left out")
     own: float | None = None
@@ -186,13 +191,9 @@ def sourcing_table(atlas: Atlas, mineral: str, economy: str, year: int, stage: s
                    bloc: Bloc | None = None, limit: float = SINGLE_COUNTRY_LIMIT) -> pl.DataFrame:
     """One row per stage with HS codes (or the given stage): ``SOURCING_COLUMNS``."""
     m = resolve_mineral(mineral)
-    if stage:
-        stages = [resolve_stage(stage)]
-    else:
-        mapped = set(atlas.hs_codes(m.id)["stage"].to_list())
-        stages = [s for s in STAGES if s in mapped] or ["mining"]
+    stages = trade_stages(atlas, m.id, stage)
     rows = [single_country_sourcing(atlas, m.id, economy, year, s, bloc, limit).as_row() for s in stages]
-    schema = {c: pl.String for c in SOURCING_COLUMNS}
+    schema: dict[str, PolarsDataType] = {c: pl.String for c in SOURCING_COLUMNS}
     schema.update({c: pl.Float64 for c in ("largest_share", "gap_t", "own_production", "imports_from_outside",
                                           "total_supply")})
     schema.update({"year": pl.Int64, "breach_65": pl.Boolean})

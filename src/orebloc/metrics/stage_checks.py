@@ -28,15 +28,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import polars as pl
+
+if TYPE_CHECKING:
+    from polars._typing import PolarsDataType
 
 from orebloc.atlas.blocs import Bloc
 from orebloc.atlas.published import published_shares, published_years
 from orebloc.atlas.store import Atlas
 from orebloc.errors import InputError, ValidationError
 from orebloc.metrics.crma import SINGLE_COUNTRY_LIMIT
-from orebloc.metrics.overview import is_world_series, series_year
 from orebloc.metrics.reliance import import_reliance
 from orebloc.metrics.sourcing import (
     RULE_WORLD,
@@ -115,7 +118,7 @@ def _production(atlas: Atlas, mineral: str, stage: str, year: int, econ: Economy
     try:
         return economy_production(atlas, mineral, stage, year, econ)
     except NotComputable:
-        shown = series_year(atlas, mineral, stage, year) if stage in atlas.stages(mineral) else None
+        shown = atlas.series_year(mineral, stage, year) if stage in atlas.stages(mineral) else None
         if shown is None or shown == year:
             raise
         prod = economy_production(atlas, mineral, stage, shown, econ)
@@ -185,10 +188,10 @@ def world_share_check(atlas: Atlas, mineral: str, economy: str, year: int, stage
         return SourcingCheck(econ.label, m.id, stage, year, country, low, breach, None, limit=limit, rule=RULE_WORLD,
                              largest_share_high=high, **kw)
 
-    shown = series_year(atlas, m.id, stage, year) if stage in atlas.stages(m.id) else None
+    shown = atlas.series_year(m.id, stage, year) if stage in atlas.stages(m.id) else None
     if shown is not None:
         t = atlas.shares(m.id, stage, shown)
-        if is_world_series(t):
+        if t.is_world_series:
             out = t.frame.filter(~pl.col("country").is_in(inside) & pl.col("share").is_not_null())
             country, share = (out["country"][0], float(out["share"][0])) if out.height else (None, 0.0)
             notes = [f"shares of {t.total_note}, {t.source} {t.year}"]
@@ -249,7 +252,7 @@ def sourcing_by_stage(atlas: Atlas, mineral: str, economy: str, year: int, stage
     """One row per stage with data (or the stage given): ``SOURCING_COLUMNS``."""
     m = resolve_mineral(mineral)
     rows = [stage_sourcing(atlas, m.id, economy, year, s, bloc, limit).as_row() for s in _stages(atlas, m.id, stage)]
-    schema = {c: pl.String for c in SOURCING_COLUMNS}
+    schema: dict[str, PolarsDataType] = {c: pl.String for c in SOURCING_COLUMNS}
     schema.update({c: pl.Float64 for c in ("largest_share", "gap_t", "own_production", "imports_from_outside",
                                           "total_supply", "largest_share_high")})
     schema.update({"year": pl.Int64, "breach_65": pl.Boolean})

@@ -17,24 +17,25 @@ members together); trade between its own countries is netted out.
 
 from __future__ import annotations
 
-import csv
 from dataclasses import asdict, dataclass
 from functools import cache
-from importlib import resources
 
 import polars as pl
 
 from orebloc.atlas.blocs import Bloc, load_bloc
 from orebloc.atlas.store import Atlas
+from orebloc.bundled import read_bundled_table
 from orebloc.errors import InputError, Location, UnknownNameError
 from orebloc.vocab.countries import all_iso3
 from orebloc.vocab.minerals import get_mineral
-from orebloc.vocab.stages import STAGES
+from orebloc.vocab.stages import STAGES, resolve_stage
 from orebloc.vocab.units import MASS_UNITS, normalise_unit
 
 CONTENT_FILE = "hs_content.csv"
 CONTENT_COLUMNS = ["hs6", "mineral", "stage", "content_factor", "basis_after", "production_series", "source"]
 BASES = ("contained", "gross", "compound", "REO")
+#: how an HS code mapped to more than one mineral or stage is described in notes and reasons
+SHARED_WORDS = "shared with another mineral or stage"
 
 
 @dataclass(frozen=True)
@@ -76,16 +77,10 @@ class NotComputable(Exception):
 def content_factors() -> dict[tuple[str, str, str], ContentFactor]:
     """The bundled content-factor table, keyed by (hs6, mineral, stage); validated on read."""
     label = f"orebloc/metrics/data/{CONTENT_FILE}"
-    text = resources.files("orebloc.metrics").joinpath(f"data/{CONTENT_FILE}").read_text("utf-8")
-    reader = csv.DictReader(text.splitlines())
-    if reader.fieldnames != CONTENT_COLUMNS:
-        raise InputError(f"columns must be {CONTENT_COLUMNS}, got {reader.fieldnames}", Location(label, 1))
+    columns = {c: float if c == "content_factor" else str for c in CONTENT_COLUMNS}
     out: dict[tuple[str, str, str], ContentFactor] = {}
-    for i, row in enumerate(reader, start=2):
-        try:
-            factor = float(row["content_factor"])
-        except ValueError:
-            raise InputError(f"not a number: {row['content_factor']!r}", Location(label, i, "content_factor")) from None
+    for i, row in enumerate(read_bundled_table("orebloc.metrics", f"data/{CONTENT_FILE}", columns), start=2):
+        factor = row["content_factor"]
         if not 0 < factor <= 1:
             raise InputError(f"content factor must be in (0, 1], got {factor}", Location(label, i, "content_factor"))
         if row["basis_after"] not in BASES:
@@ -184,6 +179,21 @@ def stage_codes(atlas: Atlas, mineral: str, stage: str, year: int) -> StageCodes
         ).row(0)
         has_f, has_q = n > 0, nq > 0
     return StageCodes(mineral, stage, year, codes, shared, factors, has_q, has_f)
+
+
+def shared_note(sc: StageCodes) -> list[str]:
+    """The note on codes left out because they are shared (empty when none is)."""
+    return [f"HS {', '.join(sc.shared)} left out: {SHARED_WORDS}"] if sc.shared else []
+
+
+def trade_stages(atlas: Atlas, mineral: str, stage: str | None = None) -> list[str]:
+    """The stages a trade metric's table has a row for: ``stage`` (resolved) when given, else
+    every stage the HS crosswalk maps a code of ``mineral`` (an id) to, in stage order, or
+    mining where it maps none (the row then says why)."""
+    if stage:
+        return [resolve_stage(stage)]
+    mapped = set(atlas.hs_codes(mineral)["stage"].to_list())
+    return [s for s in STAGES if s in mapped] or ["mining"]
 
 
 def no_code_reason(atlas: Atlas, sc: StageCodes) -> str:

@@ -39,11 +39,13 @@ from orebloc.metrics.trade_basis import (
     flows,
     no_code_reason,
     resolve_economy,
+    shared_note,
     stage_codes,
+    trade_stages,
     with_content,
 )
 from orebloc.vocab.minerals import resolve_mineral
-from orebloc.vocab.stages import STAGES, resolve_stage
+from orebloc.vocab.stages import resolve_stage
 
 METHOD_TRADE = "apparent consumption"
 METHOD_USGS = "USGS net import reliance"
@@ -149,8 +151,7 @@ def trade_import_reliance(atlas: Atlas, mineral: str, economy: str, year: int, s
             pct = 100 * no_q / total
             notes.append(f"{f'{pct:.1f}' if pct >= 0.1 else '<0.1'}% of the value of {label} has no quantity "
                          "in BACI and is not counted")
-    if sc.shared:
-        notes.append(f"HS {', '.join(sc.shared)} left out: shared with another mineral or stage")
+    notes += shared_note(sc)
     consumption = apparent_consumption(prod.tonnes, imports_t, exports_t)
     base = dict(production_t=prod.tonnes, imports_t=imports_t, exports_t=exports_t,
                 apparent_consumption_t=consumption, basis=sc.basis_after, hs_codes=sc.codes,
@@ -196,11 +197,7 @@ def reliance_table(atlas: Atlas, mineral: str, economy: str, year: int, stage: s
     """One row per stage with HS codes (or the given stage), plus the USGS figure for the USA."""
     m = resolve_mineral(mineral)
     econ = resolve_economy(economy, bloc)
-    if stage:
-        stages = [resolve_stage(stage)]
-    else:
-        mapped = set(atlas.hs_codes(m.id)["stage"].to_list())
-        stages = [s for s in STAGES if s in mapped] or ["mining"]
+    stages = trade_stages(atlas, m.id, stage)
     results = [trade_import_reliance(atlas, m.id, econ.label, year, s, bloc) for s in stages]
     if econ.countries == frozenset({"USA"}):
         results += us_net_import_reliance(atlas, m.id, year)

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+from orebloc.bundled import check_columns
 from orebloc.errors import InputError, Location, ValidationError
 from orebloc.files import read_error_reason
 from orebloc.sources.numbers import to_float
@@ -112,9 +113,7 @@ def _parse_costs(text: str, name: str) -> tuple[Producer, ...]:
     """Check and read the rows of a cost file's text; ``name`` labels the errors."""
     path = Path(name)
     reader = csv.DictReader(text.splitlines())
-    missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
-    if missing:
-        raise InputError(f"missing columns {missing}", Location(path.name, 1))
+    check_columns(reader.fieldnames, COLUMNS, path.name)
     known = all_iso3()
     out = []
     for i, row in enumerate(reader, start=2):

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import csv
 from functools import cache
-from importlib import resources
+from typing import Any
 
 from orebloc.atlas.prices import to_usd_per_t
+from orebloc.bundled import read_bundled_table
 from orebloc.errors import InputError
 from orebloc.policy.reference_price import ReferencePrice
 from orebloc.vocab.minerals import resolve_mineral
@@ -14,9 +14,9 @@ from orebloc.vocab.stages import resolve_stage
 
 
 @cache
-def _points() -> tuple[dict[str, str], ...]:
-    text = resources.files("orebloc.policy").joinpath("data/reference_points.csv").read_text("utf-8")
-    return tuple(csv.DictReader(text.splitlines()))
+def _points() -> tuple[dict[str, Any], ...]:
+    columns = {"mineral": str, "stage": str, "form": str, "value": float, "unit": str, "date": str, "source": str}
+    return tuple(read_bundled_table("orebloc.policy", "data/reference_points.csv", columns))
 
 
 def reference_point(mineral: str, stage: str) -> ReferencePrice:
@@ -27,5 +27,5 @@ def reference_point(mineral: str, stage: str) -> ReferencePrice:
         have = sorted({f"{r['mineral']} ({r['stage']})" for r in _points()})
         raise InputError(f"no published reference point for {m.name} at stage {s}; points exist for: {', '.join(have)}")
     r = rows[-1]
-    return ReferencePrice("reference-point", to_usd_per_t(float(r["value"]), r["unit"]), inputs={
-        "form": r["form"], "quoted": f"{r['value']} {r['unit']}", "date": r["date"], "source": r["source"]})
+    return ReferencePrice("reference-point", to_usd_per_t(r["value"], r["unit"]), inputs={
+        "form": r["form"], "quoted": f"{r['value']:g} {r['unit']}", "date": r["date"], "source": r["source"]})

@@ -26,14 +26,17 @@ and show their tonnes (``imports_t``), so the user sees what stands behind each 
 
 from __future__ import annotations
 
-import csv
 from functools import cache
-from importlib import resources
+from typing import TYPE_CHECKING
 
 import polars as pl
 
+if TYPE_CHECKING:
+    from polars._typing import PolarsDataType
+
 from orebloc.atlas.blocs import OUTSIDER, Bloc
 from orebloc.atlas.store import Atlas
+from orebloc.bundled import read_bundled_table
 from orebloc.errors import InputError, ValidationError
 from orebloc.vocab.minerals import resolve_mineral
 from orebloc.vocab.stages import resolve_stage
@@ -55,10 +58,11 @@ ALL_OUTSIDERS = "WLD"
 
 @cache
 def _lines() -> pl.DataFrame:
-    text = resources.files("orebloc.policy").joinpath("data/tariff_lines.csv").read_text("utf-8")
-    rows = list(csv.DictReader(text.splitlines()))
-    return pl.DataFrame(rows).with_columns(
-        pl.col("content_factor").cast(pl.Float64), pl.col("shared") == "true")
+    columns: dict[str, type] = {"mineral": str, "stage": str, "form": str, "hs6": str, "description": str,
+                                "content_factor": float, "shared": bool, "content_source": str}
+    dtypes: dict[type, PolarsDataType] = {str: pl.String, float: pl.Float64, bool: pl.Boolean}
+    rows = read_bundled_table("orebloc.policy", "data/tariff_lines.csv", columns)
+    return pl.DataFrame(rows, schema={c: dtypes[t] for c, t in columns.items()})
 
 
 def tariff_lines(mineral: str, stage: str | None = None) -> pl.DataFrame:

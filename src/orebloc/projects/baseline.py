@@ -14,13 +14,13 @@ Units: tonnes per year on the stage's basis (t REO for rare earths).
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
+from typing import Any
 
 from orebloc.atlas.store import Atlas
+from orebloc.bundled import read_bundled_table
 from orebloc.errors import OreblocError, ValidationError
 
 OTHER = "OTH"  # the rest of the world where a source gives no split by country
@@ -49,8 +49,17 @@ class StageBase:
     provenance: tuple[Figure, ...]
 
 
-def _csv(name: str) -> list[dict[str, str]]:
-    return list(csv.DictReader(resources.files("orebloc.projects").joinpath(f"data/{name}").read_text("utf-8").splitlines()))
+#: the bundled fallback tables and the columns (with types) read from them
+_FALLBACK_COLUMNS: dict[str, dict[str, type]] = {
+    "consumption_fallback.csv": {"mineral": str, "stage": str, "zone": str, "kind": str, "value": float,
+                                 "factor": float, "derivation": str},
+    "stage_fallback.csv": {"mineral": str, "stage": str, "country": str, "year": int, "share": float,
+                           "trust": str, "source_title": str, "source_url": str},
+}
+
+
+def _csv(name: str) -> list[dict[str, Any]]:
+    return read_bundled_table("orebloc.projects", f"data/{name}", _FALLBACK_COLUMNS[name])
 
 
 #: project stage -> atlas stage
@@ -102,7 +111,7 @@ def _consumption(atlas: Atlas, mineral: str, stage: str, year: int,
     for r in _csv("consumption_fallback.csv"):
         if r["mineral"] != mineral or r["stage"] != stage:
             continue
-        v = float(r["value"]) * float(r["factor"])
+        v = r["value"] * r["factor"]
         if r["kind"] == "share_of_world":
             world, _, wy = _world(atlas, mineral, stage, year)
             v *= world
@@ -136,12 +145,12 @@ def stage_base(atlas: Atlas, mineral: str, stage: str, year: int,
         if not rows:
             raise OreblocError(f"{mineral} ({stage}): the atlas has no production by country at this stage and "
                                "the projects stage table has no sourced shares")
-        shares = {r["country"]: float(r["share"]) for r in rows}
+        shares = {r["country"]: r["share"] for r in rows}
         shares[OTHER] = 1.0 - sum(shares.values())
         world, unit, wy = _world(atlas, mineral, stage, year)
         basis = f"{unit}"
         for r in rows:
-            notes.append(Figure(f"share.{r['country']}", float(r["share"]), "share", "sourced",
+            notes.append(Figure(f"share.{r['country']}", r["share"], "share", "sourced",
                                 f"{r['source_title']} ({r['year']}, {r['trust']}), {r['source_url']}; the atlas has "
                                 f"no {mineral} {stage} figures by country"))
         notes.append(Figure("world", world, unit, "derived",

@@ -7,11 +7,10 @@ the conversion says so; a currency without a rate is not converted (``usd`` None
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 
+from orebloc.bundled import read_bundled_table
 from orebloc.projects.schema import Money
 
 
@@ -27,10 +26,10 @@ class Rate:
 @cache
 def rates() -> dict[tuple[str, int], Rate]:
     """The bundled rates by (currency, year)."""
-    text = resources.files("orebloc.projects").joinpath("data/fx.csv").read_text("utf-8")
+    columns = {"currency": str, "year": int, "per_usd": float, "source": str, "source_url": str}
     out = {}
-    for r in csv.DictReader(text.splitlines()):
-        rate = Rate(r["currency"], int(r["year"]), float(r["per_usd"]), r["source"], r["source_url"])
+    for r in read_bundled_table("orebloc.projects", "data/fx.csv", columns):
+        rate = Rate(r["currency"], r["year"], r["per_usd"], r["source"], r["source_url"])
         out[(rate.currency, rate.year)] = rate
     return out
 

@@ -19,6 +19,7 @@ import math
 from importlib import resources
 from pathlib import Path
 
+from orebloc.bundled import check_columns
 from orebloc.errors import InputError, Location, OreblocError
 from orebloc.projects.fx import to_usd
 from orebloc.projects.schema import STAGES, STATUSES, SUPPORT_KINDS, Money, Project
@@ -155,9 +156,7 @@ def parse_pipeline(text: str, label: str = "<pipeline>") -> tuple[Project, ...]:
     """Projects from CSV text; ``label`` names the file in error messages."""
     reader = csv.DictReader(text.splitlines())
     header = reader.fieldnames or []
-    missing = [c for c in REQUIRED if c not in header]
-    if missing:
-        raise InputError(f"missing columns: {', '.join(missing)}", Location(label, 1))
+    check_columns(header, REQUIRED, label)
     unknown = [c for c in header if c not in COLUMNS]
     if unknown:
         raise InputError(f"unknown column {unknown[0]!r}", Location(label, 1, unknown[0]))

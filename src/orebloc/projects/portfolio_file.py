@@ -10,9 +10,14 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from orebloc.errors import InputError, Location
 from orebloc.files import write_text_atomic
+
+if TYPE_CHECKING:
+    from orebloc.projects.portfolio import Result
+
 
 
 @dataclass(frozen=True)
@@ -27,7 +32,7 @@ class Entry:
     expected_t: float
 
 
-def write_portfolio(path: str | Path, result) -> Path:
+def write_portfolio(path: str | Path, result: Result) -> Path:
     """Write ``result`` (portfolio.Result): the chosen projects and the operating ones it counts."""
     entries = [{"id": c.project.id, "country": c.project.country, "mineral": c.project.mineral,
                 "stage": c.project.stage, "online_year": c.online_year, "probability": c.probability,

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+from orebloc.bundled import check_columns
 from orebloc.errors import InputError, Location, ValidationError
 from orebloc.projects.schema import STATUSES
 
@@ -79,9 +80,7 @@ def load_status_table(path: str | Path | None = None) -> StatusTable:
             raise InputError(f"cannot read: {exc.strerror}", Location(Path(path))) from None
         label = str(Path(path).name)
     reader = csv.DictReader(text.splitlines())
-    missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
-    if missing:
-        raise InputError(f"missing columns: {', '.join(missing)}", Location(label, 1))
+    check_columns(reader.fieldnames, COLUMNS, label)
     rows: dict[str, StatusRow] = {}
     for i, r in enumerate(reader, start=2):
         s = r["status"].strip()

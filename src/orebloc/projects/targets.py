@@ -25,14 +25,13 @@ Units: t/yr on the stage basis; shares as fractions.
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from importlib import resources
 
 import polars as pl
 
 from orebloc.atlas.blocs import Bloc, load_bloc
+from orebloc.bundled import read_bundled_table
 from orebloc.errors import UnknownNameError
 from orebloc.projects.baseline import OTHER, StageBase
 from orebloc.projects.schema import CRMA_STAGE, Project
@@ -82,9 +81,10 @@ class Contribution:
 
 
 def basis_factors() -> dict[tuple[str, str, str], tuple[float, str]]:
-    text = resources.files("orebloc.projects").joinpath("data/basis_factors.csv").read_text("utf-8")
-    return {(r["mineral"], r["stage"], r["basis"]): (float(r["factor"]), r["source"])
-            for r in csv.DictReader(text.splitlines())}  # fmt: skip
+    """(mineral, stage, basis) -> (factor onto the target basis, its source), bundled."""
+    columns = {"mineral": str, "stage": str, "basis": str, "factor": float, "source": str}
+    return {(r["mineral"], r["stage"], r["basis"]): (r["factor"], r["source"])
+            for r in read_bundled_table("orebloc.projects", "data/basis_factors.csv", columns)}  # fmt: skip
 
 
 def contributions(projects: Iterable[Project], mineral: str, stage: str, base_year: int,

@@ -19,7 +19,8 @@ from orebloc import __version__
 from orebloc.atlas.blocs import Bloc
 from orebloc.atlas.store import Atlas
 from orebloc.files import write_text_atomic
-from orebloc.metrics.overview import is_world_series, risk_overview, series_year, target_year
+from orebloc.metrics.concentration import table_hhi
+from orebloc.metrics.overview import risk_overview, target_year
 from orebloc.reports import _html as h
 from orebloc.reports.pdf import pdf_bytes, write_pdf
 from orebloc.sources.export_controls import events_in_force
@@ -80,18 +81,13 @@ def producers_chart(atlas: Atlas, mineral: str, year: int | None) -> tuple[go.Fi
     ``year``), and a subtitle with each stage's world total and HHI; None without such data."""
     fig = go.Figure()
     notes = []
-    for stage in atlas.stages(mineral):
-        shown = series_year(atlas, mineral, stage, year)
-        if shown is None:
-            continue
-        t = atlas.shares(mineral, stage, shown)
-        if not is_world_series(t):
-            continue
+    for t in atlas.latest_world_series(mineral, year):
+        stage = t.stage
         top = t.frame.head(8)
         fig.add_bar(x=top["country_name"].to_list(), y=top["share"].to_list(), name=f"{stage} {t.year}",
                     texttemplate="%{y:.1%}", textposition="outside", cliponaxis=False,
                     hovertemplate="%{x}: %{y:.1%}<extra>" + f"{stage} {t.year}</extra>")  # fmt: skip
-        notes.append(f"{stage} {t.year}: world {t.total:,.0f} {t.unit} ({t.basis}), HHI {t.hhi:,.0f}")
+        notes.append(f"{stage} {t.year}: world {t.total:,.0f} {t.unit} ({t.basis}), HHI {table_hhi(t):,.0f}")
     if not notes:
         return None
     h.style(fig, height=320, legend=len(notes) > 1, yaxis_tickformat=".0%", barmode="group",

@@ -7,6 +7,7 @@ One file, no network: plotly.js is inlined once (the page shell, tables and char
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import plotly.graph_objects as go
 import polars as pl
@@ -16,6 +17,10 @@ from orebloc.files import write_text_atomic
 from orebloc.reports import _html as h
 from orebloc.reports.pdf import pdf_bytes, write_pdf
 from orebloc.words import plural
+
+if TYPE_CHECKING:
+    from orebloc.projects.portfolio import Result
+
 
 
 def _trajectory_chart(paths: pl.DataFrame, target: str, level: float) -> go.Figure:
@@ -37,7 +42,7 @@ def _links(frame: pl.DataFrame) -> str:
     return f"<table><thead><tr><th>id</th><th>sources</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
 
-def render_projects_report(pipeline: pl.DataFrame, result, media: h.Media = "screen") -> str:
+def render_projects_report(pipeline: pl.DataFrame, result: Result, media: h.Media = "screen") -> str:
     """HTML text for ``result`` (orebloc.projects.portfolio.Result) and the ``pipeline`` frame
     (``media="print"``: the page for a PDF)."""
     st = result.settings
@@ -49,8 +54,9 @@ def render_projects_report(pipeline: pl.DataFrame, result, media: h.Media = "scr
              "<h2>Chosen portfolio</h2>",
              f"<p>Total {h.money(result.cost_usd)} USD for {h.esc(plural(len(result.chosen), 'project'))}.</p>",
              h.table(result.chosen_frame(), wide=True), "<h2>Target trajectories</h2>"]
+    paths = result.paths if result.paths is not None else pl.DataFrame()  # a solved result has them
     for t in result.targets:
-        parts.append(h.chart(_trajectory_chart(result.paths, t.text, t.level), f"{t.text}: share by year (expected)", media=media))
+        parts.append(h.chart(_trajectory_chart(paths, t.text, t.level), f"{t.text}: share by year (expected)", media=media))
     parts += ["<h2>Binding targets</h2>", h.table(result.binding, wide=True), "<h2>Excluded projects</h2>",
               h.table(pl.DataFrame({"id": [i for i, _ in result.excluded], "reason": [w for _, w in result.excluded]})),
               "<h2>Inputs that are not atlas figures</h2>",
@@ -62,7 +68,7 @@ def render_projects_report(pipeline: pl.DataFrame, result, media: h.Media = "scr
     return h.page("orebloc projects", parts, media=media)
 
 
-def write_projects_report(out: str | Path, pipeline: pl.DataFrame, result) -> Path:
+def write_projects_report(out: str | Path, pipeline: pl.DataFrame, result: Result) -> Path:
     """Write the report to ``out`` atomically."""
     return write_text_atomic(out, render_projects_report(pipeline, result))
 

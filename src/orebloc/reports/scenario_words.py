@@ -11,10 +11,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from orebloc.market.params import param
 from orebloc.scenarios.spec import Dist, Policy, Scenario, Shock
 from orebloc.vocab.minerals import resolve_mineral
+
+if TYPE_CHECKING:
+    from orebloc.stockpile.scenario_rules import StockpileRule
+
 
 Fmt = Callable[[float], str]
 
@@ -205,7 +210,7 @@ ALLOCATION_WORDS = {
 }
 
 
-def stockpile_words(spec: Scenario, r) -> str:
+def stockpile_words(spec: Scenario, r: StockpileRule) -> str:
     """One ``[[stockpiles]]`` rule (orebloc.stockpile.scenario_rules.StockpileRule) in a sentence."""
     ms = spec.market(r.market)
     held = r.holdings.for_mineral(ms.mineral) if ms.mineral is not None else r.holdings

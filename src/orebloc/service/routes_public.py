@@ -14,6 +14,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
+from orebloc.metrics.concentration import table_hhi
 from orebloc.service.compute import frame_rows
 from orebloc.service.deps import Problemo, endpoint
 from orebloc.service.schemas import Rows, SolveIn
@@ -68,7 +69,7 @@ def atlas_shares(request: Request, mineral: MineralQ, stage: StageQ = None, year
     def make(atlas) -> Rows:
         t = atlas.shares(mineral, stage, year, statistic)
         return _rows(t.frame, [f"{t.mineral.name}, {t.stage}, {t.statistic} {t.year}; shares of {t.total_note}; "
-                               f"HHI {t.hhi:,.0f}; source {t.source}"])
+                               f"HHI {table_hhi(t):,.0f}; source {t.source}"])
 
     return _cached(request, ("shares", mineral, stage, year, statistic), make)
 

@@ -20,18 +20,22 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import polars as pl
 
+if TYPE_CHECKING:
+    from polars._typing import PolarsDataType
+
 from orebloc.errors import LayoutError
 
-PROVENANCE: dict[str, pl.DataType] = {
+PROVENANCE: dict[str, PolarsDataType] = {
     "source": pl.String,
     "vintage": pl.Int32,
     "source_ref": pl.String,
 }
 
-_VALUE_FLAGS: dict[str, pl.DataType] = {
+_VALUE_FLAGS: dict[str, PolarsDataType] = {
     "quantity": pl.Float64,
     "unit": pl.String,
     "basis": pl.String,
@@ -43,7 +47,7 @@ _VALUE_FLAGS: dict[str, pl.DataType] = {
 }
 
 #: production, capacity and reserves by mineral x stage x country x year (one long table)
-WORLD: dict[str, pl.DataType] = {
+WORLD: dict[str, PolarsDataType] = {
     "mineral": pl.String,
     "stage": pl.String,
     "statistic": pl.String,  # production | capacity | reserves
@@ -59,7 +63,7 @@ WORLD: dict[str, pl.DataType] = {
 }
 
 #: US salient statistics by mineral x statistic x year
-US_SALIENT: dict[str, pl.DataType] = {
+US_SALIENT: dict[str, PolarsDataType] = {
     "mineral": pl.String,
     "statistic": pl.String,  # production | imports | exports | consumption | price | stocks | net_import_reliance | employment | other
     "detail": pl.String,  # the source's column or Statistics_detail text
@@ -71,7 +75,7 @@ US_SALIENT: dict[str, pl.DataType] = {
 }
 
 #: US import sources (share of US imports by partner over a period)
-US_IMPORT_SOURCES: dict[str, pl.DataType] = {
+US_IMPORT_SOURCES: dict[str, PolarsDataType] = {
     "mineral": pl.String,
     "country": pl.String,  # ISO3; null for "Other"
     "country_label": pl.String,
@@ -83,7 +87,7 @@ US_IMPORT_SOURCES: dict[str, pl.DataType] = {
 }
 
 #: bilateral trade flows by HS6 (CEPII BACI)
-TRADE: dict[str, pl.DataType] = {
+TRADE: dict[str, PolarsDataType] = {
     "year": pl.Int32,
     "exporter": pl.String,  # ISO3
     "importer": pl.String,  # ISO3
@@ -94,7 +98,7 @@ TRADE: dict[str, pl.DataType] = {
 }
 
 #: US trade by partner and HS4 heading (USITC DataWeb)
-US_TRADE: dict[str, pl.DataType] = {
+US_TRADE: dict[str, PolarsDataType] = {
     "flow": pl.String,  # imports | exports
     "partner": pl.String,  # ISO3
     "hs4": pl.String,
@@ -108,7 +112,7 @@ US_TRADE: dict[str, pl.DataType] = {
 }
 
 #: HS6 codes mapped to minerals and stages
-HS_MAP: dict[str, pl.DataType] = {
+HS_MAP: dict[str, PolarsDataType] = {
     "mineral": pl.String,
     "stage": pl.String,
     "hs6": pl.String,
@@ -118,7 +122,7 @@ HS_MAP: dict[str, pl.DataType] = {
 }
 
 #: a major global supplier and its share, by mineral and stage (EU CRM 2023 Table A)
-SUPPLIER_SHARES: dict[str, pl.DataType] = {
+SUPPLIER_SHARES: dict[str, PolarsDataType] = {
     "mineral": pl.String,
     "stage": pl.String,
     "country": pl.String,
@@ -130,7 +134,7 @@ SUPPLIER_SHARES: dict[str, pl.DataType] = {
 #: published figures by stage: one country's share of world refining/processing (or a
 #: consumption share or tonnage), as a source states it, with its trust level
 #: (compiled ``stage_facts.csv``; see :mod:`orebloc.sources.stage_facts`)
-STAGE_FACTS: dict[str, pl.DataType] = {
+STAGE_FACTS: dict[str, PolarsDataType] = {
     "mineral": pl.String,
     "stage": pl.String,  # canonical stage; null for end-use consumption of all forms
     "stage_label": pl.String,  # the source's own words ("separation_refining (oxides)")
@@ -151,7 +155,7 @@ STAGE_FACTS: dict[str, pl.DataType] = {
 }
 
 #: export controls and other measures; one row per measure x mineral
-POLICY_EVENTS: dict[str, pl.DataType] = {
+POLICY_EVENTS: dict[str, PolarsDataType] = {
     "measure_id": pl.String,
     "imposing_country": pl.String,  # ISO3
     "mineral": pl.String,  # registry id, or null for a non-mineral item (e.g. "superhard materials")
@@ -173,7 +177,7 @@ POLICY_EVENTS: dict[str, pl.DataType] = {
 #: the values of ``world.statistic``
 WORLD_STATISTICS: tuple[str, ...] = ("production", "capacity", "reserves")
 
-TABLES: dict[str, dict[str, pl.DataType]] = {
+TABLES: dict[str, dict[str, PolarsDataType]] = {
     "world": WORLD,
     "us_salient": US_SALIENT,
     "us_import_sources": US_IMPORT_SOURCES,

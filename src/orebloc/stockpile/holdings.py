@@ -27,6 +27,7 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
+from orebloc.bundled import check_columns
 from orebloc.errors import InputError, Location, UnknownNameError
 from orebloc.vocab.minerals import resolve_mineral
 
@@ -224,8 +225,6 @@ def parse_holdings(
     """Validate parsed CSV rows (dicts by column); row numbers count from the header line."""
     if not rows:
         raise InputError("no holdings rows", Location(file))
-    missing = [c for c in REQUIRED if c not in rows[0]]
-    if missing:
-        raise InputError(f"missing columns: {', '.join(missing)}", Location(file, header_line))
+    check_columns(rows[0], REQUIRED, file, header_line)
     lots = tuple(parse_row(r, file, header_line + i, today) for i, r in enumerate(rows, 1))
     return Holdings(lots, file)

@@ -9,15 +9,14 @@ total (rounded)", "Other countries") are classified by :func:`row_kind`, never r
 
 from __future__ import annotations
 
-import csv
 import difflib
 import re
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 
 import pycountry
 
+from orebloc.bundled import read_bundled_table
 from orebloc.errors import UnknownNameError
 from orebloc.vocab._text import fold
 
@@ -43,8 +42,7 @@ def _names() -> dict[str, str]:
             if value:
                 out.setdefault(fold(value), c.alpha_3)
         out.setdefault(fold(c.alpha_3), c.alpha_3)
-    text = resources.files("orebloc.vocab").joinpath("data/country_aliases.csv").read_text("utf-8")
-    for row in csv.DictReader(text.splitlines()):
+    for row in read_bundled_table("orebloc.vocab", "data/country_aliases.csv", {"alias": str, "iso3": str}):
         out[fold(row["alias"])] = row["iso3"]
     for code, name in EXTRA_CODES.items():
         out[fold(code)] = code

@@ -9,13 +9,12 @@ suggests close matches for an unknown name.
 
 from __future__ import annotations
 
-import csv
 import difflib
 import re
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 
+from orebloc.bundled import read_bundled_table
 from orebloc.errors import UnknownNameError
 from orebloc.vocab._text import fold, loose
 
@@ -43,7 +42,7 @@ def _split(cell: str) -> tuple[str, ...]:
 @cache
 def all_minerals() -> tuple[Mineral, ...]:
     """Every mineral of the registry, in file order."""
-    text = resources.files("orebloc.vocab").joinpath("data/minerals.csv").read_text("utf-8")
+    columns = dict.fromkeys(("id", "name", "critical_us_2025", "group", "aliases", "source_names"), str)
     return tuple(
         Mineral(
             id=r["id"],
@@ -53,7 +52,7 @@ def all_minerals() -> tuple[Mineral, ...]:
             aliases=_split(r["aliases"]),
             source_names=_split(r["source_names"]),
         )
-        for r in csv.DictReader(text.splitlines())
+        for r in read_bundled_table("orebloc.vocab", "data/minerals.csv", columns)
     )
 
 

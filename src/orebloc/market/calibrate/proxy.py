@@ -10,7 +10,7 @@ import polars as pl
 from orebloc.atlas.store import Atlas
 from orebloc.market.calibrate.provenance import Case, Ledger, Provenance
 from orebloc.market.zones import ZoneMap
-from orebloc.metrics.trade_basis import flows, stage_codes, trade_years
+from orebloc.metrics.trade_basis import SHARED_WORDS, flows, stage_codes, trade_years
 
 #: a zone "produces almost nothing" for the import-value proxy when its own output is at most
 #: this share of its (estimated) consumption; the anchor must meet the same test
@@ -41,7 +41,7 @@ def zone_import_values(
     sc = stage_codes(atlas, mineral, stage, order[0])
     if not sc.codes:
         why = (
-            f"HS {', '.join(sc.shared)} is shared with another mineral or stage"
+            f"HS {', '.join(sc.shared)} is {SHARED_WORDS}"
             if sc.shared
             else "the HS crosswalk maps no code to it"
         )

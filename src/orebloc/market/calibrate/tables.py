@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import csv
 import math
-from importlib import resources
 
+from orebloc.bundled import bundled_text
 from orebloc.errors import InputError, Location
 
 #: trust levels of a published figure, most trusted first (``primary``: the publishing agency's
@@ -17,7 +17,7 @@ TRUST = ("primary", "secondary", "press")
 
 def data_text(name: str) -> str:
     """The text of ``data/<name>`` of this package."""
-    return resources.files("orebloc.market.calibrate").joinpath(f"data/{name}").read_text("utf-8")
+    return bundled_text("orebloc.market.calibrate", f"data/{name}")
 
 
 def read_data(name: str) -> list[dict[str, str]]:
