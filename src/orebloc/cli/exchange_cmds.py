@@ -95,6 +95,8 @@ def submit(
             raise InputError(f"{path}: holds the keys of round {me.round_id}, not {round_id}")
     else:
         member = _get(http, heads, "/auth/me").get("member")
+        if not isinstance(member, str):
+            raise InputError("exchange submit: the account is not bound to a member; sign in as a member's analyst")
         lots = [lot for lot in load_holdings(holdings).lots
                 if lot.member == member and lot.form == rnd["form"] and lot.mineral == rnd["mineral"]]
         if not lots:

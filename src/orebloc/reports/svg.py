@@ -333,21 +333,21 @@ def render(c: Chart) -> str:
                    f'<line stroke-width="2" x1="{r2(p - half)}" y1="{r2(med)}" x2="{r2(p + half)}" y2="{r2(med)}"/></g>')  # fmt: skip
     for ln in c.lines:
         segs: list[list[tuple[float, float]]] = [[]]
-        for x, v in zip(ln.x, ln.y, strict=True):
+        for xv, v in zip(ln.x, ln.y, strict=True):
             if v is None:
                 segs.append([])
             else:
-                segs[-1].append((pos(x), val(v)))
+                segs[-1].append((pos(xv), val(v)))
         dash = ' stroke-dasharray="3 3"' if ln.dash else ""
         for seg in segs:
             if len(seg) > 1:
                 out.append(f'<polyline class="line" data-name="{esc(ln.name)}" fill="none" stroke="{ln.color}" '
                            f'stroke-width="1.6"{dash} points="{" ".join(f"{r2(x)},{r2(y)}" for x, y in seg)}"/>')  # fmt: skip
-        for x, v in zip(ln.x, ln.y, strict=True):
+        for xv, v in zip(ln.x, ln.y, strict=True):
             if v is not None:
                 rad = 2.5 if ln.markers else 0.01  # invisible unless markers, but always a datum
                 out.append(f'<circle class="point" data-name="{esc(ln.name)}" data-value="{float(v)!r}" '
-                           f'cx="{r2(pos(x))}" cy="{r2(val(v))}" r="{r2(rad)}" fill="{ln.color}"/>')  # fmt: skip
+                           f'cx="{r2(pos(xv))}" cy="{r2(val(v))}" r="{r2(rad)}" fill="{ln.color}"/>')  # fmt: skip
     for y, label in c.hlines:
         p = val(y)
         out.append(f'<line class="hline" x1="{r2(x0)}" y1="{r2(p)}" x2="{r2(x1)}" y2="{r2(p)}" stroke="{AXIS}" '

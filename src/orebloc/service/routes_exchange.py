@@ -11,7 +11,7 @@ service's minimum of three contributors) ends ``failed`` with the reason, and no
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Literal, cast
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Request
@@ -43,6 +43,10 @@ class PhaseCount(BaseModel):
     messages: int
 
 
+#: the phases of a round, in order, and its two ends
+Phase = Literal["advertise", "share", "masked", "unmask", "done", "failed"]
+
+
 class ExchangeOut(BaseModel):
     """A round's progress (what the dashboard shows) and, once done, the bloc total and cover."""
 
@@ -50,7 +54,7 @@ class ExchangeOut(BaseModel):
     mineral: str
     form: str
     as_of: dt.date
-    phase: Literal["advertise", "share", "masked", "unmask", "done", "failed"]
+    phase: Phase
     threshold: int | None
     progress: list[PhaseCount]
     status: Literal["open", "released", "failed"]
@@ -103,7 +107,7 @@ def _out(s, r: ExchangeRound) -> ExchangeOut:
     n = counts.get("keys", 0)
     cover = (r.total_t / (r.consumption_t_per_year / 365.0)
              if r.total_t is not None and r.consumption_t_per_year else None)
-    return ExchangeOut(id=r.id, mineral=r.mineral, form=r.form, as_of=r.as_of, phase=r.phase,
+    return ExchangeOut(id=r.id, mineral=r.mineral, form=r.form, as_of=r.as_of, phase=cast(Phase, r.phase),
                        threshold=threshold(n) if r.phase not in ("advertise",) and n else None,
                        progress=[PhaseCount(phase=p, messages=counts.get(k, 0)) for p, k in KIND.items()],
                        status="released" if r.phase == "done" else "failed" if r.phase == "failed" else "open",
@@ -221,7 +225,7 @@ def exchange_inbox(round_id: int, request: Request) -> Inbox:
     with request.app.state.store.reading() as s:
         r = _round(s, round_id)
         at = PHASES.index(r.phase) if r.phase in PHASES else -1
-        box = Inbox(phase=r.phase)
+        box = Inbox(phase=r.phase, shares={})
         if at >= 1:
             box.keys = {m: Keys(**p) for m, p in _messages(s, r.id, "keys").items()}
         if at >= 2:
