@@ -136,16 +136,37 @@ def test_projects_page_map_and_table(visit, shots):
 def test_response_room_recommends_a_release(visit, shots):
     v = _login(visit, "sec")
     v.goto("/web/response")
+    # the form's incident: 0.5 t/day of gallium for 90 days, i.e. 182.5 t/yr less from China
     v.page.click("#response-form button[type=submit]")
-    v.page.wait_for_selector("#response-state[data-state=done]", timeout=60_000)
+    v.page.wait_for_selector("#response-state[data-state=done]", timeout=240_000)
     v.page.wait_for_selector("#release-chart .barlayer")
-    # 0.05 t/day for 60 days = 3 t lost; shared by net imports 18.7 : 40 : 100
-    assert "3 t of gallium lost" in v.page.inner_text("#response-brief")
+    assert "gallium: 182.5 t/yr less from CHN" in v.page.inner_text("#response-impact")
+    trigger = v.page.inner_text("#response-trigger")
+    assert "rule iea" in trigger and trigger.endswith("met.") and "not met" not in trigger
+    # the loss (about 40 t over the quarter) exceeds the bloc's 26 t of gallium: every member
+    # releases its whole stock (demo holdings, examples/stockpile_holdings.csv: USA 5, EUR 3 + 2, JPN 11 + 5)
+    rows = {r[0]: r[1:4] for r in (tr.locator("td").all_inner_texts()
+                                   for tr in v.page.locator("#response-plan tbody tr").all())}
+    assert rows == {"USA": ["USA", "5", "5"], "EUR": ["EUR", "5", "5"], "JPN": ["JPN", "16", "16"]}
+    totals = v.page.locator("#response-totals tbody td").first.inner_text()
+    assert totals == "26"  # released_t
+    assert v.page.locator("#response-notes li").count() >= 1
+    assert _points(v.page, "#loss-chart") == 3  # EUR, JPN, USA
     assert _points(v.page, "#release-chart") == 6
-    # USA's share of the loss = 18.7 / (18.7 + 40 + 100) = 0.1178 of 3 t = 0.3535 t
-    usa = v.page.locator("#response-brief tr", has_text="USA").locator("td").all_inner_texts()
-    assert usa[1] == "0.1178" and usa[3] == "0.3535"
     v.page.screenshot(path=shots / "response.png", full_page=True)
+
+
+def test_response_room_withholds_a_plan_on_two_hidden_members(visit):
+    """USA's analyst may not see EUR's and JPN's holdings (shared with the secretariat only): two
+    hidden members cannot be released as an aggregate, so the plan is withheld, the impact shown."""
+    v = _login(visit, "usa")
+    v.goto("/web/response")
+    v.page.click("#response-form button[type=submit]")
+    v.page.wait_for_selector("#response-state[data-state=done]", timeout=240_000)
+    v.page.wait_for_selector("#response-withheld")
+    assert "fewer than 3 members" in v.page.inner_text("#response-withheld")
+    assert v.page.locator("#response-plan").count() == 0
+    assert "182.5 t/yr" in v.page.inner_text("#response-impact")
 
 
 def test_floor_and_login_pages_render(visit, shots):
