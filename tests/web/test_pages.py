@@ -3,11 +3,15 @@ a scenario run from the form, and the sharing rules as seen on pages."""
 
 from __future__ import annotations
 
+import subprocess
+from pathlib import Path
+
 import pytest
 
 from orebloc.service.web.demo import DEMO_USERS
 
 USERS = {u.username: u for u in DEMO_USERS}
+PDFTOPPM = "/usr/bin/pdftoppm"
 
 
 def _login(visit, name: str):
@@ -19,6 +23,16 @@ def _points(page, selector: str) -> int:
     """Data points plotted in the plotly chart at ``selector`` (0 when there is no chart)."""
     return page.eval_on_selector(selector, """el => (el.data || []).reduce((n, t) =>
         n + ((t.locations || t.x || t.y || []).length), 0)""")
+
+
+def _ink(pdf: bytes, folder: Path) -> float:
+    """Share of the first page's pixels that are not white (pdftoppm, grey, 40 dpi)."""
+    (folder / "r.pdf").write_bytes(pdf)
+    subprocess.run([PDFTOPPM, "-gray", "-r", "40", "-f", "1", "-l", "1", "-singlefile", str(folder / "r.pdf"),
+                    str(folder / "r")], check=True)
+    magic, w, h, _maxval, pixels = (folder / "r.pgm").read_bytes().split(maxsplit=4)
+    assert magic == b"P5" and len(pixels) == int(w) * int(h)
+    return sum(1 for b in pixels if b < 200) / len(pixels)
 
 
 @pytest.mark.parametrize("name, pages", [
@@ -78,6 +92,10 @@ def test_mineral_page_charts(visit, shots):
     assert _points(v.page, "#stage-chart") > 0
     assert _points(v.page, "#hhi-chart") > 0
     assert v.page.locator("#member-table tbody tr").count() >= 3
+    atlas = v.page.request.get(v.server + v.page.get_attribute("#atlas-report-html", "href"))
+    assert atlas.status == 200 and atlas.headers["content-type"].startswith("text/html")
+    assert "gallium" in atlas.text().lower()
+    assert v.page.get_attribute("#atlas-report-pdf", "href") == "/web/reports/atlas?format=pdf"
     v.page.screenshot(path=shots / "mineral.png", full_page=True)
 
 
@@ -133,7 +151,7 @@ def test_projects_page_map_and_table(visit, shots):
     v.page.screenshot(path=shots / "projects.png", full_page=True)
 
 
-def test_response_room_recommends_a_release(visit, shots):
+def test_response_room_recommends_a_release(visit, shots, tmp_path):
     v = _login(visit, "sec")
     v.goto("/web/response")
     # the form's incident: 0.5 t/day of gallium for 90 days, i.e. 182.5 t/yr less from China
@@ -154,6 +172,13 @@ def test_response_room_recommends_a_release(visit, shots):
     assert _points(v.page, "#loss-chart") == 3  # EUR, JPN, USA
     assert _points(v.page, "#release-chart") == 6
     v.page.screenshot(path=shots / "response.png", full_page=True)
+    # the brief as PDF, from the page's report link: a PDF whose first page pdftoppm renders with ink
+    pdf = v.page.request.get(v.server + v.page.get_attribute("#response-report-pdf", "href"))
+    assert pdf.status == 200 and pdf.headers["content-type"] == "application/pdf"
+    assert pdf.body().startswith(b"%PDF")
+    assert _ink(pdf.body(), tmp_path) > 0.01
+    html = v.page.request.get(v.server + v.page.get_attribute("#response-report-html", "href"))
+    assert html.status == 200 and "182.5" in html.text()
 
 
 def test_response_room_withholds_a_plan_on_two_hidden_members(visit):
@@ -167,6 +192,9 @@ def test_response_room_withholds_a_plan_on_two_hidden_members(visit):
     assert "fewer than 3 members" in v.page.inner_text("#response-withheld")
     assert v.page.locator("#response-plan").count() == 0
     assert "182.5 t/yr" in v.page.inner_text("#response-impact")
+    # nor is its brief given: it would show EUR's and JPN's stocks
+    href = v.page.get_attribute("#response-report-pdf", "href")
+    assert v.page.request.get(v.server + href).status == 403
 
 
 def test_floor_and_login_pages_render(visit, shots):

@@ -161,6 +161,7 @@ function initScenario() {
       $("dl-csv").href = `/web/jobs/${job.id}/download?format=csv`;
       $("dl-parquet").href = `/web/jobs/${job.id}/download?format=parquet`;
       $("downloads").hidden = false;
+      showReports("scenario", job);
     });
   });
 }
@@ -172,7 +173,8 @@ function initFloor() {
     const body = {scenario: f.scenario.value, draws: +f.draws.value};
     if (f.market.value) body.market = f.market.value;
     if (f.floor_usd_t.value) body.floor_usd_t = num(f.floor_usd_t.value);
-    runJob("floor", "/jobs/floor-compare", body, (res) => {
+    runJob("floor", "/jobs/floor-compare", body, (res, job) => {
+      showReports("floor", job);
       // summary: one row per instrument and metric (p5, p50, p95); who_pays: one row per instrument
       const s = res.summary, instruments = [...new Set(s.map((r) => r.instrument))], metrics = [...new Set(s.map((r) => r.metric))];
       const rows = instruments.map((i) => { const o = {instrument: i};
