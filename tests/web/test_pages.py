@@ -131,6 +131,45 @@ def test_stockpiles_member_view_and_withheld_aggregate(visit, shots):
     v.page.screenshot(path=shots / "stockpiles.png", full_page=True)
 
 
+def test_stockpiles_page_follows_a_masked_exchange_round(visit, shots):
+    """A round run over HTTP by the demo's three member analysts (their gallium levels: USA 5, EUR 5,
+    JPN 16 t): the page shows it open, then, refreshing by itself, released with the total and
+    the days of cover at the bloc's consumption (18.7 + 40 + 100 = 158.7 t/yr: 26 t = 59.8 days)."""
+    import httpx
+
+    from orebloc.exchange.protocol import Member
+    from orebloc.service.exchange_client import step
+
+    with httpx.Client(base_url=visit().server, timeout=30) as http:
+        heads = {}
+        for name in ("sec", "usa", "eur", "jpn"):
+            r = http.post("/auth/login", json={"username": name, "password": USERS[name].password})
+            heads[name] = {"Authorization": f"Bearer {r.json()['token']}"}
+        r = http.post("/exchange/rounds", headers=heads["sec"], json={
+            "mineral": "gallium", "form": "metal", "as_of": "2025-06-30", "consumption_t_per_year": 158.7})
+        rid = r.json()["id"]
+        v = _login(visit, "usa")
+        v.goto("/web/stockpiles")
+        row = f"#rounds-table tr[data-round='{rid}']"
+        assert v.page.inner_text(f"{row} .phase") == "advertise"
+        assert v.page.inner_text(f"{row} .total") == "not yet"
+        clients = {m: Member(m.upper(), str(rid), x) for m, x in (("usa", 5.0), ("eur", 5.0), ("jpn", 16.0))}
+        for _phase in ("advertise", "share", "masked", "unmask"):
+            for m, me in clients.items():
+                step(http, heads[m], me)
+            assert http.post(f"/exchange/rounds/{rid}/advance", headers=heads["sec"]).status_code < 400
+    v.page.wait_for_selector(f"{row}[data-status=released]", timeout=30_000)
+    assert v.page.inner_text(f"{row} .phase") == "done"
+    assert v.page.inner_text(f"{row} .messages") == "3 / 3 / 3 / 3"
+    assert v.page.inner_text(f"{row} .threshold") == "3"  # t of n = 3
+    assert v.page.inner_text(f"{row} .total") == "26.000"
+    assert v.page.inner_text(f"{row} .cover") == "59.8"
+    assert v.page.inner_text(f"{row} .contributors") == "3"
+    v.page.reload()  # the same, rendered by the server
+    assert v.page.inner_text(f"{row} .total") == "26.000" and v.page.inner_text(f"{row} .cover") == "59.8"
+    v.page.screenshot(path=shots / "stockpiles.png", full_page=True)
+
+
 def test_a_member_cannot_reach_another_members_holding_by_url(visit):
     usa = _login(visit, "usa")
     usa.goto("/web/stockpiles")

@@ -22,7 +22,7 @@ from orebloc.service.deps import Caller, Problemo, caller, endpoint, record_or_4
 from orebloc.service.disclosure import release
 from orebloc.service.policy import ANON, RULES, may_call, may_read_job
 from orebloc.service.routes_records import compliance_of
-from orebloc.service.store import Holding, Job, Obligation, ProjectSubmission
+from orebloc.service.store import ExchangeRound, Holding, Job, Obligation, ProjectSubmission
 from orebloc.service.web.geo import TOPO_FILE
 
 router = APIRouter(tags=["dashboard"], include_in_schema=False)
@@ -248,6 +248,7 @@ def web_stockpiles(request: Request) -> HTMLResponse:
         by_mineral: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
         for owner, mineral, q in s.execute(sa.select(Holding.owner, Holding.mineral, Holding.quantity_t)):
             by_mineral[mineral][owner] += q
+        rounds = _exchange_rounds(s)
     stocks: dict[tuple[str, str], float] = defaultdict(float)
     for h in holdings:
         stocks[(h.owner, h.mineral)] += h.quantity_t
@@ -263,7 +264,20 @@ def web_stockpiles(request: Request) -> HTMLResponse:
         aggregates.append({"mineral": mineral, "released": r.released, "total": r.total, "reason": r.reason})
     own = [h for h in holdings if h.owner == who.member] if who.member else list(holdings)
     return render(request, "stockpiles.html", title="Stockpiles", holdings=own, compliance=compliance,
-                  aggregates=aggregates)
+                  aggregates=aggregates, rounds=rounds)
+
+
+#: the masked exchange rounds listed on the Stockpiles page, newest first (assumption: enough for a screen)
+ROUNDS_SHOWN = 20
+
+
+def _exchange_rounds(s) -> list[dict[str, Any]]:
+    """The latest masked exchange rounds as ``GET /exchange/rounds/{id}`` answers them (phase, messages
+    per phase, threshold; once released the bloc total and days of cover)."""
+    from orebloc.service.routes_exchange import _out
+
+    rows = s.execute(sa.select(ExchangeRound).order_by(ExchangeRound.id.desc()).limit(ROUNDS_SHOWN)).scalars()
+    return [_out(s, r).model_dump(mode="json") for r in rows]
 
 
 @endpoint(router, "web_holding")

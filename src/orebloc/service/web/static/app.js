@@ -199,6 +199,27 @@ function initStockpiles() {
   plot("holdings-chart", [{type: "bar", x: Object.keys(tot), y: Object.values(tot), name: "tonnes"}], {yaxis: {title: "tonnes held"}});
 }
 
+// masked exchange rounds: an open round's row follows GET /exchange/rounds/{id} until it is released or failed
+function roundRow(tr, r) {
+  tr.dataset.status = r.status;
+  tr.querySelector(".phase").textContent = r.phase;
+  tr.querySelector(".messages").textContent = r.progress.map((p) => p.messages).join(" / ");
+  tr.querySelector(".threshold").textContent = r.threshold == null ? "" : r.threshold;
+  tr.querySelector(".total").textContent = r.status === "released" ? r.total_t.toLocaleString("en", {minimumFractionDigits: 3, maximumFractionDigits: 3})
+    : r.status === "failed" ? `failed: ${r.reason}` : "not yet";
+  tr.querySelector(".cover").textContent = r.cover_days == null ? "" : r.cover_days.toFixed(1);
+  tr.querySelector(".contributors").textContent = r.contributors == null ? "" : r.contributors;
+}
+function initRounds() {
+  const rows = [...document.querySelectorAll("#rounds-table tr[data-status=open]")]; if (!rows.length) return;
+  const tick = async () => {
+    const open = rows.filter((tr) => tr.dataset.status === "open");
+    for (const tr of open) { try { roundRow(tr, await api("GET", `/exchange/rounds/${tr.dataset.round}`)); } catch (err) { /* shown at the next look */ } }
+    if (open.length) setTimeout(tick, 2000);
+  };
+  setTimeout(tick, 2000);
+}
+
 function initProjects() {
   const p = data("pipeline-data"); if (!p) return;
   const count = {}; p.forEach((r) => { count[r.country] = (count[r.country] || 0) + 1; });
@@ -263,5 +284,5 @@ function initResponse() {
 
 document.addEventListener("DOMContentLoaded", () => {
   initLogin(); initLogout(); initTables(); initOverview(); initMineral(); initScenario(); initFloor();
-  initStockpiles(); initProjects(); initResponse();
+  initStockpiles(); initRounds(); initProjects(); initResponse();
 });
