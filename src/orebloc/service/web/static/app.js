@@ -266,11 +266,11 @@ function drawResponse(res) {
         .replace(/<th scope="col">([^<]*)<\/th>/g, (m0, k) => `<th scope="col">${words(k)}</th>`);
     plot("release-chart", [{type: "bar", name: "stock, t", x: rows.map((r) => r.member), y: rows.map((r) => r["stock, t"])},
                            {type: "bar", name: "release, t", x: rows.map((r) => r.member), y: rows.map((r) => r["release, t"])}],
-         {barmode: "group", yaxis: {title: "tonnes (content)"}});
+         {barmode: "group", yaxis: {title: {text: "tonnes (content)"}}});
   }
   const notes = (res.notes || []).length ? `<h3>Notes</h3><ul id="response-notes">${res.notes.map((n) => `<li>${fmt(n)}</li>`).join("")}</ul>` : "";
   $("response-brief").innerHTML = impact + trigger + plan + notes;
-  plot("loss-chart", [{type: "bar", name: "loss, t (median)", x: zones, y: zones.map((z) => loss[z])}], {yaxis: {title: "tonnes lost (median)"}});
+  plot("loss-chart", [{type: "bar", name: "loss, t (median)", x: zones, y: zones.map((z) => loss[z])}], {yaxis: {title: {text: "tonnes lost (median)"}}});
 }
 
 function initResponse() {
