@@ -190,6 +190,24 @@ def test_projects_page_map_and_table(visit, shots):
     v.page.screenshot(path=shots / "projects.png", full_page=True)
 
 
+def test_projects_optimiser_from_the_form(visit, shots):
+    """By hand (as tests/service/test_portfolio_job.py): on the bundled pipeline, with no member
+    submission, the cheapest way to bring China under 65% of the bloc's REO refining by 2030 is
+    Zandkopsdrift's 20 MUSD; the portfolio report's link answers its HTML."""
+    v = _login(visit, "sec")
+    v.goto("/web/projects")
+    v.page.click("#portfolio-form button[type=submit]")
+    v.page.wait_for_selector("#portfolio-state[data-state=done]", timeout=240_000)
+    v.page.wait_for_selector("#attainment-chart .scatterlayer")
+    text = v.page.inner_text("#portfolio-result")
+    assert "Cost: 20,000,000 USD; 1 projects chosen; 0 members' submissions used" in text
+    assert "frontier-zandkopsdrift" in text
+    assert _points(v.page, "#attainment-chart") > 0
+    report = v.page.request.get(v.server + v.page.get_attribute("#portfolio-report-html", "href"))
+    assert report.status == 200 and "frontier-zandkopsdrift" in report.text()
+    v.page.screenshot(path=shots / "projects.png", full_page=True)
+
+
 def test_response_room_recommends_a_release(visit, shots, tmp_path):
     v = _login(visit, "sec")
     v.goto("/web/response")

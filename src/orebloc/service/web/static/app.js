@@ -235,9 +235,15 @@ function initProjects() {
         `${fmt(res.submissions_used || 0)} members' submissions used</p>` +
         (ch.length ? table(ch, Object.keys(ch[0]).slice(0, 6)) : "") +
         ((res.notes || []).length ? `<ul>${res.notes.map((n) => `<li>${fmt(n)}</li>`).join("")}</ul>` : "");
-      const a = res.attainment || []; const ac = Object.keys(a[0] || {});
-      const ak = ac.filter((c) => typeof (a[0] || {})[c] === "number").slice(-2);
-      plot("attainment-chart", ak.map((k) => ({type: "bar", name: k, x: a.map((r) => ac.slice(0, 2).map((c) => r[c]).join(" ")), y: a.map((r) => r[k])})));
+      // attainment: each target's share by year with the chosen projects, against its level
+      const a = res.attainment || [], tr = [];
+      [...new Set(a.map((r) => r.target))].forEach((t) => {
+        const rs = a.filter((r) => r.target === t);
+        tr.push({type: "scatter", mode: "lines+markers", name: `${t}: share`, x: rs.map((r) => r.year), y: rs.map((r) => pct(r.value_share)),
+                 text: rs.map((r) => (r.met ? "met" : "not met")), hovertemplate: "%{x}: %{y:.1f}% (%{text})<extra></extra>"});
+        tr.push({type: "scatter", mode: "lines", line: {dash: "dash"}, name: `${t}: level`, x: rs.map((r) => r.year), y: rs.map((r) => pct(r.level_share))});
+      });
+      plot("attainment-chart", tr, {yaxis: {title: {text: "% (expected)"}}, xaxis: {title: {text: "year"}, dtick: 1}});
     });
   });
 }
