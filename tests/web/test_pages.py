@@ -113,6 +113,7 @@ def test_scenario_from_the_form_finishes_with_its_fan_chart(visit, shots):
     href = v.page.get_attribute("#dl-csv", "href")
     csv = v.page.request.get(v.server + href)
     assert csv.status == 200 and csv.text().startswith("case,")
+    assert v.page.get_attribute("#scenario-report-pdf", "href") == href.replace("download?format=csv", "report?format=pdf")
     v.page.screenshot(path=shots / "scenario.png", full_page=True)
 
 
@@ -272,6 +273,7 @@ def test_floor_and_login_pages_render(visit, shots):
     assert {"none", "levy", "tariff"} <= set(instruments)
     assert _points(v.page, "#whopays-chart") >= 4
     assert "floor 600,000 USD/t" in v.page.inner_text("#floor-table")
+    assert v.page.get_attribute("#floor-report-html", "href").endswith("/report?format=html")
     v.page.screenshot(path=shots / "floor.png", full_page=True)
 
 
