@@ -234,11 +234,10 @@ def test_scenario_pdf(scenario_pdf):
 @pytest.fixture(scope="module")
 def projects_pdf(tmp_path_factory):
     from orebloc.atlas.store import Atlas
-    from orebloc.cli.projects_cmds import pipeline_frame
     from orebloc.projects import load_pipeline, load_status_table
     from orebloc.projects.portfolio import Settings, optimise, parse_target
     from orebloc.projects.targets import economy
-    from orebloc.reports.projects_report import render_projects_report
+    from orebloc.reports.projects_report import pipeline_frame, render_projects_report
 
     pipeline, status = load_pipeline(), load_status_table()
     target = "china:rare_earths:refining:0.65@2030"

@@ -3,11 +3,15 @@ a scenario run from the form, and the sharing rules as seen on pages."""
 
 from __future__ import annotations
 
+import subprocess
+from pathlib import Path
+
 import pytest
 
 from orebloc.service.web.demo import DEMO_USERS
 
 USERS = {u.username: u for u in DEMO_USERS}
+PDFTOPPM = "/usr/bin/pdftoppm"
 
 
 def _login(visit, name: str):
@@ -19,6 +23,16 @@ def _points(page, selector: str) -> int:
     """Data points plotted in the plotly chart at ``selector`` (0 when there is no chart)."""
     return page.eval_on_selector(selector, """el => (el.data || []).reduce((n, t) =>
         n + ((t.locations || t.x || t.y || []).length), 0)""")
+
+
+def _ink(pdf: bytes, folder: Path) -> float:
+    """Share of the first page's pixels that are not white (pdftoppm, grey, 40 dpi)."""
+    (folder / "r.pdf").write_bytes(pdf)
+    subprocess.run([PDFTOPPM, "-gray", "-r", "40", "-f", "1", "-l", "1", "-singlefile", str(folder / "r.pdf"),
+                    str(folder / "r")], check=True)
+    magic, w, h, _maxval, pixels = (folder / "r.pgm").read_bytes().split(maxsplit=4)
+    assert magic == b"P5" and len(pixels) == int(w) * int(h)
+    return sum(1 for b in pixels if b < 200) / len(pixels)
 
 
 @pytest.mark.parametrize("name, pages", [
@@ -78,6 +92,10 @@ def test_mineral_page_charts(visit, shots):
     assert _points(v.page, "#stage-chart") > 0
     assert _points(v.page, "#hhi-chart") > 0
     assert v.page.locator("#member-table tbody tr").count() >= 3
+    atlas = v.page.request.get(v.server + v.page.get_attribute("#atlas-report-html", "href"))
+    assert atlas.status == 200 and atlas.headers["content-type"].startswith("text/html")
+    assert "gallium" in atlas.text().lower()
+    assert v.page.get_attribute("#atlas-report-pdf", "href") == "/web/reports/atlas?format=pdf"
     v.page.screenshot(path=shots / "mineral.png", full_page=True)
 
 
@@ -95,6 +113,7 @@ def test_scenario_from_the_form_finishes_with_its_fan_chart(visit, shots):
     href = v.page.get_attribute("#dl-csv", "href")
     csv = v.page.request.get(v.server + href)
     assert csv.status == 200 and csv.text().startswith("case,")
+    assert v.page.get_attribute("#scenario-report-pdf", "href") == href.replace("download?format=csv", "report?format=pdf")
     v.page.screenshot(path=shots / "scenario.png", full_page=True)
 
 
@@ -110,6 +129,45 @@ def test_stockpiles_member_view_and_withheld_aggregate(visit, shots):
     row = v.page.locator("#compliance-table tbody tr").first.locator("td").all_inner_texts()
     assert row[:2] == ["USA", "gallium"] and row[4] == "97.6" and row[5] == "0.0"
     assert _points(v.page, "#holdings-chart") > 0
+    v.page.screenshot(path=shots / "stockpiles.png", full_page=True)
+
+
+def test_stockpiles_page_follows_a_masked_exchange_round(visit, shots):
+    """A round run over HTTP by the demo's three member analysts (their gallium levels: USA 5, EUR 5,
+    JPN 16 t): the page shows it open, then, refreshing by itself, released with the total and
+    the days of cover at the bloc's consumption (18.7 + 40 + 100 = 158.7 t/yr: 26 t = 59.8 days)."""
+    import httpx
+
+    from orebloc.exchange.protocol import Member
+    from orebloc.service.exchange_client import step
+
+    with httpx.Client(base_url=visit().server, timeout=30) as http:
+        heads = {}
+        for name in ("sec", "usa", "eur", "jpn"):
+            r = http.post("/auth/login", json={"username": name, "password": USERS[name].password})
+            heads[name] = {"Authorization": f"Bearer {r.json()['token']}"}
+        r = http.post("/exchange/rounds", headers=heads["sec"], json={
+            "mineral": "gallium", "form": "metal", "as_of": "2025-06-30", "consumption_t_per_year": 158.7})
+        rid = r.json()["id"]
+        v = _login(visit, "usa")
+        v.goto("/web/stockpiles")
+        row = f"#rounds-table tr[data-round='{rid}']"
+        assert v.page.inner_text(f"{row} .phase") == "advertise"
+        assert v.page.inner_text(f"{row} .total") == "not yet"
+        clients = {m: Member(m.upper(), str(rid), x) for m, x in (("usa", 5.0), ("eur", 5.0), ("jpn", 16.0))}
+        for _phase in ("advertise", "share", "masked", "unmask"):
+            for m, me in clients.items():
+                step(http, heads[m], me)
+            assert http.post(f"/exchange/rounds/{rid}/advance", headers=heads["sec"]).status_code < 400
+    v.page.wait_for_selector(f"{row}[data-status=released]", timeout=30_000)
+    assert v.page.inner_text(f"{row} .phase") == "done"
+    assert v.page.inner_text(f"{row} .messages") == "3 / 3 / 3 / 3"
+    assert v.page.inner_text(f"{row} .threshold") == "3"  # t of n = 3
+    assert v.page.inner_text(f"{row} .total") == "26.000"
+    assert v.page.inner_text(f"{row} .cover") == "59.8"
+    assert v.page.inner_text(f"{row} .contributors") == "3"
+    v.page.reload()  # the same, rendered by the server
+    assert v.page.inner_text(f"{row} .total") == "26.000" and v.page.inner_text(f"{row} .cover") == "59.8"
     v.page.screenshot(path=shots / "stockpiles.png", full_page=True)
 
 
@@ -133,19 +191,68 @@ def test_projects_page_map_and_table(visit, shots):
     v.page.screenshot(path=shots / "projects.png", full_page=True)
 
 
-def test_response_room_recommends_a_release(visit, shots):
+def test_projects_optimiser_from_the_form(visit, shots):
+    """By hand (as tests/service/test_portfolio_job.py): on the bundled pipeline, with no member
+    submission, the cheapest way to bring China under 65% of the bloc's REO refining by 2030 is
+    Zandkopsdrift's 20 MUSD; the portfolio report's link answers its HTML."""
+    v = _login(visit, "sec")
+    v.goto("/web/projects")
+    v.page.click("#portfolio-form button[type=submit]")
+    v.page.wait_for_selector("#portfolio-state[data-state=done]", timeout=240_000)
+    v.page.wait_for_selector("#attainment-chart .scatterlayer")
+    text = v.page.inner_text("#portfolio-result")
+    assert "Cost: 20,000,000 USD; 1 projects chosen; 0 members' submissions used" in text
+    assert "frontier-zandkopsdrift" in text
+    assert _points(v.page, "#attainment-chart") > 0
+    report = v.page.request.get(v.server + v.page.get_attribute("#portfolio-report-html", "href"))
+    assert report.status == 200 and "frontier-zandkopsdrift" in report.text()
+    v.page.screenshot(path=shots / "projects.png", full_page=True)
+
+
+def test_response_room_recommends_a_release(visit, shots, tmp_path):
     v = _login(visit, "sec")
     v.goto("/web/response")
+    # the form's incident: 0.5 t/day of gallium for 90 days, i.e. 182.5 t/yr less from China
     v.page.click("#response-form button[type=submit]")
-    v.page.wait_for_selector("#response-state[data-state=done]", timeout=60_000)
+    v.page.wait_for_selector("#response-state[data-state=done]", timeout=240_000)
     v.page.wait_for_selector("#release-chart .barlayer")
-    # 0.05 t/day for 60 days = 3 t lost; shared by net imports 18.7 : 40 : 100
-    assert "3 t of gallium lost" in v.page.inner_text("#response-brief")
+    assert "gallium: 182.5 t/yr less from CHN" in v.page.inner_text("#response-impact")
+    trigger = v.page.inner_text("#response-trigger")
+    assert "rule iea" in trigger and trigger.endswith("met.") and "not met" not in trigger
+    # the loss (about 40 t over the quarter) exceeds the bloc's 26 t of gallium: every member
+    # releases its whole stock (demo holdings, examples/stockpile_holdings.csv: USA 5, EUR 3 + 2, JPN 11 + 5)
+    rows = {r[0]: r[1:4] for r in (tr.locator("td").all_inner_texts()
+                                   for tr in v.page.locator("#response-plan tbody tr").all())}
+    assert rows == {"USA": ["USA", "5", "5"], "EUR": ["EUR", "5", "5"], "JPN": ["JPN", "16", "16"]}
+    totals = v.page.locator("#response-totals tbody td").first.inner_text()
+    assert totals == "26"  # released_t
+    assert v.page.locator("#response-notes li").count() >= 1
+    assert _points(v.page, "#loss-chart") == 3  # EUR, JPN, USA
     assert _points(v.page, "#release-chart") == 6
-    # USA's share of the loss = 18.7 / (18.7 + 40 + 100) = 0.1178 of 3 t = 0.3535 t
-    usa = v.page.locator("#response-brief tr", has_text="USA").locator("td").all_inner_texts()
-    assert usa[1] == "0.1178" and usa[3] == "0.3535"
     v.page.screenshot(path=shots / "response.png", full_page=True)
+    # the brief as PDF, from the page's report link: a PDF whose first page pdftoppm renders with ink
+    pdf = v.page.request.get(v.server + v.page.get_attribute("#response-report-pdf", "href"))
+    assert pdf.status == 200 and pdf.headers["content-type"] == "application/pdf"
+    assert pdf.body().startswith(b"%PDF")
+    assert _ink(pdf.body(), tmp_path) > 0.01
+    html = v.page.request.get(v.server + v.page.get_attribute("#response-report-html", "href"))
+    assert html.status == 200 and "182.5" in html.text()
+
+
+def test_response_room_withholds_a_plan_on_two_hidden_members(visit):
+    """USA's analyst may not see EUR's and JPN's holdings (shared with the secretariat only): two
+    hidden members cannot be released as an aggregate, so the plan is withheld, the impact shown."""
+    v = _login(visit, "usa")
+    v.goto("/web/response")
+    v.page.click("#response-form button[type=submit]")
+    v.page.wait_for_selector("#response-state[data-state=done]", timeout=240_000)
+    v.page.wait_for_selector("#response-withheld")
+    assert "fewer than 3 members" in v.page.inner_text("#response-withheld")
+    assert v.page.locator("#response-plan").count() == 0
+    assert "182.5 t/yr" in v.page.inner_text("#response-impact")
+    # nor is its brief given: it would show EUR's and JPN's stocks
+    href = v.page.get_attribute("#response-report-pdf", "href")
+    assert v.page.request.get(v.server + href).status == 403
 
 
 def test_floor_and_login_pages_render(visit, shots):
@@ -166,6 +273,7 @@ def test_floor_and_login_pages_render(visit, shots):
     assert {"none", "levy", "tariff"} <= set(instruments)
     assert _points(v.page, "#whopays-chart") >= 4
     assert "floor 600,000 USD/t" in v.page.inner_text("#floor-table")
+    assert v.page.get_attribute("#floor-report-html", "href").endswith("/report?format=html")
     v.page.screenshot(path=shots / "floor.png", full_page=True)
 
 

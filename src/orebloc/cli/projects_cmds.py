@@ -26,10 +26,8 @@ from orebloc.cli.output import Format, emit, emit_json
 from orebloc.errors import ValidationError
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
 
-    from orebloc.projects.schema import Project
-    from orebloc.projects.status import StatusTable
+    pass
 
 
 projects_app = typer.Typer(help="Projects: pipeline, viability, diversification targets, portfolio optimiser.",
@@ -72,21 +70,6 @@ def _atlas(data: Path | None):
     return Atlas(data)
 
 
-def pipeline_frame(projects: Iterable[Project], status: StatusTable) -> pl.DataFrame:
-    """One row per project (the list command and the report)."""
-    rows = []
-    for p in projects:
-        rows.append({
-            "id": p.id, "name": p.name, "mineral": ";".join(p.minerals), "stage": p.stage, "country": p.country,
-            "capacity_t": p.capacity_t, "capacity_basis": p.capacity_basis, "status": p.status,
-            "probability": status.probability(p.status), "start_year": p.start_year,
-            "capex_usd": p.capex.usd if p.capex else None, "support_kind": p.support_kind,
-            "support_usd": p.support.usd if p.support else None, "crma_strategic": p.crma_strategic,
-            "sponsor": p.sponsor, "notes": p.notes, "sources": " ".join(p.sources),
-        })  # fmt: skip
-    return pl.DataFrame(rows, infer_schema_length=None)
-
-
 @projects_app.command("list")
 def projects_list(
     mineral: Annotated[str | None, typer.Option("--mineral", "-m", help="mineral, e.g. 'rare earths'")] = None,
@@ -109,6 +92,8 @@ def projects_list(
     mid = resolve_mineral(mineral).id if mineral else None
     chosen = [p for p in projects if (mid is None or mid in p.minerals) and (stage is None or p.stage == stage)
               and (status_ is None or p.status == status_)]  # fmt: skip
+    from orebloc.reports.projects_report import pipeline_frame
+
     frame = pipeline_frame(chosen, status)
     if fmt is Format.table:
         frame = frame.select("id", "mineral", "stage", "country", "capacity_t", "capacity_basis", "status",
@@ -298,7 +283,11 @@ def projects_report(
 ) -> None:
     """Write an offline HTML report: the pipeline, the chosen portfolio, the target trajectories."""
     from orebloc.files import check_output_file
-    from orebloc.reports.projects_report import write_projects_pdf, write_projects_report
+    from orebloc.reports.projects_report import (
+        pipeline_frame,
+        write_projects_pdf,
+        write_projects_report,
+    )
 
     check_output_file(out)
     if pdf is not None:

@@ -19,7 +19,11 @@ from orebloc.reports.pdf import pdf_bytes, write_pdf
 from orebloc.words import plural
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from orebloc.projects.portfolio import Result
+    from orebloc.projects.schema import Project
+    from orebloc.projects.status import StatusTable
 
 
 
@@ -40,6 +44,21 @@ def _links(frame: pl.DataFrame) -> str:
         links = " ".join(f'<a href="{h.esc(u)}">[{i + 1}]</a>' for i, u in enumerate(r["sources"].split()))
         rows.append(f"<tr><td>{h.esc(r['id'])}</td><td>{links}</td></tr>")
     return f"<table><thead><tr><th>id</th><th>sources</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
+
+
+def pipeline_frame(projects: Iterable[Project], status: StatusTable) -> pl.DataFrame:
+    """One row per project (the list command and the report)."""
+    rows = []
+    for p in projects:
+        rows.append({
+            "id": p.id, "name": p.name, "mineral": ";".join(p.minerals), "stage": p.stage, "country": p.country,
+            "capacity_t": p.capacity_t, "capacity_basis": p.capacity_basis, "status": p.status,
+            "probability": status.probability(p.status), "start_year": p.start_year,
+            "capex_usd": p.capex.usd if p.capex else None, "support_kind": p.support_kind,
+            "support_usd": p.support.usd if p.support else None, "crma_strategic": p.crma_strategic,
+            "sponsor": p.sponsor, "notes": p.notes, "sources": " ".join(p.sources),
+        })  # fmt: skip
+    return pl.DataFrame(rows, infer_schema_length=None)
 
 
 def render_projects_report(pipeline: pl.DataFrame, result: Result, media: h.Media = "screen") -> str:

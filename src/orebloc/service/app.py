@@ -101,10 +101,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.store = store
     app.state.runner = runner
     _install_errors(app)
-    from orebloc.service.web import pages
+    from orebloc.service.web import pages, reports
 
     routers = [m.router for m in (routes_accounts, routes_public, routes_records, routes_rounds, routes_jobs,
-                                  routes_exchange, pages)]
+                                  routes_exchange, pages, reports)]
     _check_routes(routers)
     for router in routers:
         app.include_router(router)

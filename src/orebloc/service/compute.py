@@ -30,26 +30,35 @@ def frame_rows(frame) -> list[dict[str, Any]]:
 Progress = Callable[[float], None]
 
 
-def scenario_job(params: dict[str, Any], progress: Progress | None = None) -> dict[str, Any]:
-    """Monte Carlo of a bundled scenario: the bloc's p5/p50/p95 by case, period and market;
-    ``progress`` gets the share of chunks solved (chunks of ``params["chunk_size"]`` draws, 1000 by default)."""
-    import polars as pl
-
-    from orebloc.scenarios.run import BLOC, run_scenario
+def scenario_run(params: dict[str, Any], progress: Progress | None = None):
+    """The Monte Carlo run (``orebloc.scenarios.run.ScenarioRun``) of a ``scenario`` job's parameters
+    (the job and its report); ``progress`` gets the share of chunks solved (chunks of
+    ``params["chunk_size"]`` draws, 1000 by default)."""
+    from orebloc.scenarios.run import run_scenario
     from orebloc.scenarios.spec import load_scenario
 
     spec = load_scenario(Path(params["scenarios_dir"]) / f"{params['scenario']}.toml")
     with tempfile.TemporaryDirectory() as out:
-        run = run_scenario(spec, params["draws"], params["seed"], out=out, scheduler="none", keep_results=False,
-                           chunk_size=params.get("chunk_size", 1000), progress=progress)
+        return run_scenario(spec, params["draws"], params["seed"], out=out, scheduler="none", keep_results=False,
+                            chunk_size=params.get("chunk_size", 1000), progress=progress)
+
+
+def scenario_job(params: dict[str, Any], progress: Progress | None = None) -> dict[str, Any]:
+    """Monte Carlo of a bundled scenario: the bloc's p5/p50/p95 by case, period and market."""
+    import polars as pl
+
+    from orebloc.scenarios.run import BLOC
+
+    run = scenario_run(params, progress)
     summary = run.summary
     if "zone" in summary.columns:
         summary = summary.filter(pl.col("zone") == BLOC)
-    return {"scenario": spec.name, "draws": run.draws, "seed": run.seed, "summary": frame_rows(summary)}
+    return {"scenario": run.spec.name, "draws": run.draws, "seed": run.seed, "summary": frame_rows(summary)}
 
 
-def compare_job(params: dict[str, Any], progress: Progress | None = None) -> dict[str, Any]:
-    """Levy, tariff, CfD, buyer of last resort and no instrument on one scenario's draws."""
+def comparison(params: dict[str, Any]):
+    """The scenario, the comparison (``orebloc.policy.compare.Comparison``), its market and floor (USD/t)
+    of a ``floor-compare`` job's parameters (the job and its report)."""
     from orebloc.errors import InputError
     from orebloc.policy.compare import Design, compare_instruments
     from orebloc.scenarios.spec import load_scenario
@@ -64,6 +73,12 @@ def compare_job(params: dict[str, Any], progress: Progress | None = None) -> dic
             raise InputError(f"the scenario has no floor in market {market!r}: give floor_usd_t")
         floor = max(own)
     cmp = compare_instruments(spec, Design(market, floor), params["draws"], params["seed"], scheduler="none")
+    return spec, cmp, market, floor
+
+
+def compare_job(params: dict[str, Any], progress: Progress | None = None) -> dict[str, Any]:
+    """Levy, tariff, CfD, buyer of last resort and no instrument on one scenario's draws."""
+    _spec, cmp, market, floor = comparison(params)
     return {"market": market, "floor_usd_t": floor, "summary": frame_rows(cmp.summary),
             "who_pays": frame_rows(cmp.who_pays)}
 
@@ -96,9 +111,10 @@ def submitted_projects(rows: list[dict[str, Any]]) -> tuple[list, list[str]]:
     return out, notes
 
 
-def portfolio_job(params: dict[str, Any], progress: Progress | None = None) -> dict[str, Any]:
-    """The portfolio optimiser (MILP) on the bundled pipeline plus the members' submissions the
-    starter may see (``params["submissions"]``), for one target and budget."""
+def portfolio(params: dict[str, Any]):
+    """The optimiser's result (``orebloc.projects.portfolio.Result``), the projects it chose from, the
+    status table, the notes on submissions left out and the submissions used, for a ``portfolio``
+    job's parameters (the job and its report)."""
     from orebloc.atlas.store import Atlas
     from orebloc.projects import load_pipeline, load_status_table
     from orebloc.projects.portfolio import Settings, optimise, parse_target
@@ -106,7 +122,14 @@ def portfolio_job(params: dict[str, Any], progress: Progress | None = None) -> d
 
     extra, notes = submitted_projects(params.get("submissions", []))
     st = Settings(economy("bloc"), budget_usd=params.get("budget_usd"))
-    res = optimise(Atlas(), (*load_pipeline(), *extra), [parse_target(params["target"])], st, load_status_table())
+    projects, status = (*load_pipeline(), *extra), load_status_table()
+    return optimise(Atlas(), projects, [parse_target(params["target"])], st, status), projects, status, notes, extra
+
+
+def portfolio_job(params: dict[str, Any], progress: Progress | None = None) -> dict[str, Any]:
+    """The portfolio optimiser (MILP) on the bundled pipeline plus the members' submissions the
+    starter may see (``params["submissions"]``), for one target and budget."""
+    res, _projects, _status, notes, extra = portfolio(params)
     return {"cost_usd": _clean(res.cost_usd), "chosen": frame_rows(res.chosen_frame()),
             "attainment": frame_rows(res.attainment), "submissions_used": len(extra), "notes": notes}
 
@@ -134,16 +157,10 @@ def _lots(rows: list[dict[str, Any]], mineral: str):
     return tuple(lots)
 
 
-def response_job(params: dict[str, Any], progress: Progress | None = None) -> dict[str, Any]:
-    """The joint response (``orebloc.stockpile.response.respond``) on the members' stored holdings.
-
-    ``params``: the incident (mineral, supply_loss_t_per_day, days, year, stage, calibration,
-    rule, draws, seed) and ``lots``, every stored holding of the mineral in a member zone (id,
-    owner, zone, holder, form, quantity_t, as_of). The result has one plan entry per owner
-    member: its stock and release (content t) and its holders' delivery lines by period."""
+def response_brief(params: dict[str, Any]):
+    """The joint response (``orebloc.stockpile.response.Brief``) of a ``response`` job's parameters
+    (the job and its brief)."""
     from dataclasses import replace
-
-    import polars as pl
 
     from orebloc.stockpile.holdings import Holdings
     from orebloc.stockpile.response import Incident, respond
@@ -152,8 +169,20 @@ def response_job(params: dict[str, Any], progress: Progress | None = None) -> di
                              params.get("stage"), tuple(sorted((params.get("calibration") or {}).items())),
                              duration=params["days"] / 365.0)
     inc = replace(inc, draws=params["draws"], seed=params["seed"])
+    return respond(inc, Holdings(_lots(params["lots"], inc.mineral), "service holdings"), params["rule"])
+
+
+def response_job(params: dict[str, Any], progress: Progress | None = None) -> dict[str, Any]:
+    """The joint response (``orebloc.stockpile.response.respond``) on the members' stored holdings.
+
+    ``params``: the incident (mineral, supply_loss_t_per_day, days, year, stage, calibration,
+    rule, draws, seed) and ``lots``, every stored holding of the mineral in a member zone (id,
+    owner, zone, holder, form, quantity_t, as_of). The result has one plan entry per owner
+    member: its stock and release (content t) and its holders' delivery lines by period."""
+    import polars as pl
+
     rows = params["lots"]
-    brief = respond(inc, Holdings(_lots(rows, inc.mineral), "service holdings"), params["rule"])
+    brief = response_brief(params)
     alloc, labels = brief.allocation, brief.labels
     members = alloc.problem.members
     plan: dict[str, dict[str, Any]] = {}
@@ -172,7 +201,7 @@ def response_job(params: dict[str, Any], progress: Progress | None = None) -> di
                                       "trigger_level", "trigger_met")}
     totals = {k: _clean(v) for k, v in summary.items() if k not in public}
     loss = brief.loss.group_by("member").agg(pl.col("loss_t_p50").sum()).sort("member")
-    return {"mineral": inc.mineral, **public, "periods": labels,
+    return {"mineral": brief.incident.mineral, **public, "periods": labels,
             "loss_t_p50": dict(zip(loss["member"].to_list(), loss["loss_t_p50"].to_list(), strict=True)),
             "totals": totals, "plan": plan, "notes": brief.notes + params.get("notes", [])}
 

@@ -114,6 +114,9 @@ POLICY: tuple[Rule, ...] = (
     _r("web_holding", "GET", "/web/stockpiles/holdings/{record_id}", CONFIDENTIAL_READERS, "read"),
     _r("web_projects", "GET", "/web/projects", CONFIDENTIAL_READERS, "read"),
     _r("web_response", "GET", "/web/response", CONFIDENTIAL_READERS, "job"),
+    # report downloads (?format=html|pdf): the atlas's for everyone, as its pages; a job's for who may read the job
+    _r("web_atlas_report", "GET", "/web/reports/atlas", EVERYONE),
+    _r("web_job_report", "GET", "/web/jobs/{job_id}/report", LOGGED_IN, "job"),
     # -- end of dashboard pages --------------------------------------------------------------
 )
 RULES: dict[str, Rule] = {r.name: r for r in POLICY}

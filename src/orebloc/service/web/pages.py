@@ -22,7 +22,7 @@ from orebloc.service.deps import Caller, Problemo, caller, endpoint, record_or_4
 from orebloc.service.disclosure import release
 from orebloc.service.policy import ANON, RULES, may_call, may_read_job
 from orebloc.service.routes_records import compliance_of
-from orebloc.service.store import Holding, Job, Obligation, ProjectSubmission
+from orebloc.service.store import ExchangeRound, Holding, Job, Obligation, ProjectSubmission
 from orebloc.service.web.geo import TOPO_FILE
 
 router = APIRouter(tags=["dashboard"], include_in_schema=False)
@@ -151,7 +151,8 @@ def _hhi_vintages(mineral: str, stage: str) -> list[dict[str, Any]]:
     atlas = _atlas()
     rows = atlas.table("world").filter((pl.col("mineral") == mineral) & (pl.col("stage") == stage)
                                        & (pl.col("statistic") == "production"))
-    out, seen = [], {}
+    out: list[dict[str, Any]] = []
+    seen: dict[Any, Any] = {}
     for v in sorted(set(rows["vintage"].to_list())):
         for y in sorted(set(rows.filter(pl.col("vintage") == v)["year"].to_list())):
             try:
@@ -181,8 +182,11 @@ def web_mineral(request: Request, mineral: str = Query("gallium", max_length=40)
                        "rows": [{k: r[k] for k in ("country", "country_name", "share", "quantity", "unit",
                                                    "source_ref")} for r in frame_rows(t.frame.head(8))]})
     year = max(trade_years(atlas), default=None)
-    members = []
+    members: list[dict[str, Any]] = []
     for econ in MEMBER_ECONOMIES:
+        if year is None:
+            members.append({"economy": econ, "error": "no trade data in the dataset"})
+            continue
         try:
             rel = frame_rows(reliance_table(atlas, mineral, econ, year, None, bloc))
             crma = frame_rows(sourcing_table(atlas, mineral, econ, year, None, bloc))
@@ -248,6 +252,7 @@ def web_stockpiles(request: Request) -> HTMLResponse:
         by_mineral: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
         for owner, mineral, q in s.execute(sa.select(Holding.owner, Holding.mineral, Holding.quantity_t)):
             by_mineral[mineral][owner] += q
+        rounds = _exchange_rounds(s)
     stocks: dict[tuple[str, str], float] = defaultdict(float)
     for h in holdings:
         stocks[(h.owner, h.mineral)] += h.quantity_t
@@ -263,7 +268,20 @@ def web_stockpiles(request: Request) -> HTMLResponse:
         aggregates.append({"mineral": mineral, "released": r.released, "total": r.total, "reason": r.reason})
     own = [h for h in holdings if h.owner == who.member] if who.member else list(holdings)
     return render(request, "stockpiles.html", title="Stockpiles", holdings=own, compliance=compliance,
-                  aggregates=aggregates)
+                  aggregates=aggregates, rounds=rounds)
+
+
+#: the masked exchange rounds listed on the Stockpiles page, newest first (assumption: enough for a screen)
+ROUNDS_SHOWN = 20
+
+
+def _exchange_rounds(s) -> list[dict[str, Any]]:
+    """The latest masked exchange rounds as ``GET /exchange/rounds/{id}`` answers them (phase, messages
+    per phase, threshold; once released the bloc total and days of cover)."""
+    from orebloc.service.routes_exchange import _out
+
+    rows = s.execute(sa.select(ExchangeRound).order_by(ExchangeRound.id.desc()).limit(ROUNDS_SHOWN)).scalars()
+    return [_out(s, r).model_dump(mode="json") for r in rows]
 
 
 @endpoint(router, "web_holding")

@@ -125,6 +125,12 @@ async function runJob(prefix, url, body, draw) {
     draw(res.result, job);
   } catch (err) { showError(`${prefix}-error`, err.message); state.dataset.state = "failed"; }
 }
+// a finished job's report (HTML and PDF, routes web_job_report): its links in the page's .reports place
+function showReports(report, job) {
+  const el = document.querySelector(`.reports[data-report="${report}"] .report-links`); if (!el) return;
+  const u = `/web/jobs/${job.id}/report`;
+  el.innerHTML = `<a id="${report}-report-html" href="${u}?format=html">HTML</a> · <a id="${report}-report-pdf" href="${u}?format=pdf">PDF</a>`;
+}
 const num = (v) => (v === "" || v == null ? null : +v);
 const table = (rows, cols) => `<table><thead><tr>${cols.map((c) => `<th scope="col">${c}</th>`).join("")}</tr></thead><tbody>` +
   rows.map((r) => `<tr>${cols.map((c) => `<td>${fmt(r[c])}</td>`).join("")}</tr>`).join("") + "</tbody></table>";
@@ -155,6 +161,7 @@ function initScenario() {
       $("dl-csv").href = `/web/jobs/${job.id}/download?format=csv`;
       $("dl-parquet").href = `/web/jobs/${job.id}/download?format=parquet`;
       $("downloads").hidden = false;
+      showReports("scenario", job);
     });
   });
 }
@@ -166,7 +173,8 @@ function initFloor() {
     const body = {scenario: f.scenario.value, draws: +f.draws.value};
     if (f.market.value) body.market = f.market.value;
     if (f.floor_usd_t.value) body.floor_usd_t = num(f.floor_usd_t.value);
-    runJob("floor", "/jobs/floor-compare", body, (res) => {
+    runJob("floor", "/jobs/floor-compare", body, (res, job) => {
+      showReports("floor", job);
       // summary: one row per instrument and metric (p5, p50, p95); who_pays: one row per instrument
       const s = res.summary, instruments = [...new Set(s.map((r) => r.instrument))], metrics = [...new Set(s.map((r) => r.metric))];
       const rows = instruments.map((i) => { const o = {instrument: i};
@@ -191,6 +199,27 @@ function initStockpiles() {
   plot("holdings-chart", [{type: "bar", x: Object.keys(tot), y: Object.values(tot), name: "tonnes"}], {yaxis: {title: "tonnes held"}});
 }
 
+// masked exchange rounds: an open round's row follows GET /exchange/rounds/{id} until it is released or failed
+function roundRow(tr, r) {
+  tr.dataset.status = r.status;
+  tr.querySelector(".phase").textContent = r.phase;
+  tr.querySelector(".messages").textContent = r.progress.map((p) => p.messages).join(" / ");
+  tr.querySelector(".threshold").textContent = r.threshold == null ? "" : r.threshold;
+  tr.querySelector(".total").textContent = r.status === "released" ? r.total_t.toLocaleString("en", {minimumFractionDigits: 3, maximumFractionDigits: 3})
+    : r.status === "failed" ? `failed: ${r.reason}` : "not yet";
+  tr.querySelector(".cover").textContent = r.cover_days == null ? "" : r.cover_days.toFixed(1);
+  tr.querySelector(".contributors").textContent = r.contributors == null ? "" : r.contributors;
+}
+function initRounds() {
+  const rows = [...document.querySelectorAll("#rounds-table tr[data-status=open]")]; if (!rows.length) return;
+  const tick = async () => {
+    const open = rows.filter((tr) => tr.dataset.status === "open");
+    for (const tr of open) { try { roundRow(tr, await api("GET", `/exchange/rounds/${tr.dataset.round}`)); } catch (err) { /* shown at the next look */ } }
+    if (open.length) setTimeout(tick, 2000);
+  };
+  setTimeout(tick, 2000);
+}
+
 function initProjects() {
   const p = data("pipeline-data"); if (!p) return;
   const count = {}; p.forEach((r) => { count[r.country] = (count[r.country] || 0) + 1; });
@@ -199,15 +228,55 @@ function initProjects() {
   f.addEventListener("submit", (e) => {
     e.preventDefault();
     const body = {target: f.target.value}; if (f.budget_usd.value) body.budget_usd = num(f.budget_usd.value);
-    runJob("portfolio", "/jobs/portfolio", body, (res) => {
+    runJob("portfolio", "/jobs/portfolio", body, (res, job) => {
+      showReports("portfolio", job);
       const ch = res.chosen || [];
-      $("portfolio-result").innerHTML = `<p>Cost: ${fmt(res.cost_usd)} USD; ${ch.length} projects chosen</p>` +
-        (ch.length ? table(ch, Object.keys(ch[0]).slice(0, 6)) : "");
-      const a = res.attainment || []; const ac = Object.keys(a[0] || {});
-      const ak = ac.filter((c) => typeof (a[0] || {})[c] === "number").slice(-2);
-      plot("attainment-chart", ak.map((k) => ({type: "bar", name: k, x: a.map((r) => ac.slice(0, 2).map((c) => r[c]).join(" ")), y: a.map((r) => r[k])})));
+      $("portfolio-result").innerHTML = `<p>Cost: ${fmt(res.cost_usd)} USD; ${ch.length} projects chosen; ` +
+        `${fmt(res.submissions_used || 0)} members' submissions used</p>` +
+        (ch.length ? table(ch, Object.keys(ch[0]).slice(0, 6)) : "") +
+        ((res.notes || []).length ? `<ul>${res.notes.map((n) => `<li>${fmt(n)}</li>`).join("")}</ul>` : "");
+      // attainment: each target's share by year with the chosen projects, against its level
+      const a = res.attainment || [], tr = [];
+      [...new Set(a.map((r) => r.target))].forEach((t) => {
+        const rs = a.filter((r) => r.target === t);
+        tr.push({type: "scatter", mode: "lines+markers", name: `${t}: share`, x: rs.map((r) => r.year), y: rs.map((r) => pct(r.value_share)),
+                 text: rs.map((r) => (r.met ? "met" : "not met")), hovertemplate: "%{x}: %{y:.1f}% (%{text})<extra></extra>"});
+        tr.push({type: "scatter", mode: "lines", line: {dash: "dash"}, name: `${t}: level`, x: rs.map((r) => r.year), y: rs.map((r) => pct(r.level_share))});
+      });
+      plot("attainment-chart", tr, {yaxis: {title: {text: "% (expected)"}}, xaxis: {title: {text: "year"}, dtick: 1}});
     });
   });
+}
+
+const pctText = (v) => v == null ? "" : `${(100 * v).toFixed(1)}%`;
+const words = (k) => k.replace(/_usd(_p50)?$/, ", USD$1").replace(/_t$/, ", t").replace(/_p50/, " (median)").replace(/_/g, " ");
+
+// the joint response's result (compute.response_job, as routes_jobs.response_view lets the reader see it)
+function drawResponse(res) {
+  const loss = res.loss_t_p50 || {}, zones = Object.keys(loss);
+  const impact = `<p id="response-impact"><strong>Impact:</strong> ${fmt(res.incident)}; the bloc loses ` +
+    `${pctText(res.loss_share_p50)} of its supply (median of the draws).</p>` +
+    table(zones.map((z) => ({zone: z, "loss, t (median)": loss[z]})), ["zone", "loss, t (median)"]);
+  const trigger = `<p id="response-trigger" data-met="${res.trigger_met ? "yes" : "no"}"><strong>Trigger:</strong> rule ` +
+    `${fmt(res.trigger_rule)}, level ${fmt(res.trigger_level)}: ${res.trigger_met ? "met" : "not met"}.</p>`;
+  let plan;
+  if (res.status === "withheld") {
+    plan = `<p class="withheld" id="response-withheld">withheld: ${fmt(res.reason)}</p>`;
+  } else {
+    const rows = Object.entries(res.plan || {}).map(([m, e]) => ({member: m, zone: e.zone, "stock, t": e.stock_t,
+      "release, t": e.release_t, deliveries: (e.lines || []).map((l) => `${fmt(l.release_t)} t ${l.form} to ${l.to} in ${l.period}`).join("; ")}));
+    const t = res.totals || {};
+    plan = "<h3>Recommended release</h3>" + table(rows, ["member", "zone", "stock, t", "release, t", "deliveries"]).replace("<table>", '<table id="response-plan">') +
+      (res.others ? `<p id="response-others">Other members together: ${fmt(res.others.release_t)} t (${fmt(res.others.members)} members).</p>` : "") +
+      "<h3>Totals</h3>" + table([t], Object.keys(t)).replace("<table>", '<table id="response-totals">')
+        .replace(/<th scope="col">([^<]*)<\/th>/g, (m0, k) => `<th scope="col">${words(k)}</th>`);
+    plot("release-chart", [{type: "bar", name: "stock, t", x: rows.map((r) => r.member), y: rows.map((r) => r["stock, t"])},
+                           {type: "bar", name: "release, t", x: rows.map((r) => r.member), y: rows.map((r) => r["release, t"])}],
+         {barmode: "group", yaxis: {title: {text: "tonnes (content)"}}});
+  }
+  const notes = (res.notes || []).length ? `<h3>Notes</h3><ul id="response-notes">${res.notes.map((n) => `<li>${fmt(n)}</li>`).join("")}</ul>` : "";
+  $("response-brief").innerHTML = impact + trigger + plan + notes;
+  plot("loss-chart", [{type: "bar", name: "loss, t (median)", x: zones, y: zones.map((z) => loss[z])}], {yaxis: {title: {text: "tonnes lost (median)"}}});
 }
 
 function initResponse() {
@@ -215,24 +284,11 @@ function initResponse() {
   f.addEventListener("submit", (e) => {
     e.preventDefault();
     const body = {mineral: f.mineral.value, supply_loss_t_per_day: num(f.supply_loss_t_per_day.value), days: num(f.days.value)};
-    runJob("response", "/jobs/response", body, (res) => {
-      const el = $("response-brief");
-      if (res.status === "withheld") { el.innerHTML = `<p class="withheld">withheld: ${fmt(res.reason)}</p>`; return; }
-      const plan = res.plan || {}; const members = Object.keys(plan);
-      const rows = members.map((m) => Object.assign({member: m}, plan[m]));
-      const need = body.supply_loss_t_per_day * body.days;
-      const rel = rows.reduce((s, r) => s + (r.release_t || 0), 0);
-      el.innerHTML = `<p><strong>Impact:</strong> ${fmt(need)} t of ${fmt(res.mineral)} lost over ${fmt(body.days)} days. ` +
-        `<strong>Trigger:</strong> a supply loss to the bloc. <strong>Recommended release:</strong> ${fmt(rel)} t from the members shown` +
-        (res.others ? `, and ${fmt(res.others.release_t)} t from other members together` : "") + ".</p>" +
-        table(rows, ["member", "share", "due_t", "release_t", "shortfall_t"].filter((c) => c === "member" || c in (rows[0] || {})));
-      plot("release-chart", [{type: "bar", name: "release, t", x: members, y: rows.map((r) => r.release_t)},
-                             {type: "bar", name: "shortfall, t", x: members, y: rows.map((r) => r.shortfall_t)}], {barmode: "stack"});
-    });
+    runJob("response", "/jobs/response", body, (res, job) => { drawResponse(res); showReports("response", job); });
   });
 }
 
 document.addEventListener("DOMContentLoaded", () => {
   initLogin(); initLogout(); initTables(); initOverview(); initMineral(); initScenario(); initFloor();
-  initStockpiles(); initProjects(); initResponse();
+  initStockpiles(); initRounds(); initProjects(); initResponse();
 });
