@@ -51,9 +51,9 @@ def test_rows_for_an_earlier_year_are_said_on_stderr_and_in_a_column(no_graphite
     assert notes == {"graphite": "no 2025 figure: 2024 is the latest year with data"}
 
 
-def _run_recipe() -> list[str]:
+def _recipe(target: str) -> list[str]:
     lines = (REPO / "Makefile").read_text().splitlines()
-    start = lines.index(next(line for line in lines if line.startswith("run:")))
+    start = lines.index(next(line for line in lines if line.startswith(f"{target}:")))
     recipe = []
     for line in lines[start + 1:]:
         if not line.startswith("\t"):
@@ -62,8 +62,13 @@ def _run_recipe() -> list[str]:
     return recipe
 
 
-def test_make_run_gives_the_table_and_the_report_one_year():
-    recipe = _run_recipe()
+def test_make_run_serves_the_dashboard_on_loopback():
+    [serve] = [c for c in _recipe("run") if " serve " in c]
+    assert "--demo" in serve and "--host 127.0.0.1" in serve and "--port 8000" in serve
+
+
+def test_make_atlas_gives_the_table_and_the_report_one_year():
+    recipe = _recipe("atlas")
     overview = [c for c in recipe if "risk overview" in c]
     report = [c for c in recipe if "report atlas" in c]
     assert overview and report

@@ -290,19 +290,34 @@ def _lp(p: Problem, release: np.ndarray, rule: str) -> np.ndarray:
         cost[k] = tc[owner[h], j]
     for j in range(J):
         cost[nx + j * T : nx + (j + 1) * T] = v[j]
+
+    def solve(c: np.ndarray):
+        """linprog with HiGHS; where presolve calls a problem with quantities near HiGHS's
+        tolerances (1e-7) infeasible, solved again without presolve (which then finds it feasible)."""
+        res = linprog(c, A_ub=A_ub, b_ub=b_ub, A_eq=A_eq, b_eq=b_eq, bounds=bounds, method="highs")
+        if res.status == 2:
+            res = linprog(c, A_ub=A_ub, b_ub=b_ub, A_eq=A_eq, b_eq=b_eq, bounds=bounds, method="highs",
+                          options={"presolve": False})
+        return res
+
     if rule == "minmax":
         first = np.zeros(n)
         first[zi] = 1.0
-        res = linprog(
-            first, A_ub=A_ub, b_ub=b_ub, A_eq=A_eq, b_eq=b_eq, bounds=bounds, method="highs"
-        )
+        res = solve(first)
         if res.status != 0:
             raise AllocationError(f"min-max allocation LP: {res.message}")
         z = float(res.x[zi])
-        bounds[zi] = (0, z * (1 + 1e-9) + 1e-12)
+        # Second stage: the cheapest plan within the min-max share. HiGHS meets rows to its primal
+        # feasibility tolerance (1e-7), so a bound at z itself can be infeasible by that much when
+        # quantities are near the tolerance (a 1e-7 t stock); widen the bound in steps until it solves.
+        for slack in (1e-9, 1e-7, 1e-5):
+            bounds[zi] = (0, z * (1 + slack) + slack)
+            res = solve(cost)
+            if res.status == 0:
+                break
     else:
         bounds[zi] = (0, 0)
-    res = linprog(cost, A_ub=A_ub, b_ub=b_ub, A_eq=A_eq, b_eq=b_eq, bounds=bounds, method="highs")
+        res = solve(cost)
     if res.status != 0:
         raise AllocationError(f"{rule} allocation LP: {res.message}")
     x = np.zeros((H, J, T))
