@@ -30,7 +30,9 @@ def _time(cmd: list[str], repeat: int) -> list[float]:
     return out
 
 
-def _line(name: str, times: list[float], target: float | None = None, base: float | None = None) -> str:
+def _line(
+    name: str, times: list[float], target: float | None = None, base: float | None = None
+) -> str:
     med = statistics.median(times)
     s = f"{name:<44} median {med:7.3f} s  min {min(times):7.3f} s  max {max(times):7.3f} s"
     if base:
@@ -41,8 +43,12 @@ def _line(name: str, times: list[float], target: float | None = None, base: floa
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--raw", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data")
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument(
+        "--raw", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data"
+    )
     ap.add_argument("--repeat", type=int, default=5)
     args = ap.parse_args()
     orebloc = str(BIN / "orebloc")
@@ -51,10 +57,28 @@ def main() -> None:
     print(_line("baseline: python -c pass", base))
     b = statistics.median(base)
     queries = {
-        "atlas share gallium --stage refining (json)": [orebloc, "atlas", "share", "gallium", "--stage", "refining",
-                                                         "--year", "2024", "--format", "json"],
+        "atlas share gallium --stage refining (json)": [
+            orebloc,
+            "atlas",
+            "share",
+            "gallium",
+            "--stage",
+            "refining",
+            "--year",
+            "2024",
+            "--format",
+            "json",
+        ],
         "atlas top 'rare earths' (table)": [orebloc, "atlas", "top", "rare earths"],
-        "risk overview --year 2024 (csv)": [orebloc, "risk", "overview", "--year", "2024", "--format", "csv"],
+        "risk overview --year 2024 (csv)": [
+            orebloc,
+            "risk",
+            "overview",
+            "--year",
+            "2024",
+            "--format",
+            "csv",
+        ],
     }
     for name, cmd in queries.items():
         print(_line(name, _time(cmd, args.repeat), 1.0, b))

@@ -31,9 +31,11 @@ def main() -> None:
             times.append(r.round_seconds)
             seen += r.plaintext_levels_seen
             exact &= r.status == "released" and r.recovered_total_t == r.true_total_t
-        print(f"{a.members} members, {k} drop-outs: round median {statistics.median(times):.3f} s, "
-              f"max {max(times):.3f} s over {a.repeat} rounds, {r.requests} requests per round; "
-              f"totals exact: {exact}; plaintext levels seen by the server: {seen}")
+        print(
+            f"{a.members} members, {k} drop-outs: round median {statistics.median(times):.3f} s, "
+            f"max {max(times):.3f} s over {a.repeat} rounds, {r.requests} requests per round; "
+            f"totals exact: {exact}; plaintext levels seen by the server: {seen}"
+        )
 
 
 if __name__ == "__main__":

@@ -79,7 +79,10 @@ def baseline_solve(scenario: str, chunk: int, repeat: int = 3, active_set: bool 
             "cap.quantity": rng.uniform(0, 5000, (chunk, 1))}  # fmt: skip
     with threadpool_limits(limits=1, user_api="blas"):
         first = solve_batch(market, chunk, over, baseline=False)
-        nxt = {**over, "demand.eps": over["demand.eps"] * 1.01}  # the next period: a little different
+        nxt = {
+            **over,
+            "demand.eps": over["demand.eps"] * 1.01,
+        }  # the next period: a little different
         best = np.inf
         for _ in range(repeat):
             t, k0 = time.perf_counter(), batch.KERNEL_STATS["cpu_seconds"]
@@ -144,23 +147,45 @@ def command(args: argparse.Namespace, n: int, out: str) -> tuple[float, float]:
 
 
 def _stats(xs: list[float]) -> str:
-    return f"min {min(xs):.1f} s, median {statistics.median(xs):.1f} s" if len(xs) > 1 else f"{xs[0]:.1f} s"
+    return (
+        f"min {min(xs):.1f} s, median {statistics.median(xs):.1f} s"
+        if len(xs) > 1
+        else f"{xs[0]:.1f} s"
+    )
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--scenario", default=str(SCENARIO))
     ap.add_argument("--draws", type=int, nargs="*", default=[1000, 10000])
     ap.add_argument("--cases", nargs="+", default=["all", "policy"], choices=sorted(CASE_SETS))
     ap.add_argument("--chunk", type=int, default=1000)
-    ap.add_argument("--out", default=None, help="stream results to Parquet under this folder (runs of >= --stream draws)")
-    ap.add_argument("--stream", type=int, default=20000, help="runs of this many draws or more stream to --out")
-    ap.add_argument("--dask-draws", type=int, default=0, help="also run this many draws on a LocalCluster")
-    ap.add_argument("--workers", type=int, nargs="+", default=[2], help="LocalCluster worker counts")
-    ap.add_argument("--kernels", type=int, default=0, help="compare the two kernels on this many draws")
-    ap.add_argument("--command", type=int, default=0, help="time `orebloc simulate` on this many draws")
+    ap.add_argument(
+        "--out",
+        default=None,
+        help="stream results to Parquet under this folder (runs of >= --stream draws)",
+    )
+    ap.add_argument(
+        "--stream", type=int, default=20000, help="runs of this many draws or more stream to --out"
+    )
+    ap.add_argument(
+        "--dask-draws", type=int, default=0, help="also run this many draws on a LocalCluster"
+    )
+    ap.add_argument(
+        "--workers", type=int, nargs="+", default=[2], help="LocalCluster worker counts"
+    )
+    ap.add_argument(
+        "--kernels", type=int, default=0, help="compare the two kernels on this many draws"
+    )
+    ap.add_argument(
+        "--command", type=int, default=0, help="time `orebloc simulate` on this many draws"
+    )
     ap.add_argument("--repeat", type=int, default=1)
-    ap.add_argument("--kernel", default="active-set", choices=("newton", "active-set"), help=argparse.SUPPRESS)
+    ap.add_argument(
+        "--kernel", default="active-set", choices=("newton", "active-set"), help=argparse.SUPPRESS
+    )
     ap.add_argument("--one", type=int, default=0, help=argparse.SUPPRESS)
     ap.add_argument("--scheduler", default="none", help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -173,7 +198,9 @@ def main() -> None:
 
     spec = load_scenario(args.scenario)
     T, M = spec.n_periods, len(spec.markets)
-    print(f"scenario: {spec.name}: {T} periods x {M} stages x {len(spec.zones.ids)} zones; chunks of {args.chunk:,}")
+    print(
+        f"scenario: {spec.name}: {T} periods x {M} stages x {len(spec.zones.ids)} zones; chunks of {args.chunk:,}"
+    )
     print(f"load average at start: {os.getloadavg()[0]:.2f} (1 min) on {os.cpu_count()} cores")
     base = baseline_solve(args.scenario, args.chunk)
     print(f"baseline: one period-stage batch solve of {args.chunk:,} draws, warm-started: {base:.3f} s "
@@ -184,7 +211,9 @@ def main() -> None:
         got: dict[str, list[dict]] = {"newton": [], "active-set": []}
         for _ in range(args.repeat):
             for kern in got:
-                got[kern].append(spawn(args, n, "all", out=str(tmp / f"kernel-{kern}-{n}"), kernel=kern))
+                got[kern].append(
+                    spawn(args, n, "all", out=str(tmp / f"kernel-{kern}-{n}"), kernel=kern)
+                )
         for kern, rs in got.items():
             print(f"kernel {kern:10s}, {n:,} draws x 3 cases (streamed): kernel {_stats([r['kernel_s'] for r in rs])} "
                   f"(CPU, all threads: {_stats([r['kernel_cpu_s'] for r in rs])}) for {rs[0]['equilibria']:,} equilibria, {rs[0]['steps_per_eq']:.2f} Newton steps each; "
@@ -205,7 +234,10 @@ def main() -> None:
         print(f"kernel alone, one warm period-stage solve of {n:,} draws, CPU min of 10: today's "
               f"{iso['newton']:.4f} s, active-set {iso['active-set']:.4f} s, x{iso['newton'] / iso['active-set']:.2f}")  # fmt: skip
     if args.command:
-        runs = [command(args, args.command, str(tmp / f"command-{args.command}")) for _ in range(args.repeat)]
+        runs = [
+            command(args, args.command, str(tmp / f"command-{args.command}"))
+            for _ in range(args.repeat)
+        ]
         print(f"whole command `orebloc simulate {Path(args.scenario).name} --draws {args.command:,}` "
               f"(three cases, streamed): {_stats([w for w, _ in runs])}; peak RSS {max(m for _, m in runs):,.0f} MB")  # fmt: skip
     rows = {}

@@ -29,7 +29,13 @@ import httpx
 ORE = [sys.executable, "-c", "from orebloc.cli.main import main; main()"]
 PASSWORD = "benchmark passphrase 1"
 MEMBERS = ("USA", "JPN", "KOR", "DEU")
-HOLDING = {"mineral": "gallium", "form": "metal", "holder": "agency", "quantity_t": 1.0, "as_of": "2026-06-30"}
+HOLDING = {
+    "mineral": "gallium",
+    "form": "metal",
+    "holder": "agency",
+    "quantity_t": 1.0,
+    "as_of": "2026-06-30",
+}
 
 
 def _port() -> int:
@@ -39,8 +45,11 @@ def _port() -> int:
 
 
 def start(db: str, port: int) -> subprocess.Popen:
-    p = subprocess.Popen([*ORE, "serve", "--db", db, "--port", str(port), "--scheduler", "hold"],
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    p = subprocess.Popen(
+        [*ORE, "serve", "--db", db, "--port", str(port), "--scheduler", "hold"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     for _ in range(300):
         try:
             if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
@@ -54,21 +63,33 @@ def start(db: str, port: int) -> subprocess.Popen:
 def setup(db: str) -> None:
     subprocess.run([*ORE, "db", "upgrade", "--db", db], check=True, capture_output=True)
     for m in MEMBERS:
-        subprocess.run([*ORE, "users", "add", m.lower(), "--role", "analyst", "--member", m, "--db", db],
-                       input=PASSWORD + "\n", text=True, check=True, capture_output=True)
+        subprocess.run(
+            [*ORE, "users", "add", m.lower(), "--role", "analyst", "--member", m, "--db", db],
+            input=PASSWORD + "\n",
+            text=True,
+            check=True,
+            capture_output=True,
+        )
 
 
 def tokens(base: str) -> dict[str, str]:
-    return {m: httpx.post(f"{base}/auth/login", json={"username": m.lower(), "password": PASSWORD}).json()["token"]
-            for m in MEMBERS}
+    return {
+        m: httpx.post(
+            f"{base}/auth/login", json={"username": m.lower(), "password": PASSWORD}
+        ).json()["token"]
+        for m in MEMBERS
+    }
 
 
-async def _loop(base: str, seconds: float, work, n_clients: int) -> tuple[list[float], dict[int, int]]:
+async def _loop(
+    base: str, seconds: float, work, n_clients: int
+) -> tuple[list[float], dict[int, int]]:
     lat: list[float] = []
     codes: dict[int, int] = {}
     stop = time.perf_counter() + seconds
     limits = httpx.Limits(max_connections=n_clients, max_keepalive_connections=n_clients)
     async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
+
         async def one(i: int) -> None:
             k = 0
             while time.perf_counter() < stop:
@@ -80,6 +101,7 @@ async def _loop(base: str, seconds: float, work, n_clients: int) -> tuple[list[f
                     codes[-1] = codes.get(-1, 0) + 1
                 lat.append(time.perf_counter() - t0)
                 k += 1
+
         await asyncio.gather(*(one(i) for i in range(n_clients)))
     return lat, codes
 
@@ -92,8 +114,13 @@ def public_reads(base: str, seconds: float, clients: int = 4) -> None:
     """Keep-alive clients, each in its own thread (an async client costs more CPU than the server)."""
     import threading
 
-    paths = ["/atlas/shares?mineral=gallium", "/atlas/top?mineral=graphite&k=3", "/risk/overview",
-             "/atlas/events", "/risk/reliance?mineral=gallium"]
+    paths = [
+        "/atlas/shares?mineral=gallium",
+        "/atlas/top?mineral=graphite&k=3",
+        "/risk/overview",
+        "/atlas/events",
+        "/risk/reliance?mineral=gallium",
+    ]
     for p in paths:  # warm the cache
         httpx.get(base + p, timeout=120)
     lat: list[float] = []
@@ -115,8 +142,10 @@ def public_reads(base: str, seconds: float, clients: int = 4) -> None:
         t.start()
     for t in threads:
         t.join()
-    print(f"public reads: {clients} keep-alive clients, {seconds:.0f} s: {len(lat) / seconds:,.0f} req/s, "
-          f"p50 {_p(lat, 50):.1f} ms, p99 {_p(lat, 99):.1f} ms, statuses {codes}")
+    print(
+        f"public reads: {clients} keep-alive clients, {seconds:.0f} s: {len(lat) / seconds:,.0f} req/s, "
+        f"p50 {_p(lat, 50):.1f} ms, p99 {_p(lat, 99):.1f} ms, statuses {codes}"
+    )
 
 
 def mixed(base: str, seconds: float, toks: dict[str, str], clients: int = 200) -> None:
@@ -134,8 +163,10 @@ def mixed(base: str, seconds: float, toks: dict[str, str], clients: int = 200) -
 
     lat, codes = asyncio.run(_loop(base, seconds, work, clients))
     n5 = sum(v for k, v in codes.items() if k >= 500)
-    print(f"mixed load: {clients} clients, {seconds:.0f} s: {len(lat):,} requests, {len(lat) / seconds:,.0f} req/s, "
-          f"p99 {_p(lat, 99):.0f} ms, 5xx {n5}, transport errors {codes.get(-1, 0)}, statuses {codes}")
+    print(
+        f"mixed load: {clients} clients, {seconds:.0f} s: {len(lat):,} requests, {len(lat) / seconds:,.0f} req/s, "
+        f"p99 {_p(lat, 99):.0f} ms, 5xx {n5}, transport errors {codes.get(-1, 0)}, statuses {codes}"
+    )
 
 
 def kill_burst(db: str, port: int, toks: dict[str, str], clients: int = 20) -> None:
@@ -145,6 +176,7 @@ def kill_burst(db: str, port: int, toks: dict[str, str], clients: int = 20) -> N
 
     async def burst() -> None:
         async with httpx.AsyncClient(base_url=base, timeout=10) as c:
+
             async def one(i: int) -> None:
                 h = {"Authorization": f"Bearer {toks[MEMBERS[i % 4]]}"}
                 for _ in range(10_000):
@@ -168,21 +200,29 @@ def kill_burst(db: str, port: int, toks: dict[str, str], clients: int = 20) -> N
         toks2 = tokens(base)
         seen = set()
         for m in MEMBERS:
-            seen |= {x["id"] for x in httpx.get(f"{base}/holdings", headers={"Authorization": f"Bearer {toks2[m]}"},
-                                                 timeout=60).json()}
+            seen |= {
+                x["id"]
+                for x in httpx.get(
+                    f"{base}/holdings", headers={"Authorization": f"Bearer {toks2[m]}"}, timeout=60
+                ).json()
+            }
     finally:
         srv.terminate()
         srv.wait()
     lost = set(acked) - seen
     v = subprocess.run([*ORE, "audit", "verify", "--db", db], capture_output=True, text=True)
-    print(f"SIGKILL in a write burst: {len(acked):,} acknowledged writes, {len(lost)} lost; "
-          f"audit verify exit {v.returncode}: {v.stderr.strip()}")
+    print(
+        f"SIGKILL in a write burst: {len(acked):,} acknowledged writes, {len(lost)} lost; "
+        f"audit verify exit {v.returncode}: {v.stderr.strip()}"
+    )
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seconds", type=float, default=60.0)
-    ap.add_argument("--db", default="sqlite", help="sqlite (a temporary file) or a postgresql:// URL")
+    ap.add_argument(
+        "--db", default="sqlite", help="sqlite (a temporary file) or a postgresql:// URL"
+    )
     ap.add_argument("--only", choices=("reads", "mixed", "kill"), help="run one part only")
     a = ap.parse_args()
     with tempfile.TemporaryDirectory() as d:

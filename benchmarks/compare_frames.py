@@ -37,7 +37,9 @@ def frames(draws: int, seed: int) -> dict[str, pl.DataFrame]:
 
     out = {}
     for path in SCENARIOS:
-        run = run_scenario(load_scenario(path), draws=draws, seed=seed, chunk_size=max(1, draws // 2))
+        run = run_scenario(
+            load_scenario(path), draws=draws, seed=seed, chunk_size=max(1, draws // 2)
+        )
         out[path.stem] = run.results
     return out
 
@@ -70,7 +72,9 @@ def compare(a: pl.DataFrame, b: pl.DataFrame) -> tuple[bool, dict[str, float]]:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("mode", choices=("write", "check"))
     ap.add_argument("dir", type=Path)
     ap.add_argument("--draws", type=int, default=40)
@@ -93,9 +97,13 @@ def main() -> None:
         judged = {c: d / LOOSER.get(c, 1.0) for c, d in diffs.items() if c not in NOT_UNIQUE}
         worst = max(judged.values(), default=0.0)
         bad |= worst > args.rtol
-        cols = ", ".join(f"{c} {d:.1e}" for c, d in sorted(diffs.items(), key=lambda kv: -kv[1]) if d > 0)
-        print(f"{name}: {'within' if worst <= args.rtol else 'OUTSIDE'} {args.rtol:g} (relative to each "
-              f"column's largest magnitude; prices where demand > 1e-6 t): {cols or 'all 0'}")
+        cols = ", ".join(
+            f"{c} {d:.1e}" for c, d in sorted(diffs.items(), key=lambda kv: -kv[1]) if d > 0
+        )
+        print(
+            f"{name}: {'within' if worst <= args.rtol else 'OUTSIDE'} {args.rtol:g} (relative to each "
+            f"column's largest magnitude; prices where demand > 1e-6 t): {cols or 'all 0'}"
+        )
     sys.exit(1 if bad else 0)
 
 

@@ -34,5 +34,7 @@ def no_graphite_2025(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("data") / "no_graphite_2025"
     shutil.copytree(bundled_path(), folder)
     world = pl.read_parquet(folder / "world.parquet")
-    world.filter(~((pl.col("mineral") == "graphite") & (pl.col("year") == 2025))).write_parquet(folder / "world.parquet")
+    world.filter(~((pl.col("mineral") == "graphite") & (pl.col("year") == 2025))).write_parquet(
+        folder / "world.parquet"
+    )
     return folder

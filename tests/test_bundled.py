@@ -11,19 +11,24 @@ from orebloc.errors import InputError
 
 
 def test_bundled_fx_table_typed():
-    rows = read_bundled_table("orebloc.projects", "data/fx.csv", {"currency": str, "year": int, "per_usd": float})
+    rows = read_bundled_table(
+        "orebloc.projects", "data/fx.csv", {"currency": str, "year": int, "per_usd": float}
+    )
     aud = next(r for r in rows if r["currency"] == "AUD" and r["year"] == 2020)
     assert aud["per_usd"] == 1.452  # IRS yearly average 2020, as the file gives it
     assert isinstance(aud["source"], str)  # columns not named pass through as text
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ("a,b\n1,2\n", "t.csv, row 1, column 'c': missing column 'c' (expected a, c)"),
-    ("a,c\n1,2\nx,3\n", "t.csv, row 3, column 'a': not a finite number: 'x'"),
-    ("a,c\n1,2\nnan,3\n", "t.csv, row 3, column 'a': not a finite number: 'nan'"),
-    ("a,c\n1,\n", "t.csv, row 2, column 'c': not an integer: ''"),
-    ("# note\n\na,c\n1,2\n2,2.5\n", "t.csv, row 5, column 'c': not an integer: '2.5'"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("a,b\n1,2\n", "t.csv, row 1, column 'c': missing column 'c' (expected a, c)"),
+        ("a,c\n1,2\nx,3\n", "t.csv, row 3, column 'a': not a finite number: 'x'"),
+        ("a,c\n1,2\nnan,3\n", "t.csv, row 3, column 'a': not a finite number: 'nan'"),
+        ("a,c\n1,\n", "t.csv, row 2, column 'c': not an integer: ''"),
+        ("# note\n\na,c\n1,2\n2,2.5\n", "t.csv, row 5, column 'c': not an integer: '2.5'"),
+    ],
+)
 def test_errors_are_one_line_naming_file_row_and_column(text, message):
     with pytest.raises(InputError) as err:
         parse_table(text, "t.csv", {"a": float, "c": int}, comment="#")
@@ -45,7 +50,9 @@ def test_a_quoted_newline_keeps_the_row_numbers_of_the_file():
 
 def test_check_columns_names_the_first_missing():
     check_columns(["a", "b"], ["b"], "f.csv")
-    with pytest.raises(InputError, match=r"^f.csv, row 3, column 'z': missing column 'z' \(expected b, z\)$"):
+    with pytest.raises(
+        InputError, match=r"^f.csv, row 3, column 'z': missing column 'z' \(expected b, z\)$"
+    ):
         check_columns(["a", "b"], ["b", "z"], "f.csv", 3)
 
 

@@ -22,8 +22,18 @@ import pytest
 SRC = Path(__file__).resolve().parents[1] / "src" / "orebloc"
 
 #: packages that hold the domain; they must work without any interface installed
-CORE = ("atlas", "metrics", "market", "policy", "scenarios", "sources", "stockpile", "projects",
-        "vocab", "exchange")
+CORE = (
+    "atlas",
+    "metrics",
+    "market",
+    "policy",
+    "scenarios",
+    "sources",
+    "stockpile",
+    "projects",
+    "vocab",
+    "exchange",
+)
 #: the interfaces on top of the core
 INTERFACES = ("cli", "reports", "service")
 #: third-party web frameworks and template engines the core must not need
@@ -88,10 +98,18 @@ def test_the_import_reader_sees_lazy_relative_and_type_only_imports(tmp_path):
         "from typing import TYPE_CHECKING\n"
         "if TYPE_CHECKING:\n    from orebloc.metrics import a\n"
         "def f():\n    import fastapi.routing\n    from ..reports import b\n    from . import store\n",
-        "utf-8")
+        "utf-8",
+    )
     names = set(_imports(pkg / "x.py", root=tmp_path / "orebloc"))
-    assert {"orebloc.metrics", "orebloc.metrics.a", "fastapi.routing", "orebloc.reports",
-            "orebloc.reports.b", "orebloc.atlas", "orebloc.atlas.store"} <= names
+    assert {
+        "orebloc.metrics",
+        "orebloc.metrics.a",
+        "fastapi.routing",
+        "orebloc.reports",
+        "orebloc.reports.b",
+        "orebloc.atlas",
+        "orebloc.atlas.store",
+    } <= names
 
 
 def test_every_core_package_exists():
@@ -120,16 +138,32 @@ def test_only_the_interfaces_import_the_service():
 
 
 def test_the_service_reaches_the_cli_only_where_allowed():
-    uses = {m.rsplit(".", 1)[-1] + ".py" for m in _graph() if _layer(m) == "service"
-            and any(_layer(n) == "cli" for n in _graph()[m] if n.startswith("orebloc."))}
+    uses = {
+        m.rsplit(".", 1)[-1] + ".py"
+        for m in _graph()
+        if _layer(m) == "service"
+        and any(_layer(n) == "cli" for n in _graph()[m] if n.startswith("orebloc."))
+    }
     assert uses <= SERVICE_USES_CLI
 
 
 #: DESIGN §2's layout, lowest layer first: a package imports only its own layer and those
 #: before it (top-level modules such as ``errors``, ``files`` and ``bundled`` come first)
-ORDER = (("orebloc", "errors", "files", "words", "highs", "bundled"), ("vocab",), ("sources",),
-         ("atlas",), ("metrics",), ("market",), ("policy",), ("scenarios",), ("stockpile", "projects"),
-         ("exchange",), ("reports",), ("service", "web"), ("cli",))
+ORDER = (
+    ("orebloc", "errors", "files", "words", "highs", "bundled"),
+    ("vocab",),
+    ("sources",),
+    ("atlas",),
+    ("metrics",),
+    ("market",),
+    ("policy",),
+    ("scenarios",),
+    ("stockpile", "projects"),
+    ("exchange",),
+    ("reports",),
+    ("service", "web"),
+    ("cli",),
+)
 #: imports against the order that are known and to be removed (none may be added): the
 #: instrument comparison runs scenarios; the scenario reader and hooks build stockpile rules
 #: and components; one service route reuses the CLI's switch parsing
@@ -153,8 +187,11 @@ def test_each_package_imports_only_its_layer_and_lower_ones():
         for name in names:
             if not name.startswith("orebloc."):
                 continue
-            layer = _layer(name) if any(name == m or name.startswith(m + ".") for m in modules - {"orebloc"}) \
-                else "orebloc"  # a name of the package itself (orebloc.__version__)
+            layer = (
+                _layer(name)
+                if any(name == m or name.startswith(m + ".") for m in modules - {"orebloc"})
+                else "orebloc"
+            )  # a name of the package itself (orebloc.__version__)
             there = _rank(layer)
             if here is None or there is None:
                 unplaced.add(_layer(module) if here is None else layer)

@@ -5,10 +5,17 @@ import pytest
 from orebloc.words import plural, plural_of, with_article
 
 
-@pytest.mark.parametrize(("noun", "many"), [
-    ("partner", "partners"), ("draw", "draws"), ("economy", "economies"), ("country", "countries"),
-    ("day", "days"), ("tax", "taxes"),
-])
+@pytest.mark.parametrize(
+    ("noun", "many"),
+    [
+        ("partner", "partners"),
+        ("draw", "draws"),
+        ("economy", "economies"),
+        ("country", "countries"),
+        ("day", "days"),
+        ("tax", "taxes"),
+    ],
+)
 def test_plural_of(noun, many):
     assert plural_of(noun) == many
 
@@ -22,9 +29,16 @@ def test_plural_is_singular_for_one_only():
     assert plural(3, "member economy", "member economies") == "3 member economies"
 
 
-@pytest.mark.parametrize(("word", "text"), [
-    ("outsider", "an outsider"), ("member", "a member"), ("partner", "a partner"), ("floor", "a floor"),
-    ("export_control", "an export_control"), ("cfd", "a cfd"),
-])
+@pytest.mark.parametrize(
+    ("word", "text"),
+    [
+        ("outsider", "an outsider"),
+        ("member", "a member"),
+        ("partner", "a partner"),
+        ("floor", "a floor"),
+        ("export_control", "an export_control"),
+        ("cfd", "a cfd"),
+    ],
+)
 def test_with_article(word, text):
     assert with_article(word) == text

@@ -59,7 +59,9 @@ def _convert(raw: str | None, kind: type, optional: bool) -> Any:
     return value
 
 
-def check_columns(header: Iterable[str] | None, columns: Iterable[str], label: str | Path, row: int = 1) -> None:
+def check_columns(
+    header: Iterable[str] | None, columns: Iterable[str], label: str | Path, row: int = 1
+) -> None:
     """Raise :class:`InputError` naming the first of ``columns`` missing from ``header``.
 
     ``label`` (a file name or path) and ``row`` (the header's line) say where, for example
@@ -69,10 +71,15 @@ def check_columns(header: Iterable[str] | None, columns: Iterable[str], label: s
     wanted = list(columns)
     missing = [c for c in wanted if c not in have]
     if missing:
-        raise InputError(f"missing column {missing[0]!r} (expected {', '.join(wanted)})", Location(label, row, missing[0]))
+        raise InputError(
+            f"missing column {missing[0]!r} (expected {', '.join(wanted)})",
+            Location(label, row, missing[0]),
+        )
 
 
-def parse_table(text: str, label: str, columns: Mapping[str, Any], comment: str | None = None) -> list[dict[str, Any]]:
+def parse_table(
+    text: str, label: str, columns: Mapping[str, Any], comment: str | None = None
+) -> list[dict[str, Any]]:
     """Rows of a CSV ``text`` as dicts, the ``columns`` converted to their types.
 
     ``label`` names the table in errors; ``comment`` (e.g. ``"#"``) drops lines starting with it
@@ -94,17 +101,23 @@ def parse_table(text: str, label: str, columns: Mapping[str, Any], comment: str 
             try:
                 row[col] = _convert(row.get(col), kind, optional)
             except ValueError:
-                raise InputError(f"not {_WORDS[kind]}: {row.get(col) or ''!r}", Location(label, number, col)) from None
+                raise InputError(
+                    f"not {_WORDS[kind]}: {row.get(col) or ''!r}", Location(label, number, col)
+                ) from None
         out.append(row)
     return out
 
 
-def read_bundled_table(package: str, name: str, columns: Mapping[str, Any], comment: str | None = None) -> list[dict[str, Any]]:
+def read_bundled_table(
+    package: str, name: str, columns: Mapping[str, Any], comment: str | None = None
+) -> list[dict[str, Any]]:
     """Rows of the CSV ``name`` (a path inside ``package``, e.g. ``"data/fx.csv"``), checked.
 
     See :func:`parse_table`; errors name the file as ``orebloc/projects/data/fx.csv``.
     """
-    return parse_table(bundled_text(package, name), f"{package.replace('.', '/')}/{name}", columns, comment)
+    return parse_table(
+        bundled_text(package, name), f"{package.replace('.', '/')}/{name}", columns, comment
+    )
 
 
 def bundled_text(package: str, name: str) -> str:

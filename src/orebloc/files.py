@@ -47,7 +47,9 @@ def check_output_file(path: str | Path) -> Path:
     while not above.exists() and above.parent != above:
         above = above.parent
     if above.exists() and not above.is_dir():
-        raise InputError(f"cannot write here: {str(above)!r} is a file, not a folder", Location(str(path)))
+        raise InputError(
+            f"cannot write here: {str(above)!r} is a file, not a folder", Location(str(path))
+        )
     return path
 
 

@@ -20,7 +20,9 @@ def test_custom_bloc(tmp_path):
     f = tmp_path / "b.toml"
     f.write_text('name = "x"\n[roles]\nmembers = ["USA", "AUS"]\npartners = ["CAN"]\n')
     bloc = load_bloc(f)
-    assert bloc.role("AUS") == MEMBER and bloc.role("CAN") == PARTNER and bloc.role("DEU") == OUTSIDER
+    assert (
+        bloc.role("AUS") == MEMBER and bloc.role("CAN") == PARTNER and bloc.role("DEU") == OUTSIDER
+    )
 
 
 def test_bad_bloc_files(tmp_path):

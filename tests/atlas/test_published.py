@@ -24,14 +24,18 @@ def test_rare_earth_separation_china_range_and_remainder(atlas):
     assert p.share_range("CHN") == (pytest.approx(0.90), pytest.approx(0.91))
     china = p.countries.row(0, named=True)
     assert china["figures"] == 3 and china["trust"] == "secondary, press"
-    assert china["source_ref"] == "stage_facts.csv:row 6; stage_facts.csv:row 4; stage_facts.csv:row 2"
+    assert (
+        china["source_ref"] == "stage_facts.csv:row 6; stage_facts.csv:row 4; stage_facts.csv:row 2"
+    )
     assert "iea.org" in china["cited"]
     rest = p.frame.filter(p.frame["country"].is_null()).row(0, named=True)
     assert rest["country_name"] == UNATTRIBUTED
     assert (p.remainder_low, p.remainder_high) == (pytest.approx(0.09), pytest.approx(0.10))
     assert (rest["share_low"], rest["share_high"]) == (pytest.approx(0.09), pytest.approx(0.10))
     # heavy REE (99.9%, row 7) is a part of the stage; the 2022 capacity share (85%, row 8) is older
-    assert any("part of the stage only: CHN 99.9% (2023) [stage_facts.csv:row 7]" in n for n in p.notes)
+    assert any(
+        "part of the stage only: CHN 99.9% (2023) [stage_facts.csv:row 7]" in n for n in p.notes
+    )
     assert any("CHN 85.0% (2022)" in n for n in p.notes)
     assert p.basis == "production"
 
@@ -75,12 +79,17 @@ def test_shares_that_cannot_all_hold_are_said_to(atlas):
 
 
 def test_antimony_refining_says_why_there_is_no_share(atlas):
-    with pytest.raises(InputError, match=r"no published share of a country for Antimony at stage 'refining'.*"
-                                         r"tonnages only \(CHN 11,831 t 2025.*no world total"):
+    with pytest.raises(
+        InputError,
+        match=r"no published share of a country for Antimony at stage 'refining'.*"
+        r"tonnages only \(CHN 11,831 t 2025.*no world total",
+    ):
         published_shares(atlas, "antimony", "refining")
     assert published_years(atlas, "antimony", "refining") == []
 
 
 def test_a_year_outside_every_window_names_the_years(atlas):
-    with pytest.raises(InputError, match=r"in 2008-2010; years with figures: 2017, 2019, 2022, 2024"):
+    with pytest.raises(
+        InputError, match=r"in 2008-2010; years with figures: 2017, 2019, 2022, 2024"
+    ):
         published_shares(atlas, "cobalt", "refining", 2010)

@@ -101,7 +101,12 @@ def test_sources_credit_cepii(atlas):
     credits = " ".join(atlas.sources()["credit"].to_list())
     assert "CEPII BACI" in credits
     assert "U.S. Geological Survey" in credits
-    assert set(atlas.sources()["source"]) >= {"USGS MCS 2026", "CEPII BACI V202601", "USITC DataWeb", "EU CRM 2023"}
+    assert set(atlas.sources()["source"]) >= {
+        "USGS MCS 2026",
+        "CEPII BACI V202601",
+        "USITC DataWeb",
+        "EU CRM 2023",
+    }
 
 
 def test_rounded_world_total_below_the_listed_countries(atlas):
@@ -138,7 +143,9 @@ def test_no_share_table_adds_up_to_more_than_100_percent(atlas):
     # every (mineral, stage, statistic, year) of the bundled atlas
     world = atlas.table("world")
     checked = 0
-    for mineral, stage, statistic, year in world.select("mineral", "stage", "statistic", "year").unique().rows():
+    for mineral, stage, statistic, year in (
+        world.select("mineral", "stage", "statistic", "year").unique().rows()
+    ):
         try:
             t = atlas.shares(mineral, stage, year, statistic)
         except InputError:
@@ -157,20 +164,34 @@ def test_gallium_2023_comes_from_mcs2025(atlas):
     t = atlas.shares("gallium", year=2023)
     assert (t.source, t.vintage, t.stage, t.total) == ("USGS MCS 2025", 2025, "refining", 633_000)
     china = t.frame.row(0, named=True)
-    assert (china["country"], china["quantity"], china["source_ref"]) == ("CHN", 621_000, "MCS2025_World_Data.csv:row 371")
+    assert (china["country"], china["quantity"], china["source_ref"]) == (
+        "CHN",
+        621_000,
+        "MCS2025_World_Data.csv:row 371",
+    )
     assert t.share_of("CHN") == pytest.approx(621_000 / 633_000)
-    assert china["estimated"]  # "Estimated from China Nonferrous Metals Industry Association article"
+    assert china[
+        "estimated"
+    ]  # "Estimated from China Nonferrous Metals Industry Association article"
 
 
 def test_gallium_2021_latest_release_and_the_2022_release_on_request(atlas):
     # 2021 is in MCS 2022 (an estimate, 420,000 kg) and MCS 2023 (reported, 423,000 kg):
     # the latest release that has the year answers unless another is asked for
     t = atlas.shares("gallium", year=2021)
-    assert (t.source, t.frame.row(0, named=True)["quantity"], t.total) == ("USGS MCS 2023", 423_000, 434_000)
+    assert (t.source, t.frame.row(0, named=True)["quantity"], t.total) == (
+        "USGS MCS 2023",
+        423_000,
+        434_000,
+    )
     old = atlas.shares("gallium", year=2021, vintage=2022)
     china = old.frame.row(0, named=True)
     assert (old.source, china["quantity"], china["source_ref"], old.total) == (
-        "USGS MCS 2022", 420_000, "mcs2022-galli_world.csv:row 3", 430_000)
+        "USGS MCS 2022",
+        420_000,
+        "mcs2022-galli_world.csv:row 3",
+        430_000,
+    )
     assert china["estimated"]  # Prod_kg_Est_2021
 
 
@@ -184,13 +205,21 @@ def test_gallium_2020_only_in_mcs2022(atlas):
 def test_tungsten_2024_still_from_mcs2026_and_2023_from_mcs2025(atlas):
     assert atlas.shares("tungsten", year=2024).source == "USGS MCS 2026"
     t = atlas.shares("tungsten", year=2023)
-    assert (t.source, t.total, t.frame.row(0, named=True)["quantity"]) == ("USGS MCS 2025", 79_500, 66_000)
+    assert (t.source, t.total, t.frame.row(0, named=True)["quantity"]) == (
+        "USGS MCS 2025",
+        79_500,
+        66_000,
+    )
 
 
 def test_asking_for_a_release_without_the_year(atlas):
-    with pytest.raises(InputError, match=r"in 2023 in the 2022 release; years with data: 2020, 2021"):
+    with pytest.raises(
+        InputError, match=r"in 2023 in the 2022 release; years with data: 2020, 2021"
+    ):
         atlas.shares("gallium", year=2023, vintage=2022)
-    with pytest.raises(InputError, match=r"from the 2019 release; releases with data: 2022, 2023, 2025, 2026$"):
+    with pytest.raises(
+        InputError, match=r"from the 2019 release; releases with data: 2022, 2023, 2025, 2026$"
+    ):
         atlas.shares("gallium", vintage=2019)
 
 

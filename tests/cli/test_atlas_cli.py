@@ -18,7 +18,11 @@ def run(*args: str, ok: bool = True) -> subprocess.CompletedProcess:
 
 
 def test_share_json_has_iso3_quantity_unit_share_and_provenance():
-    rows = json.loads(run("atlas", "share", "gallium", "--stage", "refining", "--year", "2024", "--format", "json").stdout)
+    rows = json.loads(
+        run(
+            "atlas", "share", "gallium", "--stage", "refining", "--year", "2024", "--format", "json"
+        ).stdout
+    )
     china = rows[0]
     assert china["country"] == "CHN"
     assert china["quantity"] == 839_000
@@ -56,23 +60,36 @@ def test_risk_overview_rows():
     rows = json.loads(run("risk", "overview", "--year", "2024", "--format", "json").stdout)
     by = {(r["mineral"], r["stage"]): r for r in rows}
     ga = by[("gallium", "refining")]
-    assert ga["top_country"] == "CHN" and round(100 * ga["top_share"], 1) == 98.9 and ga["breach_65"]
+    assert (
+        ga["top_country"] == "CHN" and round(100 * ga["top_share"], 1) == 98.9 and ga["breach_65"]
+    )
     assert ga["us_nir_pct"] == 100
     ree = by[("rare_earths", "mining")]
     # MCS 2026, rare earths 2024: China 270,000 t REO; the countries add up to 384,000 t, above
     # the rounded world total 380,000 t, so the shares are of 384,000 t
     assert ree["year"] == 2024 and ree["china_share"] == pytest.approx(270_000 / 384_000)
-    assert ree["world_total"] == 384_000 and "not the reported world total 380,000 t" in ree["total_note"]
-    assert ree["bloc_share"] == pytest.approx(45_500 / 384_000)  # the United States is the only member producer
+    assert (
+        ree["world_total"] == 384_000
+        and "not the reported world total 380,000 t" in ree["total_note"]
+    )
+    assert ree["bloc_share"] == pytest.approx(
+        45_500 / 384_000
+    )  # the United States is the only member producer
     assert ree["breach_65"]  # China 70.3% of world mine output > 65%
     sb = by[("antimony", "mining")]  # 2024: China and Russia 40,000 t each of 119,000 t
     assert sb["top_share"] == pytest.approx(40_000 / 119_000) and not sb["breach_65"]
 
 
 def test_revisions_between_releases():
-    rows = json.loads(run("data", "revisions", "gallium", "--outcome", "revised", "--format", "json").stdout)
+    rows = json.loads(
+        run("data", "revisions", "gallium", "--outcome", "revised", "--format", "json").stdout
+    )
     # gallium consumption 2022: 18,000 kg in MCS 2023, revised to 19,700 kg in MCS 2024 and 2026
-    hit = [r for r in rows if r["statistic"] == "consumption" and r["year"] == 2022 and r["new_vintage"] == 2026]
+    hit = [
+        r
+        for r in rows
+        if r["statistic"] == "consumption" and r["year"] == 2022 and r["new_vintage"] == 2026
+    ]
     assert hit and hit[0]["old_value"] == 18_000 and hit[0]["new_value"] == 19_700
     assert hit[0]["relative_change"] == pytest.approx(1_700 / 18_000)
 
@@ -88,7 +105,10 @@ def test_share_of_a_rounded_total_below_the_countries_adds_up_to_at_most_100_per
     assert "100.0%" not in out and "10,001" not in out
     assert "HHI 9,804" in out  # 99.0099^2 + 0.6601^2 + 0.3300^2
     flat = " ".join(out.split())
-    assert "shares of the sum of the listed countries 909,000 kg (contained), not the reported world total 900,000 kg" in flat
+    assert (
+        "shares of the sum of the listed countries 909,000 kg (contained), not the reported world total 900,000 kg"
+        in flat
+    )
 
 
 def test_share_at_a_stage_without_production_by_country_shows_published_shares():
@@ -108,4 +128,6 @@ def test_share_at_a_stage_without_production_by_country_shows_published_shares()
 def test_share_says_why_a_stage_has_no_published_share():
     proc = run("atlas", "share", "antimony", "--stage", "refining", ok=False)
     assert proc.returncode == 2 and proc.stdout == ""
-    assert proc.stderr.startswith("error: no published share of a country for Antimony at stage 'refining'")
+    assert proc.stderr.startswith(
+        "error: no published share of a country for Antimony at stage 'refining'"
+    )

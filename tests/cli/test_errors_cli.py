@@ -30,7 +30,9 @@ REPO = Path(__file__).resolve().parents[2]
 GRAPHITE = REPO / "scenarios" / "graphite_licensing.toml"
 
 
-def one_line_error(*args: str, code: int = 2, env: dict | None = None, cwd: Path | None = None) -> str:
+def one_line_error(
+    *args: str, code: int = 2, env: dict | None = None, cwd: Path | None = None
+) -> str:
     """Run orebloc expecting failure: status ``code``, nothing on stdout, one line on stderr."""
     proc = subprocess.run([ORE, *args], capture_output=True, text=True, timeout=300, cwd=cwd,
                           env=None if env is None else {**os.environ, **env})  # fmt: skip
@@ -60,12 +62,24 @@ def _left_in(folder: Path) -> list[str]:
     ("args", "names"),
     [
         (["--seed", "-1"], ["'--seed'", "-1 is not in the range x>=0"]),  # was a numpy traceback
-        (["--chunk", "0"], ["'--chunk'", "0 is not in the range x>=1"]),  # was range() arg 3 must not be zero
+        (
+            ["--chunk", "0"],
+            ["'--chunk'", "0 is not in the range x>=1"],
+        ),  # was range() arg 3 must not be zero
         (["--draws", "0"], ["'--draws'"]),
-        (["--scheduler", "bogus"], ["--scheduler", "'bogus'", "tcp://"]),  # was a distributed traceback
+        (
+            ["--scheduler", "bogus"],
+            ["--scheduler", "'bogus'", "tcp://"],
+        ),  # was a distributed traceback
         (["--scheduler", "tcp://somewhere"], ["--scheduler", "'tcp://somewhere'"]),  # no port
-        (["--scheduler", "none", "--workers", "3"], ["--workers", "local-cluster", "in this process"]),
-        (["--scheduler", "tcp://10.0.0.5:8786", "--workers", "3"], ["--workers", "the cluster's own workers"]),
+        (
+            ["--scheduler", "none", "--workers", "3"],
+            ["--workers", "local-cluster", "in this process"],
+        ),
+        (
+            ["--scheduler", "tcp://10.0.0.5:8786", "--workers", "3"],
+            ["--workers", "the cluster's own workers"],
+        ),
     ],
 )
 def test_simulate_refuses_bad_options_in_one_line_and_writes_nothing(tiny, tmp_path, args, names):
@@ -80,7 +94,9 @@ def test_simulate_refuses_bad_options_in_one_line_and_writes_nothing(tiny, tmp_p
 def test_simulate_into_a_file_names_the_option_and_leaves_the_file(tiny, tmp_path):
     target = tmp_path / "taken"
     target.write_text("keep me")
-    line = one_line_error("simulate", str(tiny), "--draws", "4", "--out", str(target))  # was FileExistsError
+    line = one_line_error(
+        "simulate", str(tiny), "--draws", "4", "--out", str(target)
+    )  # was FileExistsError
     assert line == f"error: --out: {str(target)!r} is a file, not a folder"
     assert target.read_text() == "keep me"
     assert _left_in(tmp_path) == ["s.toml", "taken", "two_zone.toml"]
@@ -94,13 +110,17 @@ def test_simulate_with_an_unreachable_scheduler_cleans_up(tiny, tmp_path):
     line = one_line_error("simulate", str(tiny), "--draws", "4", "--out", str(out),
                           "--scheduler", f"tcp://127.0.0.1:{port}",
                           env={"DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT": "1s"})  # fmt: skip
-    assert line.startswith(f"error: scheduler tcp://127.0.0.1:{port}: cannot connect to a Dask scheduler there")
+    assert line.startswith(
+        f"error: scheduler tcp://127.0.0.1:{port}: cannot connect to a Dask scheduler there"
+    )
     assert not (tmp_path / "new").exists()  # no OUT/.results.*/ and no folders it made
 
 
 # -- Ctrl-C and defects in the middle of a run ----------------------------------------------
-@pytest.mark.parametrize(("signum", "code", "line"), [(signal.SIGINT, 130, "interrupted"),
-                                                   (signal.SIGTERM, 143, "terminated")])
+@pytest.mark.parametrize(
+    ("signum", "code", "line"),
+    [(signal.SIGINT, 130, "interrupted"), (signal.SIGTERM, 143, "terminated")],
+)
 def test_a_signal_during_simulate_ends_it_with_one_line_and_removes_the_partial_results(tiny, tmp_path, signum,
                                                                                         code, line):  # fmt: skip
     out = tmp_path / "out"
@@ -152,7 +172,9 @@ def test_an_interrupt_or_a_defect_mid_run_leaves_the_previous_results_whole(tiny
     assert first.exit_code == 0, first.output
     before = {p.name: p.read_bytes() for p in out.rglob("*") if p.is_file() and p.suffix != ".html"}
     monkeypatch.setattr(run_mod, "simulate", _FailOnSecondChunk(exc))
-    res = CliRunner().invoke(app, ["simulate", str(tiny), "--draws", "6", "--chunk", "3", "--out", str(out)])
+    res = CliRunner().invoke(
+        app, ["simulate", str(tiny), "--draws", "6", "--chunk", "3", "--out", str(out)]
+    )
     assert res.exit_code == code
     [got] = res.stderr.strip().splitlines()  # one line, no traceback
     assert got.startswith(line) and res.stdout == ""
@@ -165,7 +187,10 @@ def test_an_interrupt_or_a_defect_mid_run_leaves_the_previous_results_whole(tiny
 # -- atlas -------------------------------------------------------------------------------------
 def test_top_with_a_negative_k_names_the_option():
     line = one_line_error("atlas", "top", "gallium", "-k", "-3")  # was a polars ShapeError
-    assert line == "error: Invalid value for '-k': -3 is not in the range x>=1. (see 'orebloc atlas top --help')"
+    assert (
+        line
+        == "error: Invalid value for '-k': -3 is not in the range x>=1. (see 'orebloc atlas top --help')"
+    )
 
 
 def test_events_on_an_impossible_date_exits_2():
@@ -175,7 +200,10 @@ def test_events_on_an_impossible_date_exits_2():
 
 def test_a_usage_error_is_one_line_with_where_to_look():
     line = one_line_error("atlas", "top", "gallium", "-k", "many")
-    assert line == "error: Invalid value for '-k': 'many' is not a valid integer range. (see 'orebloc atlas top --help')"
+    assert (
+        line
+        == "error: Invalid value for '-k': 'many' is not a valid integer range. (see 'orebloc atlas top --help')"
+    )
 
 
 @pytest.fixture()
@@ -188,19 +216,39 @@ def dataset_copy(tmp_path: Path) -> Path:
 @pytest.mark.parametrize(
     ("damage", "file", "reason"),
     [
-        (lambda f: (f / "world.parquet").write_bytes(b""), "world.parquet", "empty or truncated Parquet file (0 bytes)"),
-        (lambda f: (f / "trade.parquet").write_bytes((f / "trade.parquet").read_bytes()[:5000]), "trade.parquet",
-         "truncated Parquet file (its footer is missing)"),
-        (lambda f: (f / "hs_map.parquet").write_text("country,iso3\n"), "hs_map.parquet",
-         "not a Parquet file"),
-        (lambda f: (f / "policy_events.parquet").unlink(), "", "dataset is missing policy_events.parquet"),
-        (lambda f: (f / "sources.csv").write_text("x\n1\n"), "sources.csv",
-         "missing column 'source' (expected source, title"),
+        (
+            lambda f: (f / "world.parquet").write_bytes(b""),
+            "world.parquet",
+            "empty or truncated Parquet file (0 bytes)",
+        ),
+        (
+            lambda f: (f / "trade.parquet").write_bytes((f / "trade.parquet").read_bytes()[:5000]),
+            "trade.parquet",
+            "truncated Parquet file (its footer is missing)",
+        ),
+        (
+            lambda f: (f / "hs_map.parquet").write_text("country,iso3\n"),
+            "hs_map.parquet",
+            "not a Parquet file",
+        ),
+        (
+            lambda f: (f / "policy_events.parquet").unlink(),
+            "",
+            "dataset is missing policy_events.parquet",
+        ),
+        (
+            lambda f: (f / "sources.csv").write_text("x\n1\n"),
+            "sources.csv",
+            "missing column 'source' (expected source, title",
+        ),
     ],
 )
 def test_a_damaged_dataset_names_the_file(dataset_copy, damage, file, reason):
     damage(dataset_copy)
-    for args in (["atlas", "share", "gallium"], ["data", "info"]):  # was "No magic bytes found" / ColumnNotFoundError
+    for args in (
+        ["atlas", "share", "gallium"],
+        ["data", "info"],
+    ):  # was "No magic bytes found" / ColumnNotFoundError
         line = one_line_error(*args, "--data", str(dataset_copy))
         assert line.startswith(f"error: {dataset_copy / file if file else dataset_copy}"), line
         assert reason in line
@@ -217,7 +265,10 @@ def test_a_parquet_file_damaged_inside_names_the_file(dataset_copy):
 
 def test_data_that_is_not_a_folder(tmp_path):
     line = one_line_error("atlas", "share", "gallium", "--data", str(tmp_path / "nowhere"))
-    assert line == f"error: {tmp_path / 'nowhere'}: no such dataset folder; build one with `orebloc data build`"
+    assert (
+        line
+        == f"error: {tmp_path / 'nowhere'}: no such dataset folder; build one with `orebloc data build`"
+    )
 
 
 def test_an_unexpected_error_is_one_line_and_exit_1(monkeypatch):
@@ -229,7 +280,9 @@ def test_an_unexpected_error_is_one_line_and_exit_1(monkeypatch):
     monkeypatch.setattr(Atlas, "shares", broken)
     res = CliRunner().invoke(app, ["atlas", "share", "gallium"])
     assert res.exit_code == 1 and res.stdout == ""
-    assert res.stderr.startswith("error: internal error (ZeroDivisionError: float division by zero); ")
+    assert res.stderr.startswith(
+        "error: internal error (ZeroDivisionError: float division by zero); "
+    )
     assert len(res.stderr.strip().splitlines()) == 1
     monkeypatch.setenv("OREBLOC_TRACEBACK", "1")  # a developer can still see where
     res = CliRunner().invoke(app, ["atlas", "share", "gallium"])
@@ -244,7 +297,9 @@ def test_design_refuses_an_unknown_origin_instead_of_calling_it_an_outsider():
     line = one_line_error(*args, "--landed", "CHM=100")  # one letter off China
     assert "CHN (China)" in line and "CHE (Switzerland)" in line
     line = one_line_error(*args, "--landed", "China=100")
-    assert line == "error: --landed China=100: unknown ISO3 code 'China'; did you mean: CHN (China)?"
+    assert (
+        line == "error: --landed China=100: unknown ISO3 code 'China'; did you mean: CHN (China)?"
+    )
     rows = run(*args, "--landed", "chn=60000").stdout.splitlines()
     assert any(",CHN,outsider," in r for r in rows)  # a code in any case is fine
 
@@ -272,10 +327,16 @@ def test_compare_asks_which_market_when_the_scenario_does_not_say(tiny, tmp_path
     path.write_text(TWO_MARKETS)
     out = tmp_path / "cmp"
     line = one_line_error("floor", "compare", str(path), "--floor", "1200", "--out", str(out))
-    assert line == "error: --market: the scenario has 2 markets (m, n) and no floor: choose one with --market"
+    assert (
+        line
+        == "error: --market: the scenario has 2 markets (m, n) and no floor: choose one with --market"
+    )
     path.write_text(TWO_MARKETS + FLOOR_N + FLOOR_N.replace('"n"', '"m"'))
     line = one_line_error("floor", "compare", str(path), "--out", str(out))
-    assert line == "error: --market: the scenario has 2 markets (m, n) and floors in n, m: choose one with --market"
+    assert (
+        line
+        == "error: --market: the scenario has 2 markets (m, n) and floors in n, m: choose one with --market"
+    )
     line = one_line_error("floor", "compare", str(path), "--market", "x", "--out", str(out))
     assert line == "error: --market: unknown market 'x'; the scenario's markets: m, n"
     assert not out.exists()
@@ -285,13 +346,25 @@ def test_compare_asks_which_market_when_the_scenario_does_not_say(tiny, tmp_path
                                            "choose with --market)")  # fmt: skip
     rows = list(csv.DictReader(io.StringIO(proc.stdout)))
     levy = [r for r in rows if r["instrument"] == "levy" and r["metric"] == "bloc_price_usd_t"]
-    assert float(levy[0]["p50"]) == pytest.approx(1100.0, rel=1e-6)  # n's floor (m has none to default to)
+    assert float(levy[0]["p50"]) == pytest.approx(
+        1100.0, rel=1e-6
+    )  # n's floor (m has none to default to)
 
 
 def test_compare_says_when_the_floor_never_binds(tiny, tmp_path):
     # no shocks and fixed parameters: member A's price is 1,037 USD/t in every draw and period
     # (A imports 80 - 26x = B's exports 80 + 74y, x = y + 0.05: x = 0.037, p_A = 1000 (1 + x))
-    args = ["floor", "compare", str(tiny), "--draws", "2", "--out", str(tmp_path / "cmp"), "--format", "csv"]
+    args = [
+        "floor",
+        "compare",
+        str(tiny),
+        "--draws",
+        "2",
+        "--out",
+        str(tmp_path / "cmp"),
+        "--format",
+        "csv",
+    ]
     proc = run(*args, "--floor", "1000")
     notes = [ln for ln in proc.stderr.splitlines() if ln.startswith("note:")]
     assert notes == ["note: the floor F = 1,000 USD/t never binds: it is below the members' market price "
@@ -310,7 +383,10 @@ def test_files_that_are_not_text_name_the_file(tiny, tmp_path):
         (["market", "solve", str(binary)], "cannot read model file"),
         (["risk", "overview", "--blocs", str(binary)], "cannot read bloc file"),
         (["risk", "supply-risk", "graphite", "--wgi", str(binary)], "cannot read WGI file"),
-        (["floor", "design", "REE", "--method", "cost-plus", "--costs", str(binary)], "cannot read cost file"),
+        (
+            ["floor", "design", "REE", "--method", "cost-plus", "--costs", str(binary)],
+            "cannot read cost file",
+        ),
     ]:  # each was an internal UnicodeDecodeError
         line = one_line_error(*args)
         assert line.startswith("error: ") and "bin.toml: " in line and what in line, line
@@ -325,23 +401,51 @@ def test_an_output_file_that_is_a_folder_or_lies_under_a_file(tmp_path):
     assert line == f"error: {tmp_path}: is a folder; give the name of a file to write"
     line = one_line_error("market", "calibrate", "--mineral", "graphite", "--year", "2024", "--out",
                           str(blocker / "m.toml"))  # was "File exists"  # fmt: skip
-    assert line == f"error: {blocker / 'm.toml'}: cannot write here: {str(blocker)!r} is a file, not a folder"
+    assert (
+        line
+        == f"error: {blocker / 'm.toml'}: cannot write here: {str(blocker)!r} is a file, not a folder"
+    )
     line = one_line_error("floor", "design", "REE", "--method", "reference-point", "--landed", "CHN=1",
                           "--format", "csv", "--out", str(blocker / "s.csv"))  # fmt: skip
-    assert line == f"error: {blocker / 's.csv'}: cannot write here: {str(blocker)!r} is a file, not a folder"
+    assert (
+        line
+        == f"error: {blocker / 's.csv'}: cannot write here: {str(blocker)!r} is a file, not a folder"
+    )
     assert _left_in(tmp_path) == ["a_file"]
 
 
 @pytest.mark.parametrize(
     ("args", "expected"),
     [
-        (["atlas", "share", "gallium", "--statistic", "output"],  # was "the atlas has no output by country"
-         "error: Invalid value for '--statistic': 'output' is not one of 'production', 'capacity', 'reserves'."),
-        (["data", "revisions", "gallium", "--outcome", "changed"],  # was an empty table and exit 0
-         "error: Invalid value for '--outcome': 'changed' is not one of 'agree', 'revised', 'not_comparable', "
-         "'ambiguous'."),
-        (["atlas", "sql", " "], "error: SQL error: the query is empty"),  # was an internal AttributeError
-        (["atlas", "events", "--on", ""], "error: --on: '' is not a date (YYYY-MM-DD)"),  # was every event
+        (
+            [
+                "atlas",
+                "share",
+                "gallium",
+                "--statistic",
+                "output",
+            ],  # was "the atlas has no output by country"
+            "error: Invalid value for '--statistic': 'output' is not one of 'production', 'capacity', 'reserves'.",
+        ),
+        (
+            [
+                "data",
+                "revisions",
+                "gallium",
+                "--outcome",
+                "changed",
+            ],  # was an empty table and exit 0
+            "error: Invalid value for '--outcome': 'changed' is not one of 'agree', 'revised', 'not_comparable', "
+            "'ambiguous'.",
+        ),
+        (
+            ["atlas", "sql", " "],
+            "error: SQL error: the query is empty",
+        ),  # was an internal AttributeError
+        (
+            ["atlas", "events", "--on", ""],
+            "error: --on: '' is not a date (YYYY-MM-DD)",
+        ),  # was every event
     ],
 )
 def test_choices_and_empty_values_are_refused(args, expected):
@@ -350,7 +454,9 @@ def test_choices_and_empty_values_are_refused(args, expected):
 
 def test_simulate_refuses_absurd_sizes_before_starting_anything(tiny, tmp_path):
     out = tmp_path / "out"
-    line = one_line_error("simulate", str(tiny), "--draws", "99999999999999999999", "--out", str(out))
+    line = one_line_error(
+        "simulate", str(tiny), "--draws", "99999999999999999999", "--out", str(out)
+    )
     assert line == ("error: draws: must be <= 1,000,000,000, got 99,999,999,999,999,999,999 (draws are generated "
                     "up front, in memory)")  # was an internal "Maximum allowed dimension exceeded"  # fmt: skip
     cores = os.cpu_count() or 1

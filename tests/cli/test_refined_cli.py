@@ -38,12 +38,19 @@ def test_refined_market_solves_under_a_chinese_ban(mineral):
     assert f"published share {share:.4g}" in chn["source"]
     # the bloc's demand: USGS figures (atlas, not listed) or listed with their kind; where none
     # is published, a prior with its range
-    kinds = {z: assumed.get(f"demand.{z}.d0", {"kind": "atlas"})["kind"] for z in ("USA", "EUR", "JPN")}
+    kinds = {
+        z: assumed.get(f"demand.{z}.d0", {"kind": "atlas"})["kind"] for z in ("USA", "EUR", "JPN")
+    }
     assert set(kinds.values()) <= {"assumption", "atlas", "sourced", "derived"}
     for z, k in kinds.items():
         if k == "assumption":
             d = assumed[f"demand.{z}.d0"]
-            assert d["category"] == "prior-assumption" and d["low"] <= d["value"] <= d["high"] and d["low"] < d["high"]
+            assert (
+                d["category"] == "prior-assumption"
+                and d["low"] <= d["value"] <= d["high"]
+                and d["low"] < d["high"]
+            )
     # p0 is a USGS series (atlas, not listed) except tungsten's stand-in concentrate price
     assert (assumed["p0"]["kind"] if "p0" in assumed else "atlas") == (
-        "assumption" if mineral == "tungsten" else "atlas")
+        "assumption" if mineral == "tungsten" else "atlas"
+    )

@@ -36,12 +36,30 @@ ARGS: dict[str, list[str]] = {
     "market calibrate": ["--mineral", "gallium", "--year", "2024", "--out", "{out}/ga.toml"],
     "market solve": ["--mineral", "graphite", "--year", "2024", "--ban", "CHN:USA,EUR,JPN"],
     "floor design": ["rare earths", "--method", "reference-point", "--landed", "CHN=60000"],
-    "floor compare": ["{scenario}", "--market", "m", "--floor", "1200", "--draws", "2", "--out", "{out}"],
+    "floor compare": [
+        "{scenario}",
+        "--market",
+        "m",
+        "--floor",
+        "1200",
+        "--draws",
+        "2",
+        "--out",
+        "{out}",
+    ],
     "projects list": ["--mineral", "rare earths"],
     "projects viability": ["ef-whitemesa-p1", "--price", "60000", "--opex", "45000"],
     "projects targets": ["--economy", "EU27", "--year", "2030"],
     "projects optimise": [],
-    "projects simulate": ["{scenario}", "--portfolio", "{portfolio}", "--market", "m", "--draws", "2"],
+    "projects simulate": [
+        "{scenario}",
+        "--portfolio",
+        "{portfolio}",
+        "--market",
+        "m",
+        "--draws",
+        "2",
+    ],
     "stockpile status": ["{holdings}", *GALLIUM],
     "stockpile release": ["{holdings}", "--incident", "{incident}", "--rule", "minmax"],
     "stockpile plan": ["{holdings}", *GALLIUM, "--quarters", "3"],
@@ -77,14 +95,33 @@ def inputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     (tmp / "two_zone.toml").write_text(TWO_ZONE)
     (tmp / "s.toml").write_text(scenario_text())
     wgi = tmp / "wgi.csv"
-    codes = "CHN RUS KAZ TUR ISR BRA USA EU27 AUS BWA CHE GBR HKG IND IRN JPN KOR NZL SRB TWN VNM ZAF"
+    codes = (
+        "CHN RUS KAZ TUR ISR BRA USA EU27 AUS BWA CHE GBR HKG IND IRN JPN KOR NZL SRB TWN VNM ZAF"
+    )
     wgi.write_text("country,wgi\n" + "".join(f"{c},5.0\n" for c in codes.split()))
     portfolio = tmp / "portfolio.json"
-    portfolio.write_text(json.dumps({"projects": [{"id": "p", "country": "AUS", "mineral": "rare_earths",
-                                                   "stage": "refining", "online_year": 2026, "probability": 0.5,
-                                                   "capacity_t": 20.0, "expected_t": 10.0}]}))
+    portfolio.write_text(
+        json.dumps(
+            {
+                "projects": [
+                    {
+                        "id": "p",
+                        "country": "AUS",
+                        "mineral": "rare_earths",
+                        "stage": "refining",
+                        "online_year": 2026,
+                        "probability": 0.5,
+                        "capacity_t": 20.0,
+                        "expected_t": 10.0,
+                    }
+                ]
+            }
+        )
+    )
     incident = tmp / "incident.toml"
-    incident.write_text((EXAMPLES / "incident_gallium.toml").read_text().replace("draws = 200", "draws = 20"))
+    incident.write_text(
+        (EXAMPLES / "incident_gallium.toml").read_text().replace("draws = 200", "draws = 20")
+    )
     from orebloc.service.migrate import upgrade
     from orebloc.service.store import Store, User
 
@@ -125,7 +162,11 @@ def test_a_new_highs_instance_prints_nothing_on_stdout() -> None:
 
 def test_a_command_that_writes_a_file_says_so_on_stderr(tmp_path: Path) -> None:
     out = tmp_path / "atlas.html"
-    proc = subprocess.run([ORE, "report", "atlas", "--year", "2024", "--out", str(out)], capture_output=True,
-                          text=True, timeout=300)
+    proc = subprocess.run(
+        [ORE, "report", "atlas", "--year", "2024", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == "" and f"wrote {out}" in proc.stderr and out.is_file()

@@ -27,7 +27,9 @@ def test_a_year_without_figures_is_one_line_and_exit_2(year, command, tmp_path):
     assert proc.returncode == 2
     assert proc.stdout == ""
     (line,) = proc.stderr.strip().splitlines()
-    assert line.startswith(f"error: no production figures for {year} in the atlas; years with data: ")
+    assert line.startswith(
+        f"error: no production figures for {year} in the atlas; years with data: "
+    )
     assert not out.exists()
 
 
@@ -35,16 +37,23 @@ def test_the_title_and_rows_are_the_year_asked():
     proc = run("risk", "overview", "--year", "2024")
     assert proc.returncode == 0 and proc.stderr == ""
     assert "(2024)" in proc.stdout
-    years = {line.split("│")[3].strip() for line in proc.stdout.splitlines() if line.startswith("│")}
+    years = {
+        line.split("│")[3].strip() for line in proc.stdout.splitlines() if line.startswith("│")
+    }
     assert years == {"2024"}
 
 
 def test_rows_for_an_earlier_year_are_said_on_stderr_and_in_a_column(no_graphite_2025):
     proc = run("risk", "overview", "--year", "2025", "--data", str(no_graphite_2025))
     assert proc.returncode == 0, proc.stderr
-    assert proc.stderr.strip() == ("note: 1 row of 38 is for an earlier year than 2025: its series has no 2025 "
-                                   "figure (see the year and year_note columns)")
-    assert "year_note" in proc.stdout and "no 2025 figure: 2024 is the latest earlier year with data" in proc.stdout
+    assert proc.stderr.strip() == (
+        "note: 1 row of 38 is for an earlier year than 2025: its series has no 2025 "
+        "figure (see the year and year_note columns)"
+    )
+    assert (
+        "year_note" in proc.stdout
+        and "no 2025 figure: 2024 is the latest earlier year with data" in proc.stdout
+    )
     assert "1 row for earlier years" in proc.stdout
     rows = json.loads(run("risk", "overview", "--data", str(no_graphite_2025), "-f", "json").stdout)
     notes = {r["mineral"]: r["year_note"] for r in rows if r["year_note"]}
@@ -55,7 +64,7 @@ def _recipe(target: str) -> list[str]:
     lines = (REPO / "Makefile").read_text().splitlines()
     start = lines.index(next(line for line in lines if line.startswith(f"{target}:")))
     recipe = []
-    for line in lines[start + 1:]:
+    for line in lines[start + 1 :]:
         if not line.startswith("\t"):
             break
         recipe.append(line.strip())

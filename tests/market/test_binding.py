@@ -19,7 +19,11 @@ from orebloc.market import (
 from orebloc.market.binding import binding_notes
 from orebloc.market.results import single
 
-ZONES = (Zone("W", "bloc", "member"), Zone("Z", "China", "outsider"), Zone("T", "third", "outsider"))
+ZONES = (
+    Zone("W", "bloc", "member"),
+    Zone("Z", "China", "outsider"),
+    Zone("T", "third", "outsider"),
+)
 
 
 def market(t_q0: float = 100.0, policies: Policies | None = None, cost: float = 0.0) -> Market:
@@ -101,5 +105,7 @@ def test_a_floor_of_a_member_that_buys_nothing_outside_is_named(solve):
     s = solve(m)
     assert s.get("price", "W") < 150.0 and s.get("net_imports", "W") < 0
     (note,) = binding_notes(m, s)
-    assert note.startswith("floor on W at 150 USD/t does not bind: W takes no outside material at its price")
+    assert note.startswith(
+        "floor on W at 150 USD/t does not bind: W takes no outside material at its price"
+    )
     assert "the lowest outside offer is" in note

@@ -29,8 +29,12 @@ def test_the_bundled_table_has_a_source_for_every_row_and_the_usgs_recycling_fig
     assert all(r.source and r.host for r in rows)
     ge = byproduct("germanium", "refining")["recycling_share"]
     assert (ge.value, ge.kind) == (0.3, "sourced")
-    assert "about 30% of the total germanium consumed is produced from recycled materials" in ge.source
-    assert byproduct("gallium", "refining")["recycling_share"].value == 0.0  # old scrap is not recycled
+    assert (
+        "about 30% of the total germanium consumed is produced from recycled materials" in ge.source
+    )
+    assert (
+        byproduct("gallium", "refining")["recycling_share"].value == 0.0
+    )  # old scrap is not recycled
 
 
 @pytest.mark.parametrize(("line", "what"), [
@@ -56,7 +60,9 @@ def test_a_parameter_given_twice_is_an_error():
 @given(st.floats(0.0, 0.9), st.floats(0.0, 0.9), st.floats(0.0, 0.9))
 def test_any_ordered_share_parses(a, b, c):
     lo, v, hi = sorted((a, b, c))
-    (r,) = parse_byproducts(f"{HEAD}\n{ROW.format(par='recycling_share', v=v, lo=lo, hi=hi)}\n", "t.csv")
+    (r,) = parse_byproducts(
+        f"{HEAD}\n{ROW.format(par='recycling_share', v=v, lo=lo, hi=hi)}\n", "t.csv"
+    )
     assert (r.low, r.value, r.high) == (lo, v, hi)
 
 
@@ -64,19 +70,28 @@ def test_germanium_recycling_goes_where_it_is_used(atlas):
     # 210 t of primary output (gap-fill) is 70% of world use: 90 t recycled, placed by the
     # central prior shares of use (USA 0.136, EUR 0.14, JPN 0.07, PAR 0.004, CHN 0.45, ROW 0.2)
     cal = calibrate(atlas, "germanium", 2024)
-    rec = {z: cal.source_of(f"supply.{z}.recycled").value for z in ("CHN", "USA", "EUR", "JPN", "PAR", "ROW")}
+    rec = {
+        z: cal.source_of(f"supply.{z}.recycled").value
+        for z in ("CHN", "USA", "EUR", "JPN", "PAR", "ROW")
+    }
     assert sum(rec.values()) == pytest.approx(90.0)
     assert rec["EUR"] == pytest.approx(0.14 * 90) and rec["USA"] == pytest.approx(0.136 * 90)
-    assert cal.market.supply["EUR"].q0 == pytest.approx(12.6)  # the EU has no primary output in the gap-fill
+    assert cal.market.supply["EUR"].q0 == pytest.approx(
+        12.6
+    )  # the EU has no primary output in the gap-fill
     assert cal.market.supply["EUR"].capacity_t == pytest.approx(12.6 * 1.1)
     # world demand is balanced against primary + recycled supply
     assert sum(d.d0 for d in cal.market.demand.values()) == pytest.approx(300.0)
-    assert cal.market.supply["CHN"].eta == 0.2 and cal.source_of("supply.CHN.eta").kind == "assumption"
+    assert (
+        cal.market.supply["CHN"].eta == 0.2 and cal.source_of("supply.CHN.eta").kind == "assumption"
+    )
     assert any("recycled supply of 90 t" in n for n in cal.notes)
 
 
 def test_the_users_numbers_win_over_the_by_product_table(atlas):
-    cal = calibrate(atlas, "germanium", 2024, overrides={"supply.EUR.q0": 5.0, "supply.JPN.eta": 0.45})
+    cal = calibrate(
+        atlas, "germanium", 2024, overrides={"supply.EUR.q0": 5.0, "supply.JPN.eta": 0.45}
+    )
     assert cal.market.supply["EUR"].q0 == 5.0
     with pytest.raises(KeyError):
         cal.source_of("supply.EUR.recycled")

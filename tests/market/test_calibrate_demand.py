@@ -132,7 +132,10 @@ def test_published_figures_come_out_as_the_source_says(cals):
     ge = cals["germanium"].source_of("demand.USA.d0")
     assert ge.kind == "sourced" and ge.value == pytest.approx(0.136 * 300.0)
     assert (ge.low, ge.high) == pytest.approx((30.0, 0.136 * 300.0))
-    assert "'Consumption, estimated' 2021: 30,000 kg" in ge.source and "the 2021 figure used for 2024" in ge.source
+    assert (
+        "'Consumption, estimated' 2021: 30,000 kg" in ge.source
+        and "the 2021 figure used for 2024" in ge.source
+    )
     # JOGMEC 167 t (2021, press), as it stands
     jpn = cals["gallium"].source_of("demand.JPN.d0")
     assert (jpn.value, jpn.trust) == (167.0, "press")
@@ -150,21 +153,33 @@ def test_a_prior_carries_its_range_and_basis(cals):
     table = cal.table()
     row = table.filter(table["input"] == "demand.CHN.d0").row(0, named=True)
     assert row["category"] == "prior-assumption" and row["low"] == pytest.approx(339.2)
-    assert set(table["category"]) == {"sourced", "derived", "prior-assumption", "assumption", "default"}
+    assert set(table["category"]) == {
+        "sourced",
+        "derived",
+        "prior-assumption",
+        "assumption",
+        "default",
+    }
 
 
 def test_an_override_wins_over_a_prior_and_a_published_figure(atlas):
-    cal = calibrate(atlas, "gallium", 2024, overrides={"demand.CHN.d0": 500.0, "demand.JPN.d0": 120.0})
+    cal = calibrate(
+        atlas, "gallium", 2024, overrides={"demand.CHN.d0": 500.0, "demand.JPN.d0": 120.0}
+    )
     for z, v in (("CHN", 500.0), ("JPN", 120.0)):
         p = cal.source_of(f"demand.{z}.d0")
         assert p.kind == "override" and p.value == v and not p.has_range
     assert [r.input for r in cal.ranges] == ["demand.EUR.d0", "demand.PAR.d0"]
-    assert cal.market.demand["ROW"].d0 == pytest.approx(848 - 500 - 120 - 18.7 - 0.04 * 848 - 0.002 * 848)
+    assert cal.market.demand["ROW"].d0 == pytest.approx(
+        848 - 500 - 120 - 18.7 - 0.04 * 848 - 0.002 * 848
+    )
 
 
 def test_the_bundled_tables_are_valid_and_name_their_sources():
     rows = consumption_rows()
-    assert rows and all(r.source and r.ref and r.trust in ("primary", "secondary", "press") for r in rows)
+    assert rows and all(
+        r.source and r.ref and r.trust in ("primary", "secondary", "press") for r in rows
+    )
     assert len(prior_rows()) == 6 * len({(p.mineral, p.stage) for p in prior_rows()})
 
 
@@ -200,12 +215,30 @@ def test_consumption_rows_parse_and_bad_rows_name_the_cell():
     ok = HEAD + "gallium,refining,2021,JPN,consumption_t,167,t,contained,press,src,ref,note\n"
     assert parse_consumption(ok, "c.csv")[0].value == 167.0
     for row, msg in (
-        ("gallium,refining,2021,JPN,consumption_t,167,t,contained,rumour,src,ref,", "column 'trust': must be one of primary"),
-        ("gallium,refining,2021,JPN,consumption_share,1.2,share,contained,press,src,ref,", "share in \\[0, 1\\]"),
-        ("gallium,refining,2021,XXX,consumption_t,1,t,contained,press,src,ref,", "column 'zone_or_country'"),
-        ("gallium,refining,2021,JPN,consumption_t,1,share,contained,press,src,ref,", "a consumption_t is a mass"),
-        ("gallium,refining,2021,JPN,consumption_t,1,t,contained,press,,ref,", "column 'source': a published source"),
-        ("gallium,refining,twenty,JPN,consumption_t,1,t,contained,press,src,ref,", "column 'year': must be a year"),
+        (
+            "gallium,refining,2021,JPN,consumption_t,167,t,contained,rumour,src,ref,",
+            "column 'trust': must be one of primary",
+        ),
+        (
+            "gallium,refining,2021,JPN,consumption_share,1.2,share,contained,press,src,ref,",
+            "share in \\[0, 1\\]",
+        ),
+        (
+            "gallium,refining,2021,XXX,consumption_t,1,t,contained,press,src,ref,",
+            "column 'zone_or_country'",
+        ),
+        (
+            "gallium,refining,2021,JPN,consumption_t,1,share,contained,press,src,ref,",
+            "a consumption_t is a mass",
+        ),
+        (
+            "gallium,refining,2021,JPN,consumption_t,1,t,contained,press,,ref,",
+            "column 'source': a published source",
+        ),
+        (
+            "gallium,refining,twenty,JPN,consumption_t,1,t,contained,press,src,ref,",
+            "column 'year': must be a year",
+        ),
     ):
         with pytest.raises(InputError, match=msg):
             parse_consumption(HEAD + row + "\n", "c.csv")

@@ -293,7 +293,11 @@ def three_zone(leakage_base: float | None) -> Market:
     Transport C->T 5, T->W 5, C->W 10 (and 50 back the other way). C may not export to W (a
     ban) but lambda = 0.1 of its material leaks through at 5 USD/t on top of C->W's 10.
     """
-    zones = (Zone("C", "China", "outsider"), Zone("T", "third", "outsider"), Zone("W", "bloc", "member"))
+    zones = (
+        Zone("C", "China", "outsider"),
+        Zone("T", "third", "outsider"),
+        Zone("W", "bloc", "member"),
+    )
     supply = {
         "C": Supply(q0=100, p0=100, eta=1.0, capacity=1000, shut_share=None),
         "T": Supply(q0=30, p0=100, eta=0.5, capacity=1000, shut_share=None),
@@ -302,7 +306,9 @@ def three_zone(leakage_base: float | None) -> Market:
     demand = {"C": Demand(40, 0.5), "T": Demand(20, 0.5), "W": Demand(60, 0.5)}
     cost = {("C", "T"): 5.0, ("T", "W"): 5.0, ("C", "W"): 10.0,
             ("T", "C"): 50.0, ("W", "C"): 50.0, ("W", "T"): 50.0}  # fmt: skip
-    ban = ExportCap("C", ("W",), 0.0, leakage_share=0.1, leakage_cost=5.0, leakage_base=leakage_base)
+    ban = ExportCap(
+        "C", ("W",), 0.0, leakage_share=0.1, leakage_cost=5.0, leakage_base=leakage_base
+    )
     return Market(zones, supply, demand, cost, Policies(caps=(ban,)))
 
 

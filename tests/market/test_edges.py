@@ -105,11 +105,16 @@ def test_calibration_lists_the_shut_down_share_and_takes_an_override():
 
     cal = calibrate(Atlas(), "graphite", 2024, overrides={"shut_share": 0.2})
     prov = {p.input: p for p in cal.provenance}
-    assert prov["supply.CHN.shut_share"].value == 0.2 and prov["supply.CHN.shut_share"].kind == "override"
+    assert (
+        prov["supply.CHN.shut_share"].value == 0.2
+        and prov["supply.CHN.shut_share"].kind == "override"
+    )
     default_cal = calibrate(Atlas(), "graphite", 2024)
     p = {x.input: x for x in default_cal.provenance}["supply.ROW.shut_share"]
     assert (p.value, p.kind) == (0.4, "default") and "cash cost" in p.source
-    s = solve_reference(cal.market.with_policies(Policies(caps=(ExportCap("CHN"),))), baseline=False)
+    s = solve_reference(
+        cal.market.with_policies(Policies(caps=(ExportCap("CHN"),))), baseline=False
+    )
     assert s.get("price", "CHN") == pytest.approx(431.97256471176144, rel=1e-9)
     assert s.get("price", "CHN") == pytest.approx(
         (558_800 + 542_740 + 81_411) / (2660.95 + 77.534), rel=2e-4

@@ -29,7 +29,11 @@ EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "two_zone_illustrat
 
 
 def _market() -> Market:
-    zones = (Zone("CHN", "China", "outsider"), Zone("USA", "United States", "member"), Zone("MEX", "Mexico", "partner"))
+    zones = (
+        Zone("CHN", "China", "outsider"),
+        Zone("USA", "United States", "member"),
+        Zone("MEX", "Mexico", "partner"),
+    )
     return Market(
         zones=zones,
         supply={"CHN": Supply(839.0, 439_000.0, 0.3, capacity=1600.0, shut_share=0.55),
@@ -51,7 +55,9 @@ def _market() -> Market:
 
 def test_round_trip_is_exact(tmp_path):
     m = _market()
-    path = write_market_toml(m, tmp_path / "m.toml", {"supply.CHN.q0": "USGS MCS 2026 row 2551"}, {"year": 2024})
+    path = write_market_toml(
+        m, tmp_path / "m.toml", {"supply.CHN.q0": "USGS MCS 2026 row 2551"}, {"year": 2024}
+    )
     assert read_market_toml(path) == m
     text = path.read_text()
     assert "# supply.CHN.q0: USGS MCS 2026 row 2551" in text and "[[policies.caps]]" in text
@@ -88,9 +94,14 @@ def test_bad_values_name_the_key_path(old, new, message):
 
 
 def test_a_cap_on_a_zone_that_does_not_export_is_refused():
-    text = dumps_market(_market()).replace('origin = "CHN"', 'origin = "USA"').replace(
-        'destinations = ["USA"]', 'destinations = ["CHN"]')
-    with pytest.raises(ModelFileError, match=r"policies.caps\[0\].origin: zone 'USA' does not export"):
+    text = (
+        dumps_market(_market())
+        .replace('origin = "CHN"', 'origin = "USA"')
+        .replace('destinations = ["USA"]', 'destinations = ["CHN"]')
+    )
+    with pytest.raises(
+        ModelFileError, match=r"policies.caps\[0\].origin: zone 'USA' does not export"
+    ):
         loads_market(text, "m.toml")
 
 
@@ -103,4 +114,4 @@ def test_toml_syntax_errors_carry_the_line(tmp_path):
 
 def test_missing_tables_are_named():
     with pytest.raises(ModelFileError, match=r"demand.A: missing"):
-        loads_market('[zones.A]\n[supply.A]\nq0 = 1.0\np0 = 2.0\n')
+        loads_market("[zones.A]\n[supply.A]\nq0 = 1.0\np0 = 2.0\n")

@@ -47,7 +47,9 @@ def test_negative_quantity_and_wrong_sign_demand():
 def test_shut_down_price_at_or_above_the_baseline_price_is_refused():
     with pytest.raises(ValidationError, match=r"supply\[CHN\]\.shut_share: must be < 1, got 1"):
         market(supply={"CHN": Supply(100, 100, shut_share=1.0), "USA": Supply(10, 100)})
-    with pytest.raises(ValidationError, match=r"supply\[CHN\]\.shut_share \(draw 3\): must be >= 0, got -0.1"):
+    with pytest.raises(
+        ValidationError, match=r"supply\[CHN\]\.shut_share \(draw 3\): must be >= 0, got -0.1"
+    ):
         solve_batch(market(), 5, {"supply.shut_share": [[0.4, 0.4]] * 3 + [[-0.1, 0.4]] * 2})
 
 

@@ -71,7 +71,9 @@ def test_cobalt_refining_is_published_shares_times_mine_output(calibrated):
     cal = calibrated[("cobalt", "refining")]
     chn = _prov(cal, "supply.CHN.q0")
     assert chn.value == pytest.approx(0.735 * 302_000)
-    assert (chn.low, chn.high) == pytest.approx((0.73 * 302_000 * MINE_EQUIVALENT_LOW, 0.74 * 302_000 * MINE_EQUIVALENT_HIGH))
+    assert (chn.low, chn.high) == pytest.approx(
+        (0.73 * 302_000 * MINE_EQUIVALENT_LOW, 0.74 * 302_000 * MINE_EQUIVALENT_HIGH)
+    )
     assert chn.kind == "assumption" and chn.category == "prior-assumption"
     assert _prov(cal, "supply.EUR.q0").value == pytest.approx(0.10 * 302_000)  # Finland
     row = _prov(cal, "supply.ROW.q0")  # Canada 0.04 and the unattributed 0.125
@@ -80,7 +82,11 @@ def test_cobalt_refining_is_published_shares_times_mine_output(calibrated):
     assert _prov(cal, "supply.USA.q0").value == 0.0
     assert _prov(cal, "p0").value == pytest.approx(11.84 * 2204.62262, rel=1e-6)
     assert sum(cal.market.supply[z].q0 for z in cal.market.ids) == pytest.approx(302_000)
-    assert {p.input for p in cal.supply_ranges} == {"supply.CHN.q0", "supply.EUR.q0", "supply.ROW.q0"}
+    assert {p.input for p in cal.supply_ranges} == {
+        "supply.CHN.q0",
+        "supply.EUR.q0",
+        "supply.ROW.q0",
+    }
 
 
 def test_nickel_refining_total_is_insg_world_primary_output(calibrated):
@@ -132,7 +138,11 @@ def test_new_markets_balance_and_list_their_priors(calibrated, market):
     world_s = sum(m.supply[z].q0 for z in m.ids)
     assert sum(m.demand[z].d0 for z in m.ids) == pytest.approx(world_s, rel=1e-9)
     assert min(m.demand[z].d0 for z in m.ids) >= 0
-    priors = {p.input for p in cal.provenance if p.category == "prior-assumption" and p.input.startswith("demand.")}
+    priors = {
+        p.input
+        for p in cal.provenance
+        if p.category == "prior-assumption" and p.input.startswith("demand.")
+    }
     # nickel: INSG's China share, USGS US consumption and the import-value proxy cover every zone
     assert bool(priors) == (market != ("nickel", "refining"))
     assert cal.ranges  # the demand ranges a scenario draws (nickel: USGS's two US figures)
@@ -168,11 +178,15 @@ def test_market_stages_lists_published_stages(atlas):
     assert market_stages(atlas, "germanium", YEAR) == ["refining"]
     assert market_stages(atlas, "antimony", YEAR) == ["mining"]  # no published refining share
     facts = atlas.table("stage_facts").filter(
-        (pl.col("mineral") == "antimony") & (pl.col("metric") == "refining_share"))
+        (pl.col("mineral") == "antimony") & (pl.col("metric") == "refining_share")
+    )
     assert facts.is_empty()
 
 
 def test_antimony_refining_names_what_is_missing(atlas):
     """Antimony metal/oxide has a price but no published country share: the error says so."""
-    with pytest.raises(CalibrationError, match=r"no published share of a country at this stage in the 3 years to 2024"):
+    with pytest.raises(
+        CalibrationError,
+        match=r"no published share of a country at this stage in the 3 years to 2024",
+    ):
         calibrate(atlas, "antimony", YEAR, stage="refining")

@@ -23,10 +23,23 @@ def market():
 
 
 def test_switches_become_the_instruments_they_spell(market):
-    new = apply_switches(market, ban=["CHN"], cap=["BLC:CHN=120"], tariff=["BLC<CHN=0.25", "BLC=300/t"],
-                         floor=["BLC=650000"], bolr=["BLC=480000:15"], outage=["CHN=0.5"])
-    assert new.policies.caps[-2:] == (ExportCap("CHN", None, 0.0), ExportCap("BLC", ("CHN",), 120.0))
-    assert new.policies.tariffs[-2:] == (Tariff("BLC", "CHN", ad_valorem=0.25), Tariff("BLC", None, specific=300.0))
+    new = apply_switches(
+        market,
+        ban=["CHN"],
+        cap=["BLC:CHN=120"],
+        tariff=["BLC<CHN=0.25", "BLC=300/t"],
+        floor=["BLC=650000"],
+        bolr=["BLC=480000:15"],
+        outage=["CHN=0.5"],
+    )
+    assert new.policies.caps[-2:] == (
+        ExportCap("CHN", None, 0.0),
+        ExportCap("BLC", ("CHN",), 120.0),
+    )
+    assert new.policies.tariffs[-2:] == (
+        Tariff("BLC", "CHN", ad_valorem=0.25),
+        Tariff("BLC", None, specific=300.0),
+    )
     assert new.policies.floors[-1] == PriceFloor("BLC", 650000.0)
     assert new.policies.bolrs[-1] == BuyerOfLastResort("BLC", 480000.0, 15.0)
     assert new.supply["CHN"].outage_share == 0.5
@@ -62,5 +75,7 @@ def test_sets_and_landed_prices():
 @given(st.floats(min_value=0, max_value=1e12, allow_nan=False), st.sampled_from(["", "/t"]))
 def test_any_tariff_number_round_trips(value, unit):
     m = read_market_toml(EXAMPLE)
-    [t] = apply_switches(m, tariff=[f"BLC={value!r}{unit}"]).policies.tariffs[len(m.policies.tariffs):]
+    [t] = apply_switches(m, tariff=[f"BLC={value!r}{unit}"]).policies.tariffs[
+        len(m.policies.tariffs) :
+    ]
     assert (t.specific if unit else t.ad_valorem) == value

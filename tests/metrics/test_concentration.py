@@ -48,7 +48,11 @@ def test_top_k():
         top_k_share([0.5], 0)
 
 
-@given(st.lists(st.floats(min_value=0, max_value=1e9, allow_nan=False), min_size=1, max_size=30).filter(lambda v: sum(v) > 0))
+@given(
+    st.lists(
+        st.floats(min_value=0, max_value=1e9, allow_nan=False), min_size=1, max_size=30
+    ).filter(lambda v: sum(v) > 0)
+)
 def test_hhi_bounds(values):
     s = shares(values)
     h = hhi(s)

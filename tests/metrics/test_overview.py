@@ -24,7 +24,10 @@ def test_every_row_is_for_the_year_asked_where_the_atlas_has_it(atlas):
 
 @pytest.mark.parametrize("year", [2030, 2019])
 def test_a_year_without_any_figure_is_refused(atlas, year):
-    with pytest.raises(InputError, match=rf"no production figures for {year} in the atlas; years with data: .*2022, .*2025$"):
+    with pytest.raises(
+        InputError,
+        match=rf"no production figures for {year} in the atlas; years with data: .*2022, .*2025$",
+    ):
         risk_overview(atlas, load_bloc(), year)
 
 
@@ -45,7 +48,10 @@ def test_the_latest_year_is_one_year_for_every_row(no_graphite_2025):
     ov = risk_overview(atlas, load_bloc())
     assert target_year(ov, None) == 2025
     graphite = ov.filter(ov["mineral"] == "graphite").row(0, named=True)
-    assert graphite["year"] == 2024 and graphite["year_note"] == "no 2025 figure: 2024 is the latest year with data"
+    assert (
+        graphite["year"] == 2024
+        and graphite["year_note"] == "no 2025 figure: 2024 is the latest year with data"
+    )
 
 
 def test_series_year(atlas):
@@ -63,4 +69,7 @@ def test_breach_65_says_which_rule_it_stands_for():
     row = frame.row(0, named=True)
     assert row["breach_65"] is True  # China 839,000 of 848,000 kg of world gallium, 98.9% > 65%
     assert row["breach_65_rule"] == BREACH_65_RULE
-    assert "65% of world output" in BREACH_65_RULE and "not the CRMA test on a member's own sourcing" in BREACH_65_RULE
+    assert (
+        "65% of world output" in BREACH_65_RULE
+        and "not the CRMA test on a member's own sourcing" in BREACH_65_RULE
+    )

@@ -23,7 +23,9 @@ def test_hhi_wgi_hand_checked():
     # 0.8^2*7 + 0.2^2*3 = 4.48 + 0.12 = 4.60
     assert hhi_wgi({"CHN": 0.8, "AUS": 0.2}, {"CHN": 7.0, "AUS": 3.0}) == pytest.approx(4.60)
     # a trade factor of 1.5 on China: 0.64*7*1.5 + 0.12 = 6.84
-    assert hhi_wgi({"CHN": 0.8, "AUS": 0.2}, {"CHN": 7.0, "AUS": 3.0}, {"CHN": 1.5}) == pytest.approx(6.84)
+    assert hhi_wgi(
+        {"CHN": 0.8, "AUS": 0.2}, {"CHN": 7.0, "AUS": 3.0}, {"CHN": 1.5}
+    ) == pytest.approx(6.84)
 
 
 def test_supply_risk_formula():

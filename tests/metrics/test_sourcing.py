@@ -18,11 +18,21 @@ def atlas() -> Atlas:
     return Atlas()
 
 
-def _imports_by_origin(atlas: Atlas, codes: list[str], year: int, inside: set[str], col: str) -> pl.DataFrame:
+def _imports_by_origin(
+    atlas: Atlas, codes: list[str], year: int, inside: set[str], col: str
+) -> pl.DataFrame:
     t = pl.read_parquet(atlas.dataset.table_path("trade"))
-    return (t.filter(pl.col("hs6").is_in(codes) & (pl.col("year") == year)
-                     & pl.col("importer").is_in(inside) & ~pl.col("exporter").is_in(inside))
-            .group_by("exporter").agg(pl.col(col).sum()).sort(col, descending=True))
+    return (
+        t.filter(
+            pl.col("hs6").is_in(codes)
+            & (pl.col("year") == year)
+            & pl.col("importer").is_in(inside)
+            & ~pl.col("exporter").is_in(inside)
+        )
+        .group_by("exporter")
+        .agg(pl.col(col).sum())
+        .sort(col, descending=True)
+    )
 
 
 def test_us_magnets_2024_gross_weight(atlas):
@@ -43,7 +53,9 @@ def test_eu_bauxite_2024_counts_own_production(atlas):
     total = 970_000 + by["quantity_t"].sum()  # Greece's 970 kt + imports from outside the EU
     assert r.own_production == 970_000 and r.total_supply == pytest.approx(total)
     assert r.largest_supplier == "GIN"
-    assert r.largest_share == pytest.approx(by.filter(pl.col("exporter") == "GIN")["quantity_t"][0] / total)
+    assert r.largest_share == pytest.approx(
+        by.filter(pl.col("exporter") == "GIN")["quantity_t"][0] / total
+    )
     assert round(100 * r.largest_share, 1) == 65.1 and r.breach_65  # Guinea, just over the limit
 
 
@@ -68,8 +80,12 @@ def test_2022_has_no_tonnes_so_value_shares(atlas):
 def test_bloc_magnesium_2024_members_are_insiders(atlas):
     r = single_country_sourcing(atlas, "magnesium", "bloc", 2024, "refining", BLOC)
     by = _imports_by_origin(atlas, ["810411"], 2024, set(BLOC.members), "quantity_t")
-    assert r.own_production == 0  # USGS: no smelter output in the US; no EU or Japanese smelter listed
-    assert r.largest_supplier == "CHN" and r.largest_share == pytest.approx(by["quantity_t"][0] / by["quantity_t"].sum())
+    assert (
+        r.own_production == 0
+    )  # USGS: no smelter output in the US; no EU or Japanese smelter listed
+    assert r.largest_supplier == "CHN" and r.largest_share == pytest.approx(
+        by["quantity_t"][0] / by["quantity_t"].sum()
+    )
     assert round(100 * r.largest_share, 1) == 58.1 and not r.breach_65 and r.gap_t == 0
 
 
@@ -81,6 +97,10 @@ def test_japan_titanium_sponge_own_output_dominates(atlas):
 
 def test_not_computable(atlas):
     r = single_country_sourcing(atlas, "gallium", "EU27", 2024, "refining")
-    assert not r.computable and r.largest_share is None and "HS 811292 mixes gallium with germanium" in r.reason
+    assert (
+        not r.computable
+        and r.largest_share is None
+        and "HS 811292 mixes gallium with germanium" in r.reason
+    )
     r = single_country_sourcing(atlas, "tungsten", "EU27", 2024, "mining")
     assert not r.computable and "no flows for HS 261100" in r.reason

@@ -10,9 +10,26 @@ from orebloc.metrics.supply_risk_atlas import read_wgi, supply_risk_from_atlas
 def test_supply_risk_from_atlas_follows_the_formula(tmp_path):
     atlas = Atlas()
     # scaled WGI values are user inputs; these are test values, not data
-    wgi = {"CHN": 6.0, "RUS": 8.0, "KAZ": 6.5, "TUR": 5.5, "ISR": 3.5, "BRA": 5.0, "USA": 2.5, "EU27": 2.0}
-    r = supply_risk_from_atlas(atlas, "magnesium", "refining", 2024, wgi, economy="EU27",
-                               import_reliance=1.0, min_share=0.005)
+    wgi = {
+        "CHN": 6.0,
+        "RUS": 8.0,
+        "KAZ": 6.5,
+        "TUR": 5.5,
+        "ISR": 3.5,
+        "BRA": 5.0,
+        "USA": 2.5,
+        "EU27": 2.0,
+    }
+    r = supply_risk_from_atlas(
+        atlas,
+        "magnesium",
+        "refining",
+        2024,
+        wgi,
+        economy="EU27",
+        import_reliance=1.0,
+        min_share=0.005,
+    )
     gs, eu = r.global_shares, r.sourcing_shares
     hhi_gs = sum(s * s * wgi[c] for c, s in gs.items())
     hhi_eu = sum(s * s * wgi[c] for c, s in eu.items())
@@ -25,7 +42,9 @@ def test_supply_risk_from_atlas_follows_the_formula(tmp_path):
 
 def test_missing_wgi_names_the_supplier(tmp_path):
     with pytest.raises(InputError, match="no WGI for .*CHN"):
-        supply_risk_from_atlas(Atlas(), "magnesium", "refining", 2024, {"USA": 2.0}, import_reliance=1.0)
+        supply_risk_from_atlas(
+            Atlas(), "magnesium", "refining", 2024, {"USA": 2.0}, import_reliance=1.0
+        )
 
 
 def test_wgi_file_errors(tmp_path):

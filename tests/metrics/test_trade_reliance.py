@@ -30,15 +30,26 @@ def _world(atlas: Atlas) -> pl.DataFrame:
 
 def _net_trade(atlas: Atlas, hs6: str, year: int, inside: set[str]) -> tuple[float, float]:
     t = _trade(atlas).filter((pl.col("hs6") == hs6) & (pl.col("year") == year))
-    imp = t.filter(pl.col("importer").is_in(inside) & ~pl.col("exporter").is_in(inside))["quantity_t"].sum()
-    exp = t.filter(pl.col("exporter").is_in(inside) & ~pl.col("importer").is_in(inside))["quantity_t"].sum()
+    imp = t.filter(pl.col("importer").is_in(inside) & ~pl.col("exporter").is_in(inside))[
+        "quantity_t"
+    ].sum()
+    exp = t.filter(pl.col("exporter").is_in(inside) & ~pl.col("importer").is_in(inside))[
+        "quantity_t"
+    ].sum()
     return float(imp), float(exp)
 
 
-def _production_t(atlas: Atlas, mineral: str, stage: str, year: int, detail: str, inside: set[str]) -> float:
+def _production_t(
+    atlas: Atlas, mineral: str, stage: str, year: int, detail: str, inside: set[str]
+) -> float:
     w = _world(atlas).filter(
-        (pl.col("mineral") == mineral) & (pl.col("stage") == stage) & (pl.col("statistic") == "production")
-        & (pl.col("year") == year) & (pl.col("detail") == detail) & pl.col("country").is_in(inside))
+        (pl.col("mineral") == mineral)
+        & (pl.col("stage") == stage)
+        & (pl.col("statistic") == "production")
+        & (pl.col("year") == year)
+        & (pl.col("detail") == detail)
+        & pl.col("country").is_in(inside)
+    )
     w = w.filter(pl.col("vintage") == w["vintage"].max())
     per_t = {"t": 1.0, "kt": 1e3, "kg": 1e-3}[w["unit"][0]]
     return float(w["quantity"].sum()) * per_t
@@ -82,15 +93,24 @@ def test_japan_titanium_sponge_2024_is_a_net_exporter(atlas):
     assert round(r.reliance, 2) == -1.33  # exports 38,886 t, imports 6,337 t
 
 
-@pytest.mark.parametrize(("mineral", "economy", "year", "stage", "why"), [
-    ("titanium sponge", "USA", 2024, "refining", "withholds"),
-    ("titanium sponge", "bloc", 2024, "refining", "withholds"),  # the US figure is part of the bloc's
-    ("tungsten", "USA", 2024, "refining", "no defensible content factor for HS 284180"),
-    ("nickel", "EU27", 2024, "refining", "no defensible content factor for HS 720260"),
-    ("gallium", "USA", 2024, "refining", "HS 811292 mixes gallium with germanium"),
-    ("bauxite", "EU27", 2022, "mining", "no quantities"),
-    ("lithium", "USA", 2024, "refining", "not in the atlas"),
-])
+@pytest.mark.parametrize(
+    ("mineral", "economy", "year", "stage", "why"),
+    [
+        ("titanium sponge", "USA", 2024, "refining", "withholds"),
+        (
+            "titanium sponge",
+            "bloc",
+            2024,
+            "refining",
+            "withholds",
+        ),  # the US figure is part of the bloc's
+        ("tungsten", "USA", 2024, "refining", "no defensible content factor for HS 284180"),
+        ("nickel", "EU27", 2024, "refining", "no defensible content factor for HS 720260"),
+        ("gallium", "USA", 2024, "refining", "HS 811292 mixes gallium with germanium"),
+        ("bauxite", "EU27", 2022, "mining", "no quantities"),
+        ("lithium", "USA", 2024, "refining", "not in the atlas"),
+    ],
+)
 def test_not_computable_gives_a_reason_not_a_number(atlas, mineral, economy, year, stage, why):
     r = trade_import_reliance(atlas, mineral, economy, year, stage)
     assert not r.computable and r.reliance is None and r.imports_t is None
@@ -121,7 +141,9 @@ def test_content_factors_are_stoichiometric_or_stated(atlas):
     assert "unwrought metal ~ contained metal" in f[("810194", "tungsten", "refining")].source
     # every factor is on an unambiguous crosswalk code of the same mineral and stage
     hs = atlas.sql("SELECT hs6, mineral, stage, shared FROM hs_map")
-    clean = {(r["hs6"], r["mineral"], r["stage"]) for r in hs.iter_rows(named=True) if not r["shared"]}
+    clean = {
+        (r["hs6"], r["mineral"], r["stage"]) for r in hs.iter_rows(named=True) if not r["shared"]
+    }
     assert set(f) <= clean
 
 

@@ -29,17 +29,25 @@ def metric(cmp, instrument, name):
 
 
 def test_no_instrument_is_free_trade(comparison):
-    assert metric(comparison, "none", "bloc_price_usd_t").to_list() == pytest.approx([1037.0] * 3, rel=1e-6)
-    assert metric(comparison, "none", "fiscal_cost_usd").to_list() == pytest.approx([0.0] * 3, abs=1e-6)
+    assert metric(comparison, "none", "bloc_price_usd_t").to_list() == pytest.approx(
+        [1037.0] * 3, rel=1e-6
+    )
+    assert metric(comparison, "none", "fiscal_cost_usd").to_list() == pytest.approx(
+        [0.0] * 3, abs=1e-6
+    )
 
 
 def test_levy_holds_the_floor_and_collects_floor_minus_outside_price_times_imports(comparison):
     # Floor F = 1200 in A: A imports 80 - 0.026*200 = 74.8 t/yr, so B's price falls to
     # 1000 - 5.2/0.074 = 929.73; levy 1200 - 929.73 - 50 = 220.27 USD/t on 74.8/4 = 18.7 t a
     # quarter: 4,119.1 USD a quarter, 32,952.4 USD over the 8 quarters.
-    assert metric(comparison, "levy", "bloc_price_usd_t").to_list() == pytest.approx([1200.0] * 3, rel=1e-6)
+    assert metric(comparison, "levy", "bloc_price_usd_t").to_list() == pytest.approx(
+        [1200.0] * 3, rel=1e-6
+    )
     levy = (1200 - (1000 - 5.2 / 0.074) - 50) * 74.8 / 4 * 8
-    assert metric(comparison, "levy", "levy_revenue_usd").to_list() == pytest.approx([levy] * 3, rel=1e-6)
+    assert metric(comparison, "levy", "levy_revenue_usd").to_list() == pytest.approx(
+        [levy] * 3, rel=1e-6
+    )
 
 
 def test_cfd_cost_is_strike_minus_price_times_output(comparison):
@@ -47,32 +55,42 @@ def test_cfd_cost_is_strike_minus_price_times_output(comparison):
     # with pA = pB + 50 gives pB = 91.8/0.094 = 976.60, pA = 1026.60;
     # cost (1200 - 1026.60) * 21.2 / 4 per quarter, 8 quarters.
     pa = 91.8 / 0.094 + 50
-    assert metric(comparison, "cfd", "bloc_price_usd_t").to_list() == pytest.approx([pa] * 3, rel=1e-6)
+    assert metric(comparison, "cfd", "bloc_price_usd_t").to_list() == pytest.approx(
+        [pa] * 3, rel=1e-6
+    )
     cost = (1200 - pa) * 21.2 / 4 * 8
-    assert metric(comparison, "cfd", "fiscal_cost_usd").to_list() == pytest.approx([cost] * 3, rel=1e-6)
+    assert metric(comparison, "cfd", "fiscal_cost_usd").to_list() == pytest.approx(
+        [cost] * 3, rel=1e-6
+    )
 
 
 def test_invariants(comparison):
     # a floor never lowers the member price; a levy never raises the outside exporters' revenue
-    none, levy = (comparison.draws.filter(pl.col("instrument") == k).sort("draw") for k in ("none", "levy"))
+    none, levy = (
+        comparison.draws.filter(pl.col("instrument") == k).sort("draw") for k in ("none", "levy")
+    )
     assert (levy["bloc_price_usd_t"] >= none["bloc_price_usd_t"] - 1e-6).all()
     assert (levy["outside_export_revenue_usd"] <= none["outside_export_revenue_usd"] + 1e-6).all()
     who = comparison.who_pays.filter(pl.col("instrument") == "none").row(0, named=True)
     assert all(abs(v) < 1e-6 for k, v in who.items() if k != "instrument")
     # the levy's revenue comes back to the budget: its net budget burden is minus the revenue
     lv = comparison.who_pays.filter(pl.col("instrument") == "levy").row(0, named=True)
-    assert lv["budget_usd"] == pytest.approx(-metric(comparison, "levy", "levy_revenue_usd").median())
+    assert lv["budget_usd"] == pytest.approx(
+        -metric(comparison, "levy", "levy_revenue_usd").median()
+    )
 
 
 def test_same_seed_same_numbers(tmp_path):
     (tmp_path / "two_zone.toml").write_text(TWO_ZONE)
-    (tmp_path / "s.toml").write_text(scenario_text("""
+    (tmp_path / "s.toml").write_text(
+        scenario_text("""
 [[uncertain]]
 param = "supply.eta"
 dist = "uniform"
 low = 0.1
 high = 0.5
-"""))
+""")
+    )
     spec = load_scenario(tmp_path / "s.toml")
     design = Design("m", 1200.0)
     a = compare_instruments(spec, design, draws=4, seed=11, instruments=("none", "levy"))
@@ -96,9 +114,11 @@ def test_cfd_payment_shows_as_the_producers_extra_revenue(comparison):
     cfd = comparison.who_pays.filter(pl.col("instrument") == "cfd").row(0, named=True)
     assert cfd["bloc_producers_gain_usd"] == pytest.approx(gain, rel=1e-6)
     assert cfd["budget_usd"] == pytest.approx(payment, rel=1e-6)
-    market_change = (metric(comparison, "cfd", "bloc_producer_revenue_usd")
-                     - metric(comparison, "none", "bloc_producer_revenue_usd")
-                     - metric(comparison, "cfd", "fiscal_cost_usd"))
+    market_change = (
+        metric(comparison, "cfd", "bloc_producer_revenue_usd")
+        - metric(comparison, "none", "bloc_producer_revenue_usd")
+        - metric(comparison, "cfd", "fiscal_cost_usd")
+    )
     assert market_change.to_list() == pytest.approx([2 * (pa * 21.2 - 1037 * 20.222)] * 3, rel=1e-6)
 
 

@@ -17,7 +17,9 @@ def test_default_file_loads_and_every_row_has_a_source():
     rows = list(csv.DictReader(text.splitlines()))
     assert tuple(rows[0]) == COLUMNS and len(rows) == len(producers)
     for p in producers:
-        assert len(p.source) > 80, p.name  # a citation (publisher, document, date, figures), not a tag
+        assert len(p.source) > 80, (
+            p.name
+        )  # a citation (publisher, document, date, figures), not a tag
         assert not p.source.lower().startswith("assumption")  # published figures only
         assert p.country != "CHN"  # market-economy costs only
         # a project carries the capex it still has to recover
@@ -47,25 +49,65 @@ def test_incentive_price_is_the_levelised_cost_of_the_marginal_plant_by_hand():
 
 
 def test_cli_uses_the_default_cost_data():
-    proc = run("floor", "design", "rare earths", "--method", "incentive", "--bloc-demand", "20000",
-               "--target-share", "0.4", "--landed", "CHN=60000", "--format", "csv")
+    proc = run(
+        "floor",
+        "design",
+        "rare earths",
+        "--method",
+        "incentive",
+        "--bloc-demand",
+        "20000",
+        "--target-share",
+        "0.4",
+        "--landed",
+        "CHN=60000",
+        "--format",
+        "csv",
+    )
     assert DEFAULT_COSTS_LABEL in proc.stderr
     assert "67,043 USD/t" in proc.stderr and "marginal_producer=Arafura Nolans" in proc.stderr
-    proc = run("floor", "design", "rare earths", "--method", "cost-plus", "--landed", "CHN=60000", "--format", "csv")
+    proc = run(
+        "floor",
+        "design",
+        "rare earths",
+        "--method",
+        "cost-plus",
+        "--landed",
+        "CHN=60000",
+        "--format",
+        "csv",
+    )
     assert DEFAULT_COSTS_LABEL in proc.stderr and "53,567 USD/t" in proc.stderr
 
 
 def test_cli_costs_file_overrides_the_default(tmp_path):
     path = tmp_path / "costs.csv"
-    path.write_text(",".join(COLUMNS) + "\n"
-                    "Plant A,AUS,rare earths,refining,NdPr oxide,1000,50000,0,20,operating,test figures\n")
-    proc = run("floor", "design", "rare earths", "--method", "incentive", "--costs", str(path),
-               "--bloc-demand", "1000", "--landed", "CHN=60000", "--format", "csv")
+    path.write_text(
+        ",".join(COLUMNS) + "\n"
+        "Plant A,AUS,rare earths,refining,NdPr oxide,1000,50000,0,20,operating,test figures\n"
+    )
+    proc = run(
+        "floor",
+        "design",
+        "rare earths",
+        "--method",
+        "incentive",
+        "--costs",
+        str(path),
+        "--bloc-demand",
+        "1000",
+        "--landed",
+        "CHN=60000",
+        "--format",
+        "csv",
+    )
     assert DEFAULT_COSTS_LABEL not in proc.stderr and "50,000 USD/t" in proc.stderr
 
 
 def test_cli_mineral_without_default_costs_is_named():
-    proc = run("floor", "design", "tungsten", "--method", "incentive", "--bloc-demand", "100", ok=False)
+    proc = run(
+        "floor", "design", "tungsten", "--method", "incentive", "--bloc-demand", "100", ok=False
+    )
     assert proc.returncode == 2
     # the default stage for tungsten is mining (concentrate: the one with a tariff line and prices)
     assert "no producers of Tungsten at stage mining in the default cost data" in proc.stderr

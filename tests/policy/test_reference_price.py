@@ -14,8 +14,19 @@ from orebloc.policy.reference_price import (
 
 
 def plant(name, country, capacity, opex, capex=0.0, life=20):
-    return Producer(name, country, "rare_earths", "refining", "NdPr oxide", capacity, opex, capex, life,
-                    "operating" if capex == 0 else "project", "test")
+    return Producer(
+        name,
+        country,
+        "rare_earths",
+        "refining",
+        "NdPr oxide",
+        capacity,
+        opex,
+        capex,
+        life,
+        "operating" if capex == 0 else "project",
+        "test",
+    )
 
 
 def test_capital_recovery_factor():
@@ -34,8 +45,12 @@ def test_levelised_cost():
 
 
 def test_incentive_price_picks_the_marginal_plant():
-    plants = [plant("cheap", "AUS", 2_000, 40_000), plant("mid", "USA", 3_000, 55_000),
-              plant("dear", "CAN", 5_000, 90_000), plant("china", "CHN", 50_000, 20_000)]
+    plants = [
+        plant("cheap", "AUS", 2_000, 40_000),
+        plant("mid", "USA", 3_000, 55_000),
+        plant("dear", "CAN", 5_000, 90_000),
+        plant("china", "CHN", 50_000, 20_000),
+    ]
     me = market_economy(plants, non_market={"CHN"})
     assert [p.name for p in me] == ["cheap", "mid", "dear"]
     # bloc demand 10,000 t, target 40% = 4,000 t: cheap (2,000) + mid (3,000) reach it -> 55,000
@@ -58,13 +73,17 @@ def test_cost_plus():
 
 
 def test_trailing_average():
-    prices = pl.DataFrame({"year": [2020, 2021, 2022, 2023, 2024], "usd_per_t": [10.0, 20.0, 30.0, None, 50.0]})
+    prices = pl.DataFrame(
+        {"year": [2020, 2021, 2022, 2023, 2024], "usd_per_t": [10.0, 20.0, 30.0, None, 50.0]}
+    )
     assert trailing_average(prices, 3, 2022).value == pytest.approx(20.0)
     # a year without a price leaves the window: (30 + 50) / 2, and the result says which
     gap = trailing_average(prices, 3)
     assert gap.value == pytest.approx(40.0)
     assert gap.inputs["years"] == [2022, 2024] and gap.inputs["missing_years"] == [2023]
-    with pytest.raises(InputError, match=r"no price in the 2-year window 2026-2027.*2020, 2021, 2022, 2024"):
+    with pytest.raises(
+        InputError, match=r"no price in the 2-year window 2026-2027.*2020, 2021, 2022, 2024"
+    ):
         trailing_average(prices, 2, 2027)
 
 
@@ -83,7 +102,9 @@ def test_trailing_average_of_every_mcs_vintage():
     w = price_history(atlas, "tungsten", "mining").filter(pl.col("year") == 2020).row(0, named=True)
     assert (w["price"], w["unit"]) == (172.0, "USD/dmtu")
     assert w["usd_per_t"] == pytest.approx(172 * 100 / 0.793, rel=1e-4)
-    ni = price_history(atlas, "nickel", "refining").filter(pl.col("year") == 2019).row(0, named=True)
+    ni = (
+        price_history(atlas, "nickel", "refining").filter(pl.col("year") == 2019).row(0, named=True)
+    )
     assert ni["unit"] == "USD/t" and ni["usd_per_t"] == pytest.approx(13_903, abs=1)
     # NdPr oxide is first quoted in MCS 2026 (2021-2025): 2020 is missing and said
     ndpr = trailing_average(price_history(atlas, "rare earths", "refining"), 5, 2024)
@@ -93,8 +114,12 @@ def test_trailing_average_of_every_mcs_vintage():
 
 def test_cost_file_errors_name_row_and_column(tmp_path):
     f = tmp_path / "costs.csv"
-    header = "name,country,mineral,stage,form,capacity_t,opex_usd_t,capex_usd,life_years,status,source\n"
-    f.write_text(header + "A,AUS,rare earths,separation,NdPr oxide,1000,50000,0,20,operating,test\n")
+    header = (
+        "name,country,mineral,stage,form,capacity_t,opex_usd_t,capex_usd,life_years,status,source\n"
+    )
+    f.write_text(
+        header + "A,AUS,rare earths,separation,NdPr oxide,1000,50000,0,20,operating,test\n"
+    )
     (p,) = read_costs(f)
     assert p.mineral == "rare_earths" and p.stage == "refining"
     f.write_text(header + "A,AUS,rare earths,refining,NdPr oxide,1000,-5,0,20,operating,test\n")

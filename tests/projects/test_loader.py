@@ -14,8 +14,16 @@ HEADER = ",".join(COLUMNS)
 
 
 def _row(**cells: str) -> str:
-    base = dict(id="x1", name="X", sponsor="S", mineral="rare earths", stage="refining", country="AUS",
-                status="feasibility", sources="https://example.org/a")
+    base = dict(
+        id="x1",
+        name="X",
+        sponsor="S",
+        mineral="rare earths",
+        stage="refining",
+        country="AUS",
+        status="feasibility",
+        sources="https://example.org/a",
+    )
     base.update(cells)
     return ",".join(base.get(c, "") for c in COLUMNS)
 
@@ -29,7 +37,11 @@ def test_bundled_pipeline_has_at_least_40_real_projects_each_with_a_source():
     ilu = by_id["iluka-eneabba"]
     assert ilu.capacity_t == 23000 and ilu.capacity_basis == "REO" and ilu.capex.usd == 1.09e9
     # Perpetua: 18.4 million lb/yr of antimony -> t at 0.45359237 kg/lb
-    assert by_id["perpetua-stibnite"].capacity_t == pytest.approx(18.4e6 * LB_T) == pytest.approx(8346.1, abs=0.1)
+    assert (
+        by_id["perpetua-stibnite"].capacity_t
+        == pytest.approx(18.4e6 * LB_T)
+        == pytest.approx(8346.1, abs=0.1)
+    )
     # Lynas Mt Weld expansion A$500m (2022) at the IRS 2022 average 1.442 AUD/USD
     assert by_id["lynas-mtweld-exp"].capex.usd == pytest.approx(500e6 / 1.442)
     # SEK has no cited rate: kept as given, not converted
@@ -63,14 +75,24 @@ def test_loader_errors_name_file_row_and_column(cells, where):
 
 
 def test_duplicate_id_names_both_rows():
-    with pytest.raises(InputError, match=r"p.csv, row 3, column 'id': id 'a' already used in row 2"):
+    with pytest.raises(
+        InputError, match=r"p.csv, row 3, column 'id': id 'a' already used in row 2"
+    ):
         parse_pipeline("\n".join([HEADER, _row(id="a"), _row(id="a")]), "p.csv")
 
 
 @given(st.text(alphabet="0123456789.,-eE x", max_size=8))
 def test_capacity_cell_is_a_number_or_an_error_naming_the_cell(cell):
-    text = "\n".join([HEADER, _row(capacity=cell.replace(",", ""), capacity_unit="t/yr" if cell.strip() else "",
-                                   capacity_basis="REO")])
+    text = "\n".join(
+        [
+            HEADER,
+            _row(
+                capacity=cell.replace(",", ""),
+                capacity_unit="t/yr" if cell.strip() else "",
+                capacity_basis="REO",
+            ),
+        ]
+    )
     try:
         (p,) = parse_pipeline(text, "p.csv")
     except InputError as exc:

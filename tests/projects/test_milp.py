@@ -34,9 +34,12 @@ def _value(inst: Instance, x: np.ndarray) -> float:
 
 def cheapest_among_best(inst: Instance, best: float) -> float:
     """For supply / shortfall: the least cost of the subsets that reach the best objective."""
-    costs = [float(inst.cost @ np.array(b, float)) for b in itertools.product((0, 1), repeat=inst.n)
-             if _feasible(inst, np.array(b, float))
-             and _value(inst, np.array(b, float)) <= best + 1e-7 * (1 + abs(best))]
+    costs = [
+        float(inst.cost @ np.array(b, float))
+        for b in itertools.product((0, 1), repeat=inst.n)
+        if _feasible(inst, np.array(b, float))
+        and _value(inst, np.array(b, float)) <= best + 1e-7 * (1 + abs(best))
+    ]
     return min(costs)
 
 
@@ -64,9 +67,15 @@ def instances(draw):
     cap = rng.integers(0, 50, (2, n)).astype(float)
     prob = rng.choice([0.1, 0.25, 0.5, 0.8, 1.0], n)
     G = cap * prob
-    g = np.array([draw(st.floats(0, 1)) * G[j].sum() for j in range(2)]) * draw(st.sampled_from([0.5, 1.0, 1.3]))
+    g = np.array([draw(st.floats(0, 1)) * G[j].sum() for j in range(2)]) * draw(
+        st.sampled_from([0.5, 1.0, 1.3])
+    )
     objective = draw(st.sampled_from(["cost", "supply", "shortfall"]))
-    budget = np.array([draw(st.floats(0.2, 1.0)) * cost.sum()]) if objective != "cost" or draw(st.booleans()) else np.zeros(0)
+    budget = (
+        np.array([draw(st.floats(0.2, 1.0)) * cost.sum()])
+        if objective != "cost" or draw(st.booleans())
+        else np.zeros(0)
+    )
     B = cost.reshape(1, -1) if budget.size else np.zeros((0, n))
     L = np.zeros((0, n))
     lcap = np.zeros(0)

@@ -39,16 +39,26 @@ def pipeline():
 
 
 def _opt(atlas, pipeline, target="china:rare_earths:refining:0.65@2030", **kw):
-    return optimise(atlas, pipeline, [parse_target(target)], Settings(economy("bloc"), **kw), load_status_table())
+    return optimise(
+        atlas,
+        pipeline,
+        [parse_target(target)],
+        Settings(economy("bloc"), **kw),
+        load_status_table(),
+    )
 
 
 def test_trajectory_of_the_whole_pipeline(atlas, pipeline):
     base = stage_base(atlas, "rare_earths", "refining", 2024)
     # the bloc's zones (the market calibration also gives CHN's and ROW's demand)
-    assert sum(v for z, v in base.consumption_t.items() if z in ("USA", "EUR", "JPN", "PAR")) == pytest.approx(D)
+    assert sum(
+        v for z, v in base.consumption_t.items() if z in ("USA", "EUR", "JPN", "PAR")
+    ) == pytest.approx(D)
     cs = contributions(pipeline, "rare_earths", "refining", 2024, load_status_table())
     tr = trajectory(base, economy("bloc"), cs, [2024, 2027], 0.0).rows(named=True)
-    assert tr[0]["china_share"] == pytest.approx(0.91) and tr[0]["gap_65_t"] == pytest.approx(0.26 * D)
+    assert tr[0]["china_share"] == pytest.approx(0.91) and tr[0]["gap_65_t"] == pytest.approx(
+        0.26 * D
+    )
     # 2027: Iluka's expected 18,400 t and REEtec's 0.8 x 720 x 3.0486 = 1,756.0 t (from 2025)
     # have arrived; China supplies the rest
     assert tr[1]["china_t"] == pytest.approx(0.91 * D - 18400.0 - 0.8 * 720 * 3.0486)
@@ -77,8 +87,14 @@ def test_confidence_needs_all_three(atlas, pipeline):
     """Realised, any one of the three covers 3,639 t; P(at least one) = 1 - 0.2 x 0.5 x 0.75 = 0.925,
     Iluka + Nolans alone 0.90 (0.895 of the 200 seeded draws, short of 0.9)."""
     r = _opt(atlas, pipeline, confidence=0.9, seed=1)
-    assert {c.project.id for c in r.chosen} == {"iluka-eneabba", "arafura-nolans", "frontier-zandkopsdrift"}
-    with pytest.raises(InfeasibleTarget, match=r"confidence 99% at any cost: .* met in 9\d% of the success draws"):
+    assert {c.project.id for c in r.chosen} == {
+        "iluka-eneabba",
+        "arafura-nolans",
+        "frontier-zandkopsdrift",
+    }
+    with pytest.raises(
+        InfeasibleTarget, match=r"confidence 99% at any cost: .* met in 9\d% of the success draws"
+    ):
         _opt(atlas, pipeline, confidence=0.99)
 
 
@@ -86,13 +102,18 @@ def test_unmeetable_target_is_named(atlas, pipeline):
     with pytest.raises(InfeasibleTarget) as exc:
         _opt(atlas, pipeline, target="china:rare_earths:refining:0.65@2026")
     msg = str(exc.value)
-    assert msg.startswith("target china:rare_earths:refining:0.65@2026 (China's share of rare_earths refining <= 65% "
-                          "by 2026) cannot be met at any cost with this pipeline: it needs 8,139 t/yr")
+    assert msg.startswith(
+        "target china:rare_earths:refining:0.65@2026 (China's share of rare_earths refining <= 65% "
+        "by 2026) cannot be met at any cost with this pipeline: it needs 8,139 t/yr"
+    )
     assert "\n" not in msg
 
 
 def test_budget_too_small_says_what_the_cheapest_costs(atlas, pipeline):
-    with pytest.raises(InfeasibleTarget, match="within the budget: the cheapest portfolio that meets them costs 20,000,000 USD"):
+    with pytest.raises(
+        InfeasibleTarget,
+        match="within the budget: the cheapest portfolio that meets them costs 20,000,000 USD",
+    ):
         _opt(atlas, pipeline, budget_usd=1e6)
 
 
@@ -103,8 +124,13 @@ def test_australia_cap_forbids_iluka_with_nolans(atlas, pipeline):
     r = _opt(atlas, pipeline, target=china, cost_basis="capex")
     assert {c.project.id for c in r.chosen} == {"iluka-eneabba", "arafura-nolans"}
     with pytest.raises(InfeasibleTarget, match="cannot be met together by any portfolio"):
-        optimise(atlas, pipeline, [parse_target(china), parse_target("third:rare_earths:refining:0.65@2030")],
-                 Settings(economy("bloc"), cost_basis="capex"), load_status_table())
+        optimise(
+            atlas,
+            pipeline,
+            [parse_target(china), parse_target("third:rare_earths:refining:0.65@2030")],
+            Settings(economy("bloc"), cost_basis="capex"),
+            load_status_table(),
+        )
 
 
 def test_least_shortfall_under_a_china_ban_by_hand(atlas, pipeline):
@@ -125,7 +151,10 @@ def test_member_budget_for_gallium(atlas, pipeline):
     r = _opt(atlas, pipeline, target=target)
     assert [c.project.id for c in r.chosen] == ["metlen-gallium"]
     assert r.cost_usd == pytest.approx(90e6 / 0.924)
-    with pytest.raises(InfeasibleTarget, match="within the budget: the cheapest portfolio that meets them costs 97,402,597 USD"):
+    with pytest.raises(
+        InfeasibleTarget,
+        match="within the budget: the cheapest portfolio that meets them costs 97,402,597 USD",
+    ):
         _opt(atlas, pipeline, target=target, member_budgets={"EUR": 50e6})
 
 
@@ -138,10 +167,14 @@ def test_graphite_consumption_comes_from_the_market_calibration(atlas):
     assert {f.kind for f in base.provenance if f.item.startswith("consumption.")} == {"calibration"}
     assert base.consumption_t["USA"] == pytest.approx(65200.0)
     assert _share_w(base, economy("bloc")) == 1.0
-    assert _share_w(base, economy("USA")) == pytest.approx(65200.0 / sum(base.consumption_t[z] for z in ("USA", "EUR", "JPN")))
+    assert _share_w(base, economy("USA")) == pytest.approx(
+        65200.0 / sum(base.consumption_t[z] for z in ("USA", "EUR", "JPN"))
+    )
 
 
 def test_users_demand_wins_and_is_marked(atlas):
-    base = stage_base(atlas, "tungsten", "mining", 2024, {"USA": 10000.0, "EUR": 9000.0, "JPN": 6000.0})
+    base = stage_base(
+        atlas, "tungsten", "mining", 2024, {"USA": 10000.0, "EUR": 9000.0, "JPN": 6000.0}
+    )
     assert sum(base.consumption_t[z] for z in ("USA", "EUR", "JPN")) == 25000.0
     assert {f.kind for f in base.provenance if f.item.startswith("consumption.")} == {"user"}

@@ -49,10 +49,15 @@ def test_china_chart_labels_every_mineral(page):
     assert sorted(y["tickvals"]) == sorted(labels) and y["ticktext"] == y["tickvals"]
     # gallium (China 98.9%, the largest share) is the top bar, and labelled
     assert y["tickvals"][-1] == "Gallium (refining)" and fig.data[1]["name"] == "China"
-    assert fig.data[1]["y"][-1] == "Gallium (refining)" and fig.data[1]["x"][-1] == pytest.approx(0.989, abs=5e-4)
+    assert fig.data[1]["y"][-1] == "Gallium (refining)" and fig.data[1]["x"][-1] == pytest.approx(
+        0.989, abs=5e-4
+    )
     assert fig.layout["height"] >= ROW_PX * len(labels)  # room for each label (12 px font)
     assert fig.layout["showlegend"] is False  # the key is HTML, above the chart
-    assert "China" in page.section("Risk overview").text and "Bloc members" in page.section("Risk overview").text
+    assert (
+        "China" in page.section("Risk overview").text
+        and "Bloc members" in page.section("Risk overview").text
+    )
 
 
 def test_controlled_section_and_measures_table_agree(page):
@@ -63,12 +68,20 @@ def test_controlled_section_and_measures_table_agree(page):
     assert set(listed) == named
     # the 2025-02-04 announcement (CN-2025-010) put bismuth, indium and tellurium under licence
     for m in ("Bismuth", "Indium", "Tellurium", "Molybdenum", "Tungsten"):
-        assert listed[m]["In force since"] == "2025-02-04" and "CN-2025-010" in listed[m]["Measures"]
-        assert {r["In force from"] for r in measures if r["Mineral"] == m and r["Measure"] == "CN-2025-010"} == {"2025-02-04"}
+        assert (
+            listed[m]["In force since"] == "2025-02-04" and "CN-2025-010" in listed[m]["Measures"]
+        )
+        assert {
+            r["In force from"]
+            for r in measures
+            if r["Mineral"] == m and r["Measure"] == "CN-2025-010"
+        } == {"2025-02-04"}
     # each one has a producers chart or is named among those without data
     charted = {f.caption.removesuffix(": largest producers") for f in sec.figures}
     for m in listed:
-        assert m in charted or re.search(rf"\b{m}\b", sec.text.split("No production by country")[-1]), m
+        assert m in charted or re.search(
+            rf"\b{m}\b", sec.text.split("No production by country")[-1]
+        ), m
     assert {"Bismuth", "Indium", "Tellurium", "Gallium"} <= charted
     assert "Germanium" not in charted  # USGS withholds germanium output by country
     # on 2026-05-01 the measures of 2025-10-09 (erbium, ...) are suspended until 2026-11-10
@@ -77,17 +90,47 @@ def test_controlled_section_and_measures_table_agree(page):
 
 
 def test_controlled_minerals_hand_checked():
-    events = pl.DataFrame({
-        "measure_id": ["M1", "M1", "M2", "M3", "S"], "mineral": ["ga", None, "ga", "er", "er"],
-        "measure_type": ["export_licence", "export_licence", "export_ban", "export_licence", "suspension"],
-        "date_effective": [dt.date(2023, 8, 1), dt.date(2023, 8, 1), dt.date(2024, 12, 3), dt.date(2025, 11, 8), None],
-        "date_suspended": [None, None, None, dt.date(2026, 4, 9), None],
-        "date_resumes": [None, None, None, dt.date(2026, 11, 10), None],
-        "targeting": ["all destinations", "all destinations", "United States", "all destinations", "US"],
-    })
-    ctl = controlled_minerals(events.with_columns(pl.col("mineral").replace({"ga": "gallium", "er": "erbium"})),
-                              dt.date(2026, 5, 1))
+    events = pl.DataFrame(
+        {
+            "measure_id": ["M1", "M1", "M2", "M3", "S"],
+            "mineral": ["ga", None, "ga", "er", "er"],
+            "measure_type": [
+                "export_licence",
+                "export_licence",
+                "export_ban",
+                "export_licence",
+                "suspension",
+            ],
+            "date_effective": [
+                dt.date(2023, 8, 1),
+                dt.date(2023, 8, 1),
+                dt.date(2024, 12, 3),
+                dt.date(2025, 11, 8),
+                None,
+            ],
+            "date_suspended": [None, None, None, dt.date(2026, 4, 9), None],
+            "date_resumes": [None, None, None, dt.date(2026, 11, 10), None],
+            "targeting": [
+                "all destinations",
+                "all destinations",
+                "United States",
+                "all destinations",
+                "US",
+            ],
+        }
+    )
+    ctl = controlled_minerals(
+        events.with_columns(pl.col("mineral").replace({"ga": "gallium", "er": "erbium"})),
+        dt.date(2026, 5, 1),
+    )
     assert ctl.select("mineral", "since", "measures", "kinds", "targeting", "in_force").rows() == [
-        ("gallium", dt.date(2023, 8, 1), "M1, M2", "export licence, export ban", "all destinations; United States", True),
+        (
+            "gallium",
+            dt.date(2023, 8, 1),
+            "M1, M2",
+            "export licence, export ban",
+            "all destinations; United States",
+            True,
+        ),
         ("erbium", dt.date(2025, 11, 8), "M3", "export licence", "all destinations", False),
     ]

@@ -52,9 +52,13 @@ def test_share_axes_are_numeric_with_a_percent_format_that_tells_ticks_apart(rep
     assert all(isinstance(t["q1"][0], float) for t in fig.data)
     assert fig.layout["yaxis"]["tickformat"] == ".1%"
     # whiskers: p5 and p95 of the draws, as in the summary
-    s = report.cmp.summary.filter(pl.col("metric") == "self_sufficiency", pl.col("instrument") == "levy").row(0, named=True)
+    s = report.cmp.summary.filter(
+        pl.col("metric") == "self_sufficiency", pl.col("instrument") == "levy"
+    ).row(0, named=True)
     levy = next(t for t in fig.data if t["name"] == "levy")
-    assert levy["lowerfence"][0] == pytest.approx(s["p5"]) and levy["upperfence"][0] == pytest.approx(s["p95"])
+    assert levy["lowerfence"][0] == pytest.approx(s["p5"]) and levy["upperfence"][
+        0
+    ] == pytest.approx(s["p95"])
 
 
 def test_the_65_percent_rule_in_words(report):
@@ -64,28 +68,46 @@ def test_the_65_percent_rule_in_words(report):
     share = table["Largest outsider's share of supply to the bloc, worst period"]["none"]
     # B's 79.04 t/yr of A's 99.26 t/yr supply, every draw alike
     assert share.startswith("79.6%")
-    frame = pl.DataFrame({"instrument": ["x"] * 3 + ["y"] * 2 + ["z"] * 2,
-                          "rule_65_met": [True, False, True, True, True, False, False]})
-    assert rule_65_words(frame)["words"].to_list() == ["in 2 of 3 draws", "yes (2 of 2 draws)", "no (0 of 2 draws)"]
+    frame = pl.DataFrame(
+        {
+            "instrument": ["x"] * 3 + ["y"] * 2 + ["z"] * 2,
+            "rule_65_met": [True, False, True, True, True, False, False],
+        }
+    )
+    assert rule_65_words(frame)["words"].to_list() == [
+        "in 2 of 3 draws",
+        "yes (2 of 2 draws)",
+        "no (0 of 2 draws)",
+    ]
 
 
 def test_summary_cells_are_median_over_range_in_the_metric_unit(report):
     table = {r["Metric"]: r for r in rows(report.section("Summary").tables[0])}
     s = report.cmp.summary
-    levy = s.filter(pl.col("metric") == "levy_revenue_usd", pl.col("instrument") == "levy").row(0, named=True)
+    levy = s.filter(pl.col("metric") == "levy_revenue_usd", pl.col("instrument") == "levy").row(
+        0, named=True
+    )
     cell = table["Levy revenue, USD"]["levy"]
     # 32,952 USD over the 8 quarters (tests/policy/test_compare.py), the same in every draw
-    assert cell == f"{h.money(levy['p50'])}{h.money_short(levy['p5'])} to {h.money_short(levy['p95'])}"
+    assert (
+        cell == f"{h.money(levy['p50'])}{h.money_short(levy['p5'])} to {h.money_short(levy['p95'])}"
+    )
     assert cell.startswith("32,952")
 
 
 def test_what_was_compared_and_run(report):
     items = report.section("What was run").items
     assert "Reference price F = 1,200 USD/t." in items
-    assert "tariff: an ad-valorem tariff of 10% on imports from outside the bloc (as given)." in items
+    assert (
+        "tariff: an ad-valorem tariff of 10% on imports from outside the bloc (as given)." in items
+    )
     # 10% (the default, an assumption) of A's baseline demand of 100 t a year
-    assert ("bolr: a buyer of last resort bidding F, up to 10% of the members' baseline demand a year (the default, "
-            "an assumption): 10 t a year in A.") in items
-    assert any(s.startswith("Market m: each instrument is applied in every member zone (A)") for s in items)
+    assert (
+        "bolr: a buyer of last resort bidding F, up to 10% of the members' baseline demand a year (the default, "
+        "an assumption): 10 t a year in A."
+    ) in items
+    assert any(
+        s.startswith("Market m: each instrument is applied in every member zone (A)") for s in items
+    )
     assert "Horizon: 8 quarters, 2025Q1 to 2026Q4 (2 years)." in items
     assert "The levy was charged in 3 of 3 draws." in report.section("Who pays").text

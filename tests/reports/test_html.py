@@ -18,7 +18,14 @@ from .page import read, rows
 
 def test_numbers_keep_small_values_and_group_large_ones():
     # the simulate report once showed elasticities 0.3 and 0.15 as "0"
-    assert [h.number(v) for v in (0.3, 0.15, 18.7, 564.3, 1.25, 439.0)] == ["0.3", "0.15", "18.7", "564.3", "1.25", "439"]
+    assert [h.number(v) for v in (0.3, 0.15, 18.7, 564.3, 1.25, 439.0)] == [
+        "0.3",
+        "0.15",
+        "18.7",
+        "564.3",
+        "1.25",
+        "439",
+    ]
     assert h.number(2_478_669.2) == "2,478,669" and h.number(-619_280_217.4) == "-619,280,217"
     assert h.number(-3e-5) == "0" and h.number(None) == "–" and h.number(math.nan) == "–"
     assert h.whole(-0.4) == "0" and h.whole(1234.5) == "1,234"
@@ -29,21 +36,53 @@ def test_numbers_keep_small_values_and_group_large_ones():
 
 
 def test_table_formats_by_column_and_marks_highlighted_rows():
-    frame = pl.DataFrame({"name": ["a<b", "c"], "top_share": [0.989, 0.5], "eta": [0.3, 2500.0],
-                          "breach": [True, False], "since": [dt.date(2025, 2, 4), None]})
+    frame = pl.DataFrame(
+        {
+            "name": ["a<b", "c"],
+            "top_share": [0.989, 0.5],
+            "eta": [0.3, 2500.0],
+            "breach": [True, False],
+            "since": [dt.date(2025, 2, 4), None],
+        }
+    )
     html = h.table(frame, highlight="breach")
-    assert html.count('<tr class="breach">') == 1 and "<tr class=\"breach\"><td>a&lt;b</td>" in html
+    assert html.count('<tr class="breach">') == 1 and '<tr class="breach"><td>a&lt;b</td>' in html
     body = rows(read("<h2>T</h2>" + html).section("T").tables[0])
-    assert body[0] == {"name": "a<b", "top_share": "98.9%", "eta": "0.3", "breach": "yes", "since": "2025-02-04"}
-    assert body[1] == {"name": "c", "top_share": "50.0%", "eta": "2,500", "breach": "no", "since": "–"}
+    assert body[0] == {
+        "name": "a<b",
+        "top_share": "98.9%",
+        "eta": "0.3",
+        "breach": "yes",
+        "since": "2025-02-04",
+    }
+    assert body[1] == {
+        "name": "c",
+        "top_share": "50.0%",
+        "eta": "2,500",
+        "breach": "no",
+        "since": "–",
+    }
     # given formats, headers and classes; a formatter may return HTML
-    html = h.table(frame, [h.Col("eta", "Elasticity", h.number, "n"), h.Col("name", "N", lambda v: "<b>x</b>", html=True)])
-    assert "<th class=n>Elasticity</th>" in html and '<td class="n">0.3</td>' in html and "<td><b>x</b></td>" in html
+    html = h.table(
+        frame,
+        [
+            h.Col("eta", "Elasticity", h.number, "n"),
+            h.Col("name", "N", lambda v: "<b>x</b>", html=True),
+        ],
+    )
+    assert (
+        "<th class=n>Elasticity</th>" in html
+        and '<td class="n">0.3</td>' in html
+        and "<td><b>x</b></td>" in html
+    )
 
 
 def test_page_inlines_plotly_once_and_charts_carry_their_title_in_html():
     fig = h.style(go.Figure(go.Bar(x=["a"], y=[1])), height=300)
-    parts = [h.chart(fig, "A title that may be long (positive: consumers lose)", "sub"), h.chart(fig, "Another")]
+    parts = [
+        h.chart(fig, "A title that may be long (positive: consumers lose)", "sub"),
+        h.chart(fig, "Another"),
+    ]
     html = h.page("t", parts)
     assert html.count("* plotly.js v") == 1  # plotly.js inlined once, in <head>
     assert html.index("* plotly.js v") < html.index("</head>") < html.index("Plotly.newPlot(")
@@ -68,7 +107,9 @@ def test_percent_tick_format_has_enough_decimals_for_the_range():
 def _nice_step(raw: float) -> float:
     """The smallest 1, 2 or 5 x 10^k at or above ``raw`` (how plotly picks tick steps)."""
     k = math.floor(math.log10(raw))
-    return next(m * 10.0**e for e in (k, k + 1) for m in (1, 2, 5) if m * 10.0**e >= raw * (1 - 1e-12))
+    return next(
+        m * 10.0**e for e in (k, k + 1) for m in (1, 2, 5) if m * 10.0**e >= raw * (1 - 1e-12)
+    )
 
 
 @given(lo=st.floats(0.0, 0.99), span=st.floats(1e-4, 1.0))

@@ -22,7 +22,9 @@ import pytest
 from orebloc.reports.pdf import LocalOnly, pdf_bytes, write_pdf
 
 PDFTOPPM, PDFTOTEXT = shutil.which("pdftoppm"), shutil.which("pdftotext")
-pytestmark = pytest.mark.skipif(not (PDFTOPPM and PDFTOTEXT), reason="poppler-utils (pdftoppm) not installed")
+pytestmark = pytest.mark.skipif(
+    not (PDFTOPPM and PDFTOTEXT), reason="poppler-utils (pdftoppm) not installed"
+)
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -56,7 +58,10 @@ class Rendered:
 
     def figure(self, caption: str) -> str:
         """The SVG under the figure captioned ``caption`` in the print HTML."""
-        m = re.search(r"<figcaption>" + re.escape(html.escape(caption)) + r"</figcaption>.*?(<svg.*?</svg>)", self.html)
+        m = re.search(
+            r"<figcaption>" + re.escape(html.escape(caption)) + r"</figcaption>.*?(<svg.*?</svg>)",
+            self.html,
+        )
         assert m, f"no chart captioned {caption!r}"
         return m.group(1)
 
@@ -131,7 +136,9 @@ def test_atlas_pdf(atlas_pdf):
     fig = atlas_pdf.figure(cap)
     assert _count(fig, "bar") == 2 * atlas_pdf.overview.height  # China and the bloc, each row
     # gallium refining 2024: China 98.9% of world output, the top row, labelled in the chart
-    assert re.search(r'data-name="China" data-category="Gallium \(refining\)" data-value="0\.98\d+"', fig)
+    assert re.search(
+        r'data-name="China" data-category="Gallium \(refining\)" data-value="0\.98\d+"', fig
+    )
     assert fig.index("Gallium (refining)") < fig.index("Chromium (mining)")
     gallium = atlas_pdf.figure("Gallium: largest producers")
     assert ">98.9%<" in gallium
@@ -155,7 +162,10 @@ def brief_pdf(tmp_path_factory):
 def test_brief_pdf(brief_pdf):
     _opens_with_a_chart(brief_pdf, "Price, USD/t")
     impact = brief_pdf.brief.impact
-    for cap, col in (("Price, USD/t", "price_usd_t_p50"), ("Shortfall, t per quarter", "shortfall_t_p50")):
+    for cap, col in (
+        ("Price, USD/t", "price_usd_t_p50"),
+        ("Shortfall, t per quarter", "shortfall_t_p50"),
+    ):
         fig = brief_pdf.figure(cap)
         # one line per member and case, one point per row of the impact table
         assert _count(fig, "point") == impact[col].drop_nulls().len()
@@ -226,7 +236,9 @@ def test_scenario_pdf(scenario_pdf):
     assert _count(fig, "band") == 2 and _count(fig, "line") == 3  # bands: policy, no policy
     assert _count(fig, "point") == 3 * periods
     # the policy case's median price in the first period, as drawn
-    first = s.filter(pl.col("case") == "policy").sort("period").row(0, named=True)["price_usd_t_p50"]
+    first = (
+        s.filter(pl.col("case") == "policy").sort("period").row(0, named=True)["price_usd_t_p50"]
+    )
     assert f'data-name="median with the policy" data-value="{float(first)!r}"' in fig
 
 

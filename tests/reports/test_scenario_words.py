@@ -80,8 +80,10 @@ def test_the_run_horizon_draws_seed_and_markets(spec):
     sections = dict(describe_run(spec, 10, 7))
     run = sections["The run"]
     assert run[0] == "Horizon: 8 quarters, 2025Q1 to 2026Q4 (2 years)."
-    assert run[1].startswith("10 draws (the file asks for 20; this run used 10): each draw is one set of the "
-                             "uncertain numbers below, sampled with seed 7;")
+    assert run[1].startswith(
+        "10 draws (the file asks for 20; this run used 10): each draw is one set of the "
+        "uncertain numbers below, sampled with seed 7;"
+    )
     assert run[2] == "Market m: read from the model file two_zone.toml."
     assert run[3] == "Zones: A: member; B: outsider."
 
@@ -89,12 +91,19 @@ def test_the_run_horizon_draws_seed_and_markets(spec):
 def test_every_shock_in_words(spec):
     shocks = dict(describe_run(spec, 10, 7))["Shocks"]
     # 0.5 years from 2025Q2 are two quarters: 2025Q2 and 2025Q3
-    assert shocks[0] == ("From 2025Q2 to 2025Q3 (0.5 years), B restricts its exports of m to the bloc (A): the "
-                         "share of those exports stopped is anywhere between 50% and 100%, all equally likely (uniform).")
-    assert shocks[1] == ("From 2026Q1, lasting anywhere between 0.25 years and 1 year, all equally likely (uniform), "
-                         "an outage takes part of A's m capacity out of use: 40%.")
+    assert shocks[0] == (
+        "From 2025Q2 to 2025Q3 (0.5 years), B restricts its exports of m to the bloc (A): the "
+        "share of those exports stopped is anywhere between 50% and 100%, all equally likely (uniform)."
+    )
+    assert shocks[1] == (
+        "From 2026Q1, lasting anywhere between 0.25 years and 1 year, all equally likely (uniform), "
+        "an outage takes part of A's m capacity out of use: 40%."
+    )
     # five years from 2025Q3 run past the horizon's end (2026Q4)
-    assert shocks[2] == "From 2025Q3 to 2026Q4 (beyond the end of the run) (5 years), demand for m in A falls by 10% against its trend."
+    assert (
+        shocks[2]
+        == "From 2025Q3 to 2026Q4 (beyond the end of the run) (5 years), demand for m in A falls by 10% against its trend."
+    )
 
 
 def test_every_policy_in_words(spec):
@@ -112,25 +121,42 @@ def test_every_policy_in_words(spec):
 
 def test_trends_and_every_uncertain_number(spec):
     sections = dict(describe_run(spec, 10, 7))
-    assert sections["Trends"] == ["Demand growth a year: between 3% and 7%, most likely 5% (triangular); "
-                                  "capacity growth: 5% a year."]
+    assert sections["Trends"] == [
+        "Demand growth a year: between 3% and 7%, most likely 5% (triangular); "
+        "capacity growth: 5% a year."
+    ]
     unc = sections["Uncertain numbers (drawn anew in each draw)"]
     # supply.eta's declared range [0, inf) truncates the normal below at 0
-    assert unc[0].startswith("How strongly producers respond to price (the price elasticity of supply, supply.eta), in "
-                             "every zone of m: around 0.3, standard deviation 0.1 (normal), kept above 0; "
-                             "drawn separately for each zone.")
-    assert unc[1].startswith("How strongly users respond to price (the price elasticity of demand, demand.eps), in the "
-                             "bloc (A) of m: anywhere between 0.05 and 0.3, all equally likely (uniform); one number "
-                             "shared by these zones.")
+    assert unc[0].startswith(
+        "How strongly producers respond to price (the price elasticity of supply, supply.eta), in "
+        "every zone of m: around 0.3, standard deviation 0.1 (normal), kept above 0; "
+        "drawn separately for each zone."
+    )
+    assert unc[1].startswith(
+        "How strongly users respond to price (the price elasticity of demand, demand.eps), in the "
+        "bloc (A) of m: anywhere between 0.05 and 0.3, all equally likely (uniform); one number "
+        "shared by these zones."
+    )
     assert unc[2] == "Demand growth a year: between 3% and 7%, most likely 5% (triangular)."
-    assert unc[3] == "Shock 1 (export control by B, m), its size: anywhere between 50% and 100%, all equally likely (uniform)."
-    assert unc[4] == "Shock 2 (outage by A, m), how long it lasts: anywhere between 0.25 years and 1 year, all equally likely (uniform)."
+    assert (
+        unc[3]
+        == "Shock 1 (export control by B, m), its size: anywhere between 50% and 100%, all equally likely (uniform)."
+    )
+    assert (
+        unc[4]
+        == "Shock 2 (outage by A, m), how long it lasts: anywhere between 0.25 years and 1 year, all equally likely (uniform)."
+    )
     assert len(unc) == 5
 
 
 def test_a_comparison_leaves_the_scenario_policies_out(spec):
     headings = [h for h, _ in describe_run(spec, 10, 7, policies=False)]
-    assert headings == ["The run", "Shocks", "Trends", "Uncertain numbers (drawn anew in each draw)"]
+    assert headings == [
+        "The run",
+        "Shocks",
+        "Trends",
+        "Uncertain numbers (drawn anew in each draw)",
+    ]
 
 
 def test_distributions_in_words_and_in_short():

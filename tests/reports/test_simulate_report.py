@@ -70,37 +70,68 @@ def tiny(tmp_path_factory):
 def test_the_report_says_what_was_run_in_words(tiny):
     sec = tiny.section("What was run")
     assert "Horizon: 8 quarters, 2025Q1 to 2026Q4 (2 years)." in sec.items
-    assert ("From 2025Q2 to 2025Q3 (0.5 years), B restricts its exports of m to the bloc (A): the share of those "
-            "exports stopped is anywhere between 50% and 100%, all equally likely (uniform).") in sec.items
-    assert any(s.startswith("A border-adjusted price floor of 1,100 USD/t for m in A") for s in sec.items)
-    assert any(s.startswith("10 draws (the file asks for 20; this run used 10)") and "seed 7" in s for s in sec.items)
+    assert (
+        "From 2025Q2 to 2025Q3 (0.5 years), B restricts its exports of m to the bloc (A): the share of those "
+        "exports stopped is anywhere between 50% and 100%, all equally likely (uniform)."
+    ) in sec.items
+    assert any(
+        s.startswith("A border-adjusted price floor of 1,100 USD/t for m in A") for s in sec.items
+    )
+    assert any(
+        s.startswith("10 draws (the file asks for 20; this run used 10)") and "seed 7" in s
+        for s in sec.items
+    )
 
 
 def test_one_legend_for_every_fan_chart_and_titles_above_them(tiny):
     figs = tiny.section("Prices and shortfalls by zone").figures
     # two zones and the bloc, price and shortfall each
-    assert [f.caption for f in figs] == [f"m: {q}, {z}" for z in ("A", "B", "the bloc (members and partners)")
-                                         for q in ("price", "shortfall")]
+    assert [f.caption for f in figs] == [
+        f"m: {q}, {z}"
+        for z in ("A", "B", "the bloc (members and partners)")
+        for q in ("price", "shortfall")
+    ]
     for f in figs:
-        assert f.layout["showlegend"] is False and "title" not in f.layout and f.config["displayModeBar"] is False
+        assert (
+            f.layout["showlegend"] is False
+            and "title" not in f.layout
+            and f.config["displayModeBar"] is False
+        )
         # quarters are marked once a year, labelled with the year, not rotated
         assert f.layout["xaxis"]["tickvals"] == ["2025Q1", "2026Q1"]
-        assert f.layout["xaxis"]["ticktext"] == ["2025", "2026"] and f.layout["xaxis"]["tickangle"] == 0
+        assert (
+            f.layout["xaxis"]["ticktext"] == ["2025", "2026"]
+            and f.layout["xaxis"]["tickangle"] == 0
+        )
     # the key is drawn once, in HTML, above the charts
     text = tiny.section("Prices and shortfalls by zone").text
-    assert text.count("median with the policy") == 1 and text.count("p5-p95 without the policy") == 1
+    assert (
+        text.count("median with the policy") == 1 and text.count("p5-p95 without the policy") == 1
+    )
     # the lines carry their names for hovering
     names = [t["name"] for t in figs[0].data]
     assert all(t["mode"] == "lines" for t in figs[0].data)  # no markers on the bands' corners
-    assert names == ["p5-p95 without the policy", "median without the policy", "p5-p95 with the policy",
-                     "median with the policy", "median no shock (reference)"]
+    assert names == [
+        "p5-p95 without the policy",
+        "median without the policy",
+        "p5-p95 with the policy",
+        "median with the policy",
+        "median no shock (reference)",
+    ]
 
 
 def test_bloc_table_has_units_and_cases_in_words(tiny):
     table = rows(tiny.section("The bloc over the horizon").tables[0])
     assert [r["Case"] for r in table] == ["without the policy", "with the policy"]
-    assert list(table[0]) == ["Market", "Case", "Price, USD/t (mean)", "Shortfall, t (total)", "Consumer cost, USD",
-                              "Fiscal cost, USD", "Levy revenue, USD"]
+    assert list(table[0]) == [
+        "Market",
+        "Case",
+        "Price, USD/t (mean)",
+        "Shortfall, t (total)",
+        "Consumer cost, USD",
+        "Fiscal cost, USD",
+        "Levy revenue, USD",
+    ]
     # the bloc (zone A alone): medians per period, averaged (price) or added up over the 8 quarters
     s = tiny.run.summary.filter(pl.col("zone") == "bloc")
     for case, row in zip(("no_policy", "policy"), table, strict=True):
@@ -134,36 +165,69 @@ def test_inputs_table_shows_the_values_of_provenance_csv(tmp_path):
     words = page.section("What was run").items
     assert "Horizon: 2 years, 2025 to 2026." in words
     # no leakage in this file, so none is mentioned
-    assert any(s.startswith("From 2025 to 2025 (1 year), China (CHN) restricts its exports of graphite") and
-               s.endswith("the share of those exports stopped is 50%.") for s in words)
+    assert any(
+        s.startswith("From 2025 to 2025 (1 year), China (CHN) restricts its exports of graphite")
+        and s.endswith("the share of those exports stopped is 50%.")
+        for s in words
+    )
 
 
 def test_period_ticks():
     quarters = [f"{y}Q{q}" for y in range(2025, 2035) for q in range(1, 5)]
-    assert period_ticks(quarters) == ([f"{y}Q1" for y in range(2025, 2035)], [str(y) for y in range(2025, 2035)])
-    assert period_ticks(["2025Q3", "2025Q4", "2026Q1"]) == (["2025Q3", "2026Q1"], ["2025Q3", "2026"])
+    assert period_ticks(quarters) == (
+        [f"{y}Q1" for y in range(2025, 2035)],
+        [str(y) for y in range(2025, 2035)],
+    )
+    assert period_ticks(["2025Q3", "2025Q4", "2026Q1"]) == (
+        ["2025Q3", "2026Q1"],
+        ["2025Q3", "2026"],
+    )
     years = [str(y) for y in range(2025, 2050)]  # 25 years: every third, at most 12 ticks
     assert period_ticks(years)[0] == years[::3] and len(period_ticks(years)[0]) <= 12
 
 
 def test_prices_below_zero_are_flagged():
-    summary = pl.DataFrame({"market": ["m", "m", "m"], "zone": ["B", "B", "A"], "case": ["policy"] * 3,
-                            "price_usd_t_p5": [-42.0, 10.0, 5.0], "price_usd_t_p50": [1.0, 2.0, 3.0],
-                            "price_usd_t_p95": [3.0, 4.0, 5.0]})
+    summary = pl.DataFrame(
+        {
+            "market": ["m", "m", "m"],
+            "zone": ["B", "B", "A"],
+            "case": ["policy"] * 3,
+            "price_usd_t_p5": [-42.0, 10.0, 5.0],
+            "price_usd_t_p50": [1.0, 2.0, 3.0],
+            "price_usd_t_p95": [3.0, 4.0, 5.0],
+        }
+    )
     neg = negative_prices(summary)
     assert neg.rows() == [("m", "B", "policy", 1, -42.0)]
 
 
 def test_solver_round_off_in_tonnes_is_drawn_as_zero():
     # a shortfall of 1e-9 t (round-off of a 25,000 t market) was drawn on an axis labelled "1n"
-    rows_ = [{"case": c, "market": "m", "zone": "JPN", "period": t, "period_label": f"202{5 + t}",
-              "shortfall_t_p5": 0.0, "shortfall_t_p50": 1e-9 * t, "shortfall_t_p95": 2e-9, "price_usd_t_p5": 1e-9,
-              "price_usd_t_p50": 1e-9, "price_usd_t_p95": 1e-9}
-             for c in ("no_policy", "policy", "reference") for t in range(3)]
+    rows_ = [
+        {
+            "case": c,
+            "market": "m",
+            "zone": "JPN",
+            "period": t,
+            "period_label": f"202{5 + t}",
+            "shortfall_t_p5": 0.0,
+            "shortfall_t_p50": 1e-9 * t,
+            "shortfall_t_p95": 2e-9,
+            "price_usd_t_p5": 1e-9,
+            "price_usd_t_p50": 1e-9,
+            "price_usd_t_p95": 1e-9,
+        }
+        for c in ("no_policy", "policy", "reference")
+        for t in range(3)
+    ]
     summary = pl.DataFrame(rows_)
     fig = fan_chart(summary, "m", "JPN", "shortfall_t", "t per period")
     assert all(v == 0.0 for t in fig.data for v in t.y)
-    assert fan_chart(summary, "m", "JPN", "price_usd_t", "USD/t").data[1].y == (1e-9,) * 3  # prices are kept
+    assert (
+        fan_chart(summary, "m", "JPN", "price_usd_t", "USD/t").data[1].y == (1e-9,) * 3
+    )  # prices are kept
     # 2 g a period is a shortfall, and drawn
     big = summary.with_columns(pl.col("shortfall_t_p95") * 1e3)
-    assert max(max(t.y) for t in fan_chart(big, "m", "JPN", "shortfall_t", "t").data) == pytest.approx(2e-6)
+    assert max(
+        max(t.y) for t in fan_chart(big, "m", "JPN", "shortfall_t", "t").data
+    ) == pytest.approx(2e-6)

@@ -25,7 +25,13 @@ def test_tick_formats():
     assert svg.tick_formatter(".0%")(0.989) == "99%"
     assert svg.tick_formatter(",.0f")(2_350_000.4) == "2,350,000"
     compact = svg.tick_formatter(None)
-    assert [compact(v) for v in (3.15e9, 602.1e6, 25_000, 18.7, 0)] == ["3.15 bn", "602.1 m", "25,000", "18.7", "0"]
+    assert [compact(v) for v in (3.15e9, 602.1e6, 25_000, 18.7, 0)] == [
+        "3.15 bn",
+        "602.1 m",
+        "25,000",
+        "18.7",
+        "0",
+    ]
 
 
 def test_line_chart_coordinates():
@@ -33,14 +39,20 @@ def test_line_chart_coordinates():
     # right 14, top 12, bottom 8 + 14 = 22: plot x 22..186, y 12..78
     out = svg.render(svg.Chart(width=200, height=100, lines=[svg.Line("a", [0, 1, 2], [0, 5, 10])]))
     assert 'points="22,78 104,45 186,12"' in out
-    assert re.findall(r'cx="([\d.]+)" cy="([\d.]+)"', out) == [("22", "78"), ("104", "45"), ("186", "12")]
+    assert re.findall(r'cx="([\d.]+)" cy="([\d.]+)"', out) == [
+        ("22", "78"),
+        ("104", "45"),
+        ("186", "12"),
+    ]
     assert len(re.findall(r'class="grid"', out)) == 6
 
 
 def test_bar_chart_coordinates():
     # values 1 and 3 with 0: ticks 0..3 step 1, left 10 + 6 = 16; plot x 16..186 (two bands of
     # 85 px, a bar 80% of its band: 68 px), y 12..78 (66 px for 3)
-    out = svg.render(svg.Chart(width=200, height=100, categories=["A", "B"], bars=[svg.Bars("s", [1.0, 3.0])]))
+    out = svg.render(
+        svg.Chart(width=200, height=100, categories=["A", "B"], bars=[svg.Bars("s", [1.0, 3.0])])
+    )
     bars = re.findall(r'<rect class="bar"[^>]*data-value="([^"]+)" x="([^"]+)" y="([^"]+)" width="([^"]+)" '
                       r'height="([^"]+)"', out)  # fmt: skip
     assert bars == [("1.0", "24.5", "56", "68", "22"), ("3.0", "109.5", "12", "68", "66")]
@@ -48,7 +60,9 @@ def test_bar_chart_coordinates():
 
 def test_band_and_horizontal_bars():
     c = svg.Chart(width=200, height=100, lines=[], bands=[svg.Band("p", [0, 1], [1, 2], [3, 4])])
-    out = svg.render(c)  # no bars: the axis need not hold 0; ticks 1..4 (raw 0.6 -> step 1), y 12..78,
+    out = svg.render(
+        c
+    )  # no bars: the axis need not hold 0; ticks 1..4 (raw 0.6 -> step 1), y 12..78,
     # 22 px a unit; x 16..186 (left 10 + one 6 px digit)
     assert 'points="16,34 186,12 186,56 16,78"' in out  # high left to right, then low back
     h = svg.render(svg.Chart(width=200, height=100, categories=["top", "bottom"], horizontal=True,
@@ -67,8 +81,20 @@ def test_text_is_escaped():
 def test_a_plotly_fan_reads_back_as_a_band_a_line_and_a_reference_line():
     fig = go.Figure()
     x = ["2025Q1", "2025Q2", "2025Q3"]
-    fig.add_scatter(x=x + x[::-1], y=[3, 4, 5, 1, 1, 0], fill="toself", fillcolor="rgba(31,119,180,0.18)", name="band")
-    fig.add_scatter(x=x, y=[2, 3, 4], mode="lines", line={"color": "rgb(31,119,180)", "dash": "dot"}, name="median")
+    fig.add_scatter(
+        x=x + x[::-1],
+        y=[3, 4, 5, 1, 1, 0],
+        fill="toself",
+        fillcolor="rgba(31,119,180,0.18)",
+        name="band",
+    )
+    fig.add_scatter(
+        x=x,
+        y=[2, 3, 4],
+        mode="lines",
+        line={"color": "rgb(31,119,180)", "dash": "dot"},
+        name="median",
+    )
     fig.add_hline(y=2.5, annotation_text="target")
     fig.update_layout(height=250, yaxis_title="USD/t")
     c = chart_of(fig)

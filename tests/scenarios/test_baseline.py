@@ -23,7 +23,9 @@ SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 BAND = 0.05
 
 
-@pytest.mark.parametrize("name", ["rare_earth_separation_controls", "gallium_germanium_ban", "graphite_licensing"])
+@pytest.mark.parametrize(
+    "name", ["rare_earth_separation_controls", "gallium_germanium_ban", "graphite_licensing"]
+)
 def test_the_no_shock_median_path_of_each_shipped_scenario_stays_near_its_baseline(name):
     spec = load_scenario(SCENARIOS / f"{name}.toml")
     assert spec.dynamics.capacity_follows_demand  # the files say capacity keeps pace
@@ -48,8 +50,13 @@ def test_coupled_separation_output_grows_with_its_capacity():
     # (it stayed at q0 when the mines' demand was the separators' output of the period before)
     spec = load_scenario(SCENARIOS / "rare_earth_separation_controls.toml")
     six = fixed(0.06)
-    spec = replace(spec, years=3.0, dynamics=replace(spec.dynamics, demand_growth=six, capacity_growth=six,
-                                                     capacity_follows_demand=False))
+    spec = replace(
+        spec,
+        years=3.0,
+        dynamics=replace(
+            spec.dynamics, demand_growth=six, capacity_growth=six, capacity_follows_demand=False
+        ),
+    )
     plan, _ = prepare(spec, cases=("reference",))
     out = simulate(plan, draw_scenario(spec, 2))
     oxide = out["supply"][0, 0, :, 1].sum(axis=-1) * 4.0  # t/yr, all zones, quarterly periods
@@ -63,8 +70,17 @@ def _summary(ref: tuple[float, float], shock: tuple[float, float]) -> pl.DataFra
     rows = []
     for case, prices in (("reference", ref), ("no_policy", shock)):
         for p, price in enumerate(prices):
-            rows.append({"case": case, "period": p, "period_label": f"2025Q{p + 1}", "market": "m",
-                         "zone": BLOC, "price_usd_t_p50": price, "shortfall_t_p50": 0.0})
+            rows.append(
+                {
+                    "case": case,
+                    "period": p,
+                    "period_label": f"2025Q{p + 1}",
+                    "market": "m",
+                    "zone": BLOC,
+                    "price_usd_t_p50": price,
+                    "shortfall_t_p50": 0.0,
+                }
+            )
     return pl.DataFrame(rows)
 
 

@@ -40,7 +40,11 @@ def test_priors_are_drawn_across_their_range_and_the_balance_zone_takes_the_rest
     pm = plan.markets[0]
     assert [z for z, *_ in pm.demand_ranges] == ["CHN", "EUR", "PAR"] and pm.balance_zone == "ROW"
     chn = prov.filter(prov["input"] == "demand.CHN.d0").row(0, named=True)
-    assert (chn["kind"], chn["low"], chn["high"]) == ("assumption", pytest.approx(339.2), pytest.approx(551.2))
+    assert (chn["kind"], chn["low"], chn["high"]) == (
+        "assumption",
+        pytest.approx(339.2),
+        pytest.approx(551.2),
+    )
     draws = draw_scenario(spec, plan=plan)
     x = draws[calibration_key("ga", "CHN")][:, 0]
     assert x.shape == (200,) and 339.2 <= x.min() < 400 < 500 < x.max() <= 551.2
@@ -49,10 +53,14 @@ def test_priors_are_drawn_across_their_range_and_the_balance_zone_takes_the_rest
     # no shock, no transport cost: the reference case clears at the baseline, demand = drawn d0
     demand = out["demand"][REF, :, 0, 0]
     np.testing.assert_allclose(demand[:, ids.index("CHN")], x, rtol=1e-6)
-    np.testing.assert_allclose(demand.sum(axis=1), 848.0, rtol=1e-6)  # USGS world output, every draw
+    np.testing.assert_allclose(
+        demand.sum(axis=1), 848.0, rtol=1e-6
+    )  # USGS world output, every draw
     row = demand[:, ids.index("ROW")]
     assert row.min() > 0 and np.ptp(row) > 100  # the balance moves against the draws
-    np.testing.assert_allclose(demand[:, ids.index("JPN")], 167.0, rtol=1e-6)  # published, one figure
+    np.testing.assert_allclose(
+        demand[:, ids.index("JPN")], 167.0, rtol=1e-6
+    )  # published, one figure
 
 
 def test_same_seed_same_draws_and_runs_use_them(write):
@@ -61,7 +69,9 @@ def test_same_seed_same_draws_and_runs_use_them(write):
     b = run_scenario(spec, draws=8, chunk_size=8).results
     d = a.filter((a["case"] == "reference") & (a["zone"] == "CHN"))["demand_t"].to_numpy()
     assert np.ptp(d) > 10  # the prior's draws reach the results
-    np.testing.assert_allclose(d, b.filter((b["case"] == "reference") & (b["zone"] == "CHN"))["demand_t"], rtol=1e-9)
+    np.testing.assert_allclose(
+        d, b.filter((b["case"] == "reference") & (b["zone"] == "CHN"))["demand_t"], rtol=1e-9
+    )
 
 
 def test_a_demand_the_file_sets_is_not_drawn(write):
@@ -72,7 +82,9 @@ def test_a_demand_the_file_sets_is_not_drawn(write):
     assert not [k for k in draw_scenario(spec, plan=plan).values if k.startswith("calibration.")]
 
 
-@pytest.mark.parametrize("name", ["gallium_germanium_ban", "graphite_licensing", "rare_earth_separation_controls"])
+@pytest.mark.parametrize(
+    "name", ["gallium_germanium_ban", "graphite_licensing", "rare_earth_separation_controls"]
+)
 def test_shipped_scenarios_set_their_demand_so_nothing_new_is_drawn(name):
     plan, _ = prepare(load_scenario(SHIPPED / f"{name}.toml"))
     assert all(pm.demand_ranges == () for pm in plan.markets)

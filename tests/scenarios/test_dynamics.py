@@ -87,7 +87,9 @@ release_rate = 40.0
     np.testing.assert_allclose(rel, [0, 0, 10, 10, 10, 0, 0, 0], atol=1e-12)
     np.testing.assert_allclose(stock, [30, 30, 20, 10, 0, 0, 0, 0], atol=1e-12)
     # released tonnes are supply in A: more is sold there and the price is lower than without
-    assert out["supply"][POL, 0, 2, M, A] == pytest.approx(out["supply"][NOPOL, 0, 2, M, A] + 10, abs=0.5)
+    assert out["supply"][POL, 0, 2, M, A] == pytest.approx(
+        out["supply"][NOPOL, 0, 2, M, A] + 10, abs=0.5
+    )
     assert out["price"][POL, 0, 2, M, A] < price[2]
     assert np.all(out["release"][NOPOL] == 0)
 
@@ -103,7 +105,9 @@ severity = 1.0
 """
     spec = load_scenario(write(scenario_text(body)))
     run = run_scenario(spec, draws=5)
-    bloc = run.results.filter(pl.col("zone") == "bloc", pl.col("case") == "no_policy").sort("draw", "period")
+    bloc = run.results.filter(pl.col("zone") == "bloc", pl.col("case") == "no_policy").sort(
+        "draw", "period"
+    )
     short = bloc.filter(pl.col("draw") == 0)["shortfall_t"].to_numpy()
     assert np.all(short[1:5] > 10.0)  # 80 t/yr of imports stop; A makes ~a few more
     # before and after: only the small shortfall of the baseline (A pays 1037 > p0 = 1000)
@@ -113,7 +117,9 @@ severity = 1.0
 def test_refining_never_uses_more_ore_than_it_gets():
     from pathlib import Path
 
-    spec = load_scenario(Path(__file__).resolve().parents[2] / "scenarios" / "rare_earth_separation_controls.toml")
+    spec = load_scenario(
+        Path(__file__).resolve().parents[2] / "scenarios" / "rare_earth_separation_controls.toml"
+    )
     spec = replace(spec, years=3.0)
     plan, _ = prepare(spec)
     out = simulate(plan, draw_scenario(spec, 8))

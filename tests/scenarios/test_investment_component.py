@@ -29,7 +29,9 @@ severity = 1.0
 
 def test_orders_arrive_two_quarters_after_the_price_rises(write):
     df = run_scenario(load_scenario(write(scenario_text(BAN))), draws=2).results
-    a = df.filter(pl.col("case") == "no_policy", pl.col("zone") == "A", pl.col("draw") == 0).sort("period")
+    a = df.filter(pl.col("case") == "no_policy", pl.col("zone") == "A", pl.col("draw") == 0).sort(
+        "period"
+    )
     cap, price = a["capacity_t_yr"].to_numpy(), a["price_usd_t"].to_numpy()
     # A makes 20 t/yr with 10% spare capacity: K = 22 t/yr; once its price is >= 1.1 x 1000
     # it orders 0.4 x 0.25 x K a quarter, producing two quarters later (lead 0.5 years)

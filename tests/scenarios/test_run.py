@@ -111,11 +111,20 @@ def test_parquet_results_and_summary_are_written(spec, tmp_path):
     parts = sorted((tmp_path / "run" / "results").glob("part-*.parquet"))
     assert len(parts) == 2
     back = pl.read_parquet(parts).sort("case", "draw", "period", "market", "zone")
-    mine = run.results.with_columns(pl.col(c).cast(pl.String) for c in ("case", "period_label", "market", "zone"))
-    back = back.with_columns(pl.col(c).cast(pl.String) for c in ("case", "period_label", "market", "zone"))
+    mine = run.results.with_columns(
+        pl.col(c).cast(pl.String) for c in ("case", "period_label", "market", "zone")
+    )
+    back = back.with_columns(
+        pl.col(c).cast(pl.String) for c in ("case", "period_label", "market", "zone")
+    )
     assert_frame_equal(back, mine.sort("case", "draw", "period", "market", "zone"))
     summary = pl.read_parquet(tmp_path / "run" / "summary.parquet")
-    assert {"price_usd_t_p5", "shortfall_t_p50", "consumer_cost_usd_p95", "fiscal_cost_usd_p50"} <= set(summary.columns)
+    assert {
+        "price_usd_t_p5",
+        "shortfall_t_p50",
+        "consumer_cost_usd_p95",
+        "fiscal_cost_usd_p50",
+    } <= set(summary.columns)
     assert set(summary["zone"]) == {"A", "B", "bloc"}
     # the floor holds A's price at >= 1100 in the policy case while it imports from B
     pol = summary.filter(pl.col("case") == "policy", pl.col("zone") == "A")
@@ -124,7 +133,9 @@ def test_parquet_results_and_summary_are_written(spec, tmp_path):
 
 def test_dask_local_cluster_on_loopback_gives_identical_frames(spec):
     local = run_scenario(spec, draws=200, chunk_size=100).results
-    dask = run_scenario(spec, draws=200, chunk_size=100, scheduler="local-cluster", workers=2).results
+    dask = run_scenario(
+        spec, draws=200, chunk_size=100, scheduler="local-cluster", workers=2
+    ).results
     assert_frame_equal(local, dask)
 
 
@@ -137,11 +148,19 @@ def test_streamed_summary_equals_the_summary_of_the_whole_table(spec, tmp_path):
     assert not list((tmp_path / "s").glob(".summary.*"))
     whole = summarise(kept.results)
     quantiles = [c for c in whole.columns if c.endswith(("_p5", "_p50", "_p95"))]
-    assert_frame_equal(streamed.summary.select(whole.columns).drop(c for c in whole.columns if c.endswith("_mean")),
-                       whole.drop(c for c in whole.columns if c.endswith("_mean")))
-    assert_frame_equal(streamed.summary.select(quantiles), whole.select(quantiles), check_exact=True)
+    assert_frame_equal(
+        streamed.summary.select(whole.columns).drop(
+            c for c in whole.columns if c.endswith("_mean")
+        ),
+        whole.drop(c for c in whole.columns if c.endswith("_mean")),
+    )
+    assert_frame_equal(
+        streamed.summary.select(quantiles), whole.select(quantiles), check_exact=True
+    )
     means = [c for c in whole.columns if c.endswith("_mean")]
-    assert_frame_equal(streamed.summary.select(means), whole.select(means), check_exact=False, rel_tol=1e-12)
+    assert_frame_equal(
+        streamed.summary.select(means), whole.select(means), check_exact=False, rel_tol=1e-12
+    )
 
 
 @pytest.mark.parametrize(
@@ -150,7 +169,10 @@ def test_streamed_summary_equals_the_summary_of_the_whole_table(spec, tmp_path):
         ({"seed": -1}, "seed: must be an integer >= 0, got -1"),
         ({"chunk_size": 0}, "chunk_size: must be an integer >= 1, got 0"),
         ({"workers": 0, "scheduler": "local-cluster"}, "workers: must be an integer >= 1, got 0"),
-        ({"scheduler": "bogus"}, "scheduler: must be none, local-cluster or a Dask scheduler address"),
+        (
+            {"scheduler": "bogus"},
+            "scheduler: must be none, local-cluster or a Dask scheduler address",
+        ),
         ({"scheduler": "tcp://h:99999"}, "scheduler: must be none"),  # no such port
     ],
 )
@@ -166,7 +188,12 @@ def test_bad_arguments_are_refused_before_anything_is_written(spec, tmp_path, kw
 def test_scheduler_addresses_dask_understands_are_accepted():
     from orebloc.scenarios.run import check_scheduler
 
-    for address in ("tcp://10.0.0.5:8786", "scheduler.example.org:8786", "tls://[::1]:8786", "none",
-                    "local-cluster"):
+    for address in (
+        "tcp://10.0.0.5:8786",
+        "scheduler.example.org:8786",
+        "tls://[::1]:8786",
+        "none",
+        "local-cluster",
+    ):
         assert check_scheduler(address) == address
     assert check_scheduler(None) == "none"

@@ -66,16 +66,44 @@ def test_a_valid_file_parses(write):
 @pytest.mark.parametrize(
     ("edit", "path", "needle", "reason"),
     [
-        (("severity = 1.0", "severity = 1.5"), "shocks[0].severity", "severity = 1.5", "must be <= 1, got 1.5"),
+        (
+            ("severity = 1.0", "severity = 1.5"),
+            "shocks[0].severity",
+            "severity = 1.5",
+            "must be <= 1, got 1.5",
+        ),
         (('zone = "B"', 'zone = "C"'), "shocks[0].zone", 'zone = "C"', "unknown zone 'C'"),
-        (("severity = 1.0", 'severity = { dist = "gamma", k = 2 }'), "shocks[0].severity.dist", "gamma",
-         "must be one of fixed, uniform, triangular, normal, lognormal"),
-        (("duration = 1.0", "duration = -1.0"), "shocks[0].duration", "duration = -1", "must be >= 0, got -1"),
-        (('step = "quarter"', 'step = "month"'), "scenario.step", 'step = "month"', "must be one of year, quarter"),
-        (('start = "2025Q3"', 'start = "2024Q1"'), "shocks[0].start", '"2024Q1"', "before the scenario's start"),
+        (
+            ("severity = 1.0", 'severity = { dist = "gamma", k = 2 }'),
+            "shocks[0].severity.dist",
+            "gamma",
+            "must be one of fixed, uniform, triangular, normal, lognormal",
+        ),
+        (
+            ("duration = 1.0", "duration = -1.0"),
+            "shocks[0].duration",
+            "duration = -1",
+            "must be >= 0, got -1",
+        ),
+        (
+            ('step = "quarter"', 'step = "month"'),
+            "scenario.step",
+            'step = "month"',
+            "must be one of year, quarter",
+        ),
+        (
+            ('start = "2025Q3"', 'start = "2024Q1"'),
+            "shocks[0].start",
+            '"2024Q1"',
+            "before the scenario's start",
+        ),
         # 2 years by quarter from 2025Q1: the last period is 2026Q4; a shock from 2027Q1 would do nothing
-        (('start = "2025Q3"', 'start = "2027Q1"'), "shocks[0].start", '"2027Q1"',
-         "'2027Q1' is after the scenario's horizon: its last period is 2026Q4"),
+        (
+            ('start = "2025Q3"', 'start = "2027Q1"'),
+            "shocks[0].start",
+            '"2027Q1"',
+            "'2027Q1' is after the scenario's horizon: its last period is 2026Q4",
+        ),
     ],
 )
 def test_errors_name_the_key_path_and_the_line(write, edit, path, needle, reason):
@@ -92,12 +120,27 @@ def test_errors_name_the_key_path_and_the_line(write, edit, path, needle, reason
 def test_more_errors(write):
     base = scenario_text(SHOCK)
     cases = [
-        (base.replace("[[markets]]", "[[markets]]\ncolour = 1"), "markets[0].colour", "unknown key"),
-        (base.replace('kind = "export_control"', 'kind = "embargo"'), "shocks[0].kind", "must be one of"),
-        (base + '\n[[uncertain]]\nparam = "supply.eta"\ndist = "uniform"\nlow = -0.2\nhigh = 0.5\n',
-         "uncertain[0].low", "must be >= 0"),
-        (base + '\n[[policies]]\nkind = "floor"\nzone = "B"\nprice = 1.0\n', "policies[0].zone",
-         "only a member can have a floor"),
+        (
+            base.replace("[[markets]]", "[[markets]]\ncolour = 1"),
+            "markets[0].colour",
+            "unknown key",
+        ),
+        (
+            base.replace('kind = "export_control"', 'kind = "embargo"'),
+            "shocks[0].kind",
+            "must be one of",
+        ),
+        (
+            base
+            + '\n[[uncertain]]\nparam = "supply.eta"\ndist = "uniform"\nlow = -0.2\nhigh = 0.5\n',
+            "uncertain[0].low",
+            "must be >= 0",
+        ),
+        (
+            base + '\n[[policies]]\nkind = "floor"\nzone = "B"\nprice = 1.0\n',
+            "policies[0].zone",
+            "only a member can have a floor",
+        ),
         (base.replace("years = 2", "years = 2.1"), "scenario.years", "whole number of quarters"),
     ]
     for text, path, reason in cases:
@@ -110,19 +153,33 @@ def test_more_errors(write):
 
 def test_starts_after_the_horizon_are_refused_everywhere(write):
     base = scenario_text(SHOCK)
-    assert load_scenario(write(base.replace('start = "2025Q3"', 'start = "2026Q4"'))).shocks[0].start == 7
+    assert (
+        load_scenario(write(base.replace('start = "2025Q3"', 'start = "2026Q4"'))).shocks[0].start
+        == 7
+    )
     cases = [
-        (base + '\n[[policies]]\nkind = "floor"\nzone = "A"\nprice = 1.0\nstart = "2027Q2"\n', "policies[0].start"),
-        (base + '\n[[additions]]\nzone = "A"\ncapacity = 5.0\nstart = "2030Q1"\n', "additions[0].start"),
+        (
+            base + '\n[[policies]]\nkind = "floor"\nzone = "A"\nprice = 1.0\nstart = "2027Q2"\n',
+            "policies[0].start",
+        ),
+        (
+            base + '\n[[additions]]\nzone = "A"\ncapacity = 5.0\nstart = "2030Q1"\n',
+            "additions[0].start",
+        ),
     ]
     for text, path in cases:
         with pytest.raises(ScenarioError) as info:
             load_scenario(write(text))
         assert info.value.key_path == path
         assert "after the scenario's horizon: its last period is 2026Q4" in str(info.value)
-    yearly = base.replace('"2025Q1"', "2025").replace('step = "quarter"', 'step = "year"').replace(
-        'start = "2025Q3"', "start = 2027")
-    with pytest.raises(ScenarioError, match=r"line \d+: shocks\[0\].start: 2027 is after .* last period is 2026 "):
+    yearly = (
+        base.replace('"2025Q1"', "2025")
+        .replace('step = "quarter"', 'step = "year"')
+        .replace('start = "2025Q3"', "start = 2027")
+    )
+    with pytest.raises(
+        ScenarioError, match=r"line \d+: shocks\[0\].start: 2027 is after .* last period is 2026 "
+    ):
         load_scenario(write(yearly))
 
 

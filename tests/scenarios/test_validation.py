@@ -19,9 +19,14 @@ def _rise(name: str) -> dict[tuple[str, str], float]:
     first period of ``scenarios/validation/<name>.toml`` run with DRAWS draws."""
     run = run_scenario(load_scenario(VALIDATION / f"{name}.toml"), DRAWS, keep_results=False)
     s = run.summary.filter(pl.col("period") == 0)
-    ref = s.filter(pl.col("case") == "reference").select("market", "zone", pl.col("price_usd_t_p50").alias("ref"))
+    ref = s.filter(pl.col("case") == "reference").select(
+        "market", "zone", pl.col("price_usd_t_p50").alias("ref")
+    )
     shock = s.filter(pl.col("case") == "no_policy").join(ref, on=["market", "zone"])
-    return {(r["market"], r["zone"]): r["price_usd_t_p50"] / r["ref"] - 1.0 for r in shock.iter_rows(named=True)}
+    return {
+        (r["market"], r["zone"]): r["price_usd_t_p50"] / r["ref"] - 1.0
+        for r in shock.iter_rows(named=True)
+    }
 
 
 def test_the_2010_rare_earth_quota_cut_multiplies_prices_outside_china():
@@ -29,7 +34,9 @@ def test_the_2010_rare_earth_quota_cut_multiplies_prices_outside_china():
     # export unit values +130% (MOFCOM, Jan-Nov 2010): more than +50%, less than +1,000%
     rise = _rise("ree_2010_quota")
     assert 0.5 < rise[("ree", "EUR")] < 10.0
-    assert rise[("ree", "JPN")] == pytest.approx(rise[("ree", "EUR")], abs=0.01)  # one price outside China
+    assert rise[("ree", "JPN")] == pytest.approx(
+        rise[("ree", "EUR")], abs=0.01
+    )  # one price outside China
     assert -0.6 < rise[("ree", "CHN")] < 0.0  # China's price falls: its exports are held at home
 
 

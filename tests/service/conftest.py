@@ -60,8 +60,19 @@ def pg_server():
     port = _free_port()
     run = lambda cmd: subprocess.run(_as_pg_user(cmd), check=True, capture_output=True, cwd=tmp)  # noqa: E731
     run([str(bindir / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres", "-E", "UTF8"])
-    run([str(bindir / "pg_ctl"), "-D", str(data), "-w", "-l", str(tmp / "log"), "-o",
-         f"-h 127.0.0.1 -p {port} -k {tmp} -c fsync=off -c full_page_writes=off", "start"])
+    run(
+        [
+            str(bindir / "pg_ctl"),
+            "-D",
+            str(data),
+            "-w",
+            "-l",
+            str(tmp / "log"),
+            "-o",
+            f"-h 127.0.0.1 -p {port} -k {tmp} -c fsync=off -c full_page_writes=off",
+            "start",
+        ]
+    )
     base = f"postgresql://postgres@127.0.0.1:{port}"
     try:
         yield base, bindir, run
@@ -108,4 +119,9 @@ def db_url(request, tmp_path):
 
 
 def settings(url: str, **kw) -> Settings:
-    return Settings(db_url=url, scheduler=kw.pop("scheduler", "hold"), scenarios_dir=str(ROOT / "scenarios"), **kw)
+    return Settings(
+        db_url=url,
+        scheduler=kw.pop("scheduler", "hold"),
+        scenarios_dir=str(ROOT / "scenarios"),
+        **kw,
+    )

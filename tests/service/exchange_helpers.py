@@ -9,7 +9,12 @@ from orebloc.service.exchange_client import step
 from orebloc.service.store import User
 from tests.service.helpers import _HASH
 
-ROUND = {"mineral": "gallium", "form": "metal", "as_of": "2026-06-30", "consumption_t_per_year": 365_000.0}
+ROUND = {
+    "mineral": "gallium",
+    "form": "metal",
+    "as_of": "2026-06-30",
+    "consumption_t_per_year": 365_000.0,
+}
 
 
 def add_members(bloc, n: int) -> list[str]:
@@ -42,7 +47,9 @@ def run_round(bloc, n: int, skip_masked=(), skip_unmask=(), between=None, seed: 
     out = None
     for phase in ("advertise", "share", "masked", "unmask"):
         for m in names:
-            if (phase == "masked" and m in skip_masked) or (phase == "unmask" and m in skip_masked + skip_unmask):
+            if (phase == "masked" and m in skip_masked) or (
+                phase == "unmask" and m in skip_masked + skip_unmask
+            ):
                 continue
             step(bloc.client, heads[m], clients[m])
         out = bloc.call("sec", "POST", f"/exchange/rounds/{rid}/advance").json()

@@ -12,7 +12,9 @@ from orebloc.service.security import hash_password, token_digest
 from orebloc.service.store import Store, Token, User, utcnow
 from tests.service.conftest import PASSWORD, settings
 
-_HASH = hash_password(PASSWORD)  # one argon2 hash for every test account (hashing is slow on purpose)
+_HASH = hash_password(
+    PASSWORD
+)  # one argon2 hash for every test account (hashing is slow on purpose)
 # name: (role, member)
 ACCOUNTS = {
     "sec": ("secretariat", None),
@@ -34,8 +36,13 @@ class Bloc:
     def token(self, name: str) -> str:
         token = secrets.token_urlsafe(16)
         with self.store.session() as s:
-            s.add(Token(token_hash=token_digest(token), user_id=self.ids[name],
-                        expires_at=utcnow().replace(year=utcnow().year + 1)))
+            s.add(
+                Token(
+                    token_hash=token_digest(token),
+                    user_id=self.ids[name],
+                    expires_at=utcnow().replace(year=utcnow().year + 1),
+                )
+            )
         return token
 
     def as_(self, name: str | None) -> dict[str, str]:
@@ -59,4 +66,3 @@ def running(url: str, accounts: bool = True, **kw):
             ids[name] = u.id
     with TestClient(app, raise_server_exceptions=False) as client:
         yield Bloc(client, store, ids)
-

@@ -18,7 +18,9 @@ def _login(bloc, name, password=PASSWORD):
 def test_login_logout_and_stored_token_is_hashed(db_url):
     with running(db_url) as bloc:
         r = _login(bloc, "jpn")
-        assert r.status_code == 200 and r.json()["role"] == "analyst" and r.json()["member"] == "JPN"
+        assert (
+            r.status_code == 200 and r.json()["role"] == "analyst" and r.json()["member"] == "JPN"
+        )
         token = r.json()["token"]
         with bloc.store.session() as s:
             stored = set(s.execute(sa.select(Token.token_hash)).scalars())
@@ -64,7 +66,10 @@ def test_unknown_user_and_disabled_account(db_url):
         bloc.client.cookies.clear()
         uid = bloc.ids["kor"]
         assert bloc.call("sec", "POST", f"/users/{uid}/disable").json()["disabled"] is True
-        assert bloc.client.get("/auth/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+        assert (
+            bloc.client.get("/auth/me", headers={"Authorization": f"Bearer {token}"}).status_code
+            == 401
+        )
         assert _login(bloc, "kor").json()["detail"] == "account disabled"
 
 
@@ -75,9 +80,14 @@ def test_member_admin_manages_its_member_only(db_url):
         assert r.status_code == 403 and r.json()["field"] == "role"
         r = bloc.call("usa_admin", "POST", "/users", json={**body, "member": "USA"})
         assert r.status_code == 201
-        assert bloc.call("usa_admin", "POST", "/users", json={**body, "member": "USA"}).status_code == 409
+        assert (
+            bloc.call("usa_admin", "POST", "/users", json={**body, "member": "USA"}).status_code
+            == 409
+        )
         names = {u["username"] for u in bloc.call("usa_admin", "GET", "/users").json()}
         assert names == {"usa", "usa_admin", "usa2"}
-        assert bloc.call("usa_admin", "POST", f"/users/{bloc.ids['jpn']}/disable").status_code == 404
+        assert (
+            bloc.call("usa_admin", "POST", f"/users/{bloc.ids['jpn']}/disable").status_code == 404
+        )
         r = bloc.call("sec", "POST", "/users", json={**body, "username": "o1", "role": "observer"})
         assert r.status_code == 422 and r.json()["field"] == "member"

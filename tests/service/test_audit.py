@@ -34,8 +34,11 @@ def test_each_write_logged_with_before_and_after(db_url):
             log = s.execute(sa.select(AuditEntry).order_by(AuditEntry.seq)).scalars().all()
             v = verify(s)
         assert [(e.actor, e.action, e.entity_id) for e in log] == [
-            ("usa", "create", str(rid)), ("usa", "update", str(rid)), ("jpn", "create", str(rid + 1)),
-            ("usa", "delete", str(rid))]
+            ("usa", "create", str(rid)),
+            ("usa", "update", str(rid)),
+            ("jpn", "create", str(rid + 1)),
+            ("usa", "delete", str(rid)),
+        ]
         assert log[0].before_hash is None and log[1].before_hash == log[0].after_hash
         assert log[1].after_hash != log[1].before_hash and log[3].after_hash is None
         assert all(b.prev_hash == a.hash for a, b in zip(log, log[1:], strict=False))
@@ -46,7 +49,10 @@ def test_log_refuses_update_and_delete(db_url):
     with running(db_url) as bloc:
         _writes(bloc)
         for stmt in (sa.update(AuditEntry).values(actor="x"), sa.delete(AuditEntry)):
-            with pytest.raises(sa.exc.DatabaseError, match="append-only"), bloc.store.session() as s:
+            with (
+                pytest.raises(sa.exc.DatabaseError, match="append-only"),
+                bloc.store.session() as s,
+            ):
                 s.execute(stmt)
 
 
@@ -82,7 +88,9 @@ def test_verify_fails_on_a_tampered_copy(tmp_path, sqlite_template, tamper, monk
         main()
     out = capsys.readouterr()
     assert stop.value.code == 2
-    want = {"edit": "entry 2: its contents do not match its hash (edited)",
-            "delete": "entry 3: entries 2..2 are missing",
-            "reorder": "entry 2: does not follow the entry before it (deleted or reordered)"}[tamper]
+    want = {
+        "edit": "entry 2: its contents do not match its hash (edited)",
+        "delete": "entry 3: entries 2..2 are missing",
+        "reorder": "entry 2: does not follow the entry before it (deleted or reordered)",
+    }[tamper]
     assert out.err.strip() == f"error: audit log broken at {want}" and out.out == ""

@@ -15,10 +15,29 @@ from orebloc.service.store import ExchangeRound, Holding, Job, Obligation, Proje
 from tests.service.helpers import ACCOUNTS, PASSWORD, running
 
 # the account that plays each role in the endpoint x role matrix
-PLAYER = {"secretariat": "sec", "analyst": "usa", "admin": "usa_admin", "observer": "obs", ANON: None}
-HOLDING = {"mineral": "gallium", "form": "metal", "holder": "agency", "quantity_t": 10.0, "as_of": "2026-06-30"}
-PROJECT = {"name": "Test refinery", "mineral": "gallium", "stage": "refining", "country": "USA", "capacity_t": 50.0,
-           "capex_musd": 120.0, "start_year": 2028}
+PLAYER = {
+    "secretariat": "sec",
+    "analyst": "usa",
+    "admin": "usa_admin",
+    "observer": "obs",
+    ANON: None,
+}
+HOLDING = {
+    "mineral": "gallium",
+    "form": "metal",
+    "holder": "agency",
+    "quantity_t": 10.0,
+    "as_of": "2026-06-30",
+}
+PROJECT = {
+    "name": "Test refinery",
+    "mineral": "gallium",
+    "stage": "refining",
+    "country": "USA",
+    "capacity_t": 50.0,
+    "capex_musd": 120.0,
+    "start_year": 2028,
+}
 
 
 def _seed(bloc, model, **fields) -> int:
@@ -32,21 +51,46 @@ def _seed(bloc, model, **fields) -> int:
 def _holding(bloc, owner: str, sharing: str) -> int:
     import datetime as dt
 
-    return _seed(bloc, Holding, owner=owner, sharing=sharing, mineral="gallium", form="metal", holder="agency",
-                 quantity_t=10.0, as_of=dt.date(2026, 6, 30))
+    return _seed(
+        bloc,
+        Holding,
+        owner=owner,
+        sharing=sharing,
+        mineral="gallium",
+        form="metal",
+        holder="agency",
+        quantity_t=10.0,
+        as_of=dt.date(2026, 6, 30),
+    )
 
 
 def _job(bloc, account: str) -> int:
     role, member = ACCOUNTS[account]
-    return _seed(bloc, Job, kind="scenario", user_id=bloc.ids[account], member=member, role=role, state="done",
-                 progress=1.0, params={}, result={"answer": 42})
+    return _seed(
+        bloc,
+        Job,
+        kind="scenario",
+        user_id=bloc.ids[account],
+        member=member,
+        role=role,
+        state="done",
+        progress=1.0,
+        params={},
+        result={"answer": 42},
+    )
 
 
 def _round(bloc) -> int:
     import datetime as dt
 
-    return _seed(bloc, Round, mineral="gallium", forms=["metal", "oxide"], as_of=dt.date(2026, 6, 30),
-                 deadline=dt.datetime(2099, 1, 1))
+    return _seed(
+        bloc,
+        Round,
+        mineral="gallium",
+        forms=["metal", "oxide"],
+        as_of=dt.date(2026, 6, 30),
+        deadline=dt.datetime(2099, 1, 1),
+    )
 
 
 def sample(bloc, name: str, account: str | None) -> tuple[str, dict]:
@@ -58,7 +102,12 @@ def sample(bloc, name: str, account: str | None) -> tuple[str, dict]:
     if name == "login":
         kw["json"] = {"username": "obs", "password": PASSWORD}
     elif name == "users_add":
-        kw["json"] = {"username": f"u{uuid.uuid4().hex[:8]}", "password": PASSWORD, "role": "analyst", "member": "USA"}
+        kw["json"] = {
+            "username": f"u{uuid.uuid4().hex[:8]}",
+            "password": PASSWORD,
+            "role": "analyst",
+            "member": "USA",
+        }
     elif name == "users_disable":
         rid["user_id"] = bloc.client.app.state.store and _new_user(bloc)
     elif name.startswith("atlas_") or name in ("risk_reliance", "risk_crma"):
@@ -87,18 +136,31 @@ def sample(bloc, name: str, account: str | None) -> tuple[str, dict]:
     elif name in ("aggregate_stock", "aggregate_cover"):
         kw["params"] = {"mineral": "gallium"}
     elif name == "rounds_open":
-        kw["json"] = {"mineral": "gallium", "forms": ["metal"], "as_of": "2026-06-30", "deadline": "2026-07-31T00:00:00Z"}
+        kw["json"] = {
+            "mineral": "gallium",
+            "forms": ["metal"],
+            "as_of": "2026-06-30",
+            "deadline": "2026-07-31T00:00:00Z",
+        }
     elif name in ("round_template", "round_grades", "round_submit", "round_upload"):
         rid["round_id"] = _round(bloc)
         if name == "round_submit":
             kw["json"] = {"rows": [{"form": "metal", "holder": "agency", "quantity_t": 3}]}
         if name == "round_upload":
-            kw["files"] = {"file": ("r.csv", b"form,holder,quantity_t\nmetal,agency,3\n", "text/csv")}
+            kw["files"] = {
+                "file": ("r.csv", b"form,holder,quantity_t\nmetal,agency,3\n", "text/csv")
+            }
     elif name == "exchange_open":
         kw["json"] = {"mineral": "gallium", "form": "metal", "as_of": "2026-06-30"}
     elif name.startswith("exchange_"):
-        rid["round_id"] = _seed(bloc, ExchangeRound, mineral="gallium", form="metal", as_of=dt.date(2026, 6, 30),
-                                phase="advertise")
+        rid["round_id"] = _seed(
+            bloc,
+            ExchangeRound,
+            mineral="gallium",
+            form="metal",
+            as_of=dt.date(2026, 6, 30),
+            phase="advertise",
+        )
         if name == "exchange_send":
             kw["json"] = {"kind": "keys", "keys": {"c_pk": "ab" * 32, "s_pk": "cd" * 32}}
     elif name in ("job_get", "job_result", "job_cancel", "job_events"):
@@ -109,7 +171,14 @@ def sample(bloc, name: str, account: str | None) -> tuple[str, dict]:
 def _new_user(bloc) -> int:
     from orebloc.service.store import User
 
-    return _seed(bloc, User, username=f"x{uuid.uuid4().hex[:8]}", password_hash="x", role="analyst", member="USA")
+    return _seed(
+        bloc,
+        User,
+        username=f"x{uuid.uuid4().hex[:8]}",
+        password_hash="x",
+        role="analyst",
+        member="USA",
+    )
 
 
 # the dashboard's pages (rules web_*) answer pages, not problem+json: tests/web checks them
@@ -160,8 +229,16 @@ def _make(bloc, model, owner, sharing) -> int:
         return _holding(bloc, owner, sharing)
     if model is ProjectSubmission:
         return _seed(bloc, model, owner=owner, sharing=sharing, **PROJECT)
-    return _seed(bloc, model, owner=owner, sharing=sharing, mineral="gallium", days=60.0,
-                 net_imports_t_per_year=365.0, updated_at=dt.datetime(2026, 1, 1))
+    return _seed(
+        bloc,
+        model,
+        owner=owner,
+        sharing=sharing,
+        mineral="gallium",
+        days=60.0,
+        net_imports_t_per_year=365.0,
+        updated_at=dt.datetime(2026, 1, 1),
+    )
 
 
 def test_records_by_owner_and_sharing(db_url):
@@ -169,7 +246,9 @@ def test_records_by_owner_and_sharing(db_url):
     update and delete follow may_read / may_write; an invisible record's 404 reads like a missing one."""
     with running(db_url) as bloc:
         made = {}
-        for (kind, model), owner, sharing in itertools.product(RECORDS, ("USA", "KOR"), ("own", "secretariat", "members")):
+        for (kind, model), owner, sharing in itertools.product(
+            RECORDS, ("USA", "KOR"), ("own", "secretariat", "members")
+        ):
             made[(kind, owner, sharing)] = _make(bloc, model, owner, sharing)
         missing = 999_999
         for reader in READERS:
@@ -178,12 +257,24 @@ def test_records_by_owner_and_sharing(db_url):
                 if role not in RULES[f"{kind}_list"].roles:
                     continue
                 listed = {x["id"] for x in bloc.call(reader, "GET", f"/{kind}").json()}
-                want = {i for (k, o, sh), i in made.items() if k == kind and may_read(role, member, o, sh)}
+                want = {
+                    i
+                    for (k, o, sh), i in made.items()
+                    if k == kind and may_read(role, member, o, sh)
+                }
                 assert listed == want, (reader, kind)
                 for owner in ("USA", "KOR"):  # a filter never widens what is seen
-                    got = {x["id"] for x in bloc.call(reader, "GET", f"/{kind}", params={"member": owner}).json()}
-                    assert got == {i for (k, o, sh), i in made.items()
-                                   if k == kind and o == owner and may_read(role, member, o, sh)}
+                    got = {
+                        x["id"]
+                        for x in bloc.call(
+                            reader, "GET", f"/{kind}", params={"member": owner}
+                        ).json()
+                    }
+                    assert got == {
+                        i
+                        for (k, o, sh), i in made.items()
+                        if k == kind and o == owner and may_read(role, member, o, sh)
+                    }
             for (kind, owner, sharing), rid in made.items():
                 if kind == "obligations":
                     continue
@@ -196,21 +287,32 @@ def test_records_by_owner_and_sharing(db_url):
                 else:
                     gone = bloc.call(reader, "GET", f"/{kind}/{missing}")
                     assert r.status_code == gone.status_code == 404
-                    assert r.json()["detail"].replace(str(rid), "N") == gone.json()["detail"].replace(str(missing), "N")
+                    assert r.json()["detail"].replace(str(rid), "N") == gone.json()[
+                        "detail"
+                    ].replace(str(missing), "N")
         # writes: only the owner's analysts and administrators
         for reader in ("usa", "usa_admin", "jpn"):
             role, member = ACCOUNTS[reader]
             for sharing in ("own", "secretariat", "members"):
                 for owner in ("USA", "KOR"):
                     rid = _holding(bloc, owner, sharing)
-                    r = bloc.call(reader, "PUT", f"/holdings/{rid}", json={**HOLDING, "quantity_t": 11.0})
+                    r = bloc.call(
+                        reader, "PUT", f"/holdings/{rid}", json={**HOLDING, "quantity_t": 11.0}
+                    )
                     if may_write(role, member, owner):
                         assert r.status_code == 200
                     else:
-                        assert r.status_code == (403 if may_read(role, member, owner, sharing) else 404)
+                        assert r.status_code == (
+                            403 if may_read(role, member, owner, sharing) else 404
+                        )
                     r = bloc.call(reader, "DELETE", f"/holdings/{rid}")
-                    assert r.status_code == (204 if may_write(role, member, owner)
-                                             else 403 if may_read(role, member, owner, sharing) else 404)
+                    assert r.status_code == (
+                        204
+                        if may_write(role, member, owner)
+                        else 403
+                        if may_read(role, member, owner, sharing)
+                        else 404
+                    )
 
 
 def test_aggregates_need_three_members_and_no_dominant_one(db_url):
@@ -218,15 +320,31 @@ def test_aggregates_need_three_members_and_no_dominant_one(db_url):
     released with the hand total; one member above 50%: withheld."""
     with running(db_url) as bloc:
         for member, q in (("USA", 40.0), ("JPN", 35.0)):
-            bloc.call(member.lower(), "POST", "/holdings", json={**HOLDING, "quantity_t": q, "sharing": "own"})
+            bloc.call(
+                member.lower(),
+                "POST",
+                "/holdings",
+                json={**HOLDING, "quantity_t": q, "sharing": "own"},
+            )
         r = bloc.call("jpn", "GET", "/aggregates/stock", params={"mineral": "gallium"}).json()
         assert r["status"] == "withheld" and r["value"] is None and r["contributors"] is None
         assert "USA" not in str(r) and "40" not in str(r) and "fewer than 3" in r["reason"]
-        bloc.call("kor", "POST", "/holdings", json={**HOLDING, "quantity_t": 25.0, "sharing": "own"})
+        bloc.call(
+            "kor", "POST", "/holdings", json={**HOLDING, "quantity_t": 25.0, "sharing": "own"}
+        )
         r = bloc.call("jpn", "GET", "/aggregates/stock", params={"mineral": "gallium"}).json()
-        assert r == {"status": "released", "mineral": "gallium", "form": None, "value": 100.0, "unit": "t",
-                     "contributors": 3, "reason": None}
-        bloc.call("usa", "POST", "/holdings", json={**HOLDING, "quantity_t": 61.0, "sharing": "own"})
+        assert r == {
+            "status": "released",
+            "mineral": "gallium",
+            "form": None,
+            "value": 100.0,
+            "unit": "t",
+            "contributors": 3,
+            "reason": None,
+        }
+        bloc.call(
+            "usa", "POST", "/holdings", json={**HOLDING, "quantity_t": 61.0, "sharing": "own"}
+        )
         r = bloc.call("sec", "GET", "/aggregates/stock", params={"mineral": "gallium"}).json()
         assert r["status"] == "withheld" and "more than 50%" in r["reason"]  # USA 101 of 161 t
 
@@ -240,12 +358,16 @@ def test_job_results_by_reader(db_url):
             listed = {j["id"] for j in bloc.call(reader, "GET", "/jobs").json()}
             for starter, jid in jobs.items():
                 s_role, s_member = ACCOUNTS[starter]
-                ok = may_read_job(role, bloc.ids[reader], member, bloc.ids[starter], s_member, s_role)
+                ok = may_read_job(
+                    role, bloc.ids[reader], member, bloc.ids[starter], s_member, s_role
+                )
                 assert (jid in listed) == ok, (reader, starter)
                 r = bloc.call(reader, "GET", f"/jobs/{jid}/result")
                 assert r.status_code == (200 if ok else 404), (reader, starter)
                 assert ("42" in r.text) == ok
-        assert bloc.call("usa_admin", "GET", f"/jobs/{jobs['usa']}/result").json()["result"] == {"answer": 42}
+        assert bloc.call("usa_admin", "GET", f"/jobs/{jobs['usa']}/result").json()["result"] == {
+            "answer": 42
+        }
 
 
 def test_secretariat_response_view(db_url):
@@ -254,12 +376,18 @@ def test_secretariat_response_view(db_url):
     from orebloc.service.routes_jobs import response_view
     from tests.service.helpers import ACCOUNTS as A
 
-    plan = {m: {"zone": m, "stock_t": 2 * r, "release_t": r, "lines": []}
-            for m, r in (("USA", 15.0), ("JPN", 10.0), ("KOR", 15.0), ("DEU", 5.0))}
+    plan = {
+        m: {"zone": m, "stock_t": 2 * r, "release_t": r, "lines": []}
+        for m, r in (("USA", 15.0), ("JPN", 10.0), ("KOR", 15.0), ("DEU", 5.0))
+    }
     levels = {"USA": ["secretariat"], "JPN": ["own"], "KOR": ["own"], "DEU": ["own"]}
     sec = Caller(1, "sec", *A["sec"])
     view = response_view({"mineral": "gallium", "plan": plan}, levels, sec, 3, 0.5)
-    assert set(view["plan"]) == {"USA"} and view["others"] == {"status": "released", "release_t": 30.0, "members": 3}
+    assert set(view["plan"]) == {"USA"} and view["others"] == {
+        "status": "released",
+        "release_t": 30.0,
+        "members": 3,
+    }
     levels["DEU"] = ["members"]
     view = response_view({"mineral": "gallium", "plan": plan}, levels, sec, 3, 0.5)
     assert view["status"] == "withheld" and view["plan"] == {}

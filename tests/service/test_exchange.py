@@ -29,7 +29,9 @@ def test_exact_total(db_url, n):
     assert [p["messages"] for p in out["progress"]] == [n, n, n, n]
 
 
-@pytest.mark.parametrize(("n", "gone"), [(5, ("M01",)), (5, ("M01", "M04")), (12, ("M00",)), (12, ("M03", "M11"))])
+@pytest.mark.parametrize(
+    ("n", "gone"), [(5, ("M01",)), (5, ("M01", "M04")), (12, ("M00",)), (12, ("M03", "M11"))]
+)
 def test_dropouts_after_sharing_recovered(db_url, n, gone):
     """Members that shared keys and then send no masked value: their pairwise masks are rebuilt."""
     with running(db_url) as bloc:
@@ -49,12 +51,18 @@ def test_dropout_after_masking_counts(db_url):
 def test_fewer_than_threshold_fails_cleanly(db_url):
     with running(db_url) as bloc:
         out, _c, _lv = run_round(bloc, 5, skip_masked=("M00", "M01", "M02"))
-        late = bloc.call("M00", "POST", f"/exchange/rounds/{out['id']}/messages",
-                         json={"kind": "masked", "masked": "12345"})
+        late = bloc.call(
+            "M00",
+            "POST",
+            f"/exchange/rounds/{out['id']}/messages",
+            json={"kind": "masked", "masked": "12345"},
+        )
     assert out["status"] == "failed" and out["phase"] == "failed"
     assert out["total_t"] is None and out["inputs"] is None
     assert out["reason"] == "2 members sent their masked; the round needs 3 of 5"
-    assert late.status_code == 409  # a late masked value is refused (and could not be unmasked anyway)
+    assert (
+        late.status_code == 409
+    )  # a late masked value is refused (and could not be unmasked anyway)
 
 
 def test_two_members_never_release(db_url):
@@ -67,10 +75,15 @@ def test_two_members_never_release(db_url):
 def _tamper(bloc, delta: int):
     def go(rid):
         with bloc.store.session() as s:
-            row = s.execute(sa.select(ExchangeMessage).where(ExchangeMessage.round_id == rid,
-                                                             ExchangeMessage.kind == "masked",
-                                                             ExchangeMessage.member == "M01")).scalar_one()
+            row = s.execute(
+                sa.select(ExchangeMessage).where(
+                    ExchangeMessage.round_id == rid,
+                    ExchangeMessage.kind == "masked",
+                    ExchangeMessage.member == "M01",
+                )
+            ).scalar_one()
             row.payload = {"masked": str((int(row.payload["masked"]) + delta) % 2**64)}
+
     return go
 
 
@@ -114,7 +127,9 @@ def test_no_plaintext_level_in_requests_or_rows(db_url):
     assert [n for n in needles if n in text] == []
     cells = [str(v) for r in rows for v in r]
     assert [n for n in needles if any(n in c for c in cells)] == []
-    numbers = {float(v) for r in rows for v in r if isinstance(v, int | float) and not isinstance(v, bool)}
+    numbers = {
+        float(v) for r in rows for v in r if isinstance(v, int | float) and not isinstance(v, bool)
+    }
     assert not numbers & set(lv.values())
     # the released total is stored: it is the only figure, and no member's level equals it
     assert out["total_t"] in numbers
@@ -123,10 +138,19 @@ def test_no_plaintext_level_in_requests_or_rows(db_url):
 def test_malformed_unmasking_shares_fail_the_round_not_the_server(db_url):
     def garbage(rid):
         with bloc.store.session() as s:
-            s.add(ExchangeMessage(round_id=rid, member="M00", kind="unmask",
-                                  payload={"b": {m: ["zz", "0x1"] for m in ("M00", "M01", "M02")}, "s": {}}))
+            s.add(
+                ExchangeMessage(
+                    round_id=rid,
+                    member="M00",
+                    kind="unmask",
+                    payload={"b": {m: ["zz", "0x1"] for m in ("M00", "M01", "M02")}, "s": {}},
+                )
+            )
 
     with running(db_url) as bloc:
         out, _c, _lv = run_round(bloc, 3, between=garbage)
     assert out["status"] == "failed"
-    assert out["reason"] == "an unmasking message holds a malformed share; the round cannot be unmasked"
+    assert (
+        out["reason"]
+        == "an unmasking message holds a malformed share; the round cannot be unmasked"
+    )

@@ -19,4 +19,6 @@ def test_exchange_tables_match_models_and_downgrade(tmp_path):
         diff = compare_metadata(MigrationContext.configure(c), Base.metadata)
     assert [d for d in diff if "exchange" in repr(d)] == []
     command.downgrade(alembic_config(url), "0001")
-    assert not {"exchange_rounds", "exchange_messages"} & set(sa.inspect(sa.create_engine(url)).get_table_names())
+    assert not {"exchange_rounds", "exchange_messages"} & set(
+        sa.inspect(sa.create_engine(url)).get_table_names()
+    )

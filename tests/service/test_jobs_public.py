@@ -16,8 +16,12 @@ def test_shares_match_the_core(db_url):
     with running(db_url) as bloc:
         rows = bloc.call(None, "GET", "/atlas/shares", params={"mineral": "gallium"}).json()["rows"]
     core = Atlas().shares("gallium", None, None)
-    assert [(r["country"], r["share"]) for r in rows] == list(zip(core.frame["country"], core.frame["share"], strict=True))
-    assert rows[0]["country"] == "CHN" and rows[0]["share"] > 0.9  # USGS MCS: China ~98-99% of primary gallium
+    assert [(r["country"], r["share"]) for r in rows] == list(
+        zip(core.frame["country"], core.frame["share"], strict=True)
+    )
+    assert (
+        rows[0]["country"] == "CHN" and rows[0]["share"] > 0.9
+    )  # USGS MCS: China ~98-99% of primary gallium
 
 
 def test_unknown_mineral_is_a_problem_naming_the_field(db_url):
@@ -40,20 +44,40 @@ def _wait(bloc, who, jid, limit_s: float = 180.0):
 
 def test_restart_keeps_results_and_marks_interrupted(db_url):
     body = {"mineral": "gallium", "supply_loss_t_per_day": 1.0, "days": 10, "draws": 5}
-    holding = {"mineral": "gallium", "form": "metal", "holder": "agency", "quantity_t": 4.0, "as_of": "2026-06-30"}
+    holding = {
+        "mineral": "gallium",
+        "form": "metal",
+        "holder": "agency",
+        "quantity_t": 4.0,
+        "as_of": "2026-06-30",
+    }
     with running(db_url, scheduler="inline") as bloc:
         bloc.call("usa", "POST", "/holdings", json=holding)
         done = bloc.call("usa", "POST", "/jobs/response", json=body).json()["id"]
         assert _wait(bloc, "usa", done) == "done"
         with bloc.store.session() as s:  # a job the stopped process was running
-            s.add(Job(kind="scenario", user_id=bloc.ids["usa"], member="USA", role="analyst", state="running",
-                      progress=0.1, params={}))
+            s.add(
+                Job(
+                    kind="scenario",
+                    user_id=bloc.ids["usa"],
+                    member="USA",
+                    role="analyst",
+                    state="running",
+                    progress=0.1,
+                    params={},
+                )
+            )
         ids = bloc.ids
     with running(db_url, scheduler="hold", accounts=False) as bloc2:
         bloc2.ids = ids
         jobs = {j["id"]: j for j in bloc2.call("usa", "GET", "/jobs").json()}
         assert jobs[done]["state"] == "done"
-        assert bloc2.call("usa", "GET", f"/jobs/{done}/result").json()["result"]["plan"]["USA"]["release_t"] == 4.0
+        assert (
+            bloc2.call("usa", "GET", f"/jobs/{done}/result").json()["result"]["plan"]["USA"][
+                "release_t"
+            ]
+            == 4.0
+        )
         [other] = [j for j in jobs.values() if j["id"] != done]
         assert other["state"] == "interrupted" and "stopped" in other["error"]
         r = bloc2.call("usa", "GET", f"/jobs/{other['id']}/result")
@@ -62,7 +86,9 @@ def test_restart_keeps_results_and_marks_interrupted(db_url):
 
 def test_cancel_a_queued_job(db_url):
     with running(db_url, scheduler="hold") as bloc:
-        jid = bloc.call("obs", "POST", "/jobs/scenario", json={"scenario": "graphite_licensing", "draws": 5}).json()["id"]
+        jid = bloc.call(
+            "obs", "POST", "/jobs/scenario", json={"scenario": "graphite_licensing", "draws": 5}
+        ).json()["id"]
         assert bloc.call("obs", "POST", f"/jobs/{jid}/cancel").json()["state"] == "cancelled"
         with bloc.store.session() as s:
             assert s.execute(sa.select(Job.state).where(Job.id == jid)).scalar() == "cancelled"
@@ -95,15 +121,27 @@ def test_job_events_stream_progress_per_chunk(db_url):
     jobs_mod.JobRunner._progress = spy
     try:
         with running(db_url, scheduler="inline") as bloc:
-            jid = bloc.call("obs", "POST", "/jobs/scenario",
-                            json={"scenario": "graphite_licensing", "draws": 30, "chunk_size": 10}).json()["id"]
+            jid = bloc.call(
+                "obs",
+                "POST",
+                "/jobs/scenario",
+                json={"scenario": "graphite_licensing", "draws": 30, "chunk_size": 10},
+            ).json()["id"]
             r = bloc.call("obs", "GET", f"/jobs/{jid}/events")
-            assert r.status_code == 200 and r.headers["content-type"].startswith("text/event-stream")
+            assert r.status_code == 200 and r.headers["content-type"].startswith(
+                "text/event-stream"
+            )
             events = _events(r.text)
-            assert events[-1][0] == "end" and events[-1][1]["state"] == "done" and events[-1][1]["progress"] == 1.0
+            assert (
+                events[-1][0] == "end"
+                and events[-1][1]["state"] == "done"
+                and events[-1][1]["progress"] == 1.0
+            )
             assert all(kind == "progress" for kind, _ in events[:-1])
             assert [round(x, 6) for x in seen] == [round(k / 3, 6) for k in (1, 2, 3)]
-            assert bloc.call("jpn", "GET", f"/jobs/{jid}/events").status_code == 404  # another member's job
+            assert (
+                bloc.call("jpn", "GET", f"/jobs/{jid}/events").status_code == 404
+            )  # another member's job
             assert bloc.call(None, "GET", f"/jobs/{jid}/events").status_code == 401
     finally:
         jobs_mod.JobRunner._progress = original

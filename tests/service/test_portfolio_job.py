@@ -6,8 +6,16 @@ from tests.service.helpers import running
 from tests.service.test_response import _wait
 
 # a cheap refinery big enough to bring China's share of the bloc's REO refining under 65% alone
-BIG = {"name": "Big REO refinery", "mineral": "rare_earths", "stage": "refining", "country": "USA",
-       "capacity_t": 200000.0, "capex_musd": 1.0, "start_year": 2027, "sharing": "own"}
+BIG = {
+    "name": "Big REO refinery",
+    "mineral": "rare_earths",
+    "stage": "refining",
+    "country": "USA",
+    "capacity_t": 200000.0,
+    "capex_musd": 1.0,
+    "start_year": 2027,
+    "sharing": "own",
+}
 
 
 def _portfolio(bloc, who: str) -> dict:
@@ -23,10 +31,15 @@ def test_a_submitted_project_changes_the_portfolio(db_url):
     job keeps the bundled answer; a 'product' submission has no stage basis and is left out."""
     with running(db_url, scheduler="inline") as bloc:
         assert bloc.call("usa", "POST", "/projects", json=BIG).status_code == 201
-        assert bloc.call("usa", "POST", "/projects", json={**BIG, "stage": "product"}).status_code == 201
+        assert (
+            bloc.call("usa", "POST", "/projects", json={**BIG, "stage": "product"}).status_code
+            == 201
+        )
         mine = _portfolio(bloc, "usa")
         other = _portfolio(bloc, "jpn")
     assert mine["cost_usd"] == 1e6 and [c["id"] for c in mine["chosen"]] == ["member:USA:1"]
     assert mine["submissions_used"] == 1 and "submission 2" in mine["notes"][0]
-    assert other["cost_usd"] == 20e6 and [c["id"] for c in other["chosen"]] == ["frontier-zandkopsdrift"]
+    assert other["cost_usd"] == 20e6 and [c["id"] for c in other["chosen"]] == [
+        "frontier-zandkopsdrift"
+    ]
     assert other["submissions_used"] == 0

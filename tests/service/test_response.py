@@ -11,13 +11,28 @@ import pytest
 from tests.service.helpers import running
 
 # ASSUMPTION, as in examples/incident_gallium.toml: no sourced gallium consumption outside the US
-CALIBRATION = {"demand.EUR.d0": 40.0, "demand.JPN.d0": 100.0, "demand.PAR.d0": 5.0, "demand.ROW.d0": 120.0,
-               "transport": 2000.0}
-INCIDENT = {"mineral": "gallium", "supply_loss_t_per_day": 0.1, "days": 365, "calibration": CALIBRATION,
-            "draws": 4, "seed": 3}
+CALIBRATION = {
+    "demand.EUR.d0": 40.0,
+    "demand.JPN.d0": 100.0,
+    "demand.PAR.d0": 5.0,
+    "demand.ROW.d0": 120.0,
+    "transport": 2000.0,
+}
+INCIDENT = {
+    "mineral": "gallium",
+    "supply_loss_t_per_day": 0.1,
+    "days": 365,
+    "calibration": CALIBRATION,
+    "draws": 4,
+    "seed": 3,
+}
 # (account, form, tonnes): DEU's stock serves the EUR zone; KOR's serves no member zone (ROW)
-STOCKS = (("usa", "gallium_metal_4n", 2.0), ("deu", "metal", 1.0), ("jpn", "gallium_metal_4n", 300.0),
-          ("kor", "metal", 5.0))
+STOCKS = (
+    ("usa", "gallium_metal_4n", 2.0),
+    ("deu", "metal", 1.0),
+    ("jpn", "gallium_metal_4n", 300.0),
+    ("kor", "metal", 5.0),
+)
 
 
 def _wait(bloc, who, jid):
@@ -31,8 +46,19 @@ def _wait(bloc, who, jid):
 
 def _stock(bloc, sharing: str) -> None:
     for acct, form, t in STOCKS:
-        r = bloc.call(acct, "POST", "/holdings", json={"mineral": "gallium", "form": form, "holder": "agency",
-                                                       "quantity_t": t, "as_of": "2026-06-30", "sharing": sharing})
+        r = bloc.call(
+            acct,
+            "POST",
+            "/holdings",
+            json={
+                "mineral": "gallium",
+                "form": form,
+                "holder": "agency",
+                "quantity_t": t,
+                "as_of": "2026-06-30",
+                "sharing": sharing,
+            },
+        )
         assert r.status_code == 201, r.text
 
 
@@ -43,10 +69,24 @@ def _direct_release() -> dict[str, float]:
     from orebloc.stockpile.holdings import parse_holdings
     from orebloc.stockpile.response import Incident, respond
 
-    rows = [{"member": z, "holder": f"h{i}", "holder_kind": "agency", "mineral": "gallium", "form": "gallium_metal_4n",
-             "quantity": str(t), "unit": "t", "basis": "gross", "as_of": "2026-06-30", "status": "reported"}
-            for i, (z, t) in enumerate((("USA", 2.0), ("EUR", 1.0), ("JPN", 300.0)))]
-    inc = Incident.from_loss("gallium", 36.5, 2024, None, tuple(sorted(CALIBRATION.items())), duration=1.0)
+    rows = [
+        {
+            "member": z,
+            "holder": f"h{i}",
+            "holder_kind": "agency",
+            "mineral": "gallium",
+            "form": "gallium_metal_4n",
+            "quantity": str(t),
+            "unit": "t",
+            "basis": "gross",
+            "as_of": "2026-06-30",
+            "status": "reported",
+        }
+        for i, (z, t) in enumerate((("USA", 2.0), ("EUR", 1.0), ("JPN", 300.0)))
+    ]
+    inc = Incident.from_loss(
+        "gallium", 36.5, 2024, None, tuple(sorted(CALIBRATION.items())), duration=1.0
+    )
     brief = respond(replace(inc, draws=4, seed=3), parse_holdings(rows, "h.csv", dt.date.today()))
     x = brief.allocation.x.sum(axis=(1, 2))
     return {h.member: float(v) for h, v in zip(brief.allocation.problem.holders, x, strict=True)}
@@ -65,7 +105,9 @@ def test_response_job_is_the_joint_response(db_url):
         view = bloc.call("sec", "GET", f"/jobs/{job.json()['id']}/result").json()["result"]
     plan = view["plan"]
     assert set(plan) == {"USA", "DEU", "JPN"}
-    assert plan["USA"]["release_t"] == pytest.approx(2.0) and plan["DEU"]["release_t"] == pytest.approx(1.0)
+    assert plan["USA"]["release_t"] == pytest.approx(2.0) and plan["DEU"][
+        "release_t"
+    ] == pytest.approx(1.0)
     assert plan["DEU"]["zone"] == "EUR" and plan["JPN"]["stock_t"] == 300.0
     loss = sum(view["loss_t_p50"][z] for z in ("USA", "EUR", "JPN"))
     assert view["trigger_met"] and view["totals"]["released_t"] == pytest.approx(loss)
@@ -74,7 +116,9 @@ def test_response_job_is_the_joint_response(db_url):
     direct = _direct_release()
     for member, zone in (("USA", "USA"), ("DEU", "EUR"), ("JPN", "JPN")):
         assert plan[member]["release_t"] == pytest.approx(direct[zone], rel=1e-9)
-    assert np.isclose(sum(line["release_t"] for line in plan["JPN"]["lines"]), plan["JPN"]["release_t"])
+    assert np.isclose(
+        sum(line["release_t"] for line in plan["JPN"]["lines"]), plan["JPN"]["release_t"]
+    )
 
 
 def test_response_view_withholds_with_two_hidden_members(db_url):

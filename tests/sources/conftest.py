@@ -54,7 +54,9 @@ def salient_2025(raw_dir: Path) -> ImportResult:
 
 def _value(frame: pl.DataFrame, **where: object) -> float:
     """The single quantity of the rows matching ``where`` (column == value)."""
-    rows = frame.filter(*[pl.col(k) == v if v is not None else pl.col(k).is_null() for k, v in where.items()])
+    rows = frame.filter(
+        *[pl.col(k) == v if v is not None else pl.col(k).is_null() for k, v in where.items()]
+    )
     assert rows.height == 1, f"{rows.height} rows match {where}"
     return rows["quantity"][0]
 

@@ -49,7 +49,9 @@ def test_2024_schema_and_provenance(trade_2024: pl.DataFrame) -> None:
     assert trade_2024["source_ref"][0] == f"{BACI_2024}:2"
     # qty_t is missing for 4.7% of flows; those stay null
     assert 0.04 < trade_2024["quantity_t"].null_count() / trade_2024.height < 0.05
-    assert trade_2024.select(pl.struct("year", "exporter", "importer", "hs6").is_unique().all()).item()
+    assert trade_2024.select(
+        pl.struct("year", "exporter", "importer", "hs6").is_unique().all()
+    ).item()
 
 
 def test_other_asia_nes_is_taiwan(trade_2024: pl.DataFrame) -> None:
@@ -93,7 +95,9 @@ def test_crosswalk(baci_dir: Path) -> None:
         return set(zip(sub["stage"], sub["hs6"], sub["shared"], strict=True))
 
     assert rows("rare_earths") == {
-        ("product", "850511", False), ("refining", "280530", False), ("refining", "284690", False)
+        ("product", "850511", False),
+        ("refining", "280530", False),
+        ("refining", "284690", False),
     }
     assert rows("gallium") == {("refining", "811292", True)}
     assert rows("germanium") == {("refining", "811292", True)}
@@ -144,8 +148,8 @@ def test_2022_layout_needs_a_year(tmp_path: Path) -> None:
 def test_unknown_country_code_is_skipped_and_counted(tmp_path: Path) -> None:
     text = HEADER_2024 + (
         "2024,CHN,China,USA,USA,81101,antimony,2.5,1\n"
-        "2024,R20,\"Europe EFTA, nes\",USA,USA,850511,magnets,1,1\n"
-        "2024,S19,\"Other Asia, nes\",USA,USA,850511,magnets,3,\n"
+        '2024,R20,"Europe EFTA, nes",USA,USA,850511,magnets,1,1\n'
+        '2024,S19,"Other Asia, nes",USA,USA,850511,magnets,3,\n'
     )
     result = read_baci(write(tmp_path, "baci_2024.csv", text))
     trade = result.tables["trade"]

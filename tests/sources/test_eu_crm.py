@@ -82,7 +82,9 @@ def test_missing_key_names_file_and_entry(tmp_path: Path) -> None:
 
 
 def test_bad_share(tmp_path: Path) -> None:
-    with pytest.raises(NumberFormatError, match=r"table_a\.json, column 'materials\.antimony\.pct'"):
+    with pytest.raises(
+        NumberFormatError, match=r"table_a\.json, column 'materials\.antimony\.pct'"
+    ):
         read_eu_crm_suppliers(write(tmp_path, {"antimony": {**ENTRY, "pct": "many"}}))
     with pytest.raises(NumberFormatError, match="not a percentage"):
         read_eu_crm_suppliers(write(tmp_path, {"antimony": {**ENTRY, "pct": 156}}))

@@ -13,8 +13,14 @@ from orebloc.sources.export_controls import events_in_force, read_export_control
 from orebloc.sources.schema import POLICY_EVENTS
 
 FILE = "china_mineral_export_controls_2023_2026.csv"
-SUSPENDED_PACKAGE = {"CN-2025-055", "CN-2025-056", "CN-2025-057", "CN-2025-058",
-                     "CN-2025-061", "CN-2025-062"}
+SUSPENDED_PACKAGE = {
+    "CN-2025-055",
+    "CN-2025-056",
+    "CN-2025-057",
+    "CN-2025-058",
+    "CN-2025-061",
+    "CN-2025-062",
+}
 
 
 @pytest.fixture(scope="module")
@@ -68,9 +74,12 @@ def test_suspension_of_the_2025_10_09_package(events: pl.DataFrame) -> None:
     assert suspended["date_resumes"].unique().to_list() == [dt.date(2026, 11, 10)]
     # the file dates the suspension only by the statement that reports it
     assert suspended["date_suspended"].unique().to_list() == [dt.date(2026, 4, 9)]
-    assert events.filter(~pl.col("measure_id").is_in(list(SUSPENDED_PACKAGE)))[
-        "date_suspended"
-    ].null_count() == events.height - suspended.height
+    assert (
+        events.filter(~pl.col("measure_id").is_in(list(SUSPENDED_PACKAGE)))[
+            "date_suspended"
+        ].null_count()
+        == events.height - suspended.height
+    )
 
 
 @pytest.mark.parametrize(
@@ -99,15 +108,22 @@ def test_events_in_force_all_minerals(events: pl.DataFrame) -> None:
     on = dt.date(2026, 5, 1)
     found = events_in_force(events, on)
     assert set(found["measure_id"]) == {
-        "CN-2023-023", "CN-2023-039", "CN-2024-033", "CN-2024-046", "CN-2025-010", "CN-2025-018"
+        "CN-2023-023",
+        "CN-2023-039",
+        "CN-2024-033",
+        "CN-2024-046",
+        "CN-2025-010",
+        "CN-2025-018",
     }
     assert "suspension" not in set(found["measure_type"])
 
 
 # --- malformed input -------------------------------------------------------------------
 
-HEADER = ("measure_id,announcement,issuing_bodies,date_announced,date_effective,materials,"
-          "scope_summary,targeting,status_note,primary_url,evidence_in_store,verified_in_store\n")
+HEADER = (
+    "measure_id,announcement,issuing_bodies,date_announced,date_effective,materials,"
+    "scope_summary,targeting,status_note,primary_url,evidence_in_store,verified_in_store\n"
+)
 
 
 def write(tmp_path: Path, body: str, header: str = HEADER) -> Path:
@@ -123,8 +139,10 @@ def test_wrong_header(tmp_path: Path) -> None:
 
 
 def test_bad_date_names_row_and_column(tmp_path: Path) -> None:
-    body = ("X-1,A,MOFCOM,2024-01-01,2024-02-01,gallium,Licence requirement,all,,,,true\n"
-            "X-2,B,MOFCOM,2024-13-01,2024-02-01,gallium,Licence requirement,all,,,,true\n")
+    body = (
+        "X-1,A,MOFCOM,2024-01-01,2024-02-01,gallium,Licence requirement,all,,,,true\n"
+        "X-2,B,MOFCOM,2024-13-01,2024-02-01,gallium,Licence requirement,all,,,,true\n"
+    )
     with pytest.raises(InputError, match=r"controls\.csv, row 3, column 'date_announced'"):
         read_export_controls(write(tmp_path, body))
 
@@ -136,14 +154,18 @@ def test_unknown_material_is_an_error(tmp_path: Path) -> None:
 
 
 def test_covered_row_without_suspension_row(tmp_path: Path) -> None:
-    body = ("X-1,A,MOFCOM,2025-10-09,2025-11-08,holmium,Licence requirement,all,"
-            "covered by the announced suspension,,,true\n")
+    body = (
+        "X-1,A,MOFCOM,2025-10-09,2025-11-08,holmium,Licence requirement,all,"
+        "covered by the announced suspension,,,true\n"
+    )
     with pytest.raises(InputError, match=r"row 2, column 'status_note'"):
         read_export_controls(write(tmp_path, body))
 
 
 def test_blank_row_is_counted(tmp_path: Path) -> None:
-    body = ",,,,,,,,,,,\nX-1,A,MOFCOM,2024-01-01,2024-02-01,gallium,Licence requirement,all,,,,true\n"
+    body = (
+        ",,,,,,,,,,,\nX-1,A,MOFCOM,2024-01-01,2024-02-01,gallium,Licence requirement,all,,,,true\n"
+    )
     result = read_export_controls(write(tmp_path, body))
     assert result.tables["policy_events"]["measure_id"].to_list() == ["X-1"]
     assert [(s.row, s.reason) for s in result.skipped] == [(2, "blank row")]

@@ -35,7 +35,10 @@ def test_text_parses_or_raises_number_format_error(text):
 
 
 def test_worded_bounds_and_markers():
-    assert (parse_cell("Less than 1/2 unit.").value, parse_cell("Less than ½ unit.").qualifier) == (0.5, "<")
+    assert (parse_cell("Less than 1/2 unit.").value, parse_cell("Less than ½ unit.").qualifier) == (
+        0.5,
+        "<",
+    )
     assert parse_cell("Less than 50,000 tons").status == QUALITATIVE  # not in the column's unit
     assert parse_cell("Included in World total.").status == INCLUDED
     assert parse_cell('Categorized as "large"').status == QUALITATIVE

@@ -25,7 +25,11 @@ def facts(raw_dir: Path) -> pl.DataFrame:
 def test_every_row_is_kept_with_the_declared_columns(facts):
     assert facts.height == 84
     assert facts.columns == list(STAGE_FACTS)
-    assert facts["trust"].value_counts().sort("trust").rows() == [("press", 41), ("primary", 14), ("secondary", 29)]
+    assert facts["trust"].value_counts().sort("trust").rows() == [
+        ("press", 41),
+        ("primary", 14),
+        ("secondary", 29),
+    ]
     # the quote is checked to be there but is not copied into the dataset
     assert "source_quote" not in facts.columns
 
@@ -34,7 +38,12 @@ def test_china_rare_earth_separation_share_as_the_source_states_it(facts):
     # row 2: IEA commentary quoted in a fact database: "about 91% of global rare earth separation"
     row = facts.filter(pl.col("source_ref") == "stage_facts.csv:row 2").row(0, named=True)
     assert (row["mineral"], row["stage"], row["metric"], row["country"], row["year"]) == (
-        "rare_earths", "refining", "refining_share", "CHN", 2025)
+        "rare_earths",
+        "refining",
+        "refining_share",
+        "CHN",
+        2025,
+    )
     assert row["value"] == pytest.approx(0.91)
     assert row["trust"] == "secondary"
     assert row["basis"] == "production" and row["qualifier"] is None and row["scope"] == "all"
@@ -48,7 +57,9 @@ def test_stage_basis_bounds_and_partial_figures(facts):
     assert row(3)["stage"] == "product"  # sintered NdFeB magnets
     assert row(8)["basis"] == "capacity"  # rare-earth processing CAPACITY, 85%
     assert row(7)["scope"] == "subset"  # heavy REE separation, 99.9%
-    assert row(31)["qualifier"] == ">=" and row(31)["value"] == pytest.approx(0.9)  # "more than 90%" anode
+    assert row(31)["qualifier"] == ">=" and row(31)["value"] == pytest.approx(
+        0.9
+    )  # "more than 90%" anode
     assert row(30)["qualifier"] == "<="  # graphite refining "nearly 100 percent"
     assert row(39)["partial"] is True  # antimony metal, Q1 2025 only
     assert row(13)["stage"] is None and row(13)["country"] == "USA"  # end use of all REE
@@ -63,8 +74,20 @@ def _write(tmp_path: Path, cells: list[str]) -> Path:
     return path
 
 
-GOOD = ["cobalt", "refined", "refining_share", "CHN", "2022", "0.74", "share (fraction)", "t", "u", "q",
-        "press", "r"]
+GOOD = [
+    "cobalt",
+    "refined",
+    "refining_share",
+    "CHN",
+    "2022",
+    "0.74",
+    "share (fraction)",
+    "t",
+    "u",
+    "q",
+    "press",
+    "r",
+]
 
 
 def test_bad_rows_name_file_row_and_column(tmp_path):

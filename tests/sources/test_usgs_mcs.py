@@ -17,9 +17,16 @@ def write(folder: Path, name: str, text: str) -> Path:
 
 
 def test_layout_is_told_by_the_header_not_the_name(tmp_path):
-    world = write(tmp_path, "mcs2024-cobal_salient.csv",  # a world table misfiled as salient
-                  "\ufeffSource,Country,Type,Prod_t_2022,Prod_t_est_2023\nMCS2024,China,Mine production,1,2\n")
-    salient = write(tmp_path, "mcs2024-galli_salient.csv", "\ufeffDataSource,Commodity,Year,Consump_kg\nMCS2024,Gallium,2023,5\n")
+    world = write(
+        tmp_path,
+        "mcs2024-cobal_salient.csv",  # a world table misfiled as salient
+        "\ufeffSource,Country,Type,Prod_t_2022,Prod_t_est_2023\nMCS2024,China,Mine production,1,2\n",
+    )
+    salient = write(
+        tmp_path,
+        "mcs2024-galli_salient.csv",
+        "\ufeffDataSource,Commodity,Year,Consump_kg\nMCS2024,Gallium,2023,5\n",
+    )
     assert mcs_layout(world, read_header(world)) == "world"
     assert mcs_layout(salient, read_header(salient)) == "salient"
     both = read_mcs_dir(tmp_path)
@@ -41,7 +48,9 @@ def test_real_files_of_each_layout(raw_dir):
 
 def test_unknown_layout_names_file_row_and_column(tmp_path):
     path = write(tmp_path, "MCS2027_Figures.csv", "Figure,Mineral,Share\n1,Gallium,98\n")
-    with pytest.raises(LayoutError, match=r"^MCS2027_Figures\.csv, row 1, column 'Figure': unknown USGS MCS layout"):
+    with pytest.raises(
+        LayoutError, match=r"^MCS2027_Figures\.csv, row 1, column 'Figure': unknown USGS MCS layout"
+    ):
         read_mcs_file(path)
 
 

@@ -51,7 +51,9 @@ def test_imports_skips_are_counted(imports) -> None:
 def test_rare_earth_compound_imports_2024(imports) -> None:
     trade = imports.tables["us_trade"]
     by_partner = (
-        trade.filter((pl.col("hs4") == "2846") & (pl.col("year") == 2024) & (pl.col("period") == "annual"))
+        trade.filter(
+            (pl.col("hs4") == "2846") & (pl.col("year") == 2024) & (pl.col("period") == "annual")
+        )
         .group_by("partner")
         .agg(pl.col("value_usd").sum() / 1e6)
     )
@@ -64,16 +66,21 @@ def test_rare_earth_compound_imports_2024(imports) -> None:
 def test_quantities_join_on_unit(imports) -> None:
     trade = imports.tables["us_trade"]
     row = trade.filter(
-        (pl.col("partner") == "AUS") & (pl.col("hs4") == "7202")
-        & (pl.col("year") == 1993) & (pl.col("period") == "annual")
+        (pl.col("partner") == "AUS")
+        & (pl.col("hs4") == "7202")
+        & (pl.col("year") == 1993)
+        & (pl.col("period") == "annual")
     )
     assert row["value_usd"].to_list() == [19_269_344.0]
     assert row["quantity"].to_list() == [54_410_549.0]
     assert row["quantity_unit"].to_list() == ["kg"]
     # a quantity flagged in its _Suppressed column is not reported as a number
     china_magnets_2019 = trade.filter(
-        (pl.col("partner") == "CHN") & (pl.col("hs4") == "8505") & (pl.col("year") == 2019)
-        & (pl.col("period") == "annual") & (pl.col("quantity_unit") == "kg")
+        (pl.col("partner") == "CHN")
+        & (pl.col("hs4") == "8505")
+        & (pl.col("year") == 2019)
+        & (pl.col("period") == "annual")
+        & (pl.col("quantity_unit") == "kg")
     )
     assert china_magnets_2019["quantity"].to_list() == [None]
     assert china_magnets_2019["value_usd"][0] > 0
@@ -86,7 +93,9 @@ def test_exports_workbook(raw_dir: Path) -> None:
     assert trade["description"].is_not_null().all()
     assert result.skip_counts()["second unit of quantity not kept"] == 66
     graphite = trade.filter(
-        (pl.col("partner") == "AUS") & (pl.col("hs4") == "2504") & (pl.col("year") == 1993)
+        (pl.col("partner") == "AUS")
+        & (pl.col("hs4") == "2504")
+        & (pl.col("year") == 1993)
         & (pl.col("period") == "annual")
     )
     assert graphite["value_usd"].to_list() == [75_046.0]
@@ -117,9 +126,24 @@ def workbook(tmp_path: Path, value_rows: list[list], header: list[str] | None = 
     qty = wb.create_sheet("First Unit of Quantity")
     qty.append([title])
     qty.append(["Data Row Count", 1])
-    qty.append(HEADER + ["2024", "2025", "2026", "2024_Suppressed", "2025_Suppressed", "2026_Suppressed"])
-    qty.append(["First Unit of Quantity", "Japan", "2846", "RARE EARTH COMPOUNDS", "kilograms",
-                10.0, 20.0, 0.0, 0.0, 1.0, 0.0])
+    qty.append(
+        HEADER + ["2024", "2025", "2026", "2024_Suppressed", "2025_Suppressed", "2026_Suppressed"]
+    )
+    qty.append(
+        [
+            "First Unit of Quantity",
+            "Japan",
+            "2846",
+            "RARE EARTH COMPOUNDS",
+            "kilograms",
+            10.0,
+            20.0,
+            0.0,
+            0.0,
+            1.0,
+            0.0,
+        ]
+    )
     path = tmp_path / "dataweb.xlsx"
     wb.save(path)
     return path
@@ -132,14 +156,18 @@ def test_small_workbook(tmp_path: Path) -> None:
     result = read_usitc_workbook(workbook(tmp_path, [ROW]))
     trade = result.tables["us_trade"].sort("period", "year")
     assert trade.select("period", "year", "value_usd", "quantity").rows() == [
-        ("Jan-Apr", 2025, 200.0, None), ("Jan-Apr", 2026, 0.0, None),
-        ("annual", 2024, 100.0, 10.0), ("annual", 2025, 200.0, None),  # 2025 quantity suppressed
+        ("Jan-Apr", 2025, 200.0, None),
+        ("Jan-Apr", 2026, 0.0, None),
+        ("annual", 2024, 100.0, 10.0),
+        ("annual", 2025, 200.0, None),  # 2025 quantity suppressed
     ]
 
 
 def test_wrong_header_names_sheet_row_and_column(tmp_path: Path) -> None:
     path = workbook(tmp_path, [ROW], header=["Data Type", "Partner", *HEADER[2:], "2024"])
-    with pytest.raises(LayoutError, match=r"dataweb\.xlsx \[Customs Value\], row 3, column 'Partner'"):
+    with pytest.raises(
+        LayoutError, match=r"dataweb\.xlsx \[Customs Value\], row 3, column 'Partner'"
+    ):
         read_usitc_workbook(path)
 
 

@@ -172,11 +172,18 @@ def test_property_conservation_limits_and_minmax_beats_proportional(case):
 def test_minmax_solves_when_a_stock_is_at_the_solver_tolerance():
     """Found by the property test: a 1e-7 t stock beside a full draw cap made the second stage
     of the min-max LP infeasible under HiGHS's tolerances; the release is still delivered."""
-    p = Problem(("M0", "M1", "M2", "M3"), np.ones((4, 2)), np.array([[0, 0], [0, 0], [1, 0], [1, 0.0]]),
-                (Holder("H00", "M0", 1.0, 1.0, 0.0), Holder("H10", "M1", 1e-07, 1.0, 0.0)), 0.25,
-                transfer_cost=np.zeros((4, 4)))
+    p = Problem(
+        ("M0", "M1", "M2", "M3"),
+        np.ones((4, 2)),
+        np.array([[0, 0], [0, 0], [1, 0], [1, 0.0]]),
+        (Holder("H00", "M0", 1.0, 1.0, 0.0), Holder("H10", "M1", 1e-07, 1.0, 0.0)),
+        0.25,
+        transfer_cost=np.zeros((4, 4)),
+    )
     release = decide(p, np.array([1.0, 0.0]))
-    assert release == pytest.approx([0.25 + 1e-7, 0.0], abs=1e-12)  # 0.25 t/quarter cap + the 1e-7 t stock
+    assert release == pytest.approx(
+        [0.25 + 1e-7, 0.0], abs=1e-12
+    )  # 0.25 t/quarter cap + the 1e-7 t stock
     a = allocate(p, release, "minmax")
     assert a.x.sum() == pytest.approx(0.25 + 1e-7, abs=1e-9)
     # the two members short of 1 t each share the 0.2500001 t equally

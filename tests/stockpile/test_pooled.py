@@ -12,8 +12,15 @@ from orebloc.stockpile.pooled import holdings_from_round
 from orebloc.stockpile.response import load_incident, respond
 
 INCIDENT = Path(__file__).resolve().parents[2] / "examples" / "incident_gallium.toml"
-ROUND = {"id": 4, "status": "released", "phase": "done", "form": "gallium_metal_4n", "as_of": "2025-06-30",
-         "total_t": 26.0, "contributors": 3}
+ROUND = {
+    "id": 4,
+    "status": "released",
+    "phase": "done",
+    "form": "gallium_metal_4n",
+    "as_of": "2025-06-30",
+    "total_t": 26.0,
+    "contributors": 3,
+}
 
 
 def test_release_planned_from_a_round_total():

@@ -56,7 +56,10 @@ def test_brief_numbers_hold_together(brief, tmp_path):
     text = path.read_text()
     # the shared report shell: chart titles above the charts, no plotly toolbar, plain words
     assert "<figcaption>Price, USD/t</figcaption>" in text and '"displayModeBar": false' in text
-    assert "from 2025-07-01 for 1 year." in text and "trigger (IEA thresholds 7% / 12%) <b>met</b> at level 2" in text
+    assert (
+        "from 2025-07-01 for 1 year." in text
+        and "trigger (IEA thresholds 7% / 12%) <b>met</b> at level 2" in text
+    )
     assert "build-back budget <b>11.4 million USD</b>" in text  # 26 t x 439,000 USD/t
     assert (
         "https://" not in path.read_text().split("<script")[0]

@@ -112,7 +112,12 @@ def test_fourth_shipped_scenario_releases_across_three_members():
 
 
 #: result columns that depend on how tied routes split an origin's exports (not unique)
-SPLIT_DEPENDENT = {"exports_to_bloc_t", "export_revenue_usd", "levy_revenue_usd", "tariff_revenue_usd"}
+SPLIT_DEPENDENT = {
+    "exports_to_bloc_t",
+    "export_revenue_usd",
+    "levy_revenue_usd",
+    "tariff_revenue_usd",
+}
 
 
 @pytest.mark.slow
@@ -123,7 +128,10 @@ def test_old_rule_scenarios_frames_unchanged_by_the_hooks():
     before = ROOT / "tests" / "stockpile" / "data" / "frames_before"
     for name in SHIPPED:
         spec = load_scenario(OLD_RULE / f"{name}.toml")
-        assert any(p.kind == "stockpile" for p in spec.policies) or name == "rare_earth_separation_controls"
+        assert (
+            any(p.kind == "stockpile" for p in spec.policies)
+            or name == "rare_earth_separation_controls"
+        )
         old = pl.read_parquet(before / f"{name}.parquet")
         new = run_scenario(spec, draws=2).results
         new = new.select(old.columns)
@@ -185,6 +193,10 @@ def test_the_shipped_graphite_stockpile_changes_only_the_policy_case():
         .group_by("draw").agg(pl.col("loss").sum()).sort("draw")
     )  # fmt: skip
     np.testing.assert_allclose(first["release_t"], np.minimum(26_000.0, loss["loss"]), rtol=1e-6)
-    np.testing.assert_allclose(first["stock_t"], 26_000.0 - first["release_t"] + first["purchases_t"], rtol=1e-9)
-    assert (bloc.group_by("draw").agg(pl.col("release_t").sum())["release_t"] <= 26_000.0 + 1e-6).all()
+    np.testing.assert_allclose(
+        first["stock_t"], 26_000.0 - first["release_t"] + first["purchases_t"], rtol=1e-9
+    )
+    assert (
+        bloc.group_by("draw").agg(pl.col("release_t").sum())["release_t"] <= 26_000.0 + 1e-6
+    ).all()
     assert (bloc["stock_t"] >= -1e-9).all()

@@ -17,8 +17,13 @@ from orebloc.service.config import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def _free_port() -> int:
@@ -43,7 +48,9 @@ def server(tmp_path_factory):
     store = Store(url)
     seed(store, ROOT)
     store.dispose()
-    app = create_app(Settings(db_url=url, scheduler="inline", scenarios_dir=str(ROOT / "scenarios")))
+    app = create_app(
+        Settings(db_url=url, scheduler="inline", scenarios_dir=str(ROOT / "scenarios"))
+    )
     port = _free_port()
     srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     th = threading.Thread(target=srv.run, daemon=True)
@@ -91,7 +98,11 @@ class Visit:
 
     def _route(self, route) -> None:
         url = route.request.url
-        if url.startswith("http://127.0.0.1:") or url.startswith("data:") or url.startswith("blob:"):
+        if (
+            url.startswith("http://127.0.0.1:")
+            or url.startswith("data:")
+            or url.startswith("blob:")
+        ):
             route.continue_()
         else:
             self.blocked.append(url)

@@ -21,25 +21,67 @@ def _login(visit, name: str):
 
 def _points(page, selector: str) -> int:
     """Data points plotted in the plotly chart at ``selector`` (0 when there is no chart)."""
-    return page.eval_on_selector(selector, """el => (el.data || []).reduce((n, t) =>
-        n + ((t.locations || t.x || t.y || []).length), 0)""")
+    return page.eval_on_selector(
+        selector,
+        """el => (el.data || []).reduce((n, t) =>
+        n + ((t.locations || t.x || t.y || []).length), 0)""",
+    )
 
 
 def _ink(pdf: bytes, folder: Path) -> float:
     """Share of the first page's pixels that are not white (pdftoppm, grey, 40 dpi)."""
     (folder / "r.pdf").write_bytes(pdf)
-    subprocess.run([PDFTOPPM, "-gray", "-r", "40", "-f", "1", "-l", "1", "-singlefile", str(folder / "r.pdf"),
-                    str(folder / "r")], check=True)
+    subprocess.run(
+        [
+            PDFTOPPM,
+            "-gray",
+            "-r",
+            "40",
+            "-f",
+            "1",
+            "-l",
+            "1",
+            "-singlefile",
+            str(folder / "r.pdf"),
+            str(folder / "r"),
+        ],
+        check=True,
+    )
     magic, w, h, _maxval, pixels = (folder / "r.pgm").read_bytes().split(maxsplit=4)
     assert magic == b"P5" and len(pixels) == int(w) * int(h)
     return sum(1 for b in pixels if b < 200) / len(pixels)
 
 
-@pytest.mark.parametrize("name, pages", [
-    ("obs", ["Overview", "Mineral", "Scenario lab", "Floor designer"]),
-    ("usa", ["Overview", "Mineral", "Scenario lab", "Floor designer", "Stockpiles", "Projects", "Response room"]),
-    ("sec", ["Overview", "Mineral", "Scenario lab", "Floor designer", "Stockpiles", "Projects", "Response room"]),
-])
+@pytest.mark.parametrize(
+    "name, pages",
+    [
+        ("obs", ["Overview", "Mineral", "Scenario lab", "Floor designer"]),
+        (
+            "usa",
+            [
+                "Overview",
+                "Mineral",
+                "Scenario lab",
+                "Floor designer",
+                "Stockpiles",
+                "Projects",
+                "Response room",
+            ],
+        ),
+        (
+            "sec",
+            [
+                "Overview",
+                "Mineral",
+                "Scenario lab",
+                "Floor designer",
+                "Stockpiles",
+                "Projects",
+                "Response room",
+            ],
+        ),
+    ],
+)
 def test_sign_in_shows_the_pages_of_the_role(visit, name, pages):
     v = _login(visit, name)
     assert v.page.locator("nav a").all_inner_texts() == pages
@@ -113,7 +155,9 @@ def test_scenario_from_the_form_finishes_with_its_fan_chart(visit, shots):
     href = v.page.get_attribute("#dl-csv", "href")
     csv = v.page.request.get(v.server + href)
     assert csv.status == 200 and csv.text().startswith("case,")
-    assert v.page.get_attribute("#scenario-report-pdf", "href") == href.replace("download?format=csv", "report?format=pdf")
+    assert v.page.get_attribute("#scenario-report-pdf", "href") == href.replace(
+        "download?format=csv", "report?format=pdf"
+    )
     v.page.screenshot(path=shots / "scenario.png", full_page=True)
 
 
@@ -146,19 +190,32 @@ def test_stockpiles_page_follows_a_masked_exchange_round(visit, shots):
         for name in ("sec", "usa", "eur", "jpn"):
             r = http.post("/auth/login", json={"username": name, "password": USERS[name].password})
             heads[name] = {"Authorization": f"Bearer {r.json()['token']}"}
-        r = http.post("/exchange/rounds", headers=heads["sec"], json={
-            "mineral": "gallium", "form": "metal", "as_of": "2025-06-30", "consumption_t_per_year": 158.7})
+        r = http.post(
+            "/exchange/rounds",
+            headers=heads["sec"],
+            json={
+                "mineral": "gallium",
+                "form": "metal",
+                "as_of": "2025-06-30",
+                "consumption_t_per_year": 158.7,
+            },
+        )
         rid = r.json()["id"]
         v = _login(visit, "usa")
         v.goto("/web/stockpiles")
         row = f"#rounds-table tr[data-round='{rid}']"
         assert v.page.inner_text(f"{row} .phase") == "advertise"
         assert v.page.inner_text(f"{row} .total") == "not yet"
-        clients = {m: Member(m.upper(), str(rid), x) for m, x in (("usa", 5.0), ("eur", 5.0), ("jpn", 16.0))}
+        clients = {
+            m: Member(m.upper(), str(rid), x)
+            for m, x in (("usa", 5.0), ("eur", 5.0), ("jpn", 16.0))
+        }
         for _phase in ("advertise", "share", "masked", "unmask"):
             for m, me in clients.items():
                 step(http, heads[m], me)
-            assert http.post(f"/exchange/rounds/{rid}/advance", headers=heads["sec"]).status_code < 400
+            assert (
+                http.post(f"/exchange/rounds/{rid}/advance", headers=heads["sec"]).status_code < 400
+            )
     v.page.wait_for_selector(f"{row}[data-status=released]", timeout=30_000)
     assert v.page.inner_text(f"{row} .phase") == "done"
     assert v.page.inner_text(f"{row} .messages") == "3 / 3 / 3 / 3"
@@ -167,7 +224,10 @@ def test_stockpiles_page_follows_a_masked_exchange_round(visit, shots):
     assert v.page.inner_text(f"{row} .cover") == "59.8"
     assert v.page.inner_text(f"{row} .contributors") == "3"
     v.page.reload()  # the same, rendered by the server
-    assert v.page.inner_text(f"{row} .total") == "26.000" and v.page.inner_text(f"{row} .cover") == "59.8"
+    assert (
+        v.page.inner_text(f"{row} .total") == "26.000"
+        and v.page.inner_text(f"{row} .cover") == "59.8"
+    )
     v.page.screenshot(path=shots / "stockpiles.png", full_page=True)
 
 
@@ -221,8 +281,13 @@ def test_response_room_recommends_a_release(visit, shots, tmp_path):
     assert "rule iea" in trigger and trigger.endswith("met.") and "not met" not in trigger
     # the loss (about 40 t over the quarter) exceeds the bloc's 26 t of gallium: every member
     # releases its whole stock (demo holdings, examples/stockpile_holdings.csv: USA 5, EUR 3 + 2, JPN 11 + 5)
-    rows = {r[0]: r[1:4] for r in (tr.locator("td").all_inner_texts()
-                                   for tr in v.page.locator("#response-plan tbody tr").all())}
+    rows = {
+        r[0]: r[1:4]
+        for r in (
+            tr.locator("td").all_inner_texts()
+            for tr in v.page.locator("#response-plan tbody tr").all()
+        )
+    }
     assert rows == {"USA": ["USA", "5", "5"], "EUR": ["EUR", "5", "5"], "JPN": ["JPN", "16", "16"]}
     totals = v.page.locator("#response-totals tbody td").first.inner_text()
     assert totals == "26"  # released_t

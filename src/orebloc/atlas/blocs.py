@@ -48,7 +48,9 @@ class Bloc:
         raise UnknownNameError("country or group", code, list(self.groups))
 
 
-def _expand(codes: list[str], groups: dict[str, tuple[str, ...]], where: str) -> tuple[set[str], dict[str, str]]:
+def _expand(
+    codes: list[str], groups: dict[str, tuple[str, ...]], where: str
+) -> tuple[set[str], dict[str, str]]:
     out: set[str] = set()
     unit: dict[str, str] = {}
     known = all_iso3()
@@ -74,7 +76,9 @@ def load_bloc(path: str | Path | None = None) -> Bloc:
         try:
             text = Path(path).read_text("utf-8")
         except (OSError, UnicodeDecodeError) as exc:
-            raise InputError(f"cannot read bloc file: {read_error_reason(exc)}", Location(label)) from exc
+            raise InputError(
+                f"cannot read bloc file: {read_error_reason(exc)}", Location(label)
+            ) from exc
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -95,7 +99,9 @@ def load_bloc(path: str | Path | None = None) -> Bloc:
     non_market, _ = _expand(roles.get("non_market", []), groups, f"{label}: roles.non_market")
     both = members & partners
     if both:
-        raise InputError(f"economies listed as both member and partner: {sorted(both)}", Location(label))
+        raise InputError(
+            f"economies listed as both member and partner: {sorted(both)}", Location(label)
+        )
     return Bloc(
         name=data.get("name", "bloc"),
         groups=groups,

@@ -144,14 +144,26 @@ def read_raw(
             raise exc
         where = exc.location if isinstance(exc, InputError) else None
         plain = where is not None and where.row is None and where.column is None
-        read.failed.append({"file": file, "reason": exc.reason if plain and isinstance(exc, InputError) else str(exc)})
+        read.failed.append(
+            {
+                "file": file,
+                "reason": exc.reason if plain and isinstance(exc, InputError) else str(exc),
+            }
+        )
 
     for spec in _readers():
         files = sorted(raw.glob(spec.pattern), key=lambda p: p.as_posix().lower())
         if not files and spec.required:
             fail(str(raw), InputError(f"no raw files match {spec.pattern!r}", Location(str(raw))))
-        for name in missing_files(expected, spec.pattern, {p.relative_to(raw).as_posix() for p in files}):
-            fail(name, InputError("a raw file the importers expect is missing from the raw folder", Location(name)))
+        for name in missing_files(
+            expected, spec.pattern, {p.relative_to(raw).as_posix() for p in files}
+        ):
+            fail(
+                name,
+                InputError(
+                    "a raw file the importers expect is missing from the raw folder", Location(name)
+                ),
+            )
         for path in files:
             name = path.relative_to(raw).as_posix()
             if progress:
@@ -162,14 +174,16 @@ def read_raw(
                 fail(name, exc)
                 continue
             found = coverage(part.tables)
-            read.inputs.append({
-                "file": name,
-                "sha256": _sha256(path),
-                "rows_read": part.rows_read,
-                "rows_out": {table: frame.height for table, frame in part.tables.items()},
-                "skipped": dict(sorted(part.skip_counts().items())),
-                "coverage": found,
-            })
+            read.inputs.append(
+                {
+                    "file": name,
+                    "sha256": _sha256(path),
+                    "rows_read": part.rows_read,
+                    "rows_out": {table: frame.height for table, frame in part.tables.items()},
+                    "skipped": dict(sorted(part.skip_counts().items())),
+                    "coverage": found,
+                }
+            )
             read.result.merge(part)
             if name not in expected:
                 read.unchecked.append(name)
@@ -241,7 +255,9 @@ def _replace_dir(new: Path, out: Path) -> None:
     """Move ``new`` to ``out``, replacing an existing dataset only once ``new`` is complete."""
     if out.exists():
         if not (out / MANIFEST).is_file() and any(out.iterdir()):
-            raise InputError("refusing to replace a folder that is not an orebloc dataset", Location(str(out)))
+            raise InputError(
+                "refusing to replace a folder that is not an orebloc dataset", Location(str(out))
+            )
         old = out.with_name(f".{out.name}.old")
         shutil.rmtree(old, ignore_errors=True)
         out.rename(old)

@@ -43,7 +43,9 @@ def read_sources(path: Path) -> list[dict[str, str]]:
     try:
         text = path.read_text("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read the SOURCES table ({exc.__class__.__name__})", Location(str(path))) from None
+        raise InputError(
+            f"cannot read the SOURCES table ({exc.__class__.__name__})", Location(str(path))
+        ) from None
     text = text.lstrip("\ufeff")
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
@@ -55,7 +57,8 @@ def read_sources(path: Path) -> list[dict[str, str]]:
         cell = len(partial[-1]) - 1 if len(partial) > 1 else None
         column = header[cell].strip() if cell is not None and 0 <= cell < len(header) else None
         raise LayoutError(
-            f"broken CSV ({exc}); the file may be truncated", Location(str(path), len(partial) or 1, column)
+            f"broken CSV ({exc}); the file may be truncated",
+            Location(str(path), len(partial) or 1, column),
         ) from None
     header = [h.strip() for h in rows[0]] if rows else []
     missing = [c for c in SOURCES_COLUMNS if c not in header]
@@ -73,14 +76,17 @@ def read_sources(path: Path) -> list[dict[str, str]]:
                 f"row has {len(row)} cells, the header {len(header)}; the file may be truncated",
                 Location(str(path), number, header[len(row)]),
             )
-        if len(row) > len(header) and any(c.strip() for c in row[len(header):]):
+        if len(row) > len(header) and any(c.strip() for c in row[len(header) :]):
             raise LayoutError(
                 f"row has {len(row)} cells, the header {len(header)}: a cell with a comma is not quoted",
                 Location(path, number, header[-1]),
             )
         record = dict(zip(header, row, strict=False))
         if any(r["source"] == record["source"] for r in out):
-            raise LayoutError(f"source {record['source']!r} is listed twice", Location(str(path), number, "source"))
+            raise LayoutError(
+                f"source {record['source']!r} is listed twice",
+                Location(str(path), number, "source"),
+            )
         out.append(record)
     return out
 
@@ -98,7 +104,11 @@ def check_credits(path: Path, used: list[str] | set[str]) -> None:
     if uncredited:
         raise InputError(
             f"no row for source {uncredited[0]!r}"
-            + (f" (and {len(uncredited) - 1} more: {', '.join(uncredited[1:])})" if len(uncredited) > 1 else "")
+            + (
+                f" (and {len(uncredited) - 1} more: {', '.join(uncredited[1:])})"
+                if len(uncredited) > 1
+                else ""
+            )
             + "; every source the tables use must be credited there",
             Location(str(path), None, "source"),
         )
@@ -141,15 +151,19 @@ def open_dataset(path: str | Path | None = None) -> Dataset:
     try:
         manifest = json.loads(manifest_file.read_text("utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(f"manifest is not valid JSON: {exc}", Location(str(manifest_file))) from exc
+        raise InputError(
+            f"manifest is not valid JSON: {exc}", Location(str(manifest_file))
+        ) from exc
     if not isinstance(manifest, dict):
         raise InputError("manifest is not a JSON object", Location(str(manifest_file)))
     missing = [f"{t}.parquet" for t in TABLES if not (folder / f"{t}.parquet").is_file()]
     if not (folder / SOURCES_FILE).is_file():
         missing.append(SOURCES_FILE)
     if missing:
-        raise InputError(f"dataset is missing {', '.join(missing)}; rebuild it with `orebloc data build`",
-                         Location(str(folder)))
+        raise InputError(
+            f"dataset is missing {', '.join(missing)}; rebuild it with `orebloc data build`",
+            Location(str(folder)),
+        )
     for t in TABLES:
         check_parquet(folder / f"{t}.parquet")
     check_credits(folder / SOURCES_FILE, manifest.get("sources", []))

@@ -41,7 +41,14 @@ PRICE_COLUMNS = ["year", "usd_per_t", "price", "unit", "detail", "source", "sour
 @cache
 def price_rules() -> dict[tuple[str, str], dict[str, Any]]:
     """Which USGS price series stands for each (mineral, stage), with its content factor."""
-    columns = {"mineral": str, "stage": str, "series": str, "content": float, "codes": str, "note": str}
+    columns = {
+        "mineral": str,
+        "stage": str,
+        "series": str,
+        "content": float,
+        "codes": str,
+        "note": str,
+    }
     rows = read_bundled_table("orebloc.atlas", "data/price_series.csv", columns)
     return {(resolve_mineral(r["mineral"]).id, resolve_stage(r["stage"])): r for r in rows}
 
@@ -51,7 +58,9 @@ def to_usd_per_t(value: float, unit: str) -> float:
     try:
         return value * PRICE_UNITS[unit]
     except KeyError:
-        raise InputError(f"price unit {unit!r} has no conversion to USD/t; known: {sorted(PRICE_UNITS)}") from None
+        raise InputError(
+            f"price unit {unit!r} has no conversion to USD/t; known: {sorted(PRICE_UNITS)}"
+        ) from None
 
 
 def series_codes(rule: dict[str, str]) -> dict[str, str | None]:
@@ -71,27 +80,40 @@ def price_history(atlas: Atlas, mineral: str, stage: str) -> pl.DataFrame:
     m, s = resolve_mineral(mineral), resolve_stage(stage)
     rule = price_rules().get((m.id, s))
     if rule is None:
-        raise InputError(f"no USGS price series is declared for {m.name} at stage {s} (atlas/data/price_series.csv)")
+        raise InputError(
+            f"no USGS price series is declared for {m.name} at stage {s} (atlas/data/price_series.csv)"
+        )
     codes = series_codes(rule)
     rows = atlas.us_salient(m.id, "price").filter(
-        (pl.col("detail").str.to_lowercase().str.contains(rule["series"].lower(), literal=True)
-         | pl.col("detail").is_in(list(codes)))
-        & pl.col("quantity").is_not_null())
+        (
+            pl.col("detail").str.to_lowercase().str.contains(rule["series"].lower(), literal=True)
+            | pl.col("detail").is_in(list(codes))
+        )
+        & pl.col("quantity").is_not_null()
+    )
     if rows.is_empty():
-        raise InputError(f"the atlas has no USGS price rows matching {rule['series']!r} for {m.name}")
+        raise InputError(
+            f"the atlas has no USGS price rows matching {rule['series']!r} for {m.name}"
+        )
     # a code's declared unit wins over the one read from its name; where a code has rows in
     # several units for a year, the row in the declared unit is kept
     declared = pl.col("detail").replace_strict(codes, default=None, return_dtype=pl.String)
     rows = rows.with_columns(
-        pl.when(declared.is_not_null() & (pl.col("unit") == declared)).then(0).otherwise(1).alias("_rank"),
-        pl.coalesce(declared, pl.col("unit")).alias("unit"))
+        pl.when(declared.is_not_null() & (pl.col("unit") == declared))
+        .then(0)
+        .otherwise(1)
+        .alias("_rank"),
+        pl.coalesce(declared, pl.col("unit")).alias("unit"),
+    )
     content = rule["content"]
     return (
         rows.sort("year", "_rank")
         .with_columns(
-            pl.struct("quantity", "unit").map_elements(
+            pl.struct("quantity", "unit")
+            .map_elements(
                 lambda r: to_usd_per_t(r["quantity"], r["unit"]) / content, return_dtype=pl.Float64
-            ).alias("usd_per_t"),
+            )
+            .alias("usd_per_t"),
             pl.col("quantity").alias("price"),
             pl.lit(rule["note"]).alias("note"),
         )

@@ -53,8 +53,18 @@ _TRUST_ORDER = {"primary": 0, "secondary": 1, "press": 2}
 OUTPUT_BASES = ("production", "market")
 
 PUBLISHED_COLUMNS = [
-    "country", "country_name", "share_low", "share_high", "qualifier", "basis", "years", "figures", "trust",
-    "source", "source_ref", "cited",
+    "country",
+    "country_name",
+    "share_low",
+    "share_high",
+    "qualifier",
+    "basis",
+    "years",
+    "figures",
+    "trust",
+    "source",
+    "source_ref",
+    "cited",
 ]
 
 
@@ -92,13 +102,20 @@ class PublishedShares:
 
     @property
     def years_text(self) -> str:
-        return str(self.last_year) if self.first_year == self.last_year else f"{self.first_year}-{self.last_year}"
+        return (
+            str(self.last_year)
+            if self.first_year == self.last_year
+            else f"{self.first_year}-{self.last_year}"
+        )
 
     @property
     def caption(self) -> str:
         """What the shares are, in words: stage, years, basis, trust, and the remainder."""
-        basis = ("shares of world production (or of the market) as published" if self.basis == "production"
-                 else "shares of world CAPACITY as published (no production share in the window)")
+        basis = (
+            "shares of world production (or of the market) as published"
+            if self.basis == "production"
+            else "shares of world CAPACITY as published (no production share in the window)"
+        )
         lines = [
             f"{self.mineral.name}, {self.stage}: published shares of single countries, {self.years_text}; {basis}; "
             f"several figures for one country give a range (low-high), not an average; trust: primary (the "
@@ -116,18 +133,38 @@ def _pct(x: float) -> str:
 def _candidates(atlas, m: Mineral, stage: str) -> pl.DataFrame:
     """Every published share row of the mineral and stage, one shape for both tables."""
     facts = atlas.table("stage_facts").filter(
-        (pl.col("mineral") == m.id) & (pl.col("stage") == stage) & (pl.col("metric") == "refining_share"))
+        (pl.col("mineral") == m.id)
+        & (pl.col("stage") == stage)
+        & (pl.col("metric") == "refining_share")
+    )
     a = facts.select(
-        "country", "year", "value", "qualifier", "basis", "scope", "trust",
-        pl.col("source"), pl.col("source_ref"),
+        "country",
+        "year",
+        "value",
+        "qualifier",
+        "basis",
+        "scope",
+        "trust",
+        pl.col("source"),
+        pl.col("source_ref"),
         (pl.col("cited_title") + pl.lit(" <") + pl.col("cited_url") + pl.lit(">")).alias("cited"),
     )
-    sup = atlas.table("supplier_shares").filter((pl.col("mineral") == m.id) & (pl.col("stage") == stage))
+    sup = atlas.table("supplier_shares").filter(
+        (pl.col("mineral") == m.id) & (pl.col("stage") == stage)
+    )
     b = sup.select(
-        "country", pl.lit(EU_CRM_YEAR, dtype=pl.Int32).alias("year"), (pl.col("share_pct") / 100).alias("value"),
-        pl.lit(None, dtype=pl.String).alias("qualifier"), pl.lit("production").alias("basis"),
-        pl.lit("all").alias("scope"), pl.lit(EU_CRM_TRUST).alias("trust"), "source", "source_ref",
-        (pl.lit("EU CRM 2023 study, Table A: major global supplier ") + pl.col("material_label")).alias("cited"),
+        "country",
+        pl.lit(EU_CRM_YEAR, dtype=pl.Int32).alias("year"),
+        (pl.col("share_pct") / 100).alias("value"),
+        pl.lit(None, dtype=pl.String).alias("qualifier"),
+        pl.lit("production").alias("basis"),
+        pl.lit("all").alias("scope"),
+        pl.lit(EU_CRM_TRUST).alias("trust"),
+        "source",
+        "source_ref",
+        (
+            pl.lit("EU CRM 2023 study, Table A: major global supplier ") + pl.col("material_label")
+        ).alias("cited"),
     )
     return pl.concat([a, b], how="vertical_relaxed").filter(pl.col("country").is_not_null())
 
@@ -139,7 +176,9 @@ def published_years(atlas: Atlas, mineral: str, stage: str) -> list[int]:
     return sorted(set(rows["year"].drop_nulls().to_list()))
 
 
-def published_shares(atlas: Atlas, mineral: str, stage: str, year: int | None = None) -> PublishedShares:
+def published_shares(
+    atlas: Atlas, mineral: str, stage: str, year: int | None = None
+) -> PublishedShares:
     """Published shares of single countries at ``stage`` over the window ending at ``year``.
 
     ``atlas``: an :class:`orebloc.atlas.store.Atlas`. Raises :class:`InputError` naming the
@@ -151,89 +190,134 @@ def published_shares(atlas: Atlas, mineral: str, stage: str, year: int | None = 
     whole = rows.filter(pl.col("scope") == "all")
     years = sorted(set(whole["year"].drop_nulls().to_list()))
     if not years:
-        raise InputError(f"no published share of a country for {m.name} at stage {stage!r} in the atlas "
-                         f"(stage_facts, EU CRM 2023 Table A){_tonnage_note(atlas, m, stage)}")
+        raise InputError(
+            f"no published share of a country for {m.name} at stage {stage!r} in the atlas "
+            f"(stage_facts, EU CRM 2023 Table A){_tonnage_note(atlas, m, stage)}"
+        )
     last = years[-1] if year is None else year
     first = last - WINDOW_YEARS + 1
     window = whole.filter(pl.col("year").is_between(first, last))
     if window.is_empty():
-        raise InputError(f"no published share of a country for {m.name} at stage {stage!r} in {first}-{last}; "
-                         f"years with figures: {', '.join(map(str, years))}")
+        raise InputError(
+            f"no published share of a country for {m.name} at stage {stage!r} in {first}-{last}; "
+            f"years with figures: {', '.join(map(str, years))}"
+        )
     notes: list[str] = []
     output = window.filter(pl.col("basis").is_in(OUTPUT_BASES))
     basis = "production" if output.height else "capacity"
     if output.height and output.height < window.height:
         left = window.filter(~pl.col("basis").is_in(OUTPUT_BASES))
-        notes.append(f"{left.height} capacity figure(s) left out ({_refs(left)}): production shares are in the window")
+        notes.append(
+            f"{left.height} capacity figure(s) left out ({_refs(left)}): production shares are in the window"
+        )
     used = output if output.height else window
-    for what, part in (("for a part of the stage only", rows.filter(pl.col("scope") != "all")),
-                       ("with no year stated", whole.filter(pl.col("year").is_null())),
-                       (f"from before {first}", whole.filter(pl.col("year") < first)),
-                       (f"from after {last}", whole.filter(pl.col("year") > last))):
+    for what, part in (
+        ("for a part of the stage only", rows.filter(pl.col("scope") != "all")),
+        ("with no year stated", whole.filter(pl.col("year").is_null())),
+        (f"from before {first}", whole.filter(pl.col("year") < first)),
+        (f"from after {last}", whole.filter(pl.col("year") > last)),
+    ):
         if part.height:
             notes.append(f"not pooled, {what}: {_refs(part)}")
     frame = _by_country(used)
     low_sum = float(frame["share_low"].sum())
     high_sum = float(frame["share_high"].sum())
     if low_sum > 1 + 1e-9:
-        notes.append(f"the lowest published shares add up to {_pct(low_sum)}, more than 100%: the figures are of "
-                     "different years, products or bases and cannot all hold at once")
+        notes.append(
+            f"the lowest published shares add up to {_pct(low_sum)}, more than 100%: the figures are of "
+            "different years, products or bases and cannot all hold at once"
+        )
     rem_low, rem_high = round(max(0.0, 1 - high_sum), 9), round(max(0.0, 1 - low_sum), 9)
-    rest = pl.DataFrame([{
-        "country": None, "country_name": UNATTRIBUTED, "share_low": rem_low, "share_high": rem_high,
-        "qualifier": None, "basis": basis, "years": f"{first}-{last}" if first != last else str(last),
-        "figures": 0, "trust": None, "source": None, "source_ref": None,
-        "cited": "1 - the published shares of the countries above",
-    }], schema=frame.schema)
-    return PublishedShares(m, stage, first, last, basis, pl.concat([frame, rest]), rem_low, rem_high, tuple(notes))
+    rest = pl.DataFrame(
+        [
+            {
+                "country": None,
+                "country_name": UNATTRIBUTED,
+                "share_low": rem_low,
+                "share_high": rem_high,
+                "qualifier": None,
+                "basis": basis,
+                "years": f"{first}-{last}" if first != last else str(last),
+                "figures": 0,
+                "trust": None,
+                "source": None,
+                "source_ref": None,
+                "cited": "1 - the published shares of the countries above",
+            }
+        ],
+        schema=frame.schema,
+    )
+    return PublishedShares(
+        m, stage, first, last, basis, pl.concat([frame, rest]), rem_low, rem_high, tuple(notes)
+    )
 
 
 def _tonnage_note(atlas, m: Mineral, stage: str) -> str:
     """What the atlas does hold for the stage where it has no share: tonnages without a world total."""
     t = atlas.table("stage_facts").filter(
-        (pl.col("mineral") == m.id) & (pl.col("stage") == stage) & (pl.col("metric") == "production_t"))
+        (pl.col("mineral") == m.id)
+        & (pl.col("stage") == stage)
+        & (pl.col("metric") == "production_t")
+    )
     if t.is_empty():
         return ""
-    figures = "; ".join(f"{r['zone_label']} {r['value']:,.0f} t {r['year'] or ''} ({r['unit']}) [{r['source_ref']}]"
-                        for r in t.iter_rows(named=True))
+    figures = "; ".join(
+        f"{r['zone_label']} {r['value']:,.0f} t {r['year'] or ''} ({r['unit']}) [{r['source_ref']}]"
+        for r in t.iter_rows(named=True)
+    )
     worlds = t.filter(pl.col("zone_label") == "WORLD")
-    why = ("no world total of the same year and product to divide them by" if worlds.is_empty()
-           else "tonnages of different products, years or bases from the world total")
+    why = (
+        "no world total of the same year and product to divide them by"
+        if worlds.is_empty()
+        else "tonnages of different products, years or bases from the world total"
+    )
     return f"; it holds tonnages only ({figures}): {why}"
 
 
 def _refs(part: pl.DataFrame) -> str:
     """The figures of some rows, for a note: "CHN 85.0% (2022) [stage_facts.csv:row 8]"."""
+
     def one(r: dict) -> str:
         year = f" ({r['year']})" if r["year"] is not None else ""
         return f"{r['country']} {_pct(r['value'])}{year} [{r['source_ref']}]"
+
     return "; ".join(one(r) for r in part.iter_rows(named=True))
 
 
 def _by_country(used: pl.DataFrame) -> pl.DataFrame:
     """One row per country: low/high over its figures, and every figure's provenance."""
     out: list[dict] = []
-    for (iso3,), part in used.sort(["country", "year", "source_ref"]).group_by(["country"], maintain_order=True):
+    for (iso3,), part in used.sort(["country", "year", "source_ref"]).group_by(
+        ["country"], maintain_order=True
+    ):
         values = part["value"].to_list()
         quals = sorted({q for q in part["qualifier"].to_list() if q})
         trusts = sorted({t for t in part["trust"].to_list()}, key=lambda t: _TRUST_ORDER.get(t, 9))
         years = sorted(set(part["year"].to_list()))
-        out.append({
-            "country": iso3,
-            "country_name": country_name(iso3),
-            "share_low": float(min(values)),
-            "share_high": float(max(values)),
-            "qualifier": ", ".join(quals) or None,
-            "basis": ", ".join(sorted(set(part["basis"].to_list()))),
-            "years": ", ".join(map(str, years)),
-            "figures": part.height,
-            "trust": ", ".join(trusts),
-            "source": "; ".join(sorted(set(part["source"].to_list()))),
-            "source_ref": "; ".join(part["source_ref"].to_list()),
-            "cited": " | ".join(
-                f"{_pct(r['value'])}{r['qualifier'] or ''} {r['year']} ({r['trust']}): {r['cited']}"
-                for r in part.iter_rows(named=True)),
-        })
-    frame = pl.DataFrame(out, schema={c: (pl.Float64 if c.startswith("share") else pl.Int64 if c == "figures"
-                                          else pl.String) for c in PUBLISHED_COLUMNS})
+        out.append(
+            {
+                "country": iso3,
+                "country_name": country_name(iso3),
+                "share_low": float(min(values)),
+                "share_high": float(max(values)),
+                "qualifier": ", ".join(quals) or None,
+                "basis": ", ".join(sorted(set(part["basis"].to_list()))),
+                "years": ", ".join(map(str, years)),
+                "figures": part.height,
+                "trust": ", ".join(trusts),
+                "source": "; ".join(sorted(set(part["source"].to_list()))),
+                "source_ref": "; ".join(part["source_ref"].to_list()),
+                "cited": " | ".join(
+                    f"{_pct(r['value'])}{r['qualifier'] or ''} {r['year']} ({r['trust']}): {r['cited']}"
+                    for r in part.iter_rows(named=True)
+                ),
+            }
+        )
+    frame = pl.DataFrame(
+        out,
+        schema={
+            c: (pl.Float64 if c.startswith("share") else pl.Int64 if c == "figures" else pl.String)
+            for c in PUBLISHED_COLUMNS
+        },
+    )
     return frame.sort(["share_low", "country"], descending=[True, False])

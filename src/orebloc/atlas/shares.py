@@ -29,5 +29,7 @@ def shares(quantities: Iterable[float], total: float | None = None) -> list[floa
     if denom <= 0:
         raise ValidationError("total", f"must be > 0, got {denom}")
     if total is not None and parts > denom * (1 + ROUNDING_TOLERANCE):
-        raise ValidationError("total", f"the parts ({parts:g}) exceed the total ({denom:g}) by more than rounding")
+        raise ValidationError(
+            "total", f"the parts ({parts:g}) exceed the total ({denom:g}) by more than rounding"
+        )
     return [v / denom for v in q]

@@ -38,8 +38,19 @@ from orebloc.vocab.stages import resolve_stage
 SOURCES_COLUMNS = ("source", "title", "licence", "credit")
 #: columns of a share table, in order (json output of `orebloc atlas share`)
 SHARE_COLUMNS = [
-    "country", "country_name", "quantity", "unit", "basis", "share", "status", "estimated",
-    "withheld", "rounded", "source", "vintage", "source_ref",
+    "country",
+    "country_name",
+    "quantity",
+    "unit",
+    "basis",
+    "share",
+    "status",
+    "estimated",
+    "withheld",
+    "rounded",
+    "source",
+    "vintage",
+    "source_ref",
 ]
 
 #: a series without a reported world total needs at least this many producing countries to
@@ -82,11 +93,17 @@ class ShareTable:
         amount = f"{self.total:,.0f} {self.unit} ({self.basis})"
         if self.total_is_reported:
             return f"the reported world total {amount}"
-        rows = "the listed countries and 'Other countries'" if self.other_countries else "the listed countries"
+        rows = (
+            "the listed countries and 'Other countries'"
+            if self.other_countries
+            else "the listed countries"
+        )
         if self.reported_total is None:
             return f"the sum of {rows} {amount} (the source gives no world total)"
-        return (f"the sum of {rows} {amount}, not the reported world total "
-                f"{self.reported_total:,.0f} {self.unit}, which is below it (rounded)")
+        return (
+            f"the sum of {rows} {amount}, not the reported world total "
+            f"{self.reported_total:,.0f} {self.unit}, which is below it (rounded)"
+        )
 
     def share_of(self, iso3: str) -> float:
         """Share (fraction) of one country; 0 if it is not listed."""
@@ -97,7 +114,9 @@ class ShareTable:
 
     def share_of_set(self, countries: frozenset[str] | set[str]) -> float:
         """Combined share (fraction) of a set of countries (e.g. the bloc's members)."""
-        return float(self.frame.filter(pl.col("country").is_in(list(countries)))["share"].fill_null(0).sum())
+        return float(
+            self.frame.filter(pl.col("country").is_in(list(countries)))["share"].fill_null(0).sum()
+        )
 
     @property
     def is_world_series(self) -> bool:
@@ -123,10 +142,16 @@ class Atlas:
         self._cache: dict[str, pl.DataFrame] = {}
         for table in TABLES:
             file = self.dataset.table_path(table)
-            self._view(file, f"CREATE VIEW {table} AS SELECT * FROM read_parquet('{_quoted(file)}')", table,
-                       TABLES[table])
+            self._view(
+                file,
+                f"CREATE VIEW {table} AS SELECT * FROM read_parquet('{_quoted(file)}')",
+                table,
+                TABLES[table],
+            )
         for statistic in WORLD_STATISTICS:
-            self.con.execute(f"CREATE VIEW {statistic} AS SELECT * FROM world WHERE statistic = '{statistic}'")
+            self.con.execute(
+                f"CREATE VIEW {statistic} AS SELECT * FROM world WHERE statistic = '{statistic}'"
+            )
         sources = self.dataset.path / SOURCES_FILE
         self._view(sources, f"CREATE VIEW sources AS SELECT * FROM read_csv('{_quoted(sources)}', header=true, "
                             "all_varchar=true)", "sources", SOURCES_COLUMNS)  # fmt: skip
@@ -138,11 +163,15 @@ class Atlas:
             self.con.execute(statement)
             have = {row[0] for row in self.con.execute(f"DESCRIBE {name}").fetchall()}
         except duckdb.Error as exc:
-            raise InputError(f"cannot read the dataset file: {_first_line(exc)}", Location(str(file))) from None
+            raise InputError(
+                f"cannot read the dataset file: {_first_line(exc)}", Location(str(file))
+            ) from None
         missing = [c for c in columns if c not in have]
         if missing:
-            raise InputError(f"missing columns {', '.join(missing)}; rebuild the dataset with `orebloc data build`",
-                             Location(str(file)))
+            raise InputError(
+                f"missing columns {', '.join(missing)}; rebuild the dataset with `orebloc data build`",
+                Location(str(file)),
+            )
 
     # -- generic ---------------------------------------------------------------------------
     def sql(self, query: str, params: list | None = None) -> pl.DataFrame:
@@ -178,28 +207,38 @@ class Atlas:
             try:
                 self._cache[table] = pl.read_parquet(file)
             except (pl.exceptions.PolarsError, OSError) as exc:
-                raise InputError(f"cannot read the dataset file: {_first_line(exc)}", Location(str(file))) from None
+                raise InputError(
+                    f"cannot read the dataset file: {_first_line(exc)}", Location(str(file))
+                ) from None
         return self._cache[table]
 
     def _world_rows(self, mineral_id: str, statistic: str) -> pl.DataFrame:
         """All ``world`` rows of one mineral and statistic."""
         key = f"world/{mineral_id}/{statistic}"
         if statistic not in WORLD_STATISTICS:
-            raise ValidationError("statistic", f"must be one of {', '.join(WORLD_STATISTICS)}, got {statistic!r}")
+            raise ValidationError(
+                "statistic", f"must be one of {', '.join(WORLD_STATISTICS)}, got {statistic!r}"
+            )
         if key not in self._cache:
             world = self.table("world")
-            self._cache[key] = world.filter((pl.col("mineral") == mineral_id) & (pl.col("statistic") == statistic))
+            self._cache[key] = world.filter(
+                (pl.col("mineral") == mineral_id) & (pl.col("statistic") == statistic)
+            )
         return self._cache[key]
 
     def stages(self, mineral: str, statistic: str = "production") -> list[str]:
         """Stages with data for a mineral, in supply-chain order."""
-        got = set(self._world_rows(resolve_mineral(mineral).id, statistic)["stage"].unique().to_list())
+        got = set(
+            self._world_rows(resolve_mineral(mineral).id, statistic)["stage"].unique().to_list()
+        )
         return [s for s in ("mining", "refining", "product") if s in got]
 
     def years(self, mineral: str, stage: str, statistic: str = "production") -> list[int]:
         """Years with data for a mineral and stage, ascending."""
         rows = self._world_rows(resolve_mineral(mineral).id, statistic)
-        return sorted(rows.filter(pl.col("stage") == resolve_stage(stage))["year"].unique().to_list())
+        return sorted(
+            rows.filter(pl.col("stage") == resolve_stage(stage))["year"].unique().to_list()
+        )
 
     def series_year(self, mineral: str, stage: str, year: int | None) -> int | None:
         """The year a production series is shown for when ``year`` is asked (None: the latest).
@@ -251,26 +290,36 @@ class Atlas:
         stage = resolve_stage(stage) if stage else self.default_stage(m.id, statistic)
         years = self.years(m.id, stage, statistic)
         if not years:
-            raise InputError(f"the atlas has no {statistic} by country for {m.name} at stage {stage!r}; "
-                             f"stages with data: {self.stages(m.id, statistic) or 'none'}")
+            raise InputError(
+                f"the atlas has no {statistic} by country for {m.name} at stage {stage!r}; "
+                f"stages with data: {self.stages(m.id, statistic) or 'none'}"
+            )
         staged = self._world_rows(m.id, statistic).filter(pl.col("stage") == stage)
         if vintage is not None:
             vintages = sorted(set(staged["vintage"].to_list()))
             if vintage not in vintages:
-                raise InputError(f"no {statistic} data for {m.name} ({stage}) from the {vintage} release; "
-                                 f"releases with data: {', '.join(map(str, vintages))}")
+                raise InputError(
+                    f"no {statistic} data for {m.name} ({stage}) from the {vintage} release; "
+                    f"releases with data: {', '.join(map(str, vintages))}"
+                )
             years = sorted(set(staged.filter(pl.col("vintage") == vintage)["year"].to_list()))
         if year is None:
             year = years[-1]
         elif year not in years:
             release = f" in the {vintage} release" if vintage is not None else ""
-            raise InputError(f"no {statistic} data for {m.name} ({stage}) in {year}{release}; years with data: "
-                             f"{', '.join(map(str, years))}")
+            raise InputError(
+                f"no {statistic} data for {m.name} ({stage}) in {year}{release}; years with data: "
+                f"{', '.join(map(str, years))}"
+            )
         rows = staged.filter(pl.col("year") == year)
         vintage = cast(int, rows["vintage"].max()) if vintage is None else vintage
         # one series = one detail text, less the "rounded" that marks world totals
         rows = rows.filter(pl.col("vintage") == vintage).with_columns(
-            pl.col("detail").fill_null("").str.replace(r"(?i)[\s:,(]*rounded\)?$", "").alias("detail"))
+            pl.col("detail")
+            .fill_null("")
+            .str.replace(r"(?i)[\s:,(]*rounded\)?$", "")
+            .alias("detail")
+        )
         series = (
             rows.group_by("detail")
             .agg(
@@ -287,8 +336,16 @@ class Atlas:
         else:
             chosen = details[0]
         rows = rows.filter(pl.col("detail") == chosen)
-        return _share_table(m, stage, statistic, int(year), int(vintage), chosen, rows,
-                            tuple(d for d in details if d != chosen))
+        return _share_table(
+            m,
+            stage,
+            statistic,
+            int(year),
+            int(vintage),
+            chosen,
+            rows,
+            tuple(d for d in details if d != chosen),
+        )
 
     # -- trade, US data, policy ------------------------------------------------------------
     def hs_codes(self, mineral: str, stage: str | None = None) -> pl.DataFrame:
@@ -301,8 +358,13 @@ class Atlas:
             params.append(resolve_stage(stage))
         return self.sql(q + " ORDER BY stage, hs6", params)
 
-    def trade(self, hs6: str | list[str], year: int, exporter: str | None = None,
-              importer: str | None = None) -> pl.DataFrame:
+    def trade(
+        self,
+        hs6: str | list[str],
+        year: int,
+        exporter: str | None = None,
+        importer: str | None = None,
+    ) -> pl.DataFrame:
         """Bilateral flows for HS6 code(s) in a year (value in USD, quantity in tonnes)."""
         codes = [hs6] if isinstance(hs6, str) else list(hs6)
         q = "SELECT * FROM trade WHERE hs6 IN (SELECT unnest(?)) AND year = ?"
@@ -315,7 +377,9 @@ class Atlas:
             params.append(importer)
         return self.sql(q + " ORDER BY value_usd DESC", params)
 
-    def us_salient(self, mineral: str, statistic: str | None = None, year: int | None = None) -> pl.DataFrame:
+    def us_salient(
+        self, mineral: str, statistic: str | None = None, year: int | None = None
+    ) -> pl.DataFrame:
         """US salient statistics, latest vintage for each (statistic, year)."""
         m = resolve_mineral(mineral)
         keep = pl.col("mineral") == m.id
@@ -364,8 +428,14 @@ def _first_line(exc: BaseException) -> str:
 
 #: DuckDB column types -> polars dtypes (others are inferred from the values)
 _DTYPES: dict[str, PolarsDataType] = {
-    "VARCHAR": pl.String, "DOUBLE": pl.Float64, "FLOAT": pl.Float32, "INTEGER": pl.Int32,
-    "BIGINT": pl.Int64, "SMALLINT": pl.Int16, "BOOLEAN": pl.Boolean, "DATE": pl.Date,
+    "VARCHAR": pl.String,
+    "DOUBLE": pl.Float64,
+    "FLOAT": pl.Float32,
+    "INTEGER": pl.Int32,
+    "BIGINT": pl.Int64,
+    "SMALLINT": pl.Int16,
+    "BOOLEAN": pl.Boolean,
+    "DATE": pl.Date,
 }
 
 
@@ -382,19 +452,31 @@ def _frame(description: list[tuple], rows: list[tuple]) -> pl.DataFrame:
     return frame.with_columns(pl.col(c).cast(t) for c, t in schema.items() if t is not None)
 
 
-def _share_table(m: Mineral, stage: str, statistic: str, year: int, vintage: int, detail: str,
-                 rows: pl.DataFrame, alternatives: tuple[str, ...]) -> ShareTable:
+def _share_table(
+    m: Mineral,
+    stage: str,
+    statistic: str,
+    year: int,
+    vintage: int,
+    detail: str,
+    rows: pl.DataFrame,
+    alternatives: tuple[str, ...],
+) -> ShareTable:
     countries = rows.filter(pl.col("row_kind") == "country")
     world = rows.filter(pl.col("row_kind") == "world_total")
     other = rows.filter(pl.col("row_kind") == "other_countries")
     units = set(rows["unit"].drop_nulls().to_list())
     bases = set(rows["basis"].drop_nulls().to_list())
     if len(units) > 1 or len(bases) > 1:
-        raise InputError(f"{m.name} {stage} {year}: rows mix units {sorted(units)} or bases {sorted(bases)}")
+        raise InputError(
+            f"{m.name} {stage} {year}: rows mix units {sorted(units)} or bases {sorted(bases)}"
+        )
     q = countries["quantity"].fill_null(0.0).to_list()
     other_q = float(other["quantity"].fill_null(0.0).sum()) if other.height else None
     listed = float(sum(q) + (other_q or 0.0))
-    reported_total = float(world["quantity"][0]) if world.height and world["quantity"][0] is not None else None
+    reported_total = (
+        float(world["quantity"][0]) if world.height and world["quantity"][0] is not None else None
+    )
     # USGS rounds world totals, sometimes below the sum of the countries it lists (gallium
     # 2025: 909,000 kg listed, 900,000 kg total; cobalt 2025: 314,600 t and 310,000 t). Then
     # the sum of the rows is the denominator, so that shares add up to at most 100% and the
@@ -405,16 +487,33 @@ def _share_table(m: Mineral, stage: str, statistic: str, year: int, vintage: int
     frame = (
         countries.with_columns(
             pl.Series("share", s).cast(pl.Float64),
-            pl.col("country").map_elements(country_name, return_dtype=pl.String).alias("country_name"),
+            pl.col("country")
+            .map_elements(country_name, return_dtype=pl.String)
+            .alias("country_name"),
         )
-        .with_columns(pl.when(pl.col("quantity").is_null()).then(None).otherwise(pl.col("share")).alias("share"))
+        .with_columns(
+            pl.when(pl.col("quantity").is_null())
+            .then(None)
+            .otherwise(pl.col("share"))
+            .alias("share")
+        )
         .sort(["share", "country"], descending=[True, False], nulls_last=True)
         .select(SHARE_COLUMNS)
     )
     return ShareTable(
-        mineral=m, stage=stage, statistic=statistic, year=year,
-        unit=units.pop() if units else "", basis=bases.pop() if bases else "",
-        detail=detail, source=str(rows["source"][0]), vintage=vintage, total=total,
-        total_is_reported=reported, other_countries=other_q, frame=frame, alternatives=alternatives,
+        mineral=m,
+        stage=stage,
+        statistic=statistic,
+        year=year,
+        unit=units.pop() if units else "",
+        basis=bases.pop() if bases else "",
+        detail=detail,
+        source=str(rows["source"][0]),
+        vintage=vintage,
+        total=total,
+        total_is_reported=reported,
+        other_countries=other_q,
+        frame=frame,
+        alternatives=alternatives,
         reported_total=reported_total,
     )

@@ -15,11 +15,21 @@ import typer
 
 from orebloc.cli.output import Format, emit
 
-exchange_app = typer.Typer(help="Secure aggregation of stockpile levels (the server learns only the bloc total).",
-                           no_args_is_help=True)
-UrlOpt = Annotated[str | None, typer.Option("--url", help="the service (default $OREBLOC_URL or http://127.0.0.1:8000)")]
-TokenOpt = Annotated[str | None, typer.Option("--token", help="bearer token (default $OREBLOC_TOKEN)")]
-KeysOpt = Annotated[Path | None, typer.Option("--keys", help="this member's key file (default exchange-ROUND.keys.json)")]
+exchange_app = typer.Typer(
+    help="Secure aggregation of stockpile levels (the server learns only the bloc total).",
+    no_args_is_help=True,
+)
+UrlOpt = Annotated[
+    str | None,
+    typer.Option("--url", help="the service (default $OREBLOC_URL or http://127.0.0.1:8000)"),
+]
+TokenOpt = Annotated[
+    str | None, typer.Option("--token", help="bearer token (default $OREBLOC_TOKEN)")
+]
+KeysOpt = Annotated[
+    Path | None,
+    typer.Option("--keys", help="this member's key file (default exchange-ROUND.keys.json)"),
+]
 
 
 def _http(url: str | None, token: str | None):
@@ -68,12 +78,16 @@ def _get(http, heads, path: str) -> dict:
 
         if isinstance(exc, InputError):
             raise
-        raise InputError(f"{http.base_url}: cannot reach the service ({type(exc).__name__})") from None
+        raise InputError(
+            f"{http.base_url}: cannot reach the service ({type(exc).__name__})"
+        ) from None
 
 
 @exchange_app.command("submit")
 def submit(
-    holdings: Annotated[Path, typer.Argument(help="this member's holdings CSV (docs/stockpile.md); stays local")],
+    holdings: Annotated[
+        Path, typer.Argument(help="this member's holdings CSV (docs/stockpile.md); stays local")
+    ],
     round_id: Annotated[int, typer.Option("--round", help="exchange round id")],
     keys: KeysOpt = None,
     url: UrlOpt = None,
@@ -96,12 +110,20 @@ def submit(
     else:
         member = _get(http, heads, "/auth/me").get("member")
         if not isinstance(member, str):
-            raise InputError("exchange submit: the account is not bound to a member; sign in as a member's analyst")
-        lots = [lot for lot in load_holdings(holdings).lots
-                if lot.member == member and lot.form == rnd["form"] and lot.mineral == rnd["mineral"]]
+            raise InputError(
+                "exchange submit: the account is not bound to a member; sign in as a member's analyst"
+            )
+        lots = [
+            lot
+            for lot in load_holdings(holdings).lots
+            if lot.member == member and lot.form == rnd["form"] and lot.mineral == rnd["mineral"]
+        ]
         if not lots:
-            typer.echo(f"{holdings}: no lot of {rnd['mineral']} {rnd['form']} for member {member}; "
-                       "submitting a level of 0 t", err=True)
+            typer.echo(
+                f"{holdings}: no lot of {rnd['mineral']} {rnd['form']} for member {member}; "
+                "submitting a level of 0 t",
+                err=True,
+            )
         me = Member(member, str(round_id), round(sum(lot.stock_t for lot in lots), 3))
     try:
         done = step(http, heads, me)
@@ -110,10 +132,15 @@ def submit(
     except ValueError as exc:  # a peer's key the X25519 exchange refuses (a low-order point)
         raise InputError(f"exchange round {round_id}: {exc}") from None
     except Exception as exc:
-        raise InputError(f"{http.base_url}: cannot reach the service ({type(exc).__name__})") from None
+        raise InputError(
+            f"{http.base_url}: cannot reach the service ({type(exc).__name__})"
+        ) from None
     _save_member(path, me)
-    typer.echo(f"round {round_id}: {'sent ' + done if done else 'nothing to send in phase ' + rnd['phase']}"
-               f" (keys in {path})", err=True)
+    typer.echo(
+        f"round {round_id}: {'sent ' + done if done else 'nothing to send in phase ' + rnd['phase']}"
+        f" (keys in {path})",
+        err=True,
+    )
 
 
 @exchange_app.command("result")
@@ -133,19 +160,41 @@ def result(
     http, heads = _http(url, token)
     out = _get(http, heads, f"/exchange/rounds/{round_id}")
     if out["status"] != "released":
-        raise InputError(f"exchange round {round_id}: not released ({out['phase']}"
-                         f"{': ' + out['reason'] if out.get('reason') else ''})")
+        raise InputError(
+            f"exchange round {round_id}: not released ({out['phase']}"
+            f"{': ' + out['reason'] if out.get('reason') else ''})"
+        )
     path = _keys_path(keys, round_id)
     if path.exists():
         check_result(out, _load_member(path))
-    emit(pl.DataFrame([{k: out[k] for k in ("id", "mineral", "form", "as_of", "contributors", "total_t",
-                                                "cover_days")}]), Format.table, title=f"exchange round {round_id}")
+    emit(
+        pl.DataFrame(
+            [
+                {
+                    k: out[k]
+                    for k in (
+                        "id",
+                        "mineral",
+                        "form",
+                        "as_of",
+                        "contributors",
+                        "total_t",
+                        "cover_days",
+                    )
+                }
+            ]
+        ),
+        Format.table,
+        title=f"exchange round {round_id}",
+    )
 
 
 @exchange_app.command("demo")
 def demo(
     members: Annotated[int, typer.Option("--members", help="simulated members")] = 5,
-    dropouts: Annotated[int, typer.Option("--dropouts", help="members that drop out after sharing keys")] = 1,
+    dropouts: Annotated[
+        int, typer.Option("--dropouts", help="members that drop out after sharing keys")
+    ] = 1,
     seed: Annotated[int | None, typer.Option("--seed", help="random seed of the levels")] = None,
     fmt: Annotated[Format, typer.Option("--format", "-f", help="output format")] = Format.table,
 ) -> None:
@@ -156,10 +205,17 @@ def demo(
     from orebloc.service.exchange_demo import run_demo
 
     r = run_demo(members, dropouts, seed)
-    row = {"members": r.members, "dropouts": r.dropouts, "status": r.status, "contributors": r.contributors,
-           "recovered_total_t": r.recovered_total_t, "true_total_t": r.true_total_t,
-           "plaintext_levels_seen": r.plaintext_levels_seen, "requests": r.requests,
-           "round_s": round(r.round_seconds, 3)}
+    row = {
+        "members": r.members,
+        "dropouts": r.dropouts,
+        "status": r.status,
+        "contributors": r.contributors,
+        "recovered_total_t": r.recovered_total_t,
+        "true_total_t": r.true_total_t,
+        "plaintext_levels_seen": r.plaintext_levels_seen,
+        "requests": r.requests,
+        "round_s": round(r.round_seconds, 3),
+    }
     if r.reason:
         typer.echo(f"round failed: {r.reason}", err=True)
     emit(pl.DataFrame([row]), fmt, title="secure aggregation round on loopback")

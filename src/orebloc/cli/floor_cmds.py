@@ -30,7 +30,9 @@ from orebloc.cli.output import Format, emit
 from orebloc.errors import InputError, ValidationError
 from orebloc.market.switches import parse_landed
 
-floor_app = typer.Typer(help="Reference prices and the variable-levy tariff schedule.", no_args_is_help=True)
+floor_app = typer.Typer(
+    help="Reference prices and the variable-levy tariff schedule.", no_args_is_help=True
+)
 METHODS = ("incentive", "cost-plus", "trailing", "reference-point")
 
 
@@ -40,29 +42,51 @@ def _bloc_demand(atlas, mineral: str, stage: str, year: int, bloc) -> float:
     try:
         cal = calibrate(atlas, mineral, year, stage=stage, bloc=bloc)
     except CalibrationError as exc:
-        raise InputError(f"bloc demand is needed for the incentive price and calibration cannot give it ({exc}); "
-                         "pass --bloc-demand T") from exc
+        raise InputError(
+            f"bloc demand is needed for the incentive price and calibration cannot give it ({exc}); "
+            "pass --bloc-demand T"
+        ) from exc
     market = cal.market
     return sum(market.demand[z.id].d0 for z in market.zones if z.role == "member")
 
 
 @floor_app.command("design")
-@option_names("target_share", "margin", "window", "rate", "freight_share", bloc_demand_t="--bloc-demand")
+@option_names(
+    "target_share", "margin", "window", "rate", "freight_share", bloc_demand_t="--bloc-demand"
+)
 def design(
     mineral: Annotated[str, typer.Argument(help="mineral, e.g. 'rare earths', tungsten")],
-    stage: Annotated[str | None, typer.Option(
-        "--stage", "-s", help="stage the floor applies to (default: the first with a tariff line and prices)")] = None,
+    stage: Annotated[
+        str | None,
+        typer.Option(
+            "--stage",
+            "-s",
+            help="stage the floor applies to (default: the first with a tariff line and prices)",
+        ),
+    ] = None,
     method: Annotated[str, typer.Option(help="|".join(METHODS))] = "trailing",
     year: Annotated[int, typer.Option(help="year of observed prices and trade")] = 2024,
-    costs: Annotated[Path | None, typer.Option(
-        help="cost file (CSV) for incentive / cost-plus (default: packaged cost data, policy/data/costs.csv)")] = None,
-    target_share: Annotated[float, typer.Option(help="share of bloc demand market-economy capacity must cover")] = 0.4,
-    bloc_demand: Annotated[float | None, typer.Option(help="bloc demand, t/year (default: calibrated)")] = None,
+    costs: Annotated[
+        Path | None,
+        typer.Option(
+            help="cost file (CSV) for incentive / cost-plus (default: packaged cost data, policy/data/costs.csv)"
+        ),
+    ] = None,
+    target_share: Annotated[
+        float, typer.Option(help="share of bloc demand market-economy capacity must cover")
+    ] = 0.4,
+    bloc_demand: Annotated[
+        float | None, typer.Option(help="bloc demand, t/year (default: calibrated)")
+    ] = None,
     rate: Annotated[float, typer.Option(help="rate of return on capital (0.08 = 8%)")] = 0.08,
     margin: Annotated[float, typer.Option(help="cost-plus margin (0.1 = 10%)")] = 0.10,
     window: Annotated[int, typer.Option(help="trailing-average window, years")] = 5,
-    landed: Annotated[list[str] | None, typer.Option(help="ORIGIN=USD_T landed price of the form (repeatable)")] = None,
-    freight_share: Annotated[float, typer.Option(help="freight and insurance as a share of FOB value")] = 0.0,
+    landed: Annotated[
+        list[str] | None, typer.Option(help="ORIGIN=USD_T landed price of the form (repeatable)")
+    ] = None,
+    freight_share: Annotated[
+        float, typer.Option(help="freight and insurance as a share of FOB value")
+    ] = 0.0,
     out: Annotated[Path | None, typer.Option(help="write the schedule as CSV")] = None,
     data: DataOpt = None,
     blocs: BlocOpt = None,
@@ -107,7 +131,10 @@ def design(
     atlas, bloc = Atlas(data), load_bloc(blocs)
     if stage is None:
         stage = default_stage(mineral)
-        typer.echo(f"stage: {stage} (the first with a tariff line and a price series; --stage to choose)", err=True)
+        typer.echo(
+            f"stage: {stage} (the first with a tariff line and a price series; --stage to choose)",
+            err=True,
+        )
     if method in ("incentive", "cost-plus"):
         from orebloc.vocab.minerals import resolve_mineral
         from orebloc.vocab.stages import resolve_stage
@@ -117,19 +144,30 @@ def design(
         producers = [p for p in every if p.mineral == m.id and p.stage == s]
         if not producers:
             have = sorted({f"{p.mineral} ({p.stage})" for p in every})
-            raise InputError(f"no producers of {m.name} at stage {s} in the {label}; it has: {', '.join(have)}. "
-                             "Pass --costs FILE (a cost file: see docs/policy.md)")
+            raise InputError(
+                f"no producers of {m.name} at stage {s} in the {label}; it has: {', '.join(have)}. "
+                "Pass --costs FILE (a cost file: see docs/policy.md)"
+            )
         typer.echo(f"costs: {label}", err=fmt is not Format.table)
         if method == "incentive":
-            demand = bloc_demand if bloc_demand is not None else _bloc_demand(atlas, mineral, stage, year, bloc)
-            ref = incentive_price(market_economy(producers, bloc.non_market), demand, target_share, rate)
+            demand = (
+                bloc_demand
+                if bloc_demand is not None
+                else _bloc_demand(atlas, mineral, stage, year, bloc)
+            )
+            ref = incentive_price(
+                market_economy(producers, bloc.non_market), demand, target_share, rate
+            )
         else:
             ref = cost_plus(producers, rate, margin)
     elif method == "trailing":
         ref = trailing_average(price_history(atlas, mineral, stage), window, year)
         if ref.inputs["missing_years"]:
-            typer.echo(f"note: no USGS price for {ref.inputs['missing_years']}: the {window}-year mean is over "
-                       f"{ref.inputs['years']}", err=True)
+            typer.echo(
+                f"note: no USGS price for {ref.inputs['missing_years']}: the {window}-year mean is over "
+                f"{ref.inputs['years']}",
+                err=True,
+            )
     else:
         ref = reference_point(mineral, stage)
     lines = tariff_lines(mineral, stage)
@@ -143,36 +181,81 @@ def design(
             typer.echo(f"note: {exc}; {note}", err=True)
         flagged = prices.filter(pl.col("outlier"))
         if not flagged.is_empty():
-            listed = ", ".join(f"{r['origin']} {r['landed_usd_t']:,.0f} USD/t on {r['imports_t']:.3g} t"
-                               for r in flagged.iter_rows(named=True))
-            typer.echo(f"note: outlier unit values (beyond {OUTLIER_MADS:g} MADs and a factor {MIN_FACTOR:g} of the "
-                       f"tonnage-weighted median, or under {SMALL_SHARE:.0%} of the tonnes), levy shown but check before use: {listed}", err=True)
+            listed = ", ".join(
+                f"{r['origin']} {r['landed_usd_t']:,.0f} USD/t on {r['imports_t']:.3g} t"
+                for r in flagged.iter_rows(named=True)
+            )
+            typer.echo(
+                f"note: outlier unit values (beyond {OUTLIER_MADS:g} MADs and a factor {MIN_FACTOR:g} of the "
+                f"tonnage-weighted median, or under {SMALL_SHARE:.0%} of the tonnes), levy shown but check before use: {listed}",
+                err=True,
+            )
     schedule = levy_schedule(lines, ref.value, prices, bloc)
     working = "; ".join(f"{k}={v}" for k, v in ref.inputs.items() if k != "prices")
-    typer.echo(f"reference price ({ref.method}): {ref.value:,.0f} {ref.unit}  [{working}]", err=fmt is not Format.table)
+    typer.echo(
+        f"reference price ({ref.method}): {ref.value:,.0f} {ref.unit}  [{working}]",
+        err=fmt is not Format.table,
+    )
     if out is not None:
         from orebloc.files import write_text_atomic
 
         write_text_atomic(out, schedule.write_csv())
         typer.echo(f"wrote {out}", err=True)
-    view = schedule if fmt is not Format.table else schedule.select(
-        "period", "hs6", "origin", "origin_role", "landed_usd_t", "imports_t", "outlier", "levy_usd_t_form",
-        "content_factor", "levy_usd_t_product")
-    emit(view, fmt, title=f"Variable levy schedule: {mineral} ({stage}), reference {ref.value:,.0f} USD/t")
+    view = (
+        schedule
+        if fmt is not Format.table
+        else schedule.select(
+            "period",
+            "hs6",
+            "origin",
+            "origin_role",
+            "landed_usd_t",
+            "imports_t",
+            "outlier",
+            "levy_usd_t_form",
+            "content_factor",
+            "levy_usd_t_product",
+        )
+    )
+    emit(
+        view,
+        fmt,
+        title=f"Variable levy schedule: {mineral} ({stage}), reference {ref.value:,.0f} USD/t",
+    )
 
 
 @floor_app.command("compare")
 @option_names("market", "tariff_rate", "bolr_share", floor_usd_t="--floor")
 def compare(
     scenario: Annotated[Path, typer.Argument(help="scenario file (TOML)")],
-    market: Annotated[str | None, typer.Option(help="scenario market id (default: the only market, or the only one with a floor)")] = None,
-    floor: Annotated[float | None, typer.Option(help="reference price F, USD/t (default: the scenario's floor)")] = None,
-    draws: Annotated[int | None, typer.Option(min=1, help="number of draws (default: the scenario's)")] = None,
-    seed: Annotated[int | None, typer.Option(min=0, help="random seed, >= 0 (default: the scenario's)")] = None,
-    tariff_rate: Annotated[float | None, typer.Option(help="ad-valorem rate; default lifts the baseline outside price to F")] = None,
-    bolr_share: Annotated[float, typer.Option(help="buyer of last resort: share of members' baseline demand a year")] = 0.10,
-    out: Annotated[Path, typer.Option(help="folder for per-draw results, summary and the HTML report")] = Path("out/compare"),
-    scheduler: Annotated[str, typer.Option(help="none | local-cluster | a Dask scheduler address")] = "none",
+    market: Annotated[
+        str | None,
+        typer.Option(
+            help="scenario market id (default: the only market, or the only one with a floor)"
+        ),
+    ] = None,
+    floor: Annotated[
+        float | None, typer.Option(help="reference price F, USD/t (default: the scenario's floor)")
+    ] = None,
+    draws: Annotated[
+        int | None, typer.Option(min=1, help="number of draws (default: the scenario's)")
+    ] = None,
+    seed: Annotated[
+        int | None, typer.Option(min=0, help="random seed, >= 0 (default: the scenario's)")
+    ] = None,
+    tariff_rate: Annotated[
+        float | None,
+        typer.Option(help="ad-valorem rate; default lifts the baseline outside price to F"),
+    ] = None,
+    bolr_share: Annotated[
+        float, typer.Option(help="buyer of last resort: share of members' baseline demand a year")
+    ] = 0.10,
+    out: Annotated[
+        Path, typer.Option(help="folder for per-draw results, summary and the HTML report")
+    ] = Path("out/compare"),
+    scheduler: Annotated[
+        str, typer.Option(help="none | local-cluster | a Dask scheduler address")
+    ] = "none",
     fmt: FormatOpt = Format.table,
     pdf: PdfOpt = None,
 ) -> None:
@@ -207,11 +290,16 @@ def compare(
     write_text_atomic(out / "summary.csv", cmp.summary.write_csv())
     write_text_atomic(out / "who_pays.csv", cmp.who_pays.write_csv())
     report = write_compare_report(cmp, spec, n, out / "compare.html", seed=seed)
-    typer.echo(f"wrote {out}/per_draw.parquet, summary.csv, who_pays.csv and {report.name}", err=True)
+    typer.echo(
+        f"wrote {out}/per_draw.parquet, summary.csv, who_pays.csv and {report.name}", err=True
+    )
     if pdf is not None:
         typer.echo(f"wrote {write_compare_pdf(cmp, spec, n, pdf, seed=seed)}", err=True)
-    emit(cmp.who_pays if fmt is Format.table else cmp.summary, fmt,
-         title=f"Who pays (median USD over the horizon, against no instrument): {market}, F = {floor:,.0f} USD/t")
+    emit(
+        cmp.who_pays if fmt is Format.table else cmp.summary,
+        fmt,
+        title=f"Who pays (median USD over the horizon, against no instrument): {market}, F = {floor:,.0f} USD/t",
+    )
 
 
 def _compare_market(spec, market: str | None) -> str:
@@ -223,7 +311,9 @@ def _compare_market(spec, market: str | None) -> str:
     ids = [m.id for m in spec.markets]
     if market is not None:
         if market not in ids:
-            raise ValidationError("--market", f"unknown market {market!r}; the scenario's markets: {', '.join(ids)}")
+            raise ValidationError(
+                "--market", f"unknown market {market!r}; the scenario's markets: {', '.join(ids)}"
+            )
         return market
     with_floor = list(dict.fromkeys(p.market for p in spec.policies if p.kind == "floor"))
     if len(ids) == 1:

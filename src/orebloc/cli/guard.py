@@ -133,7 +133,11 @@ class OreblocGroup(TyperGroup):
              complete_var: str | None = None, standalone_mode: bool = True, **extra: Any) -> Any:  # fmt: skip
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
-        on_term = signal.getsignal(signal.SIGTERM) if threading.current_thread() is threading.main_thread() else None
+        on_term = (
+            signal.getsignal(signal.SIGTERM)
+            if threading.current_thread() is threading.main_thread()
+            else None
+        )
         if on_term is not None:
             signal.signal(signal.SIGTERM, _raise_terminated)
         try:

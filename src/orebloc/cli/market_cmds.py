@@ -41,7 +41,6 @@ market_app = typer.Typer(
 )
 
 
-
 Multi = list[str] | None
 
 
@@ -206,7 +205,9 @@ def calibrate_cmd(
     ] = None,
     data: DataOpt = None,
     blocs: BlocOpt = None,
-    fmt: Annotated[Format, typer.Option("--format", "-f", help="output format of the inputs")] = Format.table,
+    fmt: Annotated[
+        Format, typer.Option("--format", "-f", help="output format of the inputs")
+    ] = Format.table,
 ) -> None:
     """Write a calibrated model file, with the source of every input as comments, for a user to
     edit; list every input with its kind (sourced, derived, prior-assumption, assumption,

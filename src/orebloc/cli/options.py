@@ -14,17 +14,30 @@ from orebloc.cli.output import Format
 from orebloc.errors import ValidationError
 
 #: every report command spells its PDF output the same way (docs/cli.md)
-PdfOpt = Annotated[Path | None, typer.Option("--pdf", help="also write the report as PDF to this file")]
+PdfOpt = Annotated[
+    Path | None, typer.Option("--pdf", help="also write the report as PDF to this file")
+]
 #: ``--data``: the dataset folder
-DataOpt = Annotated[Path | None, typer.Option("--data", help="dataset folder (default: the bundled one)")]
+DataOpt = Annotated[
+    Path | None, typer.Option("--data", help="dataset folder (default: the bundled one)")
+]
 #: ``--format``: how the command's output is written
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="output format")]
 #: ``--year`` where the default is the latest year with data
-YearOpt = Annotated[int | None, typer.Option("--year", "-y", help="year (default: latest with data)")]
+YearOpt = Annotated[
+    int | None, typer.Option("--year", "-y", help="year (default: latest with data)")
+]
 #: ``--stage`` of the atlas's stages, by name or alias
-StageOpt = Annotated[str | None, typer.Option("--stage", "-s", help="mining | refining | product (aliases: mine, processing...)")]
+StageOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--stage", "-s", help="mining | refining | product (aliases: mine, processing...)"
+    ),
+]
 #: ``--blocs``: the bloc membership file
-BlocOpt = Annotated[Path | None, typer.Option("--blocs", help="bloc membership TOML (default: the bundled one)")]
+BlocOpt = Annotated[
+    Path | None, typer.Option("--blocs", help="bloc membership TOML (default: the bundled one)")
+]
 
 
 @contextmanager

@@ -76,7 +76,11 @@ def _cell(value: object, column: str) -> str:
         if column == "hhi":
             return f"{value:,.0f}"
         return f"{value:,.6g}" if abs(value) < 1e6 else f"{value:,.0f}"
-    if isinstance(value, int) and abs(value) >= 10_000 and not any(w in column.lower() for w in _PLAIN_INTS):
+    if (
+        isinstance(value, int)
+        and abs(value) >= 10_000
+        and not any(w in column.lower() for w in _PLAIN_INTS)
+    ):
         return f"{value:,}"
     return str(value)
 
@@ -140,7 +144,9 @@ class _Column:
         """The widest cell (characters as a terminal shows them)."""
         from rich.cells import cell_len
 
-        return max((cell_len(line) for c in self.cells for line in c.splitlines() or [""]), default=1)
+        return max(
+            (cell_len(line) for c in self.cells for line in c.splitlines() or [""]), default=1
+        )
 
     @cached_property
     def natural(self) -> int:
@@ -159,7 +165,9 @@ class _Column:
     @cached_property
     def minimum(self) -> int:
         """The narrowest this column may be made."""
-        header = max(min(len(p.rstrip()), HEADER_PART_MAX) for p in _header_parts(self.name) or [" "])
+        header = max(
+            min(len(p.rstrip()), HEADER_PART_MAX) for p in _header_parts(self.name) or [" "]
+        )
         if self.whole:
             return max(self.content, header)
         return max(min(self.natural, TEXT_MIN_WIDTH), header)
@@ -197,15 +205,19 @@ def _groups(columns: Sequence[_Column], width: int, keys: int = 1) -> list[list[
     groups: list[list[int]] = [list(head)]
     for j in range(keys, len(columns)):
         trial = [*groups[-1], j]
-        if len(groups[-1]) > keys and sum(columns[i].minimum for i in trial) + _overhead(len(trial)) > width:
+        if (
+            len(groups[-1]) > keys
+            and sum(columns[i].minimum for i in trial) + _overhead(len(trial)) > width
+        ):
             groups.append([*head, j])
         else:
             groups[-1].append(j)
     return groups
 
 
-def tables(frame: pl.DataFrame, title: str | None = None, width: int | None = None,
-           keys: int = 1) -> list[tuple[Table, int]]:
+def tables(
+    frame: pl.DataFrame, title: str | None = None, width: int | None = None, keys: int = 1
+) -> list[tuple[Table, int]]:
     """The frame as rich tables, each with the width it takes, fitted to ``width`` (None: natural).
 
     One table where the columns fit; else several, the title on the first, the first ``keys``
@@ -215,7 +227,11 @@ def tables(frame: pl.DataFrame, title: str | None = None, width: int | None = No
     from rich.text import Text
 
     columns = [
-        _Column(name, tuple(_cell(v, name) for v in frame[name].to_list()), frame.schema[name].is_numeric())
+        _Column(
+            name,
+            tuple(_cell(v, name) for v in frame[name].to_list()),
+            frame.schema[name].is_numeric(),
+        )
         for name in frame.columns
     ]
     if not columns:
@@ -227,14 +243,20 @@ def tables(frame: pl.DataFrame, title: str | None = None, width: int | None = No
         widths = _fit(cols, width) if width is not None else [c.natural for c in cols]
         table = Table(title=Text(title) if title and g == 0 and _fits(title, widths) else None)
         for col, w in zip(cols, widths, strict=True):
-            table.add_column(Text(header_lines(col.name, w), overflow="fold"), width=w,
-                             justify="right" if col.numeric else "left")
+            table.add_column(
+                Text(header_lines(col.name, w), overflow="fold"),
+                width=w,
+                justify="right" if col.numeric else "left",
+            )
         for r in range(frame.height):
-            table.add_row(*(
-                Text(c.cells[r], no_wrap=True) if c.whole
-                else Text(c.cells[r], overflow="fold", no_wrap=False)
-                for c in cols
-            ))
+            table.add_row(
+                *(
+                    Text(c.cells[r], no_wrap=True)
+                    if c.whole
+                    else Text(c.cells[r], overflow="fold", no_wrap=False)
+                    for c in cols
+                )
+            )
         out.append((table, sum(widths) + _overhead(len(cols))))
     return out
 
@@ -246,8 +268,13 @@ def _fits(title: str, widths: Sequence[int]) -> bool:
     return cell_len(title) <= sum(widths) + _overhead(len(widths))
 
 
-def render_table(frame: pl.DataFrame, title: str | None = None, caption: str | None = None,
-                 width: int | None = None, keys: int = 1) -> str:
+def render_table(
+    frame: pl.DataFrame,
+    title: str | None = None,
+    caption: str | None = None,
+    width: int | None = None,
+    keys: int = 1,
+) -> str:
     """The table(s) :func:`emit` prints, as plain text."""
     import io
 
@@ -256,8 +283,14 @@ def render_table(frame: pl.DataFrame, title: str | None = None, caption: str | N
     return buffer.getvalue()
 
 
-def _print(frame: pl.DataFrame, title: str | None, caption: str | None, width: int | None, keys: int,
-           file=None) -> None:
+def _print(
+    frame: pl.DataFrame,
+    title: str | None,
+    caption: str | None,
+    width: int | None,
+    keys: int,
+    file=None,
+) -> None:
     """Print the tables, then the caption wrapped to ``width`` (None: the widest table's width)."""
     from rich.console import Console
     from rich.text import Text
@@ -266,16 +299,25 @@ def _print(frame: pl.DataFrame, title: str | None, caption: str | None, width: i
     widest = 0
     parts = tables(frame, title, width, keys)
     if title and parts and parts[0][0].title is None:  # wider than the table: on its own lines
-        Console(file=file, width=width or max(parts[0][1], len(title)), **plain).print(Text(title, style="italic"))
+        Console(file=file, width=width or max(parts[0][1], len(title)), **plain).print(
+            Text(title, style="italic")
+        )
     for table, w in parts:
         Console(file=file, width=w, **plain).print(table)
         widest = max(widest, w)
     if caption:
-        Console(file=file, width=width or max(widest, 80), **plain).print(Text(caption, overflow="fold"))
+        Console(file=file, width=width or max(widest, 80), **plain).print(
+            Text(caption, overflow="fold")
+        )
 
 
-def emit(frame: pl.DataFrame, fmt: Format, title: str | None = None, caption: str | None = None,
-         keys: int = 1) -> None:
+def emit(
+    frame: pl.DataFrame,
+    fmt: Format,
+    title: str | None = None,
+    caption: str | None = None,
+    keys: int = 1,
+) -> None:
     """Write ``frame`` to stdout in the chosen format (JSON: a list of objects).
 
     A table too wide for the terminal is split by columns, repeating the first ``keys``.
@@ -288,8 +330,9 @@ def emit(frame: pl.DataFrame, fmt: Format, title: str | None = None, caption: st
         _print(frame, title, caption, output_width(), keys)
 
 
-def simulation_headline(summary: pl.DataFrame, bloc_zones: Sequence[str], periods: int,
-                        bloc: str = "bloc") -> pl.DataFrame:
+def simulation_headline(
+    summary: pl.DataFrame, bloc_zones: Sequence[str], periods: int, bloc: str = "bloc"
+) -> pl.DataFrame:
     """The bloc's medians per market and case over the horizon, as ``orebloc simulate`` prints them.
 
     ``summary`` is a run's summary (:mod:`orebloc.scenarios.summary`); ``bloc`` its zone id for
@@ -314,8 +357,13 @@ def simulation_headline(summary: pl.DataFrame, bloc_zones: Sequence[str], period
         .agg(
             pl.col("price_usd_t_p50").max().alias("peak median price, USD/t"),
             pl.col("_rise").max().alias(rise),
-            (100.0 * pl.col("_rise") / pl.col("_ref")).sort_by("_rise").last().alias("rise over no-shock median, %"),
-            pl.col("shortfall_t_p50").sum().alias(f"median shortfall, t, sum of {plural(periods, 'period')}"),
+            (100.0 * pl.col("_rise") / pl.col("_ref"))
+            .sort_by("_rise")
+            .last()
+            .alias("rise over no-shock median, %"),
+            pl.col("shortfall_t_p50")
+            .sum()
+            .alias(f"median shortfall, t, sum of {plural(periods, 'period')}"),
             pl.col("consumer_cost_usd_p50").sum().alias("median consumer cost, USD, sum"),
             pl.col("fiscal_cost_usd_p50").sum().alias("median fiscal cost, USD, sum"),
         )

@@ -26,19 +26,33 @@ from orebloc.cli.output import Format, emit, emit_json
 from orebloc.errors import ValidationError
 
 if TYPE_CHECKING:
-
     pass
 
 
-projects_app = typer.Typer(help="Projects: pipeline, viability, diversification targets, portfolio optimiser.",
-                           no_args_is_help=True)
+projects_app = typer.Typer(
+    help="Projects: pipeline, viability, diversification targets, portfolio optimiser.",
+    no_args_is_help=True,
+)
 
 DEFAULT_TARGET = "china:rare_earths:refining:0.65@2030"
-PipelineOpt = Annotated[Path | None, typer.Option("--pipeline", help="pipeline CSV (default: the bundled one)")]
-StatusOpt = Annotated[Path | None, typer.Option("--status-table", help="status -> probability CSV (default: bundled)")]
-ProbOpt = Annotated[list[str] | None, typer.Option("--prob", help="STATUS=P: probability of reaching production")]
-EconomyOpt = Annotated[str, typer.Option("--economy", "-e", help="bloc (all members), EU27, USA or JPN")]
-DemandOpt = Annotated[list[str] | None, typer.Option("--demand", help="ZONE=T: consumption of a market zone (USA, EUR, JPN...) in t/yr")]
+PipelineOpt = Annotated[
+    Path | None, typer.Option("--pipeline", help="pipeline CSV (default: the bundled one)")
+]
+StatusOpt = Annotated[
+    Path | None, typer.Option("--status-table", help="status -> probability CSV (default: bundled)")
+]
+ProbOpt = Annotated[
+    list[str] | None, typer.Option("--prob", help="STATUS=P: probability of reaching production")
+]
+EconomyOpt = Annotated[
+    str, typer.Option("--economy", "-e", help="bloc (all members), EU27, USA or JPN")
+]
+DemandOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--demand", help="ZONE=T: consumption of a market zone (USA, EUR, JPN...) in t/yr"
+    ),
+]
 
 
 def _note(text: str) -> None:
@@ -61,7 +75,9 @@ def _pairs(values: list[str] | None, switch: str) -> dict[str, float]:
 def _inputs(pipeline: Path | None, status_table: Path | None, prob: list[str] | None):
     from orebloc.projects import load_pipeline, load_status_table
 
-    return load_pipeline(pipeline), load_status_table(status_table).with_overrides(_pairs(prob, "--prob"))
+    return load_pipeline(pipeline), load_status_table(status_table).with_overrides(
+        _pairs(prob, "--prob")
+    )
 
 
 def _atlas(data: Path | None):
@@ -72,8 +88,13 @@ def _atlas(data: Path | None):
 
 @projects_app.command("list")
 def projects_list(
-    mineral: Annotated[str | None, typer.Option("--mineral", "-m", help="mineral, e.g. 'rare earths'")] = None,
-    stage: Annotated[str | None, typer.Option("--stage", "-s", help="mining|refining|processing|magnets|anode|recycling")] = None,
+    mineral: Annotated[
+        str | None, typer.Option("--mineral", "-m", help="mineral, e.g. 'rare earths'")
+    ] = None,
+    stage: Annotated[
+        str | None,
+        typer.Option("--stage", "-s", help="mining|refining|processing|magnets|anode|recycling"),
+    ] = None,
     status_: Annotated[str | None, typer.Option("--status", help="announced ... operating")] = None,
     pipeline: PipelineOpt = None,
     status_table: StatusOpt = None,
@@ -96,28 +117,64 @@ def projects_list(
 
     frame = pipeline_frame(chosen, status)
     if fmt is Format.table:
-        frame = frame.select("id", "mineral", "stage", "country", "capacity_t", "capacity_basis", "status",
-                             "probability", "start_year", "capex_usd", "support_usd")
-    emit(frame, fmt, title=f"Project pipeline ({len(chosen)} of {len(projects)} projects)",
-         caption=f"probability of reaching production: {status.label} (assumption; see docs/projects.md)")
+        frame = frame.select(
+            "id",
+            "mineral",
+            "stage",
+            "country",
+            "capacity_t",
+            "capacity_basis",
+            "status",
+            "probability",
+            "start_year",
+            "capex_usd",
+            "support_usd",
+        )
+    emit(
+        frame,
+        fmt,
+        title=f"Project pipeline ({len(chosen)} of {len(projects)} projects)",
+        caption=f"probability of reaching production: {status.label} (assumption; see docs/projects.md)",
+    )
 
 
 @projects_app.command("viability")
 def projects_viability(
     project: Annotated[str, typer.Argument(help="project id (see `orebloc projects list`)")],
-    price: Annotated[float | None, typer.Option("--price", help="constant price, USD/t of the capacity basis")] = None,
-    scenario: Annotated[Path | None, typer.Option("--scenario", help="summary.parquet or summary.csv of `orebloc simulate`")] = None,
-    market: Annotated[str | None, typer.Option("--market", help="with --scenario: market id")] = None,
-    zone: Annotated[str, typer.Option("--zone", help="with --scenario: zone (default: bloc)")] = "bloc",
-    case: Annotated[str, typer.Option("--case", help="with --scenario: reference | no_policy | policy")] = "no_policy",
-    opex: Annotated[float | None, typer.Option("--opex", help="operating cost, USD/t (the pipeline has none)")] = None,
-    capex: Annotated[float | None, typer.Option("--capex", help="capex, USD (default: the pipeline's)")] = None,
-    capacity: Annotated[float | None, typer.Option("--capacity", help="t/yr (default: the pipeline's)")] = None,
+    price: Annotated[
+        float | None, typer.Option("--price", help="constant price, USD/t of the capacity basis")
+    ] = None,
+    scenario: Annotated[
+        Path | None,
+        typer.Option("--scenario", help="summary.parquet or summary.csv of `orebloc simulate`"),
+    ] = None,
+    market: Annotated[
+        str | None, typer.Option("--market", help="with --scenario: market id")
+    ] = None,
+    zone: Annotated[
+        str, typer.Option("--zone", help="with --scenario: zone (default: bloc)")
+    ] = "bloc",
+    case: Annotated[
+        str, typer.Option("--case", help="with --scenario: reference | no_policy | policy")
+    ] = "no_policy",
+    opex: Annotated[
+        float | None, typer.Option("--opex", help="operating cost, USD/t (the pipeline has none)")
+    ] = None,
+    capex: Annotated[
+        float | None, typer.Option("--capex", help="capex, USD (default: the pipeline's)")
+    ] = None,
+    capacity: Annotated[
+        float | None, typer.Option("--capacity", help="t/yr (default: the pipeline's)")
+    ] = None,
     discount_rate: Annotated[float, typer.Option(help="per year (assumption 0.08)")] = 0.08,
-    tax_rate: Annotated[float, typer.Option(help="share of taxable profit (assumption 0.25)")] = 0.25,
+    tax_rate: Annotated[
+        float, typer.Option(help="share of taxable profit (assumption 0.25)")
+    ] = 0.25,
     life: Annotated[int, typer.Option(help="years of production (assumption 20)")] = 20,
     build_years: Annotated[int, typer.Option(help="years of construction (assumption 2)")] = 2,
-    utilisation: Annotated[float, typer.Option(help="share of capacity produced (assumption 0.9)")] = 0.9,
+    utilisation: Annotated[
+        float, typer.Option(help="share of capacity produced (assumption 0.9)")
+    ] = 0.9,
     floor: Annotated[float | None, typer.Option(help="price floor, USD/t")] = None,
     strike: Annotated[float | None, typer.Option(help="CfD strike, USD/t")] = None,
     hurdle: Annotated[float, typer.Option(help="hurdle rate for the support needed")] = 0.12,
@@ -134,7 +191,10 @@ def projects_viability(
         import difflib
 
         close = difflib.get_close_matches(project, list(by_id), n=3)
-        raise ValidationError("project", f"unknown id {project!r}" + (f"; did you mean: {', '.join(close)}?" if close else ""))
+        raise ValidationError(
+            "project",
+            f"unknown id {project!r}" + (f"; did you mean: {', '.join(close)}?" if close else ""),
+        )
     if (price is None) == (scenario is None):
         raise ValidationError("--price/--scenario", "give exactly one")
     x = Inputs.of(by_id[project], capex, capacity, opex)
@@ -150,21 +210,40 @@ def projects_viability(
     rows = []
     for label, path in paths:
         v = assess(x, path, terms, hurdle)
-        rows.append({"project": project, "price_path": label, "npv_usd": v.npv_usd, "irr": v.irr,
-                     "breakeven_usd_t": v.breakeven_usd_t, "support_to_hurdle_usd": v.support_usd,
-                     "hurdle_rate": hurdle, "discount_rate": discount_rate, "tax_rate": tax_rate,
-                     "floor_usd_t": floor, "strike_usd_t": strike})
-    emit(pl.DataFrame(rows), fmt, title=f"Viability: {by_id[project].name}",
-         caption=f"capex {x.capex_usd:,.0f} USD, {x.capacity_t:,.0f} t/yr x {utilisation:g}, opex {x.opex_usd_t:,.0f} "
-                 f"USD/t, {build_years} build + {life} production years; support = grant at t=0 to reach the hurdle")
+        rows.append(
+            {
+                "project": project,
+                "price_path": label,
+                "npv_usd": v.npv_usd,
+                "irr": v.irr,
+                "breakeven_usd_t": v.breakeven_usd_t,
+                "support_to_hurdle_usd": v.support_usd,
+                "hurdle_rate": hurdle,
+                "discount_rate": discount_rate,
+                "tax_rate": tax_rate,
+                "floor_usd_t": floor,
+                "strike_usd_t": strike,
+            }
+        )
+    emit(
+        pl.DataFrame(rows),
+        fmt,
+        title=f"Viability: {by_id[project].name}",
+        caption=f"capex {x.capex_usd:,.0f} USD, {x.capacity_t:,.0f} t/yr x {utilisation:g}, opex {x.opex_usd_t:,.0f} "
+        f"USD/t, {build_years} build + {life} production years; support = grant at t=0 to reach the hurdle",
+    )
 
 
 @projects_app.command("targets")
 def projects_targets(
     economy: EconomyOpt = "bloc",
-    year: Annotated[int | None, typer.Option("--year", "-y", help="one year (default: every year to 2035)")] = None,
+    year: Annotated[
+        int | None, typer.Option("--year", "-y", help="one year (default: every year to 2035)")
+    ] = None,
     mineral: Annotated[str, typer.Option("--mineral", "-m")] = "rare_earths",
-    stage: Annotated[str, typer.Option("--stage", "-s", help="mining|refining|recycling")] = "refining",
+    stage: Annotated[
+        str, typer.Option("--stage", "-s", help="mining|refining|recycling")
+    ] = "refining",
     growth: Annotated[float, typer.Option(help="demand growth per year (assumption 0)")] = 0.0,
     base_year: Annotated[int, typer.Option(help="base year of shares and consumption")] = 2024,
     demand: DemandOpt = None,
@@ -191,42 +270,98 @@ def projects_targets(
         if f.kind != "atlas":
             _note(f"note: {f.item} = {f.value:,.6g} {f.unit} ({f.kind}): {f.source}")
     if fmt is Format.table:
-        frame = frame.select("year", "consumption_t", "expected_new_t", "china_share", "largest_third_country",
-                             "largest_share", "gap_65_t", "crma_stage", "own_share", "benchmark_share", "gap_benchmark_t")
-    emit(frame, fmt, title=f"{econ.label}: {mid} {stage}, CRMA shares and the 65 % rule",
-         caption="t/yr on the stage basis; expected new = pipeline capacity x probability online by the year; "
-                 "gaps in tonnes; base-year sourcing like the world (assumption)")
+        frame = frame.select(
+            "year",
+            "consumption_t",
+            "expected_new_t",
+            "china_share",
+            "largest_third_country",
+            "largest_share",
+            "gap_65_t",
+            "crma_stage",
+            "own_share",
+            "benchmark_share",
+            "gap_benchmark_t",
+        )
+    emit(
+        frame,
+        fmt,
+        title=f"{econ.label}: {mid} {stage}, CRMA shares and the 65 % rule",
+        caption="t/yr on the stage basis; expected new = pipeline capacity x probability online by the year; "
+        "gaps in tonnes; base-year sourcing like the world (assumption)",
+    )
 
 
-def _result(atlas, projects, status, targets, economy, budget, member_budget, objective, confidence, samples, seed,
-            cost, growth, demand=None):
+def _result(
+    atlas,
+    projects,
+    status,
+    targets,
+    economy,
+    budget,
+    member_budget,
+    objective,
+    confidence,
+    samples,
+    seed,
+    cost,
+    growth,
+    demand=None,
+):
     from orebloc.projects.portfolio import Settings, optimise, parse_target
     from orebloc.projects.targets import economy as get_economy
 
     ts = [parse_target(t) for t in (targets or [DEFAULT_TARGET])]
-    st = Settings(get_economy(economy), budget_usd=budget, member_budgets=_pairs(member_budget, "--member-budget"),
-                  objective=objective, confidence=confidence, samples=samples, seed=seed, cost_basis=cost,
-                  growth=growth, demand=_pairs(demand, "--demand"))
+    st = Settings(
+        get_economy(economy),
+        budget_usd=budget,
+        member_budgets=_pairs(member_budget, "--member-budget"),
+        objective=objective,
+        confidence=confidence,
+        samples=samples,
+        seed=seed,
+        cost_basis=cost,
+        growth=growth,
+        demand=_pairs(demand, "--demand"),
+    )
     return optimise(atlas, projects, ts, st, status)
 
 
-TargetOpt = Annotated[list[str] | None, typer.Option("--target", "-t", help=f"METRIC:MINERAL:STAGE:LEVEL@YEAR (default {DEFAULT_TARGET})")]
+TargetOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--target", "-t", help=f"METRIC:MINERAL:STAGE:LEVEL@YEAR (default {DEFAULT_TARGET})"
+    ),
+]
 
 
 @projects_app.command("optimise")
 def projects_optimise(
     target: TargetOpt = None,
     budget: Annotated[float | None, typer.Option("--budget", help="total budget, USD")] = None,
-    member_budget: Annotated[list[str] | None, typer.Option("--member-budget", help="ZONE=USD for projects hosted by a member (USA, EUR, JPN)")] = None,
+    member_budget: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--member-budget", help="ZONE=USD for projects hosted by a member (USA, EUR, JPN)"
+        ),
+    ] = None,
     economy: EconomyOpt = "bloc",
-    objective: Annotated[str, typer.Option(help="cost | supply | shortfall (a China ban in the target year)")] = "cost",
-    confidence: Annotated[float | None, typer.Option(help="meet the targets in this share of success draws")] = None,
+    objective: Annotated[
+        str, typer.Option(help="cost | supply | shortfall (a China ban in the target year)")
+    ] = "cost",
+    confidence: Annotated[
+        float | None, typer.Option(help="meet the targets in this share of success draws")
+    ] = None,
     samples: Annotated[int, typer.Option(help="success draws for --confidence")] = 200,
     seed: Annotated[int, typer.Option(help="seed of the success draws")] = 1,
-    cost: Annotated[str, typer.Option(help="support (public support figure, else capex) | capex")] = "support",
+    cost: Annotated[
+        str, typer.Option(help="support (public support figure, else capex) | capex")
+    ] = "support",
     growth: Annotated[float, typer.Option(help="demand growth per year (assumption 0)")] = 0.0,
     demand: DemandOpt = None,
-    save: Annotated[Path | None, typer.Option("--save", help="write the portfolio (JSON) for scenarios")] = None,
+    save: Annotated[
+        Path | None, typer.Option("--save", help="write the portfolio (JSON) for scenarios")
+    ] = None,
     pipeline: PipelineOpt = None,
     status_table: StatusOpt = None,
     prob: ProbOpt = None,
@@ -235,8 +370,22 @@ def projects_optimise(
 ) -> None:
     """Cheapest support (or most supply) that meets the targets; infeasible targets are named."""
     projects, status = _inputs(pipeline, status_table, prob)
-    r = _result(_atlas(data), projects, status, target, economy, budget, member_budget, objective, confidence,
-                samples, seed, cost, growth, demand)
+    r = _result(
+        _atlas(data),
+        projects,
+        status,
+        target,
+        economy,
+        budget,
+        member_budget,
+        objective,
+        confidence,
+        samples,
+        seed,
+        cost,
+        growth,
+        demand,
+    )
     chosen = r.chosen_frame()
     if save is not None:
         from orebloc.projects.portfolio_file import write_portfolio
@@ -244,21 +393,36 @@ def projects_optimise(
         write_portfolio(save, r)
         _note(f"wrote {save}")
     if fmt is Format.json:
-        emit_json({"targets": [t.text for t in r.targets], "economy": r.settings.economy.label,
-                   "cost_usd": r.cost_usd, "chosen": chosen.to_dicts(), "attainment": r.attainment.to_dicts(),
-                   "binding": r.binding.to_dicts(), "excluded": [{"id": i, "reason": w} for i, w in r.excluded],
-                   "provenance": r.provenance.to_dicts()})
+        emit_json(
+            {
+                "targets": [t.text for t in r.targets],
+                "economy": r.settings.economy.label,
+                "cost_usd": r.cost_usd,
+                "chosen": chosen.to_dicts(),
+                "attainment": r.attainment.to_dicts(),
+                "binding": r.binding.to_dicts(),
+                "excluded": [{"id": i, "reason": w} for i, w in r.excluded],
+                "provenance": r.provenance.to_dicts(),
+            }
+        )
         return
     if fmt is Format.csv:
         emit(chosen, fmt)
         return
-    emit(chosen.select("id", "country", "status", "cost_usd", "cost_source"), fmt,
-         title=f"Portfolio for {', '.join(t.text for t in r.targets)} ({r.settings.economy.label})",
-         caption=f"total {r.cost_usd:,.0f} USD ({r.settings.cost_basis}); "
-                 f"{len(r.candidates)} candidate projects, {len(r.excluded)} excluded")
+    emit(
+        chosen.select("id", "country", "status", "cost_usd", "cost_source"),
+        fmt,
+        title=f"Portfolio for {', '.join(t.text for t in r.targets)} ({r.settings.economy.label})",
+        caption=f"total {r.cost_usd:,.0f} USD ({r.settings.cost_basis}); "
+        f"{len(r.candidates)} candidate projects, {len(r.excluded)} excluded",
+    )
     years = sorted({r.settings.base_year, *(t.year for t in r.targets), 2035})
-    emit(r.attainment.filter(pl.col("year").is_in(years)), fmt, title="Target attainment (expected)",
-         caption="every year in --format json and in the report")
+    emit(
+        r.attainment.filter(pl.col("year").is_in(years)),
+        fmt,
+        title="Target attainment (expected)",
+        caption="every year in --format json and in the report",
+    )
     emit(r.binding, fmt, title="Binding targets (LP dual; saving if relaxed by 1 point)")
     for i, why in r.excluded:
         _note(f"excluded {i}: {why}")
@@ -269,11 +433,15 @@ def projects_optimise(
 
 @projects_app.command("report")
 def projects_report(
-    out: Annotated[Path, typer.Option("--out", help="HTML file to write")] = Path("out/projects.html"),
+    out: Annotated[Path, typer.Option("--out", help="HTML file to write")] = Path(
+        "out/projects.html"
+    ),
     target: TargetOpt = None,
     budget: Annotated[float | None, typer.Option("--budget", help="total budget, USD")] = None,
     economy: EconomyOpt = "bloc",
-    confidence: Annotated[float | None, typer.Option(help="meet the targets in this share of success draws")] = None,
+    confidence: Annotated[
+        float | None, typer.Option(help="meet the targets in this share of success draws")
+    ] = None,
     cost: Annotated[str, typer.Option(help="support | capex")] = "support",
     pipeline: PipelineOpt = None,
     status_table: StatusOpt = None,
@@ -293,7 +461,21 @@ def projects_report(
     if pdf is not None:
         check_output_file(pdf)
     projects, status = _inputs(pipeline, status_table, prob)
-    r = _result(_atlas(data), projects, status, target, economy, budget, None, "cost", confidence, 200, 1, cost, 0.0)
+    r = _result(
+        _atlas(data),
+        projects,
+        status,
+        target,
+        economy,
+        budget,
+        None,
+        "cost",
+        confidence,
+        200,
+        1,
+        cost,
+        0.0,
+    )
     frame = pipeline_frame(projects, status)
     _note(f"wrote {write_projects_report(out, frame, r)}")
     if pdf is not None:
@@ -303,11 +485,20 @@ def projects_report(
 @projects_app.command("simulate")
 def projects_simulate(
     scenario: Annotated[Path, typer.Argument(help="scenario file (TOML)")],
-    portfolio: Annotated[Path, typer.Option("--portfolio", help="portfolio JSON from `projects optimise --save`")],
-    market: Annotated[str, typer.Option("--market", help="the scenario's market the projects supply, e.g. ree_oxide")],
+    portfolio: Annotated[
+        Path, typer.Option("--portfolio", help="portfolio JSON from `projects optimise --save`")
+    ],
+    market: Annotated[
+        str,
+        typer.Option("--market", help="the scenario's market the projects supply, e.g. ree_oxide"),
+    ],
     draws: Annotated[int, typer.Option("--draws", "-n", help="draws of each run")] = 200,
-    case: Annotated[str, typer.Option("--case", help="reference | no_policy | policy")] = "no_policy",
-    realised: Annotated[bool, typer.Option("--realised", help="full capacity of every project (default: expected)")] = False,
+    case: Annotated[
+        str, typer.Option("--case", help="reference | no_policy | policy")
+    ] = "no_policy",
+    realised: Annotated[
+        bool, typer.Option("--realised", help="full capacity of every project (default: expected)")
+    ] = False,
     data: DataOpt = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
@@ -330,6 +521,10 @@ def projects_simulate(
         frames.append(f)
     out = frames[0].join(frames[1], on="year")
     total = sum(a.capacity for a in adds)
-    emit(out, fmt, title=f"{spec.name}: the bloc, market {market}, case {case}",
-         caption=f"{len(adds)} projects, {total:,.0f} t/yr {'at full capacity' if realised else 'expected'}; "
-                 f"{draws} draws per run; price: yearly mean of quarterly medians; shortfall: sum over the year")
+    emit(
+        out,
+        fmt,
+        title=f"{spec.name}: the bloc, market {market}, case {case}",
+        caption=f"{len(adds)} projects, {total:,.0f} t/yr {'at full capacity' if realised else 'expected'}; "
+        f"{draws} draws per run; price: yearly mean of quarterly medians; shortfall: sum over the year",
+    )

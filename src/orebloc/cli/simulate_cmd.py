@@ -19,12 +19,34 @@ from orebloc.errors import ValidationError
 
 
 def simulate(
-    scenario: Annotated[Path, typer.Argument(help="scenario file (TOML), e.g. scenarios/graphite_licensing.toml")],
-    draws: Annotated[int | None, typer.Option("--draws", "-n", min=1, help="number of draws (default: the file's)")] = None,
-    seed: Annotated[int | None, typer.Option("--seed", min=0, help="random seed, >= 0 (default: the file's)")] = None,
-    out: Annotated[Path | None, typer.Option("--out", help="output folder (default: out/<scenario name>)")] = None,
-    scheduler: Annotated[str, typer.Option("--scheduler", help="none (this process), local-cluster (Dask on 127.0.0.1) or a Dask scheduler address tcp://HOST:PORT")] = "none",
-    workers: Annotated[int | None, typer.Option("--workers", min=1, help="workers of the local cluster (--scheduler local-cluster only; default 2)")] = None,
+    scenario: Annotated[
+        Path, typer.Argument(help="scenario file (TOML), e.g. scenarios/graphite_licensing.toml")
+    ],
+    draws: Annotated[
+        int | None,
+        typer.Option("--draws", "-n", min=1, help="number of draws (default: the file's)"),
+    ] = None,
+    seed: Annotated[
+        int | None, typer.Option("--seed", min=0, help="random seed, >= 0 (default: the file's)")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="output folder (default: out/<scenario name>)")
+    ] = None,
+    scheduler: Annotated[
+        str,
+        typer.Option(
+            "--scheduler",
+            help="none (this process), local-cluster (Dask on 127.0.0.1) or a Dask scheduler address tcp://HOST:PORT",
+        ),
+    ] = "none",
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            min=1,
+            help="workers of the local cluster (--scheduler local-cluster only; default 2)",
+        ),
+    ] = None,
     chunk: Annotated[int, typer.Option("--chunk", min=1, help="draws per chunk (a task)")] = 1000,
     data: DataOpt = None,
     pdf: PdfOpt = None,
@@ -68,8 +90,14 @@ def simulate(
     notes.print(f"{spec.name}: {plural(run.draws, 'draw')}, seed {run.seed}, {plural(spec.n_periods, 'period')} "
                 f"({run.timings['solve_s']:.1f} s solving)")  # fmt: skip
     zones = [z for z, inside in zip(run.plan.zones, run.plan.in_bloc, strict=True) if inside]
-    emit(simulation_headline(run.summary, zones, spec.n_periods, BLOC), Format.table,
-         title=f"{spec.name}: the bloc over the horizon", caption=SIMULATION_CAPTION)
-    notes.print(f"wrote {out}/results/, {out}/summary.parquet, {out}/summary.csv, {report}", markup=False)
+    emit(
+        simulation_headline(run.summary, zones, spec.n_periods, BLOC),
+        Format.table,
+        title=f"{spec.name}: the bloc over the horizon",
+        caption=SIMULATION_CAPTION,
+    )
+    notes.print(
+        f"wrote {out}/results/, {out}/summary.parquet, {out}/summary.csv, {report}", markup=False
+    )
     if pdf is not None:
         notes.print(f"wrote {write_report_pdf(run, pdf)}", markup=False)

@@ -19,7 +19,9 @@ MAX_MEMBERS = 10_000
 def encode(level_t: float) -> int:
     """A level in tonnes as an integer of kg in [0, 10**12]; refuses negative, NaN or too large levels."""
     if not (0.0 <= level_t <= MAX_LEVEL_T):  # also false for NaN
-        raise ValidationError("level_t", f"must be between 0 and {MAX_LEVEL_T:g} t, got {level_t!r}")
+        raise ValidationError(
+            "level_t", f"must be between 0 and {MAX_LEVEL_T:g} t, got {level_t!r}"
+        )
     return round(level_t * SCALE)
 
 
@@ -30,6 +32,9 @@ def decode_sum(value: int, members: int) -> float:
     (the consistency check that catches most tampered or wrongly unmasked values)."""
     value %= MODULUS
     if value > members * round(MAX_LEVEL_T * SCALE):
-        raise ValidationError("total", f"unmasked sum {value} is not a sum of {members} levels of at most "
-                                       f"{MAX_LEVEL_T:g} t: a masked value was altered or a mask was not removed")
+        raise ValidationError(
+            "total",
+            f"unmasked sum {value} is not a sum of {members} levels of at most "
+            f"{MAX_LEVEL_T:g} t: a masked value was altered or a mask was not removed",
+        )
     return value / SCALE

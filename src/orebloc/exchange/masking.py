@@ -27,8 +27,12 @@ def public_bytes(key: X25519PrivateKey) -> bytes:
 
 def agree(private: bytes, peer_public: bytes, purpose: bytes) -> bytes:
     """A 32-byte key both ends derive: HKDF-SHA256 over the X25519 shared secret, bound to ``purpose``."""
-    shared = X25519PrivateKey.from_private_bytes(private).exchange(X25519PublicKey.from_public_bytes(peer_public))
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"orebloc-exchange/" + purpose).derive(shared)
+    shared = X25519PrivateKey.from_private_bytes(private).exchange(
+        X25519PublicKey.from_public_bytes(peer_public)
+    )
+    return HKDF(
+        algorithm=hashes.SHA256(), length=32, salt=None, info=b"orebloc-exchange/" + purpose
+    ).derive(shared)
 
 
 def prg(seed: bytes) -> int:

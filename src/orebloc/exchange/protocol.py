@@ -83,9 +83,13 @@ class Member:
     def share(self, keys: dict[str, dict[str, str]]) -> dict[str, str]:
         """Encrypted shares for every advertised peer (keys: member -> its two public keys, hex)."""
         if self.member not in keys or keys[self.member] != self.advertise():
-            raise ProtocolError(f"the server's key list does not hold {self.member}'s keys as advertised")
+            raise ProtocolError(
+                f"the server's key list does not hold {self.member}'s keys as advertised"
+            )
         if len(keys) < MIN_CONTRIBUTORS:
-            raise ProtocolError(f"only {len(keys)} members advertised keys; a round needs {MIN_CONTRIBUTORS}")
+            raise ProtocolError(
+                f"only {len(keys)} members advertised keys; a round needs {MIN_CONTRIBUTORS}"
+            )
         self.keys = dict(keys)
         order = sorted(keys)
         t = threshold(len(order))
@@ -97,9 +101,13 @@ class Member:
                 self.own = [s_shares[i][0], s_shares[i][1], b_shares[i][1]]
                 continue
             key = masking.agree(self.c_sk, bytes.fromhex(keys[peer]["c_pk"]), b"share")
-            body = json.dumps({"x": s_shares[i][0], "s": hex(s_shares[i][1]), "b": hex(b_shares[i][1])}).encode()
+            body = json.dumps(
+                {"x": s_shares[i][0], "s": hex(s_shares[i][1]), "b": hex(b_shares[i][1])}
+            ).encode()
             nonce = os.urandom(12)
-            out[peer] = (nonce + AESGCM(key).encrypt(nonce, body, _aad(self.round_id, self.member, peer))).hex()
+            out[peer] = (
+                nonce + AESGCM(key).encrypt(nonce, body, _aad(self.round_id, self.member, peer))
+            ).hex()
         return out
 
     # phase 2
@@ -107,9 +115,13 @@ class Member:
         """y = x + PRG(b) + signed pairwise masks with every other member of U2 (``shared``), mod 2**64."""
         u2 = sorted(set(shared))
         if self.member not in u2 or not set(u2) <= set(self.keys):
-            raise ProtocolError("the list of members that shared is not a subset of the advertised members with me")
+            raise ProtocolError(
+                "the list of members that shared is not a subset of the advertised members with me"
+            )
         if len(u2) < threshold(len(self.keys)):
-            raise ProtocolError(f"only {len(u2)} members shared keys; the round needs {threshold(len(self.keys))}")
+            raise ProtocolError(
+                f"only {len(u2)} members shared keys; the round needs {threshold(len(self.keys))}"
+            )
         y = encode(self.level_t) + masking.prg(self.b_seed)
         for peer in u2:
             if peer != self.member:
@@ -120,18 +132,24 @@ class Member:
         return y
 
     # phase 3
-    def unmask(self, inbox: dict[str, str], shared: list[str], masked: list[str]) -> dict[str, dict[str, list[str]]]:
+    def unmask(
+        self, inbox: dict[str, str], shared: list[str], masked: list[str]
+    ) -> dict[str, dict[str, list[str]]]:
         """My shares for the server: b-shares of the members in U3 (``masked``), s-shares of U2 \\ U3."""
         u2, u3 = set(shared), set(masked)
         t = threshold(len(self.keys))
         if self.member not in u3 or not u3 <= u2:
-            raise ProtocolError("the list of members that sent masked values is not a subset of U2 with me")
+            raise ProtocolError(
+                "the list of members that sent masked values is not a subset of U2 with me"
+            )
         if len(u3) < t:
             raise ProtocolError(f"only {len(u3)} members sent masked values; unmasking needs {t}")
         want = {u: ("b" if u in u3 else "s") for u in u2}
         for u, kind in want.items():
             if self.revealed.get(u, kind) != kind:
-                raise ProtocolError(f"the server asked for both shares of {u}; refused (it would unmask {u}'s level)")
+                raise ProtocolError(
+                    f"the server asked for both shares of {u}; refused (it would unmask {u}'s level)"
+                )
         out: dict[str, dict[str, list[str]]] = {"b": {}, "s": {}}
         for u, kind in want.items():
             if u == self.member:
@@ -148,22 +166,43 @@ class Member:
         raw = bytes.fromhex(ciphertext)
         key = masking.agree(self.c_sk, bytes.fromhex(self.keys[sender]["c_pk"]), b"share")
         try:
-            body = json.loads(AESGCM(key).decrypt(raw[:12], raw[12:], _aad(self.round_id, sender, self.member)))
+            body = json.loads(
+                AESGCM(key).decrypt(raw[:12], raw[12:], _aad(self.round_id, sender, self.member))
+            )
         except (InvalidTag, ValueError):
-            raise ProtocolError(f"the share from {sender} does not decrypt (altered in transit)") from None
+            raise ProtocolError(
+                f"the share from {sender} does not decrypt (altered in transit)"
+            ) from None
         return int(body["x"]), int(body["s"], 16), int(body["b"], 16)
 
     def to_dict(self) -> dict:
-        return {"member": self.member, "round_id": self.round_id, "level_t": self.level_t, "c_sk": self.c_sk.hex(),
-                "s_sk": self.s_sk.hex(), "b_seed": self.b_seed.hex(), "keys": self.keys,
-                "masked_digest": self.masked_digest, "revealed": self.revealed,
-                "own": [hex(v) for v in self.own]}
+        return {
+            "member": self.member,
+            "round_id": self.round_id,
+            "level_t": self.level_t,
+            "c_sk": self.c_sk.hex(),
+            "s_sk": self.s_sk.hex(),
+            "b_seed": self.b_seed.hex(),
+            "keys": self.keys,
+            "masked_digest": self.masked_digest,
+            "revealed": self.revealed,
+            "own": [hex(v) for v in self.own],
+        }
 
     @classmethod
     def from_dict(cls, d: dict) -> Member:
-        return cls(d["member"], d["round_id"], float(d["level_t"]), bytes.fromhex(d["c_sk"]),
-                   bytes.fromhex(d["s_sk"]), bytes.fromhex(d["b_seed"]), d.get("keys", {}),
-                   d.get("masked_digest"), d.get("revealed", {}), [int(v, 16) for v in d.get("own", [])])
+        return cls(
+            d["member"],
+            d["round_id"],
+            float(d["level_t"]),
+            bytes.fromhex(d["c_sk"]),
+            bytes.fromhex(d["s_sk"]),
+            bytes.fromhex(d["b_seed"]),
+            d.get("keys", {}),
+            d.get("masked_digest"),
+            d.get("revealed", {}),
+            [int(v, 16) for v in d.get("own", [])],
+        )
 
 
 def _pk(sk: bytes) -> bytes:
@@ -172,8 +211,12 @@ def _pk(sk: bytes) -> bytes:
     return masking.public_bytes(X25519PrivateKey.from_private_bytes(sk))
 
 
-def unmask_sum(keys: dict[str, dict[str, str]], shared: list[str], masked: dict[str, int],
-               responses: dict[str, dict[str, dict[str, list[str]]]]) -> tuple[float, int]:
+def unmask_sum(
+    keys: dict[str, dict[str, str]],
+    shared: list[str],
+    masked: dict[str, int],
+    responses: dict[str, dict[str, dict[str, list[str]]]],
+) -> tuple[float, int]:
     """The server's last step: (sum of the levels in tonnes, number of contributors).
 
     keys: U1's public keys; shared: U2; masked: U3 -> y_u; responses: responder -> its ``unmask``
@@ -183,23 +226,35 @@ def unmask_sum(keys: dict[str, dict[str, str]], shared: list[str], masked: dict[
     u2, u3 = sorted(set(shared)), sorted(masked)
     responders = [v for v in responses if v in masked]
     if len(u3) < t or len(responders) < t:
-        raise ProtocolError(f"{min(len(u3), len(responders))} members answered the unmasking; it needs {t} "
-                            f"(the round fails: no total is computed)")
+        raise ProtocolError(
+            f"{min(len(u3), len(responders))} members answered the unmasking; it needs {t} "
+            f"(the round fails: no total is computed)"
+        )
     total = sum(masked.values())
     for u in u2:
         kind = "b" if u in masked else "s"
-        shares = [(int(r[kind][u][0]), int(r[kind][u][1], 16)) for r in responses.values() if u in r.get(kind, {})]
+        shares = [
+            (int(r[kind][u][0]), int(r[kind][u][1], 16))
+            for r in responses.values()
+            if u in r.get(kind, {})
+        ]
         if len(shares) < t:
-            raise ProtocolError(f"only {len(shares)} shares of {u}'s {'self-mask' if kind == 'b' else 'key'}; need {t}")
+            raise ProtocolError(
+                f"only {len(shares)} shares of {u}'s {'self-mask' if kind == 'b' else 'key'}; need {t}"
+            )
         value = shamir.combine(shares[:t])
         if value >= 2**256 or (len(shares) > t and shamir.combine(shares[-t:]) != value):
-            raise ProtocolError(f"the shares of {u}'s {'self-mask' if kind == 'b' else 'key'} disagree (altered)")
+            raise ProtocolError(
+                f"the shares of {u}'s {'self-mask' if kind == 'b' else 'key'} disagree (altered)"
+            )
         secret = value.to_bytes(32, "big")
         if kind == "b":
             total -= masking.prg(secret)
         else:
             if _pk(secret).hex() != keys[u]["s_pk"]:
-                raise ProtocolError(f"the rebuilt key of {u} does not match its advertised key (shares altered)")
+                raise ProtocolError(
+                    f"the rebuilt key of {u} does not match its advertised key (shares altered)"
+                )
             for v in u3:  # v added its signed mask with the dropped u: take it off
                 seed = masking.agree(secret, bytes.fromhex(keys[v]["s_pk"]), b"mask")
                 total -= masking.pairwise_mask(v, u, seed)

@@ -77,9 +77,7 @@ def outcomes(net: Network, p: np.ndarray, x: np.ndarray) -> dict[str, np.ndarray
         "net_imports": demand + bolr - supply,
         "shortfall": np.maximum(0.0, arr.d0 - demand),
         "consumer_surplus": curves.consumer_surplus(price, cv.d0, cv.p0, cv.a),
-        "producer_surplus": curves.producer_surplus(
-            received, cv.q0, cv.p0, cv.b, cv.k, **cv.shut
-        ),
+        "producer_surplus": curves.producer_surplus(received, cv.q0, cv.p0, cv.b, cv.k, **cv.shut),
         "tariff_revenue": tariff,
         "levy_revenue": levy,
         "quota_rent": quota_rent,

@@ -51,8 +51,7 @@ def _cap_notes(market: Market, net: Network, p: np.ndarray, x: np.ndarray,
         shipped = float(x[cin].sum())
         if shipped < float(net.upper[0, cin].sum()) - q_tol:
             notes.append(
-                f"{label} does not bind: {_t(shipped)} shipped on the capped routes, "
-                f"below the cap"
+                f"{label} does not bind: {_t(shipped)} shipped on the capped routes, below the cap"
             )
             continue
         p_e = float(p[o])
@@ -79,9 +78,7 @@ def _cap_notes(market: Market, net: Network, p: np.ndarray, x: np.ndarray,
 
 def _licence_node(net: Network, g: int) -> int:
     """The node of cap g's licensed exports (the first G node of the cap)."""
-    return next(
-        n for n, k in enumerate(net.node_kind) if k == "G" and int(net.node_ref[n]) == g
-    )
+    return next(n for n, k in enumerate(net.node_kind) if k == "G" and int(net.node_ref[n]) == g)
 
 
 def _floor_notes(market: Market, net: Network, p: np.ndarray, x: np.ndarray,
@@ -108,8 +105,10 @@ def _floor_notes(market: Market, net: Network, p: np.ndarray, x: np.ndarray,
         ]
         cheapest = min(offers, default=np.inf)
         if cheapest >= price - p_tol:
-            offer = f"the lowest outside offer is {_usd(cheapest)}" if np.isfinite(cheapest) else (
-                "no outside offer can land"
+            offer = (
+                f"the lowest outside offer is {_usd(cheapest)}"
+                if np.isfinite(cheapest)
+                else ("no outside offer can land")
             )
             notes.append(
                 f"{label} does not bind: {f.zone} takes no outside material at its price "

@@ -48,23 +48,49 @@ from orebloc.market.model import (
 )
 from orebloc.market.params import check
 
-SUPPLY_KEYS = {"q0": "supply.q0", "p0": "supply.p0", "eta": "supply.eta", "capacity": "supply.capacity",
-               "spare_share": "supply.spare_share", "outage_share": "supply.outage_share",
-               "shut_share": "supply.shut_share"}
+SUPPLY_KEYS = {
+    "q0": "supply.q0",
+    "p0": "supply.p0",
+    "eta": "supply.eta",
+    "capacity": "supply.capacity",
+    "spare_share": "supply.spare_share",
+    "outage_share": "supply.outage_share",
+    "shut_share": "supply.shut_share",
+}
 #: the value of an optional number that is absent (shut_share: the plain linear curve)
 NONE = "none"
 DEMAND_KEYS = {"d0": "demand.d0", "eps": "demand.eps"}
 #: policy list -> (class, {field: params key or None for names}, required fields)
 POLICY_KINDS: dict[str, tuple[type, dict[str, str | None], tuple[str, ...]]] = {
-    "tariffs": (Tariff, {"importer": None, "exporter": None, "ad_valorem": "tariff.ad_valorem",
-                         "specific": "tariff.specific"}, ("importer",)),
+    "tariffs": (
+        Tariff,
+        {
+            "importer": None,
+            "exporter": None,
+            "ad_valorem": "tariff.ad_valorem",
+            "specific": "tariff.specific",
+        },
+        ("importer",),
+    ),
     "floors": (PriceFloor, {"zone": None, "price": "floor.price"}, ("zone", "price")),
-    "caps": (ExportCap, {"origin": None, "destinations": None, "quantity": "cap.quantity",
-                         "leakage_share": "cap.leakage_share", "leakage_cost": "cap.leakage_cost",
-                         "leakage_base": "cap.leakage_base"}, ("origin",)),
+    "caps": (
+        ExportCap,
+        {
+            "origin": None,
+            "destinations": None,
+            "quantity": "cap.quantity",
+            "leakage_share": "cap.leakage_share",
+            "leakage_cost": "cap.leakage_cost",
+            "leakage_base": "cap.leakage_base",
+        },
+        ("origin",),
+    ),
     "cfds": (ContractForDifference, {"zone": None, "strike": "cfd.strike"}, ("zone", "strike")),
-    "bolrs": (BuyerOfLastResort, {"zone": None, "price": "bolr.price", "volume": "bolr.volume",
-                                  "budget": "bolr.budget"}, ("zone", "price")),
+    "bolrs": (
+        BuyerOfLastResort,
+        {"zone": None, "price": "bolr.price", "volume": "bolr.volume", "budget": "bolr.budget"},
+        ("zone", "price"),
+    ),
     "subsidies": (Subsidy, {"zone": None, "per_tonne": "subsidy.per_tonne"}, ("zone", "per_tonne")),
 }
 TOP_KEYS = ("meta", "zones", "supply", "demand", "transport", "policies")
@@ -121,7 +147,9 @@ def read_market_toml(path: str | Path) -> Market:
     try:
         text = Path(path).read_text("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise ModelFileError(f"cannot read model file: {read_error_reason(exc)}", Location(label)) from exc
+        raise ModelFileError(
+            f"cannot read model file: {read_error_reason(exc)}", Location(label)
+        ) from exc
     return loads_market(text, label)
 
 
@@ -136,29 +164,48 @@ def loads_market(text: str, label: str = "<model>") -> Market:
             raise _err(label, text, key, f"unknown table; expected one of {', '.join(TOP_KEYS)}")
     zones_t = _table(label, text, data, "zones")
     if not zones_t:
-        raise ModelFileError("zones: a model needs at least one [zones.<ID>] table", Location(label))
+        raise ModelFileError(
+            "zones: a model needs at least one [zones.<ID>] table", Location(label)
+        )
     zones = []
     for zid, spec in zones_t.items():
         if not isinstance(spec, Mapping):
             raise _err(label, text, f"zones.{zid}", "must be a table")
         extra = set(spec) - {"name", "role", "countries"}
         if extra:
-            raise _err(label, text, f"zones.{zid}.{sorted(extra)[0]}", "unknown key; expected name, role, countries")
+            raise _err(
+                label,
+                text,
+                f"zones.{zid}.{sorted(extra)[0]}",
+                "unknown key; expected name, role, countries",
+            )
         zones.append(Zone(str(zid), str(spec.get("name", zid)), spec.get("role", "outsider")))
     ids = [z.id for z in zones]
     supply, demand = {}, {}
-    for section, keys, required, store in (("supply", SUPPLY_KEYS, ("q0", "p0"), supply),
-                                          ("demand", DEMAND_KEYS, ("d0",), demand)):
+    for section, keys, required, store in (
+        ("supply", SUPPLY_KEYS, ("q0", "p0"), supply),
+        ("demand", DEMAND_KEYS, ("d0",), demand),
+    ):
         table = _table(label, text, data, section)
         for zid, spec in table.items():
             if zid not in ids:
-                raise _err(label, text, f"{section}.{zid}", f"unknown zone {zid!r}; zones: {', '.join(ids)}")
+                raise _err(
+                    label,
+                    text,
+                    f"{section}.{zid}",
+                    f"unknown zone {zid!r}; zones: {', '.join(ids)}",
+                )
             if not isinstance(spec, Mapping):
                 raise _err(label, text, f"{section}.{zid}", "must be a table")
             values = {}
             for k, v in spec.items():
                 if k not in keys:
-                    raise _err(label, text, f"{section}.{zid}.{k}", f"unknown key; expected {', '.join(keys)}")
+                    raise _err(
+                        label,
+                        text,
+                        f"{section}.{zid}.{k}",
+                        f"unknown key; expected {', '.join(keys)}",
+                    )
                 if k == "shut_share" and v == NONE:
                     values[k] = None
                     continue
@@ -173,16 +220,25 @@ def loads_market(text: str, label: str = "<model>") -> Market:
     transport: dict[tuple[str, str], float] = {}
     for a, row in _table(label, text, data, "transport").items():
         if a not in ids:
-            raise _err(label, text, f"transport.{a}", f"unknown zone {a!r}; zones: {', '.join(ids)}")
+            raise _err(
+                label, text, f"transport.{a}", f"unknown zone {a!r}; zones: {', '.join(ids)}"
+            )
         if not isinstance(row, Mapping):
             raise _err(label, text, f"transport.{a}", "must be a table of importer = USD/t")
         for b, cost in row.items():
             if b not in ids:
-                raise _err(label, text, f"transport.{a}.{b}", f"unknown zone {b!r}; zones: {', '.join(ids)}")
+                raise _err(
+                    label,
+                    text,
+                    f"transport.{a}.{b}",
+                    f"unknown zone {b!r}; zones: {', '.join(ids)}",
+                )
             transport[(a, b)] = _number(label, text, f"transport.{a}.{b}", cost, "trade.cost")
     policies = _policies(label, text, _table(label, text, data, "policies"))
     try:
-        return Market(zones=tuple(zones), supply=supply, demand=demand, transport=transport, policies=policies)
+        return Market(
+            zones=tuple(zones), supply=supply, demand=demand, transport=transport, policies=policies
+        )
     except (ValidationError, OreblocError) as exc:
         field = getattr(exc, "field", None)
         if field is not None:
@@ -200,17 +256,26 @@ def _policies(label: str, text: str, table: Mapping) -> Policies:
             kwargs[key] = value
             continue
         if key not in POLICY_KINDS:
-            raise _err(label, text, f"policies.{key}", f"unknown instrument; expected {', '.join(POLICY_KINDS)}")
+            raise _err(
+                label,
+                text,
+                f"policies.{key}",
+                f"unknown instrument; expected {', '.join(POLICY_KINDS)}",
+            )
         cls, fields, required = POLICY_KINDS[key]
         if not isinstance(value, list):
-            raise _err(label, text, f"policies.{key}", f"must be an array of tables ([[policies.{key}]])")
+            raise _err(
+                label, text, f"policies.{key}", f"must be an array of tables ([[policies.{key}]])"
+            )
         items = []
         for i, item in enumerate(value):
             where = f"policies.{key}[{i}]"
             args: dict[str, object] = {}
             for k, v in item.items():
                 if k not in fields:
-                    raise _err(label, text, f"{where}.{k}", f"unknown key; expected {', '.join(fields)}")
+                    raise _err(
+                        label, text, f"{where}.{k}", f"unknown key; expected {', '.join(fields)}"
+                    )
                 if fields[k] is None:
                     if k == "destinations":
                         if not (isinstance(v, list) and all(isinstance(d, str) for d in v)):
@@ -249,8 +314,12 @@ def _comment(provenance: Mapping[str, str] | None, key: str) -> list[str]:
     return [f"# {key}: {line}" for line in str(provenance[key]).splitlines()]
 
 
-def dumps_market(market: Market, provenance: Mapping[str, str] | None = None,
-                 meta: Mapping[str, object] | None = None, header: str = "") -> str:
+def dumps_market(
+    market: Market,
+    provenance: Mapping[str, str] | None = None,
+    meta: Mapping[str, object] | None = None,
+    header: str = "",
+) -> str:
     """The model file text; ``provenance`` maps key paths (``supply.CHN.q0``) to comment lines."""
     out: list[str] = []
     if header:
@@ -272,8 +341,9 @@ def dumps_market(market: Market, provenance: Mapping[str, str] | None = None,
                 out += _comment(provenance, f"supply.{z}.{k}")
                 out.append(f"{k} = {_fmt(NONE)}")
                 continue
-            if v is None or (k in ("spare_share", "outage_share", "shut_share")
-                             and v == getattr(defaults_s, k)):
+            if v is None or (
+                k in ("spare_share", "outage_share", "shut_share") and v == getattr(defaults_s, k)
+            ):
                 continue
             out += _comment(provenance, f"supply.{z}.{k}")
             out.append(f"{k} = {_fmt(v)}")
@@ -287,7 +357,11 @@ def dumps_market(market: Market, provenance: Mapping[str, str] | None = None,
         out.append("")
     out += _comment(provenance, "transport")
     for i, a in enumerate(market.ids):
-        row = [(b, market.transport[i][j]) for j, b in enumerate(market.ids) if market.transport[i][j] != 0]
+        row = [
+            (b, market.transport[i][j])
+            for j, b in enumerate(market.ids)
+            if market.transport[i][j] != 0
+        ]
         if row:
             out.append(f"[transport.{a}]")
             out += [f"{b} = {_fmt(c)}" for b, c in row]
@@ -305,7 +379,12 @@ def dumps_market(market: Market, provenance: Mapping[str, str] | None = None,
     return "\n".join(out).rstrip() + "\n"
 
 
-def write_market_toml(market: Market, path: str | Path, provenance: Mapping[str, str] | None = None,
-                      meta: Mapping[str, object] | None = None, header: str = "") -> Path:
+def write_market_toml(
+    market: Market,
+    path: str | Path,
+    provenance: Mapping[str, str] | None = None,
+    meta: Mapping[str, object] | None = None,
+    header: str = "",
+) -> Path:
     """Write the model file atomically (a temporary file in the same folder, then rename)."""
     return write_text_atomic(path, dumps_market(market, provenance, meta, header))

@@ -255,7 +255,9 @@ def _sparse_solve(m, v, mask, cols):
 
 
 @nb.njit(cache=True, parallel=True)
-def newton(rows, p_in, x_in, graph, curves, arcs, scales, tol, max_iter, p_out, x_out, active_set=False):
+def newton(
+    rows, p_in, x_in, graph, curves, arcs, scales, tol, max_iter, p_out, x_out, active_set=False
+):
     """Newton steps for the draws ``rows`` from (p_in, x_in); returns (status, steps).
 
     ``active_set``: the first step is an active-set step -- the linear system of the active set

@@ -61,6 +61,7 @@ class Supply:
         """Capacity before outages, t."""
         return self.q0 * (1.0 + self.spare_share) if self.capacity is None else self.capacity
 
+
 @dataclass(frozen=True)
 class Demand:
     """Linear demand through (d0 t, p0 USD/t of the zone's supply) with elasticity -eps there.
@@ -136,6 +137,7 @@ class BuyerOfLastResort:
     price: float
     volume: float = math.inf
     budget: float = math.inf
+
 
 @dataclass(frozen=True)
 class Subsidy:

@@ -194,8 +194,15 @@ def _build_topology(market: Market, arr: MarketArrays) -> _Topology:
     arcs: list[dict] = []
 
     def add(**kw: object) -> None:
-        base = {"head": -1, "rnode": -1, "origin": -1, "dest": -1, "cap": -1, "rsign": 0.0,
-                "allowance": False}
+        base = {
+            "head": -1,
+            "rnode": -1,
+            "origin": -1,
+            "dest": -1,
+            "cap": -1,
+            "rsign": 0.0,
+            "allowance": False,
+        }
         base.update(kw)
         arcs.append(base)
 

@@ -22,8 +22,9 @@ from orebloc.metrics.stage_checks import Consumption, ConsumptionFn
 from orebloc.metrics.trade_basis import NotComputable, resolve_economy
 
 
-def calibrated_consumption(atlas: Atlas, mineral: str, year: int, economy: str,
-                           bloc: Bloc | None = None) -> ConsumptionFn:
+def calibrated_consumption(
+    atlas: Atlas, mineral: str, year: int, economy: str, bloc: Bloc | None = None
+) -> ConsumptionFn:
     """A function stage -> :class:`Consumption` of ``economy`` in ``year`` (tonnes on the basis
     of the stage's production); it raises :class:`NotComputable` with the calibration's reason
     where the stage cannot be calibrated."""
@@ -31,10 +32,14 @@ def calibrated_consumption(atlas: Atlas, mineral: str, year: int, economy: str,
     econ = resolve_economy(economy, bloc)
     zones = default_zones(bloc)
     ids = [z.id for z in zones.zones if z.countries is not None and z.countries <= econ.countries]
-    covered = frozenset().union(*(z.countries for z in zones.zones if z.id in ids)) if ids else frozenset()
+    covered = (
+        frozenset().union(*(z.countries for z in zones.zones if z.id in ids))
+        if ids
+        else frozenset()
+    )
     if covered != econ.countries:
         names = ", ".join(z.id for z in zones.zones)
-        reason = (f"calibrated demand is by zone ({names}); {econ.label} is not a zone or a union of zones")
+        reason = f"calibrated demand is by zone ({names}); {econ.label} is not a zone or a union of zones"
 
     @cache
     def calibration(stage: str) -> Calibration:
@@ -51,10 +56,21 @@ def calibrated_consumption(atlas: Atlas, mineral: str, year: int, economy: str,
         total = sum(p.value for p in figures)
         low = sum(p.low if p.low is not None else p.value for p in figures)
         high = sum(p.high if p.high is not None else p.value for p in figures)
-        kind = "; ".join(f"{z}: {p.kind}{f' ({p.trust})' if p.trust else ''}" for z, p in zip(ids, figures, strict=True))
-        source = " | ".join(f"{z} {p.value:,.6g} t, {p.source}" for z, p in zip(ids, figures, strict=True))
+        kind = "; ".join(
+            f"{z}: {p.kind}{f' ({p.trust})' if p.trust else ''}"
+            for z, p in zip(ids, figures, strict=True)
+        )
+        source = " | ".join(
+            f"{z} {p.value:,.6g} t, {p.source}" for z, p in zip(ids, figures, strict=True)
+        )
         ranged = high > low
-        return Consumption(total, c.basis, kind, f"{c.year} calibrated demand: {source}",
-                           low if ranged else None, high if ranged else None)
+        return Consumption(
+            total,
+            c.basis,
+            kind,
+            f"{c.year} calibrated demand: {source}",
+            low if ranged else None,
+            high if ranged else None,
+        )
 
     return consumption

@@ -20,8 +20,15 @@ from orebloc.market.model import Market
 _NUM = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
 
 #: a policy field the model checks -> the word for it in a message about the switch that set it
-_SWITCH_FIELDS = {"price": "price", "strike": "strike", "volume": "volume", "per_tonne": "subsidy",
-                  "ad_valorem": "rate", "specific": "tariff per tonne", "quantity": "cap"}
+_SWITCH_FIELDS = {
+    "price": "price",
+    "strike": "strike",
+    "volume": "volume",
+    "per_tonne": "subsidy",
+    "ad_valorem": "rate",
+    "specific": "tariff per tonne",
+    "quantity": "cap",
+}
 
 
 Texts = list[str] | tuple[str, ...]
@@ -55,8 +62,16 @@ def _kv(switch: str, text: str, grammar: str) -> tuple[str, str]:
 
 
 def apply_switches(
-    market: Market, *, ban: Texts = (), cap: Texts = (), tariff: Texts = (), floor: Texts = (),
-    cfd: Texts = (), bolr: Texts = (), subsidy: Texts = (), outage: Texts = (),
+    market: Market,
+    *,
+    ban: Texts = (),
+    cap: Texts = (),
+    tariff: Texts = (),
+    floor: Texts = (),
+    cfd: Texts = (),
+    bolr: Texts = (),
+    subsidy: Texts = (),
+    outage: Texts = (),
 ) -> Market:
     """The market with the switches' policies added to its own (and outages applied).
 
@@ -166,7 +181,12 @@ def apply_switches(
 def _as_switch_error(exc: ValidationError, made_by: dict[str, list]) -> ValidationError:
     """The model's error about ``policies.floors[1].price`` as one about the switch the user typed."""
     m = re.match(r"policies\.(\w+)\[(\d+)\](?:\.(\w+))?", exc.field)
-    if not m or m[1] not in made_by or int(m[2]) >= len(made_by[m[1]]) or made_by[m[1]][int(m[2])] is None:
+    if (
+        not m
+        or m[1] not in made_by
+        or int(m[2]) >= len(made_by[m[1]])
+        or made_by[m[1]][int(m[2])] is None
+    ):
         return exc
     switch, text = made_by[m[1]][int(m[2])]
     word = _SWITCH_FIELDS.get(m[3] or "")
@@ -197,6 +217,14 @@ def parse_landed(pairs: list[str], period: str) -> pl.DataFrame:
         except ValueError:
             price = None
         if not sep or price is None or not math.isfinite(price) or price < 0:
-            raise ValidationError(f"--landed {text}", "expected ORIGIN=USD_T with an ISO3 origin and a price >= 0")
-        rows.append({"period": period, "origin": check_iso3(origin, where=f"--landed {text}"), "landed_usd_t": price})
+            raise ValidationError(
+                f"--landed {text}", "expected ORIGIN=USD_T with an ISO3 origin and a price >= 0"
+            )
+        rows.append(
+            {
+                "period": period,
+                "origin": check_iso3(origin, where=f"--landed {text}"),
+                "landed_usd_t": price,
+            }
+        )
     return pl.DataFrame(rows)

@@ -19,7 +19,15 @@ from orebloc.errors import ValidationError
 if TYPE_CHECKING:
     from orebloc.atlas.store import ShareTable
 
-__all__ = ["FLOAT_SLACK", "ROUNDING_TOLERANCE", "hhi", "shares", "table_hhi", "table_top_k", "top_k_share"]
+__all__ = [
+    "FLOAT_SLACK",
+    "ROUNDING_TOLERANCE",
+    "hhi",
+    "shares",
+    "table_hhi",
+    "table_top_k",
+    "top_k_share",
+]
 
 #: slack for floating-point sums of shares that add up to exactly 1
 FLOAT_SLACK = 1e-9

@@ -61,7 +61,9 @@ def single_country_check(
     origin = max(sorted(third), key=lambda k: third[k])
     share = third[origin] / total
     breach = share > limit
-    return SingleCountryCheck(origin, share, total, limit, breach, (share - limit) * total if breach else 0.0)
+    return SingleCountryCheck(
+        origin, share, total, limit, breach, (share - limit) * total if breach else 0.0
+    )
 
 
 def target_gap(domestic: float, consumption: float, target: float) -> float:

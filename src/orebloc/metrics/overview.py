@@ -28,13 +28,34 @@ from orebloc.vocab.minerals import all_minerals
 #: what ``breach_65`` tests: the 65% threshold of the CRMA applied to *world* output at the stage,
 #: for the largest country outside the bloc; not the CRMA's own test, which is on a member's own
 #: supply (own production + imports by origin: :mod:`orebloc.metrics.sourcing`, ``risk crma``)
-BREACH_65_RULE = ("world output: the largest non-member country holds more than 65% of world output at this "
-                  "stage (a global-concentration flag, not the CRMA test on a member's own sourcing: see risk crma)")
+BREACH_65_RULE = (
+    "world output: the largest non-member country holds more than 65% of world output at this "
+    "stage (a global-concentration flag, not the CRMA test on a member's own sourcing: see risk crma)"
+)
 
 OVERVIEW_COLUMNS = [
-    "mineral", "stage", "year", "top_country", "top_country_name", "top_share", "hhi",
-    "china_share", "bloc_share", "partner_share", "breach_65", "largest_outsider", "us_nir_pct", "us_nir_qualifier",
-    "world_total", "total_note", "unit", "basis", "source", "vintage", "year_note", "breach_65_rule",
+    "mineral",
+    "stage",
+    "year",
+    "top_country",
+    "top_country_name",
+    "top_share",
+    "hhi",
+    "china_share",
+    "bloc_share",
+    "partner_share",
+    "breach_65",
+    "largest_outsider",
+    "us_nir_pct",
+    "us_nir_qualifier",
+    "world_total",
+    "total_note",
+    "unit",
+    "basis",
+    "source",
+    "vintage",
+    "year_note",
+    "breach_65_rule",
 ]
 
 
@@ -65,7 +86,9 @@ def _years_text(years: set[int]) -> str:
     return ", ".join(map(str, sorted(years))) or "none"
 
 
-def risk_overview(atlas: Atlas, bloc: Bloc, year: int | None = None, minerals: list[str] | None = None) -> pl.DataFrame:
+def risk_overview(
+    atlas: Atlas, bloc: Bloc, year: int | None = None, minerals: list[str] | None = None
+) -> pl.DataFrame:
     """One row per (critical mineral, stage) with production data for ``year`` (default: the latest).
 
     Where a series has no figure for ``year`` (or for the latest year of the overview), the
@@ -85,31 +108,35 @@ def risk_overview(atlas: Atlas, bloc: Bloc, year: int | None = None, minerals: l
             lo_country = outsiders["country"][0] if outsiders.height else None
             lo_share = float(outsiders["share"][0] or 0.0) if outsiders.height else 0.0
             nir, nir_q = _us_nir(atlas, mid, t.year)
-            records.append({
-                "mineral": mid,
-                "stage": stage,
-                "year": t.year,
-                "top_country": top,
-                "top_country_name": country_name(top),
-                "top_share": top_share,
-                "hhi": table_hhi(t),
-                "china_share": t.share_of("CHN"),
-                "bloc_share": t.share_of_set(bloc.members),
-                "partner_share": t.share_of_set(bloc.partners),
-                "breach_65": lo_share > SINGLE_COUNTRY_LIMIT,
-                "largest_outsider": lo_country,
-                "us_nir_pct": nir,
-                "us_nir_qualifier": nir_q,
-                "world_total": t.total,
-                "total_note": t.total_note,
-                "unit": t.unit,
-                "basis": t.basis,
-                "source": t.source,
-                "vintage": t.vintage,
-                "breach_65_rule": BREACH_65_RULE,
-            })
+            records.append(
+                {
+                    "mineral": mid,
+                    "stage": stage,
+                    "year": t.year,
+                    "top_country": top,
+                    "top_country_name": country_name(top),
+                    "top_share": top_share,
+                    "hhi": table_hhi(t),
+                    "china_share": t.share_of("CHN"),
+                    "bloc_share": t.share_of_set(bloc.members),
+                    "partner_share": t.share_of_set(bloc.partners),
+                    "breach_65": lo_share > SINGLE_COUNTRY_LIMIT,
+                    "largest_outsider": lo_country,
+                    "us_nir_pct": nir,
+                    "us_nir_qualifier": nir_q,
+                    "world_total": t.total,
+                    "total_note": t.total_note,
+                    "unit": t.unit,
+                    "basis": t.basis,
+                    "source": t.source,
+                    "vintage": t.vintage,
+                    "breach_65_rule": BREACH_65_RULE,
+                }
+            )
     if year is not None and not any(r["year"] == year for r in records):
-        raise InputError(f"no production figures for {year} in the atlas; years with data: {_years_text(seen)}")
+        raise InputError(
+            f"no production figures for {year} in the atlas; years with data: {_years_text(seen)}"
+        )
     if not records:
         return pl.DataFrame(schema={c: pl.String for c in OVERVIEW_COLUMNS})
     target = max(r["year"] for r in records) if year is None else year

@@ -15,7 +15,9 @@ from __future__ import annotations
 from orebloc.errors import ValidationError
 
 
-def apparent_consumption(production: float, imports: float, exports: float, stock_change: float = 0.0) -> float:
+def apparent_consumption(
+    production: float, imports: float, exports: float, stock_change: float = 0.0
+) -> float:
     """Production + imports - exports - stock change (same unit and basis throughout)."""
     for name, value in (("production", production), ("imports", imports), ("exports", exports)):
         if value < 0:
@@ -26,7 +28,9 @@ def apparent_consumption(production: float, imports: float, exports: float, stoc
 def import_reliance(consumption: float, production: float) -> float:
     """(consumption - production) / consumption as a fraction; negative for a net exporter."""
     if consumption <= 0:
-        raise ValidationError("consumption", f"must be > 0 to compute import reliance, got {consumption}")
+        raise ValidationError(
+            "consumption", f"must be > 0 to compute import reliance, got {consumption}"
+        )
     if production < 0:
         raise ValidationError("production", f"must be >= 0, got {production}")
     return (consumption - production) / consumption

@@ -55,13 +55,31 @@ from orebloc.vocab.stages import resolve_stage
 #: trade cannot give that, on the shares of world output at the stage (a global-concentration
 #: proxy: what the economy's sourcing would be if it bought in proportion to world output)
 RULE_OWN = "own sourcing: largest third country > 65% of the economy's supply (CRMA Art. 5)"
-RULE_WORLD = ("world output: largest third country > 65% of world output at this stage "
-              "(global shares, not the economy's own sourcing)")
+RULE_WORLD = (
+    "world output: largest third country > 65% of world output at this stage "
+    "(global shares, not the economy's own sourcing)"
+)
 
 SOURCING_COLUMNS = [
-    "economy", "mineral", "stage", "year", "largest_supplier", "largest_share", "breach_65", "gap_t",
-    "own_production", "imports_from_outside", "total_supply", "unit", "basis", "hs_codes", "reason",
-    "assumptions", "rule", "largest_share_high", "trust",
+    "economy",
+    "mineral",
+    "stage",
+    "year",
+    "largest_supplier",
+    "largest_share",
+    "breach_65",
+    "gap_t",
+    "own_production",
+    "imports_from_outside",
+    "total_supply",
+    "unit",
+    "basis",
+    "hs_codes",
+    "reason",
+    "assumptions",
+    "rule",
+    "largest_share_high",
+    "trust",
 ]
 
 
@@ -107,8 +125,15 @@ class SourcingCheck(TradeRow):
         return self.flat_row(SOURCING_COLUMNS)
 
 
-def single_country_sourcing(atlas: Atlas, mineral: str, economy: str, year: int, stage: str,
-                            bloc: Bloc | None = None, limit: float = SINGLE_COUNTRY_LIMIT) -> SourcingCheck:
+def single_country_sourcing(
+    atlas: Atlas,
+    mineral: str,
+    economy: str,
+    year: int,
+    stage: str,
+    bloc: Bloc | None = None,
+    limit: float = SINGLE_COUNTRY_LIMIT,
+) -> SourcingCheck:
     """The 65% rule on supply to ``economy`` (ISO3, a group such as ``EU27``, or ``bloc``).
 
     See the module docstring for the basis used. Returns a result with a ``reason`` when the
@@ -121,8 +146,19 @@ def single_country_sourcing(atlas: Atlas, mineral: str, economy: str, year: int,
     sc = stage_codes(atlas, m.id, stage, year)
 
     def fail(reason: str) -> SourcingCheck:
-        return SourcingCheck(econ.label, m.id, stage, year, None, None, None, None, limit=limit,
-                             hs_codes=sc.codes, reason=reason)
+        return SourcingCheck(
+            econ.label,
+            m.id,
+            stage,
+            year,
+            None,
+            None,
+            None,
+            None,
+            limit=limit,
+            hs_codes=sc.codes,
+            reason=reason,
+        )
 
     if not sc.codes:
         return fail(no_code_reason(atlas, sc))
@@ -130,13 +166,19 @@ def single_country_sourcing(atlas: Atlas, mineral: str, economy: str, year: int,
         return fail(f"BACI {year} in the atlas has no flows for HS {sc.codes_text()}")
 
     inside = list(econ.countries)
-    f = flows(atlas, sc.codes, year).filter(pl.col("importer").is_in(inside) & ~pl.col("exporter").is_in(inside))
+    f = flows(atlas, sc.codes, year).filter(
+        pl.col("importer").is_in(inside) & ~pl.col("exporter").is_in(inside)
+    )
     if f.is_empty():
-        return fail(f"BACI {year} records no imports of HS {sc.codes_text()} into {econ.label} from outside it")
+        return fail(
+            f"BACI {year} records no imports of HS {sc.codes_text()} into {econ.label} from outside it"
+        )
     notes: list[str] = []
     notes += shared_note(sc)
     if not econ.is_single:
-        notes.append(f"imports between the {len(econ.countries)} countries of {econ.label} are internal: left out")
+        notes.append(
+            f"imports between the {len(econ.countries)} countries of {econ.label} are internal: left out"
+        )
     own: float | None = None
     if sc.has_quantities and sc.basis_after is not None:
         unit, basis, col = "t", sc.basis_after, "content_t"
@@ -148,53 +190,103 @@ def single_country_sourcing(atlas: Atlas, mineral: str, economy: str, year: int,
                 own = prod.tonnes
                 notes += prod.notes
             else:
-                notes.append(f"own production left out: USGS basis '{prod.basis}' differs from '{basis}'")
+                notes.append(
+                    f"own production left out: USGS basis '{prod.basis}' differs from '{basis}'"
+                )
         except NotComputable as exc:
             notes.append(f"own production left out ({exc})")
     elif sc.has_quantities and len(sc.codes) == 1:
         unit, basis, col = "t", f"gross weight of HS {sc.codes[0]}", "quantity_t"
-        notes.append(f"no content factor for HS {sc.codes[0]}: origins compared in gross weight of the product; "
-                     "own production (another basis) left out")
+        notes.append(
+            f"no content factor for HS {sc.codes[0]}: origins compared in gross weight of the product; "
+            "own production (another basis) left out"
+        )
     else:
         unit, basis, col = "USD", "import value", "value_usd"
-        why = (f"BACI {year} in the atlas has no quantities" if not sc.has_quantities
-               else f"HS {', '.join(sc.missing_factor)} {'has' if len(sc.missing_factor) == 1 else 'have'} "
-                    "no content factor, so tonnages of the codes cannot be added")
-        notes.append(f"shares of import value (USD) because {why}; own production left out; gap in tonnes n/a")
+        why = (
+            f"BACI {year} in the atlas has no quantities"
+            if not sc.has_quantities
+            else f"HS {', '.join(sc.missing_factor)} {'has' if len(sc.missing_factor) == 1 else 'have'} "
+            "no content factor, so tonnages of the codes cannot be added"
+        )
+        notes.append(
+            f"shares of import value (USD) because {why}; own production left out; gap in tonnes n/a"
+        )
     if col != "value_usd":
         total_v = float(f["value_usd"].sum())
         no_q = float(f.filter(pl.col("quantity_t").is_null())["value_usd"].sum())
         if no_q > 0:
             pct = 100 * no_q / total_v
-            notes.append(f"{f'{pct:.1f}' if pct >= 0.1 else '<0.1'}% of the import value has no quantity in BACI "
-                         "and is not counted")
+            notes.append(
+                f"{f'{pct:.1f}' if pct >= 0.1 else '<0.1'}% of the import value has no quantity in BACI "
+                "and is not counted"
+            )
     if own is None:
-        notes.append("shares are of imports from outside only: an upper bound on the share of supply")
-    by_origin = {r[0]: float(r[1]) for r in f.group_by("exporter").agg(pl.col(col).fill_null(0).sum()).iter_rows()}
+        notes.append(
+            "shares are of imports from outside only: an upper bound on the share of supply"
+        )
+    by_origin = {
+        r[0]: float(r[1])
+        for r in f.group_by("exporter").agg(pl.col(col).fill_null(0).sum()).iter_rows()
+    }
     imports = sum(by_origin.values())
     supply = {k: v for k, v in by_origin.items() if v > 0}
     if own:
         supply[econ.label] = own
     if sum(supply.values()) <= 0:
-        return fail(f"no imports with a {'quantity' if unit == 't' else 'value'} for HS {sc.codes_text()} "
-                    f"into {econ.label} in {year}")
+        return fail(
+            f"no imports with a {'quantity' if unit == 't' else 'value'} for HS {sc.codes_text()} "
+            f"into {econ.label} in {year}"
+        )
     check = single_country_check(supply, set(econ.countries) | {econ.label}, limit)
     return SourcingCheck(
-        econ.label, m.id, stage, year, check.largest_supplier or None, check.largest_share, check.breach,
-        check.gap if unit == "t" else None, own_production=own, imports_from_outside=imports,
-        total_supply=check.total_supply, unit=unit, basis=basis, limit=limit, hs_codes=sc.codes, assumptions=tuple(notes),
+        econ.label,
+        m.id,
+        stage,
+        year,
+        check.largest_supplier or None,
+        check.largest_share,
+        check.breach,
+        check.gap if unit == "t" else None,
+        own_production=own,
+        imports_from_outside=imports,
+        total_supply=check.total_supply,
+        unit=unit,
+        basis=basis,
+        limit=limit,
+        hs_codes=sc.codes,
+        assumptions=tuple(notes),
         supply_by_origin=tuple(sorted(supply.items(), key=lambda kv: (-kv[1], kv[0]))),
     )
 
 
-def sourcing_table(atlas: Atlas, mineral: str, economy: str, year: int, stage: str | None = None,
-                   bloc: Bloc | None = None, limit: float = SINGLE_COUNTRY_LIMIT) -> pl.DataFrame:
+def sourcing_table(
+    atlas: Atlas,
+    mineral: str,
+    economy: str,
+    year: int,
+    stage: str | None = None,
+    bloc: Bloc | None = None,
+    limit: float = SINGLE_COUNTRY_LIMIT,
+) -> pl.DataFrame:
     """One row per stage with HS codes (or the given stage): ``SOURCING_COLUMNS``."""
     m = resolve_mineral(mineral)
     stages = trade_stages(atlas, m.id, stage)
-    rows = [single_country_sourcing(atlas, m.id, economy, year, s, bloc, limit).as_row() for s in stages]
+    rows = [
+        single_country_sourcing(atlas, m.id, economy, year, s, bloc, limit).as_row() for s in stages
+    ]
     schema: dict[str, PolarsDataType] = {c: pl.String for c in SOURCING_COLUMNS}
-    schema.update({c: pl.Float64 for c in ("largest_share", "gap_t", "own_production", "imports_from_outside",
-                                          "total_supply")})
+    schema.update(
+        {
+            c: pl.Float64
+            for c in (
+                "largest_share",
+                "gap_t",
+                "own_production",
+                "imports_from_outside",
+                "total_supply",
+            )
+        }
+    )
     schema.update({"year": pl.Int64, "breach_65": pl.Boolean})
     return pl.DataFrame(rows, schema=schema)

@@ -91,7 +91,7 @@ def stages_with_data(atlas: Atlas, mineral: str) -> list[str]:
 
 
 def _range(low: float, high: float) -> str:
-    """"90%" or "90-91%" (percent, rounded)."""
+    """ "90%" or "90-91%" (percent, rounded)."""
     lo, hi = f"{100 * low:.0f}", f"{100 * high:.0f}"
     return f"{lo}%" if lo == hi else f"{lo}-{hi}%"
 
@@ -103,14 +103,21 @@ def _own_output_unknown(atlas: Atlas, mineral: str, stage: str, year: int, econ:
         p = published_shares(atlas, mineral, stage, year)
     except InputError as exc:
         return f"USGS gives no {stage} output of {name} by country, and there is {str(exc)[0].lower()}{str(exc)[1:]}"
-    named = ", ".join(f"{r['country']} {_range(r['share_low'], r['share_high'])}"
-                      for r in p.countries.iter_rows(named=True))
+    named = ", ".join(
+        f"{r['country']} {_range(r['share_low'], r['share_high'])}"
+        for r in p.countries.iter_rows(named=True)
+    )
     inside = [c for c in p.countries["country"].to_list() if c in econ.countries]
     who = "the bloc" if econ.label == "bloc" else econ.label
-    where = (f"{who}'s share is published ({', '.join(inside)}) but not its tonnage" if inside else
-             f"{who}'s own output is in the unattributed {_range(p.remainder_low, p.remainder_high)} or nil")
-    return (f"the atlas has no {stage} output of {name} by country in tonnes, only published shares "
-            f"({named}, {p.years_text}): {where}, so own production is unknown")
+    where = (
+        f"{who}'s share is published ({', '.join(inside)}) but not its tonnage"
+        if inside
+        else f"{who}'s own output is in the unattributed {_range(p.remainder_low, p.remainder_high)} or nil"
+    )
+    return (
+        f"the atlas has no {stage} output of {name} by country in tonnes, only published shares "
+        f"({named}, {p.years_text}): {where}, so own production is unknown"
+    )
 
 
 def _production(atlas: Atlas, mineral: str, stage: str, year: int, econ: Economy):
@@ -126,8 +133,15 @@ def _production(atlas: Atlas, mineral: str, stage: str, year: int, econ: Economy
         return replace(prod, notes=(*prod.notes, note))
 
 
-def demand_reliance(atlas: Atlas, mineral: str, economy: str, year: int, stage: str,
-                    consumption: ConsumptionFn, bloc: Bloc | None = None) -> RelianceResult:
+def demand_reliance(
+    atlas: Atlas,
+    mineral: str,
+    economy: str,
+    year: int,
+    stage: str,
+    consumption: ConsumptionFn,
+    bloc: Bloc | None = None,
+) -> RelianceResult:
     """Reliance from the economy's production and a consumption figure (module docstring)."""
     m = resolve_mineral(mineral)
     stage = resolve_stage(stage)
@@ -147,23 +161,46 @@ def demand_reliance(atlas: Atlas, mineral: str, economy: str, year: int, stage: 
     except NotComputable as exc:
         return fail(f"no consumption figure: {exc}")
     if cons.basis != prod.basis:
-        return fail(f"consumption basis '{cons.basis}' differs from the production basis '{prod.basis}'")
+        return fail(
+            f"consumption basis '{cons.basis}' differs from the production basis '{prod.basis}'"
+        )
     notes = (*prod.notes, f"consumption: {cons.source}")
-    base = dict(production_t=prod.tonnes, apparent_consumption_t=cons.tonnes, basis=prod.basis,
-                assumptions=notes, source=f"{prod.source}; consumption: market calibration",
-                consumption_kind=cons.kind)
+    base = dict(
+        production_t=prod.tonnes,
+        apparent_consumption_t=cons.tonnes,
+        basis=prod.basis,
+        assumptions=notes,
+        source=f"{prod.source}; consumption: market calibration",
+        consumption_kind=cons.kind,
+    )
     try:
         value = import_reliance(cons.tonnes, prod.tonnes)
         lo = import_reliance(cons.low, prod.tonnes) if cons.low else None
         hi = import_reliance(cons.high, prod.tonnes) if cons.high else None
     except ValidationError as exc:
         return fail(f"consumption is not positive ({exc})")
-    return RelianceResult(econ.label, m.id, stage, year, METHOD_DEMAND, value, reliance_low=lo,
-                          reliance_high=hi, **base)
+    return RelianceResult(
+        econ.label,
+        m.id,
+        stage,
+        year,
+        METHOD_DEMAND,
+        value,
+        reliance_low=lo,
+        reliance_high=hi,
+        **base,
+    )
 
 
-def stage_reliance(atlas: Atlas, mineral: str, economy: str, year: int, stage: str,
-                   consumption: ConsumptionFn | None = None, bloc: Bloc | None = None) -> RelianceResult:
+def stage_reliance(
+    atlas: Atlas,
+    mineral: str,
+    economy: str,
+    year: int,
+    stage: str,
+    consumption: ConsumptionFn | None = None,
+    bloc: Bloc | None = None,
+) -> RelianceResult:
     """Trade-based reliance, else (with ``consumption``) reliance from production and
     consumption; a result not computable either way carries both reasons."""
     r = trade_import_reliance(atlas, mineral, economy, year, stage, bloc)
@@ -172,11 +209,20 @@ def stage_reliance(atlas: Atlas, mineral: str, economy: str, year: int, stage: s
     d = demand_reliance(atlas, mineral, economy, year, stage, consumption, bloc)
     if d.computable:
         return replace(d, assumptions=(f"trade figure not computable: {r.reason}", *d.assumptions))
-    return replace(d, hs_codes=r.hs_codes, reason=f"trade: {r.reason}; production vs consumption: {d.reason}")
+    return replace(
+        d, hs_codes=r.hs_codes, reason=f"trade: {r.reason}; production vs consumption: {d.reason}"
+    )
 
 
-def world_share_check(atlas: Atlas, mineral: str, economy: str, year: int, stage: str,
-                      bloc: Bloc | None = None, limit: float = SINGLE_COUNTRY_LIMIT) -> SourcingCheck:
+def world_share_check(
+    atlas: Atlas,
+    mineral: str,
+    economy: str,
+    year: int,
+    stage: str,
+    bloc: Bloc | None = None,
+    limit: float = SINGLE_COUNTRY_LIMIT,
+) -> SourcingCheck:
     """The 65% rule on shares of world output at the stage (rule ``RULE_WORLD``)."""
     m = resolve_mineral(mineral)
     stage = resolve_stage(stage)
@@ -184,76 +230,162 @@ def world_share_check(atlas: Atlas, mineral: str, economy: str, year: int, stage
     inside = list(econ.countries)
 
     def result(country: str | None, low: float | None, high: float | None, **kw) -> SourcingCheck:
-        breach = None if low is None else (True if low > limit else False if (high or low) <= limit else None)
-        return SourcingCheck(econ.label, m.id, stage, year, country, low, breach, None, limit=limit, rule=RULE_WORLD,
-                             largest_share_high=high, **kw)
+        breach = (
+            None
+            if low is None
+            else (True if low > limit else False if (high or low) <= limit else None)
+        )
+        return SourcingCheck(
+            econ.label,
+            m.id,
+            stage,
+            year,
+            country,
+            low,
+            breach,
+            None,
+            limit=limit,
+            rule=RULE_WORLD,
+            largest_share_high=high,
+            **kw,
+        )
 
     shown = atlas.series_year(m.id, stage, year) if stage in atlas.stages(m.id) else None
     if shown is not None:
         t = atlas.shares(m.id, stage, shown)
         if t.is_world_series:
             out = t.frame.filter(~pl.col("country").is_in(inside) & pl.col("share").is_not_null())
-            country, share = (out["country"][0], float(out["share"][0])) if out.height else (None, 0.0)
+            country, share = (
+                (out["country"][0], float(out["share"][0])) if out.height else (None, 0.0)
+            )
             notes = [f"shares of {t.total_note}, {t.source} {t.year}"]
             if shown != year:
                 notes.append(f"no {year} figure: {shown} is the latest earlier year with data")
-            return result(country, share, None, unit="share of world output", basis=t.basis, trust="primary",
-                          assumptions=tuple(notes))
+            return result(
+                country,
+                share,
+                None,
+                unit="share of world output",
+                basis=t.basis,
+                trust="primary",
+                assumptions=tuple(notes),
+            )
     try:
         p = published_shares(atlas, m.id, stage, year)
     except InputError as exc:
-        return result(None, None, None, reason=f"no world output by country at stage {stage}: {exc}")
+        return result(
+            None, None, None, reason=f"no world output by country at stage {stage}: {exc}"
+        )
     out = p.countries.filter(~pl.col("country").is_in(inside))
     if out.is_empty():
-        return result(None, None, None, reason=f"the published shares of {m.name} ({stage}) name no third country")
+        return result(
+            None,
+            None,
+            None,
+            reason=f"the published shares of {m.name} ({stage}) name no third country",
+        )
     top = out.row(0, named=True)
     notes = [p.caption.replace("\n", "; ")]
     if top["share_low"] <= limit < top["share_high"]:
-        notes.append(f"undecided: the published range {100 * top['share_low']:.0f}-{100 * top['share_high']:.0f}% "
-                     f"straddles {100 * limit:.0f}%")
-    return result(top["country"], top["share_low"], top["share_high"], unit="share of world output",
-                  basis=f"published shares ({p.basis})", trust=top["trust"], assumptions=tuple(notes))
+        notes.append(
+            f"undecided: the published range {100 * top['share_low']:.0f}-{100 * top['share_high']:.0f}% "
+            f"straddles {100 * limit:.0f}%"
+        )
+    return result(
+        top["country"],
+        top["share_low"],
+        top["share_high"],
+        unit="share of world output",
+        basis=f"published shares ({p.basis})",
+        trust=top["trust"],
+        assumptions=tuple(notes),
+    )
 
 
-def stage_sourcing(atlas: Atlas, mineral: str, economy: str, year: int, stage: str,
-                   bloc: Bloc | None = None, limit: float = SINGLE_COUNTRY_LIMIT) -> SourcingCheck:
+def stage_sourcing(
+    atlas: Atlas,
+    mineral: str,
+    economy: str,
+    year: int,
+    stage: str,
+    bloc: Bloc | None = None,
+    limit: float = SINGLE_COUNTRY_LIMIT,
+) -> SourcingCheck:
     """The 65% rule on the economy's own sourcing, else on world output (said in ``rule``)."""
     own = single_country_sourcing(atlas, mineral, economy, year, stage, bloc, limit)
     if own.computable:
         return own
     w = world_share_check(atlas, mineral, economy, year, stage, bloc, limit)
     if w.computable:
-        return replace(w, hs_codes=own.hs_codes,
-                       assumptions=(f"own sourcing not computable: {own.reason}", *w.assumptions))
-    return replace(w, hs_codes=own.hs_codes, reason=f"own sourcing: {own.reason}; world output: {w.reason}")
+        return replace(
+            w,
+            hs_codes=own.hs_codes,
+            assumptions=(f"own sourcing not computable: {own.reason}", *w.assumptions),
+        )
+    return replace(
+        w, hs_codes=own.hs_codes, reason=f"own sourcing: {own.reason}; world output: {w.reason}"
+    )
 
 
 def _stages(atlas: Atlas, mineral: str, stage: str | None) -> list[str]:
     return [resolve_stage(stage)] if stage else stages_with_data(atlas, mineral)
 
 
-def reliance_by_stage(atlas: Atlas, mineral: str, economy: str, year: int, stage: str | None = None,
-                      bloc: Bloc | None = None, consumption: ConsumptionFn | None = None) -> pl.DataFrame:
+def reliance_by_stage(
+    atlas: Atlas,
+    mineral: str,
+    economy: str,
+    year: int,
+    stage: str | None = None,
+    bloc: Bloc | None = None,
+    consumption: ConsumptionFn | None = None,
+) -> pl.DataFrame:
     """One row per stage with data (or the stage given), plus the USGS figure for the USA:
     ``RELIANCE_COLUMNS``."""
     m = resolve_mineral(mineral)
     econ = resolve_economy(economy, bloc)
-    results = [stage_reliance(atlas, m.id, econ.label, year, s, consumption, bloc) for s in _stages(atlas, m.id, stage)]
+    results = [
+        stage_reliance(atlas, m.id, econ.label, year, s, consumption, bloc)
+        for s in _stages(atlas, m.id, stage)
+    ]
     if econ.countries == frozenset({"USA"}):
         results += us_net_import_reliance(atlas, m.id, year)
     floats = {"reliance", "reliance_low", "reliance_high"}
-    schema = {c: pl.Float64 if c.endswith("_t") or c in floats else pl.Int64 if c == "year" else pl.String
-              for c in RELIANCE_COLUMNS}
+    schema = {
+        c: pl.Float64 if c.endswith("_t") or c in floats else pl.Int64 if c == "year" else pl.String
+        for c in RELIANCE_COLUMNS
+    }
     return pl.DataFrame([r.as_row() for r in results], schema=schema)
 
 
-def sourcing_by_stage(atlas: Atlas, mineral: str, economy: str, year: int, stage: str | None = None,
-                      bloc: Bloc | None = None, limit: float = SINGLE_COUNTRY_LIMIT) -> pl.DataFrame:
+def sourcing_by_stage(
+    atlas: Atlas,
+    mineral: str,
+    economy: str,
+    year: int,
+    stage: str | None = None,
+    bloc: Bloc | None = None,
+    limit: float = SINGLE_COUNTRY_LIMIT,
+) -> pl.DataFrame:
     """One row per stage with data (or the stage given): ``SOURCING_COLUMNS``."""
     m = resolve_mineral(mineral)
-    rows = [stage_sourcing(atlas, m.id, economy, year, s, bloc, limit).as_row() for s in _stages(atlas, m.id, stage)]
+    rows = [
+        stage_sourcing(atlas, m.id, economy, year, s, bloc, limit).as_row()
+        for s in _stages(atlas, m.id, stage)
+    ]
     schema: dict[str, PolarsDataType] = {c: pl.String for c in SOURCING_COLUMNS}
-    schema.update({c: pl.Float64 for c in ("largest_share", "gap_t", "own_production", "imports_from_outside",
-                                          "total_supply", "largest_share_high")})
+    schema.update(
+        {
+            c: pl.Float64
+            for c in (
+                "largest_share",
+                "gap_t",
+                "own_production",
+                "imports_from_outside",
+                "total_supply",
+                "largest_share_high",
+            )
+        }
+    )
     schema.update({"year": pl.Int64, "breach_65": pl.Boolean})
     return pl.DataFrame(rows, schema=schema)

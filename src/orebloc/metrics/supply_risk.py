@@ -28,14 +28,20 @@ SR_THRESHOLD = 1.0
 EI_THRESHOLD = 2.8
 
 
-def hhi_wgi(share: Mapping[str, float], wgi: Mapping[str, float], trade_factor: Mapping[str, float] | None = None) -> float:
+def hhi_wgi(
+    share: Mapping[str, float],
+    wgi: Mapping[str, float],
+    trade_factor: Mapping[str, float] | None = None,
+) -> float:
     """sum_c S_c^2 * WGI_c * t_c with shares as fractions, WGI on 0-10, t_c >= 1 (default 1)."""
     total = 0.0
     for c, s in share.items():
         if not 0 <= s <= 1:
             raise ValidationError(f"share[{c}]", f"must be in [0, 1], got {s}")
         if c not in wgi:
-            raise ValidationError(f"wgi[{c}]", "missing: every supplying country needs a scaled WGI (0-10)")
+            raise ValidationError(
+                f"wgi[{c}]", "missing: every supplying country needs a scaled WGI (0-10)"
+            )
         w = wgi[c]
         if not 0 <= w <= 10:
             raise ValidationError(f"wgi[{c}]", f"must be in [0, 10], got {w}")

@@ -51,7 +51,9 @@ def read_wgi(path: str | Path) -> dict[str, float]:
     try:
         rows = list(csv.DictReader(path.read_text("utf-8-sig").splitlines()))
     except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read WGI file: {read_error_reason(exc)}", Location(path.name)) from exc
+        raise InputError(
+            f"cannot read WGI file: {read_error_reason(exc)}", Location(path.name)
+        ) from exc
     if not rows or not {"country", "wgi"} <= set(rows[0]):
         raise InputError("needs columns country,wgi", Location(path.name, 1))
     out: dict[str, float] = {}
@@ -59,9 +61,13 @@ def read_wgi(path: str | Path) -> dict[str, float]:
         try:
             value = to_float(r["wgi"].strip())
         except ValueError:
-            raise InputError(f"wgi {r['wgi']!r} is not a number", Location(path.name, i, "wgi")) from None
+            raise InputError(
+                f"wgi {r['wgi']!r} is not a number", Location(path.name, i, "wgi")
+            ) from None
         if not 0 <= value <= 10:
-            raise InputError(f"wgi must be in [0, 10], got {value:g}", Location(path.name, i, "wgi"))
+            raise InputError(
+                f"wgi must be in [0, 10], got {value:g}", Location(path.name, i, "wgi")
+            )
         out[r["country"].strip()] = value
     return out
 
@@ -71,10 +77,21 @@ def _drop_small(shares: dict[str, float], min_share: float) -> tuple[dict[str, f
     return keep, sorted(k for k in shares if k not in keep)
 
 
-def supply_risk_from_atlas(atlas: Atlas, mineral: str, stage: str, year: int, wgi: dict[str, float], *,
-                           economy: str = "EU27", bloc: Bloc | None = None, import_reliance: float | None = None,
-                           eol_rir: float | None = None, si_sr: float | None = None,
-                           trade_factor: dict[str, float] | None = None, min_share: float = 0.0) -> SupplyRiskInputs:
+def supply_risk_from_atlas(
+    atlas: Atlas,
+    mineral: str,
+    stage: str,
+    year: int,
+    wgi: dict[str, float],
+    *,
+    economy: str = "EU27",
+    bloc: Bloc | None = None,
+    import_reliance: float | None = None,
+    eol_rir: float | None = None,
+    si_sr: float | None = None,
+    trade_factor: dict[str, float] | None = None,
+    min_share: float = 0.0,
+) -> SupplyRiskInputs:
     """SR for ``economy`` from atlas shares and trade (see the module docstring)."""
     t = atlas.shares(mineral, stage, year)
     gs = {r["country"]: float(r["share"]) for r in t.frame.iter_rows(named=True) if r["share"]}
@@ -83,19 +100,31 @@ def supply_risk_from_atlas(atlas: Atlas, mineral: str, stage: str, year: int, wg
         raise InputError(f"sourcing shares of {economy} are not computable: {check.reason}")
     total = sum(q for _, q in check.supply_by_origin)
     eu = {k: q / total for k, q in check.supply_by_origin if q > 0}
-    notes = [f"global shares: {t.source} {t.detail} {t.year}", f"sourcing shares: {check.basis} ({check.unit})"]
+    notes = [
+        f"global shares: {t.source} {t.detail} {t.year}",
+        f"sourcing shares: {check.basis} ({check.unit})",
+    ]
     if import_reliance is None:
         r = trade_import_reliance(atlas, mineral, economy, year, stage, bloc)
         if not r.computable:
-            raise InputError(f"import reliance of {economy} is not computable ({r.reason}): give it")
-        ir, ir_source = min(1.0, max(0.0, r.reliance)), f"apparent consumption, HS {' '.join(r.hs_codes)}"
+            raise InputError(
+                f"import reliance of {economy} is not computable ({r.reason}): give it"
+            )
+        ir, ir_source = (
+            min(1.0, max(0.0, r.reliance)),
+            f"apparent consumption, HS {' '.join(r.hs_codes)}",
+        )
     else:
         ir, ir_source = import_reliance, "given"
     gs, out_gs = _drop_small(gs, min_share)
     eu, out_eu = _drop_small(eu, min_share)
     missing = sorted((set(gs) | set(eu)) - set(wgi))
     if missing:
-        raise InputError(f"no WGI for {', '.join(missing)}: add them to the WGI file "
-                         f"(or raise --min-share to leave out small suppliers)")
+        raise InputError(
+            f"no WGI for {', '.join(missing)}: add them to the WGI file "
+            f"(or raise --min-share to leave out small suppliers)"
+        )
     result = supply_risk(gs, eu, wgi, ir, eol_rir, si_sr, trade_factor)
-    return SupplyRiskInputs(result, gs, eu, ir, ir_source, tuple(sorted(set(out_gs) | set(out_eu))), tuple(notes))
+    return SupplyRiskInputs(
+        result, gs, eu, ir, ir_source, tuple(sorted(set(out_gs) | set(out_eu))), tuple(notes)
+    )

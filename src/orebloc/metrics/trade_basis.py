@@ -32,7 +32,15 @@ from orebloc.vocab.stages import STAGES, resolve_stage
 from orebloc.vocab.units import MASS_UNITS, normalise_unit
 
 CONTENT_FILE = "hs_content.csv"
-CONTENT_COLUMNS = ["hs6", "mineral", "stage", "content_factor", "basis_after", "production_series", "source"]
+CONTENT_COLUMNS = [
+    "hs6",
+    "mineral",
+    "stage",
+    "content_factor",
+    "basis_after",
+    "production_series",
+    "source",
+]
 BASES = ("contained", "gross", "compound", "REO")
 #: how an HS code mapped to more than one mineral or stage is described in notes and reasons
 SHARED_WORDS = "shared with another mineral or stage"
@@ -47,7 +55,9 @@ class ContentFactor:
     stage: str
     factor: float  # t on ``basis_after`` per t of product (0 < factor <= 1)
     basis_after: str  # the atlas production basis the converted quantity matches
-    production_series: str  # case-insensitive part of the USGS series name to compare with; "" = default
+    production_series: (
+        str  # case-insensitive part of the USGS series name to compare with; "" = default
+    )
     source: str  # stoichiometry, or the assumption made
 
 
@@ -79,22 +89,39 @@ def content_factors() -> dict[tuple[str, str, str], ContentFactor]:
     label = f"orebloc/metrics/data/{CONTENT_FILE}"
     columns = {c: float if c == "content_factor" else str for c in CONTENT_COLUMNS}
     out: dict[tuple[str, str, str], ContentFactor] = {}
-    for i, row in enumerate(read_bundled_table("orebloc.metrics", f"data/{CONTENT_FILE}", columns), start=2):
+    for i, row in enumerate(
+        read_bundled_table("orebloc.metrics", f"data/{CONTENT_FILE}", columns), start=2
+    ):
         factor = row["content_factor"]
         if not 0 < factor <= 1:
-            raise InputError(f"content factor must be in (0, 1], got {factor}", Location(label, i, "content_factor"))
+            raise InputError(
+                f"content factor must be in (0, 1], got {factor}",
+                Location(label, i, "content_factor"),
+            )
         if row["basis_after"] not in BASES:
-            raise InputError(f"basis must be one of {BASES}, got {row['basis_after']!r}", Location(label, i, "basis_after"))
+            raise InputError(
+                f"basis must be one of {BASES}, got {row['basis_after']!r}",
+                Location(label, i, "basis_after"),
+            )
         if row["stage"] not in STAGES:
             raise InputError(f"unknown stage {row['stage']!r}", Location(label, i, "stage"))
         if not row["source"].strip():
-            raise InputError("every factor needs a source or a stated assumption", Location(label, i, "source"))
+            raise InputError(
+                "every factor needs a source or a stated assumption", Location(label, i, "source")
+            )
         get_mineral(row["mineral"])  # raises for an unknown id
         key = (row["hs6"], row["mineral"], row["stage"])
         if key in out:
             raise InputError(f"duplicate row for {key}", Location(label, i))
-        out[key] = ContentFactor(row["hs6"], row["mineral"], row["stage"], factor, row["basis_after"],
-                                 row["production_series"].strip(), row["source"].strip())
+        out[key] = ContentFactor(
+            row["hs6"],
+            row["mineral"],
+            row["stage"],
+            factor,
+            row["basis_after"],
+            row["production_series"].strip(),
+            row["source"].strip(),
+        )
     return out
 
 
@@ -202,27 +229,43 @@ def no_code_reason(atlas: Atlas, sc: StageCodes) -> str:
     germanium"), so that trade gives no tonnage of the mineral alone."""
     name = get_mineral(sc.mineral).name
     if not sc.shared:
-        return (f"no HS6 code maps unambiguously to {name} at stage {sc.stage}: the HS crosswalk maps no code to it")
+        return f"no HS6 code maps unambiguously to {name} at stage {sc.stage}: the HS crosswalk maps no code to it"
     hs = atlas.table("hs_map")
     parts = []
     for code in sc.shared:
-        others = sorted({get_mineral(m).name.lower() for m in
-                         hs.filter((pl.col("hs6") == code) & (pl.col("mineral") != sc.mineral))["mineral"].to_list()})
-        mixed = f"mixes {name.lower()} with {', '.join(others)}" if others else "is shared with other materials"
+        others = sorted(
+            {
+                get_mineral(m).name.lower()
+                for m in hs.filter((pl.col("hs6") == code) & (pl.col("mineral") != sc.mineral))[
+                    "mineral"
+                ].to_list()
+            }
+        )
+        mixed = (
+            f"mixes {name.lower()} with {', '.join(others)}"
+            if others
+            else "is shared with other materials"
+        )
         parts.append(f"HS {code} {mixed}")
-    return (f"no HS6 code maps unambiguously to {name} at stage {sc.stage}: {'; '.join(parts)} (and the other "
-            f"metals of its heading): trade gives no tonnage or origin for {name.lower()} alone")
+    return (
+        f"no HS6 code maps unambiguously to {name} at stage {sc.stage}: {'; '.join(parts)} (and the other "
+        f"metals of its heading): trade gives no tonnage or origin for {name.lower()} alone"
+    )
 
 
 def trade_years(atlas: Atlas) -> list[int]:
     """Years the trade table covers."""
-    return [int(y) for y in atlas.sql("SELECT DISTINCT year FROM trade ORDER BY year")["year"].to_list()]
+    return [
+        int(y) for y in atlas.sql("SELECT DISTINCT year FROM trade ORDER BY year")["year"].to_list()
+    ]
 
 
 def check_year(atlas: Atlas, year: int) -> None:
     years = trade_years(atlas)
     if year not in years:
-        raise InputError(f"no BACI trade data for {year}; years with data: {', '.join(map(str, years)) or 'none'}")
+        raise InputError(
+            f"no BACI trade data for {year}; years with data: {', '.join(map(str, years)) or 'none'}"
+        )
 
 
 def flows(atlas: Atlas, codes: tuple[str, ...], year: int) -> pl.DataFrame:
@@ -237,8 +280,9 @@ def flows(atlas: Atlas, codes: tuple[str, ...], year: int) -> pl.DataFrame:
 
 def with_content(frame: pl.DataFrame, sc: StageCodes) -> pl.DataFrame:
     """Add ``content_t``: quantity_t x the code's content factor (null where BACI has no tonnes)."""
-    factor = pl.col("hs6").replace_strict({c: f.factor for c, f in sc.factors.items()}, default=None,
-                                         return_dtype=pl.Float64)
+    factor = pl.col("hs6").replace_strict(
+        {c: f.factor for c, f in sc.factors.items()}, default=None, return_dtype=pl.Float64
+    )
     return frame.with_columns((pl.col("quantity_t") * factor).alias("content_t"))
 
 
@@ -254,8 +298,9 @@ class Production:
     notes: tuple[str, ...]
 
 
-def economy_production(atlas: Atlas, mineral: str, stage: str, year: int, economy: Economy,
-                       series: str = "") -> Production:
+def economy_production(
+    atlas: Atlas, mineral: str, stage: str, year: int, economy: Economy, series: str = ""
+) -> Production:
     """Sum of USGS production over the economy's countries, converted to tonnes.
 
     Countries USGS does not list count as 0 (said in ``notes``, with any unallocated "Other
@@ -269,31 +314,48 @@ def economy_production(atlas: Atlas, mineral: str, stage: str, year: int, econom
             names = [t.detail, *t.alternatives]
             match = [n for n in names if series.lower() in n.lower()]
             if not match:
-                raise NotComputable(f"no USGS {stage} series matching {series!r} for {name} in {year} "
-                                    f"(series: {'; '.join(names)})")
+                raise NotComputable(
+                    f"no USGS {stage} series matching {series!r} for {name} in {year} "
+                    f"(series: {'; '.join(names)})"
+                )
             if match[0] != t.detail:
                 t = atlas.shares(mineral, stage, year, detail=match[0])
     except InputError as exc:
-        raise NotComputable(f"USGS production at stage {stage!r} not in the atlas for {year} ({exc})") from None
+        raise NotComputable(
+            f"USGS production at stage {stage!r} not in the atlas for {year} ({exc})"
+        ) from None
     unit = normalise_unit(t.unit)
     if unit not in MASS_UNITS:
         raise NotComputable(f"USGS production of {name} ({stage}) is in {t.unit!r}, not a mass")
     rows = t.frame.filter(pl.col("country").is_in(list(economy.countries)))
     withheld = rows.filter(pl.col("withheld").fill_null(False))["country"].to_list()
     if withheld:
-        raise NotComputable(f"USGS withholds {stage} production of {name} for {', '.join(withheld)} in {year} "
-                            "(proprietary data)")
+        raise NotComputable(
+            f"USGS withholds {stage} production of {name} for {', '.join(withheld)} in {year} "
+            "(proprietary data)"
+        )
     missing = rows.filter(pl.col("quantity").is_null())["country"].to_list()
     if missing:
-        raise NotComputable(f"USGS gives no {stage} production figure of {name} for {', '.join(missing)} in {year}")
+        raise NotComputable(
+            f"USGS gives no {stage} production figure of {name} for {', '.join(missing)} in {year}"
+        )
     listed = sorted(rows["country"].to_list())
     tonnes = float(rows["quantity"].sum()) * MASS_UNITS[unit]
-    notes = [f"production: {t.source} (vintage {t.vintage}), series '{t.detail}', {t.basis}, "
-             f"{', '.join(listed) if listed else 'no country of the economy listed'}"]
+    notes = [
+        f"production: {t.source} (vintage {t.vintage}), series '{t.detail}', {t.basis}, "
+        f"{', '.join(listed) if listed else 'no country of the economy listed'}"
+    ]
     unlisted = len(economy.countries) - len(listed)
     if unlisted:
-        other = f"; USGS 'Other countries' holds {t.other_countries:,.6g} {t.unit}" if t.other_countries else ""
-        who = (f"{economy.label} is" if economy.is_single
-               else f"{unlisted} of the {len(economy.countries)} countries of {economy.label} {'is' if unlisted == 1 else 'are'}")
+        other = (
+            f"; USGS 'Other countries' holds {t.other_countries:,.6g} {t.unit}"
+            if t.other_countries
+            else ""
+        )
+        who = (
+            f"{economy.label} is"
+            if economy.is_single
+            else f"{unlisted} of the {len(economy.countries)} countries of {economy.label} {'is' if unlisted == 1 else 'are'}"
+        )
         notes.append(f"{who} not listed by USGS: taken as 0{other}")
     return Production(tonnes, t.basis, t.detail, t.source, tuple(notes))

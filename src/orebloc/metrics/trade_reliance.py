@@ -51,9 +51,25 @@ METHOD_TRADE = "apparent consumption"
 METHOD_USGS = "USGS net import reliance"
 
 RELIANCE_COLUMNS = [
-    "economy", "mineral", "stage", "year", "method", "reliance", "qualifier", "production_t", "imports_t",
-    "exports_t", "apparent_consumption_t", "basis", "hs_codes", "reason", "assumptions", "source",
-    "reliance_low", "reliance_high", "consumption_kind",
+    "economy",
+    "mineral",
+    "stage",
+    "year",
+    "method",
+    "reliance",
+    "qualifier",
+    "production_t",
+    "imports_t",
+    "exports_t",
+    "apparent_consumption_t",
+    "basis",
+    "hs_codes",
+    "reason",
+    "assumptions",
+    "source",
+    "reliance_low",
+    "reliance_high",
+    "consumption_kind",
 ]
 
 
@@ -93,14 +109,25 @@ class RelianceResult(TradeRow):
         return self.flat_row(RELIANCE_COLUMNS)
 
 
-def _not_computable(economy: str, mineral: str, stage: str, year: int, reason: str,
-                    sc: StageCodes | None = None) -> RelianceResult:
-    return RelianceResult(economy, mineral, stage, year, METHOD_TRADE, None,
-                          hs_codes=sc.codes if sc else (), reason=reason, source="CEPII BACI; USGS")
+def _not_computable(
+    economy: str, mineral: str, stage: str, year: int, reason: str, sc: StageCodes | None = None
+) -> RelianceResult:
+    return RelianceResult(
+        economy,
+        mineral,
+        stage,
+        year,
+        METHOD_TRADE,
+        None,
+        hs_codes=sc.codes if sc else (),
+        reason=reason,
+        source="CEPII BACI; USGS",
+    )
 
 
-def trade_import_reliance(atlas: Atlas, mineral: str, economy: str, year: int, stage: str,
-                          bloc: Bloc | None = None) -> RelianceResult:
+def trade_import_reliance(
+    atlas: Atlas, mineral: str, economy: str, year: int, stage: str, bloc: Bloc | None = None
+) -> RelianceResult:
     """Import reliance of ``economy`` from USGS production and BACI trade (tonnes, one basis).
 
     ``economy``: ISO3 code, a group of the bloc file (``EU27``) or ``bloc``. ``year`` must be
@@ -119,9 +146,11 @@ def trade_import_reliance(atlas: Atlas, mineral: str, economy: str, year: int, s
     if not sc.codes:
         return fail(no_code_reason(atlas, sc))
     if sc.missing_factor:
-        return fail(f"no defensible content factor for HS {', '.join(sc.missing_factor)} ({m.name}, {stage}): "
-                    "its gross weight cannot be put on the production's basis, and leaving it out would "
-                    "understate trade")
+        return fail(
+            f"no defensible content factor for HS {', '.join(sc.missing_factor)} ({m.name}, {stage}): "
+            "its gross weight cannot be put on the production's basis, and leaving it out would "
+            "understate trade"
+        )
     if sc.basis_after is None:
         return fail(f"the content factors of HS {sc.codes_text()} convert to different bases")
     if not sc.has_quantities:
@@ -131,8 +160,10 @@ def trade_import_reliance(atlas: Atlas, mineral: str, economy: str, year: int, s
     except NotComputable as exc:
         return fail(str(exc))
     if prod.basis != sc.basis_after:
-        return fail(f"USGS production basis '{prod.basis}' differs from the converted trade basis "
-                    f"'{sc.basis_after}'")
+        return fail(
+            f"USGS production basis '{prod.basis}' differs from the converted trade basis "
+            f"'{sc.basis_after}'"
+        )
 
     f = with_content(flows(atlas, sc.codes, year), sc)
     inside = list(econ.countries)
@@ -140,28 +171,50 @@ def trade_import_reliance(atlas: Atlas, mineral: str, economy: str, year: int, s
     exp = f.filter(pl.col("exporter").is_in(inside) & ~pl.col("importer").is_in(inside))
     imports_t = float(imp["content_t"].fill_null(0).sum())
     exports_t = float(exp["content_t"].fill_null(0).sum())
-    notes = [*(sc.factors[c].source for c in sc.codes), *prod.notes,
-             "stock changes unknown, taken as 0"]
+    notes = [
+        *(sc.factors[c].source for c in sc.codes),
+        *prod.notes,
+        "stock changes unknown, taken as 0",
+    ]
     if not econ.is_single:
-        notes.append(f"trade between the {len(econ.countries)} countries of {econ.label} netted out")
+        notes.append(
+            f"trade between the {len(econ.countries)} countries of {econ.label} netted out"
+        )
     for label, part in (("imports", imp), ("exports", exp)):
         total = float(part["value_usd"].sum())
         no_q = float(part.filter(pl.col("quantity_t").is_null())["value_usd"].sum())
         if no_q > 0:
             pct = 100 * no_q / total
-            notes.append(f"{f'{pct:.1f}' if pct >= 0.1 else '<0.1'}% of the value of {label} has no quantity "
-                         "in BACI and is not counted")
+            notes.append(
+                f"{f'{pct:.1f}' if pct >= 0.1 else '<0.1'}% of the value of {label} has no quantity "
+                "in BACI and is not counted"
+            )
     notes += shared_note(sc)
     consumption = apparent_consumption(prod.tonnes, imports_t, exports_t)
-    base = dict(production_t=prod.tonnes, imports_t=imports_t, exports_t=exports_t,
-                apparent_consumption_t=consumption, basis=sc.basis_after, hs_codes=sc.codes,
-                assumptions=tuple(notes), source=f"CEPII BACI; {prod.source}")
+    base = dict(
+        production_t=prod.tonnes,
+        imports_t=imports_t,
+        exports_t=exports_t,
+        apparent_consumption_t=consumption,
+        basis=sc.basis_after,
+        hs_codes=sc.codes,
+        assumptions=tuple(notes),
+        source=f"CEPII BACI; {prod.source}",
+    )
     try:
         reliance = import_reliance(consumption, prod.tonnes)
     except ValidationError:
-        return RelianceResult(econ.label, m.id, stage, year, METHOD_TRADE, None, **base,
-                              reason=f"apparent consumption {consumption:,.0f} t is not positive (exports exceed "
-                                     "production + imports: stocks or unrecorded flows)")
+        return RelianceResult(
+            econ.label,
+            m.id,
+            stage,
+            year,
+            METHOD_TRADE,
+            None,
+            **base,
+            reason=f"apparent consumption {consumption:,.0f} t is not positive (exports exceed "
+            "production + imports: stocks or unrecorded flows)",
+        )
     return RelianceResult(econ.label, m.id, stage, year, METHOD_TRADE, reliance, **base)
 
 
@@ -182,18 +235,45 @@ def us_net_import_reliance(atlas: Atlas, mineral: str, year: int) -> list[Relian
         notes = (detail,) if detail else ()
         if r["quantity"] is None:
             status = r["status"] or "no figure"
-            out.append(RelianceResult("USA", m.id, "", year, METHOD_USGS, None, assumptions=notes,
-                                      reason=f"USGS salient statistic is '{status}'", source=src))
+            out.append(
+                RelianceResult(
+                    "USA",
+                    m.id,
+                    "",
+                    year,
+                    METHOD_USGS,
+                    None,
+                    assumptions=notes,
+                    reason=f"USGS salient statistic is '{status}'",
+                    source=src,
+                )
+            )
             continue
-        out.append(RelianceResult("USA", m.id, "", year, METHOD_USGS, float(r["quantity"]) / 100,
-                                  basis=f"USGS apparent consumption{f' ({series})' if series else ''}",
-                                  assumptions=notes,
-                                  qualifier=r["qualifier"], source=src))
+        out.append(
+            RelianceResult(
+                "USA",
+                m.id,
+                "",
+                year,
+                METHOD_USGS,
+                float(r["quantity"]) / 100,
+                basis=f"USGS apparent consumption{f' ({series})' if series else ''}",
+                assumptions=notes,
+                qualifier=r["qualifier"],
+                source=src,
+            )
+        )
     return out
 
 
-def reliance_table(atlas: Atlas, mineral: str, economy: str, year: int, stage: str | None = None,
-                   bloc: Bloc | None = None) -> pl.DataFrame:
+def reliance_table(
+    atlas: Atlas,
+    mineral: str,
+    economy: str,
+    year: int,
+    stage: str | None = None,
+    bloc: Bloc | None = None,
+) -> pl.DataFrame:
     """One row per stage with HS codes (or the given stage), plus the USGS figure for the USA."""
     m = resolve_mineral(mineral)
     econ = resolve_economy(economy, bloc)
@@ -201,6 +281,12 @@ def reliance_table(atlas: Atlas, mineral: str, economy: str, year: int, stage: s
     results = [trade_import_reliance(atlas, m.id, econ.label, year, s, bloc) for s in stages]
     if econ.countries == frozenset({"USA"}):
         results += us_net_import_reliance(atlas, m.id, year)
-    schema = {c: pl.Float64 if c.endswith("_t") or c == "reliance" else pl.Int64 if c == "year" else pl.String
-              for c in RELIANCE_COLUMNS}
+    schema = {
+        c: pl.Float64
+        if c.endswith("_t") or c == "reliance"
+        else pl.Int64
+        if c == "year"
+        else pl.String
+        for c in RELIANCE_COLUMNS
+    }
     return pl.DataFrame([r.as_row() for r in results], schema=schema)

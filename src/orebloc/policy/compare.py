@@ -81,7 +81,9 @@ class Design:
     def check(self, spec: Scenario) -> None:
         ids = [m.id for m in spec.markets]
         if self.market not in ids:
-            raise ValidationError("market", f"unknown market {self.market!r}; the scenario has {ids}")
+            raise ValidationError(
+                "market", f"unknown market {self.market!r}; the scenario has {ids}"
+            )
         if self.floor_usd_t <= 0:
             raise ValidationError("floor_usd_t", f"must be > 0, got {self.floor_usd_t}")
         if self.tariff_rate is not None and self.tariff_rate < 0:
@@ -104,7 +106,9 @@ class Comparison:
     lowest_member_price_usd_t: float = math.nan
 
 
-def instrument_settings(spec: Scenario, design: Design, atlas: Atlas | None = None) -> dict[str, float]:
+def instrument_settings(
+    spec: Scenario, design: Design, atlas: Atlas | None = None
+) -> dict[str, float]:
     """The tariff rate and buyer-of-last-resort volume each instrument uses (with their basis)."""
     plan, _ = prepare(spec.without_policies(), atlas)
     market = next(m.market for m in plan.markets if m.id == design.market)
@@ -114,7 +118,9 @@ def instrument_settings(spec: Scenario, design: Design, atlas: Atlas | None = No
         # the cheapest outsider's baseline landed price into a member: p0 + transport
         t = market.transport
         ids = list(market.ids)
-        landed = min(market.supply[o].p0 + t[ids.index(o)][ids.index(m)] for o in outsiders for m in members)
+        landed = min(
+            market.supply[o].p0 + t[ids.index(o)][ids.index(m)] for o in outsiders for m in members
+        )
         rate = max(0.0, design.floor_usd_t / landed - 1.0)
     else:
         rate = design.tariff_rate
@@ -122,17 +128,25 @@ def instrument_settings(spec: Scenario, design: Design, atlas: Atlas | None = No
     return {"tariff_rate": rate, **{f"bolr_volume_t_yr.{m}": v for m, v in per_zone.items()}}
 
 
-def instrument_policies(spec: Scenario, design: Design, kind: str, settings: dict[str, float]) -> tuple[Policy, ...]:
+def instrument_policies(
+    spec: Scenario, design: Design, kind: str, settings: dict[str, float]
+) -> tuple[Policy, ...]:
     """The scenario's policy list for one instrument, in every member zone of the market."""
     members = [z for z in spec.zones.ids if _zone_role(spec, z) == "member"]
     f = design.floor_usd_t
     make = {
         "none": lambda z: None,
         "levy": lambda z: Policy("floor", design.market, z, (("price", f),)),
-        "tariff": lambda z: Policy("tariff", design.market, z, (("ad_valorem", settings["tariff_rate"]),)),
+        "tariff": lambda z: Policy(
+            "tariff", design.market, z, (("ad_valorem", settings["tariff_rate"]),)
+        ),
         "cfd": lambda z: Policy("cfd", design.market, z, (("strike", f),)),
-        "bolr": lambda z: Policy("bolr", design.market, z, (
-            ("price", f), ("volume", settings[f"bolr_volume_t_yr.{z}"] * spec.dt))),
+        "bolr": lambda z: Policy(
+            "bolr",
+            design.market,
+            z,
+            (("price", f), ("volume", settings[f"bolr_volume_t_yr.{z}"] * spec.dt)),
+        ),
     }
     if kind not in make:
         raise ValidationError("instrument", f"must be one of {INSTRUMENTS}, got {kind!r}")
@@ -150,38 +164,60 @@ def _per_draw(results: pl.DataFrame, spec: Scenario, market: str, instrument: st
     bloc = rows.filter(pl.col("zone") == "bloc")
     out = rows.filter(pl.col("zone").is_in(outsiders))
     per_period = (
-        out.group_by("draw", "period").agg(
+        out.group_by("draw", "period")
+        .agg(
             pl.col("exports_to_bloc_t").max().alias("top_out_t"),
             pl.col("exports_to_bloc_t").sum().alias("all_out_t"),
-            pl.col("export_revenue_usd").sum().alias("out_rev"))
+            pl.col("export_revenue_usd").sum().alias("out_rev"),
+        )
         .join(bloc.select("draw", "period", "supply_t"), on=["draw", "period"])
-        .with_columns((pl.col("top_out_t") / (pl.col("supply_t") + pl.col("all_out_t"))).alias("top_share"))
+        .with_columns(
+            (pl.col("top_out_t") / (pl.col("supply_t") + pl.col("all_out_t"))).alias("top_share")
+        )
     )
-    worst = per_period.group_by("draw").agg(pl.col("top_share").max().alias("largest_outsider_share"),
-                                            pl.col("out_rev").sum().alias("outside_export_revenue_usd"))
+    worst = per_period.group_by("draw").agg(
+        pl.col("top_share").max().alias("largest_outsider_share"),
+        pl.col("out_rev").sum().alias("outside_export_revenue_usd"),
+    )
     totals = bloc.group_by("draw").agg(
-        ((pl.col("price_usd_t") * pl.col("demand_t")).sum() / pl.col("demand_t").sum()).alias("bloc_price_usd_t"),
+        ((pl.col("price_usd_t") * pl.col("demand_t")).sum() / pl.col("demand_t").sum()).alias(
+            "bloc_price_usd_t"
+        ),
         pl.col("supply_t").sum().alias("bloc_output_t"),
         (pl.col("supply_t").sum() / pl.col("demand_t").sum()).alias("self_sufficiency"),
-        pl.col("consumer_cost_usd").sum(), pl.col("fiscal_cost_usd").sum(),
-        pl.col("levy_revenue_usd").sum(), pl.col("tariff_revenue_usd").sum(),
+        pl.col("consumer_cost_usd").sum(),
+        pl.col("fiscal_cost_usd").sum(),
+        pl.col("levy_revenue_usd").sum(),
+        pl.col("tariff_revenue_usd").sum(),
         pl.col("producer_revenue_usd").sum().alias("market_revenue"),
     )
     # a CfD's payment is the producers' revenue too (module docstring)
     paid = pl.col("fiscal_cost_usd") if instrument in PAID_TO_PRODUCERS else pl.lit(0.0)
-    totals = totals.with_columns((pl.col("market_revenue") + paid).alias("bloc_producer_revenue_usd"))
+    totals = totals.with_columns(
+        (pl.col("market_revenue") + paid).alias("bloc_producer_revenue_usd")
+    )
     return (
         totals.join(worst, on="draw")
-        .with_columns((pl.col("largest_outsider_share") <= SINGLE_COUNTRY_LIMIT).alias("rule_65_met"),
-                      pl.lit(instrument).alias("instrument"))
+        .with_columns(
+            (pl.col("largest_outsider_share") <= SINGLE_COUNTRY_LIMIT).alias("rule_65_met"),
+            pl.lit(instrument).alias("instrument"),
+        )
         .select("instrument", "draw", *METRICS)
         .sort("draw")
     )
 
 
-def compare_instruments(spec: Scenario, design: Design, draws: int | None = None, seed: int | None = None, *,
-                        atlas: Atlas | None = None, scheduler: str = "none", workers: int = 2,
-                        instruments: tuple[str, ...] = INSTRUMENTS) -> Comparison:
+def compare_instruments(
+    spec: Scenario,
+    design: Design,
+    draws: int | None = None,
+    seed: int | None = None,
+    *,
+    atlas: Atlas | None = None,
+    scheduler: str = "none",
+    workers: int = 2,
+    instruments: tuple[str, ...] = INSTRUMENTS,
+) -> Comparison:
     """Run every instrument on the scenario's shocks and the same draws; see the module docstring."""
     design.check(spec)
     atlas = atlas or Atlas()
@@ -190,8 +226,15 @@ def compare_instruments(spec: Scenario, design: Design, draws: int | None = None
     lowest = math.nan
     for kind in instruments:
         variant = replace(spec, policies=instrument_policies(spec, design, kind, settings))
-        run = run_scenario(variant, draws, seed, atlas=atlas, scheduler=scheduler, workers=workers,
-                           cases=("reference", "policy"))
+        run = run_scenario(
+            variant,
+            draws,
+            seed,
+            atlas=atlas,
+            scheduler=scheduler,
+            workers=workers,
+            cases=("reference", "policy"),
+        )
         frames.append(_per_draw(run.results, spec, design.market, kind))
         if kind == "none":
             lowest = _lowest_member_price(run.results, spec, design.market)
@@ -202,7 +245,9 @@ def compare_instruments(spec: Scenario, design: Design, draws: int | None = None
 def _lowest_member_price(results: pl.DataFrame, spec: Scenario, market: str) -> float:
     """The lowest price of a member zone in ``market`` over all draws and periods, USD/t."""
     members = [z for z in spec.zones.ids if _zone_role(spec, z) == "member"]
-    rows = results.filter((pl.col("case") == "policy") & (pl.col("market") == market) & pl.col("zone").is_in(members))
+    rows = results.filter(
+        (pl.col("case") == "policy") & (pl.col("market") == market) & pl.col("zone").is_in(members)
+    )
     low = rows["price_usd_t"].min()
     return math.nan if low is None else float(low)
 
@@ -213,28 +258,42 @@ def _summary(per_draw: pl.DataFrame) -> pl.DataFrame:
     q = long.group_by("instrument", "metric", maintain_order=True).agg(
         pl.col("value").quantile(0.05, "linear").alias("p5"),
         pl.col("value").quantile(0.50, "linear").alias("p50"),
-        pl.col("value").quantile(0.95, "linear").alias("p95"))
-    share = per_draw.group_by("instrument", maintain_order=True).agg(
-        pl.col("rule_65_met").mean().alias("p50")).with_columns(
-        pl.lit("rule_65_met (share of draws)").alias("metric"), pl.lit(None, pl.Float64).alias("p5"),
-        pl.lit(None, pl.Float64).alias("p95")).select(q.columns)
+        pl.col("value").quantile(0.95, "linear").alias("p95"),
+    )
+    share = (
+        per_draw.group_by("instrument", maintain_order=True)
+        .agg(pl.col("rule_65_met").mean().alias("p50"))
+        .with_columns(
+            pl.lit("rule_65_met (share of draws)").alias("metric"),
+            pl.lit(None, pl.Float64).alias("p5"),
+            pl.lit(None, pl.Float64).alias("p95"),
+        )
+        .select(q.columns)
+    )
     return pl.concat([q, share])
 
 
 def _who_pays(per_draw: pl.DataFrame) -> pl.DataFrame:
     """Median burdens (USD over the horizon) by instrument, against ``none`` on the same draw."""
     base = per_draw.filter(pl.col("instrument") == "none").select(
-        "draw", pl.col("outside_export_revenue_usd").alias("out0"), pl.col("bloc_producer_revenue_usd").alias("prod0"),
-        pl.col("consumer_cost_usd").alias("cc0"))
+        "draw",
+        pl.col("outside_export_revenue_usd").alias("out0"),
+        pl.col("bloc_producer_revenue_usd").alias("prod0"),
+        pl.col("consumer_cost_usd").alias("cc0"),
+    )
     joined = per_draw.join(base, on="draw", how="left")
     burdens = joined.select(
         "instrument",
         (pl.col("consumer_cost_usd") - pl.col("cc0")).alias("consumers_usd"),
-        (pl.col("fiscal_cost_usd") - pl.col("levy_revenue_usd") - pl.col("tariff_revenue_usd")).alias("budget_usd"),
+        (
+            pl.col("fiscal_cost_usd") - pl.col("levy_revenue_usd") - pl.col("tariff_revenue_usd")
+        ).alias("budget_usd"),
         (pl.col("out0") - pl.col("outside_export_revenue_usd")).alias("outside_exporters_usd"),
         (pl.col("bloc_producer_revenue_usd") - pl.col("prod0")).alias("bloc_producers_gain_usd"),
     )
     medians = burdens.group_by("instrument", maintain_order=True).median()
     return medians.with_columns(
         pl.when(pl.col(c).abs() < ROUND_OFF_USD).then(0.0).otherwise(pl.col(c)).alias(c)
-        for c in medians.columns if c != "instrument")
+        for c in medians.columns
+        if c != "instrument"
+    )

@@ -36,8 +36,19 @@ from orebloc.vocab.countries import all_iso3
 from orebloc.vocab.minerals import resolve_mineral
 from orebloc.vocab.stages import resolve_stage
 
-COLUMNS = ("name", "country", "mineral", "stage", "form", "capacity_t", "opex_usd_t", "capex_usd",
-           "life_years", "status", "source")
+COLUMNS = (
+    "name",
+    "country",
+    "mineral",
+    "stage",
+    "form",
+    "capacity_t",
+    "opex_usd_t",
+    "capex_usd",
+    "life_years",
+    "status",
+    "source",
+)
 STATUSES = ("operating", "project")
 DEFAULT_COSTS = "data/costs.csv"
 DEFAULT_COSTS_LABEL = "default cost data (policy/data/costs.csv)"
@@ -63,7 +74,10 @@ class Producer:
         """USD per tonne of product: opex plus capex recovered over the life at ``rate``."""
         if self.capex_usd == 0:
             return self.opex_usd_t
-        return self.opex_usd_t + self.capex_usd * capital_recovery_factor(rate, self.life_years) / self.capacity_t
+        return (
+            self.opex_usd_t
+            + self.capex_usd * capital_recovery_factor(rate, self.life_years) / self.capacity_t
+        )
 
 
 def capital_recovery_factor(rate: float, years: float) -> float:
@@ -95,7 +109,9 @@ def read_costs(path: str | Path) -> tuple[Producer, ...]:
     try:
         text = path.read_text("utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read cost file: {read_error_reason(exc)}", Location(path.name)) from exc
+        raise InputError(
+            f"cannot read cost file: {read_error_reason(exc)}", Location(path.name)
+        ) from exc
     return _parse_costs(text, path.name)
 
 
@@ -118,22 +134,39 @@ def _parse_costs(text: str, name: str) -> tuple[Producer, ...]:
     out = []
     for i, row in enumerate(reader, start=2):
         if row["country"] not in known:
-            raise InputError(f"country: unknown ISO3 code {row['country']!r}", Location(path.name, i, "country"))
+            raise InputError(
+                f"country: unknown ISO3 code {row['country']!r}", Location(path.name, i, "country")
+            )
         if row["status"] not in STATUSES:
-            raise InputError(f"status: must be one of {STATUSES}, got {row['status']!r}", Location(path.name, i, "status"))
+            raise InputError(
+                f"status: must be one of {STATUSES}, got {row['status']!r}",
+                Location(path.name, i, "status"),
+            )
         if not row["source"].strip():
-            raise InputError("source: every cost figure needs a source or 'assumption: ...'", Location(path.name, i, "source"))
+            raise InputError(
+                "source: every cost figure needs a source or 'assumption: ...'",
+                Location(path.name, i, "source"),
+            )
         capacity = _number(row, "capacity_t", Location(path.name, i, "capacity_t"))
         if capacity <= 0:
             raise InputError("capacity_t: must be > 0", Location(path.name, i, "capacity_t"))
-        out.append(Producer(
-            name=row["name"], country=row["country"], mineral=resolve_mineral(row["mineral"]).id,
-            stage=resolve_stage(row["stage"]), form=row["form"], capacity_t=capacity,
-            opex_usd_t=_number(row, "opex_usd_t", Location(path.name, i, "opex_usd_t")),
-            capex_usd=_number(row, "capex_usd", Location(path.name, i, "capex_usd")),
-            life_years=_number(row, "life_years", Location(path.name, i, "life_years"), lower=1e-9),
-            status=row["status"], source=row["source"],
-        ))
+        out.append(
+            Producer(
+                name=row["name"],
+                country=row["country"],
+                mineral=resolve_mineral(row["mineral"]).id,
+                stage=resolve_stage(row["stage"]),
+                form=row["form"],
+                capacity_t=capacity,
+                opex_usd_t=_number(row, "opex_usd_t", Location(path.name, i, "opex_usd_t")),
+                capex_usd=_number(row, "capex_usd", Location(path.name, i, "capex_usd")),
+                life_years=_number(
+                    row, "life_years", Location(path.name, i, "life_years"), lower=1e-9
+                ),
+                status=row["status"],
+                source=row["source"],
+            )
+        )
     if not out:
         raise InputError("no producers in the cost file", Location(path.name))
     return tuple(out)

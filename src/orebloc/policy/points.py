@@ -15,7 +15,15 @@ from orebloc.vocab.stages import resolve_stage
 
 @cache
 def _points() -> tuple[dict[str, Any], ...]:
-    columns = {"mineral": str, "stage": str, "form": str, "value": float, "unit": str, "date": str, "source": str}
+    columns = {
+        "mineral": str,
+        "stage": str,
+        "form": str,
+        "value": float,
+        "unit": str,
+        "date": str,
+        "source": str,
+    }
     return tuple(read_bundled_table("orebloc.policy", "data/reference_points.csv", columns))
 
 
@@ -25,7 +33,17 @@ def reference_point(mineral: str, stage: str) -> ReferencePrice:
     rows = [r for r in _points() if r["mineral"] == m.id and r["stage"] == s]
     if not rows:
         have = sorted({f"{r['mineral']} ({r['stage']})" for r in _points()})
-        raise InputError(f"no published reference point for {m.name} at stage {s}; points exist for: {', '.join(have)}")
+        raise InputError(
+            f"no published reference point for {m.name} at stage {s}; points exist for: {', '.join(have)}"
+        )
     r = rows[-1]
-    return ReferencePrice("reference-point", to_usd_per_t(r["value"], r["unit"]), inputs={
-        "form": r["form"], "quoted": f"{r['value']:g} {r['unit']}", "date": r["date"], "source": r["source"]})
+    return ReferencePrice(
+        "reference-point",
+        to_usd_per_t(r["value"], r["unit"]),
+        inputs={
+            "form": r["form"],
+            "quoted": f"{r['value']:g} {r['unit']}",
+            "date": r["date"],
+            "source": r["source"],
+        },
+    )

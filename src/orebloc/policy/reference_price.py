@@ -36,8 +36,15 @@ class ReferencePrice:
 def cost_curve(producers: Iterable[Producer], rate: float) -> pl.DataFrame:
     """Producers sorted by levelised cost (USD/t), with cumulative capacity (t/year)."""
     rows = [
-        {"name": p.name, "country": p.country, "status": p.status, "capacity_t": p.capacity_t,
-         "opex_usd_t": p.opex_usd_t, "levelised_usd_t": p.levelised_cost(rate), "source": p.source}
+        {
+            "name": p.name,
+            "country": p.country,
+            "status": p.status,
+            "capacity_t": p.capacity_t,
+            "opex_usd_t": p.opex_usd_t,
+            "levelised_usd_t": p.levelised_cost(rate),
+            "source": p.source,
+        }
         for p in producers
     ]
     if not rows:
@@ -52,8 +59,9 @@ def market_economy(producers: Iterable[Producer], non_market: Iterable[str]) -> 
     return [p for p in producers if p.country not in excluded]
 
 
-def incentive_price(producers: Sequence[Producer], bloc_demand_t: float, target_share: float,
-                    rate: float) -> ReferencePrice:
+def incentive_price(
+    producers: Sequence[Producer], bloc_demand_t: float, target_share: float, rate: float
+) -> ReferencePrice:
     """The price at which market-economy capacity covers ``target_share`` of bloc demand.
 
     ``bloc_demand_t`` is the bloc's annual demand (t/year). Raises when all the producers
@@ -70,12 +78,22 @@ def incentive_price(producers: Sequence[Producer], bloc_demand_t: float, target_
         raise InputError(
             f"market-economy capacity {curve['cumulative_t'][-1]:,.0f} t/year falls short of the target "
             f"{target:,.0f} t/year ({100 * target_share:g}% of bloc demand {bloc_demand_t:,.0f} t/year): "
-            "add projects to the cost file or lower the target")
+            "add projects to the cost file or lower the target"
+        )
     marginal = enough.row(0, named=True)
-    return ReferencePrice("incentive", float(marginal["levelised_usd_t"]), inputs={
-        "target_share": target_share, "bloc_demand_t": bloc_demand_t, "target_t": target,
-        "rate": rate, "marginal_producer": marginal["name"], "capacity_up_to_marginal_t": marginal["cumulative_t"],
-    }, curve=curve)
+    return ReferencePrice(
+        "incentive",
+        float(marginal["levelised_usd_t"]),
+        inputs={
+            "target_share": target_share,
+            "bloc_demand_t": bloc_demand_t,
+            "target_t": target,
+            "rate": rate,
+            "marginal_producer": marginal["name"],
+            "capacity_up_to_marginal_t": marginal["cumulative_t"],
+        },
+        curve=curve,
+    )
 
 
 def cost_plus(producers: Sequence[Producer], rate: float, margin: float) -> ReferencePrice:
@@ -85,12 +103,22 @@ def cost_plus(producers: Sequence[Producer], rate: float, margin: float) -> Refe
     curve = cost_curve(producers, rate)
     capacity = curve["capacity_t"].sum()
     mean = float((curve["levelised_usd_t"] * curve["capacity_t"]).sum() / capacity)
-    return ReferencePrice("cost-plus", mean * (1 + margin), inputs={
-        "rate": rate, "margin": margin, "mean_levelised_usd_t": mean, "producers": curve["name"].to_list(),
-    }, curve=curve)
+    return ReferencePrice(
+        "cost-plus",
+        mean * (1 + margin),
+        inputs={
+            "rate": rate,
+            "margin": margin,
+            "mean_levelised_usd_t": mean,
+            "producers": curve["name"].to_list(),
+        },
+        curve=curve,
+    )
 
 
-def trailing_average(prices: pl.DataFrame, window: int, end_year: int | None = None) -> ReferencePrice:
+def trailing_average(
+    prices: pl.DataFrame, window: int, end_year: int | None = None
+) -> ReferencePrice:
     """Mean of the annual prices of the ``window`` years up to ``end_year`` (frame: year, usd_per_t).
 
     The mean is over the years of the window that have a price; ``inputs`` names them
@@ -106,10 +134,19 @@ def trailing_average(prices: pl.DataFrame, window: int, end_year: int | None = N
     wanted = list(range(end - window + 1, end + 1))
     got = known.filter(pl.col("year").is_in(wanted)).sort("year")
     if got.is_empty():
-        raise InputError(f"no price in the {window}-year window {wanted[0]}-{end}; "
-                         f"years with prices: {sorted(known['year'].to_list())}")
+        raise InputError(
+            f"no price in the {window}-year window {wanted[0]}-{end}; "
+            f"years with prices: {sorted(known['year'].to_list())}"
+        )
     years = got["year"].to_list()
-    return ReferencePrice("trailing-average", float(got["usd_per_t"].mean()), inputs={
-        "window": window, "end_year": end, "years": years,
-        "missing_years": sorted(set(wanted) - set(years)), "prices": got["usd_per_t"].to_list(),
-    })
+    return ReferencePrice(
+        "trailing-average",
+        float(got["usd_per_t"].mean()),
+        inputs={
+            "window": window,
+            "end_year": end,
+            "years": years,
+            "missing_years": sorted(set(wanted) - set(years)),
+            "prices": got["usd_per_t"].to_list(),
+        },
+    )

@@ -42,8 +42,20 @@ from orebloc.vocab.minerals import resolve_mineral
 from orebloc.vocab.stages import resolve_stage
 
 SCHEDULE_COLUMNS = [
-    "period", "hs6", "description", "origin", "origin_role", "reference_usd_t", "landed_usd_t",
-    "imports_t", "outlier", "levy_usd_t_form", "content_factor", "levy_usd_t_product", "shared_line", "note",
+    "period",
+    "hs6",
+    "description",
+    "origin",
+    "origin_role",
+    "reference_usd_t",
+    "landed_usd_t",
+    "imports_t",
+    "outlier",
+    "levy_usd_t_form",
+    "content_factor",
+    "levy_usd_t_product",
+    "shared_line",
+    "note",
 ]
 #: an assumption: log unit values beyond 3 weighted MADs of the weighted median are outliers
 #: (3 MADs is about 2 standard deviations of a normal distribution: 1 MAD = 0.6745 sd)
@@ -58,8 +70,16 @@ ALL_OUTSIDERS = "WLD"
 
 @cache
 def _lines() -> pl.DataFrame:
-    columns: dict[str, type] = {"mineral": str, "stage": str, "form": str, "hs6": str, "description": str,
-                                "content_factor": float, "shared": bool, "content_source": str}
+    columns: dict[str, type] = {
+        "mineral": str,
+        "stage": str,
+        "form": str,
+        "hs6": str,
+        "description": str,
+        "content_factor": float,
+        "shared": bool,
+        "content_source": str,
+    }
     dtypes: dict[type, PolarsDataType] = {str: pl.String, float: pl.Float64, bool: pl.Boolean}
     rows = read_bundled_table("orebloc.policy", "data/tariff_lines.csv", columns)
     return pl.DataFrame(rows, schema={c: dtypes[t] for c, t in columns.items()})
@@ -78,19 +98,29 @@ def tariff_lines(mineral: str, stage: str | None = None) -> pl.DataFrame:
         s = resolve_stage(stage)
         own = lines.filter(pl.col("stage") == s)
         if own.is_empty():
-            raise InputError(f"no tariff line for {m.name} at stage {s} in tariff_lines.csv; stages with lines: "
-                             f"{sorted(set(lines['stage'].to_list())) or 'none'}")
+            raise InputError(
+                f"no tariff line for {m.name} at stage {s} in tariff_lines.csv; stages with lines: "
+                f"{sorted(set(lines['stage'].to_list())) or 'none'}"
+            )
         # later stages count only where they are charged on the same form (content factors
         # are tonnes of that form per tonne of product)
         forms = set(own["form"].to_list())
-        lines = lines.filter(pl.col("stage").is_in(order[order.index(s):]) & pl.col("form").is_in(list(forms)))
+        lines = lines.filter(
+            pl.col("stage").is_in(order[order.index(s) :]) & pl.col("form").is_in(list(forms))
+        )
     if lines.is_empty():
         raise InputError(f"no tariff lines for {m.name} in tariff_lines.csv")
     return lines
 
 
-def observed_landed_prices(atlas: Atlas, lines: pl.DataFrame, year: int, bloc: Bloc,
-                           freight_share: float = 0.0, stage: str | None = None) -> pl.DataFrame:
+def observed_landed_prices(
+    atlas: Atlas,
+    lines: pl.DataFrame,
+    year: int,
+    bloc: Bloc,
+    freight_share: float = 0.0,
+    stage: str | None = None,
+) -> pl.DataFrame:
     """Landed prices (USD per t of form) by origin from BACI unit values of the bloc's imports.
 
     Uses the lines of ``stage`` that are not a shared basket (without ``stage``: the lines whose
@@ -106,20 +136,30 @@ def observed_landed_prices(atlas: Atlas, lines: pl.DataFrame, year: int, bloc: B
     else:
         direct = lines.filter((pl.col("stage") == resolve_stage(stage)) & ~pl.col("shared"))
     if direct.is_empty():
-        raise InputError("no tariff line is the reference form itself (only shared baskets): "
-                         "give landed prices explicitly (--landed ORIGIN=USD_T)")
+        raise InputError(
+            "no tariff line is the reference form itself (only shared baskets): "
+            "give landed prices explicitly (--landed ORIGIN=USD_T)"
+        )
     codes = direct["hs6"].to_list()
     flows = atlas.trade(codes, year).filter(
-        pl.col("importer").is_in(list(bloc.members)) & ~pl.col("exporter").is_in(list(bloc.members))
-        & pl.col("quantity_t").is_not_null() & (pl.col("quantity_t") > 0))
+        pl.col("importer").is_in(list(bloc.members))
+        & ~pl.col("exporter").is_in(list(bloc.members))
+        & pl.col("quantity_t").is_not_null()
+        & (pl.col("quantity_t") > 0)
+    )
     if flows.is_empty():
-        raise InputError(f"BACI has no {year} flows with tonnes into the bloc for HS {', '.join(codes)}")
+        raise InputError(
+            f"BACI has no {year} flows with tonnes into the bloc for HS {', '.join(codes)}"
+        )
     content = direct.select("hs6", "content_factor")
     per_origin = (
         flows.join(content, on="hs6")
         .group_by("exporter")
-        .agg(pl.col("value_usd").sum(), pl.col("quantity_t").sum(),
-             (pl.col("quantity_t") * pl.col("content_factor")).sum().alias("form_t"))
+        .agg(
+            pl.col("value_usd").sum(),
+            pl.col("quantity_t").sum(),
+            (pl.col("quantity_t") * pl.col("content_factor")).sum().alias("form_t"),
+        )
         .select(
             pl.lit(str(year)).alias("period"),
             pl.col("exporter").alias("origin"),
@@ -142,8 +182,12 @@ def _weighted_median(values: list[float], weights: list[float]) -> float:
     return pairs[-1][0]
 
 
-def flag_outliers(landed: pl.DataFrame, mads: float = OUTLIER_MADS, small_share: float = SMALL_SHARE,
-                  min_factor: float = MIN_FACTOR) -> pl.DataFrame:
+def flag_outliers(
+    landed: pl.DataFrame,
+    mads: float = OUTLIER_MADS,
+    small_share: float = SMALL_SHARE,
+    min_factor: float = MIN_FACTOR,
+) -> pl.DataFrame:
     """Add ``outlier``: log unit value beyond ``mads`` tonnage-weighted MADs and a factor ``min_factor``
     of the tonnage-weighted median, or a share of the tonnes under ``small_share``.
 
@@ -164,7 +208,9 @@ def flag_outliers(landed: pl.DataFrame, mads: float = OUTLIER_MADS, small_share:
     return landed.with_columns((far | small).fill_null(False).alias("outlier"))
 
 
-def series_landed_prices(atlas: Atlas, mineral: str, stage: str, year: int) -> tuple[pl.DataFrame, str]:
+def series_landed_prices(
+    atlas: Atlas, mineral: str, stage: str, year: int
+) -> tuple[pl.DataFrame, str]:
     """One landed price for every outsider (origin ``WLD``): the USGS price of the year (USD/t of form).
 
     For a form without trade data by origin (no BACI line with tonnes, or a shared basket):
@@ -175,19 +221,37 @@ def series_landed_prices(atlas: Atlas, mineral: str, stage: str, year: int) -> t
 
     history = price_history(atlas, mineral, stage).filter(pl.col("year") == year)
     if history.is_empty():
-        raise InputError(f"no landed prices for {resolve_mineral(mineral).name} ({stage}) in {year}: no BACI flows "
-                         f"with tonnes and no USGS price for {year}; give --landed ORIGIN=USD_T")
+        raise InputError(
+            f"no landed prices for {resolve_mineral(mineral).name} ({stage}) in {year}: no BACI flows "
+            f"with tonnes and no USGS price for {year}; give --landed ORIGIN=USD_T"
+        )
     r = history.row(0, named=True)
-    frame = pl.DataFrame({"period": [str(year)], "origin": [ALL_OUTSIDERS], "landed_usd_t": [float(r["usd_per_t"])],
-                          "imports_t": [None], "outlier": [False]},
-                         schema={"period": pl.String, "origin": pl.String, "landed_usd_t": pl.Float64,
-                                 "imports_t": pl.Float64, "outlier": pl.Boolean})
-    note = (f"landed price for every outsider ({ALL_OUTSIDERS}): USGS '{r['detail']}' {year}, "
-            f"{r['price']:g} {r['unit']} = {r['usd_per_t']:,.0f} USD/t ({r['source_ref']})")
+    frame = pl.DataFrame(
+        {
+            "period": [str(year)],
+            "origin": [ALL_OUTSIDERS],
+            "landed_usd_t": [float(r["usd_per_t"])],
+            "imports_t": [None],
+            "outlier": [False],
+        },
+        schema={
+            "period": pl.String,
+            "origin": pl.String,
+            "landed_usd_t": pl.Float64,
+            "imports_t": pl.Float64,
+            "outlier": pl.Boolean,
+        },
+    )
+    note = (
+        f"landed price for every outsider ({ALL_OUTSIDERS}): USGS '{r['detail']}' {year}, "
+        f"{r['price']:g} {r['unit']} = {r['usd_per_t']:,.0f} USD/t ({r['source_ref']})"
+    )
     return frame, note
 
 
-def levy_schedule(lines: pl.DataFrame, reference_usd_t: float, landed: pl.DataFrame, bloc: Bloc) -> pl.DataFrame:
+def levy_schedule(
+    lines: pl.DataFrame, reference_usd_t: float, landed: pl.DataFrame, bloc: Bloc
+) -> pl.DataFrame:
     """The schedule: one row per (period, HS6 line, origin) with the levy per tonne of product.
 
     ``landed`` has columns ``period``, ``origin`` (ISO3) and ``landed_usd_t`` (USD per t of the
@@ -204,22 +268,34 @@ def levy_schedule(lines: pl.DataFrame, reference_usd_t: float, landed: pl.DataFr
     for col, dtype, fill in (("imports_t", pl.Float64, None), ("outlier", pl.Boolean, False)):
         if col not in landed.columns:
             landed = landed.with_columns(pl.lit(fill, dtype).alias(col))
-    per_origin = landed.select("period", "origin", "landed_usd_t", "imports_t", "outlier").with_columns(
-        role.alias("origin_role"),
-        pl.lit(float(reference_usd_t)).alias("reference_usd_t"),
-    ).with_columns(
-        pl.when(pl.col("origin_role") == OUTSIDER)
-        .then((pl.col("reference_usd_t") - pl.col("landed_usd_t")).clip(lower_bound=0.0))
-        .otherwise(0.0).alias("levy_usd_t_form"))
+    per_origin = (
+        landed.select("period", "origin", "landed_usd_t", "imports_t", "outlier")
+        .with_columns(
+            role.alias("origin_role"),
+            pl.lit(float(reference_usd_t)).alias("reference_usd_t"),
+        )
+        .with_columns(
+            pl.when(pl.col("origin_role") == OUTSIDER)
+            .then((pl.col("reference_usd_t") - pl.col("landed_usd_t")).clip(lower_bound=0.0))
+            .otherwise(0.0)
+            .alias("levy_usd_t_form")
+        )
+    )
     return (
-        per_origin.join(lines.select("hs6", "description", "content_factor", "shared", "content_source"), how="cross")
+        per_origin.join(
+            lines.select("hs6", "description", "content_factor", "shared", "content_source"),
+            how="cross",
+        )
         .with_columns(
             (pl.col("levy_usd_t_form") * pl.col("content_factor")).alias("levy_usd_t_product"),
             pl.col("shared").alias("shared_line"),
             pl.col("content_source").alias("note"),
         )
         .select(SCHEDULE_COLUMNS)
-        .sort(["period", "hs6", "levy_usd_t_product", "origin"], descending=[False, False, True, False])
+        .sort(
+            ["period", "hs6", "levy_usd_t_product", "origin"],
+            descending=[False, False, True, False],
+        )
     )
 
 
@@ -229,9 +305,14 @@ def default_stage(mineral: str) -> str:
     from orebloc.atlas.prices import price_rules
 
     m = resolve_mineral(mineral)
-    with_lines = [s for s in ("refining", "mining", "product")
-                  if not _lines().filter((pl.col("mineral") == m.id) & (pl.col("stage") == s)).is_empty()]
+    with_lines = [
+        s
+        for s in ("refining", "mining", "product")
+        if not _lines().filter((pl.col("mineral") == m.id) & (pl.col("stage") == s)).is_empty()
+    ]
     if not with_lines:
-        raise InputError(f"no tariff line for {m.name} in tariff_lines.csv: a floor needs the HS lines it charges")
+        raise InputError(
+            f"no tariff line for {m.name} in tariff_lines.csv: a floor needs the HS lines it charges"
+        )
     priced = [s for s in with_lines if (m.id, s) in price_rules()]
     return (priced or with_lines)[0]

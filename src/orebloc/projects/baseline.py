@@ -51,10 +51,25 @@ class StageBase:
 
 #: the bundled fallback tables and the columns (with types) read from them
 _FALLBACK_COLUMNS: dict[str, dict[str, type]] = {
-    "consumption_fallback.csv": {"mineral": str, "stage": str, "zone": str, "kind": str, "value": float,
-                                 "factor": float, "derivation": str},
-    "stage_fallback.csv": {"mineral": str, "stage": str, "country": str, "year": int, "share": float,
-                           "trust": str, "source_title": str, "source_url": str},
+    "consumption_fallback.csv": {
+        "mineral": str,
+        "stage": str,
+        "zone": str,
+        "kind": str,
+        "value": float,
+        "factor": float,
+        "derivation": str,
+    },
+    "stage_fallback.csv": {
+        "mineral": str,
+        "stage": str,
+        "country": str,
+        "year": int,
+        "share": float,
+        "trust": str,
+        "source_title": str,
+        "source_url": str,
+    },
 }
 
 
@@ -63,8 +78,14 @@ def _csv(name: str) -> list[dict[str, Any]]:
 
 
 #: project stage -> atlas stage
-ATLAS_STAGE = {"mining": "mining", "refining": "refining", "processing": "product", "magnets": "product",
-               "anode": "product", "recycling": "refining"}
+ATLAS_STAGE = {
+    "mining": "mining",
+    "refining": "refining",
+    "processing": "product",
+    "magnets": "product",
+    "anode": "product",
+    "recycling": "refining",
+}
 
 
 @cache
@@ -73,8 +94,9 @@ def _world(atlas: Atlas, mineral: str, stage: str, year: int) -> tuple[float, st
     return t.total, t.unit, t.year
 
 
-def zone_consumption(atlas: Atlas, mineral: str, stage: str, year: int,
-                     given: Mapping[str, float] | None = None) -> tuple[dict[str, float], list[Figure]]:
+def zone_consumption(
+    atlas: Atlas, mineral: str, stage: str, year: int, given: Mapping[str, float] | None = None
+) -> tuple[dict[str, float], list[Figure]]:
     """Consumption d0 by market zone (t/yr): the user's, the market calibration, else the fallback table.
 
     This is the only call into orebloc.market.calibrate from the projects package; ``given``
@@ -83,7 +105,9 @@ def zone_consumption(atlas: Atlas, mineral: str, stage: str, year: int,
     zones = ("CHN", "USA", "EUR", "JPN", "PAR", "ROW")
     for z in given or {}:
         if z not in zones:
-            raise ValidationError("--demand", f"{z!r} is not a market zone; one of {', '.join(zones)}")
+            raise ValidationError(
+                "--demand", f"{z!r} is not a market zone; one of {', '.join(zones)}"
+            )
     out, notes = _consumption(atlas, mineral, stage, year, dict(given or {}))
     for z, v in (given or {}).items():
         out[z] = v
@@ -92,14 +116,20 @@ def zone_consumption(atlas: Atlas, mineral: str, stage: str, year: int,
     return out, notes
 
 
-def _consumption(atlas: Atlas, mineral: str, stage: str, year: int,
-                 given: dict[str, float]) -> tuple[dict[str, float], list[Figure]]:
+def _consumption(
+    atlas: Atlas, mineral: str, stage: str, year: int, given: dict[str, float]
+) -> tuple[dict[str, float], list[Figure]]:
     from orebloc.market.calibrate import calibrate
 
     notes: list[Figure] = []
     try:
-        cal = calibrate(atlas, mineral, year, ATLAS_STAGE[stage],
-                        overrides={f"demand.{z}.d0": v for z, v in given.items()})
+        cal = calibrate(
+            atlas,
+            mineral,
+            year,
+            ATLAS_STAGE[stage],
+            overrides={f"demand.{z}.d0": v for z, v in given.items()},
+        )
         out = {z: d.d0 for z, d in cal.market.demand.items()}
         for z, v in out.items():
             p = cal.source_of(f"demand.{z}.d0")
@@ -119,16 +149,26 @@ def _consumption(atlas: Atlas, mineral: str, stage: str, year: int,
         else:
             derivation = r["derivation"]
         out[r["zone"]] = v
-        notes.append(Figure(f"consumption.{r['zone']}", v, r["basis"], "derived",
-                            f"{derivation}; {r['source_url']} (market calibration: {reason})"))
+        notes.append(
+            Figure(
+                f"consumption.{r['zone']}",
+                v,
+                r["basis"],
+                "derived",
+                f"{derivation}; {r['source_url']} (market calibration: {reason})",
+            )
+        )
     if not out and not given:
-        raise OreblocError(f"{mineral} ({stage}): no consumption by zone: the market calibration has none "
-                           f"({reason}) and the projects fallback table has no row; give it with --demand ZONE=T")
+        raise OreblocError(
+            f"{mineral} ({stage}): no consumption by zone: the market calibration has none "
+            f"({reason}) and the projects fallback table has no row; give it with --demand ZONE=T"
+        )
     return out, notes
 
 
-def stage_base(atlas: Atlas, mineral: str, stage: str, year: int,
-               demand: Mapping[str, float] | None = None) -> StageBase:
+def stage_base(
+    atlas: Atlas, mineral: str, stage: str, year: int, demand: Mapping[str, float] | None = None
+) -> StageBase:
     """World shares and zone consumption (``demand``: the user's, zone -> t/yr) at project ``stage``."""
     notes: list[Figure] = []
     atlas_stage = ATLAS_STAGE[stage]
@@ -141,19 +181,37 @@ def stage_base(atlas: Atlas, mineral: str, stage: str, year: int,
         world, basis = t.total, f"{t.unit} ({t.basis})"
         notes.append(Figure("world", world, t.unit, "atlas", f"{t.source}, {t.year}"))
     else:
-        rows = [r for r in _csv("stage_fallback.csv") if r["mineral"] == mineral and r["stage"] == stage]
+        rows = [
+            r for r in _csv("stage_fallback.csv") if r["mineral"] == mineral and r["stage"] == stage
+        ]
         if not rows:
-            raise OreblocError(f"{mineral} ({stage}): the atlas has no production by country at this stage and "
-                               "the projects stage table has no sourced shares")
+            raise OreblocError(
+                f"{mineral} ({stage}): the atlas has no production by country at this stage and "
+                "the projects stage table has no sourced shares"
+            )
         shares = {r["country"]: r["share"] for r in rows}
         shares[OTHER] = 1.0 - sum(shares.values())
         world, unit, wy = _world(atlas, mineral, stage, year)
         basis = f"{unit}"
         for r in rows:
-            notes.append(Figure(f"share.{r['country']}", r["share"], "share", "sourced",
-                                f"{r['source_title']} ({r['year']}, {r['trust']}), {r['source_url']}; the atlas has "
-                                f"no {mineral} {stage} figures by country"))
-        notes.append(Figure("world", world, unit, "derived",
-                            f"world mine production {wy} (atlas) taken as world {stage} output (assumption)"))
+            notes.append(
+                Figure(
+                    f"share.{r['country']}",
+                    r["share"],
+                    "share",
+                    "sourced",
+                    f"{r['source_title']} ({r['year']}, {r['trust']}), {r['source_url']}; the atlas has "
+                    f"no {mineral} {stage} figures by country",
+                )
+            )
+        notes.append(
+            Figure(
+                "world",
+                world,
+                unit,
+                "derived",
+                f"world mine production {wy} (atlas) taken as world {stage} output (assumption)",
+            )
+        )
     cons, cnotes = zone_consumption(atlas, mineral, stage, year, demand)
     return StageBase(mineral, stage, year, basis, world, shares, cons, tuple(notes + cnotes))

@@ -43,7 +43,9 @@ def to_usd(amount: float, currency: str, year: int | None) -> Money:
         return Money(amount, currency, year, None, f"not converted: no cited {currency} rate")
     use = max((y for y in years if year is None or y <= year), default=years[0])
     r = rates()[(currency, use)]
-    how = f"{currency} at {r.per_usd:g} per USD ({r.year} yearly average, {r.source}, {r.source_url})"
+    how = (
+        f"{currency} at {r.per_usd:g} per USD ({r.year} yearly average, {r.source}, {r.source_url})"
+    )
     if year is not None and use != year:
         how += f"; no {year} rate in the table: the {use} rate is used (assumption)"
     return Money(amount, currency, year, amount / r.per_usd, how)

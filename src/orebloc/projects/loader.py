@@ -111,7 +111,10 @@ def _parse(r: _Row) -> Project:
         if unit not in CAPACITY_UNITS:
             raise r.err("capacity_unit", f"{unit!r} is not one of {', '.join(CAPACITY_UNITS)}")
         if not r.text("capacity_basis"):
-            raise r.err("capacity_basis", "missing: the basis of capacity (REO, contained metal, product...)")
+            raise r.err(
+                "capacity_basis",
+                "missing: the basis of capacity (REO, contained metal, product...)",
+            )
         factor = CAPACITY_UNITS[unit]
         if factor is None:
             cap_note = f"{cap:g} {unit} (not a mass)"
@@ -167,7 +170,9 @@ def parse_pipeline(text: str, label: str = "<pipeline>") -> tuple[Project, ...]:
             raise InputError("more cells than columns", Location(label, i))
         p = _parse(_Row(cells, label, i))
         if p.id in seen:
-            raise InputError(f"id {p.id!r} already used in row {seen[p.id]}", Location(label, i, "id"))
+            raise InputError(
+                f"id {p.id!r} already used in row {seen[p.id]}", Location(label, i, "id")
+            )
         seen[p.id] = i
         out.append(p)
     return tuple(out)

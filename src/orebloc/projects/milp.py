@@ -60,10 +60,15 @@ def solve(inst: Instance, time_limit: float = 30.0) -> Solution:
     """Solve ``inst`` exactly (HiGHS branch and bound)."""
     n = inst.n
     if n == 0:  # nothing to choose: feasible when every row holds at x = 0
-        ok = bool(np.all(np.asarray(inst.g) <= 1e-9) and np.all(np.asarray(inst.l) >= -1e-9)
-                  and np.all(np.asarray(inst.b) >= -1e-9))
+        ok = bool(
+            np.all(np.asarray(inst.g) <= 1e-9)
+            and np.all(np.asarray(inst.l) >= -1e-9)
+            and np.all(np.asarray(inst.b) >= -1e-9)
+        )
         short = max(0.0, inst.requirement) if inst.objective == "shortfall" else 0.0
-        return Solution(ok, np.zeros(0), short if ok else math.nan, 0.0 if ok else math.nan, "no variables")
+        return Solution(
+            ok, np.zeros(0), short if ok else math.nan, 0.0 if ok else math.nan, "no variables"
+        )
     K = 0 if inst.samples is None or inst.confidence is None else inst.samples.shape[0]
     short = inst.objective == "shortfall"
     nv = n + K + (1 if short else 0)
@@ -98,7 +103,7 @@ def solve(inst: Instance, time_limit: float = 30.0) -> Solution:
                 lo.append(float(inst.g[j]) - big)
         add(np.array(rows).reshape(-1, nv), np.array(lo), np.full(len(lo), np.inf))
         zrow = np.zeros((1, nv))
-        zrow[0, n:n + K] = 1.0
+        zrow[0, n : n + K] = 1.0
         add(zrow, np.array([math.ceil(inst.confidence * K - 1e-9)]), np.array([np.inf]))
     else:
         add(pad(G), np.asarray(inst.g, float), np.full(G.shape[0], np.inf))
@@ -124,7 +129,9 @@ def solve(inst: Instance, time_limit: float = 30.0) -> Solution:
         cost = np.zeros(nv)
         cost[:n] = inst.cost
         keep = LinearConstraint(c.reshape(1, -1), -np.inf, best + 1e-7 * (1.0 + abs(best)))
-        second = milp(cost, constraints=[*cons, keep], integrality=integrality, bounds=bounds, options=opts)
+        second = milp(
+            cost, constraints=[*cons, keep], integrality=integrality, bounds=bounds, options=opts
+        )
         if second.x is not None:
             res = second
     x = np.round(res.x[:n])
@@ -136,7 +143,11 @@ def lp_duals(inst: Instance) -> np.ndarray:
     n = inst.n
     G, B = _rows(inst.G, n), _rows(inst.B, n)
     A = np.vstack([-G, B]) if B.shape[0] else -G
-    bb = np.concatenate([-np.asarray(inst.g, float), np.asarray(inst.b, float)]) if B.shape[0] else -np.asarray(inst.g, float)
+    bb = (
+        np.concatenate([-np.asarray(inst.g, float), np.asarray(inst.b, float)])
+        if B.shape[0]
+        else -np.asarray(inst.g, float)
+    )
     res = linprog(inst.cost, A_ub=A, b_ub=bb, bounds=[(0, 1)] * n, method="highs")
     if res.status != 0:
         return np.full(G.shape[0], math.nan)

@@ -75,13 +75,20 @@ def parse_target(text: str) -> Target:
 
     m = _TARGET.match(text)
     if not m:
-        raise ValidationError("--target", f"{text!r} is not METRIC:MINERAL:STAGE:LEVEL@YEAR, "
-                                          "e.g. china:rare_earths:refining:0.65@2030")
+        raise ValidationError(
+            "--target",
+            f"{text!r} is not METRIC:MINERAL:STAGE:LEVEL@YEAR, "
+            "e.g. china:rare_earths:refining:0.65@2030",
+        )
     metric, mineral, stage, level, year = m.groups()
     if metric not in METRICS:
-        raise ValidationError("--target", f"{text!r}: metric {metric!r} is not one of {', '.join(METRICS)}")
+        raise ValidationError(
+            "--target", f"{text!r}: metric {metric!r} is not one of {', '.join(METRICS)}"
+        )
     if stage not in STAGES:
-        raise ValidationError("--target", f"{text!r}: stage {stage!r} is not one of {', '.join(STAGES)}")
+        raise ValidationError(
+            "--target", f"{text!r}: stage {stage!r} is not one of {', '.join(STAGES)}"
+        )
     lv = float(level)
     if not 0.0 <= lv <= 1.0:
         raise ValidationError("--target", f"{text!r}: level must be a share in [0, 1], got {level}")
@@ -107,7 +114,9 @@ class Settings:
     seed: int = 1
     cost_basis: str = "support"
     growth: float = 0.0  # demand growth per year (assumption: 0)
-    demand: Mapping[str, float] = field(default_factory=dict)  # zone -> t/yr, the user's consumption
+    demand: Mapping[str, float] = field(
+        default_factory=dict
+    )  # zone -> t/yr, the user's consumption
 
     def __post_init__(self) -> None:
         if self.objective not in OBJECTIVES:
@@ -120,7 +129,9 @@ class Settings:
             raise ValidationError("budget", f"objective {self.objective!r} needs a budget")
         for zone in self.member_budgets:
             if zone not in ("USA", "EUR", "JPN"):
-                raise ValidationError("--member-budget", f"{zone!r} is not a member zone; one of USA, EUR, JPN")
+                raise ValidationError(
+                    "--member-budget", f"{zone!r} is not a member zone; one of USA, EUR, JPN"
+                )
 
 
 @dataclass(frozen=True)
@@ -134,8 +145,12 @@ class Result:
     attainment: pl.DataFrame
     binding: pl.DataFrame
     provenance: pl.DataFrame
-    contributions: tuple[Contribution, ...] = ()  # of the chosen and the operating projects, per target stage
-    paths: pl.DataFrame | None = None  # attainment by year: no new project / the portfolio / the whole pipeline
+    contributions: tuple[
+        Contribution, ...
+    ] = ()  # of the chosen and the operating projects, per target stage
+    paths: pl.DataFrame | None = (
+        None  # attainment by year: no new project / the portfolio / the whole pipeline
+    )
 
     def chosen_frame(self) -> pl.DataFrame:
         return pl.DataFrame([{
@@ -161,7 +176,9 @@ class _Model:
     contribs: dict[tuple[str, str], list[Contribution]]
 
 
-def _rows(t: Target, st: Settings, m: _Model, cands: list[Candidate], rng_success: np.ndarray | None):
+def _rows(
+    t: Target, st: Settings, m: _Model, cands: list[Candidate], rng_success: np.ndarray | None
+):
     """(kind ge | le, coefficients (n,) t/yr, rhs t/yr, realised samples (K, n) or None, D_Y t/yr) rows."""
     key = (t.mineral, t.stage)
     base, contribs = m.bases[key], {c.project.id: c for c in m.contribs[key]}
@@ -224,25 +241,41 @@ def _instance(targets, st, m, cands, success, no_budget=False) -> tuple[Instance
     if not no_budget:
         for zone, amount in st.member_budgets.items():
             members = st.economy.countries
-            hosted = np.array([c.project.country in members and _zone(c.project.country) == zone
-                               for c in cands])
+            hosted = np.array(
+                [c.project.country in members and _zone(c.project.country) == zone for c in cands]
+            )
             B.append(cost * hosted)
             b.append(amount)
     # supply / shortfall: the first china target's supply outside China; shortfall under a China
     # ban in its year = D - (supply without China) = rhs + level x D
     china = [mt for mt in meta if mt[0].metric == "china"]
     if st.objective != "cost" and not china:
-        raise ValidationError("objective", f"{st.objective!r} needs a china:... target (supply outside China)")
+        raise ValidationError(
+            "objective", f"{st.objective!r} needs a china:... target (supply outside China)"
+        )
     first = china[0][2] if china else np.zeros(n)
     requirement = china[0][1] + china[0][0].level * china[0][3] if china else 0.0
     samples = None
     if st.confidence is not None and G:
         samples = np.stack([np.stack([s[k] for s in S]) for k in range(success.shape[0])])
+
     def mat(rows: list) -> np.ndarray:
         return np.array(rows, dtype=float).reshape(len(rows), n)
 
-    inst = Instance(cost, mat(G), np.array(g, float), mat(L), np.array(l_, float), mat(B), np.array(b, float),
-                    st.objective, first, float(requirement), samples, st.confidence if samples is not None else None)
+    inst = Instance(
+        cost,
+        mat(G),
+        np.array(g, float),
+        mat(L),
+        np.array(l_, float),
+        mat(B),
+        np.array(b, float),
+        st.objective,
+        first,
+        float(requirement),
+        samples,
+        st.confidence if samples is not None else None,
+    )
     return inst, meta
 
 
@@ -264,29 +297,50 @@ def _diagnose(targets, st, m, cands, success) -> str:
                 best = float(coef @ ones)
                 if best < rhs - 1e-6:
                     k = int((coef > 0).sum())
-                    have = ("no eligible project of the pipeline adds any" if not k else
-                            f"the one eligible project gives {best:,.0f} t/yr" if k == 1 else
-                            f"the {k} eligible projects together give {best:,.0f} t/yr")
-                    return (f"target {t.label} cannot be met at any cost with this pipeline: it needs "
-                            f"{rhs:,.0f} t/yr more expected supply by {t.year}; {have}")
+                    have = (
+                        "no eligible project of the pipeline adds any"
+                        if not k
+                        else f"the one eligible project gives {best:,.0f} t/yr"
+                        if k == 1
+                        else f"the {k} eligible projects together give {best:,.0f} t/yr"
+                    )
+                    return (
+                        f"target {t.label} cannot be met at any cost with this pipeline: it needs "
+                        f"{rhs:,.0f} t/yr more expected supply by {t.year}; {have}"
+                    )
                 if samp is not None:
                     met = float(np.mean(samp @ ones >= rhs - 1e-6))
                     if met < st.confidence - 1e-9:
-                        return (f"target {t.label} cannot be met with confidence {st.confidence:.0%} at any cost: "
-                                f"even with every eligible project it is met in {met:.0%} of the success draws")
+                        return (
+                            f"target {t.label} cannot be met with confidence {st.confidence:.0%} at any cost: "
+                            f"even with every eligible project it is met in {met:.0%} of the success draws"
+                        )
             elif rhs < -1e-6:
-                return (f"target {t.label} cannot be met: the base year's supply already exceeds it "
-                        f"by {-rhs:,.0f} t/yr")
+                return (
+                    f"target {t.label} cannot be met: the base year's supply already exceeds it "
+                    f"by {-rhs:,.0f} t/yr"
+                )
     inst, _ = _instance(targets, st, m, cands, success, no_budget=True)
     free = solve(inst)
     if not free.feasible:
-        return "targets " + " and ".join(t.text for t in targets) + " cannot be met together by any portfolio"
-    return (f"targets {', '.join(t.text for t in targets)} cannot be met within the budget: the cheapest portfolio "
-            f"that meets them costs {free.cost:,.0f} USD")
+        return (
+            "targets "
+            + " and ".join(t.text for t in targets)
+            + " cannot be met together by any portfolio"
+        )
+    return (
+        f"targets {', '.join(t.text for t in targets)} cannot be met within the budget: the cheapest portfolio "
+        f"that meets them costs {free.cost:,.0f} USD"
+    )
 
 
-def optimise(atlas: Atlas, projects: Sequence[Project], targets: Sequence[Target], st: Settings,
-             status: StatusTable) -> Result:
+def optimise(
+    atlas: Atlas,
+    projects: Sequence[Project],
+    targets: Sequence[Target],
+    st: Settings,
+    status: StatusTable,
+) -> Result:
     """The chosen portfolio, its cost, attainment by year, binding targets; raises InfeasibleTarget."""
     if not targets:
         raise ValidationError("--target", "give at least one target")
@@ -316,7 +370,11 @@ def optimise(atlas: Atlas, projects: Sequence[Project], targets: Sequence[Target
                 cands.append(Candidate(p, cost, src))
     rng = np.random.default_rng(st.seed)
     prob = np.array([status.probability(c.project.status) for c in cands])
-    success = (rng.random((st.samples, len(cands))) < prob).astype(float) if st.confidence is not None else None
+    success = (
+        (rng.random((st.samples, len(cands))) < prob).astype(float)
+        if st.confidence is not None
+        else None
+    )
     inst, meta = _instance(targets, st, m, cands, success)
     sol = solve(inst)
     if not sol.feasible:
@@ -326,20 +384,39 @@ def optimise(atlas: Atlas, projects: Sequence[Project], targets: Sequence[Target
     prov = [f for k in keys for f in m.bases[k].provenance]
     provenance = pl.DataFrame([f.__dict__ for f in prov])
     ids = {c.project.id for c in chosen}
-    used = tuple(c for k in keys for c in m.contribs[k]
-                 if c.counted and (c.project.id in ids or c.project.status == "operating"))
+    used = tuple(
+        c
+        for k in keys
+        for c in m.contribs[k]
+        if c.counted and (c.project.id in ids or c.project.status == "operating")
+    )
     att = attainment(m, st, targets, ids)
     paths = pl.concat([
         attainment(m, st, targets, set()).with_columns(pl.lit("operating projects only").alias("portfolio")),
         att.with_columns(pl.lit("chosen portfolio").alias("portfolio")),
         attainment(m, st, targets, None).with_columns(pl.lit("whole pipeline").alias("portfolio")),
     ])  # fmt: skip
-    return Result(tuple(targets), st, chosen, sol.cost, tuple(cands), tuple(excluded), att, binding, provenance,
-                  used, paths)
+    return Result(
+        tuple(targets),
+        st,
+        chosen,
+        sol.cost,
+        tuple(cands),
+        tuple(excluded),
+        att,
+        binding,
+        provenance,
+        used,
+        paths,
+    )
 
 
 def _binding(targets, st, m, cands, success, inst, meta, cost) -> pl.DataFrame:
-    duals = lp_duals(inst) if st.objective == "cost" and st.confidence is None else np.full(len(meta), math.nan)
+    duals = (
+        lp_duals(inst)
+        if st.objective == "cost" and st.confidence is None
+        else np.full(len(meta), math.nan)
+    )
     rows = []
     for t in targets:
         others = [x for x in targets if x is not t]
@@ -347,24 +424,55 @@ def _binding(targets, st, m, cands, success, inst, meta, cost) -> pl.DataFrame:
         r = solve(r_inst)
         saving = cost - r.cost if r.feasible and st.objective == "cost" else math.nan
         dual = next((float(duals[j]) for j, mt in enumerate(meta) if mt[0] is t), math.nan)
-        rows.append({"target": t.text, "dual_usd_per_t": dual, "saving_if_relaxed_1pt_usd": saving,
-                     "binding": bool(saving > 0) if not math.isnan(saving) else None})
-    return pl.DataFrame(rows, schema={"target": pl.String, "dual_usd_per_t": pl.Float64,
-                                      "saving_if_relaxed_1pt_usd": pl.Float64, "binding": pl.Boolean})
+        rows.append(
+            {
+                "target": t.text,
+                "dual_usd_per_t": dual,
+                "saving_if_relaxed_1pt_usd": saving,
+                "binding": bool(saving > 0) if not math.isnan(saving) else None,
+            }
+        )
+    return pl.DataFrame(
+        rows,
+        schema={
+            "target": pl.String,
+            "dual_usd_per_t": pl.Float64,
+            "saving_if_relaxed_1pt_usd": pl.Float64,
+            "binding": pl.Boolean,
+        },
+    )
 
 
-def attainment(m: _Model, st: Settings, targets: Sequence[Target], chosen: set[str] | None) -> pl.DataFrame:
+def attainment(
+    m: _Model, st: Settings, targets: Sequence[Target], chosen: set[str] | None
+) -> pl.DataFrame:
     """Each target's metric by year (base year .. 2035) with the chosen projects (None: all), expected."""
     from orebloc.projects.targets import trajectory
 
     rows = []
     for t in targets:
         k = (t.mineral, t.stage)
-        tr = trajectory(m.bases[k], st.economy, m.contribs[k], range(st.base_year, HORIZON + 1), st.growth, chosen)
+        tr = trajectory(
+            m.bases[k],
+            st.economy,
+            m.contribs[k],
+            range(st.base_year, HORIZON + 1),
+            st.growth,
+            chosen,
+        )
         col = {"china": "china_share", "own": "own_share", "third": "largest_share"}[t.metric]
         for r in tr.iter_rows(named=True):
             v = r[col]
             met = v >= t.level - 1e-9 if t.metric == "own" else v <= t.level + 1e-9
-            rows.append({"target": t.text, "year": r["year"], "value_share": v, "level_share": t.level,
-                         "met": met, "china_t": r["china_t"], "consumption_t": r["consumption_t"]})
+            rows.append(
+                {
+                    "target": t.text,
+                    "year": r["year"],
+                    "value_share": v,
+                    "level_share": t.level,
+                    "met": met,
+                    "china_t": r["china_t"],
+                    "consumption_t": r["consumption_t"],
+                }
+            )
     return pl.DataFrame(rows)

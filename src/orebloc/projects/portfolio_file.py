@@ -19,7 +19,6 @@ if TYPE_CHECKING:
     from orebloc.projects.portfolio import Result
 
 
-
 @dataclass(frozen=True)
 class Entry:
     id: str
@@ -34,11 +33,25 @@ class Entry:
 
 def write_portfolio(path: str | Path, result: Result) -> Path:
     """Write ``result`` (portfolio.Result): the chosen projects and the operating ones it counts."""
-    entries = [{"id": c.project.id, "country": c.project.country, "mineral": c.project.mineral,
-                "stage": c.project.stage, "online_year": c.online_year, "probability": c.probability,
-                "capacity_t": c.capacity_t, "expected_t": c.expected_t} for c in result.contributions]
-    doc = {"targets": [t.text for t in result.targets], "economy": result.settings.economy.label,
-           "cost_usd": result.cost_usd, "projects": entries}
+    entries = [
+        {
+            "id": c.project.id,
+            "country": c.project.country,
+            "mineral": c.project.mineral,
+            "stage": c.project.stage,
+            "online_year": c.online_year,
+            "probability": c.probability,
+            "capacity_t": c.capacity_t,
+            "expected_t": c.expected_t,
+        }
+        for c in result.contributions
+    ]
+    doc = {
+        "targets": [t.text for t in result.targets],
+        "economy": result.settings.economy.label,
+        "cost_usd": result.cost_usd,
+        "projects": entries,
+    }
     return write_text_atomic(path, json.dumps(doc, indent=1) + "\n")
 
 
@@ -53,9 +66,18 @@ def read_portfolio(path: str | Path) -> tuple[Entry, ...]:
     out = []
     for i, e in enumerate(doc.get("projects", []) if isinstance(doc, dict) else []):
         try:
-            out.append(Entry(str(e["id"]), str(e["country"]), str(e["mineral"]), str(e["stage"]),
-                             int(e["online_year"]), float(e["probability"]), float(e["capacity_t"]),
-                             float(e["expected_t"])))
+            out.append(
+                Entry(
+                    str(e["id"]),
+                    str(e["country"]),
+                    str(e["mineral"]),
+                    str(e["stage"]),
+                    int(e["online_year"]),
+                    float(e["probability"]),
+                    float(e["capacity_t"]),
+                    float(e["expected_t"]),
+                )
+            )
         except (KeyError, TypeError, ValueError) as exc:
             raise InputError(f"projects[{i}]: bad or missing field ({exc})", Location(p)) from None
     return tuple(out)

@@ -19,8 +19,23 @@ CRMA_STAGE: dict[str, str] = {
     "anode": "processing",
     "recycling": "recycling",
 }
-STATUSES: tuple[str, ...] = ("announced", "feasibility", "permitting", "financing", "construction", "operating")
-SUPPORT_KINDS: tuple[str, ...] = ("grant", "loan", "equity", "offtake", "price_floor", "cfd", "tax_credit")
+STATUSES: tuple[str, ...] = (
+    "announced",
+    "feasibility",
+    "permitting",
+    "financing",
+    "construction",
+    "operating",
+)
+SUPPORT_KINDS: tuple[str, ...] = (
+    "grant",
+    "loan",
+    "equity",
+    "offtake",
+    "price_floor",
+    "cfd",
+    "tax_credit",
+)
 
 
 @dataclass(frozen=True)
@@ -31,7 +46,9 @@ class Money:
     currency: str
     year: int | None
     usd: float | None
-    conversion: str  # how usd was obtained: "as given", "AUD 2023 at 1.506 per USD (IRS ...)", or why not
+    conversion: (
+        str  # how usd was obtained: "as given", "AUD 2023 at 1.506 per USD (IRS ...)", or why not
+    )
 
 
 @dataclass(frozen=True)
@@ -47,7 +64,9 @@ class Project:
     capacity_t: float | None  # t/yr on capacity_basis
     capacity_basis: str
     capacity_note: str  # the unit as given, when converted (lb/yr), or a non-mass unit (GWh/yr)
-    new_capacity_t: float | None  # t/yr the project adds (capacity, or only the addition of an expansion)
+    new_capacity_t: (
+        float | None
+    )  # t/yr the project adds (capacity, or only the addition of an expansion)
     capex: Money | None
     opex_usd_t: float | None  # USD per tonne of capacity basis
     start_year: int | None

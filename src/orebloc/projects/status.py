@@ -27,7 +27,9 @@ class StatusRow:
     probability: float  # 0..1
     low: float
     high: float
-    lead_time_years: float  # years from the pipeline's as-of year to production when no start year is given
+    lead_time_years: (
+        float  # years from the pipeline's as-of year to production when no start year is given
+    )
     kind: str  # "assumption" or "sourced"
     source: str
 
@@ -50,7 +52,9 @@ class StatusTable:
         rows = dict(self.rows)
         for s, p in overrides.items():
             if s not in rows:
-                raise ValidationError(f"probability.{s}", f"unknown status; one of {', '.join(STATUSES)}")
+                raise ValidationError(
+                    f"probability.{s}", f"unknown status; one of {', '.join(STATUSES)}"
+                )
             if not 0.0 <= p <= 1.0:
                 raise ValidationError(f"probability.{s}", f"must be in [0, 1], got {p}")
             r = rows[s]
@@ -71,7 +75,11 @@ def _num(text: str, loc: Location, lo: float, hi: float) -> float:
 def load_status_table(path: str | Path | None = None) -> StatusTable:
     """Read a status table (default: the bundled assumption table); errors name file, row, column."""
     if path is None:
-        text = resources.files("orebloc.projects").joinpath("data/status_probability.csv").read_text("utf-8")
+        text = (
+            resources.files("orebloc.projects")
+            .joinpath("data/status_probability.csv")
+            .read_text("utf-8")
+        )
         label = "status_probability.csv"
     else:
         try:
@@ -85,12 +93,24 @@ def load_status_table(path: str | Path | None = None) -> StatusTable:
     for i, r in enumerate(reader, start=2):
         s = r["status"].strip()
         if s not in STATUSES:
-            raise InputError(f"unknown status {s!r}; one of {', '.join(STATUSES)}", Location(label, i, "status"))
-        vals = {c: _num(r[c], Location(label, i, c), 0.0, 1.0) for c in ("probability", "low", "high")}
+            raise InputError(
+                f"unknown status {s!r}; one of {', '.join(STATUSES)}", Location(label, i, "status")
+            )
+        vals = {
+            c: _num(r[c], Location(label, i, c), 0.0, 1.0) for c in ("probability", "low", "high")
+        }
         if not vals["low"] <= vals["probability"] <= vals["high"]:
             raise InputError("need low <= probability <= high", Location(label, i, "probability"))
         lead = _num(r["lead_time_years"], Location(label, i, "lead_time_years"), 0.0, 50.0)
-        rows[s] = StatusRow(s, vals["probability"], vals["low"], vals["high"], lead, r["kind"].strip(), r["source"].strip())
+        rows[s] = StatusRow(
+            s,
+            vals["probability"],
+            vals["low"],
+            vals["high"],
+            lead,
+            r["kind"].strip(),
+            r["source"].strip(),
+        )
     absent = [s for s in STATUSES if s not in rows]
     if absent:
         raise InputError(f"no row for status {', '.join(absent)}", Location(label))

@@ -87,8 +87,14 @@ def basis_factors() -> dict[tuple[str, str, str], tuple[float, str]]:
             for r in read_bundled_table("orebloc.projects", "data/basis_factors.csv", columns)}  # fmt: skip
 
 
-def contributions(projects: Iterable[Project], mineral: str, stage: str, base_year: int,
-                  status: StatusTable, as_of: int = AS_OF) -> list[Contribution]:
+def contributions(
+    projects: Iterable[Project],
+    mineral: str,
+    stage: str,
+    base_year: int,
+    status: StatusTable,
+    as_of: int = AS_OF,
+) -> list[Contribution]:
     """Every project of ``mineral`` at ``stage`` with what it adds (or why it adds nothing)."""
     factors = basis_factors()
     out = []
@@ -97,11 +103,19 @@ def contributions(projects: Iterable[Project], mineral: str, stage: str, base_ye
             continue
         prob = status.probability(p.status)
         lead = p.lead_time_years if p.lead_time_years is not None else status.lead_time(p.status)
-        online = p.start_year if p.start_year is not None else (None if p.status == "operating" else as_of + int(round(lead)))
+        online = (
+            p.start_year
+            if p.start_year is not None
+            else (None if p.status == "operating" else as_of + int(round(lead)))
+        )
         reason = ""
         f = factors.get((mineral, stage, p.capacity_basis))
         if p.new_capacity_t is None:
-            reason = "no capacity figure" if p.capacity_t is None else "expansion without a figure for the addition"
+            reason = (
+                "no capacity figure"
+                if p.capacity_t is None
+                else "expansion without a figure for the addition"
+            )
         elif f is None:
             reason = f"capacity basis {p.capacity_basis!r} has no factor to the stage basis"
         elif online is None:
@@ -135,7 +149,9 @@ class Position:
         return self.china_t / self.consumption_t if self.consumption_t else 0.0
 
 
-def position(base: StageBase, econ: Economy, year: int, added: Mapping[str, float], growth: float = 0.0) -> Position:
+def position(
+    base: StageBase, econ: Economy, year: int, added: Mapping[str, float], growth: float = 0.0
+) -> Position:
     """Supply of ``econ`` in ``year`` with ``added`` (country -> t/yr, already weighted)."""
     d0 = sum(base.consumption_t.get(z, 0.0) for z in econ.zones)
     d = d0 * (1.0 + growth) ** (year - base.year)
@@ -144,7 +160,9 @@ def position(base: StageBase, econ: Economy, year: int, added: Mapping[str, floa
         by[c] = by.get(c, 0.0) + t
     total = sum(by.values())
     surplus = max(0.0, total - d)
-    if surplus > 0:  # more than E needs from outside China: E buys pro rata, the rest goes elsewhere
+    if (
+        surplus > 0
+    ):  # more than E needs from outside China: E buys pro rata, the rest goes elsewhere
         by = {c: t * d / total for c, t in by.items()}
     china = d - sum(by.values())
     china = 0.0 if china < 1e-9 * max(d, 1.0) else china  # round-off of the pro-rata scaling
@@ -152,18 +170,31 @@ def position(base: StageBase, econ: Economy, year: int, added: Mapping[str, floa
     return Position(year, d, by, china, own, surplus)
 
 
-def added_by_country(contribs: Sequence[Contribution], year: int, weight: float,
-                     chosen: set[str] | None = None, expected: bool = True) -> dict[str, float]:
+def added_by_country(
+    contribs: Sequence[Contribution],
+    year: int,
+    weight: float,
+    chosen: set[str] | None = None,
+    expected: bool = True,
+) -> dict[str, float]:
     out: dict[str, float] = {}
     for c in contribs:
-        if c.online_by(year) and (chosen is None or c.project.id in chosen or c.project.status == "operating"):
+        if c.online_by(year) and (
+            chosen is None or c.project.id in chosen or c.project.status == "operating"
+        ):
             t = c.expected_t if expected else c.capacity_t
             out[c.project.country] = out.get(c.project.country, 0.0) + weight * t
     return out
 
 
-def trajectory(base: StageBase, econ: Economy, contribs: Sequence[Contribution], years: Iterable[int],
-               growth: float = 0.0, chosen: set[str] | None = None) -> pl.DataFrame:
+def trajectory(
+    base: StageBase,
+    econ: Economy,
+    contribs: Sequence[Contribution],
+    years: Iterable[int],
+    growth: float = 0.0,
+    chosen: set[str] | None = None,
+) -> pl.DataFrame:
     """One row per year: consumption, expected new supply, China's share, largest third country, gaps.
 
     ``chosen`` None: every project of the pipeline (probability-weighted); else only those ids
@@ -176,7 +207,9 @@ def trajectory(base: StageBase, econ: Economy, contribs: Sequence[Contribution],
     for y in years:
         add = added_by_country(contribs, y, w, chosen)
         pos = position(base, econ, y, add, growth)
-        third = {c: t for c, t in pos.by_country_t.items() if c not in econ.countries and c != OTHER}
+        third = {
+            c: t for c, t in pos.by_country_t.items() if c not in econ.countries and c != OTHER
+        }
         third["CHN"] = pos.china_t
         top = max(third, key=third.get)
         rows.append({

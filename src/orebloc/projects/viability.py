@@ -58,15 +58,22 @@ class Inputs:
     opex_usd_t: float
 
     @classmethod
-    def of(cls, p: Project, capex_usd: float | None = None, capacity_t: float | None = None,
-           opex_usd_t: float | None = None) -> Inputs:
+    def of(
+        cls,
+        p: Project,
+        capex_usd: float | None = None,
+        capacity_t: float | None = None,
+        opex_usd_t: float | None = None,
+    ) -> Inputs:
         """The project's own figures, each replaceable; names what is missing."""
         capex = capex_usd if capex_usd is not None else (p.capex.usd if p.capex else None)
         cap = capacity_t if capacity_t is not None else p.capacity_t
         opex = opex_usd_t if opex_usd_t is not None else p.opex_usd_t
         for name, v in (("capex (USD)", capex), ("capacity (t/yr)", cap), ("opex (USD/t)", opex)):
             if v is None:
-                raise ValidationError(f"{p.id}.{name.split()[0]}", f"the pipeline gives no {name}; pass it")
+                raise ValidationError(
+                    f"{p.id}.{name.split()[0]}", f"the pipeline gives no {name}; pass it"
+                )
         return cls(float(capex), float(cap), float(opex))
 
 
@@ -120,12 +127,18 @@ def irr(cf: Sequence[float]) -> float | None:
     return float(brentq(lambda r: npv(cf, r), lo, hi, xtol=1e-12))
 
 
-def assess(x: Inputs, path: float | Sequence[float], terms: Terms = Terms(),
-           hurdle_rate: float | None = None) -> Viability:
+def assess(
+    x: Inputs,
+    path: float | Sequence[float],
+    terms: Terms = Terms(),
+    hurdle_rate: float | None = None,
+) -> Viability:
     """NPV, IRR, break-even price and the grant to reach ``hurdle_rate``."""
     cf = cash_flows(x, path, terms)
     v = npv(cf, terms.discount_rate)
-    plain = Terms(terms.discount_rate, terms.tax_rate, terms.life_years, terms.build_years, terms.utilisation)
+    plain = Terms(
+        terms.discount_rate, terms.tax_rate, terms.life_years, terms.build_years, terms.utilisation
+    )
 
     def at(price: float) -> float:
         return npv(cash_flows(x, price, plain), terms.discount_rate)

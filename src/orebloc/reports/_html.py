@@ -88,7 +88,11 @@ def page(title: str, parts: Iterable[str], charts: bool = True, media: Media = "
 def generated_note(version: str, *more: str, on: dt.date | None = None) -> str:
     """The line under a report's title: orebloc's version, the day, then ``more`` (HTML)."""
     day = (on or dt.date.today()).isoformat()
-    return "<p class='note'>" + "; ".join([f"orebloc {esc(version)}", f"generated {day}", *more]) + ".</p>"
+    return (
+        "<p class='note'>"
+        + "; ".join([f"orebloc {esc(version)}", f"generated {day}", *more])
+        + ".</p>"
+    )
 
 
 # -- numbers -----------------------------------------------------------------------------
@@ -157,7 +161,11 @@ def _default_format(col: str, v: object) -> tuple[str, str]:
         return MISSING, ""
     if isinstance(v, bool):
         return yes_no(v), ""
-    if isinstance(v, int | float) and is_year_column(col) and not (isinstance(v, float) and math.isnan(v)):
+    if (
+        isinstance(v, int | float)
+        and is_year_column(col)
+        and not (isinstance(v, float) and math.isnan(v))
+    ):
         return (str(int(v)) if float(v).is_integer() else f"{v:g}"), "n"  # 2025, not 2,025
     if isinstance(v, float):
         if "share" in col.lower():
@@ -194,7 +202,9 @@ def table(frame: pl.DataFrame, columns: Sequence[Col | str] | None = None, highl
     floats by :func:`number`, booleans yes/no, missing values as a dash.
     """
     cols = [c if isinstance(c, Col) else Col(c) for c in (columns or frame.columns)]
-    head = "".join(f"<th{' class=n' if c.cls == 'n' else ''}>{esc(c.header or c.name)}</th>" for c in cols)
+    head = "".join(
+        f"<th{' class=n' if c.cls == 'n' else ''}>{esc(c.header or c.name)}</th>" for c in cols
+    )
     body = []
     for row in frame.iter_rows(named=True):
         row_cls = ' class="breach"' if highlight and row.get(highlight) else ""
@@ -225,7 +235,9 @@ def style(fig: go.Figure, height: int, legend: bool = False, **layout) -> go.Fig
     fig.update_layout(template="plotly_white", height=height, showlegend=legend,
                       margin={"l": 60, "r": 16, "t": 12, "b": 40}, font={"size": 12}, **layout)  # fmt: skip
     if legend:
-        fig.update_layout(legend={"orientation": "h", "x": 0, "xanchor": "left", "y": -0.12, "yanchor": "top"})
+        fig.update_layout(
+            legend={"orientation": "h", "x": 0, "xanchor": "left", "y": -0.12, "yanchor": "top"}
+        )
     fig.update_xaxes(automargin=True)
     fig.update_yaxes(automargin=True)
     return fig
@@ -248,7 +260,10 @@ def chart(fig: go.Figure, title: str, subtitle: str | None = None, media: Media 
 
 def key(items: Sequence[tuple[str, str]]) -> str:
     """One legend for the charts that follow: (label, CSS background of its swatch) pairs."""
-    spans = "".join(f"<span class='item'><i style='background:{css}'></i>{esc(label)}</span>" for label, css in items)
+    spans = "".join(
+        f"<span class='item'><i style='background:{css}'></i>{esc(label)}</span>"
+        for label, css in items
+    )
     return f"<div class='key'>{spans}</div>"
 
 
@@ -265,4 +280,3 @@ def percent_tickformat(values: Iterable[float]) -> str:
         return ".0%" if not vals or abs(vals[0] * 100 - round(vals[0] * 100)) < 1e-9 else ".1%"
     step_pct = 100 * span / 10
     return f".{max(0, min(3, math.ceil(-math.log10(step_pct))))}%"
-

@@ -64,10 +64,22 @@ def china_chart(overview: pl.DataFrame) -> go.Figure:
     fig = go.Figure()
     # the bloc's bar first: in a horizontal group the first trace is drawn lowest, so China's
     # bar is the upper one of each pair, as in the key
-    fig.add_bar(y=labels, x=ov["bloc_share"].to_list(), name="Bloc members", orientation="h",
-                marker_color=BLOC_COLOUR, hovertemplate="%{y}: bloc members %{x:.1%}<extra></extra>")
-    fig.add_bar(y=labels, x=ov["china_share"].to_list(), name="China", orientation="h",
-                marker_color=CHINA_COLOUR, hovertemplate="%{y}: China %{x:.1%}<extra></extra>")
+    fig.add_bar(
+        y=labels,
+        x=ov["bloc_share"].to_list(),
+        name="Bloc members",
+        orientation="h",
+        marker_color=BLOC_COLOUR,
+        hovertemplate="%{y}: bloc members %{x:.1%}<extra></extra>",
+    )
+    fig.add_bar(
+        y=labels,
+        x=ov["china_share"].to_list(),
+        name="China",
+        orientation="h",
+        marker_color=CHINA_COLOUR,
+        hovertemplate="%{y}: China %{x:.1%}<extra></extra>",
+    )
     h.style(fig, height=60 + ROW_PX * len(labels), barmode="group", bargap=0.25,
             xaxis_tickformat=".0%", xaxis_range=[0, 1.0], xaxis_side="top")  # fmt: skip
     # every label (plotly's automatic ticks skip some when rows are close)
@@ -87,7 +99,9 @@ def producers_chart(atlas: Atlas, mineral: str, year: int | None) -> tuple[go.Fi
         fig.add_bar(x=top["country_name"].to_list(), y=top["share"].to_list(), name=f"{stage} {t.year}",
                     texttemplate="%{y:.1%}", textposition="outside", cliponaxis=False,
                     hovertemplate="%{x}: %{y:.1%}<extra>" + f"{stage} {t.year}</extra>")  # fmt: skip
-        notes.append(f"{stage} {t.year}: world {t.total:,.0f} {t.unit} ({t.basis}), HHI {table_hhi(t):,.0f}")
+        notes.append(
+            f"{stage} {t.year}: world {t.total:,.0f} {t.unit} ({t.basis}), HHI {table_hhi(t):,.0f}"
+        )
     if not notes:
         return None
     h.style(fig, height=320, legend=len(notes) > 1, yaxis_tickformat=".0%", barmode="group",
@@ -114,8 +128,9 @@ def _overview_html(overview: pl.DataFrame) -> str:
     return h.table(readable, cols, highlight="breach_65", wide=True)
 
 
-def _controls_html(atlas: Atlas, events: pl.DataFrame, year: int | None, on: dt.date,
-                   media: h.Media = "screen") -> list[str]:
+def _controls_html(
+    atlas: Atlas, events: pl.DataFrame, year: int | None, on: dt.date, media: h.Media = "screen"
+) -> list[str]:
     ctl = controlled_minerals(events, on)
     parts = ["<h2>Minerals under Chinese export control</h2>",
              f"<p>Since 2023 China has put {ctl.height} minerals named in the table of measures below "
@@ -155,7 +170,9 @@ def render_atlas_report(atlas: Atlas, bloc: Bloc, year: int | None = None, on: d
     earlier = overview.filter(pl.col("year_note").is_not_null()) if overview.height else overview
     which = f"year {target}" if year is not None else f"year {target} (the latest with data)"
     if earlier.height:
-        rows = ", ".join(f"{_name(m)} ({s}) {y}" for m, s, y in earlier.select("mineral", "stage", "year").rows())
+        rows = ", ".join(
+            f"{_name(m)} ({s}) {y}" for m, s, y in earlier.select("mineral", "stage", "year").rows()
+        )
         which += f"; no {target} figure for {plural(earlier.height, 'row')}, shown for the latest earlier year: {rows}"
     events = atlas.policy_events()
     parts = ["<h1>orebloc atlas: critical-mineral supply chains</h1>",
@@ -167,7 +184,9 @@ def render_atlas_report(atlas: Atlas, bloc: Bloc, year: int | None = None, on: d
                  "produces more than 65% of world output (the CRMA single-third-country threshold applied to "
                  "world supply).</p>")  # fmt: skip
     parts.append(_overview_html(overview))
-    parts.append(f"<p class='note'>Sources: {h.esc(', '.join(sorted(set(overview['source'].to_list()))))}.</p>")
+    parts.append(
+        f"<p class='note'>Sources: {h.esc(', '.join(sorted(set(overview['source'].to_list()))))}.</p>"
+    )
     if overview.height:
         parts.append("<div>" + h.key([("China", CHINA_COLOUR), ("Bloc members", BLOC_COLOUR)])
                      + h.chart(china_chart(overview), "Share of world output: China and the bloc's members",
@@ -195,7 +214,9 @@ def write_atlas_report(atlas: Atlas, bloc: Bloc, out: str | Path, year: int | No
     return write_text_atomic(out, render_atlas_report(atlas, bloc, year, on))
 
 
-def atlas_report_pdf(atlas: Atlas, bloc: Bloc, year: int | None = None, on: dt.date | None = None) -> bytes:
+def atlas_report_pdf(
+    atlas: Atlas, bloc: Bloc, year: int | None = None, on: dt.date | None = None
+) -> bytes:
     """The report as PDF bytes (the print page of :func:`render_atlas_report`)."""
     return pdf_bytes(render_atlas_report(atlas, bloc, year, on, media="print"))
 

@@ -19,14 +19,24 @@ from orebloc.reports.scenario_words import and_list, describe_run, num, pct, zon
 from orebloc.scenarios.spec import Scenario
 
 #: metrics drawn as distributions (box plots over draws)
-CHARTED = ("bloc_price_usd_t", "self_sufficiency", "consumer_cost_usd", "fiscal_cost_usd",
-           "outside_export_revenue_usd", "largest_outsider_share")
+CHARTED = (
+    "bloc_price_usd_t",
+    "self_sufficiency",
+    "consumer_cost_usd",
+    "fiscal_cost_usd",
+    "outside_export_revenue_usd",
+    "largest_outsider_share",
+)
 #: the box plot's statistics (plotly's names) as quantiles of the draws
 BOX_QUANTILES = {"lowerfence": 0.05, "q1": 0.25, "median": 0.5, "q3": 0.75, "upperfence": 0.95}
 #: metrics that are shares (shown as percentages)
 SHARES = ("self_sufficiency", "largest_outsider_share")
-WHO_PAYS = {"consumers_usd": "Consumers", "budget_usd": "Budget (net of levy and tariff revenue)",
-            "outside_exporters_usd": "Outside exporters", "bloc_producers_gain_usd": "Bloc producers (gain)"}
+WHO_PAYS = {
+    "consumers_usd": "Consumers",
+    "budget_usd": "Budget (net of levy and tariff revenue)",
+    "outside_exporters_usd": "Outside exporters",
+    "bloc_producers_gain_usd": "Bloc producers (gain)",
+}
 
 
 def _fmt(metric: str, short: bool = False):
@@ -53,7 +63,9 @@ def box_chart(per_draw: pl.DataFrame, metric: str) -> go.Figure:
     fig.update_xaxes(type="category")
     fig.update_yaxes(type="linear")
     if metric in SHARES:
-        fig.update_yaxes(tickformat=h.percent_tickformat(q["lowerfence"].to_list() + q["upperfence"].to_list()))
+        fig.update_yaxes(
+            tickformat=h.percent_tickformat(q["lowerfence"].to_list() + q["upperfence"].to_list())
+        )
     return fig
 
 
@@ -69,6 +81,7 @@ def who_pays_chart(who: pl.DataFrame) -> go.Figure:
 
 def rule_65_words(per_draw: pl.DataFrame) -> pl.DataFrame:
     """Per instrument: in how many draws the 65% rule held in every period, in words."""
+
     def words(met: int, n: int) -> str:
         if met == n:
             return f"yes ({n} of {n} draws)"
@@ -77,7 +90,8 @@ def rule_65_words(per_draw: pl.DataFrame) -> pl.DataFrame:
         return f"in {met} of {n} draws"
 
     agg = per_draw.group_by("instrument", maintain_order=True).agg(
-        pl.col("rule_65_met").sum().alias("met"), pl.len().alias("n"))
+        pl.col("rule_65_met").sum().alias("met"), pl.len().alias("n")
+    )
     return agg.with_columns(pl.struct("met", "n").map_elements(lambda r: words(r["met"], r["n"]),
                                                                return_dtype=pl.String).alias("words"))  # fmt: skip
 
@@ -107,7 +121,11 @@ def comparison_words(cmp: Comparison, spec: Scenario, draws: int, seed: int) -> 
     d, st = cmp.design, cmp.settings
     members = tuple(z.id for z in spec.zones.zones if z.role == "member")
     assumed = "the default, an assumption" if d.bolr_share == BOLR_SHARE_DEFAULT else "as given"
-    bolr = ", ".join(f"{num(v)} t a year in {k.split('.', 1)[1]}" for k, v in st.items() if k.startswith("bolr_volume"))
+    bolr = ", ".join(
+        f"{num(v)} t a year in {k.split('.', 1)[1]}"
+        for k, v in st.items()
+        if k.startswith("bolr_volume")
+    )
     rate_basis = ("the rate that lifts the cheapest outside supplier's baseline landed price to the reference "
                   "price" if d.tariff_rate is None else "as given")  # fmt: skip
     out = [f"Market {d.market}: each instrument is applied in every member zone ({and_list([zone_name(spec, z) for z in members])}) "
@@ -147,7 +165,10 @@ def render_compare_report(cmp: Comparison, spec: Scenario, draws: int, seed: int
     parts = [f"<h1>Instrument comparison: {h.esc(spec.name)}</h1>",
              h.generated_note(__version__, f"market <b>{h.esc(d.market)}</b>",
                               f"reference price {num(d.floor_usd_t)} USD/t", f"{draws:,} draws, seed {seed}")]  # fmt: skip
-    parts.append("<h2>What was run</h2><h3>The comparison</h3>" + h.bullets(comparison_words(cmp, spec, draws, seed)))
+    parts.append(
+        "<h2>What was run</h2><h3>The comparison</h3>"
+        + h.bullets(comparison_words(cmp, spec, draws, seed))
+    )
     for heading, sentences in describe_run(spec, draws, seed, policies=False):
         parts.append(f"<h3>{h.esc(heading)}</h3>" + h.bullets(sentences))
     parts.append("<h2>Who pays</h2><p class='note'>Median over the draws of each burden against no instrument "
@@ -157,9 +178,17 @@ def render_compare_report(cmp: Comparison, spec: Scenario, draws: int, seed: int
     levy = _levy_words(cmp)
     if levy:
         parts.append(f"<p>{h.esc(levy)}</p>")
-    parts.append(h.chart(who_pays_chart(cmp.who_pays), "Who pays, by instrument",
-                         "median burden against no instrument, USD over the horizon", media))
-    cols = [h.Col("instrument", "Instrument")] + [h.Col(c, f"{label}, USD", h.money, "n") for c, label in WHO_PAYS.items()]
+    parts.append(
+        h.chart(
+            who_pays_chart(cmp.who_pays),
+            "Who pays, by instrument",
+            "median burden against no instrument, USD over the horizon",
+            media,
+        )
+    )
+    cols = [h.Col("instrument", "Instrument")] + [
+        h.Col(c, f"{label}, USD", h.money, "n") for c, label in WHO_PAYS.items()
+    ]
     parts.append(h.table(cmp.who_pays, cols))
     parts.append("<h2>Distributions over the draws</h2><p class='note'>Boxes: the middle half of the draws "
                  "(25th to 75th percentile) and their median; whiskers: the 5th to the 95th percentile.</p>"
@@ -171,7 +200,10 @@ def render_compare_report(cmp: Comparison, spec: Scenario, draws: int, seed: int
     table = summary_table(cmp)
     parts.append(h.table(table, [h.Col("metric", "Metric", cls="w")]
                          + [h.Col(c, c, str, "n", html=True) for c in table.columns[1:]], wide=True))  # fmt: skip
-    parts.append("<h2>Columns of the CSV and Parquet files</h2>" + h.bullets(f"{k}: {v}" for k, v in METRICS.items()))
+    parts.append(
+        "<h2>Columns of the CSV and Parquet files</h2>"
+        + h.bullets(f"{k}: {v}" for k, v in METRICS.items())
+    )
     return h.page(f"orebloc instrument comparison: {spec.name}", parts, media=media)
 
 
@@ -181,7 +213,9 @@ def write_compare_report(cmp: Comparison, spec: Scenario, draws: int, out: str |
     return write_text_atomic(out, render_compare_report(cmp, spec, draws, seed))
 
 
-def compare_report_pdf(cmp: Comparison, spec: Scenario, draws: int, seed: int | None = None) -> bytes:
+def compare_report_pdf(
+    cmp: Comparison, spec: Scenario, draws: int, seed: int | None = None
+) -> bytes:
     """The comparison report as PDF bytes."""
     return pdf_bytes(render_compare_report(cmp, spec, draws, seed, media="print"))
 

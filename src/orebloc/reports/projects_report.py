@@ -26,13 +26,16 @@ if TYPE_CHECKING:
     from orebloc.projects.status import StatusTable
 
 
-
 def _trajectory_chart(paths: pl.DataFrame, target: str, level: float) -> go.Figure:
     fig = go.Figure()
     for name in ("operating projects only", "chosen portfolio", "whole pipeline"):
         f = paths.filter(pl.col("target") == target, pl.col("portfolio") == name).sort("year")
-        fig.add_scatter(x=f["year"].to_list(), y=[100 * v for v in f["value_share"].to_list()], mode="lines+markers",
-                        name=name)
+        fig.add_scatter(
+            x=f["year"].to_list(),
+            y=[100 * v for v in f["value_share"].to_list()],
+            mode="lines+markers",
+            name=name,
+        )
     fig.add_hline(y=100 * level, line_dash="dash", annotation_text=f"target {level:.0%}")
     h.style(fig, height=360, legend=True, yaxis_title="%")
     return fig
@@ -41,7 +44,9 @@ def _trajectory_chart(paths: pl.DataFrame, target: str, level: float) -> go.Figu
 def _links(frame: pl.DataFrame) -> str:
     rows = []
     for r in frame.select("id", "sources").iter_rows(named=True):
-        links = " ".join(f'<a href="{h.esc(u)}">[{i + 1}]</a>' for i, u in enumerate(r["sources"].split()))
+        links = " ".join(
+            f'<a href="{h.esc(u)}">[{i + 1}]</a>' for i, u in enumerate(r["sources"].split())
+        )
         rows.append(f"<tr><td>{h.esc(r['id'])}</td><td>{links}</td></tr>")
     return f"<table><thead><tr><th>id</th><th>sources</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
@@ -61,29 +66,54 @@ def pipeline_frame(projects: Iterable[Project], status: StatusTable) -> pl.DataF
     return pl.DataFrame(rows, infer_schema_length=None)
 
 
-def render_projects_report(pipeline: pl.DataFrame, result: Result, media: h.Media = "screen") -> str:
+def render_projects_report(
+    pipeline: pl.DataFrame, result: Result, media: h.Media = "screen"
+) -> str:
     """HTML text for ``result`` (orebloc.projects.portfolio.Result) and the ``pipeline`` frame
     (``media="print"``: the page for a PDF)."""
     st = result.settings
     prov = result.provenance.filter(pl.col("kind") != "atlas")
-    parts = [f"<h1>Projects and diversification targets ({h.esc(st.economy.label)})</h1>",
-             h.generated_note(__version__, f"targets {h.esc(', '.join(t.text for t in result.targets))}",
-                              f"cost basis {h.esc(st.cost_basis)}",
-                              f"confidence {h.esc(st.confidence or 'expected value')}", f"base year {st.base_year}"),
-             "<h2>Chosen portfolio</h2>",
-             f"<p>Total {h.money(result.cost_usd)} USD for {h.esc(plural(len(result.chosen), 'project'))}.</p>",
-             h.table(result.chosen_frame(), wide=True), "<h2>Target trajectories</h2>"]
+    parts = [
+        f"<h1>Projects and diversification targets ({h.esc(st.economy.label)})</h1>",
+        h.generated_note(
+            __version__,
+            f"targets {h.esc(', '.join(t.text for t in result.targets))}",
+            f"cost basis {h.esc(st.cost_basis)}",
+            f"confidence {h.esc(st.confidence or 'expected value')}",
+            f"base year {st.base_year}",
+        ),
+        "<h2>Chosen portfolio</h2>",
+        f"<p>Total {h.money(result.cost_usd)} USD for {h.esc(plural(len(result.chosen), 'project'))}.</p>",
+        h.table(result.chosen_frame(), wide=True),
+        "<h2>Target trajectories</h2>",
+    ]
     paths = result.paths if result.paths is not None else pl.DataFrame()  # a solved result has them
     for t in result.targets:
-        parts.append(h.chart(_trajectory_chart(paths, t.text, t.level), f"{t.text}: share by year (expected)", media=media))
-    parts += ["<h2>Binding targets</h2>", h.table(result.binding, wide=True), "<h2>Excluded projects</h2>",
-              h.table(pl.DataFrame({"id": [i for i, _ in result.excluded], "reason": [w for _, w in result.excluded]})),
-              "<h2>Inputs that are not atlas figures</h2>",
-              h.table(prov, [h.Col(c, cls="s") if c == "source" else c for c in prov.columns], wide=True),
-              f"<h2>The pipeline ({pipeline.height} projects)</h2>",
-              "<p class='note'>Empty cells: no source gives the figure. Probability of reaching production by status "
-              "is an assumption (docs/projects.md).</p>",
-              h.table(pipeline.drop("sources", "notes"), wide=True), "<h2>Sources</h2>", _links(pipeline)]
+        parts.append(
+            h.chart(
+                _trajectory_chart(paths, t.text, t.level),
+                f"{t.text}: share by year (expected)",
+                media=media,
+            )
+        )
+    parts += [
+        "<h2>Binding targets</h2>",
+        h.table(result.binding, wide=True),
+        "<h2>Excluded projects</h2>",
+        h.table(
+            pl.DataFrame(
+                {"id": [i for i, _ in result.excluded], "reason": [w for _, w in result.excluded]}
+            )
+        ),
+        "<h2>Inputs that are not atlas figures</h2>",
+        h.table(prov, [h.Col(c, cls="s") if c == "source" else c for c in prov.columns], wide=True),
+        f"<h2>The pipeline ({pipeline.height} projects)</h2>",
+        "<p class='note'>Empty cells: no source gives the figure. Probability of reaching production by status "
+        "is an assumption (docs/projects.md).</p>",
+        h.table(pipeline.drop("sources", "notes"), wide=True),
+        "<h2>Sources</h2>",
+        _links(pipeline),
+    ]
     return h.page("orebloc projects", parts, media=media)
 
 

@@ -46,7 +46,9 @@ def dist_words(d: Dist, fmt: Fmt = num) -> str:
     if d.kind == "fixed":
         return fmt(a["value"])
     if d.kind == "uniform":
-        return f"anywhere between {fmt(a['low'])} and {fmt(a['high'])}, all equally likely (uniform)"
+        return (
+            f"anywhere between {fmt(a['low'])} and {fmt(a['high'])}, all equally likely (uniform)"
+        )
     if d.kind == "triangular":
         return (f"between {fmt(a['low'])} and {fmt(a['high'])}, most likely {fmt(a['mode'])} "
                 "(triangular)")  # fmt: skip
@@ -84,13 +86,13 @@ def _bounds_words(d: Dist, fmt: Fmt) -> str:
 
 
 def zone_name(spec: Scenario, zone: str) -> str:
-    """"China (CHN)"; the id alone when the zone's name is its id."""
+    """ "China (CHN)"; the id alone when the zone's name is its id."""
     name = spec.zones.get(zone).name if zone in spec.zones.ids else zone
     return zone if name == zone else f"{name} ({zone})"
 
 
 def zones_words(spec: Scenario, zones: tuple[str, ...], besides: str | None = None) -> str:
-    """"the bloc (USA, EUR, JPN, PAR)", "every zone", "every other zone" (all but
+    """ "the bloc (USA, EUR, JPN, PAR)", "every zone", "every other zone" (all but
     ``besides``), or the zones' names."""
     ids = spec.zones.ids
     bloc = tuple(z.id for z in spec.zones.zones if z.role in ("member", "partner"))
@@ -104,14 +106,14 @@ def zones_words(spec: Scenario, zones: tuple[str, ...], besides: str | None = No
 
 
 def and_list(items: list[str]) -> str:
-    """"a", "a and b", "a, b and c"."""
+    """ "a", "a and b", "a, b and c"."""
     if len(items) <= 2:
         return " and ".join(items)
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def market_words(spec: Scenario, market_id: str) -> str:
-    """"gallium (Gallium, refining)"."""
+    """ "gallium (Gallium, refining)"."""
     ms = spec.market(market_id)
     if ms.mineral is None:
         return market_id
@@ -124,8 +126,10 @@ def _label(spec: Scenario, period: int) -> str:
     return labels[period] if period < len(labels) else f"period {period + 1} (after the horizon)"
 
 
-def when_words(spec: Scenario, start: int, duration: Dist | None = None, end: int | None = None) -> str:
-    """"From 2025Q3 to 2027Q2 (2 years)", "From 2025Q3 for between 1 and 2 years (uniform)",
+def when_words(
+    spec: Scenario, start: int, duration: Dist | None = None, end: int | None = None
+) -> str:
+    """ "From 2025Q3 to 2027Q2 (2 years)", "From 2025Q3 for between 1 and 2 years (uniform)",
     "Over the whole horizon"."""
     if duration is None:
         if start == 0 and (end is None or end >= spec.n_periods):
@@ -179,7 +183,9 @@ def policy_words(spec: Scenario, p: Policy) -> str:
         if n.get("specific"):
             parts.append(f"{num(n['specific'])} USD/t")
         src = zone_name(spec, p.exporter) if p.exporter else "every zone (other bloc zones spared)"
-        text = f"A tariff in {where} on imports of {what} from {src}: {' plus '.join(parts) or 'zero'}"
+        text = (
+            f"A tariff in {where} on imports of {what} from {src}: {' plus '.join(parts) or 'zero'}"
+        )
     elif p.kind == "cfd":
         text = (f"A contract for difference for {where}'s producers of {what}, strike {num(n['strike'])} "
                 "USD/t: the government pays them the gap whenever the price is below the strike")  # fmt: skip
@@ -192,10 +198,18 @@ def policy_words(spec: Scenario, p: Policy) -> str:
         text = (f"A buyer of last resort in {where} bids {num(n['price'])} USD/t for {what}"
                 + (f" ({' and '.join(limits)})" if limits else " (no volume or budget limit)"))  # fmt: skip
     elif p.kind == "subsidy":
-        text = f"A production subsidy of {num(n['per_tonne'])} USD/t for {where}'s producers of {what}"
+        text = (
+            f"A production subsidy of {num(n['per_tonne'])} USD/t for {where}'s producers of {what}"
+        )
     else:  # stockpile
         trig = n["trigger"]
-        how = (f"{pct(trig - 1)} above" if trig > 1 else "at" if trig == 1 else f"{pct(1 - trig)} below")
+        how = (
+            f"{pct(trig - 1)} above"
+            if trig > 1
+            else "at"
+            if trig == 1
+            else f"{pct(1 - trig)} below"
+        )
         text = (f"A stockpile of {num(n['initial'])} t of {what} in {where}, released at up to "
                 f"{num(n['release_rate'])} t a year once the price is {how} its baseline")  # fmt: skip
     when = when_words(spec, p.start, end=p.end)
@@ -229,7 +243,9 @@ def stockpile_words(spec: Scenario, r: StockpileRule) -> str:
     b = r.buildup
     if b is not None:
         base = "net imports" if b.obligation.base == "net_imports" else "consumption"
-        name = {"iea": "IEA", "jogmec": "JOGMEC", "korea": "Korea"}.get(b.obligation.name, b.obligation.name)
+        name = {"iea": "IEA", "jogmec": "JOGMEC", "korea": "Korea"}.get(
+            b.obligation.name, b.obligation.name
+        )
         rule = "a bloc rule" if b.obligation.name == "bloc" else f"the {name} preset"
         text += (f". Built up towards {num(b.obligation.days)} days of {base} ({rule}) while the "
                  f"price is at most {b.price_below:g} x its baseline, at most {pct(b.rate)} of the obligation a "
@@ -254,7 +270,9 @@ def uncertain_words(spec: Scenario) -> list[str]:
         name = PARAM_WORDS.get(u.param) or f"{param(u.param).description} ({u.param})"
         markets = ("every market" if len(spec.markets) > 1 and set(u.markets) == {m.id for m in spec.markets}
                    else and_list([market_words(spec, m) for m in u.markets]))  # fmt: skip
-        spread = "drawn separately for each zone" if u.per_zone else "one number shared by these zones"
+        spread = (
+            "drawn separately for each zone" if u.per_zone else "one number shared by these zones"
+        )
         out.append(f"{name}, in {zones_words(spec, u.zones)} of {markets}: {dist_words(u.dist)}; "
                    f"{spread}. In each draw this replaces the "
                    "calibrated value listed under the inputs.")  # fmt: skip
@@ -272,13 +290,21 @@ def uncertain_words(spec: Scenario) -> list[str]:
 
 
 def _rate_words(name: str, d: Dist) -> str:
-    return f"{name}: {pct(d.fixed)} a year" if d.fixed is not None else f"{name} a year: {dist_words(d, pct)}"
+    return (
+        f"{name}: {pct(d.fixed)} a year"
+        if d.fixed is not None
+        else f"{name} a year: {dist_words(d, pct)}"
+    )
 
 
 def setup_words(spec: Scenario, draws: int, seed: int) -> list[str]:
     """The horizon, the draws, the seed, the markets and the zones."""
     labels = spec.period_labels()
-    asked = "" if draws == spec.draws else f" (the file asks for {spec.draws:,}; this run used {draws:,})"
+    asked = (
+        ""
+        if draws == spec.draws
+        else f" (the file asks for {spec.draws:,}; this run used {draws:,})"
+    )
     span = f"{labels[0]} to {labels[-1]}"
     horizon = (f"{years(spec.years)}, {span}" if spec.step == "year"
                else f"{spec.n_periods} {spec.step}s, {span} ({years(spec.years)})")  # fmt: skip
@@ -289,11 +315,15 @@ def setup_words(spec: Scenario, draws: int, seed: int) -> list[str]:
         if ms.market is not None:
             text = f"Market {ms.id}: read from the model file {ms.model.name if ms.model else '?'}"
         else:
-            text = f"Market {market_words(spec, ms.id)}: calibrated from the atlas's {ms.year} figures"
+            text = (
+                f"Market {market_words(spec, ms.id)}: calibrated from the atlas's {ms.year} figures"
+            )
             if ms.calibration:
                 text += f", with {len(ms.calibration)} input{'s' if len(ms.calibration) != 1 else ''} set in the scenario file"
         if ms.input_from:
-            text += f"; it takes {num(ms.input_coefficient)} t of {ms.input_from} per tonne of output"
+            text += (
+                f"; it takes {num(ms.input_coefficient)} t of {ms.input_from} per tonne of output"
+            )
         out.append(text + ".")
     zones = "; ".join(f"{zone_name(spec, z.id)}: {z.role}" for z in spec.zones.zones)
     out.append(f"Zones: {zones}.")
@@ -303,7 +333,12 @@ def setup_words(spec: Scenario, draws: int, seed: int) -> list[str]:
 def dynamics_words(spec: Scenario) -> list[str]:
     """Trend growth, price-responsive investment and scheduled capacity additions."""
     d = spec.dynamics
-    out = [_rate_words("Demand growth", d.demand_growth) + "; " + _rate_words("capacity growth", d.capacity_growth) + "."]
+    out = [
+        _rate_words("Demand growth", d.demand_growth)
+        + "; "
+        + _rate_words("capacity growth", d.capacity_growth)
+        + "."
+    ]
     if d.investment is not None:
         inv = d.investment
         out.append(f"Where the price stays at or above {num(inv.trigger)} times its baseline, producers in "
@@ -320,11 +355,15 @@ CASES_WORDS = ("Every draw is solved three ways: with the shocks and the policie
                "that shortfalls and consumer costs are measured against).")  # fmt: skip
 
 
-def describe_run(spec: Scenario, draws: int, seed: int, policies: bool = True) -> list[tuple[str, list[str]]]:
+def describe_run(
+    spec: Scenario, draws: int, seed: int, policies: bool = True
+) -> list[tuple[str, list[str]]]:
     """The "What was run" sections: (heading, sentences). ``policies`` False leaves out the
     scenario's own policies (a comparison replaces them with its instruments)."""
     sections = [("The run", setup_words(spec, draws, seed) + ([CASES_WORDS] if policies else []))]
-    sections.append(("Shocks", [shock_words(spec, s) for s in spec.shocks] or ["None: no shock is applied."]))
+    sections.append(
+        ("Shocks", [shock_words(spec, s) for s in spec.shocks] or ["None: no shock is applied."])
+    )
     if policies:
         sections.append(("Policies (the \"with the policy\" case)",
                          [policy_words(spec, p) for p in spec.policies]

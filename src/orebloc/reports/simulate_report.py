@@ -23,7 +23,11 @@ from orebloc.scenarios.run import BLOC, ScenarioRun
 from orebloc.scenarios.spec import Scenario
 
 COLOURS = {"policy": "31,119,180", "no_policy": "214,39,40", "reference": "120,120,120"}
-CASE_LABELS = {"policy": "with the policy", "no_policy": "without the policy", "reference": "no shock (reference)"}
+CASE_LABELS = {
+    "policy": "with the policy",
+    "no_policy": "without the policy",
+    "reference": "no shock (reference)",
+}
 #: quantities charted: (summary column stem, what, unit)
 CHARTED = (("price_usd_t", "price", "USD/t"), ("shortfall_t", "shortfall", "t per period"))
 #: tonnes below this (a gram) are the solver's round-off, shown as 0 (else a chart of 1e-9 t
@@ -60,13 +64,17 @@ def fan_chart(summary: pl.DataFrame, market: str, zone: str, quantity: str, unit
     fig = go.Figure()
     x: list[str] = []
     for case in ("no_policy", "policy", "reference"):
-        s = summary.filter(pl.col("case") == case, pl.col("market") == market, pl.col("zone") == zone).sort("period")
+        s = summary.filter(
+            pl.col("case") == case, pl.col("market") == market, pl.col("zone") == zone
+        ).sort("period")
         if s.is_empty():
             continue
         x = s["period_label"].to_list()
         rgb = COLOURS[case]
         if case != "reference":
-            band = _clean(s[f"{quantity}_p95"].to_list() + s[f"{quantity}_p5"].to_list()[::-1], quantity)
+            band = _clean(
+                s[f"{quantity}_p95"].to_list() + s[f"{quantity}_p5"].to_list()[::-1], quantity
+            )
             fig.add_trace(go.Scatter(x=x + x[::-1], y=band,
                                      mode="lines", fill="toself", fillcolor=f"rgba({rgb},0.18)", line={"width": 0},
                                      hoverinfo="skip", name=f"p5-p95 {CASE_LABELS[case]}"))  # fmt: skip
@@ -175,14 +183,17 @@ def _negative_html(summary: pl.DataFrame) -> str:
     where = "; ".join(f"{r['market']} in {r['zone']} ({CASE_LABELS.get(r['case'], r['case'])}, {r['periods']} "
                       f"period{'s' if r['periods'] != 1 else ''}, down to {h.number(r['lowest'])} USD/t)"
                       for r in neg.iter_rows(named=True))  # fmt: skip
-    return ("<p class='warn'><b>Not a real price:</b> in some draws the model gives a price below zero, "
-            f"which cannot happen in a market: {h.esc(where)}. Read the part of those bands below zero as "
-            "a limit of the model in those draws, not as a forecast.</p>")
+    return (
+        "<p class='warn'><b>Not a real price:</b> in some draws the model gives a price below zero, "
+        f"which cannot happen in a market: {h.esc(where)}. Read the part of those bands below zero as "
+        "a limit of the model in those draws, not as a forecast.</p>"
+    )
 
 
 def inputs_frame(provenance: pl.DataFrame, spec: Scenario) -> pl.DataFrame:
     """The calibration inputs with a column ``in_this_run``: how an uncertain parameter's value
     is replaced in each draw (``supply.CHN.eta`` by ``[[uncertain]] param = "supply.eta"``)."""
+
     def drawn(market: str, name: str) -> str:
         parts = name.split(".")
         if len(parts) != 3:
@@ -203,7 +214,8 @@ def inputs_frame(provenance: pl.DataFrame, spec: Scenario) -> pl.DataFrame:
 
     fields = [c for c in ("market", "input", "low", "high") if c in provenance.columns]
     return provenance.with_columns(
-        pl.struct(fields).map_elements(in_run, return_dtype=pl.String).alias("in_this_run"))
+        pl.struct(fields).map_elements(in_run, return_dtype=pl.String).alias("in_this_run")
+    )
 
 
 def _inputs_html(run: ScenarioRun) -> list[str]:
@@ -256,7 +268,14 @@ def render_report(run: ScenarioRun, media: h.Media = "screen") -> str:
             for q, what_q, unit in CHARTED:
                 fig = fan_chart(summary, pm.id, zone, q, unit)
                 none = all(v == 0 for t in fig.data for v in t.y if v is not None)
-                parts.append(h.chart(fig, f"{pm.id}: {what_q}, {label}", f"no {what_q} in any draw" if none else None, media))
+                parts.append(
+                    h.chart(
+                        fig,
+                        f"{pm.id}: {what_q}, {label}",
+                        f"no {what_q} in any draw" if none else None,
+                        media,
+                    )
+                )
         parts.append("</div>")
     parts.append("</div>")
     parts.extend(_inputs_html(run))

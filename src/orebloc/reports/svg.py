@@ -169,7 +169,9 @@ def _values(c: Chart) -> list[float]:
     return [float(v) for v in vs if math.isfinite(v)]
 
 
-def _text(x: float, y: float, s: str, anchor: str = "middle", size: float = FONT_PX, extra: str = "") -> str:
+def _text(
+    x: float, y: float, s: str, anchor: str = "middle", size: float = FONT_PX, extra: str = ""
+) -> str:
     return (f'<text x="{r2(x)}" y="{r2(y)}" text-anchor="{anchor}" font-size="{r2(size)}" '
             f'fill="{INK}"{extra}>{esc(s)}</text>')  # fmt: skip
 
@@ -186,7 +188,9 @@ def _legend_items(c: Chart) -> list[tuple[str, str, str]]:
     return items
 
 
-def _legend_rows(items: list[tuple[str, str, str]], width: float) -> list[list[tuple[str, str, str]]]:
+def _legend_rows(
+    items: list[tuple[str, str, str]], width: float
+) -> list[list[tuple[str, str, str]]]:
     rows: list[list[tuple[str, str, str]]] = [[]]
     used = 0.0
     for it in items:
@@ -228,7 +232,12 @@ def render(c: Chart) -> str:
         tick_h = max((text_px(s) for s in shown), default=0) * math.sin(rad) + FONT_PX
     else:
         tick_h = FONT_PX + 4
-    bottom = 8 + tick_h + (16 if c.x_title or (c.horizontal and c.value_title) else 0) + 15 * len(legend_rows)
+    bottom = (
+        8
+        + tick_h
+        + (16 if c.x_title or (c.horizontal and c.value_title) else 0)
+        + 15 * len(legend_rows)
+    )
     x0, x1, y0, y1 = left, c.width - right, top, c.height - bottom
     if x1 - x0 < 20 or y1 - y0 < 20:
         raise ValueError(f"chart of {c.width}x{c.height} px leaves no room to plot")
@@ -258,15 +267,21 @@ def render(c: Chart) -> str:
     for t, s in zip(ticks, labels, strict=True):
         p = val(t)
         if c.horizontal:
-            out.append(f'<line class="grid" x1="{r2(p)}" y1="{r2(y0)}" x2="{r2(p)}" y2="{r2(y1)}" stroke="{GRID}"/>')
+            out.append(
+                f'<line class="grid" x1="{r2(p)}" y1="{r2(y0)}" x2="{r2(p)}" y2="{r2(y1)}" stroke="{GRID}"/>'
+            )
             out.append(_text(p, y0 - 4, s, extra=' class="tick"'))
         else:
-            out.append(f'<line class="grid" x1="{r2(x0)}" y1="{r2(p)}" x2="{r2(x1)}" y2="{r2(p)}" stroke="{GRID}"/>')
+            out.append(
+                f'<line class="grid" x1="{r2(x0)}" y1="{r2(p)}" x2="{r2(x1)}" y2="{r2(p)}" stroke="{GRID}"/>'
+            )
             out.append(_text(x0 - 4, p + 3.5, s, "end", extra=' class="tick"'))
     # category / x ticks
     if cats:
         keep = set(c.x_ticks) if c.x_ticks else set(cats)
-        text_of = dict(zip(c.x_ticks, c.x_tick_text, strict=True)) if c.x_ticks and c.x_tick_text else {}
+        text_of = (
+            dict(zip(c.x_ticks, c.x_tick_text, strict=True)) if c.x_ticks and c.x_tick_text else {}
+        )
         for cat in cats:
             if cat not in keep:
                 continue
@@ -283,11 +298,19 @@ def render(c: Chart) -> str:
             if xlo - 1e-9 <= t <= xhi + 1e-9:
                 out.append(_text(pos(t), y1 + 13, f"{t:g}", extra=' class="tick"'))
     # axis lines
-    out.append(f'<line class="axis" x1="{r2(x0)}" y1="{r2(y1)}" x2="{r2(x1)}" y2="{r2(y1)}" stroke="{AXIS}"/>')
-    out.append(f'<line class="axis" x1="{r2(x0)}" y1="{r2(y0)}" x2="{r2(x0)}" y2="{r2(y1)}" stroke="{AXIS}"/>')
+    out.append(
+        f'<line class="axis" x1="{r2(x0)}" y1="{r2(y1)}" x2="{r2(x1)}" y2="{r2(y1)}" stroke="{AXIS}"/>'
+    )
+    out.append(
+        f'<line class="axis" x1="{r2(x0)}" y1="{r2(y0)}" x2="{r2(x0)}" y2="{r2(y1)}" stroke="{AXIS}"/>'
+    )
     if c.value_title and not c.horizontal:
         cy = (y0 + y1) / 2
-        out.append(_text(12, cy, c.value_title, extra=f' class="title" transform="rotate(-90 12 {r2(cy)})"'))
+        out.append(
+            _text(
+                12, cy, c.value_title, extra=f' class="title" transform="rotate(-90 12 {r2(cy)})"'
+            )
+        )
     under = c.x_title or (c.value_title if c.horizontal else "")
     if under:
         out.append(_text((x0 + x1) / 2, y1 + tick_h + 18, under, extra=' class="title"'))
@@ -316,7 +339,9 @@ def render(c: Chart) -> str:
                            f'fill="{bs.color}"/>')  # fmt: skip
                 if bs.labels:
                     if c.horizontal:
-                        out.append(_text(max(base, p) + 3, y + hh / 2 + 3, bs.labels[i], "start", 8))
+                        out.append(
+                            _text(max(base, p) + 3, y + hh / 2 + 3, bs.labels[i], "start", 8)
+                        )
                     else:
                         out.append(_text(x + ww / 2, min(base, p) - 3, bs.labels[i], size=8))
     for bx in c.boxes:
@@ -361,7 +386,9 @@ def render(c: Chart) -> str:
         for name, color, kind in row:
             if kind in ("box", "band"):
                 op = ' fill-opacity="0.3"' if kind == "band" else ""
-                out.append(f'<rect x="{r2(x)}" y="{r2(ly)}" width="20" height="8" fill="{color}"{op}/>')
+                out.append(
+                    f'<rect x="{r2(x)}" y="{r2(ly)}" width="20" height="8" fill="{color}"{op}/>'
+                )
             else:
                 dash = ' stroke-dasharray="3 3"' if kind == "dash" else ""
                 out.append(f'<line x1="{r2(x)}" y1="{r2(ly + 4)}" x2="{r2(x + 20)}" y2="{r2(ly + 4)}" '

@@ -79,7 +79,11 @@ def chart_of(fig: go.Figure, width: float = PRINT_WIDTH) -> svg.Chart:
             c.bars.append(svg.Bars(name, ordered, colour, _labels(t.texttemplate, ordered)))
         elif t.type == "box":
             colour, _ = _colour(t.marker.color if t.marker else None, i)
-            c.boxes.append(svg.Box(name, t.lowerfence[0], t.q1[0], t.median[0], t.q3[0], t.upperfence[0], colour))
+            c.boxes.append(
+                svg.Box(
+                    name, t.lowerfence[0], t.q1[0], t.median[0], t.q3[0], t.upperfence[0], colour
+                )
+            )
             if name not in cats:
                 cats.append(name)
                 c.categories = cats
@@ -91,7 +95,9 @@ def chart_of(fig: go.Figure, width: float = PRINT_WIDTH) -> svg.Chart:
                 c.bands.append(svg.Band(name, x[:n], [v or 0.0 for v in y[n:][::-1]], [v or 0.0 for v in y[:n]],
                                         colour, opacity))  # fmt: skip
                 continue
-            colour, _ = _colour((t.line.color if t.line else None) or (t.marker.color if t.marker else None), i)
+            colour, _ = _colour(
+                (t.line.color if t.line else None) or (t.marker.color if t.marker else None), i
+            )
             c.lines.append(svg.Line(name, x, y, colour, dash=bool(t.line and t.line.dash and t.line.dash != "solid"),
                                     markers="markers" in (t.mode or "")))  # fmt: skip
     texts = [a.text for a in (lay.annotations or ())]

@@ -14,4 +14,11 @@ stages, stocks, capacity), ``run`` (chunks, local or Dask, Parquet), ``summary``
 from orebloc.scenarios.run import ScenarioRun, run_scenario
 from orebloc.scenarios.spec import Scenario, ScenarioError, load_scenario, loads_scenario
 
-__all__ = ["Scenario", "ScenarioError", "ScenarioRun", "load_scenario", "loads_scenario", "run_scenario"]
+__all__ = [
+    "Scenario",
+    "ScenarioError",
+    "ScenarioRun",
+    "load_scenario",
+    "loads_scenario",
+    "run_scenario",
+]

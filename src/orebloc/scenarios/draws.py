@@ -46,7 +46,9 @@ if TYPE_CHECKING:
 
 def stream(seed: int, key: str) -> np.random.Generator:
     """The generator of one uncertain quantity."""
-    return np.random.Generator(np.random.PCG64(np.random.SeedSequence([seed, zlib.crc32(key.encode())])))
+    return np.random.Generator(
+        np.random.PCG64(np.random.SeedSequence([seed, zlib.crc32(key.encode())]))
+    )
 
 
 def sample(dist: Dist, u: np.ndarray) -> np.ndarray:
@@ -132,8 +134,12 @@ def draw_scenario(
     n = spec.draws if n is None else n
     seed = spec.seed if seed is None else seed
     v: dict[str, np.ndarray] = {
-        "dynamics.demand_growth": draw(spec.dynamics.demand_growth, n, seed, "dynamics.demand_growth"),
-        "dynamics.capacity_growth": draw(spec.dynamics.capacity_growth, n, seed, "dynamics.capacity_growth"),
+        "dynamics.demand_growth": draw(
+            spec.dynamics.demand_growth, n, seed, "dynamics.demand_growth"
+        ),
+        "dynamics.capacity_growth": draw(
+            spec.dynamics.capacity_growth, n, seed, "dynamics.capacity_growth"
+        ),
     }
     if spec.dynamics.capacity_follows_demand:
         v["dynamics.capacity_growth"] = v["dynamics.demand_growth"].copy()

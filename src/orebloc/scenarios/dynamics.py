@@ -152,7 +152,12 @@ def _policy_objects(plan: Plan, mi: int, t: int, in_case: bool) -> list:
     mid = plan.markets[mi].id
     out = []
     for p in plan.spec.policies:
-        if p.market != mid or p.kind == "stockpile" or t < p.start or (p.end is not None and t >= p.end):
+        if (
+            p.market != mid
+            or p.kind == "stockpile"
+            or t < p.start
+            or (p.end is not None and t >= p.end)
+        ):
             continue
         if p.kind == "floor":
             out.append(PriceFloor(p.zone, p.get("price")))
@@ -161,7 +166,11 @@ def _policy_objects(plan: Plan, mi: int, t: int, in_case: bool) -> list:
         elif p.kind == "cfd":
             out.append(ContractForDifference(p.zone, p.get("strike")))
         elif p.kind == "bolr":
-            out.append(BuyerOfLastResort(p.zone, p.get("price"), p.get("volume", np.inf), p.get("budget", np.inf)))
+            out.append(
+                BuyerOfLastResort(
+                    p.zone, p.get("price"), p.get("volume", np.inf), p.get("budget", np.inf)
+                )
+            )
         elif p.kind == "subsidy":
             out.append(Subsidy(p.zone, p.get("per_tonne")))
     return out
@@ -241,7 +250,10 @@ def simulate(
             "p0": np.array([mk.supply[z].p0 for z in ids]),
         })  # fmt: skip
     # shock timing per draw: periods in force
-    shock_len = [np.rint(draws[f"shocks[{i}].duration"][:, 0] / dt).astype(int) for i in range(len(spec.shocks))]
+    shock_len = [
+        np.rint(draws[f"shocks[{i}].duration"][:, 0] / dt).astype(int)
+        for i in range(len(spec.shocks))
+    ]
     comps = hooks.components(plan)
     states = {case: _State(plan, n, T + 64) for case in plan.cases}
     for case in plan.cases:
@@ -259,7 +271,9 @@ def simulate(
     ref_price: dict[int, np.ndarray] = {}
     for t in range(T):
         years = t * dt
-        period_results: dict[int, dict[str, dict[str, np.ndarray]]] = {}  # market -> case -> outputs
+        period_results: dict[
+            int, dict[str, dict[str, np.ndarray]]
+        ] = {}  # market -> case -> outputs
         for ci, case in enumerate(plan.cases):
             st = states[case]
             shocked = case != "reference"
@@ -298,7 +312,9 @@ def simulate(
                         else:
                             # last period's output, grown with the downstream's capacity since
                             with np.errstate(invalid="ignore", divide="ignore"):
-                                growth = np.where(st.last_capacity[j] > 0, k_now / st.last_capacity[j], 1.0)
+                                growth = np.where(
+                                    st.last_capacity[j] > 0, k_now / st.last_capacity[j], 1.0
+                                )
                             need_yr = prev / dt * growth
                         d0_yr = d0_yr + plan.markets[j].coefficient * need_yr
                 # per-period quantities
@@ -321,10 +337,16 @@ def simulate(
                     if ov.purchases is not None:
                         bought = bought + ov.purchases
                 # fold outages, coupling limits and releases into (q0, capacity, outage, eta)
-                over = {**fold_release(q0, cap, eff_cap, b["eta"], release), "demand.d0": d0, "demand.eps": b["eps"]}
+                over = {
+                    **fold_release(q0, cap, eff_cap, b["eta"], release),
+                    "demand.d0": d0,
+                    "demand.eps": b["eps"],
+                }
                 if bought.any():  # purchases for stock: demand at any price, slope kept
                     with np.errstate(invalid="ignore", divide="ignore"):
-                        over["demand.eps"] = np.where(d0 + bought > 0, b["eps"] * d0 / (d0 + bought), b["eps"])
+                        over["demand.eps"] = np.where(
+                            d0 + bought > 0, b["eps"] * d0 / (d0 + bought), b["eps"]
+                        )
                     over["demand.d0"] = d0 + bought
                 # which export controls and policies are in force: one solve per structure
                 pol_objs = _policy_objects(plan, mi, t, with_policy)
@@ -341,7 +363,11 @@ def simulate(
                 flows = np.full((n, Z, Z), np.nan)
                 ok = np.zeros(n, dtype=bool)
                 for key in sorted(groups):
-                    rows = np.flatnonzero(np.all(keys == np.array(key, dtype=bool), axis=1)) if key else np.arange(n)
+                    rows = (
+                        np.flatnonzero(np.all(keys == np.array(key, dtype=bool), axis=1))
+                        if key
+                        else np.arange(n)
+                    )
                     if not len(rows):
                         continue
                     caps, cap_q, leak_b = [], [], []
@@ -359,7 +385,9 @@ def simulate(
                         caps.append(ExportCap(s.zone, s.to, 0.0, s.leakage_share,
                                               leakage_base=0.0 if leaky else None))  # fmt: skip
                         cap_q.append((1.0 - sev) * shipped)
-                        leak_b.append(ref[:, o, third].sum(axis=1) if leaky else np.zeros(len(rows)))
+                        leak_b.append(
+                            ref[:, o, third].sum(axis=1) if leaky else np.zeros(len(rows))
+                        )
                     # the same structure recurs every period: build (and validate) its market once
                     market = _structure(markets, pm, mi, pol_objs, caps)
                     whole = len(rows) == n
@@ -374,12 +402,18 @@ def simulate(
                     prev = warm.get(wkey)
                     start = None
                     if prev is not None and prev[0].shape[0] == n:
-                        start = _Start(prev[0], prev[1]) if whole else _Start(prev[0][rows], prev[1][rows])
+                        start = (
+                            _Start(prev[0], prev[1])
+                            if whole
+                            else _Start(prev[0][rows], prev[1][rows])
+                        )
                     sol = solve_batch(market, len(rows), ov, baseline=False, initial=start)
                     if sol.node_prices.ndim == 2:
                         if prev is None or prev[0].shape[1] != sol.node_prices.shape[1]:
-                            prev = (np.full((n, sol.node_prices.shape[1]), np.nan),
-                                    np.full((n, sol.arc_flows.shape[1]), np.nan))
+                            prev = (
+                                np.full((n, sol.node_prices.shape[1]), np.nan),
+                                np.full((n, sol.arc_flows.shape[1]), np.nan),
+                            )
                         prev[0][rows], prev[1][rows] = sol.node_prices, sol.arc_flows
                         warm[wkey] = prev
                     for k in res:
@@ -391,8 +425,9 @@ def simulate(
                     ref_price[mi] = res["price"]
                 # consumer cost on this case's demand curve, against the reference price
                 a = b["eps"] * d0 / b["p0"]
-                cc = curves.consumer_surplus(ref_price[mi], d0, b["p0"], a) - curves.consumer_surplus(
-                    res["price"], d0, b["p0"], a)
+                cc = curves.consumer_surplus(
+                    ref_price[mi], d0, b["p0"], a
+                ) - curves.consumer_surplus(res["price"], d0, b["p0"], a)
                 ctx.policies = pol_objs
                 for comp in comps:
                     comp.after_solve(ctx, res)
@@ -410,13 +445,19 @@ def simulate(
                 # the revenue of its exports at its producer price (for who-pays accounting)
                 shipped = np.nan_to_num(flows) * (1.0 - np.eye(Z))
                 out["exports_to_bloc"][ci, :, t, mi] = shipped[:, :, plan.in_bloc].sum(axis=2)
-                out["export_revenue"][ci, :, t, mi] = shipped.sum(axis=2) * np.nan_to_num(res["producer_price"])
-                out["producer_revenue"][ci, :, t, mi] = np.nan_to_num(res["supply"]) * np.nan_to_num(res["producer_price"])
+                out["export_revenue"][ci, :, t, mi] = shipped.sum(axis=2) * np.nan_to_num(
+                    res["producer_price"]
+                )
+                out["producer_revenue"][ci, :, t, mi] = np.nan_to_num(
+                    res["supply"]
+                ) * np.nan_to_num(res["producer_price"])
                 out["capacity"][ci, :, t, mi] = cap_yr
                 out["stock"][ci, :, t, mi] = st.stock[mi]
                 out["release"][ci, :, t, mi] = release
                 out["purchases"][ci, :, t, mi] = bought
-                out["cover_days"][ci, :, t, mi] = cover_days(st.stock[mi], np.nan_to_num(res["demand"]) - bought, dt)
+                out["cover_days"][ci, :, t, mi] = cover_days(
+                    st.stock[mi], np.nan_to_num(res["demand"]) - bought, dt
+                )
                 converged[ci, :, t, mi] = ok
         if progress is not None:
             progress(1)
@@ -427,7 +468,9 @@ def simulate(
 def cover_days(stock: np.ndarray, consumption: np.ndarray, dt: float) -> np.ndarray:
     """Days of the period's consumption (t per period of ``dt`` years) the stock (t) covers."""
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(consumption > 0, stock / consumption * (dt * 365.0), np.where(stock > 0, np.inf, 0.0))
+        return np.where(
+            consumption > 0, stock / consumption * (dt * 365.0), np.where(stock > 0, np.inf, 0.0)
+        )
 
 
 def fold_release(

@@ -41,7 +41,9 @@ class Context:
     earlier: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
     t: int = 0  # period index
     capacity_yr: np.ndarray | None = None  # t/yr (before outages)
-    policies: list = field(default_factory=list)  # the market's policy objects in force (after_solve)
+    policies: list = field(
+        default_factory=list
+    )  # the market's policy objects in force (after_solve)
 
 
 @dataclass

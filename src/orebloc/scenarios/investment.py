@@ -22,7 +22,9 @@ from orebloc.market.model import ContractForDifference, Subsidy
 from orebloc.scenarios.hooks import Context, Overrides
 
 
-def received_prices(producer_price: np.ndarray, policies: list, zones: tuple[str, ...]) -> np.ndarray:
+def received_prices(
+    producer_price: np.ndarray, policies: list, zones: tuple[str, ...]
+) -> np.ndarray:
     """(n, Z) the price producers receive, USD/t: their node's price, raised to a CfD strike,
     plus a production subsidy (curves.received_price); nan where a zone has no capacity."""
     strike = np.full(len(zones), -np.inf)
@@ -59,7 +61,9 @@ class PriceTriggeredInvestment:
         hit = (paid >= inv.trigger * ctx.base["p0"]) & self.zones
         lead = max(1, int(round(inv.lead_time / dt)))
         if ctx.t + lead <= self.horizon:
-            ctx.state.arrivals[ctx.mi, ctx.t + lead] += np.where(hit, inv.rate * dt * ctx.capacity_yr, 0.0)
+            ctx.state.arrivals[ctx.mi, ctx.t + lead] += np.where(
+                hit, inv.rate * dt * ctx.capacity_yr, 0.0
+            )
 
 
 def investment_component(plan: Any) -> PriceTriggeredInvestment | None:

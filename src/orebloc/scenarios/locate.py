@@ -70,9 +70,11 @@ class Locator:
             if k:
                 key = ".".join([*table, *_parts(k.group(1))])
                 self.lines.setdefault(key, no)
-                value = line[k.end():]
+                value = line[k.end() :]
                 value = value.split("#", 1)[0] if '"' not in value else value
-                depth = max(0, value.count("[") + value.count("{") - value.count("]") - value.count("}"))
+                depth = max(
+                    0, value.count("[") + value.count("{") - value.count("]") - value.count("}")
+                )
 
     def line(self, path: str) -> int | None:
         """The line of ``path`` or of its nearest recorded ancestor; None if none is recorded."""

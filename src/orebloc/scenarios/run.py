@@ -47,7 +47,12 @@ BLOC = "bloc"
 #: zstd, for files about 25 % larger
 PARQUET_COMPRESSION = "lz4"
 #: environment of local-cluster workers (each is one process with one thread)
-WORKER_ENV = {"NUMBA_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+WORKER_ENV = {
+    "NUMBA_NUM_THREADS": "1",
+    "OMP_NUM_THREADS": "1",
+    "OPENBLAS_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+}
 #: the most draws a run takes: every draw's uncertain numbers are generated up front on the
 #: client (about 130-150 bytes a draw for the shipped scenarios), so 10^9 draws already need
 #: ~150 GB; an assumption that anything above it is a typo
@@ -59,7 +64,9 @@ IN_PROCESS = ("none", "")
 LOCAL_CLUSTER = "local-cluster"
 #: a Dask scheduler address: [protocol://]host:port, host a name, an IPv4 or a bracketed IPv6
 #: address (distributed needs the port; its comm protocols: tcp, tls, ws, wss, ucx)
-_ADDRESS = re.compile(r"^(?:(?:tcp|tls|ws|wss|ucx)://)?(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9][A-Za-z0-9.-]*):(\d{1,5})$")
+_ADDRESS = re.compile(
+    r"^(?:(?:tcp|tls|ws|wss|ucx)://)?(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9][A-Za-z0-9.-]*):(\d{1,5})$"
+)
 
 
 @dataclass
@@ -75,7 +82,9 @@ class ScenarioRun:
     provenance: pl.DataFrame | None = None
 
 
-def prepare(spec: Scenario, atlas: Atlas | None = None, cases: tuple[str, ...] = CASES) -> tuple[Plan, pl.DataFrame]:
+def prepare(
+    spec: Scenario, atlas: Atlas | None = None, cases: tuple[str, ...] = CASES
+) -> tuple[Plan, pl.DataFrame]:
     """Calibrate every market (atlas or model file); returns the plan and the provenance table."""
     from orebloc.market.calibrate import calibrate
 
@@ -93,7 +102,15 @@ def prepare(spec: Scenario, atlas: Atlas | None = None, cases: tuple[str, ...] =
         else:
             atlas = atlas or Atlas()
             try:
-                cal = calibrate(atlas, ms.mineral, ms.year, ms.stage, spec.zones, spec.bloc, dict(ms.calibration))
+                cal = calibrate(
+                    atlas,
+                    ms.mineral,
+                    ms.year,
+                    ms.stage,
+                    spec.zones,
+                    spec.bloc,
+                    dict(ms.calibration),
+                )
             except OreblocError as exc:
                 raise ScenarioError(str(exc), f"markets[{i}]", spec.source) from None
             market = cal.market
@@ -111,7 +128,8 @@ def prepare(spec: Scenario, atlas: Atlas | None = None, cases: tuple[str, ...] =
                 raise ScenarioError(f"zone {s.zone!r} produces nothing in market {s.market!r}, "
                                     "so its exports cannot be controlled", "shocks", spec.source)  # fmt: skip
     provenance = pl.concat(prov, how="diagonal_relaxed").select(
-        "market", "input", "value", "unit", "kind", "low", "high", "trust", "source")
+        "market", "input", "value", "unit", "kind", "low", "high", "trust", "source"
+    )
     return Plan(spec, tuple(prepared), cases), provenance
 
 
@@ -237,9 +255,17 @@ def frame(plan: Plan, draws: Draws, arrays: dict[str, np.ndarray]) -> pl.DataFra
         v = bufs[k]
         if k == "price":
             with np.errstate(invalid="ignore", divide="ignore"):
-                np.divide(_add([v[..., i] * wi for i, wi in zip(bloc, w, strict=True)]), w_sum, out=v[..., Z])
-        elif k == "cover_days":  # the bloc's stock over the bloc's consumption (OUTPUTS lists it last)
-            v[..., Z] = cover_days(bufs["stock"][..., Z], bufs["demand"][..., Z] - bufs["purchases"][..., Z], spec.dt)
+                np.divide(
+                    _add([v[..., i] * wi for i, wi in zip(bloc, w, strict=True)]),
+                    w_sum,
+                    out=v[..., Z],
+                )
+        elif (
+            k == "cover_days"
+        ):  # the bloc's stock over the bloc's consumption (OUTPUTS lists it last)
+            v[..., Z] = cover_days(
+                bufs["stock"][..., Z], bufs["demand"][..., Z] - bufs["purchases"][..., Z], spec.dt
+            )
         else:
             v[..., Z] = _add([v[..., i] for i in bloc])
         cols[f"{k}_{unit}"] = v.reshape(-1)
@@ -282,7 +308,9 @@ def _local(plan: Plan, all_draws: Draws, spans, progress) -> Iterator[tuple[int,
         yield i, part
 
 
-def _dask(plan: Plan, all_draws: Draws, spans, scheduler: str, workers: int, progress) -> Iterator[tuple[int, pl.DataFrame]]:
+def _dask(
+    plan: Plan, all_draws: Draws, spans, scheduler: str, workers: int, progress
+) -> Iterator[tuple[int, pl.DataFrame]]:
     from distributed import Client, LocalCluster, as_completed
 
     cluster = None
@@ -347,7 +375,10 @@ def run_scenario(
     if n < 1:
         raise ScenarioError(f"must be >= 1, got {n}", "draws")
     if n > MAX_DRAWS:
-        raise ScenarioError(f"must be <= {MAX_DRAWS:,}, got {n:,} (draws are generated up front, in memory)", "draws")
+        raise ScenarioError(
+            f"must be <= {MAX_DRAWS:,}, got {n:,} (draws are generated up front, in memory)",
+            "draws",
+        )
     _check_count(seed, "seed", 0)
     _check_count(chunk_size, "chunk_size", 1)
     scheduler = check_scheduler(scheduler)
@@ -372,8 +403,18 @@ def run_scenario(
             # the summary is built chunk by chunk; when the results are not kept, its inputs go to disk
             if not keep_results:
                 spill = Path(tempfile.mkdtemp(prefix=".summary.", dir=out_dir))
-        results, summary = _solve(plan, all_draws, spans, scheduler, workers, tmp, spill, keep_results, show_progress,
-                                  progress)
+        results, summary = _solve(
+            plan,
+            all_draws,
+            spans,
+            scheduler,
+            workers,
+            tmp,
+            spill,
+            keep_results,
+            show_progress,
+            progress,
+        )
         t3 = time.perf_counter()
         if out_dir is not None and tmp is not None:
             final = out_dir / "results"
@@ -398,7 +439,12 @@ def run_scenario(
         if spill is not None:
             shutil.rmtree(spill, ignore_errors=True)
     t4 = time.perf_counter()
-    timings = {"prepare_s": t1 - t0, "draws_s": t2 - t1, "solve_s": t3 - t2, "summary_write_s": t4 - t3}
+    timings = {
+        "prepare_s": t1 - t0,
+        "draws_s": t2 - t1,
+        "solve_s": t3 - t2,
+        "summary_write_s": t4 - t3,
+    }
     return ScenarioRun(spec, plan, n, seed, results, summary, out_dir, timings, provenance)
 
 
@@ -425,7 +471,11 @@ def _solve(plan: Plan, all_draws: Draws, spans: list[tuple[int, int]], scheduler
     n = spans[-1][1]  # draws in all
     with ThreadPoolExecutor(max_workers=1) as writer, \
             _progress(show_progress, len(spans) * spec.n_periods if local else n, spec.name) as step:  # fmt: skip
-        it = _local(plan, all_draws, spans, step) if local else _dask(plan, all_draws, spans, scheduler, workers, step)
+        it = (
+            _local(plan, all_draws, spans, step)
+            if local
+            else _dask(plan, all_draws, spans, scheduler, workers, step)
+        )
         pending = None
         for solved, (i, part) in enumerate(it, 1):
             if acc is None:

@@ -269,7 +269,11 @@ class _Ctx:
         for k in data:
             if k not in allowed:
                 close = difflib.get_close_matches(str(k), allowed, n=2, cutoff=0.5)
-                hint = f"; did you mean {', '.join(close)}?" if close else f"; expected one of {', '.join(allowed)}"
+                hint = (
+                    f"; did you mean {', '.join(close)}?"
+                    if close
+                    else f"; expected one of {', '.join(allowed)}"
+                )
                 raise self.err(f"{path}.{k}" if path else str(k), f"unknown key{hint}")
 
     def number(self, data: Mapping, key: str, path: str, rng: tuple | str | None = None,
@@ -336,7 +340,9 @@ class _Ctx:
         nums: dict[str, float] = {}
         for name in (*req, *opt):
             if name in v or name in req:
-                check_range = rng if name in ("value", "low", "high", "mode", "mean", "median") else None
+                check_range = (
+                    rng if name in ("value", "low", "high", "mode", "mean", "median") else None
+                )
                 nums[name] = self.number(v, name, p, check_range)
         if kind == "uniform" and not nums["low"] < nums["high"]:
             raise self.err(f"{p}.high", f"must be > low = {nums['low']:g}, got {nums['high']:g}")
@@ -407,7 +413,9 @@ def _zone(ctx: _Ctx, ids: tuple[str, ...], value: object, path: str) -> str:
     return value
 
 
-def _zone_set(ctx: _Ctx, zm: ZoneMap, value: object, path: str, exclude: str | None = None) -> tuple[str, ...]:
+def _zone_set(
+    ctx: _Ctx, zm: ZoneMap, value: object, path: str, exclude: str | None = None
+) -> tuple[str, ...]:
     """``"bloc"`` (members and partners), ``"all"``, or a list of zone ids."""
     ids = zm.ids
     if value == "all":
@@ -430,7 +438,9 @@ def load_scenario(path: str | Path) -> Scenario:
     try:
         text = p.read_text("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(f"cannot read scenario: {read_error_reason(exc)}", "<file>", str(p)) from exc
+        raise ScenarioError(
+            f"cannot read scenario: {read_error_reason(exc)}", "<file>", str(p)
+        ) from exc
     return loads_scenario(text, str(p), base=p.parent)
 
 
@@ -441,7 +451,9 @@ def loads_scenario(text: str, label: str = "<scenario>", base: Path | None = Non
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         m = re.search(r"line (\d+)", str(exc))
-        raise ScenarioError(f"not valid TOML: {exc}", "<file>", label, int(m.group(1)) if m else None) from None
+        raise ScenarioError(
+            f"not valid TOML: {exc}", "<file>", label, int(m.group(1)) if m else None
+        ) from None
     base = base or Path(".")
     ctx.keys(data, "", ("scenario", "bloc", "zones", "markets", "dynamics", "additions", "shocks",
                         "policies", "uncertain", "stockpiles"))  # fmt: skip
@@ -461,7 +473,9 @@ def loads_scenario(text: str, label: str = "<scenario>", base: Path | None = Non
     years = ctx.number(sc, "years", "scenario", "positive")
     dt = STEPS[step]
     if abs(years / dt - round(years / dt)) > 1e-9:
-        raise ctx.err("scenario.years", f"must be a whole number of {step}s, got {plural(years, 'year')}")
+        raise ctx.err(
+            "scenario.years", f"must be a whole number of {step}s, got {plural(years, 'year')}"
+        )
 
     n_periods = int(round(years / dt))
     last = n_periods - 1 if step == "year" else q0 - 1 + n_periods - 1
@@ -510,11 +524,21 @@ def loads_scenario(text: str, label: str = "<scenario>", base: Path | None = Non
         if "mineral" in item:
             mineral = ctx.string(item, "mineral", p)
             stage = item.get("stage")
-            hits = [m.id for m in markets if m.mineral == mineral and (stage is None or m.stage == stage)]
+            hits = [
+                m.id
+                for m in markets
+                if m.mineral == mineral and (stage is None or m.stage == stage)
+            ]
             if len(hits) != 1:
-                what = "no market" if not hits else f"several markets ({', '.join(hits)}); give stage or market"
-                raise ctx.err(f"{p}.mineral", f"{what} for mineral {mineral!r}"
-                              + (f" at stage {stage!r}" if stage else ""))
+                what = (
+                    "no market"
+                    if not hits
+                    else f"several markets ({', '.join(hits)}); give stage or market"
+                )
+                raise ctx.err(
+                    f"{p}.mineral",
+                    f"{what} for mineral {mineral!r}" + (f" at stage {stage!r}" if stage else ""),
+                )
             return hits[0]
         if len(markets) == 1:
             return markets[0].id
@@ -536,7 +560,9 @@ def loads_scenario(text: str, label: str = "<scenario>", base: Path | None = Non
     follows = dyn.get("capacity_growth") == "demand_growth"
     dynamics = Dynamics(
         demand_growth=demand_growth,
-        capacity_growth=demand_growth if follows else ctx.dist(dyn, "capacity_growth", "dynamics", "growth", 0.0),
+        capacity_growth=demand_growth
+        if follows
+        else ctx.dist(dyn, "capacity_growth", "dynamics", "growth", 0.0),
         investment=inv,
         capacity_follows_demand=follows,
     )
@@ -589,7 +615,9 @@ def loads_scenario(text: str, label: str = "<scenario>", base: Path | None = Non
         per_zone = u.get("per_zone", False)
         if not isinstance(per_zone, bool):
             raise ctx.err(f"{p}.per_zone", f"must be true or false, got {per_zone!r}")
-        d = ctx.dist_table(u, p, name, extra=("param", "market", "mineral", "stage", "zones", "per_zone", "note"))
+        d = ctx.dist_table(
+            u, p, name, extra=("param", "market", "mineral", "stage", "zones", "per_zone", "note")
+        )
         uncertain.append(Uncertain(name, ms, zs, per_zone, d))
 
     return Scenario(
@@ -630,7 +658,10 @@ def _markets(ctx: _Ctx, data: Mapping, base: Path, zm: ZoneMap) -> tuple[MarketS
             except OreblocError as exc:
                 raise ctx.err(f"{p}.model", str(exc)) from None
             if market.policies and not market.policies.empty:
-                raise ctx.err(f"{p}.model", "policies belong in [[policies]] of the scenario, not in the model file")
+                raise ctx.err(
+                    f"{p}.model",
+                    "policies belong in [[policies]] of the scenario, not in the model file",
+                )
         if "mineral" in m:
             try:
                 mineral = resolve_mineral(ctx.string(m, "mineral", p)).id
@@ -652,15 +683,21 @@ def _markets(ctx: _Ctx, data: Mapping, base: Path, zm: ZoneMap) -> tuple[MarketS
         overrides = []
         for k, v in cal.items():
             if isinstance(v, bool) or not isinstance(v, int | float):
-                raise ctx.err(f"{p}.calibration.\"{k}\"", f"must be a number, got {v!r}")
+                raise ctx.err(f'{p}.calibration."{k}"', f"must be a number, got {v!r}")
             overrides.append((str(k), float(v)))
         if overrides and model is not None:
-            raise ctx.err(f"{p}.calibration", "calibration overrides need an atlas market, not a model file")
+            raise ctx.err(
+                f"{p}.calibration", "calibration overrides need an atlas market, not a model file"
+            )
         src = m.get("input_from")
         if src is not None and src not in seen - {mid}:
-            raise ctx.err(f"{p}.input_from", f"must name a market listed before this one, got {src!r}")
+            raise ctx.err(
+                f"{p}.input_from", f"must name a market listed before this one, got {src!r}"
+            )
         coef = ctx.number(m, "input_coefficient", p, "positive", 1.0)
-        out.append(MarketSpec(mid, mineral, stage, year, model, tuple(overrides), src, coef, market))
+        out.append(
+            MarketSpec(mid, mineral, stage, year, model, tuple(overrides), src, coef, market)
+        )
     zone_sets = {m.market.ids if m.market is not None else zm.ids for m in out}
     if len(zone_sets) > 1:
         raise ctx.err("markets", "every market must have the same zones (model files and [zones])")
@@ -693,13 +730,18 @@ def _policies(ctx, data, zm, ids, market_ref, period_index, dt) -> list[Policy]:
         zone = _zone(ctx, ids, q.get("zone"), f"{p}.zone")
         role = zm.get(zone).role if zone in zm.ids else "member"
         if kind in ("floor", "cfd") and role != "member":
-            raise ctx.err(f"{p}.zone", f"only a member can have {with_article(kind)}; {zone!r} is {with_article(role)}")
+            raise ctx.err(
+                f"{p}.zone",
+                f"only a member can have {with_article(kind)}; {zone!r} is {with_article(role)}",
+            )
         exporter = None
         if kind == "tariff" and "exporter" in q:
             exporter = _zone(ctx, ids, q["exporter"], f"{p}.exporter")
             if exporter == zone:
                 raise ctx.err(f"{p}.exporter", "a zone cannot tariff itself")
-        numbers = tuple((k, ctx.number(q, k, p, rng)) for k, (rng, req) in nums.items() if req or k in q)
+        numbers = tuple(
+            (k, ctx.number(q, k, p, rng)) for k, (rng, req) in nums.items() if req or k in q
+        )
         start = period_index(q["start"], f"{p}.start") if "start" in q else 0
         end = None
         if "duration" in q:

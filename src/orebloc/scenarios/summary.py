@@ -21,7 +21,13 @@ import numpy as np
 import polars as pl
 
 KEYS = ["case", "period", "period_label", "year", "market", "zone"]
-QUANTITIES = ["price_usd_t", "shortfall_t", "consumer_cost_usd", "fiscal_cost_usd", "levy_revenue_usd"]
+QUANTITIES = [
+    "price_usd_t",
+    "shortfall_t",
+    "consumer_cost_usd",
+    "fiscal_cost_usd",
+    "levy_revenue_usd",
+]
 QUANTILES = {"p5": 0.05, "p50": 0.5, "p95": 0.95}
 
 
@@ -35,7 +41,8 @@ def summarise(results: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
             aggs.append(col.quantile(level, "linear").alias(f"{q}_{name}"))
         aggs.append(col.mean().alias(f"{q}_mean"))
     return (
-        lf.group_by(KEYS).agg(aggs)
+        lf.group_by(KEYS)
+        .agg(aggs)
         .with_columns(pl.col(c).cast(pl.String) for c in ("case", "period_label", "market", "zone"))
         .sort(["case", "market", "zone", "period"])
         .collect()
@@ -93,10 +100,9 @@ class Accumulator:
             for name, v in res.items():
                 cols[f"{q}_{name}"] = pl.Series(v).fill_nan(None)
         out = self.keys.with_columns(pl.lit(n_total, dtype=pl.UInt32).alias("draws"), **cols)
-        return (
-            out.with_columns(pl.col(c).cast(pl.String) for c in ("case", "period_label", "market", "zone"))
-            .sort(["case", "market", "zone", "period"])
-        )
+        return out.with_columns(
+            pl.col(c).cast(pl.String) for c in ("case", "period_label", "market", "zone")
+        ).sort(["case", "market", "zone", "period"])
 
 
 class _Spilled:

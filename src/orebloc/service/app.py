@@ -19,13 +19,29 @@ from orebloc.service.store import Store
 PROBLEM_JSON = "application/problem+json"
 
 
-def problem(status: int, title: str, detail: str, field: str | None = None, **extra) -> JSONResponse:
-    body = {"type": "about:blank", "title": title, "status": status, "detail": detail, "field": field, **extra}
+def problem(
+    status: int, title: str, detail: str, field: str | None = None, **extra
+) -> JSONResponse:
+    body = {
+        "type": "about:blank",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "field": field,
+        **extra,
+    }
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
 
 
-_TITLES = {400: "Bad request", 401: "Not logged in", 403: "Forbidden", 404: "Not found", 405: "Method not allowed",
-           409: "Conflict", 422: "Invalid input"}
+_TITLES = {
+    400: "Bad request",
+    401: "Not logged in",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    422: "Invalid input",
+}
 
 
 def _install_errors(app: FastAPI) -> None:
@@ -35,8 +51,13 @@ def _install_errors(app: FastAPI) -> None:
             from orebloc.service.web.pages import page_problem  # a page answers a page, not JSON
 
             return page_problem(request, exc.status_code, str(exc.detail))
-        return problem(exc.status_code, _TITLES.get(exc.status_code, "Error"), str(exc.detail),
-                       getattr(exc, "field", None), **getattr(exc, "extra", {}))
+        return problem(
+            exc.status_code,
+            _TITLES.get(exc.status_code, "Error"),
+            str(exc.detail),
+            getattr(exc, "field", None),
+            **getattr(exc, "extra", {}),
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError):
@@ -44,7 +65,9 @@ def _install_errors(app: FastAPI) -> None:
         first = errors[0] if errors else {"loc": (), "msg": "invalid request"}
         loc = [str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path")]
         field = ".".join(loc) or None
-        return problem(422, "Invalid input", f"{field or 'request'}: {first.get('msg', 'invalid')}", field)
+        return problem(
+            422, "Invalid input", f"{field or 'request'}: {first.get('msg', 'invalid')}", field
+        )
 
     @app.exception_handler(OreblocError)
     async def _orebloc(request: Request, exc: OreblocError):
@@ -55,7 +78,9 @@ def _install_errors(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _bug(request: Request, exc: Exception):  # never a traceback to the client
-        return problem(500, "Internal error", "the service failed on this request; it has been logged")
+        return problem(
+            500, "Internal error", "the service failed on this request; it has been logged"
+        )
 
 
 def _check_routes(routers) -> None:
@@ -65,7 +90,9 @@ def _check_routes(routers) -> None:
         methods = getattr(route, "methods", None) or ()
         rule = RULES.get(route.name)
         if rule is None or rule.path != route.path or rule.method not in methods:
-            raise RuntimeError(f"route {route.name} {route.path} is not declared in the policy table")
+            raise RuntimeError(
+                f"route {route.name} {route.path} is not declared in the policy table"
+            )
         seen.add(route.name)
     missing = set(RULES) - seen
     if missing:
@@ -94,17 +121,32 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         runner.close()
         store.dispose()
 
-    app = FastAPI(title="orebloc service", version="1", lifespan=lifespan,
-                  description="The bloc's shared service: public atlas and risk data, members' confidential "
-                              "stockpiles and projects, questionnaire rounds, jobs and an audit trail.")
+    app = FastAPI(
+        title="orebloc service",
+        version="1",
+        lifespan=lifespan,
+        description="The bloc's shared service: public atlas and risk data, members' confidential "
+        "stockpiles and projects, questionnaire rounds, jobs and an audit trail.",
+    )
     app.state.settings = settings
     app.state.store = store
     app.state.runner = runner
     _install_errors(app)
     from orebloc.service.web import pages, reports
 
-    routers = [m.router for m in (routes_accounts, routes_public, routes_records, routes_rounds, routes_jobs,
-                                  routes_exchange, pages, reports)]
+    routers = [
+        m.router
+        for m in (
+            routes_accounts,
+            routes_public,
+            routes_records,
+            routes_rounds,
+            routes_jobs,
+            routes_exchange,
+            pages,
+            reports,
+        )
+    ]
     _check_routes(routers)
     for router in routers:
         app.include_router(router)

@@ -39,8 +39,16 @@ def scenario_run(params: dict[str, Any], progress: Progress | None = None):
 
     spec = load_scenario(Path(params["scenarios_dir"]) / f"{params['scenario']}.toml")
     with tempfile.TemporaryDirectory() as out:
-        return run_scenario(spec, params["draws"], params["seed"], out=out, scheduler="none", keep_results=False,
-                            chunk_size=params.get("chunk_size", 1000), progress=progress)
+        return run_scenario(
+            spec,
+            params["draws"],
+            params["seed"],
+            out=out,
+            scheduler="none",
+            keep_results=False,
+            chunk_size=params.get("chunk_size", 1000),
+            progress=progress,
+        )
 
 
 def scenario_job(params: dict[str, Any], progress: Progress | None = None) -> dict[str, Any]:
@@ -53,7 +61,12 @@ def scenario_job(params: dict[str, Any], progress: Progress | None = None) -> di
     summary = run.summary
     if "zone" in summary.columns:
         summary = summary.filter(pl.col("zone") == BLOC)
-    return {"scenario": run.spec.name, "draws": run.draws, "seed": run.seed, "summary": frame_rows(summary)}
+    return {
+        "scenario": run.spec.name,
+        "draws": run.draws,
+        "seed": run.seed,
+        "summary": frame_rows(summary),
+    }
 
 
 def comparison(params: dict[str, Any]):
@@ -72,15 +85,21 @@ def comparison(params: dict[str, Any]):
         if not own:
             raise InputError(f"the scenario has no floor in market {market!r}: give floor_usd_t")
         floor = max(own)
-    cmp = compare_instruments(spec, Design(market, floor), params["draws"], params["seed"], scheduler="none")
+    cmp = compare_instruments(
+        spec, Design(market, floor), params["draws"], params["seed"], scheduler="none"
+    )
     return spec, cmp, market, floor
 
 
 def compare_job(params: dict[str, Any], progress: Progress | None = None) -> dict[str, Any]:
     """Levy, tariff, CfD, buyer of last resort and no instrument on one scenario's draws."""
     _spec, cmp, market, floor = comparison(params)
-    return {"market": market, "floor_usd_t": floor, "summary": frame_rows(cmp.summary),
-            "who_pays": frame_rows(cmp.who_pays)}
+    return {
+        "market": market,
+        "floor_usd_t": floor,
+        "summary": frame_rows(cmp.summary),
+        "who_pays": frame_rows(cmp.who_pays),
+    }
 
 
 #: ASSUMPTION: a submission gives no status; it counts as ``announced`` (the lowest chance of success
@@ -98,16 +117,35 @@ def submitted_projects(rows: list[dict[str, Any]]) -> tuple[list, list[str]]:
     for r in rows:
         basis = identity.get((r["mineral"], r["stage"]))
         if r["stage"] not in STAGES or basis is None:
-            notes.append(f"submission {r['id']} ({r['mineral']} {r['stage']}) has no stage basis in the "
-                         "portfolio model; left out")
+            notes.append(
+                f"submission {r['id']} ({r['mineral']} {r['stage']}) has no stage basis in the "
+                "portfolio model; left out"
+            )
             continue
         usd = r["capex_musd"] * 1e6
-        out.append(Project(
-            id=f"member:{r['owner']}:{r['id']}", name=r["name"], sponsor=r["owner"], minerals=(r["mineral"],),
-            stage=r["stage"], country=r["country"], capacity_t=r["capacity_t"], capacity_basis=basis,
-            capacity_note="", new_capacity_t=r["capacity_t"], capex=Money(r["capex_musd"], "USD", None, usd, "as given"),
-            opex_usd_t=None, start_year=r["start_year"], lead_time_years=None, status=SUBMITTED_STATUS,
-            crma_strategic=None, support_kind=None, support=None, sources=(f"member submission {r['id']}",)))
+        out.append(
+            Project(
+                id=f"member:{r['owner']}:{r['id']}",
+                name=r["name"],
+                sponsor=r["owner"],
+                minerals=(r["mineral"],),
+                stage=r["stage"],
+                country=r["country"],
+                capacity_t=r["capacity_t"],
+                capacity_basis=basis,
+                capacity_note="",
+                new_capacity_t=r["capacity_t"],
+                capex=Money(r["capex_musd"], "USD", None, usd, "as given"),
+                opex_usd_t=None,
+                start_year=r["start_year"],
+                lead_time_years=None,
+                status=SUBMITTED_STATUS,
+                crma_strategic=None,
+                support_kind=None,
+                support=None,
+                sources=(f"member submission {r['id']}",),
+            )
+        )
     return out, notes
 
 
@@ -123,15 +161,26 @@ def portfolio(params: dict[str, Any]):
     extra, notes = submitted_projects(params.get("submissions", []))
     st = Settings(economy("bloc"), budget_usd=params.get("budget_usd"))
     projects, status = (*load_pipeline(), *extra), load_status_table()
-    return optimise(Atlas(), projects, [parse_target(params["target"])], st, status), projects, status, notes, extra
+    return (
+        optimise(Atlas(), projects, [parse_target(params["target"])], st, status),
+        projects,
+        status,
+        notes,
+        extra,
+    )
 
 
 def portfolio_job(params: dict[str, Any], progress: Progress | None = None) -> dict[str, Any]:
     """The portfolio optimiser (MILP) on the bundled pipeline plus the members' submissions the
     starter may see (``params["submissions"]``), for one target and budget."""
     res, _projects, _status, notes, extra = portfolio(params)
-    return {"cost_usd": _clean(res.cost_usd), "chosen": frame_rows(res.chosen_frame()),
-            "attainment": frame_rows(res.attainment), "submissions_used": len(extra), "notes": notes}
+    return {
+        "cost_usd": _clean(res.cost_usd),
+        "chosen": frame_rows(res.chosen_frame()),
+        "attainment": frame_rows(res.attainment),
+        "submissions_used": len(extra),
+        "notes": notes,
+    }
 
 
 def _lots(rows: list[dict[str, Any]], mineral: str):
@@ -150,10 +199,22 @@ def _lots(rows: list[dict[str, Any]], mineral: str):
     for r in rows:
         form = FORMS.get(r["form"])
         factor = form.content if form is not None and form.mineral == mineral else 1.0
-        lots.append(Lot(member=r["zone"], holder=f"{r['owner']} {r['holder']} #{r['id']}", holder_kind=r["holder"],
-                        mineral=mineral, form=r["form"], stock_t=r["quantity_t"] * factor, location=r["owner"],
-                        as_of=dt.date.fromisoformat(r["as_of"]), draw_rate_t_yr=math.inf, lead_time_days=0.0,
-                        status="reported", source=f"service holding {r['id']}"))
+        lots.append(
+            Lot(
+                member=r["zone"],
+                holder=f"{r['owner']} {r['holder']} #{r['id']}",
+                holder_kind=r["holder"],
+                mineral=mineral,
+                form=r["form"],
+                stock_t=r["quantity_t"] * factor,
+                location=r["owner"],
+                as_of=dt.date.fromisoformat(r["as_of"]),
+                draw_rate_t_yr=math.inf,
+                lead_time_days=0.0,
+                status="reported",
+                source=f"service holding {r['id']}",
+            )
+        )
     return tuple(lots)
 
 
@@ -165,11 +226,18 @@ def response_brief(params: dict[str, Any]):
     from orebloc.stockpile.holdings import Holdings
     from orebloc.stockpile.response import Incident, respond
 
-    inc = Incident.from_loss(params["mineral"], params["supply_loss_t_per_day"] * 365.0, params["year"],
-                             params.get("stage"), tuple(sorted((params.get("calibration") or {}).items())),
-                             duration=params["days"] / 365.0)
+    inc = Incident.from_loss(
+        params["mineral"],
+        params["supply_loss_t_per_day"] * 365.0,
+        params["year"],
+        params.get("stage"),
+        tuple(sorted((params.get("calibration") or {}).items())),
+        duration=params["days"] / 365.0,
+    )
     inc = replace(inc, draws=params["draws"], seed=params["seed"])
-    return respond(inc, Holdings(_lots(params["lots"], inc.mineral), "service holdings"), params["rule"])
+    return respond(
+        inc, Holdings(_lots(params["lots"], inc.mineral), "service holdings"), params["rule"]
+    )
 
 
 def response_job(params: dict[str, Any], progress: Progress | None = None) -> dict[str, Any]:
@@ -187,26 +255,57 @@ def response_job(params: dict[str, Any], progress: Progress | None = None) -> di
     members = alloc.problem.members
     plan: dict[str, dict[str, Any]] = {}
     for h, r in enumerate(rows):
-        entry = plan.setdefault(r["owner"], {"zone": r["zone"], "stock_t": 0.0, "release_t": 0.0, "lines": []})
+        entry = plan.setdefault(
+            r["owner"], {"zone": r["zone"], "stock_t": 0.0, "release_t": 0.0, "lines": []}
+        )
         entry["stock_t"] += alloc.problem.holders[h].stock_t
         for j, to in enumerate(members):
             for t, label in enumerate(labels):
                 q = float(alloc.x[h, j, t])
                 if q > 1e-9:
                     entry["release_t"] += q
-                    entry["lines"].append({"holding_id": r["id"], "holder": r["holder"], "form": r["form"],
-                                           "to": to, "period": label, "release_t": q})
+                    entry["lines"].append(
+                        {
+                            "holding_id": r["id"],
+                            "holder": r["holder"],
+                            "form": r["form"],
+                            "to": to,
+                            "period": label,
+                            "release_t": q,
+                        }
+                    )
     summary = brief.summary()
-    public = {k: summary[k] for k in ("incident", "mineral", "stage", "rule", "trigger_rule", "loss_share_p50",
-                                      "trigger_level", "trigger_met")}
+    public = {
+        k: summary[k]
+        for k in (
+            "incident",
+            "mineral",
+            "stage",
+            "rule",
+            "trigger_rule",
+            "loss_share_p50",
+            "trigger_level",
+            "trigger_met",
+        )
+    }
     totals = {k: _clean(v) for k, v in summary.items() if k not in public}
     loss = brief.loss.group_by("member").agg(pl.col("loss_t_p50").sum()).sort("member")
-    return {"mineral": brief.incident.mineral, **public, "periods": labels,
-            "loss_t_p50": dict(zip(loss["member"].to_list(), loss["loss_t_p50"].to_list(), strict=True)),
-            "totals": totals, "plan": plan, "notes": brief.notes + params.get("notes", [])}
+    return {
+        "mineral": brief.incident.mineral,
+        **public,
+        "periods": labels,
+        "loss_t_p50": dict(
+            zip(loss["member"].to_list(), loss["loss_t_p50"].to_list(), strict=True)
+        ),
+        "totals": totals,
+        "plan": plan,
+        "notes": brief.notes + params.get("notes", []),
+    }
 
 
-def on_worker(fn: Callable[..., dict[str, Any]], params: dict[str, Any], channel: str) -> dict[str, Any]:
+def on_worker(
+    fn: Callable[..., dict[str, Any]], params: dict[str, Any], channel: str
+) -> dict[str, Any]:
     """Run ``fn`` on a Dask worker; its progress goes to the Dask variable ``channel``, which the
     service reads while it waits (the worker never touches the store)."""
     from distributed import Variable
@@ -215,5 +314,9 @@ def on_worker(fn: Callable[..., dict[str, Any]], params: dict[str, Any], channel
     return fn(params, progress=lambda share: var.set(share))
 
 
-KINDS = {"scenario": scenario_job, "floor-compare": compare_job, "portfolio": portfolio_job,
-         "response": response_job}
+KINDS = {
+    "scenario": scenario_job,
+    "floor-compare": compare_job,
+    "portfolio": portfolio_job,
+    "response": response_job,
+}

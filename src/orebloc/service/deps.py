@@ -17,10 +17,17 @@ from orebloc.service.schemas import Problem
 from orebloc.service.security import user_for_token
 
 COOKIE = "orebloc_token"
-PROBLEMS = {code: {"model": Problem, "content": {"application/problem+json": {}}, "description": text}
-            for code, text in ((400, "bad request"), (401, "not logged in"), (403, "not allowed"),
-                               (404, "no such record, or not visible to the caller"), (409, "conflict"),
-                               (422, "invalid input"))}
+PROBLEMS = {
+    code: {"model": Problem, "content": {"application/problem+json": {}}, "description": text}
+    for code, text in (
+        (400, "bad request"),
+        (401, "not logged in"),
+        (403, "not allowed"),
+        (404, "no such record, or not visible to the caller"),
+        (409, "conflict"),
+        (422, "invalid input"),
+    )
+}
 
 
 @dataclass(frozen=True)
@@ -56,7 +63,11 @@ def guard(name: str) -> Callable[..., Any]:
     def lookup(store, token: str) -> Caller | None:
         with store.reading() as s:
             user = user_for_token(s, token)
-            return None if user is None else Caller(user.id, user.username, user.role, user.member, token)
+            return (
+                None
+                if user is None
+                else Caller(user.id, user.username, user.role, user.member, token)
+            )
 
     async def check(request: Request) -> Caller:
         token = _token(request)
@@ -65,7 +76,9 @@ def guard(name: str) -> Callable[..., Any]:
             caller = await run_in_threadpool(lookup, request.app.state.store, token) or caller
         if not may_call(rule, caller.role):
             if caller.role == ANON:
-                raise Problemo(401, "log in first (POST /auth/login), then send the token as a bearer token")
+                raise Problemo(
+                    401, "log in first (POST /auth/login), then send the token as a bearer token"
+                )
             raise Problemo(403, f"the {caller.role} role may not call {rule.method} {rule.path}")
         request.state.caller = caller
         return caller
@@ -78,8 +91,15 @@ def endpoint(router: APIRouter, name: str, status_code: int = 200, **kw: Any):
     """Register a handler under rule ``name``: its method, path and role check come from the table."""
     rule = RULES[name]
     responses = {**PROBLEMS, **kw.pop("responses", {})}
-    return router.api_route(rule.path, methods=[rule.method], name=name, status_code=status_code,
-                            dependencies=[Depends(guard(name))], responses=responses, **kw)
+    return router.api_route(
+        rule.path,
+        methods=[rule.method],
+        name=name,
+        status_code=status_code,
+        dependencies=[Depends(guard(name))],
+        responses=responses,
+        **kw,
+    )
 
 
 def caller(request: Request) -> Caller:
@@ -97,12 +117,21 @@ def visible(model, who: Caller):
 
 def record_or_404(s: Session, model, record_id: int, who: Caller, what: str):
     """The record if the caller may read it; otherwise 404 whether it exists or not (no leak)."""
-    row = s.execute(sa.select(model).where(model.id == record_id, visible(model, who))).scalar_one_or_none()
+    row = s.execute(
+        sa.select(model).where(model.id == record_id, visible(model, who))
+    ).scalar_one_or_none()
     if row is None:
         raise Problemo(404, f"no {what} {record_id}", "record_id")
     return row
 
 
 def write_audit(s: Session, who: Caller, action: str, record, before: str | None) -> None:
-    audit.append(s, who.username, action, record.__tablename__, record.id, before,
-                 None if action == "delete" else audit.record_hash(record))
+    audit.append(
+        s,
+        who.username,
+        action,
+        record.__tablename__,
+        record.id,
+        before,
+        None if action == "delete" else audit.record_hash(record),
+    )

@@ -25,11 +25,17 @@ def release(by_member: Mapping[str, float], min_contributors: int, max_share: fl
     values = {m: v for m, v in by_member.items() if v > 0}
     n = len(values)
     if n < min_contributors:
-        return Release(False, None, None, f"fewer than {min_contributors} members contribute to this total")
+        return Release(
+            False, None, None, f"fewer than {min_contributors} members contribute to this total"
+        )
     total = sum(values.values())
     if max(values.values()) > max_share * total:
-        return Release(False, None, None,
-                       f"one member holds more than {max_share:.0%} of this total (dominance rule)")
+        return Release(
+            False,
+            None,
+            None,
+            f"one member holds more than {max_share:.0%} of this total (dominance rule)",
+        )
     return Release(True, total, n, None)
 
 

@@ -54,5 +54,7 @@ def check_result(result: dict, me: Member | None) -> None:
         return
     used = result["inputs"].get(me.member)
     if used is not None and used != me.masked_digest:
-        raise InputError(f"exchange round {me.round_id}: the server used a masked value for {me.member} that "
-                         f"differs from the one it sent (tampered); do not trust this total")
+        raise InputError(
+            f"exchange round {me.round_id}: the server used a masked value for {me.member} that "
+            f"differs from the one it sent (tampered); do not trust this total"
+        )

@@ -80,13 +80,26 @@ def _accounts(store, names: list[str]) -> dict[str, dict[str, str]]:
 
     heads = {}
     with store.session() as s:
-        for name, role, member in [("secretariat", "secretariat", None), *((m, "analyst", m) for m in names)]:
-            u = User(username=name, password_hash="!demo account: no password login", role=role, member=member)
+        for name, role, member in [
+            ("secretariat", "secretariat", None),
+            *((m, "analyst", m) for m in names),
+        ]:
+            u = User(
+                username=name,
+                password_hash="!demo account: no password login",
+                role=role,
+                member=member,
+            )
             s.add(u)
             s.flush()
             token = secrets.token_urlsafe(16)
-            s.add(Token(token_hash=token_digest(token), user_id=u.id,
-                        expires_at=utcnow().replace(year=utcnow().year + 1)))
+            s.add(
+                Token(
+                    token_hash=token_digest(token),
+                    user_id=u.id,
+                    expires_at=utcnow().replace(year=utcnow().year + 1),
+                )
+            )
             heads[name] = {"Authorization": f"Bearer {token}"}
     return heads
 
@@ -98,18 +111,28 @@ def run_demo(members: int, dropouts: int, seed: int | None = None) -> DemoResult
     if not 1 <= members <= MAX_DEMO_MEMBERS:
         raise ValidationError("members", f"must be between 1 and {MAX_DEMO_MEMBERS}, got {members}")
     if not 0 <= dropouts < members:
-        raise ValidationError("dropouts", f"must be between 0 and members - 1 ({members - 1}), got {dropouts}")
+        raise ValidationError(
+            "dropouts", f"must be between 0 and members - 1 ({members - 1}), got {dropouts}"
+        )
     rng = random.Random(seed)
     names = [f"M{i:02d}" for i in range(members)]
     levels = {m: round(rng.uniform(1e3, 1e9), 3) for m in names}
     gone = set(rng.sample(names, dropouts))
     bodies: list[bytes] = []
-    with tempfile.TemporaryDirectory(prefix="orebloc-exchange-") as tmp, loopback_service(Path(tmp)) as (base, store):
+    with (
+        tempfile.TemporaryDirectory(prefix="orebloc-exchange-") as tmp,
+        loopback_service(Path(tmp)) as (base, store),
+    ):
         heads = _accounts(store, names)
-        with httpx.Client(base_url=base, timeout=30, event_hooks={"request": [lambda r: bodies.append(r.read())]}) as http:
+        with httpx.Client(
+            base_url=base, timeout=30, event_hooks={"request": [lambda r: bodies.append(r.read())]}
+        ) as http:
             t0 = time.perf_counter()
-            r = http.post("/exchange/rounds", headers=heads["secretariat"],
-                          json={"mineral": "gallium", "form": "metal", "as_of": "2026-06-30"})
+            r = http.post(
+                "/exchange/rounds",
+                headers=heads["secretariat"],
+                json={"mineral": "gallium", "form": "metal", "as_of": "2026-06-30"},
+            )
             rid = r.json()["id"]
             clients = {m: Member(m, str(rid), levels[m]) for m in names}
             out = r.json()
@@ -117,13 +140,25 @@ def run_demo(members: int, dropouts: int, seed: int | None = None) -> DemoResult
                 for m in names:
                     if not (m in gone and phase in ("masked", "unmask")):
                         step(http, heads[m], clients[m])
-                out = http.post(f"/exchange/rounds/{rid}/advance", headers=heads["secretariat"]).json()
+                out = http.post(
+                    f"/exchange/rounds/{rid}/advance", headers=heads["secretariat"]
+                ).json()
                 if out["phase"] == "failed":
                     break
             seconds = time.perf_counter() - t0
     true = sum(round(levels[m] * SCALE) for m in names if m not in gone) / SCALE
-    return DemoResult(members, dropouts, out["status"], out.get("total_t"), true, out.get("contributors"),
-                      plaintext_seen(bodies, [levels[m] for m in names]), len(bodies), seconds, out.get("reason"))
+    return DemoResult(
+        members,
+        dropouts,
+        out["status"],
+        out.get("total_t"),
+        true,
+        out.get("contributors"),
+        plaintext_seen(bodies, [levels[m] for m in names]),
+        len(bodies),
+        seconds,
+        out.get("reason"),
+    )
 
 
 def plaintext_seen(bodies: list[bytes], levels: list[float]) -> int:

@@ -39,9 +39,15 @@ class JobRunner:
     def recover(self) -> int:
         """Mark jobs a previous process left unfinished as interrupted; how many."""
         with self.store.session() as s:
-            res = s.execute(sa.update(Job).where(Job.state.in_(("queued", "running")))
-                            .values(state="interrupted", finished_at=utcnow(),
-                                    error="the service stopped before the job finished"))
+            res = s.execute(
+                sa.update(Job)
+                .where(Job.state.in_(("queued", "running")))
+                .values(
+                    state="interrupted",
+                    finished_at=utcnow(),
+                    error="the service stopped before the job finished",
+                )
+            )
             return res.rowcount or 0
 
     def _dask(self):
@@ -50,8 +56,13 @@ class JobRunner:
                 from distributed import Client, LocalCluster
 
                 if self.scheduler == "local-cluster":
-                    self._cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
-                                                 host="127.0.0.1", dashboard_address=None)
+                    self._cluster = LocalCluster(
+                        n_workers=self.workers,
+                        threads_per_worker=1,
+                        processes=True,
+                        host="127.0.0.1",
+                        dashboard_address=None,
+                    )
                     self._client = Client(self._cluster)
                 else:
                     self._client = Client(self.scheduler)
@@ -87,8 +98,12 @@ class JobRunner:
             return
         except Exception as exc:  # a cancelled Dask future, or a bug: recorded, never raised
             cancelled = type(exc).__name__ == "CancelledError"
-            self._finish(job_id, "cancelled" if cancelled else "failed", None,
-                         None if cancelled else f"internal error ({type(exc).__name__})")
+            self._finish(
+                job_id,
+                "cancelled" if cancelled else "failed",
+                None,
+                None if cancelled else f"internal error ({type(exc).__name__})",
+            )
             return
         finally:
             self._futures.pop(job_id, None)
@@ -102,7 +117,9 @@ class JobRunner:
         client = self._dask()
         channel = f"orebloc-job-{job_id}-{uuid.uuid4().hex[:8]}"
         var = Variable(channel, client=client)
-        var.set(0.0)  # set before the worker starts, so that a read never waits (nor logs a time-out)
+        var.set(
+            0.0
+        )  # set before the worker starts, so that a read never waits (nor logs a time-out)
         fut = client.submit(on_worker, fn, params, channel, pure=False)
         self._futures[job_id] = fut
         seen = None

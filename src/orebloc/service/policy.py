@@ -95,7 +95,13 @@ POLICY: tuple[Rule, ...] = (
     # --- secure aggregation rounds (orebloc.exchange): the server relays masked messages only ---
     _r("exchange_open", "POST", "/exchange/rounds", frozenset({SECRETARIAT}), "write"),
     _r("exchange_progress", "GET", "/exchange/rounds/{round_id}", LOGGED_IN),
-    _r("exchange_advance", "POST", "/exchange/rounds/{round_id}/advance", frozenset({SECRETARIAT}), "write"),
+    _r(
+        "exchange_advance",
+        "POST",
+        "/exchange/rounds/{round_id}/advance",
+        frozenset({SECRETARIAT}),
+        "write",
+    ),
     _r("exchange_send", "POST", "/exchange/rounds/{round_id}/messages", MEMBER_ROLES, "write"),
     _r("exchange_inbox", "GET", "/exchange/rounds/{round_id}/inbox", MEMBER_ROLES, "read"),
     # --- end of secure aggregation rounds ---
@@ -144,8 +150,14 @@ def may_write(role: str, member: str | None, owner: str) -> bool:
     return role in MEMBER_ROLES and owner == member
 
 
-def may_read_job(role: str, user_id: int | None, member: str | None, job_user: int, job_member: str | None,
-                 job_role: str) -> bool:
+def may_read_job(
+    role: str,
+    user_id: int | None,
+    member: str | None,
+    job_user: int,
+    job_member: str | None,
+    job_role: str,
+) -> bool:
     """A job and its result: its starter, the starter's member, or (a secretariat job) the secretariat."""
     if user_id is not None and user_id == job_user:
         return True

@@ -59,7 +59,9 @@ def _parse(text: str, forms: list[str]) -> tuple[list[RoundRow], list[RowError]]
         if qty == "":
             continue
         if form not in forms:
-            errors.append(RowError(n, "form", f"{form!r} is not a form of this round ({', '.join(forms)})"))
+            errors.append(
+                RowError(n, "form", f"{form!r} is not a form of this round ({', '.join(forms)})")
+            )
             continue
         try:
             rows.append(RoundRow(form=form, holder=holder, quantity_t=qty))

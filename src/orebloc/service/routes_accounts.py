@@ -26,14 +26,17 @@ def do_login(body: LoginIn, request: Request, response: Response) -> LoginOut:
     refused = None
     with request.app.state.store.session() as s:  # commits a counted failure too
         try:
-            token, expires, user = login(s, body.username, body.password, st.token_hours, st.max_failures,
-                                         st.lock_minutes)
+            token, expires, user = login(
+                s, body.username, body.password, st.token_hours, st.max_failures, st.lock_minutes
+            )
             out = LoginOut(token=token, expires_at=expires, role=user.role, member=user.member)
         except LoginRefused as exc:
             refused = str(exc)
     if refused is not None:
         raise Problemo(401, refused, "password")
-    response.set_cookie(COOKIE, token, httponly=True, samesite="strict", max_age=int(st.token_hours * 3600))
+    response.set_cookie(
+        COOKIE, token, httponly=True, samesite="strict", max_age=int(st.token_hours * 3600)
+    )
     return out
 
 
@@ -65,17 +68,26 @@ def _scope(who: Caller):
 def users_list(request: Request) -> list[UserOut]:
     who = caller(request)
     with request.app.state.store.session() as s:
-        return [_out(u) for u in s.execute(sa.select(User).where(_scope(who)).order_by(User.id)).scalars()]
+        return [
+            _out(u)
+            for u in s.execute(sa.select(User).where(_scope(who)).order_by(User.id)).scalars()
+        ]
 
 
 def check_new_user(role: str, member: str | None, who_role: str, who_member: str | None) -> None:
     """A member role needs a member, other roles none; an administrator adds only its own member's."""
     if (role in MEMBER_ROLES) != (member is not None):
-        raise Problemo(422, f"role {role}: {'a member is required' if role in MEMBER_ROLES else 'no member'}",
-                       "member")
+        raise Problemo(
+            422,
+            f"role {role}: {'a member is required' if role in MEMBER_ROLES else 'no member'}",
+            "member",
+        )
     if who_role == ADMIN and (role not in MEMBER_ROLES or member != who_member):
-        raise Problemo(403, "a member administrator adds analysts and administrators of its own member only",
-                       "role")
+        raise Problemo(
+            403,
+            "a member administrator adds analysts and administrators of its own member only",
+            "role",
+        )
 
 
 @endpoint(router, "users_add", status_code=201)
@@ -85,8 +97,12 @@ def users_add(body: UserIn, request: Request) -> UserOut:
     with request.app.state.store.session() as s:
         if s.execute(sa.select(User.id).where(User.username == body.username)).first():
             raise Problemo(409, f"user {body.username!r} exists", "username")
-        u = User(username=body.username, password_hash=hash_password(body.password), role=body.role,
-                 member=body.member)
+        u = User(
+            username=body.username,
+            password_hash=hash_password(body.password),
+            role=body.role,
+            member=body.member,
+        )
         s.add(u)
         s.flush()
         audit.append(s, who.username, "create", "users", u.id, None, audit.record_hash(u))

@@ -27,15 +27,21 @@ from orebloc.service.store import ExchangeMessage, ExchangeRound
 
 router = APIRouter(tags=["exchange"])
 PHASES = ("advertise", "share", "masked", "unmask", "done")
-KIND = {"advertise": "keys", "share": "shares", "masked": "masked", "unmask": "unmask"}  # message of a phase
+KIND = {
+    "advertise": "keys",
+    "share": "shares",
+    "masked": "masked",
+    "unmask": "unmask",
+}  # message of a phase
 
 
 class ExchangeIn(Strict):
     mineral: str = Name
     form: str = Name
     as_of: dt.date
-    consumption_t_per_year: float | None = Field(None, gt=0, le=1e12,
-                                                 description="the bloc's consumption (public), t/yr: for days of cover")
+    consumption_t_per_year: float | None = Field(
+        None, gt=0, le=1e12, description="the bloc's consumption (public), t/yr: for days of cover"
+    )
 
 
 class PhaseCount(BaseModel):
@@ -61,7 +67,9 @@ class ExchangeOut(BaseModel):
     total_t: float | None = None
     cover_days: float | None = None
     contributors: int | None = None
-    inputs: dict[str, str] | None = Field(None, description="member -> SHA-256 of the masked value used (to check)")
+    inputs: dict[str, str] | None = Field(
+        None, description="member -> SHA-256 of the masked value used (to check)"
+    )
     reason: str | None = None
 
 
@@ -75,8 +83,12 @@ class MessageIn(Strict):
 
     kind: Literal["keys", "shares", "masked", "unmask"]
     keys: Keys | None = None
-    shares: dict[str, str] | None = Field(None, description="recipient member -> encrypted shares (hex)")
-    masked: str | None = Field(None, pattern=r"^[0-9]{1,20}$", description="the masked value mod 2**64 (decimal)")
+    shares: dict[str, str] | None = Field(
+        None, description="recipient member -> encrypted shares (hex)"
+    )
+    masked: str | None = Field(
+        None, pattern=r"^[0-9]{1,20}$", description="the masked value mod 2**64 (decimal)"
+    )
     unmask: dict[Literal["b", "s"], dict[str, list[str]]] | None = None
 
 
@@ -96,23 +108,43 @@ def _round(s, round_id: int) -> ExchangeRound:
 
 
 def _messages(s, round_id: int, kind: str) -> dict[str, dict]:
-    rows = s.execute(sa.select(ExchangeMessage).where(ExchangeMessage.round_id == round_id,
-                                                      ExchangeMessage.kind == kind)).scalars()
+    rows = s.execute(
+        sa.select(ExchangeMessage).where(
+            ExchangeMessage.round_id == round_id, ExchangeMessage.kind == kind
+        )
+    ).scalars()
     return {m.member: m.payload for m in rows}
 
 
 def _out(s, r: ExchangeRound) -> ExchangeOut:
-    counts = dict(s.execute(sa.select(ExchangeMessage.kind, sa.func.count()).where(
-        ExchangeMessage.round_id == r.id).group_by(ExchangeMessage.kind)).all())
+    counts = dict(
+        s.execute(
+            sa.select(ExchangeMessage.kind, sa.func.count())
+            .where(ExchangeMessage.round_id == r.id)
+            .group_by(ExchangeMessage.kind)
+        ).all()
+    )
     n = counts.get("keys", 0)
-    cover = (r.total_t / (r.consumption_t_per_year / 365.0)
-             if r.total_t is not None and r.consumption_t_per_year else None)
-    return ExchangeOut(id=r.id, mineral=r.mineral, form=r.form, as_of=r.as_of, phase=cast(Phase, r.phase),
-                       threshold=threshold(n) if r.phase not in ("advertise",) and n else None,
-                       progress=[PhaseCount(phase=p, messages=counts.get(k, 0)) for p, k in KIND.items()],
-                       status="released" if r.phase == "done" else "failed" if r.phase == "failed" else "open",
-                       total_t=r.total_t, cover_days=cover, contributors=r.contributors, inputs=r.inputs,
-                       reason=r.reason)
+    cover = (
+        r.total_t / (r.consumption_t_per_year / 365.0)
+        if r.total_t is not None and r.consumption_t_per_year
+        else None
+    )
+    return ExchangeOut(
+        id=r.id,
+        mineral=r.mineral,
+        form=r.form,
+        as_of=r.as_of,
+        phase=cast(Phase, r.phase),
+        threshold=threshold(n) if r.phase not in ("advertise",) and n else None,
+        progress=[PhaseCount(phase=p, messages=counts.get(k, 0)) for p, k in KIND.items()],
+        status="released" if r.phase == "done" else "failed" if r.phase == "failed" else "open",
+        total_t=r.total_t,
+        cover_days=cover,
+        contributors=r.contributors,
+        inputs=r.inputs,
+        reason=r.reason,
+    )
 
 
 @endpoint(router, "exchange_open", status_code=201)
@@ -148,7 +180,10 @@ def _close(s, r: ExchangeRound) -> None:
     elif r.phase in ("share", "masked"):
         got = _messages(s, r.id, KIND[r.phase])
         if len(got) < t:
-            return _fail(r, f"{len(got)} members sent their {KIND[r.phase]}; the round needs {t} of {len(keys)}")
+            return _fail(
+                r,
+                f"{len(got)} members sent their {KIND[r.phase]}; the round needs {t} of {len(keys)}",
+            )
         r.phase = "masked" if r.phase == "share" else "unmask"
     elif r.phase == "unmask":
         shared = sorted(_messages(s, r.id, "shares"))
@@ -159,7 +194,9 @@ def _close(s, r: ExchangeRound) -> None:
         except ValidationError as exc:
             return _fail(r, str(exc).split(": ", 1)[-1])
         except (ValueError, KeyError, IndexError, TypeError):  # a malformed share a member posted
-            return _fail(r, "an unmasking message holds a malformed share; the round cannot be unmasked")
+            return _fail(
+                r, "an unmasking message holds a malformed share; the round cannot be unmasked"
+            )
         r.phase, r.total_t, r.contributors = "done", total, n
         r.inputs = {m: digest(y) for m, y in sorted(masked.items())}
     else:
@@ -183,19 +220,30 @@ def exchange_advance(round_id: int, request: Request) -> ExchangeOut:
 def _check(s, r: ExchangeRound, who: Caller, body: MessageIn) -> dict:
     """The message's payload if it belongs to the round's current phase and the member may send it."""
     if r.phase not in KIND or KIND[r.phase] != body.kind:
-        raise Problemo(409, f"exchange round {r.id} is in phase {r.phase}; it does not take {body.kind!r}", "kind")
+        raise Problemo(
+            409,
+            f"exchange round {r.id} is in phase {r.phase}; it does not take {body.kind!r}",
+            "kind",
+        )
     value = getattr(body, body.kind)
     if value is None:
         raise Problemo(422, f"{body.kind}: required for a {body.kind!r} message", body.kind)
     need = {"shares": "keys", "masked": "shares", "unmask": "masked"}.get(body.kind)
     if need and who.member not in _messages(s, r.id, need):
-        raise Problemo(409, f"member {who.member} is not a participant of this phase (no {need} message)", "kind")
+        raise Problemo(
+            409,
+            f"member {who.member} is not a participant of this phase (no {need} message)",
+            "kind",
+        )
     if body.kind == "shares" and not set(value) <= set(_messages(s, r.id, "keys")) - {who.member}:
         raise Problemo(422, "shares: addressed to a member that did not advertise keys", "shares")
     if body.kind == "masked" and int(value) >= MODULUS:
         raise Problemo(422, "masked: must be below 2**64", "masked")
-    return value.model_dump() if isinstance(value, BaseModel) else ({"masked": value} if body.kind == "masked"
-                                                                     else value)
+    return (
+        value.model_dump()
+        if isinstance(value, BaseModel)
+        else ({"masked": value} if body.kind == "masked" else value)
+    )
 
 
 @endpoint(router, "exchange_send", status_code=201)
@@ -205,11 +253,17 @@ def exchange_send(round_id: int, body: MessageIn, request: Request) -> ExchangeO
     with request.app.state.store.session() as s:
         r = _round(s, round_id)
         payload = _check(s, r, who, body)
-        exists = s.execute(sa.select(ExchangeMessage.id).where(
-            ExchangeMessage.round_id == r.id, ExchangeMessage.member == who.member,
-            ExchangeMessage.kind == body.kind)).first()
+        exists = s.execute(
+            sa.select(ExchangeMessage.id).where(
+                ExchangeMessage.round_id == r.id,
+                ExchangeMessage.member == who.member,
+                ExchangeMessage.kind == body.kind,
+            )
+        ).first()
         if exists:
-            raise Problemo(409, f"member {who.member} already sent its {body.kind} for round {r.id}", "kind")
+            raise Problemo(
+                409, f"member {who.member} already sent its {body.kind} for round {r.id}", "kind"
+            )
         m = ExchangeMessage(round_id=r.id, member=who.member, kind=body.kind, payload=payload)
         s.add(m)
         s.flush()

@@ -36,8 +36,15 @@ router = APIRouter(tags=["jobs"])
 def _start(request: Request, kind: str, params: dict[str, Any]) -> JobOut:
     who = caller(request)
     with request.app.state.store.session() as s:
-        job = Job(kind=kind, user_id=who.user_id, member=who.member, role=who.role, state="queued", progress=0.0,
-                  params=params)
+        job = Job(
+            kind=kind,
+            user_id=who.user_id,
+            member=who.member,
+            role=who.role,
+            state="queued",
+            progress=0.0,
+            params=params,
+        )
         s.add(job)
         s.flush()
         out = _out(job)
@@ -46,8 +53,15 @@ def _start(request: Request, kind: str, params: dict[str, Any]) -> JobOut:
 
 
 def _out(j: Job) -> JobOut:
-    return JobOut(id=j.id, kind=j.kind, state=j.state, progress=j.progress, error=j.error, created_at=j.created_at,
-                  finished_at=j.finished_at)
+    return JobOut(
+        id=j.id,
+        kind=j.kind,
+        state=j.state,
+        progress=j.progress,
+        error=j.error,
+        created_at=j.created_at,
+        finished_at=j.finished_at,
+    )
 
 
 def _scenario_params(request: Request, body: ScenarioJobIn) -> dict[str, Any]:
@@ -76,11 +90,29 @@ def portfolio_job(body: PortfolioJobIn, request: Request) -> JobOut:
     parse_target(body.target)  # a bad target is refused now, not in the job
     who = caller(request)
     with request.app.state.store.reading() as s:
-        rows = s.execute(sa.select(ProjectSubmission).where(visible(ProjectSubmission, who))
-                         .order_by(ProjectSubmission.id)).scalars().all()
-        subs = [{"id": p.id, "owner": p.owner, "name": p.name, "mineral": _mineral_id(p.mineral) or p.mineral,
-                 "stage": p.stage, "country": p.country, "capacity_t": p.capacity_t, "capex_musd": p.capex_musd,
-                 "start_year": p.start_year} for p in rows]
+        rows = (
+            s.execute(
+                sa.select(ProjectSubmission)
+                .where(visible(ProjectSubmission, who))
+                .order_by(ProjectSubmission.id)
+            )
+            .scalars()
+            .all()
+        )
+        subs = [
+            {
+                "id": p.id,
+                "owner": p.owner,
+                "name": p.name,
+                "mineral": _mineral_id(p.mineral) or p.mineral,
+                "stage": p.stage,
+                "country": p.country,
+                "capacity_t": p.capacity_t,
+                "capex_musd": p.capex_musd,
+                "start_year": p.start_year,
+            }
+            for p in rows
+        ]
     return _start(request, "portfolio", {**body.model_dump(), "submissions": subs})
 
 
@@ -103,8 +135,11 @@ def response_job(body: ResponseJobIn, request: Request) -> JobOut:
 
     mid = resolve_mineral(body.mineral).id
     with request.app.state.store.reading() as s:
-        holdings = [h for h in s.execute(sa.select(Holding).order_by(Holding.id)).scalars()
-                    if _mineral_id(h.mineral) == mid]
+        holdings = [
+            h
+            for h in s.execute(sa.select(Holding).order_by(Holding.id)).scalars()
+            if _mineral_id(h.mineral) == mid
+        ]
     if not holdings:
         raise Problemo(422, f"mineral: no member holds {body.mineral!r}", "mineral")
     members = set(market_baseline(mid, body.year, body.stage, body.calibration).members)
@@ -115,11 +150,29 @@ def response_job(body: ResponseJobIn, request: Request) -> JobOut:
             left_out.add(f"{h.owner} ({zone})")
             continue
         levels[h.owner].add(h.sharing)
-        lots.append({"id": h.id, "owner": h.owner, "zone": zone, "holder": h.holder, "form": h.form,
-                     "quantity_t": h.quantity_t, "as_of": h.as_of.isoformat()})
-    notes = [f"holdings outside the market's member zones are left out: {', '.join(sorted(left_out))}"] if left_out else []
-    params = {**body.model_dump(), "mineral": mid, "lots": lots, "notes": notes,
-              "levels": {m: sorted(v) for m, v in levels.items()}}
+        lots.append(
+            {
+                "id": h.id,
+                "owner": h.owner,
+                "zone": zone,
+                "holder": h.holder,
+                "form": h.form,
+                "quantity_t": h.quantity_t,
+                "as_of": h.as_of.isoformat(),
+            }
+        )
+    notes = (
+        [f"holdings outside the market's member zones are left out: {', '.join(sorted(left_out))}"]
+        if left_out
+        else []
+    )
+    params = {
+        **body.model_dump(),
+        "mineral": mid,
+        "lots": lots,
+        "notes": notes,
+        "levels": {m: sorted(v) for m, v in levels.items()},
+    }
     return _start(request, "response", params)
 
 
@@ -135,7 +188,9 @@ def _mineral_id(name: str) -> str | None:
 
 def _readable(s, job_id: int, who: Caller) -> Job:
     j = s.get(Job, job_id)
-    if j is None or not may_read_job(who.role, who.user_id, who.member, j.user_id, j.member, j.role):
+    if j is None or not may_read_job(
+        who.role, who.user_id, who.member, j.user_id, j.member, j.role
+    ):
         raise Problemo(404, f"no job {job_id}", "job_id")
     return j
 
@@ -160,12 +215,23 @@ def job_get(job_id: int, request: Request) -> JobOut:
         return _out(_readable(s, job_id, caller(request)))
 
 
-_PUBLIC = ("mineral", "incident", "stage", "rule", "trigger_rule", "loss_share_p50", "trigger_level", "trigger_met",
-           "periods", "loss_t_p50")
+_PUBLIC = (
+    "mineral",
+    "incident",
+    "stage",
+    "rule",
+    "trigger_rule",
+    "loss_share_p50",
+    "trigger_level",
+    "trigger_met",
+    "periods",
+    "loss_t_p50",
+)
 
 
-def response_view(result: dict[str, Any], levels: dict[str, list[str]], who: Caller, min_n: int,
-                  max_share: float) -> dict[str, Any]:
+def response_view(
+    result: dict[str, Any], levels: dict[str, list[str]], who: Caller, min_n: int, max_share: float
+) -> dict[str, Any]:
     """The plan entries of the members whose holdings the reader may see; the others folded into one
     total under the release rules, or, where that total could not be released, the whole plan and
     its totals withheld (they would reveal the others' figures). The incident, the trigger and the
@@ -177,17 +243,36 @@ def response_view(result: dict[str, Any], levels: dict[str, list[str]], who: Cal
             shown[m] = line
         else:
             hidden[m] = line
-    full = {**public, "plan": shown, "totals": result.get("totals", {}), "notes": result.get("notes", [])}
+    full = {
+        **public,
+        "plan": shown,
+        "totals": result.get("totals", {}),
+        "notes": result.get("notes", []),
+    }
     if not hidden:
         return full
     # the shown releases depend on the hidden members' stocks: release them only when the hidden
     # members' stocks and releases could be released as bloc aggregates themselves
-    checks = [release({m: x[k] for m, x in hidden.items()}, min_n, max_share) for k in ("release_t", "stock_t")]
+    checks = [
+        release({m: x[k] for m, x in hidden.items()}, min_n, max_share)
+        for k in ("release_t", "stock_t")
+    ]
     withheld = next((r for r in checks if not r.released), None)
     if withheld is not None:
-        return {**public, "status": "withheld", "plan": {},
-                "reason": f"the plan depends on members' figures you may not see: {withheld.reason}"}
-    return {**full, "others": {"status": "released", "release_t": checks[0].total, "members": checks[0].contributors}}
+        return {
+            **public,
+            "status": "withheld",
+            "plan": {},
+            "reason": f"the plan depends on members' figures you may not see: {withheld.reason}",
+        }
+    return {
+        **full,
+        "others": {
+            "status": "released",
+            "release_t": checks[0].total,
+            "members": checks[0].contributors,
+        },
+    }
 
 
 @endpoint(router, "job_result")
@@ -200,7 +285,9 @@ def job_result(job_id: int, request: Request) -> JobResult:
             raise Problemo(409, f"job {job_id} is {j.state}; it has no result", "job_id")
         result = j.result or {}
         if j.kind == "response":
-            result = response_view(result, j.params.get("levels", {}), who, st.min_contributors, st.max_member_share)
+            result = response_view(
+                result, j.params.get("levels", {}), who, st.min_contributors, st.max_member_share
+            )
         return JobResult(id=j.id, kind=j.kind, result=result)
 
 
@@ -212,9 +299,17 @@ def _event(kind: str, job: JobOut) -> str:
     return f"event: {kind}\nid: {job.progress:.4f}\ndata: {job.model_dump_json()}\n\n"
 
 
-@endpoint(router, "job_events", response_class=StreamingResponse,
-          responses={200: {"content": {"text/event-stream": {}},
-                           "description": "Server-Sent Events: `progress` on each change, then `end` with the final state"}})
+@endpoint(
+    router,
+    "job_events",
+    response_class=StreamingResponse,
+    responses={
+        200: {
+            "content": {"text/event-stream": {}},
+            "description": "Server-Sent Events: `progress` on each change, then `end` with the final state",
+        }
+    },
+)
 async def job_events(job_id: int, request: Request) -> StreamingResponse:
     """The job's state as Server-Sent Events: one ``progress`` event per change of state or progress,
     then one ``end`` event with the final state (done, failed, cancelled or interrupted)."""
@@ -241,7 +336,9 @@ async def job_events(job_id: int, request: Request) -> StreamingResponse:
             await asyncio.sleep(EVENT_POLL_S)
             job = await run_in_threadpool(look)
 
-    return StreamingResponse(stream(), media_type="text/event-stream", headers={"Cache-Control": "no-store"})
+    return StreamingResponse(
+        stream(), media_type="text/event-stream", headers={"Cache-Control": "no-store"}
+    )
 
 
 @endpoint(router, "job_cancel")

@@ -21,10 +21,14 @@ from orebloc.service.schemas import Rows, SolveIn
 
 router = APIRouter(tags=["public data"])
 
-MineralQ = Annotated[str, Query(min_length=1, max_length=40, description="mineral name, e.g. gallium")]
+MineralQ = Annotated[
+    str, Query(min_length=1, max_length=40, description="mineral name, e.g. gallium")
+]
 StageQ = Annotated[str | None, Query(max_length=20, description="mining | refining | product")]
 YearQ = Annotated[int | None, Query(ge=1990, le=2100)]
-EconomyQ = Annotated[str, Query(min_length=1, max_length=20, description="ISO3, a bloc group or 'bloc'")]
+EconomyQ = Annotated[
+    str, Query(min_length=1, max_length=20, description="ISO3, a bloc group or 'bloc'")
+]
 
 
 class _Public:
@@ -62,20 +66,32 @@ def _rows(frame, notes: list[str] | None = None) -> Rows:
 
 
 @endpoint(router, "atlas_shares", response_model=Rows)
-def atlas_shares(request: Request, mineral: MineralQ, stage: StageQ = None, year: YearQ = None,
-                 statistic: Annotated[str, Query(pattern="^(production|capacity|reserves)$")] = "production") -> Response:
+def atlas_shares(
+    request: Request,
+    mineral: MineralQ,
+    stage: StageQ = None,
+    year: YearQ = None,
+    statistic: Annotated[str, Query(pattern="^(production|capacity|reserves)$")] = "production",
+) -> Response:
     """Country shares of world production (capacity, reserves) for one mineral and stage."""
 
     def make(atlas) -> Rows:
         t = atlas.shares(mineral, stage, year, statistic)
-        return _rows(t.frame, [f"{t.mineral.name}, {t.stage}, {t.statistic} {t.year}; shares of {t.total_note}; "
-                               f"HHI {table_hhi(t):,.0f}; source {t.source}"])
+        return _rows(
+            t.frame,
+            [
+                f"{t.mineral.name}, {t.stage}, {t.statistic} {t.year}; shares of {t.total_note}; "
+                f"HHI {table_hhi(t):,.0f}; source {t.source}"
+            ],
+        )
 
     return _cached(request, ("shares", mineral, stage, year, statistic), make)
 
 
 @endpoint(router, "atlas_top", response_model=Rows)
-def atlas_top(request: Request, mineral: MineralQ, k: Annotated[int, Query(ge=1, le=50)] = 5) -> Response:
+def atlas_top(
+    request: Request, mineral: MineralQ, k: Annotated[int, Query(ge=1, le=50)] = 5
+) -> Response:
     """The largest producers of a mineral at each stage, latest year."""
     import polars as pl
 
@@ -87,18 +103,28 @@ def atlas_top(request: Request, mineral: MineralQ, k: Annotated[int, Query(ge=1,
         for s in stages:
             t = atlas.shares(mineral, s, None)
             top = t.frame.head(k)
-            frames.append(top.with_columns(pl.lit(t.stage).alias("stage"), pl.lit(t.year).alias("year"),
-                                           pl.int_range(1, top.height + 1).alias("rank")))
+            frames.append(
+                top.with_columns(
+                    pl.lit(t.stage).alias("stage"),
+                    pl.lit(t.year).alias("year"),
+                    pl.int_range(1, top.height + 1).alias("rank"),
+                )
+            )
         return _rows(pl.concat(frames, how="diagonal_relaxed"))
 
     return _cached(request, ("top", mineral, k), make)
 
 
 @endpoint(router, "atlas_events", response_model=Rows)
-def atlas_events(request: Request, on: dt.date | None = None,
-                 mineral: Annotated[str | None, Query(max_length=40)] = None) -> Response:
+def atlas_events(
+    request: Request,
+    on: dt.date | None = None,
+    mineral: Annotated[str | None, Query(max_length=40)] = None,
+) -> Response:
     """Export controls and other measures (in force on a date with ``on``)."""
-    return _cached(request, ("events", on, mineral), lambda atlas: _rows(atlas.policy_events(on, mineral)))
+    return _cached(
+        request, ("events", on, mineral), lambda atlas: _rows(atlas.policy_events(on, mineral))
+    )
 
 
 @endpoint(router, "risk_overview", response_model=Rows)
@@ -107,11 +133,14 @@ def risk_overview(request: Request, year: YearQ = None) -> Response:
     from orebloc.atlas.blocs import load_bloc
     from orebloc.metrics.overview import risk_overview as overview
 
-    return _cached(request, ("overview", year), lambda atlas: _rows(overview(atlas, load_bloc(None), year)))
+    return _cached(
+        request, ("overview", year), lambda atlas: _rows(overview(atlas, load_bloc(None), year))
+    )
 
 
-def _trade(request: Request, which: str, mineral: str, economy: str, year: int | None,
-           stage: str | None) -> Response:
+def _trade(
+    request: Request, which: str, mineral: str, economy: str, year: int | None, stage: str | None
+) -> Response:
     from orebloc.atlas.blocs import load_bloc
     from orebloc.metrics.sourcing import sourcing_table
     from orebloc.metrics.trade_basis import trade_years
@@ -127,15 +156,25 @@ def _trade(request: Request, which: str, mineral: str, economy: str, year: int |
 
 
 @endpoint(router, "risk_reliance", response_model=Rows)
-def risk_reliance(request: Request, mineral: MineralQ, economy: EconomyQ = "bloc", year: YearQ = None,
-                  stage: StageQ = None) -> Response:
+def risk_reliance(
+    request: Request,
+    mineral: MineralQ,
+    economy: EconomyQ = "bloc",
+    year: YearQ = None,
+    stage: StageQ = None,
+) -> Response:
     """Import reliance from apparent consumption (production + trade), per stage."""
     return _trade(request, "reliance", mineral, economy, year, stage)
 
 
 @endpoint(router, "risk_crma", response_model=Rows)
-def risk_crma(request: Request, mineral: MineralQ, economy: EconomyQ = "bloc", year: YearQ = None,
-              stage: StageQ = None) -> Response:
+def risk_crma(
+    request: Request,
+    mineral: MineralQ,
+    economy: EconomyQ = "bloc",
+    year: YearQ = None,
+    stage: StageQ = None,
+) -> Response:
     """CRMA 65% single-third-country check on the economy's supply, per stage."""
     return _trade(request, "crma", mineral, economy, year, stage)
 
@@ -154,9 +193,20 @@ def market_solve(body: SolveIn, request: Request) -> Response:
         raise Problemo(422, "year: required to calibrate a market", "year")
 
     def make(atlas) -> Rows:
-        cal = calibrate(atlas, body.mineral, body.year, body.stage, bloc=load_bloc(None), overrides={})
-        market = apply_switches(cal.market, ban=body.ban, cap=body.cap, tariff=body.tariff, floor=body.floor,
-                                cfd=(), bolr=(), subsidy=(), outage=body.outage)
+        cal = calibrate(
+            atlas, body.mineral, body.year, body.stage, bloc=load_bloc(None), overrides={}
+        )
+        market = apply_switches(
+            cal.market,
+            ban=body.ban,
+            cap=body.cap,
+            tariff=body.tariff,
+            floor=body.floor,
+            cfd=(),
+            bolr=(),
+            subsidy=(),
+            outage=body.outage,
+        )
         sol = solve_reference(market)
         return _rows(result_table(market, sol), binding_notes(market, sol))
 

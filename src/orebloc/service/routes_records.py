@@ -35,7 +35,9 @@ from orebloc.service.schemas import (
 from orebloc.service.store import Holding, Obligation, ProjectSubmission, utcnow
 
 router = APIRouter(tags=["confidential"])
-MemberQ = Annotated[str | None, Query(pattern=r"^[A-Z]{3}$", description="only this owner's records")]
+MemberQ = Annotated[
+    str | None, Query(pattern=r"^[A-Z]{3}$", description="only this owner's records")
+]
 MineralQ = Annotated[str | None, Query(max_length=40)]
 
 
@@ -47,7 +49,10 @@ def _list(request: Request, model, out, member: str | None, mineral: str | None)
     if mineral is not None:
         q = q.where(model.mineral == mineral)
     with request.app.state.store.reading() as s:
-        return [out.model_validate(r, from_attributes=True) for r in s.execute(q.order_by(model.id)).scalars()]
+        return [
+            out.model_validate(r, from_attributes=True)
+            for r in s.execute(q.order_by(model.id)).scalars()
+        ]
 
 
 def _create(request: Request, model, out, body) -> object:
@@ -63,7 +68,11 @@ def _create(request: Request, model, out, body) -> object:
 def _owned(s, model, record_id: int, who: Caller, what: str):
     row = record_or_404(s, model, record_id, who, what)
     if not may_write(who.role, who.member, row.owner):
-        raise Problemo(403, f"{what} {record_id} belongs to another member; only its owner changes it", "record_id")
+        raise Problemo(
+            403,
+            f"{what} {record_id} belongs to another member; only its owner changes it",
+            "record_id",
+        )
     return row
 
 
@@ -79,7 +88,9 @@ def _delete(request: Request, model, record_id: int, what: str) -> None:
 
 # -- holdings ------------------------------------------------------------------------------
 @endpoint(router, "holdings_list")
-def holdings_list(request: Request, member: MemberQ = None, mineral: MineralQ = None) -> list[HoldingOut]:
+def holdings_list(
+    request: Request, member: MemberQ = None, mineral: MineralQ = None
+) -> list[HoldingOut]:
     """The holdings the caller may see (its own member's, and what others share)."""
     return _list(request, Holding, HoldingOut, member, mineral)
 
@@ -87,8 +98,9 @@ def holdings_list(request: Request, member: MemberQ = None, mineral: MineralQ = 
 @endpoint(router, "holdings_get")
 def holdings_get(record_id: int, request: Request) -> HoldingOut:
     with request.app.state.store.reading() as s:
-        return HoldingOut.model_validate(record_or_404(s, Holding, record_id, caller(request), "holding"),
-                                         from_attributes=True)
+        return HoldingOut.model_validate(
+            record_or_404(s, Holding, record_id, caller(request), "holding"), from_attributes=True
+        )
 
 
 @endpoint(router, "holdings_create", status_code=201)
@@ -117,7 +129,9 @@ def holdings_delete(record_id: int, request: Request) -> None:
 
 # -- obligations and compliance ---------------------------------------------------------------
 @endpoint(router, "obligations_list")
-def obligations_list(request: Request, member: MemberQ = None, mineral: MineralQ = None) -> list[ObligationOut]:
+def obligations_list(
+    request: Request, member: MemberQ = None, mineral: MineralQ = None
+) -> list[ObligationOut]:
     return _list(request, Obligation, ObligationOut, member, mineral)
 
 
@@ -126,7 +140,9 @@ def obligations_create(body: ObligationIn, request: Request) -> ObligationOut:
     return _create(request, Obligation, ObligationOut, body)
 
 
-def compliance_of(stock_t: float, days: float, net_imports_t_per_year: float) -> tuple[float | None, float]:
+def compliance_of(
+    stock_t: float, days: float, net_imports_t_per_year: float
+) -> tuple[float | None, float]:
     """(cover in days, gap in tonnes) of a stock against an obligation in days of net imports."""
     per_day = net_imports_t_per_year / 365.0
     cover = stock_t / per_day if per_day > 0 else None
@@ -134,7 +150,9 @@ def compliance_of(stock_t: float, days: float, net_imports_t_per_year: float) ->
 
 
 @endpoint(router, "compliance")
-def compliance(request: Request, member: MemberQ = None, mineral: MineralQ = None) -> list[Compliance]:
+def compliance(
+    request: Request, member: MemberQ = None, mineral: MineralQ = None
+) -> list[Compliance]:
     """Each visible obligation against the holdings the caller may see of the same member and mineral."""
     obligations = _list(request, Obligation, ObligationOut, member, mineral)
     stocks: dict[tuple[str, str], float] = defaultdict(float)
@@ -144,8 +162,17 @@ def compliance(request: Request, member: MemberQ = None, mineral: MineralQ = Non
     for o in obligations:
         stock = stocks.get((o.owner, o.mineral), 0.0)
         cover, gap = compliance_of(stock, o.days, o.net_imports_t_per_year)
-        out.append(Compliance(member=o.owner, mineral=o.mineral, stock_t=stock, obligation_days=o.days,
-                              cover_days=cover, gap_t=gap, compliant=gap <= 0))
+        out.append(
+            Compliance(
+                member=o.owner,
+                mineral=o.mineral,
+                stock_t=stock,
+                obligation_days=o.days,
+                cover_days=cover,
+                gap_t=gap,
+                compliant=gap <= 0,
+            )
+        )
     return out
 
 
@@ -158,37 +185,64 @@ def _by_member(s, mineral: str, form: str | None) -> dict[str, float]:
 
 
 @endpoint(router, "aggregate_stock")
-def aggregate_stock(request: Request, mineral: Annotated[str, Query(min_length=1, max_length=40)],
-                    form: Annotated[str | None, Query(max_length=40)] = None) -> Aggregate:
+def aggregate_stock(
+    request: Request,
+    mineral: Annotated[str, Query(min_length=1, max_length=40)],
+    form: Annotated[str | None, Query(max_length=40)] = None,
+) -> Aggregate:
     """The bloc's total stock of a mineral (and form), released under the contributor and dominance rules."""
     st = request.app.state.settings
     with request.app.state.store.reading() as s:
         r = release(_by_member(s, mineral, form), st.min_contributors, st.max_member_share)
-    return Aggregate(status="released" if r.released else "withheld", mineral=mineral, form=form, value=r.total,
-                     unit="t", contributors=r.contributors, reason=r.reason)
+    return Aggregate(
+        status="released" if r.released else "withheld",
+        mineral=mineral,
+        form=form,
+        value=r.total,
+        unit="t",
+        contributors=r.contributors,
+        reason=r.reason,
+    )
 
 
 @endpoint(router, "aggregate_cover")
-def aggregate_cover(request: Request, mineral: Annotated[str, Query(min_length=1, max_length=40)]) -> Aggregate:
+def aggregate_cover(
+    request: Request, mineral: Annotated[str, Query(min_length=1, max_length=40)]
+) -> Aggregate:
     """The bloc's cover in days: total stock / total daily net imports of the members with an obligation."""
     st = request.app.state.settings
     with request.app.state.store.reading() as s:
         stock = _by_member(s, mineral, None)
-        imports = dict(s.execute(sa.select(Obligation.owner, sa.func.max(Obligation.net_imports_t_per_year))
-                                 .where(Obligation.mineral == mineral).group_by(Obligation.owner)).all())
+        imports = dict(
+            s.execute(
+                sa.select(Obligation.owner, sa.func.max(Obligation.net_imports_t_per_year))
+                .where(Obligation.mineral == mineral)
+                .group_by(Obligation.owner)
+            ).all()
+        )
     both = {m: stock.get(m, 0.0) for m in imports}
     r = release(both, st.min_contributors, st.max_member_share)
     per_day = sum(imports.values()) / 365.0
     if r.released and per_day <= 0:
-        return Aggregate(status="withheld", mineral=mineral, unit="days", reason="no net imports reported")
+        return Aggregate(
+            status="withheld", mineral=mineral, unit="days", reason="no net imports reported"
+        )
     value = r.total / per_day if r.released else None
-    return Aggregate(status="released" if r.released else "withheld", mineral=mineral, value=value, unit="days",
-                     contributors=r.contributors, reason=r.reason)
+    return Aggregate(
+        status="released" if r.released else "withheld",
+        mineral=mineral,
+        value=value,
+        unit="days",
+        contributors=r.contributors,
+        reason=r.reason,
+    )
 
 
 # -- project submissions ----------------------------------------------------------------------
 @endpoint(router, "projects_list")
-def projects_list(request: Request, member: MemberQ = None, mineral: MineralQ = None) -> list[ProjectOut]:
+def projects_list(
+    request: Request, member: MemberQ = None, mineral: MineralQ = None
+) -> list[ProjectOut]:
     return _list(request, ProjectSubmission, ProjectOut, member, mineral)
 
 

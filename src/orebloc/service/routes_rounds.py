@@ -49,8 +49,10 @@ def rounds_open(body: RoundIn, request: Request) -> RoundOut:
 @endpoint(router, "rounds_list")
 def rounds_list(request: Request) -> list[RoundOut]:
     with request.app.state.store.session() as s:
-        return [RoundOut.model_validate(r, from_attributes=True)
-                for r in s.execute(sa.select(Round).order_by(Round.id)).scalars()]
+        return [
+            RoundOut.model_validate(r, from_attributes=True)
+            for r in s.execute(sa.select(Round).order_by(Round.id)).scalars()
+        ]
 
 
 @endpoint(router, "round_template", response_class=PlainTextResponse)
@@ -60,36 +62,61 @@ def round_template(round_id: int, request: Request) -> PlainTextResponse:
         return PlainTextResponse(template(list(_round(s, round_id).forms)), media_type="text/csv")
 
 
-def _store_answer(request: Request, who: Caller, round_id: int, rows: list[RoundRow], sharing: str) -> RoundReceipt:
+def _store_answer(
+    request: Request, who: Caller, round_id: int, rows: list[RoundRow], sharing: str
+) -> RoundReceipt:
     with request.app.state.store.session() as s:
         r = _round(s, round_id)
         bad = [x.form for x in rows if x.form not in r.forms]
         if bad:
             raise Problemo(422, f"rows: {bad[0]!r} is not a form of round {round_id}", "rows.form")
-        for old in s.execute(sa.select(Holding).where(Holding.round_id == round_id,
-                                                      Holding.owner == who.member)).scalars():
+        for old in s.execute(
+            sa.select(Holding).where(Holding.round_id == round_id, Holding.owner == who.member)
+        ).scalars():
             before = audit.record_hash(old)
             s.delete(old)
             s.flush()
             write_audit(s, who, "delete", old, before)
         for x in rows:
-            h = Holding(owner=who.member, sharing=sharing, mineral=r.mineral, form=x.form, holder=x.holder,
-                        quantity_t=x.quantity_t, as_of=r.as_of, round_id=round_id)
+            h = Holding(
+                owner=who.member,
+                sharing=sharing,
+                mineral=r.mineral,
+                form=x.form,
+                holder=x.holder,
+                quantity_t=x.quantity_t,
+                as_of=r.as_of,
+                round_id=round_id,
+            )
             s.add(h)
             s.flush()
             write_audit(s, who, "create", h, None)
         now = utcnow()
         forms = sorted({x.form for x in rows})
-        sub = s.execute(sa.select(RoundSubmission).where(RoundSubmission.round_id == round_id,
-                                                         RoundSubmission.member == who.member)).scalar_one_or_none()
+        sub = s.execute(
+            sa.select(RoundSubmission).where(
+                RoundSubmission.round_id == round_id, RoundSubmission.member == who.member
+            )
+        ).scalar_one_or_none()
         if sub is None:
-            sub = RoundSubmission(round_id=round_id, member=who.member, first_at=now, last_at=now, forms_reported=forms)
+            sub = RoundSubmission(
+                round_id=round_id,
+                member=who.member,
+                first_at=now,
+                last_at=now,
+                forms_reported=forms,
+            )
             s.add(sub)
         else:
             sub.last_at, sub.forms_reported = now, forms
         s.flush()
-        return RoundReceipt(round_id=round_id, member=who.member or "", rows=len(rows), forms_reported=forms,
-                            on_time=sub.first_at <= r.deadline)
+        return RoundReceipt(
+            round_id=round_id,
+            member=who.member or "",
+            rows=len(rows),
+            forms_reported=forms,
+            on_time=sub.first_at <= r.deadline,
+        )
 
 
 @endpoint(router, "round_submit", status_code=201)
@@ -113,9 +140,15 @@ def round_upload(round_id: int, file: UploadFile, request: Request) -> RoundRece
     rows, errors = parse_upload(text, forms)
     if errors:
         e = errors[0]
-        p = Problemo(422, f"file: row {e.row}{f', column {e.column}' if e.column else ''}: {e.reason}"
-                          f"{f' (and {len(errors) - 1} more)' if len(errors) > 1 else ''}", "file")
-        p.extra = {"errors": [{"row": x.row, "column": x.column, "reason": x.reason} for x in errors]}
+        p = Problemo(
+            422,
+            f"file: row {e.row}{f', column {e.column}' if e.column else ''}: {e.reason}"
+            f"{f' (and {len(errors) - 1} more)' if len(errors) > 1 else ''}",
+            "file",
+        )
+        p.extra = {
+            "errors": [{"row": x.row, "column": x.column, "reason": x.reason} for x in errors]
+        }
         raise p
     if not rows:
         raise Problemo(422, "file: no row has a quantity", "file")
@@ -127,15 +160,30 @@ def round_grades(round_id: int, request: Request) -> list[Grade]:
     """Every member's timeliness and completeness in the round (published to all, as JODI does)."""
     with request.app.state.store.session() as s:
         r = _round(s, round_id)
-        members = set(s.execute(sa.select(User.member).where(User.role.in_(MEMBER_ROLES),
-                                                              User.member.is_not(None))).scalars())
-        subs = {x.member: x for x in s.execute(sa.select(RoundSubmission)
-                                               .where(RoundSubmission.round_id == round_id)).scalars()}
+        members = set(
+            s.execute(
+                sa.select(User.member).where(User.role.in_(MEMBER_ROLES), User.member.is_not(None))
+            ).scalars()
+        )
+        subs = {
+            x.member: x
+            for x in s.execute(
+                sa.select(RoundSubmission).where(RoundSubmission.round_id == round_id)
+            ).scalars()
+        }
         out = []
         for m in sorted(members | set(subs)):
             sub = subs.get(m)
             on_time = None if sub is None else sub.first_at <= r.deadline
-            done = 0.0 if sub is None else len(set(sub.forms_reported) & set(r.forms)) / len(r.forms)
-            out.append(Grade(member=m, timeliness="missing" if sub is None else ("on time" if on_time else "late"),
-                             completeness=done, grade=grade(on_time, done)))
+            done = (
+                0.0 if sub is None else len(set(sub.forms_reported) & set(r.forms)) / len(r.forms)
+            )
+            out.append(
+                Grade(
+                    member=m,
+                    timeliness="missing" if sub is None else ("on time" if on_time else "late"),
+                    completeness=done,
+                    grade=grade(on_time, done),
+                )
+            )
         return out

@@ -127,16 +127,22 @@ class SolveIn(Strict):
     stage: str | None = Field(default=None, max_length=20)
     ban: list[str] = Field(default_factory=list, max_length=20, description="ORIGIN[:DEST,...]")
     cap: list[str] = Field(default_factory=list, max_length=20, description="ORIGIN[:DEST,...]=T")
-    tariff: list[str] = Field(default_factory=list, max_length=20, description="IMPORTER[<EXPORTER]=RATE")
+    tariff: list[str] = Field(
+        default_factory=list, max_length=20, description="IMPORTER[<EXPORTER]=RATE"
+    )
     floor: list[str] = Field(default_factory=list, max_length=20, description="ZONE=USD_T")
     outage: list[str] = Field(default_factory=list, max_length=20, description="ZONE=SHARE")
 
 
 class ScenarioJobIn(Strict):
-    scenario: str = Field(pattern=r"^[a-z0-9_]+$", max_length=80, description="a bundled scenario's file stem")
+    scenario: str = Field(
+        pattern=r"^[a-z0-9_]+$", max_length=80, description="a bundled scenario's file stem"
+    )
     draws: int = Field(default=100, ge=1, le=20000)
     seed: int = Field(default=1, ge=0, le=2**31)
-    chunk_size: int = Field(default=1000, ge=10, le=20000, description="draws per chunk; progress is reported per chunk")
+    chunk_size: int = Field(
+        default=1000, ge=10, le=20000, description="draws per chunk; progress is reported per chunk"
+    )
 
 
 class CompareJobIn(ScenarioJobIn):
@@ -146,12 +152,19 @@ class CompareJobIn(ScenarioJobIn):
 
 class ResponseJobIn(Strict):
     mineral: str = Name
-    supply_loss_t_per_day: float = Field(gt=0, le=1e7, description="the bloc's supply lost, tonnes a day")
+    supply_loss_t_per_day: float = Field(
+        gt=0, le=1e7, description="the bloc's supply lost, tonnes a day"
+    )
     days: float = Field(gt=0, le=3650, description="how long the loss lasts")
     year: int = Field(default=2024, ge=2000, le=2100, description="the market's calibration year")
-    stage: str | None = Field(default=None, max_length=20, description="the market's stage (default: the mineral's)")
-    calibration: dict[str, float] = Field(default_factory=dict, max_length=40,
-                                          description="calibration overrides, e.g. {\"demand.JPN.d0\": 100}")
+    stage: str | None = Field(
+        default=None, max_length=20, description="the market's stage (default: the mineral's)"
+    )
+    calibration: dict[str, float] = Field(
+        default_factory=dict,
+        max_length=40,
+        description='calibration overrides, e.g. {"demand.JPN.d0": 100}',
+    )
     rule: Literal["proportional", "minmax", "cost"] = "proportional"
     draws: int = Field(default=50, ge=1, le=2000, description="Monte Carlo draws of elasticities")
     seed: int = Field(default=1, ge=0, le=2**31)

@@ -29,8 +29,9 @@ class LoginRefused(Exception):
     """Wrong name or password, a disabled account or a locked one (the message says which is safe)."""
 
 
-def login(s: Session, username: str, password: str, hours: float, max_failures: int,
-          lock_minutes: float) -> tuple[str, dt.datetime, User]:
+def login(
+    s: Session, username: str, password: str, hours: float, max_failures: int, lock_minutes: float
+) -> tuple[str, dt.datetime, User]:
     """Check the password; on success a new token (returned in clear once) and its expiry.
 
     After ``max_failures`` wrong passwords in a row the account is locked for ``lock_minutes``;

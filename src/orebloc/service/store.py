@@ -129,12 +129,16 @@ class ExchangeRound(Base):
     mineral: Mapped[str] = mapped_column(sa.String(40))
     form: Mapped[str] = mapped_column(sa.String(40))
     as_of: Mapped[dt.date] = mapped_column(sa.Date)
-    consumption_t_per_year: Mapped[float | None] = mapped_column(sa.Float)  # public figure, for days of cover
+    consumption_t_per_year: Mapped[float | None] = mapped_column(
+        sa.Float
+    )  # public figure, for days of cover
     phase: Mapped[str] = mapped_column(sa.String(16), default="advertise")
     reason: Mapped[str | None] = mapped_column(sa.Text)
     total_t: Mapped[float | None] = mapped_column(sa.Float)
     contributors: Mapped[int | None] = mapped_column()
-    inputs: Mapped[dict | None] = mapped_column(sa.JSON)  # member -> digest of the masked value used
+    inputs: Mapped[dict | None] = mapped_column(
+        sa.JSON
+    )  # member -> digest of the masked value used
     created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime, default=utcnow)
 
 
@@ -221,13 +225,17 @@ class Store:
     def __init__(self, url: str):
         self.url = url
         self.engine = make_engine(url)
-        self.read_engine = make_engine(url, reader=True) if url.startswith("sqlite") else self.engine
+        self.read_engine = (
+            make_engine(url, reader=True) if url.startswith("sqlite") else self.engine
+        )
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._readers = sessionmaker(self.read_engine, expire_on_commit=False)
         # SQLite has one writer at a time; writers of this process queue on a lock instead of
         # polling SQLite's busy handler, whose sleeps (up to 100 ms each) made waits of seconds
         # under load (see docs/benchmarks.md). Other processes still meet the busy timeout.
-        self._write_lock = threading.RLock() if url.startswith("sqlite") else contextlib.nullcontext()
+        self._write_lock = (
+            threading.RLock() if url.startswith("sqlite") else contextlib.nullcontext()
+        )
 
     @contextmanager
     def session(self) -> Iterator[Session]:

@@ -32,7 +32,9 @@ def require_header(
     for i, want in enumerate(expected):
         got = found[i] if i < len(found) else None
         if got != want:
-            what = f"missing column {want!r}" if got is None else f"found {got!r}, expected {want!r}"
+            what = (
+                f"missing column {want!r}" if got is None else f"found {got!r}, expected {want!r}"
+            )
             raise LayoutError(
                 f"unknown layout: {what} (expected columns {list(expected)})",
                 Location(file, row, got or want),
@@ -53,7 +55,9 @@ def number(raw: object, where: Location) -> float | None:
     raise NumberFormatError(f"expected a plain number, got {raw!r}", where)
 
 
-def float_column(frame: pl.DataFrame, column: str, file: str | Path, first_row: int = 2) -> pl.Series:
+def float_column(
+    frame: pl.DataFrame, column: str, file: str | Path, first_row: int = 2
+) -> pl.Series:
     """``frame[column]`` (text) as Float64; empty cells become null.
 
     Raises :class:`NumberFormatError` at the first cell that is not a finite number;

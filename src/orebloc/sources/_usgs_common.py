@@ -264,7 +264,9 @@ def read_csv_rows(path: Path, encoding: str) -> tuple[list[str], list[tuple[int,
     try:
         text = path.read_bytes().decode(encoding)
     except UnicodeDecodeError as exc:
-        raise LayoutError(f"not {encoding} text ({exc.reason} at byte {exc.start})", Location(path)) from None
+        raise LayoutError(
+            f"not {encoding} text ({exc.reason} at byte {exc.start})", Location(path)
+        ) from None
     if text.startswith("\ufeff"):
         text = text[1:]
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
@@ -290,7 +292,7 @@ def check_width(path: Path, header: list[str], row: list[str], number: int) -> l
     """
     width = len(header)
     if len(row) < width:
-        missing = [h for h in header[len(row):] if h.strip()]
+        missing = [h for h in header[len(row) :] if h.strip()]
         if missing:
             raise LayoutError(
                 f"row has {len(row)} cells but the header has {width}; the file may be "

@@ -36,16 +36,36 @@ from orebloc.vocab.countries import all_iso3, resolve_country
 #: header -> (exporter, importer, hs6, value, value scale to USD, quantity, year, name columns)
 _LAYOUTS: dict[str, dict] = {
     "2024": {
-        "header": ["year", "exporter", "exporter_name", "importer", "importer_name", "hs6",
-                   "material", "value_kusd", "qty_t"],
-        "exporter": "exporter", "importer": "importer", "hs6": "hs6",
-        "value": "value_kusd", "scale": 1000.0, "quantity": "qty_t", "year": "year",
+        "header": [
+            "year",
+            "exporter",
+            "exporter_name",
+            "importer",
+            "importer_name",
+            "hs6",
+            "material",
+            "value_kusd",
+            "qty_t",
+        ],
+        "exporter": "exporter",
+        "importer": "importer",
+        "hs6": "hs6",
+        "value": "value_kusd",
+        "scale": 1000.0,
+        "quantity": "qty_t",
+        "year": "year",
         "names": {"exporter": "exporter_name", "importer": "importer_name"},
     },
     "2022": {
         "header": ["i", "j", "cmd", "value"],
-        "exporter": "i", "importer": "j", "hs6": "cmd",
-        "value": "value", "scale": 1.0, "quantity": None, "year": None, "names": {},
+        "exporter": "i",
+        "importer": "j",
+        "hs6": "cmd",
+        "value": "value",
+        "scale": 1.0,
+        "quantity": None,
+        "year": None,
+        "names": {},
     },
 }
 _COUNTRY_TABLE = ["country_code", "country_name", "country_iso2", "country_iso3"]
@@ -95,7 +115,9 @@ def _default_country_table(path: Path) -> Path | None:
     return found[-1] if found else None
 
 
-def _country_mapping(codes: set[str], names: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
+def _country_mapping(
+    codes: set[str], names: dict[str, str]
+) -> tuple[dict[str, str], dict[str, str]]:
     """(code -> ISO3 for usable codes, code -> skip reason for the rest)."""
     known = all_iso3()
     mapping: dict[str, str] = {}
@@ -115,7 +137,9 @@ def _country_mapping(codes: set[str], names: dict[str, str]) -> tuple[dict[str, 
     return mapping, reasons
 
 
-def read_baci(path: Path, country_codes: Path | None = None, *, year: int | None = None) -> ImportResult:
+def read_baci(
+    path: Path, country_codes: Path | None = None, *, year: int | None = None
+) -> ImportResult:
     """Read a BACI extract (either layout) into table ``trade``.
 
     ``value_usd`` is in US dollars (the 2024 layout's thousand-USD values are multiplied by
@@ -156,7 +180,8 @@ def read_baci(path: Path, country_codes: Path | None = None, *, year: int | None
         i = int((values < 0).arg_true()[0])
         raise InputError("negative trade value", Location(path, i + 2, layout["value"]))
     quantity = (
-        float_column(frame, layout["quantity"], path) if layout["quantity"]
+        float_column(frame, layout["quantity"], path)
+        if layout["quantity"]
         else pl.repeat(None, frame.height, dtype=pl.Float64, eager=True)
     )
 
@@ -170,21 +195,27 @@ def read_baci(path: Path, country_codes: Path | None = None, *, year: int | None
     importers = frame[layout["importer"]].str.strip_chars()
     mapping, reasons = _country_mapping(set(exporters) | set(importers), names)
 
-    out = pl.DataFrame({
-        "row": pl.int_range(2, frame.height + 2, eager=True),
-        "year": years,
-        "exporter": exporters,
-        "importer": importers,
-        "hs6": hs.str.zfill(6),
-        "value_usd": values * layout["scale"],
-        "quantity_t": quantity,
-    })
+    out = pl.DataFrame(
+        {
+            "row": pl.int_range(2, frame.height + 2, eager=True),
+            "year": years,
+            "exporter": exporters,
+            "importer": importers,
+            "hs6": hs.str.zfill(6),
+            "value_usd": values * layout["scale"],
+            "quantity_t": quantity,
+        }
+    )
     skipped: list[Skip] = []
     if reasons:
         for side in ("exporter", "importer"):
             bad = out.filter(pl.col(side).is_in(list(reasons)))
-            skipped += [Skip(path.name, r, reasons[c]) for r, c in zip(bad["row"], bad[side], strict=True)]
-        out = out.filter(~pl.col("exporter").is_in(list(reasons)) & ~pl.col("importer").is_in(list(reasons)))
+            skipped += [
+                Skip(path.name, r, reasons[c]) for r, c in zip(bad["row"], bad[side], strict=True)
+            ]
+        out = out.filter(
+            ~pl.col("exporter").is_in(list(reasons)) & ~pl.col("importer").is_in(list(reasons))
+        )
     missing = out.filter(pl.col("value_usd").is_null())
     skipped += [Skip(path.name, r, "no trade value") for r in missing["row"]]
     out = out.filter(pl.col("value_usd").is_not_null())
@@ -198,8 +229,9 @@ def read_baci(path: Path, country_codes: Path | None = None, *, year: int | None
         pl.lit(vintage, dtype=pl.Int32).alias("vintage"),
         (pl.lit(f"{path.name}:") + pl.col("row").cast(pl.String)).alias("source_ref"),
     ).drop("row")
-    return ImportResult(tables={"trade": conform("trade", out)}, skipped=skipped,
-                        rows_read=frame.height)
+    return ImportResult(
+        tables={"trade": conform("trade", out)}, skipped=skipped, rows_read=frame.height
+    )
 
 
 def _crosswalk_stage(list_name: str, hs6: str, flags: list[str]) -> tuple[str, str]:
@@ -237,15 +269,24 @@ def read_baci_crosswalk(path: Path) -> ImportResult:
             for i, code in enumerate(entry[list_name]):
                 code = str(code).strip()
                 if not _HS6.match(code):
-                    raise InputError(f"{code!r} is not an HS6 code", Location(path, column=f"{material}.{list_name}"))
+                    raise InputError(
+                        f"{code!r} is not an HS6 code",
+                        Location(path, column=f"{material}.{list_name}"),
+                    )
                 code = code.zfill(6)
                 stage, note = _crosswalk_stage(list_name, code, flags)
                 mineral, stage = material_to_mineral(material, stage, where=str(where))
-                rows.append({
-                    "mineral": mineral, "stage": stage, "hs6": code,
-                    "shared": shared_flag in flags,
-                    "note": f"{material}: {note}" + (f"; flags {','.join(flags)}" if flags else ""),
-                    "source": CROSSWALK_SOURCE, "vintage": CROSSWALK_VINTAGE,
-                    "source_ref": f"{path.name}:{material}.{list_name}[{i}]",
-                })
+                rows.append(
+                    {
+                        "mineral": mineral,
+                        "stage": stage,
+                        "hs6": code,
+                        "shared": shared_flag in flags,
+                        "note": f"{material}: {note}"
+                        + (f"; flags {','.join(flags)}" if flags else ""),
+                        "source": CROSSWALK_SOURCE,
+                        "vintage": CROSSWALK_VINTAGE,
+                        "source_ref": f"{path.name}:{material}.{list_name}[{i}]",
+                    }
+                )
     return ImportResult(tables={"hs_map": conform("hs_map", rows)}, rows_read=len(data))

@@ -43,7 +43,9 @@ def read_eu_crm_suppliers(path: Path) -> ImportResult:
     data = json.loads(path.read_text("utf-8"))
     materials = data.get("materials") if isinstance(data, dict) else None
     if not isinstance(materials, dict):
-        raise LayoutError("expected {'materials': {material: {...}}}", Location(path, column="materials"))
+        raise LayoutError(
+            "expected {'materials': {material: {...}}}", Location(path, column="materials")
+        )
     rows: list[dict] = []
     for key, entry in materials.items():
         ref = f"materials.{key}"
@@ -64,13 +66,16 @@ def read_eu_crm_suppliers(path: Path) -> ImportResult:
         if pct is None or not 0 <= pct <= 100:
             raise NumberFormatError(f"share {entry['pct']!r} is not a percentage", where)
         mineral, stage = material_to_mineral(key, stage, where=f"{path.name}, {ref}")
-        rows.append({
-            "mineral": mineral,
-            "stage": stage,
-            "country": iso3_from_iso2(str(entry["iso"]), where=f"{path.name}, {ref}.iso"),
-            "share_pct": pct,
-            "material_label": f"{key} ({word})",
-            **provenance(SOURCE, VINTAGE, f"{path.name}:{ref}"),
-        })
-    return ImportResult(tables={"supplier_shares": conform("supplier_shares", rows)},
-                        rows_read=len(materials))
+        rows.append(
+            {
+                "mineral": mineral,
+                "stage": stage,
+                "country": iso3_from_iso2(str(entry["iso"]), where=f"{path.name}, {ref}.iso"),
+                "share_pct": pct,
+                "material_label": f"{key} ({word})",
+                **provenance(SOURCE, VINTAGE, f"{path.name}:{ref}"),
+            }
+        )
+    return ImportResult(
+        tables={"supplier_shares": conform("supplier_shares", rows)}, rows_read=len(materials)
+    )

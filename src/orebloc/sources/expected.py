@@ -57,7 +57,9 @@ def load_expectations(path: Path | None = None) -> dict[str, dict]:
     try:
         data = json.loads(path.read_text("utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
-        raise InputError(f"cannot read the expected row counts ({exc})", Location(str(path))) from None
+        raise InputError(
+            f"cannot read the expected row counts ({exc})", Location(str(path))
+        ) from None
     return data["files"]
 
 
@@ -71,7 +73,9 @@ def coverage(tables: dict[str, pl.DataFrame]) -> Coverage:
             continue
         if "year" in frame.columns:
             grouped = frame.group_by(key).agg(pl.col("year").drop_nulls().unique().sort())
-            out[name] = {str(k): [int(y) for y in ys] for k, ys in grouped.iter_rows() if k is not None}
+            out[name] = {
+                str(k): [int(y) for y in ys] for k, ys in grouped.iter_rows() if k is not None
+            }
         else:
             out[name] = {str(k): [] for k in frame[key].drop_nulls().unique().to_list()}
         out[name] = dict(sorted(out[name].items()))
@@ -137,8 +141,11 @@ def missing_files(expected: dict[str, dict], pattern: str, present: set[str]) ->
     that are not ``present``."""
     want = PurePosixPath(pattern)
     return sorted(
-        f for f in expected
-        if f not in present and len(PurePosixPath(f).parts) == len(want.parts) and PurePosixPath(f).match(pattern)
+        f
+        for f in expected
+        if f not in present
+        and len(PurePosixPath(f).parts) == len(want.parts)
+        and PurePosixPath(f).match(pattern)
     )
 
 
@@ -147,7 +154,7 @@ def record(inputs: list[dict], path: Path) -> Path:
     files = {i["file"]: {"rows": i["rows_read"], "coverage": i["coverage"]} for i in inputs}
     body = {
         "about": "data rows and key x year coverage of each raw file, recorded from a complete "
-                 "build (orebloc data build --record-expected); see orebloc.sources.expected",
+        "build (orebloc data build --record-expected); see orebloc.sources.expected",
         "files": dict(sorted(files.items())),
     }
     return write_text_atomic(path, _dump(body))
@@ -158,11 +165,13 @@ def _dump(body: dict) -> str:
     lines = ["{", f' "about": {json.dumps(body["about"])},', ' "files": {']
     entries = list(body["files"].items())
     for n, (file, entry) in enumerate(entries):
-        lines.append(f"  {json.dumps(file)}: {{\"rows\": {entry['rows']}, \"coverage\": {{")
+        lines.append(f'  {json.dumps(file)}: {{"rows": {entry["rows"]}, "coverage": {{')
         tables = list(entry["coverage"].items())
         for m, (table, keys) in enumerate(tables):
             comma = "," if m < len(tables) - 1 else ""
-            lines.append(f"   {json.dumps(table)}: {json.dumps(keys, separators=(',', ':'))}{comma}")
+            lines.append(
+                f"   {json.dumps(table)}: {json.dumps(keys, separators=(',', ':'))}{comma}"
+            )
         lines.append("  }}" + ("," if n < len(entries) - 1 else ""))
     lines += [" }", "}"]
     return "\n".join(lines) + "\n"

@@ -42,9 +42,18 @@ from orebloc.vocab.minerals import mineral_for_source_name, resolve_mineral
 
 SOURCE = "China export controls (compiled from MOFCOM announcements)"
 HEADER = (
-    "measure_id", "announcement", "issuing_bodies", "date_announced", "date_effective",
-    "materials", "scope_summary", "targeting", "status_note", "primary_url",
-    "evidence_in_store", "verified_in_store",
+    "measure_id",
+    "announcement",
+    "issuing_bodies",
+    "date_announced",
+    "date_effective",
+    "materials",
+    "scope_summary",
+    "targeting",
+    "status_note",
+    "primary_url",
+    "evidence_in_store",
+    "verified_in_store",
 )
 IMPOSING_COUNTRY = "CHN"
 #: labels that are not a mineral of the registry (None) or name one indirectly
@@ -138,8 +147,11 @@ def read_export_controls(path: Path) -> ImportResult:
         for m in measures
         for label, mineral in m["materials"]
     ]
-    return ImportResult(tables={"policy_events": conform("policy_events", rows)},
-                        skipped=skipped, rows_read=len(records))
+    return ImportResult(
+        tables={"policy_events": conform("policy_events", rows)},
+        skipped=skipped,
+        rows_read=len(records),
+    )
 
 
 def _apply_suspensions(measures: list[dict], path: Path) -> None:
@@ -162,9 +174,7 @@ def _apply_suspensions(measures: list[dict], path: Path) -> None:
         m["date_suspended"], m["date_resumes"] = by_package[m["date_announced"]]
 
 
-def events_in_force(
-    events: pl.DataFrame, on: dt.date, mineral: str | None = None
-) -> pl.DataFrame:
+def events_in_force(events: pl.DataFrame, on: dt.date, mineral: str | None = None) -> pl.DataFrame:
     """The control measures of ``policy_events`` in force on ``on``.
 
     In force: not itself a ``suspension``; ``date_effective`` on or before ``on``; and not

@@ -37,12 +37,22 @@ from orebloc.errors import Location, NumberFormatError
 
 #: statuses a cell can have
 VALUE, ZERO, WITHHELD, NOT_AVAILABLE, NET_EXPORTER, QUALITATIVE = (
-    "value", "zero", "withheld", "not_available", "net_exporter", "qualitative",
+    "value",
+    "zero",
+    "withheld",
+    "not_available",
+    "net_exporter",
+    "qualitative",
 )
 INCLUDED = "included_elsewhere"
 
 _QUALITATIVE = {
-    "large", "small", "very small", "moderate", "moderate to large", "s",
+    "large",
+    "small",
+    "very small",
+    "moderate",
+    "moderate to large",
+    "s",
     "variable, depending on type of product",
     "variable, depending on size, type, and quality",
 }

@@ -48,40 +48,53 @@ def compare_vintages(frame: pl.DataFrame, key: tuple[str, ...]) -> pl.DataFrame:
     vintage) and ``outcome``: ``agree``, ``revised``, ``not_comparable`` (a value missing on
     one side, e.g. withheld) or ``ambiguous`` (several rows on a side; values left null).
     """
-    counted = (
-        frame.group_by([*key, "vintage"])
-        .agg(
-            pl.len().alias("n"),
-            pl.col("quantity").first().alias("value"),
-            pl.col("status").first(),
-            pl.col("detail").first(),
-        )
+    counted = frame.group_by([*key, "vintage"]).agg(
+        pl.len().alias("n"),
+        pl.col("quantity").first().alias("value"),
+        pl.col("status").first(),
+        pl.col("detail").first(),
     )
     old = counted.rename({c: f"old_{c}" for c in ("vintage", "n", "value", "status", "detail")})
     new = counted.rename({c: f"new_{c}" for c in ("vintage", "n", "value", "status", "detail")})
-    pairs = old.join(new, on=list(key), how="inner").filter(pl.col("old_vintage") < pl.col("new_vintage"))
+    pairs = old.join(new, on=list(key), how="inner").filter(
+        pl.col("old_vintage") < pl.col("new_vintage")
+    )
     single = (pl.col("old_n") == 1) & (pl.col("new_n") == 1)
     both = pl.col("old_value").is_not_null() & pl.col("new_value").is_not_null()
     change = pl.col("new_value") - pl.col("old_value")
     relative = pl.when(pl.col("old_value") != 0).then(change / pl.col("old_value").abs())
-    agree = (change.abs() <= AGREEMENT_TOLERANCE * pl.max_horizontal(pl.col("old_value").abs(), 1.0))
+    agree = change.abs() <= AGREEMENT_TOLERANCE * pl.max_horizontal(pl.col("old_value").abs(), 1.0)
     return (
         pairs.with_columns(
             pl.when(single).then(pl.col("old_value")).alias("old_value"),
             pl.when(single).then(pl.col("new_value")).alias("new_value"),
             pl.when(single & both).then(change).alias("change"),
             pl.when(single & both).then(relative).alias("relative_change"),
-            pl.when(~single).then(pl.lit("ambiguous"))
-            .when(~both).then(pl.lit("not_comparable"))
-            .when(agree).then(pl.lit("agree"))
+            pl.when(~single)
+            .then(pl.lit("ambiguous"))
+            .when(~both)
+            .then(pl.lit("not_comparable"))
+            .when(agree)
+            .then(pl.lit("agree"))
             .otherwise(pl.lit("revised"))
             .alias("outcome"),
         )
         .rename({"old_n": "n_old", "new_n": "n_new"})
         .select(
-            *key, "old_vintage", "new_vintage", "old_detail", "new_detail", "old_value",
-            "new_value", "old_status", "new_status", "change", "relative_change", "n_old",
-            "n_new", "outcome",
+            *key,
+            "old_vintage",
+            "new_vintage",
+            "old_detail",
+            "new_detail",
+            "old_value",
+            "new_value",
+            "old_status",
+            "new_status",
+            "change",
+            "relative_change",
+            "n_old",
+            "n_new",
+            "outcome",
         )
         .sort([*key, "old_vintage", "new_vintage"])
     )

@@ -42,8 +42,20 @@ from orebloc.vocab.minerals import resolve_mineral
 SOURCE = "Stage facts 2026"
 #: the year the figures were compiled (the file's SOURCES.md: compiled 2026-12-01)
 VINTAGE = 2026
-HEADER = ("mineral", "stage", "metric", "country_or_zone", "year", "value", "unit", "source_title",
-          "source_url", "source_quote", "trust", "retrieved_from")
+HEADER = (
+    "mineral",
+    "stage",
+    "metric",
+    "country_or_zone",
+    "year",
+    "value",
+    "unit",
+    "source_title",
+    "source_url",
+    "source_quote",
+    "trust",
+    "retrieved_from",
+)
 METRICS = ("refining_share", "consumption_share", "consumption_t", "production_t")
 TRUST = ("primary", "secondary", "press")
 #: zone codes that are not countries: WORLD, ROW (rest of world), groups
@@ -51,7 +63,9 @@ ZONES = ("WORLD", "ROW", "EU27")
 #: words of a stage label that name a refining or processing step
 REFINING_WORDS = re.compile(
     r"refin|separation|smelt|processing|chemical|sulphate|sulfate|carbonate|hydroxide|anode|spherical|"
-    r"primary|metal|oxide|compounds|high-purity|apt", re.I)
+    r"primary|metal|oxide|compounds|high-purity|apt",
+    re.I,
+)
 _END_USE = re.compile(r"end use", re.I)
 _MAGNET = re.compile(r"magnet", re.I)
 _CONCENTRATE = re.compile(r"concentrate consumption", re.I)
@@ -71,7 +85,9 @@ def canonical_stage(mineral: str, label: str, metric: str, where: Location) -> s
         return "mining"
     if REFINING_WORDS.search(label) or _CONCENTRATE.search(label):
         return "refining"
-    raise LayoutError(f"stage {label!r} of {mineral} names no refining, product or end-use step", where)
+    raise LayoutError(
+        f"stage {label!r} of {mineral} names no refining, product or end-use step", where
+    )
 
 
 def basis_of(metric: str, unit: str, label: str) -> str:
@@ -118,11 +134,15 @@ def read_stage_facts(path: Path) -> ImportResult:
                 continue
             read += 1
             if len(cells) < len(HEADER):
-                raise LayoutError(f"row has {len(cells)} cells, expected {len(HEADER)}",
-                                  Location(path, line, HEADER[len(cells)]))
+                raise LayoutError(
+                    f"row has {len(cells)} cells, expected {len(HEADER)}",
+                    Location(path, line, HEADER[len(cells)]),
+                )
             r = dict(zip(HEADER, (c.strip() for c in cells), strict=False))
             rows.append(_row(path, line, r))
-    return ImportResult(tables={"stage_facts": conform("stage_facts", rows)}, skipped=skipped, rows_read=read)
+    return ImportResult(
+        tables={"stage_facts": conform("stage_facts", rows)}, skipped=skipped, rows_read=read
+    )
 
 
 def _row(path: Path, line: int, r: dict[str, str]) -> dict:
@@ -130,14 +150,22 @@ def _row(path: Path, line: int, r: dict[str, str]) -> dict:
     mineral = resolve_mineral(r["mineral"]).id
     metric = r["metric"]
     if metric not in METRICS:
-        raise LayoutError(f"unknown metric {metric!r} (expected one of {', '.join(METRICS)})",
-                          Location(path, line, "metric"))
+        raise LayoutError(
+            f"unknown metric {metric!r} (expected one of {', '.join(METRICS)})",
+            Location(path, line, "metric"),
+        )
     trust = r["trust"].lower()
     if trust not in TRUST:
-        raise LayoutError(f"unknown trust level {r['trust']!r} (expected one of {', '.join(TRUST)})",
-                          Location(path, line, "trust"))
+        raise LayoutError(
+            f"unknown trust level {r['trust']!r} (expected one of {', '.join(TRUST)})",
+            Location(path, line, "trust"),
+        )
     zone = r["country_or_zone"].upper()
-    country = None if zone in ZONES else resolve_country(r["country_or_zone"], where=f"{at}, country_or_zone")
+    country = (
+        None
+        if zone in ZONES
+        else resolve_country(r["country_or_zone"], where=f"{at}, country_or_zone")
+    )
     year_at = Location(path, line, "year")
     year = number(r["year"], year_at)
     if year is not None and (year != int(year) or not 1900 <= year <= 2100):
@@ -147,7 +175,8 @@ def _row(path: Path, line: int, r: dict[str, str]) -> dict:
     if value is None or value < 0 or (metric.endswith("_share") and value > 1):
         raise NumberFormatError(
             f"value {r['value']!r} is not {'a fraction in 0-1' if metric.endswith('_share') else 'a tonnage >= 0'}",
-            value_at)
+            value_at,
+        )
     label, unit = r["stage"], r["unit"]
     return {
         "mineral": mineral,

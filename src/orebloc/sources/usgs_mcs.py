@@ -64,11 +64,17 @@ def mcs_layout(path: Path, header: list[str]) -> str:
 def read_mcs_file(path: str | Path, vintage: int | None = None) -> ImportResult:
     """Read one USGS MCS CSV with the importer its header calls for."""
     path = Path(path)
-    readers = {"long": read_mcs_long, "world": read_mcs_world_file, "salient": read_mcs_salient_file}
+    readers = {
+        "long": read_mcs_long,
+        "world": read_mcs_world_file,
+        "salient": read_mcs_salient_file,
+    }
     return readers[mcs_layout(path, read_header(path))](path, vintage)
 
 
-def read_mcs_dir(folder: str | Path, vintage: int | None = None, pattern: str = "*.csv") -> ImportResult:
+def read_mcs_dir(
+    folder: str | Path, vintage: int | None = None, pattern: str = "*.csv"
+) -> ImportResult:
     """Read every CSV of a folder (sorted by name) into one result: ``world``, ``us_salient``
     and ``us_import_sources`` tables as the files hold them."""
     folder = Path(folder)

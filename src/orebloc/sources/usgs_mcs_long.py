@@ -48,8 +48,18 @@ from orebloc.sources.schema import ImportResult, conform
 
 #: the columns of the layout; the critical-mineral flag's year varies ("... 2025")
 COLUMNS: tuple[str, ...] = (
-    "MCS chapter", "Section", "Commodity", "Country", "Statistics", "Statistics_detail",
-    "Unit", "Year", "Value", "Notes", "Is critical mineral", "Other notes",
+    "MCS chapter",
+    "Section",
+    "Commodity",
+    "Country",
+    "Statistics",
+    "Statistics_detail",
+    "Unit",
+    "Year",
+    "Value",
+    "Notes",
+    "Is critical mineral",
+    "Other notes",
 )
 
 #: the source's ``Statistics`` of a salient row -> orebloc's statistic
@@ -157,7 +167,9 @@ class _Context:
     def year(self, cells: dict[str, str], number: int) -> int:
         text = cells["Year"]
         if not re.fullmatch(r"\d{4}", text):
-            raise NumberFormatError(f"year {text!r} is not a year", Location(self.path, number, "Year"))
+            raise NumberFormatError(
+                f"year {text!r} is not a year", Location(self.path, number, "Year")
+            )
         return int(text)
 
     def world_row(self, cells: dict[str, str], number: int) -> dict:
@@ -253,7 +265,9 @@ def _period(text: str, path: Path, number: int) -> str:
         return text
     m = _PERIOD.match(text)
     if not m:
-        raise NumberFormatError(f"period {text!r} is not a year range", Location(path, number, "Year"))
+        raise NumberFormatError(
+            f"period {text!r} is not a year range", Location(path, number, "Year")
+        )
     start, end = m.group(1), m.group(2)
     if len(end) == 2:
         end = start[:2] + end

@@ -76,12 +76,30 @@ STATISTIC_PREFIXES: tuple[tuple[str, str], ...] = (
 
 #: unit suffixes of the column names -> orebloc units
 QUANTITY_UNITS: dict[str, str] = {
-    "t": "t", "kt": "kt", "mmt": "Mt", "kg": "kg", "g": "g", "mct": "Mct", "ct": "ct",
-    "mcm": "Mm3", "mdol": "MUSD", "msqft": "Msqft", "num": "count", "pct": "percent",
+    "t": "t",
+    "kt": "kt",
+    "mmt": "Mt",
+    "kg": "kg",
+    "g": "g",
+    "mct": "Mct",
+    "ct": "ct",
+    "mcm": "Mm3",
+    "mdol": "MUSD",
+    "msqft": "Msqft",
+    "num": "count",
+    "pct": "percent",
 }
 PRICE_UNITS: dict[str, str] = {
-    "dt": "USD/t", "dst": "USD/st", "dkg": "USD/kg", "dlb": "USD/lb", "ctslb": "USc/lb",
-    "dg": "USD/g", "dto": "USD/ozt", "dtoz": "USD/ozt", "dct": "USD/ct", "index": "index",
+    "dt": "USD/t",
+    "dst": "USD/st",
+    "dkg": "USD/kg",
+    "dlb": "USD/lb",
+    "ctslb": "USc/lb",
+    "dg": "USD/g",
+    "dto": "USD/ozt",
+    "dtoz": "USD/ozt",
+    "dct": "USD/ct",
+    "index": "index",
     "df": "USD/flask",  # mercury: dollars per flask (34.5 kg)
 }
 UNIT_SUFFIXES: dict[str, str] = {**QUANTITY_UNITS, **PRICE_UNITS}
@@ -124,7 +142,12 @@ UNIT_CORRECTIONS: dict[tuple[str, str], str | tuple[str, ...]] = {
     ("helium", "Grade-A-Salescm"): "Mm3",
 }
 
-META_COLUMNS = {"datasource": "DataSource", "source": "DataSource", "commodity": "Commodity", "year": "Year"}
+META_COLUMNS = {
+    "datasource": "DataSource",
+    "source": "DataSource",
+    "commodity": "Commodity",
+    "year": "Year",
+}
 _FILE = re.compile(r"^mcs(\d{4})[-_]?(.+?)_salient$", re.I)
 
 
@@ -175,20 +198,31 @@ def _unit(tokens: list[str], statistic: str, name: str, path: Path) -> tuple[str
     """The unit from the last token, or from a unit glued to it ("Reportedt"), and the
     word the unit was glued to ("" when none)."""
     allowed = {
-        "price": PRICE_UNITS, "other": UNIT_SUFFIXES,
+        "price": PRICE_UNITS,
+        "other": UNIT_SUFFIXES,
     }.get(statistic, QUANTITY_UNITS)
     last = tokens[-1]
     if last in allowed:
         return allowed[last], ""
     if statistic == "price" and last in PRICE_PER_MASS:
         return PRICE_PER_MASS[last], ""
-    if len(tokens) >= 3 and tokens[-3].lower() in ("dlrs", "dollars") and tokens[-2].lower() == "per":
-        per = {"kg": "kg", "t": "t", "lb": "lb", "g": "g", "ct": "ct", "st": "st", "oz": "ozt"}.get(last)
+    if (
+        len(tokens) >= 3
+        and tokens[-3].lower() in ("dlrs", "dollars")
+        and tokens[-2].lower() == "per"
+    ):
+        per = {"kg": "kg", "t": "t", "lb": "lb", "g": "g", "ct": "ct", "st": "st", "oz": "ozt"}.get(
+            last
+        )
         if per and statistic in ("price", "other"):
             return f"USD/{per}", ""
     # a unit glued to a word of 3+ characters ending in a letter or digit; the longest
     # suffix that fits wins ("Usedkt": kt, not t; "Reportedt" as a quantity: t)
-    glued = [s for s in allowed if last.endswith(s) and len(last) - len(s) >= 3 and last[: -len(s)][-1].isalnum()]
+    glued = [
+        s
+        for s in allowed
+        if last.endswith(s) and len(last) - len(s) >= 3 and last[: -len(s)][-1].isalnum()
+    ]
     glued.sort(key=len, reverse=True)
     if glued:
         return allowed[glued[0]], last[: -len(glued[0])]
@@ -218,14 +252,18 @@ def read_mcs_salient_file(path: Path, vintage: int | None = None) -> ImportResul
             continue
         raw = check_width(path, header, raw, number)
         if any(raw[i].strip() for i, h in enumerate(header) if not h.strip()):
-            result.skipped.append(skip(path, number, "cells shifted (a value under an unnamed column)"))
+            result.skipped.append(
+                skip(path, number, "cells shifted (a value under an unnamed column)")
+            )
             continue
         out.extend(_row_records(path, vintage, meta, columns, raw, number))
     result.tables = {"us_salient": conform("us_salient", out)}
     return result
 
 
-def _layout(path: Path, header: list[str], mineral: str) -> tuple[dict[str, int], list[tuple[int, SalientColumn]]]:
+def _layout(
+    path: Path, header: list[str], mineral: str
+) -> tuple[dict[str, int], list[tuple[int, SalientColumn]]]:
     """Positions of the meta columns and the parsed value columns."""
     meta: dict[str, int] = {}
     columns: list[tuple[int, SalientColumn]] = []
@@ -266,22 +304,24 @@ def _row_records(
         if col.unit == "percent" and text.endswith("%"):
             text = text[:-1]  # ">50%" (MCS 2022) is ">50" in a percent column
         cell = parse_at(text, path, number, col.name)
-        records.append({
-            "mineral": mineral.id,
-            "statistic": col.statistic,
-            "detail": col.name,
-            "year": year,
-            **value_fields(
-                cell,
-                col.unit,
-                basis_for(col.unit, tokens=col.tokens),
-                estimated=year == vintage - 1,
-                rounded=False,
-            ),
-            "commodity": commodity,
-            "source": f"USGS MCS {vintage}",
-            "vintage": vintage,
-            "source_ref": source_ref(path, number),
-            "note": None,
-        })
+        records.append(
+            {
+                "mineral": mineral.id,
+                "statistic": col.statistic,
+                "detail": col.name,
+                "year": year,
+                **value_fields(
+                    cell,
+                    col.unit,
+                    basis_for(col.unit, tokens=col.tokens),
+                    estimated=year == vintage - 1,
+                    rounded=False,
+                ),
+                "commodity": commodity,
+                "source": f"USGS MCS {vintage}",
+                "vintage": vintage,
+                "source_ref": source_ref(path, number),
+                "note": None,
+            }
+        )
     return records

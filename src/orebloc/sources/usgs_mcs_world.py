@@ -116,9 +116,12 @@ _SUFFIX_ANY_CASE: dict[str, str] = {
 
 #: statistic words of the column names (lower case) -> orebloc statistic
 STATISTICS: dict[str, str] = {
-    "prod": "production", "production": "production",
-    "cap": "capacity", "capacity": "capacity",
-    "reserves": "reserves", "reserve": "reserves",
+    "prod": "production",
+    "production": "production",
+    "cap": "capacity",
+    "capacity": "capacity",
+    "reserves": "reserves",
+    "reserve": "reserves",
 }
 _ESTIMATED_WORDS = frozenset({"est", "est.", "estimated"})
 _NOTE_WORDS = frozenset({"note", "notes"})
@@ -313,7 +316,9 @@ def read_mcs_world_file(path: Path, vintage: int | None = None) -> ImportResult:
     padded = [(n, check_width(path, header, r, n)) for n, r in kept]
     unnamed = [i for i, h in enumerate(header) if not header_key(h)]
     shifted = {n for n, r in padded if any(r[i].strip() for i in unnamed)}
-    result.skipped.extend(skip(path, n, "cells shifted (a value under an unnamed column)") for n in sorted(shifted))
+    result.skipped.extend(
+        skip(path, n, "cells shifted (a value under an unnamed column)") for n in sorted(shifted)
+    )
     padded = [(n, r) for n, r in padded if n not in shifted]
     reader.learn_series(padded)
     for number, raw in padded:
@@ -362,7 +367,8 @@ def _note_says_estimated(note: str | None, year: int) -> bool:
 
 _WITHHELD_NOTE = re.compile(r"^\s*W\s+for\s+(\d{2}|\d{4})\s*[-–]\s*(\d{2}|\d{4})\s*\.?\s*$")
 _UNIT_NOTE = re.compile(
-    r"(?:^|,|\()\s*(?:reserve data is\s+)?((?:million|thousand)\s+metric\s+tons)\s*\)?\s*\.?\s*\)?\s*$", re.I
+    r"(?:^|,|\()\s*(?:reserve data is\s+)?((?:million|thousand)\s+metric\s+tons)\s*\)?\s*\.?\s*\)?\s*$",
+    re.I,
 )
 _BASIS_NOTE = re.compile(r"^\s*(gross weight|crude ore|[\w()]+ content)\b", re.I)
 _NOT_A_RESERVE = re.compile(r"\bnot a reserve\b", re.I)
@@ -380,8 +386,14 @@ def _withheld_years(note: str) -> set[int]:
 class _FileReader:
     """What every row of one file shares, and the rules that turn a row into WORLD rows."""
 
-    def __init__(self, path: Path, vintage: int, layout: WorldLayout, header: list[str],
-                 file_commodity: str | None):
+    def __init__(
+        self,
+        path: Path,
+        vintage: int,
+        layout: WorldLayout,
+        header: list[str],
+        file_commodity: str | None,
+    ):
         self.path = path
         self.vintage = vintage
         self.layout = layout
@@ -395,11 +407,17 @@ class _FileReader:
 
     # -- per-row meta --------------------------------------------------------------------
     def commodity(self, raw: list[str]) -> str:
-        return self.file_commodity if self.file_commodity is not None else self.layout.cell(raw, "Commodity")
+        return (
+            self.file_commodity
+            if self.file_commodity is not None
+            else self.layout.cell(raw, "Commodity")
+        )
 
     def mineral(self, commodity: str, number: int) -> str:
         if commodity not in self._minerals:
-            column = self.header[self.layout.meta["Commodity"]] if self.file_commodity is None else None
+            column = (
+                self.header[self.layout.meta["Commodity"]] if self.file_commodity is None else None
+            )
             row = number if self.file_commodity is None else None
             self._minerals[commodity] = mineral_at(commodity, self.path, row, column).id
         return self._minerals[commodity]
@@ -484,8 +502,12 @@ class _FileReader:
         commodity = self.commodity(raw)
         row_mineral = self.mineral(commodity, number)
         row_unit, unit_inferred = self.row_unit(raw, number)
-        country = resolve_country_label(raw[layout.meta["Country"]], self.path, number,
-                                        self.header[layout.meta["Country"]].strip())
+        country = resolve_country_label(
+            raw[layout.meta["Country"]],
+            self.path,
+            number,
+            self.header[layout.meta["Country"]].strip(),
+        )
         rounded = says_rounded(raw[layout.meta["Country"]], detail)
         named = _mineral_named_in(detail) or row_mineral
         records = []
@@ -496,29 +518,35 @@ class _FileReader:
             basis_note = self._basis_notes.get((series, col.statistic))
             full_detail = detail if not col.qualifiers else f"{detail} [{' '.join(col.qualifiers)}]"
             if unit_inferred and col.unit is None:
-                note = "; ".join(filter(None, [note, "unit not given in the source row; that of its series"]))
-            records.append({
-                "mineral": self._type_mineral(named, detail, col.qualifiers),
-                "stage": stage_for(col.statistic, detail, " ".join(col.qualifiers)),
-                "statistic": col.statistic,
-                "country": country.iso3,
-                "country_label": country.label,
-                "row_kind": country.kind,
-                "year": year,
-                **value_fields(
-                    cell,
-                    unit,
-                    basis_for(unit, basis_note, detail, tokens=col.qualifiers),
-                    estimated=col.estimated or _note_says_estimated(note, year) or "estimated" in detail.lower(),
-                    rounded=rounded,
-                ),
-                "detail": full_detail,
-                "commodity": commodity,
-                "source": f"USGS MCS {self.vintage}",
-                "vintage": self.vintage,
-                "source_ref": source_ref(self.path, number),
-                "note": note,
-            })
+                note = "; ".join(
+                    filter(None, [note, "unit not given in the source row; that of its series"])
+                )
+            records.append(
+                {
+                    "mineral": self._type_mineral(named, detail, col.qualifiers),
+                    "stage": stage_for(col.statistic, detail, " ".join(col.qualifiers)),
+                    "statistic": col.statistic,
+                    "country": country.iso3,
+                    "country_label": country.label,
+                    "row_kind": country.kind,
+                    "year": year,
+                    **value_fields(
+                        cell,
+                        unit,
+                        basis_for(unit, basis_note, detail, tokens=col.qualifiers),
+                        estimated=col.estimated
+                        or _note_says_estimated(note, year)
+                        or "estimated" in detail.lower(),
+                        rounded=rounded,
+                    ),
+                    "detail": full_detail,
+                    "commodity": commodity,
+                    "source": f"USGS MCS {self.vintage}",
+                    "vintage": self.vintage,
+                    "source_ref": source_ref(self.path, number),
+                    "note": note,
+                }
+            )
         return records, dropped
 
     def _cell(self, text: str, col: ValueColumn, note: str | None, number: int) -> Cell | None:

@@ -100,7 +100,7 @@ class _Sheet:
         require_header(header, HEADER, self.where, HEADER_ROW)
         #: column index -> (year, suppressed-flag column?)
         self.columns: dict[int, tuple[int, bool]] = {}
-        for i, name in enumerate(header[len(HEADER):], start=len(HEADER)):
+        for i, name in enumerate(header[len(HEADER) :], start=len(HEADER)):
             m = _YEAR_COLUMN.match(name)
             if not m or bool(m.group(2)) != self.ytd:
                 raise LayoutError("unexpected column", Location(self.where, HEADER_ROW, name))
@@ -141,7 +141,9 @@ def _read_row(
     label = str(row[1] or "").strip() if len(row) > 1 else ""
     if not label:
         first = str(row[0] or "").strip() if row else ""
-        return Skip(sheet.where, r, "total row" if first.lower().startswith("total") else "blank row")
+        return Skip(
+            sheet.where, r, "total row" if first.lower().startswith("total") else "blank row"
+        )
     if sheet.kind == "second_quantity":
         return Skip(sheet.where, r, "second unit of quantity not kept")
     iso3 = _partner(label, partners)
@@ -150,9 +152,11 @@ def _read_row(
     hs4 = str(row[2] or "").strip()
     if not re.fullmatch(r"\d{4}", hs4):
         raise InputError(f"{hs4!r} is not an HS4 heading", Location(sheet.where, r, "HTS Number"))
-    extra = [c for c in row[len(sheet.header):] if c not in (None, "")]
+    extra = [c for c in row[len(sheet.header) :] if c not in (None, "")]
     if extra:
-        raise LayoutError(f"value {extra[0]!r} in a column without a header", Location(sheet.where, r))
+        raise LayoutError(
+            f"value {extra[0]!r} in a column without a header", Location(sheet.where, r)
+        )
     unit = str(row[4] or "").strip()
     if sheet.kind == "value":
         unit = unit.removeprefix(_VALUE_FOR)
@@ -188,7 +192,9 @@ def read_usitc_workbook(path: Path) -> ImportResult:
         warnings.simplefilter("ignore")  # "Workbook contains no default style"
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     try:
-        params = _query_parameters(wb["Query Parameters"]) if "Query Parameters" in wb.sheetnames else {}
+        params = (
+            _query_parameters(wb["Query Parameters"]) if "Query Parameters" in wb.sheetnames else {}
+        )
         sheets = [_Sheet(path, wb[n]) for n in wb.sheetnames if n != "Query Parameters"]
     finally:
         wb.close()
@@ -210,11 +216,18 @@ def read_usitc_workbook(path: Path) -> ImportResult:
     rows_read = 0
     for sheet in sheets:
         period = sheet.period()
-        if not sheet.ytd and incomplete is not None and any(
-            y == incomplete for y, _ in sheet.columns.values()
+        if (
+            not sheet.ytd
+            and incomplete is not None
+            and any(y == incomplete for y, _ in sheet.columns.values())
         ):
-            skipped.append(Skip(sheet.where, HEADER_ROW,
-                                f"annual column {incomplete} not read (incomplete year)"))
+            skipped.append(
+                Skip(
+                    sheet.where,
+                    HEADER_ROW,
+                    f"annual column {incomplete} not read (incomplete year)",
+                )
+            )
         for r, row in sheet.data:
             rows_read += 1
             parsed = _read_row(sheet, r, row, incomplete, partners)
@@ -225,10 +238,17 @@ def read_usitc_workbook(path: Path) -> ImportResult:
             key = (period, key)
             target = values if sheet.kind == "value" else quantities
             if key in target:
-                raise InputError(f"second row for partner, HS4, unit {key[1]}", Location(sheet.where, r))
+                raise InputError(
+                    f"second row for partner, HS4, unit {key[1]}", Location(sheet.where, r)
+                )
             if sheet.kind == "value":
-                values[key] = {"row": r, "sheet": sheet.where, "cells": cells, "columns": names,
-                               "description": description}
+                values[key] = {
+                    "row": r,
+                    "sheet": sheet.where,
+                    "cells": cells,
+                    "columns": names,
+                    "description": description,
+                }
             else:
                 quantities[key] = (sheet.where, r, cells)
 
@@ -242,13 +262,20 @@ def read_usitc_workbook(path: Path) -> ImportResult:
         no_units = unit.lower() in ("", _NO_UNITS)
         quantity_unit = None if no_units else normalise_unit(unit)
         for year, value in info["cells"].items():
-            out.append({
-                "flow": flow, "partner": iso3, "hs4": hs4, "year": year, "period": period,
-                "value_usd": value,
-                "quantity": None if no_units else qty_cells.get(year),
-                "quantity_unit": quantity_unit,
-                "description": info["description"],
-                **provenance(SOURCE, vintage, _ref(info, year)),
-            })
-    return ImportResult(tables={"us_trade": conform("us_trade", out)}, skipped=skipped,
-                        rows_read=rows_read)
+            out.append(
+                {
+                    "flow": flow,
+                    "partner": iso3,
+                    "hs4": hs4,
+                    "year": year,
+                    "period": period,
+                    "value_usd": value,
+                    "quantity": None if no_units else qty_cells.get(year),
+                    "quantity_unit": quantity_unit,
+                    "description": info["description"],
+                    **provenance(SOURCE, vintage, _ref(info, year)),
+                }
+            )
+    return ImportResult(
+        tables={"us_trade": conform("us_trade", out)}, skipped=skipped, rows_read=rows_read
+    )

@@ -296,8 +296,16 @@ def _lp(p: Problem, release: np.ndarray, rule: str) -> np.ndarray:
         tolerances (1e-7) infeasible, solved again without presolve (which then finds it feasible)."""
         res = linprog(c, A_ub=A_ub, b_ub=b_ub, A_eq=A_eq, b_eq=b_eq, bounds=bounds, method="highs")
         if res.status == 2:
-            res = linprog(c, A_ub=A_ub, b_ub=b_ub, A_eq=A_eq, b_eq=b_eq, bounds=bounds, method="highs",
-                          options={"presolve": False})
+            res = linprog(
+                c,
+                A_ub=A_ub,
+                b_ub=b_ub,
+                A_eq=A_eq,
+                b_eq=b_eq,
+                bounds=bounds,
+                method="highs",
+                options={"presolve": False},
+            )
         return res
 
     if rule == "minmax":

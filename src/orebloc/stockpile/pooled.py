@@ -18,17 +18,35 @@ from orebloc.errors import InputError
 from orebloc.stockpile.holdings import FORMS, Holdings, Lot
 
 
-def pooled_holdings(total_t: float, form: str, member: str, as_of: dt.date, source: str,
-                    draw_rate_t_yr: float = math.inf, lead_time_days: float = 0.0) -> Holdings:
+def pooled_holdings(
+    total_t: float,
+    form: str,
+    member: str,
+    as_of: dt.date,
+    source: str,
+    draw_rate_t_yr: float = math.inf,
+    lead_time_days: float = 0.0,
+) -> Holdings:
     """One lot of ``total_t`` content tonnes of ``form`` held by the bloc pool under ``member``."""
     if form not in FORMS:
         raise InputError(f"form {form!r} is not a stockpile form ({', '.join(sorted(FORMS))})")
     if not total_t >= 0:
         raise InputError(f"bloc total {total_t!r} t: must be a non-negative number")
-    lot = Lot(member=member, holder="bloc pool (secure aggregate)", holder_kind="joint",
-              mineral=FORMS[form].mineral, form=form, stock_t=float(total_t), location="", as_of=as_of,
-              draw_rate_t_yr=draw_rate_t_yr, lead_time_days=lead_time_days, status="reported", source=source,
-              row=1)
+    lot = Lot(
+        member=member,
+        holder="bloc pool (secure aggregate)",
+        holder_kind="joint",
+        mineral=FORMS[form].mineral,
+        form=form,
+        stock_t=float(total_t),
+        location="",
+        as_of=as_of,
+        draw_rate_t_yr=draw_rate_t_yr,
+        lead_time_days=lead_time_days,
+        status="reported",
+        source=source,
+        row=1,
+    )
     return Holdings((lot,), source)
 
 
@@ -36,8 +54,15 @@ def holdings_from_round(result: Mapping[str, object], member: str) -> Holdings:
     """The pooled holdings of a released exchange round (the JSON of GET /exchange/rounds/{id})."""
     rid = result.get("id")
     if result.get("status") != "released" or result.get("total_t") is None:
-        raise InputError(f"exchange round {rid}: not released ({result.get('phase')}), no bloc total to plan with")
-    as_of = result["as_of"]
-    as_of = as_of if isinstance(as_of, dt.date) else dt.date.fromisoformat(str(as_of))
-    return pooled_holdings(float(result["total_t"]), str(result["form"]), member, as_of,  # type: ignore[arg-type]
-                           f"exchange round {rid} ({result.get('contributors')} members)")
+        raise InputError(
+            f"exchange round {rid}: not released ({result.get('phase')}), no bloc total to plan with"
+        )
+    raw = result["as_of"]
+    as_of = raw if isinstance(raw, dt.date) else dt.date.fromisoformat(str(raw))
+    return pooled_holdings(
+        float(str(result["total_t"])),
+        str(result["form"]),
+        member,
+        as_of,
+        f"exchange round {rid} ({result.get('contributors')} members)",
+    )

@@ -42,7 +42,9 @@ def _names() -> dict[str, str]:
             if value:
                 out.setdefault(fold(value), c.alpha_3)
         out.setdefault(fold(c.alpha_3), c.alpha_3)
-    for row in read_bundled_table("orebloc.vocab", "data/country_aliases.csv", {"alias": str, "iso3": str}):
+    for row in read_bundled_table(
+        "orebloc.vocab", "data/country_aliases.csv", {"alias": str, "iso3": str}
+    ):
         out[fold(row["alias"])] = row["iso3"]
     for code, name in EXTRA_CODES.items():
         out[fold(code)] = code
@@ -55,11 +57,28 @@ def _display() -> dict[str, str]:
     names = {c.alpha_3: getattr(c, "common_name", None) or c.name for c in pycountry.countries}
     names.update(EXTRA_CODES)
     # shorter names readers expect
-    names.update({"USA": "United States", "GBR": "United Kingdom", "KOR": "South Korea",
-                  "PRK": "North Korea", "RUS": "Russia", "COD": "DR Congo", "COG": "Congo",
-                  "IRN": "Iran", "VNM": "Vietnam", "TWN": "Taiwan", "BOL": "Bolivia",
-                  "TZA": "Tanzania", "VEN": "Venezuela", "LAO": "Laos", "SYR": "Syria",
-                  "MDA": "Moldova", "TUR": "Turkey", "CZE": "Czechia"})
+    names.update(
+        {
+            "USA": "United States",
+            "GBR": "United Kingdom",
+            "KOR": "South Korea",
+            "PRK": "North Korea",
+            "RUS": "Russia",
+            "COD": "DR Congo",
+            "COG": "Congo",
+            "IRN": "Iran",
+            "VNM": "Vietnam",
+            "TWN": "Taiwan",
+            "BOL": "Bolivia",
+            "TZA": "Tanzania",
+            "VEN": "Venezuela",
+            "LAO": "Laos",
+            "SYR": "Syria",
+            "MDA": "Moldova",
+            "TUR": "Turkey",
+            "CZE": "Czechia",
+        }
+    )
     return names
 
 
@@ -127,13 +146,19 @@ def check_iso3(code: str, where: str = "") -> str:
     if named:
         close = [named]
     else:
-        close = [c for c in sorted(codes) if len(c) == len(key) == 3 and sum(a != b for a, b in zip(c, key, strict=True)) == 1]
+        close = [
+            c
+            for c in sorted(codes)
+            if len(c) == len(key) == 3 and sum(a != b for a, b in zip(c, key, strict=True)) == 1
+        ]
     raise UnknownNameError("ISO3 code", code, [f"{c} ({codes[c]})" for c in close], where=where)
 
 
 def iso3_from_iso2(code: str, where: str = "") -> str:
     """ISO3 code for an ISO 3166-1 alpha-2 code ("CD" -> "COD"); raises for an unknown code."""
-    country = pycountry.countries.get(alpha_2=code.strip().upper()) if len(code.strip()) == 2 else None
+    country = (
+        pycountry.countries.get(alpha_2=code.strip().upper()) if len(code.strip()) == 2 else None
+    )
     if country is None:
         raise UnknownNameError("ISO2 code", code, where=where)
     return country.alpha_3

@@ -42,7 +42,9 @@ def _split(cell: str) -> tuple[str, ...]:
 @cache
 def all_minerals() -> tuple[Mineral, ...]:
     """Every mineral of the registry, in file order."""
-    columns = dict.fromkeys(("id", "name", "critical_us_2025", "group", "aliases", "source_names"), str)
+    columns = dict.fromkeys(
+        ("id", "name", "critical_us_2025", "group", "aliases", "source_names"), str
+    )
     return tuple(
         Mineral(
             id=r["id"],

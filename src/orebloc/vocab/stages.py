@@ -44,5 +44,7 @@ def resolve_stage(name: str) -> str:
     """The canonical stage for a user's or a source's word ("mine", "processing"...)."""
     stage = _ALIASES.get(fold(name))
     if stage is None:
-        raise UnknownNameError("stage", name, [s for s in STAGES if s.startswith(fold(name)[:2])] or list(STAGES))
+        raise UnknownNameError(
+            "stage", name, [s for s in STAGES if s.startswith(fold(name)[:2])] or list(STAGES)
+        )
     return stage

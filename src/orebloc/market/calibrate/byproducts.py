@@ -43,7 +43,17 @@ from orebloc.market.params import default
 from orebloc.vocab.minerals import resolve_mineral
 from orebloc.vocab.stages import resolve_stage
 
-BYPRODUCT_COLUMNS = ["mineral", "stage", "host", "parameter", "value", "low", "high", "kind", "source"]
+BYPRODUCT_COLUMNS = [
+    "mineral",
+    "stage",
+    "host",
+    "parameter",
+    "value",
+    "low",
+    "high",
+    "kind",
+    "source",
+]
 PARAMETERS = ("recycling_share", "eta")
 BYPRODUCT_KINDS = ("sourced", "assumption")
 LABEL = "orebloc/market/calibrate/data/byproducts.csv"
@@ -89,13 +99,20 @@ def parse_byproducts(text: str, label: str = LABEL) -> tuple[ByproductRow, ...]:
         kind = choice(r, "kind", label, i, BYPRODUCT_KINDS)
         v, lo, hi = (number(r, c, label, i) for c in ("value", "low", "high"))
         if not lo <= v <= hi:
-            raise InputError(f"low <= value <= high must hold, got {lo:g}, {v:g}, {hi:g}", Location(label, i, "value"))
+            raise InputError(
+                f"low <= value <= high must hold, got {lo:g}, {v:g}, {hi:g}",
+                Location(label, i, "value"),
+            )
         top = MAX_RECYCLING_SHARE if par == "recycling_share" else float("inf")
         if lo < 0 or hi > top:
-            raise InputError(f"{par} must lie in [0, {top:g}], got {lo:g}-{hi:g}", Location(label, i, "low"))
+            raise InputError(
+                f"{par} must lie in [0, {top:g}], got {lo:g}-{hi:g}", Location(label, i, "low")
+            )
         key = (mineral, stage, par)
         if key in seen:
-            raise InputError(f"{par} of {mineral} ({stage}) given twice", Location(label, i, "parameter"))
+            raise InputError(
+                f"{par} of {mineral} ({stage}) given twice", Location(label, i, "parameter")
+            )
         seen.add(key)
         out.append(ByproductRow(mineral, stage, required(r, "host", label, i, "the host metal"), par,
                                 v, lo, hi, kind, required(r, "source", label, i, "a source"), i))  # fmt: skip
@@ -114,7 +131,12 @@ def byproduct(mineral: str, stage: str) -> dict[str, ByproductRow]:
 
 
 def recycled_supply(
-    case: Case, q0: dict[str, float], cap: dict[str, float | None], bloc: Bloc, given: set[str], led: Ledger
+    case: Case,
+    q0: dict[str, float],
+    cap: dict[str, float | None],
+    bloc: Bloc,
+    given: set[str],
+    led: Ledger,
 ) -> dict[str, float]:
     """Recycled supply by zone (t), added in place to ``q0`` and to the atlas capacity in
     ``cap`` (primary recovery capacity; where ``cap`` is None the default q0 x (1 + spare)
@@ -133,8 +155,11 @@ def recycled_supply(
             parts, _ = zone_prior(priors, zm.countries_of(z), bloc)
             shares[z] = sum(p.share for p in parts)
     shares[zm.rest.id] = max(0.0, 1.0 - sum(shares.values()))
-    where = ("its central share of world use in priors.csv" if priors
-             else "no share of world use in priors.csv: all in the rest of the world")
+    where = (
+        "its central share of world use in priors.csv"
+        if priors
+        else "no share of world use in priors.csv: all in the rest of the world"
+    )
     if not priors:
         shares = {z: float(z == zm.rest.id) for z in zm.ids}
     out: dict[str, float] = {}
@@ -159,9 +184,13 @@ def recycled_supply(
         k = led.get(f"supply.{z}.capacity")
         if k is not None:
             new_k = cap[z] if cap[z] is not None else q0[z] * (1.0 + default("supply.spare_share"))
-            led.update(f"supply.{z}.capacity", value=new_k, source=f"{k.source}; plus recycled supply")
+            led.update(
+                f"supply.{z}.capacity", value=new_k, source=f"{k.source}; plus recycled supply"
+            )
     if out:
-        skipped = f" (none for {', '.join(sorted(given))}: output given by the user)" if given else ""
+        skipped = (
+            f" (none for {', '.join(sorted(given))}: output given by the user)" if given else ""
+        )
         led.note(f"{case.label}: a by-product of {row.host}; recycled supply of {sum(out.values()):,.6g} t "
                  f"({row.value:.0%} of world use, byproducts.csv row {row.row}, {row.kind}) is added to the "
                  f"zones' output in proportion to their use{skipped}")  # fmt: skip

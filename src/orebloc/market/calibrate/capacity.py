@@ -11,9 +11,7 @@ from orebloc.market.params import param
 from orebloc.vocab.units import MASS_UNITS, normalise_unit, to_tonnes
 
 
-def capacity(
-    case: Case, basis: str, q0: dict[str, float], led: Ledger
-) -> dict[str, float | None]:
+def capacity(case: Case, basis: str, q0: dict[str, float], led: Ledger) -> dict[str, float | None]:
     """Capacity by zone from the atlas; None where the default (q0 x (1 + spare)) applies. A
     zone whose atlas capacity is below its baseline output takes the default, said so."""
     atlas, mineral, stage, year, zm = case.atlas, case.mineral, case.stage, case.year, case.zones

@@ -88,7 +88,9 @@ class Figure:
         return f"{self.source} ({self.ref}; consumption.csv row {self.row}; {self.note})"
 
 
-def parse_consumption(text: str, label: str = LABEL, bloc: Bloc | None = None) -> tuple[Figure, ...]:
+def parse_consumption(
+    text: str, label: str = LABEL, bloc: Bloc | None = None
+) -> tuple[Figure, ...]:
     """The consumption table, validated: known mineral, stage and economy, a year, a metric, a
     number in range in a unit that fits the metric, a trust level, a source and a reference."""
     groups = set((bloc or load_bloc()).groups)
@@ -119,7 +121,8 @@ def parse_consumption(text: str, label: str = LABEL, bloc: Bloc | None = None) -
                 )
             if economy == WORLD:
                 raise InputError(
-                    "a share of world use needs a zone or country", Location(label, i, "zone_or_country")
+                    "a share of world use needs a zone or country",
+                    Location(label, i, "zone_or_country"),
                 )
         elif normalise_unit(r["unit"]) not in MASS_UNITS or value < 0:
             raise InputError(
@@ -235,7 +238,9 @@ def table_candidates(
                 how = f"{head}: {own:,.6g} t"
         if f.year != year:
             how += f", the {f.year} figure used for {year}"
-        out.append(Candidate(t, f.year, f.trust, "sourced", f"sourced ({f.trust}): {how}; {f.cite()}"))
+        out.append(
+            Candidate(t, f.year, f.trust, "sourced", f"sourced ({f.trust}): {how}; {f.cite()}")
+        )
     return out
 
 
@@ -250,7 +255,8 @@ def us_candidates(case: Case, basis: str, why: list[str]) -> list[Candidate]:
     if series is not None:
         usable = usable.filter(
             pl.any_horizontal(
-                pl.col("detail").str.to_lowercase().str.contains(s.lower(), literal=True) for s in series
+                pl.col("detail").str.to_lowercase().str.contains(s.lower(), literal=True)
+                for s in series
             )
         )
     years = sorted(set(usable["year"].to_list()), key=lambda y: (abs(y - year), -y))
@@ -269,16 +275,18 @@ def us_candidates(case: Case, basis: str, why: list[str]) -> list[Candidate]:
     chosen = usable.filter(pl.col("year") == y)
     if series is not None:
         order = {s.lower(): k for k, s in enumerate(series)}
-        rank = [min(k for s, k in order.items() if s in d.lower()) for d in chosen["detail"].to_list()]
+        rank = [
+            min(k for s, k in order.items() if s in d.lower()) for d in chosen["detail"].to_list()
+        ]
         chosen = chosen.with_columns(pl.Series("_rank", rank)).sort("_rank", maintain_order=True)
     out = []
     for r in chosen.iter_rows(named=True):
-        text = (
-            f"{r['source']} '{r['detail']}' {y}: {r['quantity']:,.6g} {r['unit']} ({r['source_ref']})"
-        )
+        text = f"{r['source']} '{r['detail']}' {y}: {r['quantity']:,.6g} {r['unit']} ({r['source_ref']})"
         if y != year:
             text += f"; the {y} figure used for {year} (USGS gives none on the {basis} basis for {year})"
-        out.append(Candidate(to_tonnes(float(r["quantity"]), r["unit"]), y, "primary", "atlas", text))
+        out.append(
+            Candidate(to_tonnes(float(r["quantity"]), r["unit"]), y, "primary", "atlas", text)
+        )
     return out
 
 
@@ -290,7 +298,12 @@ def choose(key: str, candidates: list[Candidate], year: int) -> Provenance:
     pool = exact or candidates
     central = min(
         enumerate(pool),
-        key=lambda ic: (abs(ic[1].year - year), TRUST.index(ic[1].trust), ic[1].kind != "atlas", ic[0]),
+        key=lambda ic: (
+            abs(ic[1].year - year),
+            TRUST.index(ic[1].trust),
+            ic[1].kind != "atlas",
+            ic[0],
+        ),
     )[1]
     lo = min(c.tonnes for c in pool)
     hi = max(c.tonnes for c in pool)

@@ -126,7 +126,9 @@ def _priors(
                 f"; {', '.join(sorted(uncovered))} of {z} have no prior: their use falls in the "
                 f"balance of {zm.rest.id}"
             )
-        led.add(Provenance(f"demand.{z}.d0", d0[z], "t", "assumption", text, lo * world, hi * world))
+        led.add(
+            Provenance(f"demand.{z}.d0", d0[z], "t", "assumption", text, lo * world, hi * world)
+        )
         done.append(z)
     if done:
         led.note(

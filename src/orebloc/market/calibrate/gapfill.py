@@ -111,7 +111,5 @@ def gapfill(mineral: str, stage: str, item: str, year: int) -> list[GapFill]:
             out += cover
             continue
         dist = min(min(abs(year - g.period[0]), abs(year - g.period[1])) for g in group)
-        out += [
-            g for g in group if min(abs(year - g.period[0]), abs(year - g.period[1])) == dist
-        ]
+        out += [g for g in group if min(abs(year - g.period[0]), abs(year - g.period[1])) == dist]
     return out

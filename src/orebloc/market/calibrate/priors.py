@@ -84,7 +84,8 @@ def parse_priors(text: str, label: str = LABEL) -> tuple[Prior, ...]:
         key = (mineral, stage, zone)
         if key in seen:
             raise InputError(
-                f"{mineral} {stage} {zone} is given twice (also row {seen[key]})", Location(label, i, "zone")
+                f"{mineral} {stage} {zone} is given twice (also row {seen[key]})",
+                Location(label, i, "zone"),
             )
         seen[key] = i
         out.append(
@@ -130,7 +131,11 @@ def prior_rows() -> tuple[Prior, ...]:
 
 def priors_for(mineral: str, stage: str, rows: tuple[Prior, ...] | None = None) -> dict[str, Prior]:
     """Zone -> prior for one mineral and stage (empty when the table has none)."""
-    return {p.zone: p for p in (prior_rows() if rows is None else rows) if p.mineral == mineral and p.stage == stage}
+    return {
+        p.zone: p
+        for p in (prior_rows() if rows is None else rows)
+        if p.mineral == mineral and p.stage == stage
+    }
 
 
 def prior_economies(zone: str, bloc: Bloc) -> frozenset[str]:

@@ -30,7 +30,17 @@ CATEGORIES = {
     "override": "override",
 }
 PRIOR_CATEGORY = "prior-assumption"
-PROVENANCE_COLUMNS = ["input", "value", "unit", "kind", "category", "low", "high", "trust", "source"]
+PROVENANCE_COLUMNS = [
+    "input",
+    "value",
+    "unit",
+    "kind",
+    "category",
+    "low",
+    "high",
+    "trust",
+    "source",
+]
 
 
 class CalibrationError(OreblocError):
@@ -133,7 +143,8 @@ class Calibration:
         """Baseline supplies q0 with a low/high range (published refining shares x a world
         total): recorded in the provenance; scenarios do not draw them."""
         return tuple(
-            p for p in self.provenance
+            p
+            for p in self.provenance
             if p.has_range and p.input.startswith("supply.") and p.input.endswith(".q0")
         )
 

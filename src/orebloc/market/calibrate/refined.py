@@ -84,11 +84,15 @@ def use_published(case: Case) -> bool:
     return has_published_shares(case.atlas, case.mineral, case.stage, case.year)
 
 
-def _central_shares(ps: PublishedShares, led: Ledger, label: str) -> dict[str, tuple[float, float, float, str]]:
+def _central_shares(
+    ps: PublishedShares, led: Ledger, label: str
+) -> dict[str, tuple[float, float, float, str]]:
     """ISO3 -> (central, low, high, citation), the centrals summing to at most 1 (module doc)."""
     rows = []
     for r in ps.countries.iter_rows(named=True):
-        trust = min((_TRUST_RANK.get(t.strip(), 9) for t in (r["trust"] or "").split(",")), default=9)
+        trust = min(
+            (_TRUST_RANK.get(t.strip(), 9) for t in (r["trust"] or "").split(",")), default=9
+        )
         last = max(int(y) for y in str(r["years"]).split(","))
         mid = (r["share_low"] + r["share_high"]) / 2
         rows.append((trust, -last, -mid, r))
@@ -99,8 +103,10 @@ def _central_shares(ps: PublishedShares, led: Ledger, label: str) -> dict[str, t
         take = min(mid, max(0.0, left))
         left -= take
         low, high = min(r["share_low"], take), min(r["share_high"], 1.0)
-        cite = (f"{r['country']} {r['share_low']:.3g}-{r['share_high']:.3g} ({r['years']}; {r['trust']}): "
-                f"{r['source']} [{r['source_ref']}]")
+        cite = (
+            f"{r['country']} {r['share_low']:.3g}-{r['share_high']:.3g} ({r['years']}; {r['trust']}): "
+            f"{r['source']} [{r['source_ref']}]"
+        )
         if take < mid - 1e-12:
             led.note(
                 f"{label}: the published shares add up to more than 100%; {r['country']}'s "

@@ -44,9 +44,13 @@ def number(r: dict[str, str], column: str, label: str, row: int) -> float:
     try:
         v = float(r[column])
     except ValueError:
-        raise InputError(f"must be a number, got {r[column]!r}", Location(label, row, column)) from None
+        raise InputError(
+            f"must be a number, got {r[column]!r}", Location(label, row, column)
+        ) from None
     if not math.isfinite(v):
-        raise InputError(f"must be a finite number, got {r[column]!r}", Location(label, row, column))
+        raise InputError(
+            f"must be a finite number, got {r[column]!r}", Location(label, row, column)
+        )
     return v
 
 
@@ -55,7 +59,9 @@ def integer(r: dict[str, str], column: str, label: str, row: int) -> int:
     try:
         return int(r[column])
     except ValueError:
-        raise InputError(f"must be a year (an integer), got {r[column]!r}", Location(label, row, column)) from None
+        raise InputError(
+            f"must be a year (an integer), got {r[column]!r}", Location(label, row, column)
+        ) from None
 
 
 def choice(r: dict[str, str], column: str, label: str, row: int, choices: tuple[str, ...]) -> str:

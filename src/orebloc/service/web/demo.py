@@ -36,7 +36,11 @@ HOLDINGS_FILES = ("examples/stockpile_holdings.csv", "examples/stockpile_holding
 # Assumption: 60 days of net imports of gallium (the IEA's oil rule is 90 days; 60 is the demo's
 # choice). Net imports, t/yr: USA 18.7 (USGS MCS 2026 apparent consumption, net import reliance
 # 100%); EUR 40 and JPN 100 (the consumption assumed by scenarios/gallium_germanium_ban.toml).
-DEMO_OBLIGATIONS = (("USA", "gallium", 60.0, 18.7), ("EUR", "gallium", 60.0, 40.0), ("JPN", "gallium", 60.0, 100.0))
+DEMO_OBLIGATIONS = (
+    ("USA", "gallium", 60.0, 18.7),
+    ("EUR", "gallium", 60.0, 40.0),
+    ("JPN", "gallium", 60.0, 100.0),
+)
 
 
 def seed(store: Store, root: str | Path = ".") -> dict[str, int]:
@@ -47,7 +51,12 @@ def seed(store: Store, root: str | Path = ".") -> dict[str, int]:
     with store.session() as s:
         for u in DEMO_USERS:
             if s.execute(sa.select(User.id).where(User.username == u.username)).first() is None:
-                row = User(username=u.username, password_hash=hash_password(u.password), role=u.role, member=u.member)
+                row = User(
+                    username=u.username,
+                    password_hash=hash_password(u.password),
+                    role=u.role,
+                    member=u.member,
+                )
                 s.add(row)
                 s.flush()
                 audit.append(s, "demo", "create", "users", row.id, None, audit.record_hash(row))
@@ -55,18 +64,33 @@ def seed(store: Store, root: str | Path = ".") -> dict[str, int]:
         if s.execute(sa.select(Holding.id).limit(1)).first() is None:
             for name in HOLDINGS_FILES:
                 for lot in load_holdings(Path(root) / name).lots:
-                    h = Holding(owner=lot.member, sharing="secretariat", mineral=lot.mineral, form=lot.form,
-                                holder=lot.holder_kind, quantity_t=lot.stock_t, as_of=lot.as_of)
+                    h = Holding(
+                        owner=lot.member,
+                        sharing="secretariat",
+                        mineral=lot.mineral,
+                        form=lot.form,
+                        holder=lot.holder_kind,
+                        quantity_t=lot.stock_t,
+                        as_of=lot.as_of,
+                    )
                     s.add(h)
                     s.flush()
                     audit.append(s, "demo", "create", "holdings", h.id, None, audit.record_hash(h))
                     added["holdings"] += 1
         for member, mineral, days, imports in DEMO_OBLIGATIONS:
-            have = s.execute(sa.select(Obligation.id).where(Obligation.owner == member,
-                                                            Obligation.mineral == mineral)).first()
+            have = s.execute(
+                sa.select(Obligation.id).where(
+                    Obligation.owner == member, Obligation.mineral == mineral
+                )
+            ).first()
             if have is None:
-                o = Obligation(owner=member, sharing="secretariat", mineral=mineral, days=days,
-                               net_imports_t_per_year=imports)
+                o = Obligation(
+                    owner=member,
+                    sharing="secretariat",
+                    mineral=mineral,
+                    days=days,
+                    net_imports_t_per_year=imports,
+                )
                 s.add(o)
                 s.flush()
                 audit.append(s, "demo", "create", "obligations", o.id, None, audit.record_hash(o))
@@ -78,5 +102,7 @@ def accounts_text() -> str:
     """The demo accounts as lines to print: name, password, role, member."""
     lines = ["demo accounts (user / password / role):"]
     for u in DEMO_USERS:
-        lines.append(f"  {u.username:<4} {u.password:<24} {u.role}{f' ({u.member})' if u.member else ''}")
+        lines.append(
+            f"  {u.username:<4} {u.password:<24} {u.role}{f' ({u.member})' if u.member else ''}"
+        )
     return "\n".join(lines)

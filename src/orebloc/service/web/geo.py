@@ -52,13 +52,22 @@ def topo_to_geojson(topo: dict[str, Any], obj: str = "countries") -> dict[str, A
         if g["type"] == "Polygon":
             geometry = {"type": "Polygon", "coordinates": [_ring(arcs, r) for r in g["arcs"]]}
         elif g["type"] == "MultiPolygon":
-            geometry = {"type": "MultiPolygon", "coordinates": [[_ring(arcs, r) for r in p] for p in g["arcs"]]}
+            geometry = {
+                "type": "MultiPolygon",
+                "coordinates": [[_ring(arcs, r) for r in p] for p in g["arcs"]],
+            }
         else:
             continue
         iso3 = _iso3(g.get("id"))
         name = (g.get("properties") or {}).get("name", "")
-        features.append({"type": "Feature", "id": iso3 or f"N{g.get('id')}", "properties": {"name": name},
-                         "geometry": geometry})
+        features.append(
+            {
+                "type": "Feature",
+                "id": iso3 or f"N{g.get('id')}",
+                "properties": {"name": name},
+                "geometry": geometry,
+            }
+        )
     return {"type": "FeatureCollection", "features": features}
 
 

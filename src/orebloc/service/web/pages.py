@@ -26,14 +26,22 @@ from orebloc.service.store import ExchangeRound, Holding, Job, Obligation, Proje
 from orebloc.service.web.geo import TOPO_FILE
 
 router = APIRouter(tags=["dashboard"], include_in_schema=False)
-ENV = Environment(loader=PackageLoader("orebloc.service.web", "templates"), autoescape=select_autoescape())
+ENV = Environment(
+    loader=PackageLoader("orebloc.service.web", "templates"), autoescape=select_autoescape()
+)
 # JSON inside <script type="application/json">: not HTML-escaped, but "</" cannot end the element
 ENV.filters["tojson_safe"] = lambda v: Markup(json.dumps(v).replace("</", "<\\/"))
 
 #: navigation: (rule name, label); a link is shown only to the roles its rule admits
-NAV = (("web_overview", "Overview"), ("web_mineral", "Mineral"), ("web_scenario", "Scenario lab"),
-       ("web_floor", "Floor designer"), ("web_stockpiles", "Stockpiles"), ("web_projects", "Projects"),
-       ("web_response", "Response room"))
+NAV = (
+    ("web_overview", "Overview"),
+    ("web_mineral", "Mineral"),
+    ("web_scenario", "Scenario lab"),
+    ("web_floor", "Floor designer"),
+    ("web_stockpiles", "Stockpiles"),
+    ("web_projects", "Projects"),
+    ("web_response", "Response room"),
+)
 MEMBER_ECONOMIES = ("USA", "EU27", "JPN")  # the bloc's members, as the metrics name them
 STATIC = {"app.js": "application/javascript", "app.css": "text/css"}
 
@@ -84,14 +92,24 @@ def web_static(name: str) -> Response:
     """plotly.js (from the installed plotly package), the world map (GeoJSON), the page script and style."""
     if name == "plotly.min.js":
         js = resources.files("plotly").joinpath("package_data/plotly.min.js").read_bytes()
-        return Response(js, media_type="application/javascript", headers={"cache-control": "max-age=86400"})
+        return Response(
+            js, media_type="application/javascript", headers={"cache-control": "max-age=86400"}
+        )
     if name == "world.geojson":
         from orebloc.service.web.geo import world_geojson
 
-        return Response(world_geojson(), media_type="application/geo+json", headers={"cache-control": "max-age=86400"})
-    if name == "world_110m.json":  # plotly.js asks its topojsonURL for this: the vendored file, never its CDN
+        return Response(
+            world_geojson(),
+            media_type="application/geo+json",
+            headers={"cache-control": "max-age=86400"},
+        )
+    if (
+        name == "world_110m.json"
+    ):  # plotly.js asks its topojsonURL for this: the vendored file, never its CDN
         body = resources.files("orebloc.service.web").joinpath(TOPO_FILE).read_bytes()
-        return Response(body, media_type="application/json", headers={"cache-control": "max-age=86400"})
+        return Response(
+            body, media_type="application/json", headers={"cache-control": "max-age=86400"}
+        )
     if name not in STATIC:
         raise Problemo(404, f"no static file {name!r}", "name")
     body = resources.files("orebloc.service.web").joinpath(f"static/{name}").read_bytes()
@@ -116,12 +134,34 @@ def _overview_data(mineral: str, stage: str | None, year: int | None) -> dict[st
     bloc_codes = set(bloc.members)
     risk = frame_rows(risk_overview(atlas, bloc, year))
     events = frame_rows(atlas.policy_events())
-    return {"mineral": t.mineral.id, "mineral_name": t.mineral.name, "stage": t.stage, "year": t.year,
-            "source": t.source, "china_share": share.get("CHN", 0.0), "bloc_share": t.share_of_set(bloc_codes),
-            "shares": share, "bloc_codes": sorted(bloc_codes), "risk": risk,
-            "events": [{k: e[k] for k in ("measure_id", "imposing_country", "mineral", "measure_type",
-                                          "date_announced", "date_effective", "material_label", "url")}
-                       for e in events]}
+    return {
+        "mineral": t.mineral.id,
+        "mineral_name": t.mineral.name,
+        "stage": t.stage,
+        "year": t.year,
+        "source": t.source,
+        "china_share": share.get("CHN", 0.0),
+        "bloc_share": t.share_of_set(bloc_codes),
+        "shares": share,
+        "bloc_codes": sorted(bloc_codes),
+        "risk": risk,
+        "events": [
+            {
+                k: e[k]
+                for k in (
+                    "measure_id",
+                    "imposing_country",
+                    "mineral",
+                    "measure_type",
+                    "date_announced",
+                    "date_effective",
+                    "material_label",
+                    "url",
+                )
+            }
+            for e in events
+        ],
+    }
 
 
 def _minerals() -> list[tuple[str, list[str]]]:
@@ -137,9 +177,12 @@ def _minerals() -> list[tuple[str, list[str]]]:
 
 
 @endpoint(router, "web_overview")
-def web_overview(request: Request, mineral: str = Query("gallium", max_length=40),
-                 stage: str | None = Query(None, max_length=20), year: int | None = Query(None, ge=1990, le=2100)
-                 ) -> HTMLResponse:
+def web_overview(
+    request: Request,
+    mineral: str = Query("gallium", max_length=40),
+    stage: str | None = Query(None, max_length=20),
+    year: int | None = Query(None, ge=1990, le=2100),
+) -> HTMLResponse:
     data = _overview_data(mineral, stage, year)
     return render(request, "overview.html", title="Overview", d=data, minerals=_minerals())
 
@@ -149,8 +192,11 @@ def _hhi_vintages(mineral: str, stage: str) -> list[dict[str, Any]]:
     import polars as pl
 
     atlas = _atlas()
-    rows = atlas.table("world").filter((pl.col("mineral") == mineral) & (pl.col("stage") == stage)
-                                       & (pl.col("statistic") == "production"))
+    rows = atlas.table("world").filter(
+        (pl.col("mineral") == mineral)
+        & (pl.col("stage") == stage)
+        & (pl.col("statistic") == "production")
+    )
     out: list[dict[str, Any]] = []
     seen: dict[Any, Any] = {}
     for v in sorted(set(rows["vintage"].to_list())):
@@ -160,8 +206,14 @@ def _hhi_vintages(mineral: str, stage: str) -> list[dict[str, Any]]:
             except Exception:  # a vintage's year without shares: not drawn
                 continue
             prev = seen.get(y)
-            out.append({"vintage": int(v), "year": int(y), "hhi": h,
-                        "revised": prev is not None and abs(prev - h) > 1.0})  # > 1 HHI point: a revision
+            out.append(
+                {
+                    "vintage": int(v),
+                    "year": int(y),
+                    "hhi": h,
+                    "revised": prev is not None and abs(prev - h) > 1.0,
+                }
+            )  # > 1 HHI point: a revision
             seen[y] = h
     return out
 
@@ -178,9 +230,28 @@ def web_mineral(request: Request, mineral: str = Query("gallium", max_length=40)
     stages = []
     for s in atlas.stages(mineral):
         t = atlas.shares(mineral, s, None)
-        stages.append({"stage": t.stage, "year": t.year, "source": t.source, "hhi": t.hhi,
-                       "rows": [{k: r[k] for k in ("country", "country_name", "share", "quantity", "unit",
-                                                   "source_ref")} for r in frame_rows(t.frame.head(8))]})
+        stages.append(
+            {
+                "stage": t.stage,
+                "year": t.year,
+                "source": t.source,
+                "hhi": t.hhi,
+                "rows": [
+                    {
+                        k: r[k]
+                        for k in (
+                            "country",
+                            "country_name",
+                            "share",
+                            "quantity",
+                            "unit",
+                            "source_ref",
+                        )
+                    }
+                    for r in frame_rows(t.frame.head(8))
+                ],
+            }
+        )
     year = max(trade_years(atlas), default=None)
     members: list[dict[str, Any]] = []
     for econ in MEMBER_ECONOMIES:
@@ -194,15 +265,40 @@ def web_mineral(request: Request, mineral: str = Query("gallium", max_length=40)
             members.append({"economy": econ, "error": str(exc).splitlines()[0]})
             continue
         by_stage = {c["stage"]: c for c in crma}
-        members.append({"economy": econ, "rows": [
-            {"stage": r["stage"], "reliance": r["reliance"], "reason": r["reason"], "source": r["source"],
-             "largest_supplier": by_stage.get(r["stage"], {}).get("largest_supplier"),
-             "largest_share": by_stage.get(r["stage"], {}).get("largest_share"),
-             "breach_65": by_stage.get(r["stage"], {}).get("breach_65")} for r in rel]})
-    hhi = {s["stage"]: _hhi_vintages(atlas.shares(mineral, s["stage"]).mineral.id, s["stage"]) for s in stages}
+        members.append(
+            {
+                "economy": econ,
+                "rows": [
+                    {
+                        "stage": r["stage"],
+                        "reliance": r["reliance"],
+                        "reason": r["reason"],
+                        "source": r["source"],
+                        "largest_supplier": by_stage.get(r["stage"], {}).get("largest_supplier"),
+                        "largest_share": by_stage.get(r["stage"], {}).get("largest_share"),
+                        "breach_65": by_stage.get(r["stage"], {}).get("breach_65"),
+                    }
+                    for r in rel
+                ],
+            }
+        )
+    hhi = {
+        s["stage"]: _hhi_vintages(atlas.shares(mineral, s["stage"]).mineral.id, s["stage"])
+        for s in stages
+    }
     name = atlas.shares(mineral).mineral.name
-    return render(request, "mineral.html", title=f"Mineral: {name}", name=name, mineral=mineral, stages=stages,
-                  hhi=hhi, members=members, trade_year=year, minerals=_minerals())
+    return render(
+        request,
+        "mineral.html",
+        title=f"Mineral: {name}",
+        name=name,
+        mineral=mineral,
+        stages=stages,
+        hhi=hhi,
+        members=members,
+        trade_year=year,
+        minerals=_minerals(),
+    )
 
 
 # -- jobs: scenario lab and floor designer ------------------------------------------------------
@@ -217,15 +313,18 @@ def web_floor(request: Request) -> HTMLResponse:
 
 
 @endpoint(router, "web_job_download")
-def web_job_download(job_id: int, request: Request, format: str = Query("csv", pattern="^(csv|parquet)$")
-                     ) -> Response:
+def web_job_download(
+    job_id: int, request: Request, format: str = Query("csv", pattern="^(csv|parquet)$")
+) -> Response:
     """A finished scenario or comparison job's summary as CSV or Parquet."""
     import polars as pl
 
     who = caller(request)
     with request.app.state.store.reading() as s:
         j = s.get(Job, job_id)
-        if j is None or not may_read_job(who.role, who.user_id, who.member, j.user_id, j.member, j.role):
+        if j is None or not may_read_job(
+            who.role, who.user_id, who.member, j.user_id, j.member, j.role
+        ):
             raise Problemo(404, f"no job {job_id}", "job_id")
         if j.state != "done" or j.kind not in ("scenario", "floor-compare"):
             raise Problemo(409, f"job {job_id} has no summary to download", "job_id")
@@ -237,8 +336,11 @@ def web_job_download(job_id: int, request: Request, format: str = Query("csv", p
     else:
         frame.write_parquet(buf)
         media = "application/vnd.apache.parquet"
-    return Response(buf.getvalue(), media_type=media,
-                    headers={"content-disposition": f'attachment; filename="job-{job_id}.{format}"'})
+    return Response(
+        buf.getvalue(),
+        media_type=media,
+        headers={"content-disposition": f'attachment; filename="job-{job_id}.{format}"'},
+    )
 
 
 # -- confidential pages --------------------------------------------------------------------------
@@ -247,10 +349,18 @@ def web_stockpiles(request: Request) -> HTMLResponse:
     who = caller(request)
     st = request.app.state.settings
     with request.app.state.store.reading() as s:
-        holdings = s.execute(sa.select(Holding).where(visible(Holding, who)).order_by(Holding.id)).scalars().all()
-        obligations = s.execute(sa.select(Obligation).where(visible(Obligation, who))).scalars().all()
+        holdings = (
+            s.execute(sa.select(Holding).where(visible(Holding, who)).order_by(Holding.id))
+            .scalars()
+            .all()
+        )
+        obligations = (
+            s.execute(sa.select(Obligation).where(visible(Obligation, who))).scalars().all()
+        )
         by_mineral: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
-        for owner, mineral, q in s.execute(sa.select(Holding.owner, Holding.mineral, Holding.quantity_t)):
+        for owner, mineral, q in s.execute(
+            sa.select(Holding.owner, Holding.mineral, Holding.quantity_t)
+        ):
             by_mineral[mineral][owner] += q
         rounds = _exchange_rounds(s)
     stocks: dict[tuple[str, str], float] = defaultdict(float)
@@ -260,15 +370,33 @@ def web_stockpiles(request: Request) -> HTMLResponse:
     for o in obligations:
         stock = stocks.get((o.owner, o.mineral), 0.0)
         cover, gap = compliance_of(stock, o.days, o.net_imports_t_per_year)
-        compliance.append({"member": o.owner, "mineral": o.mineral, "stock_t": stock, "days": o.days,
-                           "cover_days": cover, "gap_t": gap, "need_t": stock + gap})
+        compliance.append(
+            {
+                "member": o.owner,
+                "mineral": o.mineral,
+                "stock_t": stock,
+                "days": o.days,
+                "cover_days": cover,
+                "gap_t": gap,
+                "need_t": stock + gap,
+            }
+        )
     aggregates = []
     for mineral in sorted(by_mineral):
         r = release(dict(by_mineral[mineral]), st.min_contributors, st.max_member_share)
-        aggregates.append({"mineral": mineral, "released": r.released, "total": r.total, "reason": r.reason})
+        aggregates.append(
+            {"mineral": mineral, "released": r.released, "total": r.total, "reason": r.reason}
+        )
     own = [h for h in holdings if h.owner == who.member] if who.member else list(holdings)
-    return render(request, "stockpiles.html", title="Stockpiles", holdings=own, compliance=compliance,
-                  aggregates=aggregates, rounds=rounds)
+    return render(
+        request,
+        "stockpiles.html",
+        title="Stockpiles",
+        holdings=own,
+        compliance=compliance,
+        aggregates=aggregates,
+        rounds=rounds,
+    )
 
 
 #: the masked exchange rounds listed on the Stockpiles page, newest first (assumption: enough for a screen)
@@ -280,7 +408,9 @@ def _exchange_rounds(s) -> list[dict[str, Any]]:
     per phase, threshold; once released the bloc total and days of cover)."""
     from orebloc.service.routes_exchange import _out
 
-    rows = s.execute(sa.select(ExchangeRound).order_by(ExchangeRound.id.desc()).limit(ROUNDS_SHOWN)).scalars()
+    rows = s.execute(
+        sa.select(ExchangeRound).order_by(ExchangeRound.id.desc()).limit(ROUNDS_SHOWN)
+    ).scalars()
     return [_out(s, r).model_dump(mode="json") for r in rows]
 
 
@@ -296,13 +426,29 @@ def web_projects(request: Request) -> HTMLResponse:
     from orebloc.projects import load_pipeline
 
     who = caller(request)
-    pipeline = [{"id": p.id, "name": p.name, "mineral": ", ".join(p.minerals), "stage": p.stage,
-                 "country": p.country, "capacity_t": p.new_capacity_t, "status": p.status,
-                 "start_year": p.start_year, "capex_musd": (p.capex.usd / 1e6) if p.capex and p.capex.usd else None}
-                for p in load_pipeline()]
+    pipeline = [
+        {
+            "id": p.id,
+            "name": p.name,
+            "mineral": ", ".join(p.minerals),
+            "stage": p.stage,
+            "country": p.country,
+            "capacity_t": p.new_capacity_t,
+            "status": p.status,
+            "start_year": p.start_year,
+            "capex_musd": (p.capex.usd / 1e6) if p.capex and p.capex.usd else None,
+        }
+        for p in load_pipeline()
+    ]
     with request.app.state.store.reading() as s:
-        submitted = s.execute(sa.select(ProjectSubmission).where(visible(ProjectSubmission, who))).scalars().all()
-    return render(request, "projects.html", title="Projects", pipeline=pipeline, submitted=submitted)
+        submitted = (
+            s.execute(sa.select(ProjectSubmission).where(visible(ProjectSubmission, who)))
+            .scalars()
+            .all()
+        )
+    return render(
+        request, "projects.html", title="Projects", pipeline=pipeline, submitted=submitted
+    )
 
 
 @endpoint(router, "web_response")

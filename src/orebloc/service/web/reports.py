@@ -45,8 +45,11 @@ def _cached(key: tuple, make: Callable[[], bytes]) -> bytes:
 
 def _answer(body: bytes, format: str, name: str) -> Response:
     if format == "pdf":
-        return Response(body, media_type="application/pdf",
-                        headers={"content-disposition": f'attachment; filename="{name}.pdf"'})
+        return Response(
+            body,
+            media_type="application/pdf",
+            headers={"content-disposition": f'attachment; filename="{name}.pdf"'},
+        )
     return HTMLResponse(body.decode("utf-8"))
 
 
@@ -66,7 +69,9 @@ def web_atlas_report(format: str = FORMAT) -> Response:
     today = dt.date.today()
 
     def make() -> bytes:
-        html = render_atlas_report(_atlas(), load_bloc(None), None, today, media="print" if format == "pdf" else "screen")
+        html = render_atlas_report(
+            _atlas(), load_bloc(None), None, today, media="print" if format == "pdf" else "screen"
+        )
         return _pdf(html) if format == "pdf" else html.encode("utf-8")
 
     return _answer(_cached(("atlas", today, format), make), format, "atlas")
@@ -104,15 +109,21 @@ def web_job_report(job_id: int, request: Request, format: str = FORMAT) -> Respo
     st = request.app.state.settings
     with request.app.state.store.reading() as s:
         j = s.get(Job, job_id)
-        if j is None or not may_read_job(who.role, who.user_id, who.member, j.user_id, j.member, j.role):
+        if j is None or not may_read_job(
+            who.role, who.user_id, who.member, j.user_id, j.member, j.role
+        ):
             raise Problemo(404, f"no job {job_id}", "job_id")
         if j.state != "done":
             raise Problemo(409, f"job {job_id} is {j.state}; it has no report", "job_id")
         kind, params, result = j.kind, dict(j.params or {}), j.result or {}
     if kind == "response":
-        view = response_view(result, params.get("levels", {}), who, st.min_contributors, st.max_member_share)
+        view = response_view(
+            result, params.get("levels", {}), who, st.min_contributors, st.max_member_share
+        )
         if view.get("status") == "withheld" or "others" in view:
-            raise Problemo(403, f"job {job_id}: the brief shows members' holdings you may not see", "job_id")
+            raise Problemo(
+                403, f"job {job_id}: the brief shows members' holdings you may not see", "job_id"
+            )
     media: Media = "print" if format == "pdf" else "screen"
 
     def make() -> bytes:
