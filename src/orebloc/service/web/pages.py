@@ -17,6 +17,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
+from orebloc.errors import OreblocError
+from orebloc.metrics.concentration import table_hhi
 from orebloc.service.compute import frame_rows
 from orebloc.service.deps import Caller, Problemo, caller, endpoint, record_or_404, visible
 from orebloc.service.disclosure import release
@@ -202,8 +204,8 @@ def _hhi_vintages(mineral: str, stage: str) -> list[dict[str, Any]]:
     for v in sorted(set(rows["vintage"].to_list())):
         for y in sorted(set(rows.filter(pl.col("vintage") == v)["year"].to_list())):
             try:
-                h = atlas.shares(mineral, stage, int(y), vintage=int(v)).hhi
-            except Exception:  # a vintage's year without shares: not drawn
+                h = table_hhi(atlas.shares(mineral, stage, int(y), vintage=int(v)))
+            except OreblocError:  # a vintage's year without shares: not drawn
                 continue
             prev = seen.get(y)
             out.append(
@@ -235,7 +237,7 @@ def web_mineral(request: Request, mineral: str = Query("gallium", max_length=40)
                 "stage": t.stage,
                 "year": t.year,
                 "source": t.source,
-                "hhi": t.hhi,
+                "hhi": table_hhi(t),
                 "rows": [
                     {
                         k: r[k]
@@ -261,7 +263,7 @@ def web_mineral(request: Request, mineral: str = Query("gallium", max_length=40)
         try:
             rel = frame_rows(reliance_table(atlas, mineral, econ, year, None, bloc))
             crma = frame_rows(sourcing_table(atlas, mineral, econ, year, None, bloc))
-        except Exception as exc:  # no trade basis for this mineral: said on the page
+        except OreblocError as exc:  # no trade basis for this mineral: said on the page
             members.append({"economy": econ, "error": str(exc).splitlines()[0]})
             continue
         by_stage = {c["stage"]: c for c in crma}
