@@ -27,7 +27,7 @@ import difflib
 import math
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -242,9 +242,31 @@ class Scenario:
 
 # -- parsing -------------------------------------------------------------------------------
 class _Ctx:
-    def __init__(self, text: str, label: str):
+    def __init__(self, text: str, label: str, confine_to: Sequence[Path] | None = None):
         self.loc = Locator(text)
         self.label = label
+        self.roots = None if confine_to is None else tuple(Path(r).resolve() for r in confine_to)
+
+    def file(self, base: Path, value: object, path: str) -> Path:
+        """A file the scenario names (bloc, model, holdings), relative to ``base``. Confined (the
+        reader's ``confine_to``), it must be relative and resolve, symlinks followed, inside one of
+        those folders: a scenario from a user cannot make the reader open any other file."""
+        if not isinstance(value, str) or not value.strip() or not value.isprintable():
+            raise self.err(path, f"must be a file name, got {value!r}")
+        if self.roots is None:
+            return base / value
+        if Path(value).is_absolute() or value.startswith("~"):
+            raise self.err(path, f"must be a path relative to the scenario, got {value!r}")
+        names = ", ".join(r.name for r in self.roots)
+        try:
+            resolved = (base / value).resolve()
+        except (OSError, RuntimeError):  # a symlink loop
+            resolved = None
+        if resolved is None or not any(resolved.is_relative_to(r) for r in self.roots):
+            raise self.err(path, f"{value!r} is outside the folders a scenario may read ({names})")
+        if not resolved.is_file():  # said here, so that no message shows the server's folders
+            raise self.err(path, f"no file {value!r} in the folders a scenario may read ({names})")
+        return resolved
 
     def err(self, path: str, reason: str) -> ScenarioError:
         return ScenarioError(reason, path, self.label, self.loc.line(path))
@@ -444,9 +466,16 @@ def load_scenario(path: str | Path) -> Scenario:
     return loads_scenario(text, str(p), base=p.parent)
 
 
-def loads_scenario(text: str, label: str = "<scenario>", base: Path | None = None) -> Scenario:
-    """Parse scenario TOML text (see :func:`load_scenario`)."""
-    ctx = _Ctx(text, label)
+def loads_scenario(
+    text: str,
+    label: str = "<scenario>",
+    base: Path | None = None,
+    confine_to: Sequence[Path] | None = None,
+) -> Scenario:
+    """Parse scenario TOML text (see :func:`load_scenario`); files it names are relative to
+    ``base``. With ``confine_to`` (folders), every file it names must lie inside one of them
+    (text from a user: see ``_Ctx.file``)."""
+    ctx = _Ctx(text, label, confine_to)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -494,8 +523,9 @@ def loads_scenario(text: str, label: str = "<scenario>", base: Path | None = Non
 
     bl = ctx.table(data, "bloc", "bloc")
     ctx.keys(bl, "bloc", ("file",))
+    bloc_file = ctx.file(base, bl["file"], "bloc.file") if "file" in bl else None
     try:
-        bloc = load_bloc(base / bl["file"]) if "file" in bl else load_bloc()
+        bloc = load_bloc(bloc_file)
     except OreblocError as exc:
         raise ctx.err("bloc.file", str(exc)) from None
     if "zones" in data:
@@ -652,7 +682,7 @@ def _markets(ctx: _Ctx, data: Mapping, base: Path, zm: ZoneMap) -> tuple[MarketS
         model = None
         market = None
         if "model" in m:
-            model = base / ctx.string(m, "model", p)
+            model = ctx.file(base, ctx.string(m, "model", p), f"{p}.model")
             try:
                 market = read_market_toml(model)
             except OreblocError as exc:
@@ -715,6 +745,11 @@ _POLICY_NUMBERS: dict[str, dict[str, tuple[str, bool]]] = {
     "stockpile": {"initial": ("nonneg", True), "trigger": ("positive", True),
                   "release_rate": ("nonneg", True)},
 }  # fmt: skip
+
+
+def policy_numbers(kind: str) -> tuple[tuple[str, bool], ...]:
+    """The numbers a ``[[policies]]`` entry of ``kind`` takes, each with whether it is required."""
+    return tuple((k, req) for k, (_rng, req) in _POLICY_NUMBERS[kind].items())
 
 
 def _policies(ctx, data, zm, ids, market_ref, period_index, dt) -> list[Policy]:

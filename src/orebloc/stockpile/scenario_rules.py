@@ -67,8 +67,9 @@ def parse_stockpile(
     market = market_ref(item, p)
     if "holdings" not in item:
         raise ctx.err(f"{p}.holdings", "missing: a holdings CSV (relative to the scenario)")
+    file = ctx.file(base, item["holdings"], f"{p}.holdings")
     try:
-        holdings = load_holdings(base / str(item["holdings"]))
+        holdings = load_holdings(file)
     except OreblocError as exc:
         raise ctx.err(f"{p}.holdings", str(exc)) from None
     try:
