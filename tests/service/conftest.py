@@ -122,6 +122,6 @@ def settings(url: str, **kw) -> Settings:
     return Settings(
         db_url=url,
         scheduler=kw.pop("scheduler", "hold"),
-        scenarios_dir=str(ROOT / "scenarios"),
+        scenarios_dir=kw.pop("scenarios_dir", str(ROOT / "scenarios")),
         **kw,
     )

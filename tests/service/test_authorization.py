@@ -12,6 +12,7 @@ import pytest
 
 from orebloc.service.policy import ALL_ROLES, ANON, POLICY, RULES, may_read, may_read_job, may_write
 from orebloc.service.store import ExchangeRound, Holding, Job, Obligation, ProjectSubmission, Round
+from tests.service.conftest import ROOT
 from tests.service.helpers import ACCOUNTS, PASSWORD, running
 
 # the account that plays each role in the endpoint x role matrix
@@ -116,6 +117,8 @@ def sample(bloc, name: str, account: str | None) -> tuple[str, dict]:
         kw["json"] = {"mineral": "gallium", "year": 2023}
     elif name in ("scenario_job", "compare_job"):
         kw["json"] = {"scenario": "graphite_licensing", "draws": 4}
+    elif name == "scenario_check":
+        kw["json"] = {"scenario_text": (ROOT / "scenarios" / "graphite_licensing.toml").read_text()}
     elif name == "portfolio_job":
         kw["json"] = {}
     elif name == "response_job":
@@ -186,14 +189,14 @@ API = [r for r in POLICY if not r.name.startswith("web_")]
 
 
 def test_every_route_is_declared_once(tmp_path):
-    """The policy table and the app's documented operations are the same 48 (method, path) pairs."""
+    """The policy table and the app's documented operations are the same 49 (method, path) pairs."""
     from orebloc.service.app import create_app
     from tests.service.conftest import settings
 
     schema = create_app(settings(f"sqlite:///{tmp_path}/x.db")).openapi()
     ops = {(m.upper(), p) for p, item in schema["paths"].items() for m in item}
     assert ops == {(r.method, r.path) for r in API}
-    assert len(API) == 48 and len(POLICY) == len(RULES)
+    assert len(API) == 49 and len(POLICY) == len(RULES)
 
 
 def test_endpoint_by_role(db_url):
@@ -216,6 +219,7 @@ def test_endpoint_by_role(db_url):
     assert outcomes[("atlas_shares", ANON)] == 200
     assert outcomes[("rounds_open", "analyst")] == 403
     assert outcomes[("scenario_job", "observer")] == 202
+    assert outcomes[("scenario_check", "observer")] == 403  # a scenario as text: not for observers
 
 
 READERS = ["sec", "obs", "usa", "usa_admin", "jpn"]

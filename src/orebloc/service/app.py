@@ -108,6 +108,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         routes_public,
         routes_records,
         routes_rounds,
+        routes_scenarios,
     )
 
     settings = settings or Settings.from_env()
@@ -142,6 +143,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             routes_records,
             routes_rounds,
             routes_jobs,
+            routes_scenarios,
             routes_exchange,
             pages,
             reports,

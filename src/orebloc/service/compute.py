@@ -29,15 +29,42 @@ def frame_rows(frame) -> list[dict[str, Any]]:
 
 Progress = Callable[[float], None]
 
+#: how a scenario sent as text is named in its error messages
+TEXT_LABEL = "scenario text"
+#: ASSUMPTION: the most periods a scenario sent as text may have (100 years by quarter), so that
+#: with the draws' limit one job stays a bounded amount of work
+MAX_PERIODS = 400
+
+
+def scenario_of(params: dict[str, Any]):
+    """The scenario (``orebloc.scenarios.spec.Scenario``) of a scenario or comparison job: its
+    ``scenario_text`` when given, read as a file of the scenarios folder whose file references
+    are confined to ``scenario_roots``; else the bundled file ``scenario``. Raises
+    ``ScenarioError`` (one line) for a text that cannot be used."""
+    from orebloc.scenarios.spec import ScenarioError, load_scenario, loads_scenario
+
+    folder = Path(params["scenarios_dir"])
+    text = params.get("scenario_text")
+    if text is None:
+        return load_scenario(folder / f"{params['scenario']}.toml")
+    roots = [Path(r) for r in params.get("scenario_roots") or [folder]]
+    spec = loads_scenario(text, TEXT_LABEL, base=folder, confine_to=roots)
+    if spec.n_periods > MAX_PERIODS:
+        raise ScenarioError(
+            f"at most {MAX_PERIODS} periods in a scenario sent as text, got {spec.n_periods}",
+            "scenario.years",
+            TEXT_LABEL,
+        )
+    return spec
+
 
 def scenario_run(params: dict[str, Any], progress: Progress | None = None):
     """The Monte Carlo run (``orebloc.scenarios.run.ScenarioRun``) of a ``scenario`` job's parameters
     (the job and its report); ``progress`` gets the share of chunks solved (chunks of
     ``params["chunk_size"]`` draws, 1000 by default)."""
     from orebloc.scenarios.run import run_scenario
-    from orebloc.scenarios.spec import load_scenario
 
-    spec = load_scenario(Path(params["scenarios_dir"]) / f"{params['scenario']}.toml")
+    spec = scenario_of(params)
     with tempfile.TemporaryDirectory() as out:
         return run_scenario(
             spec,
@@ -52,7 +79,8 @@ def scenario_run(params: dict[str, Any], progress: Progress | None = None):
 
 
 def scenario_job(params: dict[str, Any], progress: Progress | None = None) -> dict[str, Any]:
-    """Monte Carlo of a bundled scenario: the bloc's p5/p50/p95 by case, period and market."""
+    """Monte Carlo of a bundled scenario or one sent as text: the bloc's p5/p50/p95 by case,
+    period and market (``scenario_sha256``: the text's digest, None for a bundled file)."""
     import polars as pl
 
     from orebloc.scenarios.run import BLOC
@@ -65,6 +93,7 @@ def scenario_job(params: dict[str, Any], progress: Progress | None = None) -> di
         "scenario": run.spec.name,
         "draws": run.draws,
         "seed": run.seed,
+        "scenario_sha256": params.get("scenario_sha256"),
         "summary": frame_rows(summary),
     }
 
@@ -74,9 +103,8 @@ def comparison(params: dict[str, Any]):
     of a ``floor-compare`` job's parameters (the job and its report)."""
     from orebloc.errors import InputError
     from orebloc.policy.compare import Design, compare_instruments
-    from orebloc.scenarios.spec import load_scenario
 
-    spec = load_scenario(Path(params["scenarios_dir"]) / f"{params['scenario']}.toml")
+    spec = scenario_of(params)
     floors = [p for p in spec.policies if p.kind == "floor"]
     market = params.get("market") or (floors[0].market if floors else spec.markets[-1].id)
     floor = params.get("floor_usd_t")

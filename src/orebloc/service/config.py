@@ -31,6 +31,16 @@ class Settings:
     max_failures: int = MAX_FAILURES
     lock_minutes: float = LOCK_MINUTES
     scenarios_dir: str = "scenarios"
+    #: folders, relative to ``scenarios_dir``, that a scenario sent as text may also read files
+    #: from (the shipped scenarios take their example holdings from ``../examples``)
+    scenario_data_dirs: tuple[str, ...] = ("../examples",)
+
+    def scenario_roots(self) -> list[str]:
+        """Every folder a scenario sent as text may read a file from (``loads_scenario``'s confine_to)."""
+        from pathlib import Path
+
+        base = Path(self.scenarios_dir)
+        return [str(base), *(str(base / d) for d in self.scenario_data_dirs)]
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:

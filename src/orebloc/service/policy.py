@@ -21,6 +21,8 @@ LOGGED_IN = frozenset({SECRETARIAT, ANALYST, ADMIN, OBSERVER})
 EVERYONE = LOGGED_IN | {ANON}
 CONFIDENTIAL_READERS = frozenset({SECRETARIAT, ANALYST, ADMIN})
 USER_MANAGERS = frozenset({SECRETARIAT, ADMIN})
+#: who may send a scenario as text (read it, run it as a job): the roles of rule ``scenario_check``
+SCENARIO_AUTHORS = frozenset({SECRETARIAT, ANALYST, ADMIN})
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,8 @@ POLICY: tuple[Rule, ...] = (
     _r("market_solve", "POST", "/market/solve", LOGGED_IN),
     _r("scenario_job", "POST", "/jobs/scenario", LOGGED_IN, "job"),
     _r("compare_job", "POST", "/jobs/floor-compare", LOGGED_IN, "job"),
+    # a scenario sent as text (also in the two jobs above: only for these roles, may_send_scenario)
+    _r("scenario_check", "POST", "/scenarios/check", SCENARIO_AUTHORS),
     # confidential: stockpiles
     _r("holdings_list", "GET", "/holdings", CONFIDENTIAL_READERS, "read"),
     _r("holdings_get", "GET", "/holdings/{record_id}", CONFIDENTIAL_READERS, "read"),
@@ -134,6 +138,12 @@ def role_of(user: object | None) -> str:
 
 def may_call(rule: Rule, role: str) -> bool:
     return role in rule.roles
+
+
+def may_send_scenario(role: str) -> bool:
+    """May this role send a scenario as text (``scenario_text`` of the scenario and comparison
+    jobs)? The roles of rule ``scenario_check``; any logged-in role may run a bundled scenario."""
+    return may_call(RULES["scenario_check"], role)
 
 
 def may_read(role: str, member: str | None, owner: str, sharing: str) -> bool:

@@ -19,7 +19,13 @@ from fastapi.responses import StreamingResponse
 from orebloc.service.deps import Caller, Problemo, caller, endpoint, visible
 from orebloc.service.disclosure import release
 from orebloc.service.jobs import FINAL
-from orebloc.service.policy import MEMBER_ROLES, SECRETARIAT, may_read, may_read_job
+from orebloc.service.policy import (
+    MEMBER_ROLES,
+    SECRETARIAT,
+    may_read,
+    may_read_job,
+    may_send_scenario,
+)
 from orebloc.service.schemas import (
     CompareJobIn,
     JobOut,
@@ -65,12 +71,35 @@ def _out(j: Job) -> JobOut:
 
 
 def _scenario_params(request: Request, body: ScenarioJobIn) -> dict[str, Any]:
+    """The job's parameters: the bundled scenario's name, or the text (read now, so that a text
+    the reader refuses is a 422 naming the key and line, not a failed job) with its SHA-256."""
+    import hashlib
     from pathlib import Path
 
-    folder = request.app.state.settings.scenarios_dir
-    if not (Path(folder) / f"{body.scenario}.toml").is_file():
+    from orebloc.scenarios.spec import ScenarioError
+    from orebloc.service.compute import scenario_of
+
+    st = request.app.state.settings
+    folder = st.scenarios_dir
+    if body.scenario is not None and not (Path(folder) / f"{body.scenario}.toml").is_file():
         raise Problemo(404, f"no bundled scenario {body.scenario!r}", "scenario")
-    return {**body.model_dump(), "scenarios_dir": str(folder)}
+    params = {**body.model_dump(), "scenarios_dir": str(folder)}
+    if body.scenario_text is None:
+        return params
+    who = caller(request)
+    if not may_send_scenario(who.role):
+        raise Problemo(
+            403,
+            f"the {who.role} role may run a bundled scenario, not one sent as text",
+            "scenario_text",
+        )
+    params["scenario_roots"] = st.scenario_roots()
+    params["scenario_sha256"] = hashlib.sha256(body.scenario_text.encode()).hexdigest()
+    try:
+        scenario_of(params)
+    except ScenarioError as exc:
+        raise Problemo(422, str(exc), "scenario_text") from None
+    return params
 
 
 @endpoint(router, "scenario_job", status_code=202)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 Sharing = Literal["own", "secretariat", "members"]
 Role = Literal["secretariat", "analyst", "admin", "observer"]
@@ -134,15 +134,73 @@ class SolveIn(Strict):
     outage: list[str] = Field(default_factory=list, max_length=20, description="ZONE=SHARE")
 
 
+#: the longest scenario text the service reads (characters; the shipped files are under 8,000)
+MAX_SCENARIO_CHARS = 65_536
+ScenarioText = Field(
+    default=None,
+    min_length=1,
+    max_length=MAX_SCENARIO_CHARS,
+    description="a whole scenario file's TOML (docs/scenarios.md), run instead of the bundled file; "
+    "files it names (bloc, model, holdings) are relative to the scenarios folder and must lie in "
+    "it or its data folders. Not for the observer role.",
+)
+
+
 class ScenarioJobIn(Strict):
-    scenario: str = Field(
-        pattern=r"^[a-z0-9_]+$", max_length=80, description="a bundled scenario's file stem"
+    scenario: str | None = Field(
+        default=None,
+        pattern=r"^[a-z0-9_]+$",
+        max_length=80,
+        description="a bundled scenario's file stem (with scenario_text: the one it was edited from)",
     )
+    scenario_text: str | None = ScenarioText
     draws: int = Field(default=100, ge=1, le=20000)
     seed: int = Field(default=1, ge=0, le=2**31)
     chunk_size: int = Field(
         default=1000, ge=10, le=20000, description="draws per chunk; progress is reported per chunk"
     )
+
+    @model_validator(mode="after")
+    def _one_scenario(self):
+        if self.scenario is None and self.scenario_text is None:
+            raise ValueError("give scenario (a bundled scenario's stem) or scenario_text")
+        return self
+
+
+FieldText = Annotated[str, StringConstraints(max_length=2000)]
+FieldKey = Annotated[str, StringConstraints(pattern=r"^[a-z_]{1,40}$")]
+FormEntry = dict[FieldKey, FieldText]
+
+
+class ScenarioCheckIn(Strict):
+    """A scenario text to read, optionally with its shocks and policies replaced by the form's."""
+
+    scenario_text: str = Field(min_length=1, max_length=MAX_SCENARIO_CHARS)
+    shocks: list[FormEntry] | None = Field(
+        default=None,
+        max_length=50,
+        description="the [[shocks]] to write into the text, each key -> its field's text",
+    )
+    policies: list[FormEntry] | None = Field(
+        default=None,
+        max_length=50,
+        description="the [[policies]] to write into the text (both lists replace both sections)",
+    )
+
+
+class ScenarioCheckOut(BaseModel):
+    """A scenario text that the reader accepted, and its form: what the lab's fields show."""
+
+    scenario_text: str
+    sha256: str = Field(description="SHA-256 of scenario_text (UTF-8), as a job records it")
+    name: str
+    step: str
+    periods: list[str] = Field(description="the first and the last period")
+    markets: list[str]
+    zones: list[str]
+    shocks: list[dict[str, str]]
+    policies: list[dict[str, str]]
+    fields: dict[str, Any] = Field(description="each kind's fields, and the required numbers")
 
 
 class CompareJobIn(ScenarioJobIn):

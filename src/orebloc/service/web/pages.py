@@ -45,7 +45,12 @@ NAV = (
     ("web_response", "Response room"),
 )
 MEMBER_ECONOMIES = ("USA", "EU27", "JPN")  # the bloc's members, as the metrics name them
-STATIC = {"app.js": "application/javascript", "app.css": "text/css"}
+STATIC = {
+    "app.js": "application/javascript",
+    "app.css": "text/css",
+    "lab.js": "application/javascript",  # the scenario lab's editor and form
+    "lab.css": "text/css",
+}
 
 
 def _who(request: Request) -> Caller:
@@ -306,7 +311,22 @@ def web_mineral(request: Request, mineral: str = Query("gallium", max_length=40)
 # -- jobs: scenario lab and floor designer ------------------------------------------------------
 @endpoint(router, "web_scenario")
 def web_scenario(request: Request) -> HTMLResponse:
-    return render(request, "scenario.html", title="Scenario lab", scenarios=_scenarios(request))
+    """Pick a bundled scenario, or (roles that may send a scenario as text) upload one or edit its
+    text and the form of its shocks and policies (lab.js, over ``POST /scenarios/check``)."""
+    from orebloc.service.policy import may_send_scenario
+    from orebloc.service.scenario_form import form_fields
+
+    names = _scenarios(request)
+    folder = Path(request.app.state.settings.scenarios_dir)
+    return render(
+        request,
+        "scenario.html",
+        title="Scenario lab",
+        scenarios=names,
+        shipped={n: (folder / f"{n}.toml").read_text("utf-8") for n in names},
+        fields=form_fields(),
+        may_edit=may_send_scenario(_who(request).role),
+    )
 
 
 @endpoint(router, "web_floor")

@@ -137,6 +137,7 @@ const table = (rows, cols) => `<table><thead><tr>${cols.map((c) => `<th scope="c
 const fmt = (v) => typeof v === "number" ? (Math.abs(v) >= 100 ? Math.round(v).toLocaleString("en") : (+v.toPrecision(4)).toString()) :
   (v == null ? "" : String(v).replace(/[&<>]/g, (c) => ({"&": "&amp;", "<": "&lt;", ">": "&gt;"}[c])));
 
+// the scenario lab's fan chart (lab.js draws it when a scenario job is done)
 function fan(summary) {
   const markets = [...new Set(summary.map((r) => r.market))], m = markets[0];
   const colours = {no_policy: "200,60,40", policy: "30,100,200", reference: "120,120,120"};
@@ -150,20 +151,6 @@ function fan(summary) {
     traces.push({x, y: rs.map((r) => r.price_usd_t_p50), mode: "lines", line: {color: `rgb(${col})`}, name: `${c} median`, type: "scatter"});
   });
   plot("fan-chart", traces, {yaxis: {title: `${m}: bloc price, USD/t`}});
-}
-
-function initScenario() {
-  const f = $("scenario-form"); if (!f) return;
-  f.addEventListener("submit", (e) => {
-    e.preventDefault();
-    runJob("scenario", "/jobs/scenario", {scenario: f.scenario.value, draws: +f.draws.value, seed: +f.seed.value}, (res, job) => {
-      fan(res.summary);
-      $("dl-csv").href = `/web/jobs/${job.id}/download?format=csv`;
-      $("dl-parquet").href = `/web/jobs/${job.id}/download?format=parquet`;
-      $("downloads").hidden = false;
-      showReports("scenario", job);
-    });
-  });
 }
 
 function initFloor() {
@@ -289,6 +276,6 @@ function initResponse() {
 }
 
 document.addEventListener("DOMContentLoaded", () => {
-  initLogin(); initLogout(); initTables(); initOverview(); initMineral(); initScenario(); initFloor();
+  initLogin(); initLogout(); initTables(); initOverview(); initMineral(); initFloor();
   initStockpiles(); initRounds(); initProjects(); initResponse();
 });
