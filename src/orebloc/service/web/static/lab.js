@@ -3,7 +3,7 @@
 // Uses app.js's helpers ($, data, api, runJob, fan, showReports, showError).
 "use strict";
 
-const lab = {shipped: {}, fields: {}, origin: null, form: null, dirty: false};
+const lab = {shipped: {}, fields: {}, origin: null, form: null, dirty: false, seq: 0};
 const esc = (s) => String(s).replace(/[&<>"]/g, (c) => ({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}[c]));
 const fieldId = (sec, i, key) => `${sec}-${i}-${key}`;
 // the reader's key path (shocks[0].severity) -> the id of that field's input
@@ -28,10 +28,14 @@ function placeError(err, where) {
   }
 }
 
+// one reading at a time counts: the answer to an older request (another scenario picked since) is dropped
+class Stale extends Error {}
 async function check(body) {
+  const seq = ++lab.seq;
   const r = await fetch("/scenarios/check", {method: "POST", credentials: "same-origin",
     headers: {"content-type": "application/json"}, body: JSON.stringify(body)});
   const json = await r.json().catch(() => null);
+  if (seq !== lab.seq) throw new Stale("superseded");
   if (!r.ok) { const e = new Error((json && json.detail) || r.statusText); e.field = json && json.field; throw e; }
   return json;
 }
@@ -39,7 +43,10 @@ async function check(body) {
 // -- the form: one fieldset per shock or policy --------------------------------------------------
 function entryHtml(sec, i, e) {
   const kinds = Object.keys(lab.fields[sec]), kind = e.kind || kinds[0];
-  const keys = [...new Set([...(lab.fields[sec][kind] || []), ...Object.keys(e).filter((k) => k !== "kind")])];
+  // the kind's fields in their order; a market named by mineral (and stage) shows those instead of market
+  const named = ["mineral", "stage"].filter((k) => k in e);
+  const offered = (lab.fields[sec][kind] || []).flatMap((k) => (k === "market" ? [...named, ...(named.length && !("market" in e) ? [] : ["market"])] : [k]));
+  const keys = [...new Set([...offered, ...Object.keys(e).filter((k) => k !== "kind")])];
   const required = sec === "policies" ? (lab.fields.required[kind] || []) : [];
   const what = sec === "shocks" ? "Shock" : "Policy";
   const kindId = fieldId(sec, i, "kind");
@@ -85,7 +92,10 @@ async function applyForm() {
     $("scenario-text").value = out.scenario_text; renderForm(out);
     status(`the form is written into the text; the reader accepts it (${out.periods[0]}-${out.periods[1]})`);
     return true;
-  } catch (err) { placeError(err, "form"); status("the form was not written: see the message"); return false; }
+  } catch (err) {
+    if (err instanceof Stale) return false;
+    placeError(err, "form"); status("the form was not written: see the message"); return false;
+  }
 }
 
 async function checkText() {
@@ -94,7 +104,10 @@ async function checkText() {
     const out = await check({scenario_text: $("scenario-text").value});
     renderForm(out); status(`the reader accepts this text: ${out.name} (${out.periods[0]}-${out.periods[1]})`);
     return true;
-  } catch (err) { placeError(err, "text"); status("the reader refuses this text: see the message"); return false; }
+  } catch (err) {
+    if (err instanceof Stale) return false;
+    placeError(err, "text"); status("the reader refuses this text: see the message"); return false;
+  }
 }
 
 function loadShipped() {
