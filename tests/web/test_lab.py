@@ -48,7 +48,9 @@ def test_a_shock_edited_in_the_form_runs_and_draws_its_fan_chart(visit, shots):
     page.wait_for_selector("#fan-chart .scatterlayer")
     assert _points(page, "#fan-chart") > 0
     ref, no_policy = _medians(page, "reference"), _medians(page, "no_policy")
-    assert len(ref) == 6 and all(abs(a - b) <= 1e-6 * a for a, b in zip(ref, no_policy, strict=True))
+    assert len(ref) == 6 and all(
+        abs(a - b) <= 1e-6 * a for a, b in zip(ref, no_policy, strict=True)
+    )
     assert "scenario text SHA-256" in page.inner_text("#run-digest")
     csv = page.request.get(v.server + page.get_attribute("#dl-csv", "href"))
     assert csv.status == 200 and csv.text().startswith("case,")
