@@ -176,6 +176,8 @@ def test_the_form_rewrites_shocks_and_policies_and_keeps_the_rest():
                                   "ad_valorem": 0.25}]  # fmt: skip
     assert "# ASSUMPTION: the bulk freight between zones above" in out
     assert with_entries(out, [shock], [tariff]) == out  # a second rewrite changes nothing
+    kept = tomllib.loads(with_entries(GRAPHITE, None, []))  # None: the text's own shocks
+    assert kept["shocks"] == before["shocks"] and "policies" not in kept
     no_items = with_entries("[scenario]\nstart = 2025\n", [], [{"kind": "floor", "price": "5"}])
     assert tomllib.loads(no_items)["policies"] == [{"kind": "floor", "price": 5}]
 

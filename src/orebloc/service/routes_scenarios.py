@@ -35,7 +35,7 @@ def scenario_check(body: ScenarioCheckIn, request: Request) -> ScenarioCheckOut:
     text = body.scenario_text
     if body.shocks is not None or body.policies is not None:
         try:
-            text = with_entries(text, body.shocks or [], body.policies or [])
+            text = with_entries(text, body.shocks, body.policies)
         except ValidationError as exc:
             raise Problemo(422, str(exc), exc.field) from None
     params = {

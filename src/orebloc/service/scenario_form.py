@@ -144,18 +144,22 @@ def _table(sec: str, values: Mapping[str, Any]) -> str:
 
 
 def with_entries(
-    text: str, shocks: Sequence[Mapping[str, str]], policies: Sequence[Mapping[str, str]]
+    text: str,
+    shocks: Sequence[Mapping[str, str]] | None,
+    policies: Sequence[Mapping[str, str]] | None,
 ) -> str:
     """Scenario ``text`` with its ``[[shocks]]`` and ``[[policies]]`` replaced by the form's entries
-    (written where the first of them stood, else at the end). Raises :class:`ValidationError` for a
-    field that is not a value, or for a text whose other tables would not read back the same."""
+    (written where the first of them stood, else at the end; None keeps the text's own). Raises
+    :class:`ValidationError` for a field that is not a value, or for a text whose other tables
+    would not read back the same."""
     try:
         before = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ValidationError("scenario_text", f"not valid TOML: {exc}") from None
+    given = {"shocks": shocks, "policies": policies}
     new = {
-        "shocks": _entry_values("shocks", shocks),
-        "policies": _entry_values("policies", policies),
+        sec: before.get(sec, []) if given[sec] is None else _entry_values(sec, given[sec] or [])
+        for sec in SECTIONS
     }
     kept: list[str] = []
     at: int | None = None

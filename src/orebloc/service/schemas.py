@@ -179,12 +179,13 @@ class ScenarioCheckIn(Strict):
     shocks: list[FormEntry] | None = Field(
         default=None,
         max_length=50,
-        description="the [[shocks]] to write into the text, each key -> its field's text",
+        description="the [[shocks]] to write into the text, each key -> its field's text "
+        "(omitted: the text's own are kept)",
     )
     policies: list[FormEntry] | None = Field(
         default=None,
         max_length=50,
-        description="the [[policies]] to write into the text (both lists replace both sections)",
+        description="the [[policies]] to write into the text (omitted: the text's own are kept)",
     )
 
 
