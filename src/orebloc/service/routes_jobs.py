@@ -104,11 +104,16 @@ def _scenario_params(request: Request, body: ScenarioJobIn) -> dict[str, Any]:
 
 @endpoint(router, "scenario_job", status_code=202)
 def scenario_job(body: ScenarioJobIn, request: Request) -> JobOut:
+    """The Monte Carlo of a bundled scenario (``scenario``) or of a scenario sent as
+    ``scenario_text`` (read first: a text the reader refuses is a 422 with its one line, and no
+    job; files it names must lie in the scenarios folders; not for observers)."""
     return _start(request, "scenario", _scenario_params(request, body))
 
 
 @endpoint(router, "compare_job", status_code=202)
 def compare_job(body: CompareJobIn, request: Request) -> JobOut:
+    """The floor instruments compared on a scenario's draws: a bundled one or ``scenario_text``,
+    read and confined as for ``POST /jobs/scenario``."""
     return _start(request, "floor-compare", _scenario_params(request, body))
 
 
