@@ -45,7 +45,7 @@ def _scenario_page(name: str, draws: int) -> str:
 
 
 #: the print style's wrapping before the fix (orebloc.reports._html.PRINT_CSS), put back for the "before" rows
-OLD_STYLE = ".scroll th,td.s{overflow-wrap:anywhere}</style>"
+OLD_STYLE = "td.s{overflow-wrap:anywhere}</style>"
 
 
 def _pages(pdf: bytes) -> int | None:
