@@ -303,8 +303,7 @@ def test_stockpiles_release_plan_as_the_response_room_computes_it(visit, shots):
     assert bloc["remaining loss"] == pytest.approx(REMAINING_T, abs=0.005)
     assert v.page.inner_text("#plan-remaining") == "15.97"
     _axis_titles(v.page, "holdings-chart", "plan-chart")
-    v.page.locator("#plan-heading").scroll_into_view_if_needed()
-    v.page.screenshot(path=shots / "stockpiles-plan.png")
+    v.page.locator("section:has(#plan-form)").screenshot(path=shots / "stockpiles-plan.png")
 
 
 def test_stockpiles_release_plan_of_a_member_shows_no_other_member(visit, shots):
