@@ -334,6 +334,35 @@ def test_stockpiles_release_plan_of_a_member_shows_no_other_member(visit, shots)
     v.page.screenshot(path=shots / "stockpiles.png", full_page=True)
 
 
+def test_stockpiles_release_plan_draws_other_members_as_one_total(visit):
+    """The drawing of a view with other members folded into one total (``response_view``'s
+    ``others``, released when three or more hidden members pass the aggregate rules; the demo has
+    too few members for one): the reader's own row, then "other members (n)" with the total only."""
+    v = _login(visit, "usa")
+    v.goto("/web/stockpiles")
+    view = {
+        "incident": "gallium: 182.5 t/yr less from CHN",
+        "trigger_met": True,
+        "loss_t_p50": {"USA": 3.0, "EUR": 7.0, "JPN": 30.0},
+        "plan": {"USA": {"zone": "USA", "stock_t": 5.0, "release_t": 2.0, "lines": []}},
+        "totals": {"released_t": 30.0, "residual_shortfall_t": 10.0},
+        "others": {"status": "released", "release_t": 28.0, "members": 4},
+    }
+    v.page.evaluate("v => drawPlan(v, JSON.parse(document.getElementById('plan-context').textContent), 'gallium')", view)  # fmt: skip
+    # USA: 5 t before, 2 t released, 3 t after; cover at 18.7 t/yr: 97.6 and 58.6 days
+    assert _plan_rows(v.page) == {
+        "USA": ["5", "2", "3", "97.6", "58.6"],
+        "other members (4)": ["", "28", "", "", ""],
+    }
+    assert _trace(v.page, "release, t") == {"USA": 2, "other members": 28}
+    assert _trace(v.page, "stock before, t") == {"USA": 5}
+    assert _trace(v.page, "bloc loss and remaining loss, t") == {
+        "bloc loss": 40,
+        "remaining loss": 10,
+    }
+    assert v.page.inner_text("#plan-remaining") == "10"
+
+
 def test_stockpiles_release_plan_refuses_bad_input_in_one_line(visit):
     v = _login(visit, "usa")
     _plan(v, loss="0")
