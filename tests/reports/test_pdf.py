@@ -56,6 +56,19 @@ class Rendered:
         assert magic == b"P5" and len(pixels) == int(w) * int(h)
         return sum(1 for b in pixels if b < 200) / len(pixels)
 
+    def past_margin(self) -> list[str]:
+        """Words drawn past a page's right margin (14 mm, the print style's): a table too wide."""
+        out = subprocess.run([PDFTOTEXT, "-bbox", str(self.pdf), "-"], check=True,
+                             capture_output=True, text=True).stdout  # fmt: skip
+        past = []
+        for width, body in re.findall(
+            r'<page width="([\d.]+)" height="[\d.]+">(.*?)</page>', out, re.S
+        ):
+            edge = float(width) - 14 / 25.4 * 72 + 1.0  # pt, 1 pt of slack
+            past += [w for x, w in re.findall(r'xMax="([\d.]+)" yMax="[\d.]+">([^<]*)<', body)
+                     if float(x) > edge]  # fmt: skip
+        return past
+
     def figure(self, caption: str) -> str:
         """The SVG under the figure captioned ``caption`` in the print HTML."""
         m = re.search(
@@ -83,6 +96,7 @@ def _render(html: str, out: Path) -> Rendered:
 def _opens_with_a_chart(r: Rendered, caption: str) -> None:
     assert r.pdf.read_bytes().startswith(b"%PDF-")
     assert r.refused == [] and r.connects == []
+    assert r.past_margin() == []  # every table fits its page
     assert r.ink(1) > 0.01
     assert r.ink(r.page_with(caption)) > 0.015  # a chart page (a page with its number only: 0.0002)
     assert "<script" not in r.html.split("</head>")[0]  # no plotly.js in the print page

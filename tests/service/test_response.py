@@ -123,13 +123,15 @@ def test_response_job_is_the_joint_response(db_url):
 
 def test_response_view_withholds_with_two_hidden_members(db_url):
     """JPN sees its own entry; USA's and DEU's holdings (shared with the secretariat only) are two
-    contributors, so the plan and its totals are withheld; the incident and trigger are shown."""
+    contributors, so the plan and its totals are withheld (JPN's own stock is kept, not its
+    release, which would reveal theirs); the incident and trigger are shown."""
     with running(db_url, scheduler="inline") as bloc:
         _stock(bloc, "secretariat")
         jid = bloc.call("jpn", "POST", "/jobs/response", json=INCIDENT).json()["id"]
         assert _wait(bloc, "jpn", jid)["state"] == "done"
         view = bloc.call("jpn", "GET", f"/jobs/{jid}/result").json()["result"]
         assert view["status"] == "withheld" and view["plan"] == {} and "totals" not in view
+        assert view["stock_t"] == {"JPN": 300.0}  # its own stock only, no release
         assert "fewer than 3" in view["reason"] and view["trigger_met"]
         assert "holding_id" not in str(view)
         assert bloc.call("usa", "GET", f"/jobs/{jid}/result").status_code == 404

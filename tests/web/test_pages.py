@@ -12,6 +12,12 @@ from orebloc.service.web.demo import DEMO_USERS
 
 USERS = {u.username: u for u in DEMO_USERS}
 PDFTOPPM = "/usr/bin/pdftoppm"
+#: the demo incident (gallium, 0.5 t/day for 90 days; the Response room's job: 50 draws, seed 1) on
+#: the demo holdings, as ``stockpile.response.respond`` gives it: the bloc's zones lose 40.41 t (the
+#: market model's median by zone and period); after the 26 t release 15.97 t remain short, the plan's
+#: residual shortfall max(0, loss - delivery) summed over members and periods (a delivery beyond a
+#: member's loss in a period does not cover another's: 40.41 - 26 = 14.41 < 15.97)
+BLOC_LOSS_T, REMAINING_T = 40.41, 15.97
 
 
 def _login(visit, name: str):
@@ -26,6 +32,20 @@ def _points(page, selector: str) -> int:
         """el => (el.data || []).reduce((n, t) =>
         n + ((t.locations || t.x || t.y || []).length), 0)""",
     )
+
+
+def _axis_titles(page, *charts: str) -> None:
+    """Each plotly chart drawn on the page (maps left out: they have no axes) carries non-empty x
+    and y axis titles, as drawn (``.g-xtitle``, ``.g-ytitle``); ``charts`` (ids) are among them."""
+    titles = page.eval_on_selector_all(
+        ".js-plotly-plot",
+        """els => els.filter(el => !el.querySelector('.geo')).map(el => [el.id,
+        (el.querySelector('.g-xtitle') || {}).textContent || '',
+        (el.querySelector('.g-ytitle') || {}).textContent || ''])""",
+    )
+    assert set(charts) <= {t[0] for t in titles}, titles
+    untitled = [t for t in titles if not (t[1].strip() and t[2].strip())]
+    assert untitled == [], f"charts without axis titles: {untitled}"
 
 
 def _ink(pdf: bytes, folder: Path) -> float:
@@ -112,6 +132,7 @@ def test_overview_map_draws_countries_offline(visit, shots):
     # China refined 99.0% of the world's gallium in 2025 (USGS MCS 2026, the atlas's latest year)
     assert v.page.inner_text("#china-share") == "99.0%"
     assert _points(v.page, "#events-chart") >= 30
+    _axis_titles(v.page, "events-chart")
     v.page.screenshot(path=shots / "overview.png", full_page=True)
 
 
@@ -138,6 +159,7 @@ def test_mineral_page_charts(visit, shots):
     assert atlas.status == 200 and atlas.headers["content-type"].startswith("text/html")
     assert "gallium" in atlas.text().lower()
     assert v.page.get_attribute("#atlas-report-pdf", "href") == "/web/reports/atlas?format=pdf"
+    _axis_titles(v.page, "stage-chart", "hhi-chart")
     v.page.screenshot(path=shots / "mineral.png", full_page=True)
 
 
@@ -158,6 +180,7 @@ def test_scenario_from_the_form_finishes_with_its_fan_chart(visit, shots):
     assert v.page.get_attribute("#scenario-report-pdf", "href") == href.replace(
         "download?format=csv", "report?format=pdf"
     )
+    _axis_titles(v.page, "fan-chart")
     v.page.screenshot(path=shots / "scenario.png", full_page=True)
 
 
@@ -173,7 +196,7 @@ def test_stockpiles_member_view_and_withheld_aggregate(visit, shots):
     row = v.page.locator("#compliance-table tbody tr").first.locator("td").all_inner_texts()
     assert row[:2] == ["USA", "gallium"] and row[4] == "97.6" and row[5] == "0.0"
     assert _points(v.page, "#holdings-chart") > 0
-    v.page.screenshot(path=shots / "stockpiles.png", full_page=True)
+    _axis_titles(v.page, "holdings-chart")
 
 
 def test_stockpiles_page_follows_a_masked_exchange_round(visit, shots):
@@ -231,6 +254,127 @@ def test_stockpiles_page_follows_a_masked_exchange_round(visit, shots):
     v.page.screenshot(path=shots / "stockpiles.png", full_page=True)
 
 
+def _plan(v, **form) -> None:
+    """Plan a release from the Stockpiles page's form (its defaults: the demo incident, 0.5 t/day of
+    gallium for 90 days) and wait for the job to finish."""
+    v.goto("/web/stockpiles")
+    for field, value in form.items():
+        v.page.fill(f"#plan-{field}", value)
+    v.page.click("#plan-form button[type=submit]")
+    v.page.wait_for_selector("#plan-state[data-state=done], #plan-state[data-state=failed]",
+                             timeout=240_000)  # fmt: skip
+
+
+def _plan_rows(page) -> dict[str, list[str]]:
+    return {
+        r[0]: r[1:]
+        for r in (tr.locator("td").all_inner_texts() for tr in page.locator("#plan-table tbody tr").all())
+    }  # fmt: skip
+
+
+def _trace(page, name: str) -> dict[str, float]:
+    return page.eval_on_selector(
+        "#plan-chart",
+        f"el => {{ const t = el.data.find(t => t.name === {name!r}); "
+        "return t ? Object.fromEntries(t.x.map((x, i) => [x, t.y[i]])) : null; }",
+    )
+
+
+def test_stockpiles_release_plan_as_the_response_room_computes_it(visit, shots):
+    """The secretariat sees every member's holdings: the same plan as the Response room's for the
+    same incident (test_response_room_recommends_a_release). The loss (40.41 t over the quarter)
+    exceeds the demo's 26 t of gallium, so every member releases its whole stock: USA 5, EUR 5, JPN
+    16 t (examples/stockpile_holdings.csv), nothing left; cover before at the obligations' net
+    imports (demo.DEMO_OBLIGATIONS): USA 5 / (18.7 / 365) = 97.6 days, EUR 5 / (40 / 365) = 45.6,
+    JPN 16 / (100 / 365) = 58.4. Remaining loss: REMAINING_T."""
+    v = _login(visit, "sec")
+    _plan(v)
+    v.page.wait_for_selector("#plan-chart .barlayer")
+    assert _plan_rows(v.page) == {
+        "EUR": ["5", "5", "0", "45.6", "0.0"],
+        "JPN": ["16", "16", "0", "58.4", "0.0"],
+        "USA": ["5", "5", "0", "97.6", "0.0"],
+    }
+    assert v.page.inner_text("#plan-released") == "26"
+    assert _trace(v.page, "release, t") == {"EUR": 5, "JPN": 16, "USA": 5}
+    assert _trace(v.page, "stock after, t") == {"EUR": 0, "JPN": 0, "USA": 0}
+    bloc = _trace(v.page, "bloc loss and remaining loss, t")
+    assert bloc["bloc loss"] == pytest.approx(BLOC_LOSS_T, abs=0.005)
+    assert bloc["remaining loss"] == pytest.approx(REMAINING_T, abs=0.005)
+    assert v.page.inner_text("#plan-remaining") == "15.97"
+    _axis_titles(v.page, "holdings-chart", "plan-chart")
+    v.page.locator("section:has(#plan-form)").screenshot(path=shots / "stockpiles-plan.png")
+
+
+def test_stockpiles_release_plan_of_a_member_shows_no_other_member(visit, shots):
+    """USA's analyst may not see EUR's and JPN's holdings (shared with the secretariat): two hidden
+    members cannot be released as an aggregate, and USA's own release would reveal them (it is its
+    share of the bloc's stock), so the release is withheld as in the Response room; USA's own
+    stock (5 t, 97.6 days of cover) and the bloc's loss (public) are drawn, no other member's figure."""
+    v = _login(visit, "usa")
+    _plan(v)
+    v.page.wait_for_selector("#plan-chart .barlayer")
+    assert "fewer than 3 members" in v.page.inner_text("#plan-withheld")
+    assert _plan_rows(v.page) == {
+        "USA": ["5", "withheld", "withheld", "97.6", "withheld"],
+        "other members": ["", "withheld", "", "", ""],
+    }
+    assert _trace(v.page, "stock before, t") == {"USA": 5}
+    assert _trace(v.page, "release, t") == {}
+    assert _trace(v.page, "bloc loss and remaining loss, t") == {
+        "bloc loss": pytest.approx(BLOC_LOSS_T, abs=0.005)
+    }
+    # what the page was given: no other member's stock or release
+    jid = v.page.inner_text("#plan-state").split("job ")[1].rstrip(")")
+    res = v.page.request.get(f"{v.server}/jobs/{jid}/result").json()["result"]
+    assert res["plan"] == {} and res["stock_t"] == {"USA": 5.0} and "totals" not in res
+    text = v.page.inner_text("#plan-result")
+    assert "EUR" not in text and "JPN" not in text and "16" not in text
+    _axis_titles(v.page, "holdings-chart", "plan-chart")
+    v.page.screenshot(path=shots / "stockpiles.png", full_page=True)
+
+
+def test_stockpiles_release_plan_draws_other_members_as_one_total(visit):
+    """The drawing of a view with other members folded into one total (``response_view``'s
+    ``others``, released when three or more hidden members pass the aggregate rules; the demo has
+    too few members for one): the reader's own row, then "other members (n)" with the total only."""
+    v = _login(visit, "usa")
+    v.goto("/web/stockpiles")
+    view = {
+        "incident": "gallium: 182.5 t/yr less from CHN",
+        "trigger_met": True,
+        "loss_t_p50": {"USA": 3.0, "EUR": 7.0, "JPN": 30.0},
+        "plan": {"USA": {"zone": "USA", "stock_t": 5.0, "release_t": 2.0, "lines": []}},
+        "totals": {"released_t": 30.0, "residual_shortfall_t": 10.0},
+        "others": {"status": "released", "release_t": 28.0, "members": 4},
+    }
+    v.page.evaluate("v => drawPlan(v, JSON.parse(document.getElementById('plan-context').textContent), 'gallium')", view)  # fmt: skip
+    # USA: 5 t before, 2 t released, 3 t after; cover at 18.7 t/yr: 97.6 and 58.6 days
+    assert _plan_rows(v.page) == {
+        "USA": ["5", "2", "3", "97.6", "58.6"],
+        "other members (4)": ["", "28", "", "", ""],
+    }
+    assert _trace(v.page, "release, t") == {"USA": 2, "other members": 28}
+    assert _trace(v.page, "stock before, t") == {"USA": 5}
+    assert _trace(v.page, "bloc loss and remaining loss, t") == {
+        "bloc loss": 40,
+        "remaining loss": 10,
+    }
+    assert v.page.inner_text("#plan-remaining") == "10"
+
+
+def test_stockpiles_release_plan_refuses_bad_input_in_one_line(visit):
+    v = _login(visit, "usa")
+    _plan(v, loss="0")
+    assert (
+        v.page.inner_text("#plan-error") == "supply_loss_t_per_day: Input should be greater than 0"
+    )
+    assert v.page.locator("#plan-table").count() == 0
+    _plan(v, days="")
+    assert v.page.inner_text("#plan-error").startswith("days: ")
+    assert "\n" not in v.page.inner_text("#plan-error")
+
+
 def test_a_member_cannot_reach_another_members_holding_by_url(visit):
     usa = _login(visit, "usa")
     usa.goto("/web/stockpiles")
@@ -264,6 +408,7 @@ def test_projects_optimiser_from_the_form(visit, shots):
     assert "Cost: 20,000,000 USD; 1 projects chosen; 0 members' submissions used" in text
     assert "frontier-zandkopsdrift" in text
     assert _points(v.page, "#attainment-chart") > 0
+    _axis_titles(v.page, "attainment-chart")
     report = v.page.request.get(v.server + v.page.get_attribute("#portfolio-report-html", "href"))
     assert report.status == 200 and "frontier-zandkopsdrift" in report.text()
     v.page.screenshot(path=shots / "projects.png", full_page=True)
@@ -294,6 +439,7 @@ def test_response_room_recommends_a_release(visit, shots, tmp_path):
     assert v.page.locator("#response-notes li").count() >= 1
     assert _points(v.page, "#loss-chart") == 3  # EUR, JPN, USA
     assert _points(v.page, "#release-chart") == 6
+    _axis_titles(v.page, "loss-chart", "release-chart")
     v.page.screenshot(path=shots / "response.png", full_page=True)
     # the brief as PDF, from the page's report link: a PDF whose first page pdftoppm renders with ink
     pdf = v.page.request.get(v.server + v.page.get_attribute("#response-report-pdf", "href"))
@@ -339,6 +485,7 @@ def test_floor_and_login_pages_render(visit, shots):
     assert _points(v.page, "#whopays-chart") >= 4
     assert "floor 600,000 USD/t" in v.page.inner_text("#floor-table")
     assert v.page.get_attribute("#floor-report-html", "href").endswith("/report?format=html")
+    _axis_titles(v.page, "floor-chart", "whopays-chart")
     v.page.screenshot(path=shots / "floor.png", full_page=True)
 
 

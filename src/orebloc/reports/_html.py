@@ -40,7 +40,15 @@ ul.words li{margin:.2rem 0}td .range{display:block;color:#57606a;font-size:.78re
 #: the print variant (PDF, WeasyPrint): A4 pages numbered at the foot, DejaVu Sans, one chart
 #: a row (static SVG), the key not sticky, tables that break between rows only; a wide table
 #: (the screen page scrolls it sideways) in a smaller type with wrapping headers, and one of
-#: more than :data:`PORTRAIT_COLUMNS` columns on landscape pages
+#: more than :data:`PORTRAIT_COLUMNS` columns on landscape pages. A source cell's word too long
+#: for its line breaks with ``overflow-wrap:break-word``, not ``anywhere``: ``anywhere`` also
+#: counts every character as a break in the cell's min-content width, which WeasyPrint's automatic
+#: table layout measures by laying the text out one character a line (a Pango layout per
+#: character); on a scenario report's inputs table (long source notes) that was most of its PDF
+#: time (docs/benchmarks.md, "PDF reports"). A source cell keeps its 16em minimum width. Headers
+#: (short) keep ``anywhere``: with ``break-word`` their longest words widen a wide table past
+#: the page's margin. A number's p5-p95 range under it may wrap (the comparison's summary, six
+#: columns of "1,037 to 1,037", ran past the page's edge when it could not).
 PRINT_CSS = """
 @page{size:A4;margin:16mm 14mm 16mm 14mm;@bottom-right{content:counter(page) " / " counter(pages);font-size:8pt;color:#57606a}}
 body{font-family:'DejaVu Sans',sans-serif;font-size:9pt;margin:0;max-width:none;padding:0}
@@ -49,7 +57,8 @@ table{font-size:7pt}tr{break-inside:avoid}.grid{display:block}.scroll{overflow:v
 figure.chart{break-inside:avoid}svg.chart{max-width:100%;height:auto}.key{position:static;break-after:avoid}
 .key span.item{display:inline-block}.key i{vertical-align:middle}
 details>summary{font-weight:600}
-.scroll table{font-size:6.5pt}.scroll th{overflow-wrap:anywhere}
+.scroll table{font-size:6.5pt}.scroll th{overflow-wrap:anywhere}td.s{overflow-wrap:break-word}
+td .range{white-space:normal}
 @page wide{size:A4 landscape}.many{page:wide}.many table{font-size:6pt}
 """
 

@@ -268,8 +268,9 @@ def response_view(
 ) -> dict[str, Any]:
     """The plan entries of the members whose holdings the reader may see; the others folded into one
     total under the release rules, or, where that total could not be released, the whole plan and
-    its totals withheld (they would reveal the others' figures). The incident, the trigger and the
-    market model's loss by zone depend on no holding and are always shown."""
+    its totals withheld (they would reveal the others' figures), leaving only the stocks the reader
+    may see (``stock_t``, content t). The incident, the trigger and the market model's loss by zone
+    depend on no holding and are always shown."""
     public = {k: result[k] for k in _PUBLIC if k in result}
     shown, hidden = {}, {}
     for m, line in result["plan"].items():
@@ -298,6 +299,8 @@ def response_view(
             "status": "withheld",
             "plan": {},
             "reason": f"the plan depends on members' figures you may not see: {withheld.reason}",
+            # the stocks the reader may see (content t): its own figures, no release
+            "stock_t": {m: line["stock_t"] for m, line in shown.items()},
         }
     return {
         **full,

@@ -45,6 +45,10 @@ NAV = (
     ("web_response", "Response room"),
 )
 MEMBER_ECONOMIES = ("USA", "EU27", "JPN")  # the bloc's members, as the metrics name them
+#: the incident the Response room's and the Stockpiles page's forms start from. ASSUMPTION, an
+#: illustrative one: half a tonne a day of gallium lost for a quarter (182.5 t/yr less for 90 days,
+#: about 40 t at the bloc's calibrated consumption), more than the demo holdings' 26 t
+INCIDENT = {"mineral": "gallium", "supply_loss_t_per_day": 0.5, "days": 90}
 STATIC = {
     "app.js": "application/javascript",
     "app.css": "text/css",
@@ -410,6 +414,11 @@ def web_stockpiles(request: Request) -> HTMLResponse:
             {"mineral": mineral, "released": r.released, "total": r.total, "reason": r.reason}
         )
     own = [h for h in holdings if h.owner == who.member] if who.member else list(holdings)
+    # the release plan's form (a ``response`` job, drawn by app.js): each visible obligation's net
+    # imports a day, for the days of cover of a member's stock before and after its release
+    per_day: dict[str, dict[str, float]] = defaultdict(dict)
+    for o in obligations:
+        per_day[o.owner][o.mineral] = o.net_imports_t_per_year / 365.0
     return render(
         request,
         "stockpiles.html",
@@ -418,6 +427,9 @@ def web_stockpiles(request: Request) -> HTMLResponse:
         compliance=compliance,
         aggregates=aggregates,
         rounds=rounds,
+        incident=INCIDENT,
+        minerals=sorted(by_mineral),
+        plan_context={"member": who.member, "imports_t_per_day": per_day},
     )
 
 
@@ -477,4 +489,6 @@ def web_projects(request: Request) -> HTMLResponse:
 def web_response(request: Request) -> HTMLResponse:
     with request.app.state.store.reading() as s:
         minerals = sorted(m for (m,) in s.execute(sa.select(Holding.mineral).distinct()))
-    return render(request, "response.html", title="Response room", minerals=minerals)
+    return render(
+        request, "response.html", title="Response room", minerals=minerals, incident=INCIDENT
+    )

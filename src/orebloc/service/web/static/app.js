@@ -64,7 +64,7 @@ async function drawMap(id, values, label, extra) {
                 hoverinfo: "skip", name: "countries"};
   const codes = Object.keys(values);
   const trace = {type: "choropleth", geojson: geo, featureidkey: "id", locations: codes, z: codes.map((c) => values[c]),
-                 colorscale: "YlOrRd", reversescale: true, colorbar: {title: label}, marker: {line: {color: "#555", width: 0.5}},
+                 colorscale: "YlOrRd", reversescale: true, colorbar: {title: {text: label}}, marker: {line: {color: "#555", width: 0.5}},
                  text: codes, hovertemplate: "%{text}: %{z:.1f}<extra></extra>", name: label};
   const traces = [base, trace].concat(extra ? extra(geo) : []);
   await plot(id, traces, {geo: {visible: false, projection: {type: "natural earth"}, showframe: false, showcoastlines: false,
@@ -87,7 +87,8 @@ function initOverview() {
   plot("events-chart", [{type: "scatter", mode: "markers", x: ev.map((e) => e.date_effective || e.date_announced),
     y: ev.map((e) => e.mineral), text: ev.map((e) => `${e.measure_id} ${e.imposing_country}: ${e.measure_type} (${e.material_label || ""})`),
     hovertemplate: "%{x}<br>%{text}<extra></extra>", marker: {size: 10, color: "#c0392b"}, name: "measures"}],
-    {yaxis: {categoryorder: "array", categoryarray: minerals}, xaxis: {type: "date"}, margin: {l: 110, r: 20, t: 10, b: 40}});
+    {yaxis: {categoryorder: "array", categoryarray: minerals, title: {text: "mineral"}},
+     xaxis: {type: "date", title: {text: "date in force (announced, where not yet in force)"}}, margin: {l: 110, r: 20, t: 10, b: 50}});
 }
 
 function initMineral() {
@@ -95,7 +96,7 @@ function initMineral() {
   const countries = [...new Set(d.stages.flatMap((s) => s.rows.map((r) => r.country)))];
   plot("stage-chart", countries.map((c) => ({type: "bar", name: c, x: d.stages.map((s) => `${s.stage} ${s.year}`),
     y: d.stages.map((s) => { const r = s.rows.find((x) => x.country === c); return r ? pct(r.share) : 0; })})),
-    {barmode: "stack", yaxis: {title: "% of world production"}});
+    {barmode: "stack", yaxis: {title: {text: "% of world production"}}, xaxis: {title: {text: "stage and year"}}});
   const traces = [];
   Object.entries(d.hhi).forEach(([stage, rows]) => {
     [...new Set(rows.map((r) => r.vintage))].forEach((v) => {
@@ -105,7 +106,7 @@ function initMineral() {
                    symbol: rs.map((r) => r.revised ? "circle-open" : "circle")}});
     });
   });
-  plot("hhi-chart", traces, {yaxis: {title: "HHI (0-10,000)"}, xaxis: {title: "year", dtick: 1}});
+  plot("hhi-chart", traces, {yaxis: {title: {text: "HHI (0-10,000)"}}, xaxis: {title: {text: "year"}, dtick: 1}});
 }
 
 // -- jobs: start, follow (progress bar), then draw --------------------------------------------
@@ -131,6 +132,9 @@ function showReports(report, job) {
   const u = `/web/jobs/${job.id}/report`;
   el.innerHTML = `<a id="${report}-report-html" href="${u}?format=html">HTML</a> · <a id="${report}-report-pdf" href="${u}?format=pdf">PDF</a>`;
 }
+// an axis title for a comparison metric key: its unit from the key's suffix (bloc_price_usd_t: "bloc price, USD/t")
+const metricTitle = (k) => { const t = k.replace(/_usd_t$/, ", USD/t").replace(/_usd$/, ", USD").replace(/_t$/, ", t");
+  return (t === k ? `${k} (ratio)` : t).replace(/_/g, " "); };
 const num = (v) => (v === "" || v == null ? null : +v);
 const table = (rows, cols) => `<table><thead><tr>${cols.map((c) => `<th scope="col">${c}</th>`).join("")}</tr></thead><tbody>` +
   rows.map((r) => `<tr>${cols.map((c) => `<td>${fmt(r[c])}</td>`).join("")}</tr>`).join("") + "</tbody></table>";
@@ -150,7 +154,7 @@ function fan(summary) {
                  fillcolor: `rgba(${col},0.2)`, name: `${c} p5-p95`, type: "scatter"});
     traces.push({x, y: rs.map((r) => r.price_usd_t_p50), mode: "lines", line: {color: `rgb(${col})`}, name: `${c} median`, type: "scatter"});
   });
-  plot("fan-chart", traces, {yaxis: {title: `${m}: bloc price, USD/t`}});
+  plot("fan-chart", traces, {yaxis: {title: {text: `${m}: bloc price, USD/t`}}, xaxis: {title: {text: "period"}}});
 }
 
 function initFloor() {
@@ -171,10 +175,10 @@ function initFloor() {
       const m0 = metrics[0], pr = instruments.map((i) => s.find((x) => x.instrument === i && x.metric === m0));
       plot("floor-chart", [{type: "bar", name: `${m0} (median, p5-p95)`, x: instruments, y: pr.map((r) => r.p50),
         error_y: {type: "data", symmetric: false, array: pr.map((r) => r.p95 - r.p50), arrayminus: pr.map((r) => r.p50 - r.p5)}}],
-        {yaxis: {title: m0}, showlegend: true});
+        {yaxis: {title: {text: metricTitle(m0)}}, xaxis: {title: {text: "instrument"}}, showlegend: true});
       const w = res.who_pays || [], wc = Object.keys(w[0] || {}).filter((c) => c !== "instrument");
       plot("whopays-chart", wc.map((c) => ({type: "bar", name: c, x: w.map((r) => r.instrument), y: w.map((r) => r[c])})),
-        {barmode: "group", yaxis: {title: "USD"}});
+        {barmode: "group", yaxis: {title: {text: "USD over the horizon (median of the draws)"}}, xaxis: {title: {text: "instrument"}}});
     });
   });
 }
@@ -183,7 +187,64 @@ function initStockpiles() {
   const q = data("stock-data"); if (!q || !$("holdings-chart")) return;
   const m = data("stock-minerals"); const tot = {};
   m.forEach((x, i) => { tot[x] = (tot[x] || 0) + q[i]; });
-  plot("holdings-chart", [{type: "bar", x: Object.keys(tot), y: Object.values(tot), name: "tonnes"}], {yaxis: {title: "tonnes held"}});
+  plot("holdings-chart", [{type: "bar", x: Object.keys(tot), y: Object.values(tot), name: "tonnes"}], {yaxis: {title: {text: "tonnes held (as stored)"}}, xaxis: {title: {text: "mineral"}}});
+}
+
+// the release plan of the Stockpiles page: the joint response job (as in the Response room), read as
+// routes_jobs.response_view lets the reader see it; days of cover at the obligation's net imports
+function drawPlan(res, ctx, mineral) {
+  const perDay = (m) => ((ctx.imports_t_per_day || {})[m] || {})[mineral];
+  const cover = (t, m) => (t == null || !perDay(m) ? null : t / perDay(m));
+  const withheld = res.status === "withheld";
+  const rows = withheld
+    ? Object.entries(res.stock_t || {}).map(([m, s]) => ({member: m, before: s, release: null, after: null}))
+    : Object.entries(res.plan || {}).map(([m, e]) => ({member: m, before: e.stock_t, release: e.release_t, after: e.stock_t - e.release_t}));
+  rows.sort((a, b) => (b.member === ctx.member) - (a.member === ctx.member) || a.member.localeCompare(b.member));
+  if (res.others) rows.push({member: "other members", n: res.others.members, release: res.others.release_t, others: true});
+  else if (withheld) rows.push({member: "other members", withheld: true, others: true});
+  const loss = Object.values(res.loss_t_p50 || {}).reduce((a, b) => a + b, 0);
+  const t = res.totals || {}, remaining = withheld ? null : t.residual_shortfall_t;
+  const days = (v) => (v == null ? "" : v.toFixed(1));
+  // a figure the reader may not see shows as "withheld"; one that does not apply (the others' stock) as blank
+  const cell = (v, d, hidden) => (v != null ? d(v) : hidden ? "withheld" : "");
+  const body = rows.map((r) => {
+    const hid = withheld || !!r.withheld;
+    const cells = r.others ? [cell(r.release, fmt, hid), "", "", ""]
+      : [fmt(r.before), cell(r.release, fmt, hid), cell(r.after, fmt, hid), days(cover(r.before, r.member)),
+         cell(cover(r.after, r.member), days, hid && perDay(r.member))];
+    if (r.others) cells.unshift("");
+    return `<tr data-member="${fmt(r.member)}"><td>${fmt(r.member)}${r.n ? ` (${fmt(r.n)})` : ""}</td>` +
+      cells.map((c) => `<td>${c}</td>`).join("") + "</tr>";
+  }).join("");
+  $("plan-result").innerHTML =
+    `<p id="plan-summary">${fmt(res.incident)}: the bloc loses ${fmt(loss)} t (median of the draws); ` +
+    (withheld ? `<span class="withheld" id="plan-withheld">release withheld: ${fmt(res.reason)}</span>` :
+      `released <span id="plan-released">${fmt(t.released_t)}</span> t; remaining loss <span id="plan-remaining">${fmt(remaining)}</span> t`) +
+    ". Trigger " + (res.trigger_met ? "met" : "not met") + ".</p>" +
+    '<table id="plan-table"><thead><tr><th scope="col">member</th><th scope="col">stock before, t</th><th scope="col">release, t</th>' +
+    '<th scope="col">stock after, t</th><th scope="col">cover before, days</th><th scope="col">cover after, days</th></tr></thead>' +
+    `<tbody>${body}</tbody></table>`;
+  const mem = rows.filter((r) => !r.others), rel = rows.filter((r) => r.release != null);
+  const traces = [
+    {type: "bar", name: "stock before, t", x: mem.map((r) => r.member), y: mem.map((r) => r.before)},
+    {type: "bar", name: "release, t", x: rel.map((r) => r.member), y: rel.map((r) => r.release)},
+    {type: "bar", name: "stock after, t", x: mem.filter((r) => r.after != null).map((r) => r.member), y: mem.filter((r) => r.after != null).map((r) => r.after)},
+    {type: "bar", name: "bloc loss and remaining loss, t", x: remaining == null ? ["bloc loss"] : ["bloc loss", "remaining loss"],
+     y: remaining == null ? [loss] : [loss, remaining]},
+  ];
+  plot("plan-chart", traces, {barmode: "group", xaxis: {title: {text: "member (the bloc: loss over the incident)"}},
+                              yaxis: {title: {text: "tonnes of content"}}});
+}
+
+function initPlan() {
+  const f = $("plan-form"); if (!f) return;
+  const ctx = data("plan-context") || {};
+  f.addEventListener("submit", (e) => {
+    e.preventDefault();
+    const mineral = f.mineral.value;
+    const body = {mineral, supply_loss_t_per_day: num(f.supply_loss_t_per_day.value), days: num(f.days.value)};
+    runJob("plan", "/jobs/response", body, (res) => drawPlan(res, ctx, mineral));
+  });
 }
 
 // masked exchange rounds: an open round's row follows GET /exchange/rounds/{id} until it is released or failed
@@ -230,7 +291,7 @@ function initProjects() {
                  text: rs.map((r) => (r.met ? "met" : "not met")), hovertemplate: "%{x}: %{y:.1f}% (%{text})<extra></extra>"});
         tr.push({type: "scatter", mode: "lines", line: {dash: "dash"}, name: `${t}: level`, x: rs.map((r) => r.year), y: rs.map((r) => pct(r.level_share))});
       });
-      plot("attainment-chart", tr, {yaxis: {title: {text: "% (expected)"}}, xaxis: {title: {text: "year"}, dtick: 1}});
+      plot("attainment-chart", tr, {yaxis: {title: {text: "share, % (expected)"}}, xaxis: {title: {text: "year"}, dtick: 1}});
     });
   });
 }
@@ -259,11 +320,11 @@ function drawResponse(res) {
         .replace(/<th scope="col">([^<]*)<\/th>/g, (m0, k) => `<th scope="col">${words(k)}</th>`);
     plot("release-chart", [{type: "bar", name: "stock, t", x: rows.map((r) => r.member), y: rows.map((r) => r["stock, t"])},
                            {type: "bar", name: "release, t", x: rows.map((r) => r.member), y: rows.map((r) => r["release, t"])}],
-         {barmode: "group", yaxis: {title: {text: "tonnes (content)"}}});
+         {barmode: "group", yaxis: {title: {text: "tonnes (content)"}}, xaxis: {title: {text: "member"}}});
   }
   const notes = (res.notes || []).length ? `<h3>Notes</h3><ul id="response-notes">${res.notes.map((n) => `<li>${fmt(n)}</li>`).join("")}</ul>` : "";
   $("response-brief").innerHTML = impact + trigger + plan + notes;
-  plot("loss-chart", [{type: "bar", name: "loss, t (median)", x: zones, y: zones.map((z) => loss[z])}], {yaxis: {title: {text: "tonnes lost (median)"}}});
+  plot("loss-chart", [{type: "bar", name: "loss, t (median)", x: zones, y: zones.map((z) => loss[z])}], {yaxis: {title: {text: "tonnes lost (median of the draws)"}}, xaxis: {title: {text: "market zone"}}});
 }
 
 function initResponse() {
@@ -277,5 +338,5 @@ function initResponse() {
 
 document.addEventListener("DOMContentLoaded", () => {
   initLogin(); initLogout(); initTables(); initOverview(); initMineral(); initFloor();
-  initStockpiles(); initRounds(); initProjects(); initResponse();
+  initStockpiles(); initPlan(); initRounds(); initProjects(); initResponse();
 });
