@@ -28,6 +28,8 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from orebloc.errors import ValidationError
+from orebloc.market.instruments import INSTRUMENTS
+from orebloc.market.instruments.base import ArraysContext
 from orebloc.market.model import Market
 from orebloc.market.params import check_array, parameters
 
@@ -126,9 +128,10 @@ def market_arrays(
     )
     if np.any(cost[:, np.arange(z), np.arange(z)] != 0):
         raise ValidationError("trade.cost", "must be 0 inside a zone (the diagonal)")
-    adv0, spec0 = _tariff_matrices(market)
-    ad_valorem = _zone_override(over, "tariff.ad_valorem", adv0, n, pair_labels)
-    specific = _zone_override(over, "tariff.specific", spec0, n, pair_labels)
+    ctx = ArraysContext(market, n, over)
+    for inst in INSTRUMENTS:
+        if inst.compile is not None:
+            inst.compile(ctx)
 
     def policy_param(key: str, items: tuple, attr: str) -> np.ndarray:
         labels = [getattr(it, "zone", getattr(it, "origin", "")) for it in items]
@@ -136,10 +139,6 @@ def market_arrays(
             over, key, np.array([_none_nan(getattr(it, attr)) for it in items], float), n, labels
         )
 
-    floor = np.full((n, z), np.nan)
-    fvals = policy_param("floor.price", pol.floors, "price")
-    for k, f in enumerate(pol.floors):
-        floor[:, ids.index(f.zone)] = fvals[:, k]
     cfd = np.full((n, z), np.nan)
     cvals = policy_param("cfd.strike", pol.cfds, "strike")
     for k, c in enumerate(pol.cfds):
@@ -168,7 +167,7 @@ def market_arrays(
     return MarketArrays(
         n=n, q0=q0, p0=p0, eta=eta, capacity=capacity, outage_share=outage, shut_share=shut,
         d0=d0, eps=eps,
-        cost=cost, ad_valorem=ad_valorem, specific=specific, floor=floor, cfd=cfd,
+        cost=cost, cfd=cfd, **ctx.out,
         subsidy=subsidy, bolr_price=bolr_price, bolr_volume=bolr_volume,
         cap_quantity=cap_quantity, leakage_share=leakage_share, leakage_cost=leakage_cost,
         leakage_base=leakage_base,
@@ -178,29 +177,6 @@ def market_arrays(
 def _none_nan(value: float | None) -> float:
     """A declared-but-absent number (None) as nan in the arrays."""
     return np.nan if value is None else float(value)
-
-
-def _tariff_matrices(market: Market) -> tuple[np.ndarray, np.ndarray]:
-    """(ad valorem, specific) as (Z, Z) arrays indexed [exporter, importer]."""
-    ids = list(market.ids)
-    z = len(ids)
-    adv = np.zeros((z, z))
-    spec = np.zeros((z, z))
-    # every-zone tariffs first, then named pairs replace them
-    ordered = sorted(market.policies.tariffs, key=lambda t: t.exporter is not None)
-    for t in ordered:
-        j = ids.index(t.importer)
-        if t.exporter is None:
-            for i, zi in enumerate(market.zones):
-                if i == j:
-                    continue
-                exempt = market.policies.mutual_exemption and zi.in_bloc and market.zones[j].in_bloc
-                if not exempt:
-                    adv[i, j], spec[i, j] = t.ad_valorem, t.specific
-        else:
-            i = ids.index(t.exporter)
-            adv[i, j], spec[i, j] = t.ad_valorem, t.specific
-    return adv, spec
 
 
 #: the overrides that describe the market itself; the rest are policies and shocks

@@ -29,10 +29,12 @@ import math
 import re
 import tomllib
 from collections.abc import Mapping
+from dataclasses import fields as _fields
 from pathlib import Path
 
 from orebloc.errors import InputError, Location, OreblocError, ValidationError
 from orebloc.files import read_error_reason, write_text_atomic
+from orebloc.market.instruments import INSTRUMENTS
 from orebloc.market.model import (
     BuyerOfLastResort,
     ContractForDifference,
@@ -40,13 +42,26 @@ from orebloc.market.model import (
     ExportCap,
     Market,
     Policies,
-    PriceFloor,
     Subsidy,
     Supply,
-    Tariff,
     Zone,
 )
 from orebloc.market.params import check
+
+
+def _kinds() -> dict[str, tuple[type, dict[str, str | None], tuple[str, ...]]]:
+    out = {}
+    for inst in INSTRUMENTS:
+        if inst.cls is not None:
+            out[inst.name] = (
+                inst.cls,
+                {f.name: f.param for f in inst.fields},
+                tuple(f.name for f in inst.fields if f.required),
+            )
+    return out
+
+
+POLICY_KINDS = {**_kinds()}
 
 SUPPLY_KEYS = {
     "q0": "supply.q0",
@@ -61,18 +76,7 @@ SUPPLY_KEYS = {
 NONE = "none"
 DEMAND_KEYS = {"d0": "demand.d0", "eps": "demand.eps"}
 #: policy list -> (class, {field: params key or None for names}, required fields)
-POLICY_KINDS: dict[str, tuple[type, dict[str, str | None], tuple[str, ...]]] = {
-    "tariffs": (
-        Tariff,
-        {
-            "importer": None,
-            "exporter": None,
-            "ad_valorem": "tariff.ad_valorem",
-            "specific": "tariff.specific",
-        },
-        ("importer",),
-    ),
-    "floors": (PriceFloor, {"zone": None, "price": "floor.price"}, ("zone", "price")),
+_LEGACY: dict[str, tuple[type, dict[str, str | None], tuple[str, ...]]] = {
     "caps": (
         ExportCap,
         {
@@ -92,6 +96,12 @@ POLICY_KINDS: dict[str, tuple[type, dict[str, str | None], tuple[str, ...]]] = {
         ("zone", "price"),
     ),
     "subsidies": (Subsidy, {"zone": None, "per_tonne": "subsidy.per_tonne"}, ("zone", "per_tonne")),
+}
+POLICY_KINDS = {
+    k: v for k, v in {**_LEGACY, **POLICY_KINDS}.items() if k in {f.name for f in _fields(Policies)}
+}
+POLICY_KINDS = {
+    k: POLICY_KINDS[k] for k in [f.name for f in _fields(Policies)] if k in POLICY_KINDS
 }
 TOP_KEYS = ("meta", "zones", "supply", "demand", "transport", "policies")
 

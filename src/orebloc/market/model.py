@@ -10,14 +10,36 @@ from __future__ import annotations
 import difflib
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from typing import Literal
+from dataclasses import dataclass, field, fields, replace
+from typing import Any, Literal
 
 import numpy as np
 
 from orebloc.errors import UnknownNameError, ValidationError
+from orebloc.market.instruments import INSTRUMENTS
+from orebloc.market.instruments.base import validate_items
+from orebloc.market.instruments.floor import PriceFloor
+from orebloc.market.instruments.tariff import Tariff
 from orebloc.market.params import check, default
 from orebloc.words import with_article
+
+__all__ = [
+    "ROLES",
+    "BuyerOfLastResort",
+    "ContractForDifference",
+    "Demand",
+    "ExportCap",
+    "Market",
+    "Policies",
+    "PriceFloor",
+    "Role",
+    "Subsidy",
+    "Supply",
+    "Tariff",
+    "Zone",
+    "cap_destinations",
+    "validate",
+]
 
 Role = Literal["member", "partner", "outsider"]
 ROLES: tuple[str, ...] = ("member", "partner", "outsider")
@@ -71,33 +93,6 @@ class Demand:
 
     d0: float
     eps: float = default("demand.eps")
-
-
-@dataclass(frozen=True)
-class Tariff:
-    """A tariff of ``importer`` on imports from ``exporter`` (None: from every zone).
-
-    ``ad_valorem`` is a share of the landed value (exporter price + transport, CIF); ``specific``
-    is USD/t. A tariff naming the exporter replaces one on "every zone" for that pair. Under
-    mutual exemption an every-zone tariff of a bloc zone spares the other bloc zones.
-    """
-
-    importer: str
-    exporter: str | None = None
-    ad_valorem: float = 0.0
-    specific: float = 0.0
-
-
-@dataclass(frozen=True)
-class PriceFloor:
-    """A border-adjusted price floor of a member: a variable levy on imports from outsiders.
-
-    A tonne the member imports from outsider z pays max(0, F - landed price of z), so the member
-    never pays less than F for outside material while it imports it.
-    """
-
-    zone: str
-    price: float
 
 
 @dataclass(frozen=True)
@@ -162,9 +157,12 @@ class Policies:
     @property
     def empty(self) -> bool:
         """True when no instrument is in force."""
-        return not (
-            self.tariffs or self.floors or self.caps or self.cfds or self.bolrs or self.subsidies
-        )
+        return not any(self.of(f.name) for f in fields(self) if f.name != "mutual_exemption")
+
+    def of(self, name: str) -> tuple[Any, ...]:
+        """The instruments of one list (``floors``), in order."""
+        value: tuple[Any, ...] = getattr(self, name)
+        return value
 
 
 @dataclass(frozen=True)
@@ -291,24 +289,9 @@ def validate(market: Market) -> None:
 
 def _validate_policies(market: Market) -> None:
     pol = market.policies
-    seen_pairs: set[tuple[str, str | None]] = set()
-    for i, tar in enumerate(pol.tariffs):
-        w = _name("policies.tariffs", i)
-        market.index(tar.importer, where=f"{w}.importer")
-        if tar.exporter is not None:
-            market.index(tar.exporter, where=f"{w}.exporter")
-            if tar.exporter == tar.importer:
-                raise ValidationError(f"{w}.exporter", "a zone cannot tariff itself")
-        if (tar.importer, tar.exporter) in seen_pairs:
-            raise ValidationError(
-                w, f"a second tariff for the same pair {tar.importer}<-{tar.exporter}"
-            )
-        seen_pairs.add((tar.importer, tar.exporter))
-        check("tariff.ad_valorem", tar.ad_valorem, f"{w}.ad_valorem")
-        check("tariff.specific", tar.specific, f"{w}.specific")
-    _one_per_zone(market, pol.floors, "policies.floors", "member")
-    for i, f in enumerate(pol.floors):
-        check("floor.price", f.price, f"{_name('policies.floors', i)}.price")
+    for inst in INSTRUMENTS:
+        if inst.cls is not None:
+            validate_items(market, inst, pol.of(inst.name), f"policies.{inst.name}")
     _one_per_zone(market, pol.cfds, "policies.cfds", "member")
     for i, c in enumerate(pol.cfds):
         check("cfd.strike", c.strike, f"{_name('policies.cfds', i)}.strike")

@@ -15,6 +15,7 @@ from dataclasses import replace
 import polars as pl
 
 from orebloc.errors import ValidationError
+from orebloc.market.instruments import INSTRUMENTS, by_name, names
 from orebloc.market.model import Market
 
 _NUM = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
@@ -84,9 +85,7 @@ def apply_switches(
         BuyerOfLastResort,
         ContractForDifference,
         ExportCap,
-        PriceFloor,
         Subsidy,
-        Tariff,
     )
 
     pol = market.policies
@@ -110,24 +109,22 @@ def apply_switches(
                 _number("--cap", text, value),
             )
         )
-    tariffs = list(pol.tariffs)
-    for text in tariff:
-        left, value = _kv("--tariff", text, "IMPORTER[<EXPORTER]=RATE or =N/t")
-        imp, _, exp = left.partition("<")
-        [imp] = _zones(market, "--tariff", text, [imp])
-        exporter = _zones(market, "--tariff", text, [exp])[0] if exp else None
-        if value.endswith("/t"):
-            tariffs.append(Tariff(imp, exporter, specific=_number("--tariff", text, value[:-2])))
-        else:
-            tariffs.append(Tariff(imp, exporter, ad_valorem=_number("--tariff", text, value)))
+    given = {"tariff": tariff, "floor": floor}
+    lists: dict[str, list] = {}
+    made_by: dict[str, list] = {}
+    for inst in INSTRUMENTS:
+        items = lists[inst.name] = list(pol.of(inst.name))
+        made = made_by[inst.name] = [None] * len(items)
+        for sw in inst.switches:
+            for text in given.get(sw.option, ()):
+                items.append(sw.parse(market, sw.flag, text))
+                made.append((sw.flag, text))
     singles: dict[str, list] = {
-        "floors": list(pol.floors),
         "cfds": list(pol.cfds),
         "subsidies": list(pol.subsidies),
         "bolrs": list(pol.bolrs),
     }
     for switch, key, cls, texts in (
-        ("--floor", "floors", PriceFloor, floor),
         ("--cfd", "cfds", ContractForDifference, cfd),
         ("--subsidy", "subsidies", Subsidy, subsidy),
     ):
@@ -156,18 +153,15 @@ def apply_switches(
         supply[zone] = replace(supply[zone], outage_share=share)
     new = replace(
         pol,
+        **{k: tuple(v) for k, v in lists.items()},
         caps=tuple(caps),
-        tariffs=tuple(tariffs),
-        floors=tuple(singles["floors"]),
         cfds=tuple(singles["cfds"]),
         subsidies=tuple(singles["subsidies"]),
         bolrs=tuple(singles["bolrs"]),
     )
     # which switch made each policy (None: the model file's own), to name it in an error
-    made_by = {
+    made_by |= {
         "caps": [None] * len(pol.caps) + [("--ban", t) for t in ban] + [("--cap", t) for t in cap],
-        "tariffs": [None] * len(pol.tariffs) + [("--tariff", t) for t in tariff],
-        "floors": [None] * len(pol.floors) + [("--floor", t) for t in floor],
         "cfds": [None] * len(pol.cfds) + [("--cfd", t) for t in cfd],
         "subsidies": [None] * len(pol.subsidies) + [("--subsidy", t) for t in subsidy],
         "bolrs": [None] * len(pol.bolrs) + [("--bolr", t) for t in bolr],
@@ -189,7 +183,10 @@ def _as_switch_error(exc: ValidationError, made_by: dict[str, list]) -> Validati
     ):
         return exc
     switch, text = made_by[m[1]][int(m[2])]
-    word = _SWITCH_FIELDS.get(m[3] or "")
+    words = dict(_SWITCH_FIELDS)
+    if m[1] in names():
+        words = dict(by_name(m[1]).switch_words)
+    word = words.get(m[3] or "")
     return _bad(switch, text, f"{word} {exc.reason}" if word else exc.reason)
 
 

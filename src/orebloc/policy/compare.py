@@ -41,11 +41,18 @@ import polars as pl
 
 from orebloc.atlas.store import Atlas
 from orebloc.errors import ValidationError
+from orebloc.market.instruments import compared
+from orebloc.market.instruments.base import ReferenceTerms
 from orebloc.metrics.crma import SINGLE_COUNTRY_LIMIT
 from orebloc.scenarios.run import prepare, run_scenario
 from orebloc.scenarios.spec import Policy, Scenario
 
-INSTRUMENTS: tuple[str, ...] = ("none", "levy", "tariff", "cfd", "bolr")
+INSTRUMENTS: tuple[str, ...] = (
+    "none",
+    *(i.comparison.name for i in compared() if i.comparison is not None),
+    "cfd",
+    "bolr",
+)
 #: assumption: the buyer of last resort may buy up to this share of members' baseline demand a year
 BOLR_SHARE_DEFAULT = 0.10
 #: instruments whose fiscal cost is paid to the members' producers (added to their revenue)
@@ -134,12 +141,21 @@ def instrument_policies(
     """The scenario's policy list for one instrument, in every member zone of the market."""
     members = [z for z in spec.zones.ids if _zone_role(spec, z) == "member"]
     f = design.floor_usd_t
+
+    def terms(z: str) -> ReferenceTerms:
+        return ReferenceTerms(f, settings["tariff_rate"], 0.0)
+
     make = {
         "none": lambda z: None,
-        "levy": lambda z: Policy("floor", design.market, z, (("price", f),)),
-        "tariff": lambda z: Policy(
-            "tariff", design.market, z, (("ad_valorem", settings["tariff_rate"]),)
-        ),
+        **{
+            i.comparison.name: (
+                lambda z, i=i: Policy(
+                    i.kind, design.market, z, tuple(i.comparison.numbers(terms(z)).items())
+                )
+            )
+            for i in compared()
+            if i.comparison is not None
+        },
         "cfd": lambda z: Policy("cfd", design.market, z, (("strike", f),)),
         "bolr": lambda z: Policy(
             "bolr",

@@ -60,7 +60,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from orebloc.market import curves
+from orebloc.market import curves, instruments
 from orebloc.market.batch import solve_batch
 from orebloc.market.model import (
     BuyerOfLastResort,
@@ -68,9 +68,7 @@ from orebloc.market.model import (
     ExportCap,
     Market,
     Policies,
-    PriceFloor,
     Subsidy,
-    Tariff,
 )
 from orebloc.scenarios import hooks
 from orebloc.scenarios.draws import Draws, calibration_key
@@ -146,6 +144,9 @@ class _State:
         self.bought_input = [None] * m  # upstream demand by zone this period
 
 
+_REGISTERED = instruments.kinds()
+
+
 def _policy_objects(plan: Plan, mi: int, t: int, in_case: bool) -> list:
     if not in_case:
         return []
@@ -159,10 +160,10 @@ def _policy_objects(plan: Plan, mi: int, t: int, in_case: bool) -> list:
             or (p.end is not None and t >= p.end)
         ):
             continue
-        if p.kind == "floor":
-            out.append(PriceFloor(p.zone, p.get("price")))
-        elif p.kind == "tariff":
-            out.append(Tariff(p.zone, p.exporter, p.get("ad_valorem", 0.0), p.get("specific", 0.0)))
+        if p.kind in _REGISTERED:
+            out.append(
+                instruments.by_kind(p.kind).build(p.zone, dict(p.numbers), exporter=p.exporter)
+            )
         elif p.kind == "cfd":
             out.append(ContractForDifference(p.zone, p.get("strike")))
         elif p.kind == "bolr":
@@ -177,8 +178,8 @@ def _policy_objects(plan: Plan, mi: int, t: int, in_case: bool) -> list:
 
 
 def _policies(objs: list, caps: tuple[ExportCap, ...]) -> Policies:
-    kinds = {Tariff: "tariffs", PriceFloor: "floors", ContractForDifference: "cfds",
-             BuyerOfLastResort: "bolrs", Subsidy: "subsidies"}  # fmt: skip
+    kinds = {ContractForDifference: "cfds", BuyerOfLastResort: "bolrs", Subsidy: "subsidies",
+             **{i.cls: i.name for i in instruments.INSTRUMENTS if i.cls is not None}}  # fmt: skip
     groups: dict[str, list] = {v: [] for v in kinds.values()}
     for o in objs:
         groups[kinds[type(o)]].append(o)
