@@ -11,6 +11,8 @@ Layout (quantities t, prices and costs USD/t, money USD)::
     [demand.CHN]                # d0 required; eps optional
     [transport.CHN]             # exporter CHN: USA = 120.0 (USD/t); pairs left out cost 0
     [policies]                  # mutual_exemption = true
+                                # one array of tables per instrument of the registry
+                                # (orebloc.market.instruments), its keys the instrument's fields:
     [[policies.tariffs]]        # importer, exporter, ad_valorem, specific
     [[policies.floors]]         # zone, price
     [[policies.caps]]           # origin, destinations, quantity, leakage_share, leakage_cost,
@@ -29,80 +31,26 @@ import math
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import fields as _fields
 from pathlib import Path
+from typing import Any
 
 from orebloc.errors import InputError, Location, OreblocError, ValidationError
 from orebloc.files import read_error_reason, write_text_atomic
-from orebloc.market.instruments import INSTRUMENTS
-from orebloc.market.model import (
-    BuyerOfLastResort,
-    ContractForDifference,
-    Demand,
-    ExportCap,
-    Market,
-    Policies,
-    Subsidy,
-    Supply,
-    Zone,
-)
-from orebloc.market.params import check
+from orebloc.market.instruments import INSTRUMENTS, Instrument, by_name, names
+from orebloc.market.model import Demand, Market, Policies, Supply, Zone
+from orebloc.market.params import check, parameters
 
 
-def _kinds() -> dict[str, tuple[type, dict[str, str | None], tuple[str, ...]]]:
-    out = {}
-    for inst in INSTRUMENTS:
-        if inst.cls is not None:
-            out[inst.name] = (
-                inst.cls,
-                {f.name: f.param for f in inst.fields},
-                tuple(f.name for f in inst.fields if f.required),
-            )
-    return out
+def _component_keys(component: str) -> dict[str, str]:
+    """{name: params key} of one component of ``params.csv`` (``supply``), in file order."""
+    return {p.name: p.key for p in parameters().values() if p.component == component}
 
 
-POLICY_KINDS = {**_kinds()}
-
-SUPPLY_KEYS = {
-    "q0": "supply.q0",
-    "p0": "supply.p0",
-    "eta": "supply.eta",
-    "capacity": "supply.capacity",
-    "spare_share": "supply.spare_share",
-    "outage_share": "supply.outage_share",
-    "shut_share": "supply.shut_share",
-}
+#: the keys of a zone's [supply.<ID>] and [demand.<ID>] tables, from params.csv
+SUPPLY_KEYS = _component_keys("supply")
+DEMAND_KEYS = _component_keys("demand")
 #: the value of an optional number that is absent (shut_share: the plain linear curve)
 NONE = "none"
-DEMAND_KEYS = {"d0": "demand.d0", "eps": "demand.eps"}
-#: policy list -> (class, {field: params key or None for names}, required fields)
-_LEGACY: dict[str, tuple[type, dict[str, str | None], tuple[str, ...]]] = {
-    "caps": (
-        ExportCap,
-        {
-            "origin": None,
-            "destinations": None,
-            "quantity": "cap.quantity",
-            "leakage_share": "cap.leakage_share",
-            "leakage_cost": "cap.leakage_cost",
-            "leakage_base": "cap.leakage_base",
-        },
-        ("origin",),
-    ),
-    "cfds": (ContractForDifference, {"zone": None, "strike": "cfd.strike"}, ("zone", "strike")),
-    "bolrs": (
-        BuyerOfLastResort,
-        {"zone": None, "price": "bolr.price", "volume": "bolr.volume", "budget": "bolr.budget"},
-        ("zone", "price"),
-    ),
-    "subsidies": (Subsidy, {"zone": None, "per_tonne": "subsidy.per_tonne"}, ("zone", "per_tonne")),
-}
-POLICY_KINDS = {
-    k: v for k, v in {**_LEGACY, **POLICY_KINDS}.items() if k in {f.name for f in _fields(Policies)}
-}
-POLICY_KINDS = {
-    k: POLICY_KINDS[k] for k in [f.name for f in _fields(Policies)] if k in POLICY_KINDS
-}
 TOP_KEYS = ("meta", "zones", "supply", "demand", "transport", "policies")
 
 
@@ -135,9 +83,12 @@ def _err(label: str, text: str, path: str, reason: str) -> ModelFileError:
     return ModelFileError(f"{path}: {reason}", Location(label, line))
 
 
-def _number(label: str, text: str, path: str, value: object, key: str) -> float:
+def _number(label: str, text: str, path: str, value: object, key: str | None) -> float:
+    """``value`` as a float, checked against the params.csv declaration ``key`` where given."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise _err(label, text, path, f"must be a number, got {value!r}")
+    if key is None:
+        return float(value)
     try:
         return check(key, float(value), path)
     except ValidationError as exc:
@@ -257,50 +208,56 @@ def loads_market(text: str, label: str = "<model>") -> Market:
         raise ModelFileError(str(exc), Location(label)) from None
 
 
-def _policies(label: str, text: str, table: Mapping) -> Policies:
-    kwargs: dict[str, object] = {}
+def _policies(label: str, text: str, table: Mapping[str, Any]) -> Policies:
+    lists: dict[str, tuple[object, ...]] = {}
+    exempt = True
     for key, value in table.items():
         if key == "mutual_exemption":
             if not isinstance(value, bool):
                 raise _err(label, text, "policies.mutual_exemption", "must be true or false")
-            kwargs[key] = value
+            exempt = value
             continue
-        if key not in POLICY_KINDS:
+        if key not in names():
             raise _err(
                 label,
                 text,
                 f"policies.{key}",
-                f"unknown instrument; expected {', '.join(POLICY_KINDS)}",
+                f"unknown instrument; expected {', '.join(names())}",
             )
-        cls, fields, required = POLICY_KINDS[key]
         if not isinstance(value, list):
             raise _err(
                 label, text, f"policies.{key}", f"must be an array of tables ([[policies.{key}]])"
             )
-        items = []
-        for i, item in enumerate(value):
-            where = f"policies.{key}[{i}]"
-            args: dict[str, object] = {}
-            for k, v in item.items():
-                if k not in fields:
-                    raise _err(
-                        label, text, f"{where}.{k}", f"unknown key; expected {', '.join(fields)}"
-                    )
-                if fields[k] is None:
-                    if k == "destinations":
-                        if not (isinstance(v, list) and all(isinstance(d, str) for d in v)):
-                            raise _err(label, text, f"{where}.{k}", "must be a list of zone ids")
-                        args[k] = tuple(v)
-                    else:
-                        args[k] = str(v)
-                else:
-                    args[k] = _number(label, text, f"{where}.{k}", v, fields[k])
-            for k in required:
-                if k not in args:
-                    raise _err(label, text, f"{where}.{k}", "missing (required)")
-            items.append(cls(**args))
-        kwargs[key] = tuple(items)
-    return Policies(**kwargs)  # type: ignore[arg-type]
+        inst = by_name(key)
+        lists[key] = tuple(
+            _instrument(label, text, inst, item, f"policies.{key}[{i}]")
+            for i, item in enumerate(value)
+        )
+    return Policies(mutual_exemption=exempt, **lists)
+
+
+def _instrument(label: str, text: str, inst: Instrument, item: object, where: str) -> object:
+    """One ``[[policies.<list>]]`` table as the instrument's dataclass."""
+    if not isinstance(item, Mapping) or inst.cls is None:
+        raise _err(label, text, where, "must be a table")
+    fields = {f.name: f for f in inst.fields}
+    args: dict[str, object] = {}
+    for k, v in item.items():
+        f = fields.get(k)
+        if f is None:
+            raise _err(label, text, f"{where}.{k}", f"unknown key; expected {', '.join(fields)}")
+        if f.kind == "zones?":
+            if not (isinstance(v, list) and all(isinstance(d, str) for d in v)):
+                raise _err(label, text, f"{where}.{k}", "must be a list of zone ids")
+            args[k] = tuple(v)
+        elif f.kind != "number":
+            args[k] = str(v)
+        else:
+            args[k] = _number(label, text, f"{where}.{k}", v, f.param)
+    for f in inst.fields:
+        if f.required and f.name not in args:
+            raise _err(label, text, f"{where}.{f.name}", "missing (required)")
+    return inst.cls(**args)
 
 
 # -- writing ---------------------------------------------------------------------------------
@@ -378,13 +335,15 @@ def dumps_market(
             out.append("")
     pol = market.policies
     out += ["[policies]", f"mutual_exemption = {_fmt(pol.mutual_exemption)}", ""]
-    for key, (_, fields, _) in POLICY_KINDS.items():
-        for item in getattr(pol, key):
-            out.append(f"[[policies.{key}]]")
-            for f in fields:
-                v = getattr(item, f)
+    for inst in INSTRUMENTS:
+        if inst.cls is None:
+            continue
+        for item in pol.of(inst.name):
+            out.append(f"[[policies.{inst.name}]]")
+            for f in inst.fields:
+                v = getattr(item, f.name)
                 if v is not None:
-                    out.append(f"{f} = {_fmt(v)}")
+                    out.append(f"{f.name} = {_fmt(v)}")
             out.append("")
     return "\n".join(out).rstrip() + "\n"
 

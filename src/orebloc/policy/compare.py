@@ -41,22 +41,25 @@ import polars as pl
 
 from orebloc.atlas.store import Atlas
 from orebloc.errors import ValidationError
-from orebloc.market.instruments import compared
+from orebloc.market.instruments import Instrument, compared
+from orebloc.market.instruments.base import Comparison as InstrumentComparison
 from orebloc.market.instruments.base import ReferenceTerms
 from orebloc.metrics.crma import SINGLE_COUNTRY_LIMIT
 from orebloc.scenarios.run import prepare, run_scenario
 from orebloc.scenarios.spec import Policy, Scenario
 
-INSTRUMENTS: tuple[str, ...] = (
-    "none",
-    *(i.comparison.name for i in compared() if i.comparison is not None),
-    "cfd",
-    "bolr",
-)
+
+def _compared() -> tuple[tuple[Instrument, InstrumentComparison], ...]:
+    """The registry's instruments that the comparison applies, with how, in its order."""
+    return tuple((i, i.comparison) for i in compared() if i.comparison is not None)
+
+
+#: the comparison's instruments: ``none`` and those of the registry with a comparison spelling
+INSTRUMENTS: tuple[str, ...] = ("none", *(c.name for _, c in _compared()))
 #: assumption: the buyer of last resort may buy up to this share of members' baseline demand a year
 BOLR_SHARE_DEFAULT = 0.10
 #: instruments whose fiscal cost is paid to the members' producers (added to their revenue)
-PAID_TO_PRODUCERS: frozenset[str] = frozenset({"cfd"})
+PAID_TO_PRODUCERS: frozenset[str] = frozenset(c.name for _, c in _compared() if c.paid_to_producers)
 #: who-pays burdens closer to 0 than this (USD over the horizon) are solver round-off and are
 #: written as 0; an assumption: the markets compared are worth millions, the solver's relative
 #: tolerance (1e-9) leaves cents
@@ -142,31 +145,18 @@ def instrument_policies(
     members = [z for z in spec.zones.ids if _zone_role(spec, z) == "member"]
     f = design.floor_usd_t
 
-    def terms(z: str) -> ReferenceTerms:
-        return ReferenceTerms(f, settings["tariff_rate"], 0.0)
-
-    make = {
-        "none": lambda z: None,
-        **{
-            i.comparison.name: (
-                lambda z, i=i: Policy(
-                    i.kind, design.market, z, tuple(i.comparison.numbers(terms(z)).items())
-                )
-            )
-            for i in compared()
-            if i.comparison is not None
-        },
-        "cfd": lambda z: Policy("cfd", design.market, z, (("strike", f),)),
-        "bolr": lambda z: Policy(
-            "bolr",
-            design.market,
-            z,
-            (("price", f), ("volume", settings[f"bolr_volume_t_yr.{z}"] * spec.dt)),
-        ),
-    }
-    if kind not in make:
+    by_name = {c.name: (inst, c) for inst, c in _compared()}
+    if kind == "none":
+        return ()
+    if kind not in by_name:
         raise ValidationError("instrument", f"must be one of {INSTRUMENTS}, got {kind!r}")
-    return tuple(p for z in members if (p := make[kind](z)) is not None)
+    inst, how = by_name[kind]
+    out = []
+    for z in members:
+        volume = settings.get(f"bolr_volume_t_yr.{z}", 0.0) * spec.dt  # t per period
+        terms = ReferenceTerms(f, settings["tariff_rate"], volume)
+        out.append(Policy(inst.kind, design.market, z, tuple(how.numbers(terms).items())))
+    return tuple(out)
 
 
 def _zone_role(spec: Scenario, zone: str) -> str:

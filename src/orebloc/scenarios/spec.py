@@ -35,6 +35,7 @@ from orebloc.atlas.blocs import Bloc, load_bloc
 from orebloc.errors import InputError, Location, OreblocError
 from orebloc.files import read_error_reason
 from orebloc.market import instruments
+from orebloc.market.instruments.base import Bounds
 from orebloc.market.model import Market
 from orebloc.market.params import out_of_range_reason, param
 from orebloc.market.zones import ZoneMap, default_zones, parse_zones
@@ -43,7 +44,8 @@ from orebloc.words import plural, with_article
 
 STEPS = {"year": 1.0, "quarter": 0.25}
 SHOCK_KINDS = ("export_control", "outage", "demand")
-POLICY_KINDS = (*instruments.kinds(), "cfd", "bolr", "subsidy", "stockpile")
+#: the ``[[policies]]`` kinds: the instruments of the registry a scenario may name
+POLICY_KINDS = instruments.kinds()
 DISTRIBUTIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     # name: (required numbers, optional numbers)
     "fixed": (("value",), ()),
@@ -705,25 +707,16 @@ def _markets(ctx: _Ctx, data: Mapping, base: Path, zm: ZoneMap) -> tuple[MarketS
     return tuple(out)
 
 
-_LEGACY_NUMBERS: dict[str, dict[str, tuple[str, bool]]] = {
-    # kind: {key: (range, required)}
-    "cfd": {"strike": ("cfd.strike", True)},
-    "bolr": {"price": ("bolr.price", True), "volume": ("bolr.volume", False),
-             "budget": ("bolr.budget", False)},
-    "subsidy": {"per_tonne": ("subsidy.per_tonne", True)},
-    "stockpile": {"initial": ("nonneg", True), "trigger": ("positive", True),
-                  "release_rate": ("nonneg", True)},
-}  # fmt: skip
-
-
 def _kind_rules(
     kind: str,
 ) -> tuple[
-    dict[str, tuple[object, bool]], str | None, tuple[str, ...], tuple[tuple[str, str, str], ...]
+    dict[str, tuple[str | Bounds | None, bool]],
+    str | None,
+    tuple[str, ...],
+    tuple[tuple[str, str, str], ...],
 ]:
-    """(numbers {key: (range, required)}, role, other zone keys, distinct pairs) of a kind."""
-    if kind in _LEGACY_NUMBERS:
-        return dict(_LEGACY_NUMBERS[kind]), ("member" if kind == "cfd" else None), (), ()
+    """(numbers {key: (range, required)}, role, other zone keys, distinct pairs) of a kind,
+    from its declaration in the instrument registry."""
     inst = instruments.by_kind(kind)
     nums = {f.name: (f.param or f.bounds, f.required) for f in inst.numbers}
     others = tuple(f.name for f in inst.fields if f.kind != "number" and f.name != inst.zone_field)

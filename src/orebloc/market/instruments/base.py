@@ -83,12 +83,14 @@ class Comparison:
     """How :mod:`orebloc.policy.compare` applies the instrument at a reference price.
 
     ``name`` is the instrument's name there (``levy`` for the floor), ``rank`` its place in the
-    comparison's order, ``numbers`` the scenario numbers of the member zone's policy.
+    comparison's order, ``numbers`` the scenario numbers of the member zone's policy;
+    ``paid_to_producers``: its fiscal cost is paid to the members' producers (a CfD's).
     """
 
     name: str
     rank: int
     numbers: Callable[[ReferenceTerms], dict[str, float]]
+    paid_to_producers: bool = False
 
 
 @dataclass(frozen=True)
@@ -115,6 +117,8 @@ class Instrument:
     validate: Callable[[Market, Sequence[Any], str], None] | None = None
     compile: Callable[[ArraysContext], None] | None = None
     one_per_zone: bool = False
+    #: False: a scenario's ``[[policies]]`` cannot name it (export caps come from its shocks)
+    in_scenario: bool = True
     role: str | None = None
     distinct: tuple[tuple[str, str, str], ...] = ()
     switches: tuple[Switch, ...] = ()

@@ -9,20 +9,30 @@ from __future__ import annotations
 
 from functools import cache
 
-from orebloc.market.instruments import floor, tariff
+from orebloc.market.instruments import bolr, cap, cfd, floor, stockpile_release, subsidy, tariff
 from orebloc.market.instruments.base import Instrument, Switch
 
-INSTRUMENTS: tuple[Instrument, ...] = (tariff.INSTRUMENT, floor.INSTRUMENT)
+INSTRUMENTS: tuple[Instrument, ...] = (
+    tariff.INSTRUMENT,
+    floor.INSTRUMENT,
+    cap.INSTRUMENT,
+    cfd.INSTRUMENT,
+    bolr.INSTRUMENT,
+    subsidy.INSTRUMENT,
+    stockpile_release.INSTRUMENT,
+)
 
 
+@cache
 def names() -> tuple[str, ...]:
     """The lists of :class:`~orebloc.market.model.Policies` (``tariffs``, ``floors`` ...)."""
     return tuple(i.name for i in INSTRUMENTS if i.cls is not None)
 
 
 def kinds() -> tuple[str, ...]:
-    """How a scenario's ``[[policies]]`` spells each instrument (``floor``, ``tariff`` ...)."""
-    return tuple(i.kind for i in INSTRUMENTS)
+    """How a scenario's ``[[policies]]`` spells each instrument (``floor``, ``tariff`` ...);
+    an export cap is a scenario's shock (``export_control``), not one of its policies."""
+    return tuple(i.kind for i in INSTRUMENTS if i.in_scenario)
 
 
 @cache
