@@ -29,7 +29,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from orebloc.errors import ValidationError
-from orebloc.market.instruments import INSTRUMENTS
+from orebloc.market.instruments import declared
 from orebloc.market.instruments.base import ArraysContext, draw_override, none_nan
 from orebloc.market.model import Market
 from orebloc.market.params import parameters
@@ -113,7 +113,7 @@ def market_arrays(
     if np.any(cost[:, np.arange(z), np.arange(z)] != 0):
         raise ValidationError("trade.cost", "must be 0 inside a zone (the diagonal)")
     ctx = ArraysContext(market, n, over)
-    for inst in INSTRUMENTS:
+    for inst in declared():
         if inst.compile is not None:
             inst.compile(ctx)
 
@@ -129,7 +129,7 @@ def market_arrays(
 MARKET_KEYS: tuple[str, ...] = tuple(
     k
     for k in parameters()
-    if k not in {f.param for i in INSTRUMENTS for f in i.fields} and k != "supply.outage_share"
+    if k not in {f.param for i in declared() for f in i.fields} and k != "supply.outage_share"
 )
 
 

@@ -36,7 +36,7 @@ from typing import Any
 
 from orebloc.errors import InputError, Location, OreblocError, ValidationError
 from orebloc.files import read_error_reason, write_text_atomic
-from orebloc.market.instruments import INSTRUMENTS, Instrument, by_name, names
+from orebloc.market.instruments import Instrument, by_name, declared, names
 from orebloc.market.model import Demand, Market, Policies, Supply, Zone
 from orebloc.market.params import check, parameters
 
@@ -142,42 +142,16 @@ def loads_market(text: str, label: str = "<model>") -> Market:
             )
         zones.append(Zone(str(zid), str(spec.get("name", zid)), spec.get("role", "outsider")))
     ids = [z.id for z in zones]
-    supply, demand = {}, {}
-    for section, keys, required, store in (
-        ("supply", SUPPLY_KEYS, ("q0", "p0"), supply),
-        ("demand", DEMAND_KEYS, ("d0",), demand),
-    ):
-        table = _table(label, text, data, section)
-        for zid, spec in table.items():
-            if zid not in ids:
-                raise _err(
-                    label,
-                    text,
-                    f"{section}.{zid}",
-                    f"unknown zone {zid!r}; zones: {', '.join(ids)}",
-                )
-            if not isinstance(spec, Mapping):
-                raise _err(label, text, f"{section}.{zid}", "must be a table")
-            values = {}
-            for k, v in spec.items():
-                if k not in keys:
-                    raise _err(
-                        label,
-                        text,
-                        f"{section}.{zid}.{k}",
-                        f"unknown key; expected {', '.join(keys)}",
-                    )
-                if k == "shut_share" and v == NONE:
-                    values[k] = None
-                    continue
-                values[k] = _number(label, text, f"{section}.{zid}.{k}", v, keys[k])
-            for k in required:
-                if k not in values:
-                    raise _err(label, text, f"{section}.{zid}.{k}", "missing (required)")
-            store[zid] = (Supply if section == "supply" else Demand)(**values)
-        for zid in ids:
-            if zid not in store:
-                raise _err(label, text, f"{section}.{zid}", "missing: every zone needs one")
+    supply = {
+        z: Supply(**v)
+        for z, v in _zone_tables(
+            label, text, data, "supply", SUPPLY_KEYS, ("q0", "p0"), ids
+        ).items()
+    }
+    demand = {
+        z: Demand(**v)
+        for z, v in _zone_tables(label, text, data, "demand", DEMAND_KEYS, ("d0",), ids).items()
+    }
     transport: dict[tuple[str, str], float] = {}
     for a, row in _table(label, text, data, "transport").items():
         if a not in ids:
@@ -206,6 +180,44 @@ def loads_market(text: str, label: str = "<model>") -> Market:
             dotted = re.sub(r"\[([A-Za-z_][\w-]*)\]", r".\1", field)
             raise _err(label, text, dotted, exc.reason) from None  # type: ignore[attr-defined]
         raise ModelFileError(str(exc), Location(label)) from None
+
+
+def _zone_tables(
+    label: str,
+    text: str,
+    data: Mapping[str, Any],
+    section: str,
+    keys: Mapping[str, str],
+    required: tuple[str, ...],
+    ids: list[str],
+) -> dict[str, dict[str, Any]]:
+    """The ``[supply.<ID>]`` (or ``[demand.<ID>]``) tables: every zone's numbers, checked."""
+    out: dict[str, dict[str, Any]] = {}
+    for zid, spec in _table(label, text, data, section).items():
+        if zid not in ids:
+            raise _err(
+                label, text, f"{section}.{zid}", f"unknown zone {zid!r}; zones: {', '.join(ids)}"
+            )
+        if not isinstance(spec, Mapping):
+            raise _err(label, text, f"{section}.{zid}", "must be a table")
+        values: dict[str, Any] = {}
+        for k, v in spec.items():
+            if k not in keys:
+                raise _err(
+                    label, text, f"{section}.{zid}.{k}", f"unknown key; expected {', '.join(keys)}"
+                )
+            if k == "shut_share" and v == NONE:
+                values[k] = None
+                continue
+            values[k] = _number(label, text, f"{section}.{zid}.{k}", v, keys[k])
+        for k in required:
+            if k not in values:
+                raise _err(label, text, f"{section}.{zid}.{k}", "missing (required)")
+        out[zid] = values
+    for zid in ids:
+        if zid not in out:
+            raise _err(label, text, f"{section}.{zid}", "missing: every zone needs one")
+    return out
 
 
 def _policies(label: str, text: str, table: Mapping[str, Any]) -> Policies:
@@ -299,43 +311,40 @@ def dumps_market(
     for z in market.zones:
         out += [f"[zones.{z.id}]", f"name = {_fmt(z.name)}", f"role = {_fmt(z.role)}", ""]
     defaults_s = Supply(q0=0.0, p0=1.0)
-    for z in market.ids:
-        s = market.supply[z]
-        out.append(f"[supply.{z}]")
+    for zid in market.ids:
+        s = market.supply[zid]
+        out.append(f"[supply.{zid}]")
         for k in SUPPLY_KEYS:
             v = getattr(s, k)
             if k == "shut_share" and v is None:
-                out += _comment(provenance, f"supply.{z}.{k}")
+                out += _comment(provenance, f"supply.{zid}.{k}")
                 out.append(f"{k} = {_fmt(NONE)}")
                 continue
             if v is None or (
                 k in ("spare_share", "outage_share", "shut_share") and v == getattr(defaults_s, k)
             ):
                 continue
-            out += _comment(provenance, f"supply.{z}.{k}")
+            out += _comment(provenance, f"supply.{zid}.{k}")
             out.append(f"{k} = {_fmt(v)}")
         out.append("")
-    for z in market.ids:
-        d = market.demand[z]
-        out.append(f"[demand.{z}]")
+    for zid in market.ids:
+        d = market.demand[zid]
+        out.append(f"[demand.{zid}]")
         for k in DEMAND_KEYS:
-            out += _comment(provenance, f"demand.{z}.{k}")
+            out += _comment(provenance, f"demand.{zid}.{k}")
             out.append(f"{k} = {_fmt(getattr(d, k))}")
         out.append("")
     out += _comment(provenance, "transport")
+    costs = market.costs
     for i, a in enumerate(market.ids):
-        row = [
-            (b, market.transport[i][j])
-            for j, b in enumerate(market.ids)
-            if market.transport[i][j] != 0
-        ]
+        row = [(b, costs[i][j]) for j, b in enumerate(market.ids) if costs[i][j] != 0]
         if row:
             out.append(f"[transport.{a}]")
             out += [f"{b} = {_fmt(c)}" for b, c in row]
             out.append("")
     pol = market.policies
     out += ["[policies]", f"mutual_exemption = {_fmt(pol.mutual_exemption)}", ""]
-    for inst in INSTRUMENTS:
+    for inst in declared():
         if inst.cls is None:
             continue
         for item in pol.of(inst.name):

@@ -10,12 +10,12 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import numpy as np
 
 from orebloc.errors import UnknownNameError, ValidationError
-from orebloc.market.instruments import INSTRUMENTS, by_type, names
+from orebloc.market.instruments import by_type, declared, names
 from orebloc.market.instruments.base import validate_items
 from orebloc.market.instruments.bolr import BuyerOfLastResort
 from orebloc.market.instruments.cap import ExportCap, cap_destinations
@@ -198,6 +198,11 @@ class Market:
         """Zone ids in order."""
         return tuple(z.id for z in self.zones)
 
+    @property
+    def costs(self) -> tuple[tuple[float, ...], ...]:
+        """The transport matrix as built, USD/t: ``costs[exporter][importer]`` by zone index."""
+        return cast(tuple[tuple[float, ...], ...], self.transport)
+
     def index(self, zone_id: str, where: str = "") -> int:
         """Position of a zone; UnknownNameError with close matches otherwise."""
         try:
@@ -292,6 +297,6 @@ def validate(market: Market) -> None:
 def _validate_policies(market: Market) -> None:
     """Every instrument's own rules (see :mod:`orebloc.market.instruments`), in registry order."""
     pol = market.policies
-    for inst in INSTRUMENTS:
+    for inst in declared():
         if inst.cls is not None:
             validate_items(market, inst, pol.of(inst.name), f"policies.{inst.name}")

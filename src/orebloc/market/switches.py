@@ -16,7 +16,7 @@ from dataclasses import replace
 import polars as pl
 
 from orebloc.errors import ValidationError
-from orebloc.market.instruments import INSTRUMENTS, by_name, spelling, switches
+from orebloc.market.instruments import by_name, declared, spelling, switches
 from orebloc.market.model import Market
 
 Texts = list[str] | tuple[str, ...]
@@ -46,7 +46,7 @@ def apply_switches(market: Market, **texts: Texts | None) -> Market:
     lists: dict[str, list[object]] = {}
     # which switch made each policy (None: the model file's own), to name it in an error
     made_by: dict[str, list[tuple[str, str] | None]] = {}
-    for inst in INSTRUMENTS:
+    for inst in declared():
         if inst.cls is None:
             continue
         items = lists[inst.name] = list(pol.of(inst.name))

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
+from typing import cast
 
 import polars as pl
 
@@ -126,7 +127,7 @@ def instrument_settings(
     members = [z.id for z in market.zones if z.role == "member"]
     if design.tariff_rate is None:
         # the cheapest outsider's baseline landed price into a member: p0 + transport
-        t = market.transport
+        t = market.costs
         ids = list(market.ids)
         landed = min(
             market.supply[o].p0 + t[ids.index(o)][ids.index(m)] for o in outsiders for m in members
@@ -241,9 +242,12 @@ def compare_instruments(
             workers=workers,
             cases=("reference", "policy"),
         )
-        frames.append(_per_draw(run.results, spec, design.market, kind))
+        results = run.results
+        if results is None:  # run_scenario keeps the results unless told not to
+            raise RuntimeError("the scenario run kept no results")
+        frames.append(_per_draw(results, spec, design.market, kind))
         if kind == "none":
-            lowest = _lowest_member_price(run.results, spec, design.market)
+            lowest = _lowest_member_price(results, spec, design.market)
     per_draw = pl.concat(frames)
     return Comparison(design, settings, per_draw, _summary(per_draw), _who_pays(per_draw), lowest)
 
@@ -254,8 +258,8 @@ def _lowest_member_price(results: pl.DataFrame, spec: Scenario, market: str) -> 
     rows = results.filter(
         (pl.col("case") == "policy") & (pl.col("market") == market) & pl.col("zone").is_in(members)
     )
-    low = rows["price_usd_t"].min()
-    return math.nan if low is None else float(low)
+    low = rows["price_usd_t"].cast(pl.Float64).min()
+    return math.nan if low is None else float(cast(float, low))
 
 
 def _summary(per_draw: pl.DataFrame) -> pl.DataFrame:

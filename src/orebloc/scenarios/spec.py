@@ -11,7 +11,8 @@ The format, every key and its meaning are in ``docs/scenarios.md``. In short::
     [[additions]]   market, zone, capacity (t/yr), start, lead_time (years)
     [[shocks]]      kind (export_control | outage | demand), market | mineral+stage, zone, to,
                     start, duration (years), severity, leakage_share
-    [[policies]]    kind (floor | tariff | cfd | bolr | subsidy | stockpile), market, zone, ...
+    [[policies]]    kind (an instrument of orebloc.market.instruments: floor | tariff | cfd |
+                    bolr | subsidy | stockpile), market, zone, ...
     [[uncertain]]   param (supply.eta | demand.eps), market, zones, per_zone, dist + its numbers
     [[stockpiles]]  market, holdings, trigger, levels, cover, rule, transfer_cost (docs/stockpile.md)
 
@@ -44,8 +45,6 @@ from orebloc.words import plural, with_article
 
 STEPS = {"year": 1.0, "quarter": 0.25}
 SHOCK_KINDS = ("export_control", "outage", "demand")
-#: the ``[[policies]]`` kinds: the instruments of the registry a scenario may name
-POLICY_KINDS = instruments.kinds()
 DISTRIBUTIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     # name: (required numbers, optional numbers)
     "fixed": (("value",), ()),
@@ -728,7 +727,7 @@ def _policies(ctx, data, zm, ids, market_ref, period_index, dt) -> list[Policy]:
     seen: set[tuple[str, str, str, str | None]] = set()
     for i, q in enumerate(ctx.array(data, "policies")):
         p = f"policies[{i}]"
-        kind = ctx.string(q, "kind", p, POLICY_KINDS)
+        kind = ctx.string(q, "kind", p, instruments.kinds())
         nums, only, others, distinct = _kind_rules(kind)
         ctx.keys(q, p, ("kind", "market", "mineral", "stage", "zone", "start", "duration", "note",
                         *nums, *others))  # fmt: skip

@@ -7,8 +7,6 @@ Adding an instrument is one module (its dataclass and an :class:`~.base.Instrume
 
 from __future__ import annotations
 
-from functools import cache
-
 from orebloc.market.instruments import bolr, cap, cfd, floor, stockpile_release, subsidy, tariff
 from orebloc.market.instruments.base import Instrument, Switch
 
@@ -23,7 +21,11 @@ INSTRUMENTS: tuple[Instrument, ...] = (
 )
 
 
-@cache
+def declared() -> tuple[Instrument, ...]:
+    """The registered instruments, in order (what every consumer loops over)."""
+    return INSTRUMENTS
+
+
 def names() -> tuple[str, ...]:
     """The lists of :class:`~orebloc.market.model.Policies` (``tariffs``, ``floors`` ...)."""
     return tuple(i.name for i in INSTRUMENTS if i.cls is not None)
@@ -35,7 +37,6 @@ def kinds() -> tuple[str, ...]:
     return tuple(i.kind for i in INSTRUMENTS if i.in_scenario)
 
 
-@cache
 def _by(attr: str) -> dict[object, Instrument]:
     return {getattr(i, attr): i for i in INSTRUMENTS if getattr(i, attr) is not None}
 
