@@ -45,6 +45,9 @@ from orebloc.words import plural, with_article
 
 STEPS = {"year": 1.0, "quarter": 0.25}
 SHOCK_KINDS = ("export_control", "outage", "demand")
+#: the ``[[policies]]`` kinds of the instrument registry (the reader asks the registry itself,
+#: ``orebloc.market.instruments.kinds()``, so an instrument registered later is known too)
+POLICY_KINDS = instruments.kinds()
 DISTRIBUTIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     # name: (required numbers, optional numbers)
     "fixed": (("value",), ()),

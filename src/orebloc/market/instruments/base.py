@@ -101,12 +101,12 @@ class Instrument:
     (``[[policies.floors]]``); ``kind``: how a scenario's ``[[policies]]`` spells it (``floor``);
     ``cls``: its dataclass, None for an instrument that never enters a single-period market (the
     stockpile release acts between periods, :mod:`orebloc.scenarios.hooks`); ``fields``: the
-    dataclass's fields; ``validate(market, items, where)``: the rules beyond the common ones of
-    :func:`validate_items`; ``compile(ctx)``: writes the instrument's per-draw arrays into
-    ``ctx.out`` (:class:`ArraysContext`); ``one_per_zone``: a zone holds at most one;
-    ``role``: the only role that may hold it (None: any); ``distinct``: pairs of zone fields that must differ, with
-    the reason; ``switches`` and ``comparison``: how a switch and the instrument comparison
-    spell it.
+    dataclass's fields; ``doc``: one line saying what it does; ``validate(market, items,
+    where)``: the rules beyond the common ones of :func:`validate_items`; ``compile(ctx)``:
+    writes the instrument's per-draw arrays into ``ctx.out`` (:class:`ArraysContext`), in
+    registry order; ``one_per_zone``: a zone holds at most one; ``role``: the only role that may
+    hold it (None: any); ``distinct``: pairs of zone fields that must differ, with the reason;
+    ``switches`` and ``comparison``: how a switch and the instrument comparison spell it.
     """
 
     name: str
@@ -135,11 +135,6 @@ class Instrument:
     def numbers(self) -> tuple[Field, ...]:
         """The number fields."""
         return tuple(f for f in self.fields if f.kind == "number")
-
-    @property
-    def scenario_keys(self) -> tuple[str, ...]:
-        """Keys of a scenario ``[[policies]]`` table beyond the common ones (zone, market ...)."""
-        return tuple(f.name for f in self.fields if f.name != self.zone_field)
 
     def build(self, zone: str, numbers: Mapping[str, float], **names: str | None) -> object:
         """The instrument of a scenario policy: ``zone`` and other zone fields, then numbers."""
