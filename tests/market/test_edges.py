@@ -51,7 +51,7 @@ def test_random_markets_with_bans_caps_and_floors(seed: int) -> None:
     # bans and caps on the largest producer too, so that it must absorb its own output
     big = max(market.ids, key=lambda i: market.supply[i].q0)
     caps = pol.caps if any(c.origin == big for c in pol.caps) else (*pol.caps, ExportCap(big))
-    market = market.with_policies(replace(pol, cfds=(), subsidies=(), caps=caps))
+    market = market.with_policies(pol.replace(cfds=(), subsidies=(), caps=caps))
     over = random_overrides(market, N_DRAWS, rng)
     z = len(market.ids)
     if seed % 2:

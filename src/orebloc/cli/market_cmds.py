@@ -21,10 +21,12 @@ A bad switch is refused with one line naming the switch.
 
 from __future__ import annotations
 
+import inspect
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 import polars as pl
 import typer
@@ -33,7 +35,7 @@ from orebloc.cli.options import BlocOpt, DataOpt, FormatOpt
 from orebloc.cli.output import Format, emit
 from orebloc.errors import ValidationError
 from orebloc.market.results import RESULT_COLUMNS, result_table  # noqa: F401  (re-exported)
-from orebloc.market.switches import apply_switches, parse_sets
+from orebloc.market.switches import apply_switches, parse_sets, switch_options
 from orebloc.words import plural
 
 market_app = typer.Typer(
@@ -42,9 +44,35 @@ market_app = typer.Typer(
 
 
 Multi = list[str] | None
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _with_switch_options(after: str) -> Callable[[F], F]:
+    """Give the command one repeatable option per policy switch (``switch_options``: each
+    instrument's switches from the registry, and ``--outage``), listed after ``after``; the
+    command receives their texts as keyword arguments (``**switches``)."""
+
+    def add(fn: F) -> F:
+        sig = inspect.signature(fn, eval_str=True)
+        params = [p for p in sig.parameters.values() if p.kind is not p.VAR_KEYWORD]
+        at = [p.name for p in params].index(after) + 1
+        extra = [
+            inspect.Parameter(
+                key,
+                inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                default=None,
+                annotation=Annotated[Multi, typer.Option(flag, help=text)],
+            )
+            for key, flag, text in switch_options()
+        ]
+        setattr(fn, "__signature__", sig.replace(parameters=[*params[:at], *extra, *params[at:]]))  # noqa: B010
+        return fn
+
+    return add
 
 
 @market_app.command("solve")
+@_with_switch_options(after="stage")
 def solve(
     model: Annotated[
         Path | None, typer.Argument(help="model file (TOML); or use --mineral and --year")
@@ -58,43 +86,16 @@ def solve(
     stage: Annotated[
         str | None, typer.Option("--stage", "-s", help="stage (default: the atlas's first)")
     ] = None,
-    ban: Annotated[Multi, typer.Option("--ban", help="ORIGIN[:DEST,...] export ban")] = None,
-    cap: Annotated[Multi, typer.Option("--cap", help="ORIGIN[:DEST,...]=T export cap, t")] = None,
-    tariff: Annotated[
-        Multi, typer.Option("--tariff", help="IMPORTER[<EXPORTER]=RATE or =N/t")
-    ] = None,
-    floor: Annotated[
-        Multi, typer.Option("--floor", help="ZONE=USD_T price floor (variable levy)")
-    ] = None,
-    cfd: Annotated[
-        Multi, typer.Option("--cfd", help="ZONE=STRIKE contract for difference, USD/t")
-    ] = None,
-    bolr: Annotated[
-        Multi, typer.Option("--bolr", help="ZONE=PRICE[:VOLUME] buyer of last resort")
-    ] = None,
-    subsidy: Annotated[
-        Multi, typer.Option("--subsidy", help="ZONE=USD_T production subsidy")
-    ] = None,
-    outage: Annotated[Multi, typer.Option("--outage", help="ZONE=SHARE capacity lost")] = None,
     set_: Annotated[Multi, typer.Option("--set", help="KEY=VALUE calibration override")] = None,
     solver: Annotated[str, typer.Option("--solver", help="reference | batch")] = "reference",
     fmt: FormatOpt = Format.table,
     data: DataOpt = None,
     blocs: BlocOpt = None,
+    **switches: Multi,
 ) -> None:
     """Solve the equilibrium of a model file or of a market calibrated from the atlas, under the switches."""
     market, meta, assumptions = _load(model, mineral, year, stage, set_ or [], data, blocs)
-    market = apply_switches(
-        market,
-        ban=ban or (),
-        cap=cap or (),
-        tariff=tariff or (),
-        floor=floor or (),
-        cfd=cfd or (),
-        bolr=bolr or (),
-        subsidy=subsidy or (),
-        outage=outage or (),
-    )
+    market = apply_switches(market, **switches)
     if solver == "reference":
         from orebloc.market.reference import solve_reference
 

@@ -18,7 +18,9 @@ Units: tonnes (t), USD per tonne (USD/t), USD. Parameters, their units, defaults
 declared once in ``params.csv`` (see :mod:`orebloc.market.params`); ``docs/model.md`` has the
 equations and the table.
 
-Modules: ``model`` (the description), ``params`` (the declarations), ``io`` (markets read from
+Modules: ``model`` (the description), ``params`` (the declarations), ``instruments`` (the
+policy instruments, one module each, and their registry), ``switches`` (policy switches
+parsed into instruments), ``io`` (markets read from
 and written to files), ``arrays`` (numbers over draws), ``network`` (the market as nodes and
 arcs), ``zones`` (which economies make up each zone), ``curves`` (supply, demand, surplus),
 ``reference`` (HiGHS, one at a time), ``batch`` (semismooth Newton, many at once) with

@@ -1,7 +1,8 @@
 """A market's numbers as arrays over draws: shape (N, Z) per zone, (N, Z, Z) per pair.
 
 The structure (zones, roles, which instruments exist) comes from a :class:`Market`; the numbers
-can be overridden per draw, keyed by the ``component.name`` of ``params.csv``:
+can be overridden per draw, keyed by the ``component.name`` of ``params.csv``. Each instrument
+of the registry writes its own arrays (``compile`` in ``orebloc.market.instruments``):
 
 ==========================  ================  ===========================================
 key                          shape             axis 1 (and 2)
@@ -28,8 +29,10 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from orebloc.errors import ValidationError
+from orebloc.market.instruments import declared
+from orebloc.market.instruments.base import ArraysContext, draw_override, none_nan
 from orebloc.market.model import Market
-from orebloc.market.params import check_array, parameters
+from orebloc.market.params import parameters
 
 
 @dataclass(frozen=True)
@@ -64,22 +67,6 @@ class MarketArrays:
         return self.capacity * (1.0 - self.outage_share)
 
 
-def _zone_override(
-    over: Mapping[str, ArrayLike], key: str, base: np.ndarray, n: int, labels: list[str]
-) -> np.ndarray:
-    if key not in over:
-        return np.array(np.broadcast_to(base, (n, *base.shape)), dtype=float)
-    v = np.asarray(over[key], dtype=float)
-    try:
-        v = np.array(np.broadcast_to(v, (n, *base.shape)), dtype=float)  # one copy, owned
-    except ValueError:
-        raise ValidationError(
-            key, f"shape {np.shape(over[key])} does not fit (N={n}, {base.shape})"
-        ) from None
-    check_array(key, v, key, labels)
-    return v
-
-
 def market_arrays(
     market: Market, n: int = 1, overrides: Mapping[str, ArrayLike] | None = None
 ) -> MarketArrays:
@@ -92,19 +79,18 @@ def market_arrays(
         )
     ids = list(market.ids)
     z = len(ids)
-    pol = market.policies
     sup = [market.supply[i] for i in ids]
     dem = [market.demand[i] for i in ids]
 
     def zone_param(key: str, values: list[float]) -> np.ndarray:
-        return _zone_override(over, key, np.array(values, dtype=float), n, ids)
+        return draw_override(over, key, np.array(values, dtype=float), n, ids)
 
     q0 = zone_param("supply.q0", [s.q0 for s in sup])
     p0 = zone_param("supply.p0", [s.p0 for s in sup])
     eta = zone_param("supply.eta", [s.eta for s in sup])
     spare = zone_param("supply.spare_share", [s.spare_share for s in sup])
     outage = zone_param("supply.outage_share", [s.outage_share for s in sup])
-    shut = zone_param("supply.shut_share", [_none_nan(s.shut_share) for s in sup])
+    shut = zone_param("supply.shut_share", [none_nan(s.shut_share) for s in sup])
     given = np.array([s.capacity is not None for s in sup])
     cap_base = np.array([s.capacity if s.capacity is not None else np.nan for s in sup])
     capacity = np.where(given, cap_base, q0 * (1.0 + spare))
@@ -121,93 +107,30 @@ def market_arrays(
     eps = zone_param("demand.eps", [x.eps for x in dem])
 
     pair_labels = [f"{a}" for a in ids]
-    cost = _zone_override(
+    cost = draw_override(
         over, "trade.cost", np.asarray(market.transport, dtype=float), n, pair_labels
     )
     if np.any(cost[:, np.arange(z), np.arange(z)] != 0):
         raise ValidationError("trade.cost", "must be 0 inside a zone (the diagonal)")
-    adv0, spec0 = _tariff_matrices(market)
-    ad_valorem = _zone_override(over, "tariff.ad_valorem", adv0, n, pair_labels)
-    specific = _zone_override(over, "tariff.specific", spec0, n, pair_labels)
+    ctx = ArraysContext(market, n, over)
+    for inst in declared():
+        if inst.compile is not None:
+            inst.compile(ctx)
 
-    def policy_param(key: str, items: tuple, attr: str) -> np.ndarray:
-        labels = [getattr(it, "zone", getattr(it, "origin", "")) for it in items]
-        return _zone_override(
-            over, key, np.array([_none_nan(getattr(it, attr)) for it in items], float), n, labels
-        )
-
-    floor = np.full((n, z), np.nan)
-    fvals = policy_param("floor.price", pol.floors, "price")
-    for k, f in enumerate(pol.floors):
-        floor[:, ids.index(f.zone)] = fvals[:, k]
-    cfd = np.full((n, z), np.nan)
-    cvals = policy_param("cfd.strike", pol.cfds, "strike")
-    for k, c in enumerate(pol.cfds):
-        cfd[:, ids.index(c.zone)] = cvals[:, k]
-    subsidy = np.zeros((n, z))
-    svals = policy_param("subsidy.per_tonne", pol.subsidies, "per_tonne")
-    for k, s in enumerate(pol.subsidies):
-        subsidy[:, ids.index(s.zone)] = svals[:, k]
-    bolr_price = np.full((n, z), np.nan)
-    bolr_volume = np.zeros((n, z))
-    bp = policy_param("bolr.price", pol.bolrs, "price")
-    bv = policy_param("bolr.volume", pol.bolrs, "volume")
-    bb = policy_param("bolr.budget", pol.bolrs, "budget")
-    for k, b in enumerate(pol.bolrs):
-        i = ids.index(b.zone)
-        bolr_price[:, i] = bp[:, k]
-        with np.errstate(divide="ignore"):
-            by_budget = np.where(
-                bp[:, k] > 0, bb[:, k] / np.where(bp[:, k] > 0, bp[:, k], 1), np.inf
-            )
-        bolr_volume[:, i] = np.minimum(bv[:, k], by_budget)
-    cap_quantity = policy_param("cap.quantity", pol.caps, "quantity")
-    leakage_share = policy_param("cap.leakage_share", pol.caps, "leakage_share")
-    leakage_cost = policy_param("cap.leakage_cost", pol.caps, "leakage_cost")
-    leakage_base = policy_param("cap.leakage_base", pol.caps, "leakage_base")
     return MarketArrays(
         n=n, q0=q0, p0=p0, eta=eta, capacity=capacity, outage_share=outage, shut_share=shut,
         d0=d0, eps=eps,
-        cost=cost, ad_valorem=ad_valorem, specific=specific, floor=floor, cfd=cfd,
-        subsidy=subsidy, bolr_price=bolr_price, bolr_volume=bolr_volume,
-        cap_quantity=cap_quantity, leakage_share=leakage_share, leakage_cost=leakage_cost,
-        leakage_base=leakage_base,
+        cost=cost, **ctx.out,
     )  # fmt: skip
 
 
-def _none_nan(value: float | None) -> float:
-    """A declared-but-absent number (None) as nan in the arrays."""
-    return np.nan if value is None else float(value)
-
-
-def _tariff_matrices(market: Market) -> tuple[np.ndarray, np.ndarray]:
-    """(ad valorem, specific) as (Z, Z) arrays indexed [exporter, importer]."""
-    ids = list(market.ids)
-    z = len(ids)
-    adv = np.zeros((z, z))
-    spec = np.zeros((z, z))
-    # every-zone tariffs first, then named pairs replace them
-    ordered = sorted(market.policies.tariffs, key=lambda t: t.exporter is not None)
-    for t in ordered:
-        j = ids.index(t.importer)
-        if t.exporter is None:
-            for i, zi in enumerate(market.zones):
-                if i == j:
-                    continue
-                exempt = market.policies.mutual_exemption and zi.in_bloc and market.zones[j].in_bloc
-                if not exempt:
-                    adv[i, j], spec[i, j] = t.ad_valorem, t.specific
-        else:
-            i = ids.index(t.exporter)
-            adv[i, j], spec[i, j] = t.ad_valorem, t.specific
-    return adv, spec
-
-
-#: the overrides that describe the market itself; the rest are policies and shocks
-MARKET_KEYS: tuple[str, ...] = (
-    "supply.q0", "supply.p0", "supply.eta", "supply.capacity", "supply.spare_share",
-    "supply.shut_share", "demand.d0", "demand.eps", "trade.cost",
-)  # fmt: skip
+#: the overrides that describe the market itself: every parameter of params.csv except the
+#: instruments' (the registry's fields) and the outage share (a shock)
+MARKET_KEYS: tuple[str, ...] = tuple(
+    k
+    for k in parameters()
+    if k not in {f.param for i in declared() for f in i.fields} and k != "supply.outage_share"
+)
 
 
 def baseline_overrides(overrides: Mapping[str, ArrayLike] | None) -> dict[str, ArrayLike]:

@@ -11,6 +11,8 @@ Layout (quantities t, prices and costs USD/t, money USD)::
     [demand.CHN]                # d0 required; eps optional
     [transport.CHN]             # exporter CHN: USA = 120.0 (USD/t); pairs left out cost 0
     [policies]                  # mutual_exemption = true
+                                # one array of tables per instrument of the registry
+                                # (orebloc.market.instruments), its keys the instrument's fields:
     [[policies.tariffs]]        # importer, exporter, ad_valorem, specific
     [[policies.floors]]         # zone, price
     [[policies.caps]]           # origin, destinations, quantity, leakage_share, leakage_cost,
@@ -30,69 +32,25 @@ import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from orebloc.errors import InputError, Location, OreblocError, ValidationError
 from orebloc.files import read_error_reason, write_text_atomic
-from orebloc.market.model import (
-    BuyerOfLastResort,
-    ContractForDifference,
-    Demand,
-    ExportCap,
-    Market,
-    Policies,
-    PriceFloor,
-    Subsidy,
-    Supply,
-    Tariff,
-    Zone,
-)
-from orebloc.market.params import check
+from orebloc.market.instruments import Instrument, by_name, declared, names
+from orebloc.market.model import Demand, Market, Policies, Supply, Zone
+from orebloc.market.params import check, parameters
 
-SUPPLY_KEYS = {
-    "q0": "supply.q0",
-    "p0": "supply.p0",
-    "eta": "supply.eta",
-    "capacity": "supply.capacity",
-    "spare_share": "supply.spare_share",
-    "outage_share": "supply.outage_share",
-    "shut_share": "supply.shut_share",
-}
+
+def _component_keys(component: str) -> dict[str, str]:
+    """{name: params key} of one component of ``params.csv`` (``supply``), in file order."""
+    return {p.name: p.key for p in parameters().values() if p.component == component}
+
+
+#: the keys of a zone's [supply.<ID>] and [demand.<ID>] tables, from params.csv
+SUPPLY_KEYS = _component_keys("supply")
+DEMAND_KEYS = _component_keys("demand")
 #: the value of an optional number that is absent (shut_share: the plain linear curve)
 NONE = "none"
-DEMAND_KEYS = {"d0": "demand.d0", "eps": "demand.eps"}
-#: policy list -> (class, {field: params key or None for names}, required fields)
-POLICY_KINDS: dict[str, tuple[type, dict[str, str | None], tuple[str, ...]]] = {
-    "tariffs": (
-        Tariff,
-        {
-            "importer": None,
-            "exporter": None,
-            "ad_valorem": "tariff.ad_valorem",
-            "specific": "tariff.specific",
-        },
-        ("importer",),
-    ),
-    "floors": (PriceFloor, {"zone": None, "price": "floor.price"}, ("zone", "price")),
-    "caps": (
-        ExportCap,
-        {
-            "origin": None,
-            "destinations": None,
-            "quantity": "cap.quantity",
-            "leakage_share": "cap.leakage_share",
-            "leakage_cost": "cap.leakage_cost",
-            "leakage_base": "cap.leakage_base",
-        },
-        ("origin",),
-    ),
-    "cfds": (ContractForDifference, {"zone": None, "strike": "cfd.strike"}, ("zone", "strike")),
-    "bolrs": (
-        BuyerOfLastResort,
-        {"zone": None, "price": "bolr.price", "volume": "bolr.volume", "budget": "bolr.budget"},
-        ("zone", "price"),
-    ),
-    "subsidies": (Subsidy, {"zone": None, "per_tonne": "subsidy.per_tonne"}, ("zone", "per_tonne")),
-}
 TOP_KEYS = ("meta", "zones", "supply", "demand", "transport", "policies")
 
 
@@ -125,9 +83,12 @@ def _err(label: str, text: str, path: str, reason: str) -> ModelFileError:
     return ModelFileError(f"{path}: {reason}", Location(label, line))
 
 
-def _number(label: str, text: str, path: str, value: object, key: str) -> float:
+def _number(label: str, text: str, path: str, value: object, key: str | None) -> float:
+    """``value`` as a float, checked against the params.csv declaration ``key`` where given."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise _err(label, text, path, f"must be a number, got {value!r}")
+    if key is None:
+        return float(value)
     try:
         return check(key, float(value), path)
     except ValidationError as exc:
@@ -181,42 +142,16 @@ def loads_market(text: str, label: str = "<model>") -> Market:
             )
         zones.append(Zone(str(zid), str(spec.get("name", zid)), spec.get("role", "outsider")))
     ids = [z.id for z in zones]
-    supply, demand = {}, {}
-    for section, keys, required, store in (
-        ("supply", SUPPLY_KEYS, ("q0", "p0"), supply),
-        ("demand", DEMAND_KEYS, ("d0",), demand),
-    ):
-        table = _table(label, text, data, section)
-        for zid, spec in table.items():
-            if zid not in ids:
-                raise _err(
-                    label,
-                    text,
-                    f"{section}.{zid}",
-                    f"unknown zone {zid!r}; zones: {', '.join(ids)}",
-                )
-            if not isinstance(spec, Mapping):
-                raise _err(label, text, f"{section}.{zid}", "must be a table")
-            values = {}
-            for k, v in spec.items():
-                if k not in keys:
-                    raise _err(
-                        label,
-                        text,
-                        f"{section}.{zid}.{k}",
-                        f"unknown key; expected {', '.join(keys)}",
-                    )
-                if k == "shut_share" and v == NONE:
-                    values[k] = None
-                    continue
-                values[k] = _number(label, text, f"{section}.{zid}.{k}", v, keys[k])
-            for k in required:
-                if k not in values:
-                    raise _err(label, text, f"{section}.{zid}.{k}", "missing (required)")
-            store[zid] = (Supply if section == "supply" else Demand)(**values)
-        for zid in ids:
-            if zid not in store:
-                raise _err(label, text, f"{section}.{zid}", "missing: every zone needs one")
+    supply = {
+        z: Supply(**v)
+        for z, v in _zone_tables(
+            label, text, data, "supply", SUPPLY_KEYS, ("q0", "p0"), ids
+        ).items()
+    }
+    demand = {
+        z: Demand(**v)
+        for z, v in _zone_tables(label, text, data, "demand", DEMAND_KEYS, ("d0",), ids).items()
+    }
     transport: dict[tuple[str, str], float] = {}
     for a, row in _table(label, text, data, "transport").items():
         if a not in ids:
@@ -247,50 +182,94 @@ def loads_market(text: str, label: str = "<model>") -> Market:
         raise ModelFileError(str(exc), Location(label)) from None
 
 
-def _policies(label: str, text: str, table: Mapping) -> Policies:
-    kwargs: dict[str, object] = {}
+def _zone_tables(
+    label: str,
+    text: str,
+    data: Mapping[str, Any],
+    section: str,
+    keys: Mapping[str, str],
+    required: tuple[str, ...],
+    ids: list[str],
+) -> dict[str, dict[str, Any]]:
+    """The ``[supply.<ID>]`` (or ``[demand.<ID>]``) tables: every zone's numbers, checked."""
+    out: dict[str, dict[str, Any]] = {}
+    for zid, spec in _table(label, text, data, section).items():
+        if zid not in ids:
+            raise _err(
+                label, text, f"{section}.{zid}", f"unknown zone {zid!r}; zones: {', '.join(ids)}"
+            )
+        if not isinstance(spec, Mapping):
+            raise _err(label, text, f"{section}.{zid}", "must be a table")
+        values: dict[str, Any] = {}
+        for k, v in spec.items():
+            if k not in keys:
+                raise _err(
+                    label, text, f"{section}.{zid}.{k}", f"unknown key; expected {', '.join(keys)}"
+                )
+            if k == "shut_share" and v == NONE:
+                values[k] = None
+                continue
+            values[k] = _number(label, text, f"{section}.{zid}.{k}", v, keys[k])
+        for k in required:
+            if k not in values:
+                raise _err(label, text, f"{section}.{zid}.{k}", "missing (required)")
+        out[zid] = values
+    for zid in ids:
+        if zid not in out:
+            raise _err(label, text, f"{section}.{zid}", "missing: every zone needs one")
+    return out
+
+
+def _policies(label: str, text: str, table: Mapping[str, Any]) -> Policies:
+    lists: dict[str, tuple[object, ...]] = {}
+    exempt = True
     for key, value in table.items():
         if key == "mutual_exemption":
             if not isinstance(value, bool):
                 raise _err(label, text, "policies.mutual_exemption", "must be true or false")
-            kwargs[key] = value
+            exempt = value
             continue
-        if key not in POLICY_KINDS:
+        if key not in names():
             raise _err(
                 label,
                 text,
                 f"policies.{key}",
-                f"unknown instrument; expected {', '.join(POLICY_KINDS)}",
+                f"unknown instrument; expected {', '.join(names())}",
             )
-        cls, fields, required = POLICY_KINDS[key]
         if not isinstance(value, list):
             raise _err(
                 label, text, f"policies.{key}", f"must be an array of tables ([[policies.{key}]])"
             )
-        items = []
-        for i, item in enumerate(value):
-            where = f"policies.{key}[{i}]"
-            args: dict[str, object] = {}
-            for k, v in item.items():
-                if k not in fields:
-                    raise _err(
-                        label, text, f"{where}.{k}", f"unknown key; expected {', '.join(fields)}"
-                    )
-                if fields[k] is None:
-                    if k == "destinations":
-                        if not (isinstance(v, list) and all(isinstance(d, str) for d in v)):
-                            raise _err(label, text, f"{where}.{k}", "must be a list of zone ids")
-                        args[k] = tuple(v)
-                    else:
-                        args[k] = str(v)
-                else:
-                    args[k] = _number(label, text, f"{where}.{k}", v, fields[k])
-            for k in required:
-                if k not in args:
-                    raise _err(label, text, f"{where}.{k}", "missing (required)")
-            items.append(cls(**args))
-        kwargs[key] = tuple(items)
-    return Policies(**kwargs)  # type: ignore[arg-type]
+        inst = by_name(key)
+        lists[key] = tuple(
+            _instrument(label, text, inst, item, f"policies.{key}[{i}]")
+            for i, item in enumerate(value)
+        )
+    return Policies(mutual_exemption=exempt, **lists)
+
+
+def _instrument(label: str, text: str, inst: Instrument, item: object, where: str) -> object:
+    """One ``[[policies.<list>]]`` table as the instrument's dataclass."""
+    if not isinstance(item, Mapping) or inst.cls is None:
+        raise _err(label, text, where, "must be a table")
+    fields = {f.name: f for f in inst.fields}
+    args: dict[str, object] = {}
+    for k, v in item.items():
+        f = fields.get(k)
+        if f is None:
+            raise _err(label, text, f"{where}.{k}", f"unknown key; expected {', '.join(fields)}")
+        if f.kind == "zones?":
+            if not (isinstance(v, list) and all(isinstance(d, str) for d in v)):
+                raise _err(label, text, f"{where}.{k}", "must be a list of zone ids")
+            args[k] = tuple(v)
+        elif f.kind != "number":
+            args[k] = str(v)
+        else:
+            args[k] = _number(label, text, f"{where}.{k}", v, f.param)
+    for f in inst.fields:
+        if f.required and f.name not in args:
+            raise _err(label, text, f"{where}.{f.name}", "missing (required)")
+    return inst.cls(**args)
 
 
 # -- writing ---------------------------------------------------------------------------------
@@ -332,49 +311,48 @@ def dumps_market(
     for z in market.zones:
         out += [f"[zones.{z.id}]", f"name = {_fmt(z.name)}", f"role = {_fmt(z.role)}", ""]
     defaults_s = Supply(q0=0.0, p0=1.0)
-    for z in market.ids:
-        s = market.supply[z]
-        out.append(f"[supply.{z}]")
+    for zid in market.ids:
+        s = market.supply[zid]
+        out.append(f"[supply.{zid}]")
         for k in SUPPLY_KEYS:
             v = getattr(s, k)
             if k == "shut_share" and v is None:
-                out += _comment(provenance, f"supply.{z}.{k}")
+                out += _comment(provenance, f"supply.{zid}.{k}")
                 out.append(f"{k} = {_fmt(NONE)}")
                 continue
             if v is None or (
                 k in ("spare_share", "outage_share", "shut_share") and v == getattr(defaults_s, k)
             ):
                 continue
-            out += _comment(provenance, f"supply.{z}.{k}")
+            out += _comment(provenance, f"supply.{zid}.{k}")
             out.append(f"{k} = {_fmt(v)}")
         out.append("")
-    for z in market.ids:
-        d = market.demand[z]
-        out.append(f"[demand.{z}]")
+    for zid in market.ids:
+        d = market.demand[zid]
+        out.append(f"[demand.{zid}]")
         for k in DEMAND_KEYS:
-            out += _comment(provenance, f"demand.{z}.{k}")
+            out += _comment(provenance, f"demand.{zid}.{k}")
             out.append(f"{k} = {_fmt(getattr(d, k))}")
         out.append("")
     out += _comment(provenance, "transport")
+    costs = market.costs
     for i, a in enumerate(market.ids):
-        row = [
-            (b, market.transport[i][j])
-            for j, b in enumerate(market.ids)
-            if market.transport[i][j] != 0
-        ]
+        row = [(b, costs[i][j]) for j, b in enumerate(market.ids) if costs[i][j] != 0]
         if row:
             out.append(f"[transport.{a}]")
             out += [f"{b} = {_fmt(c)}" for b, c in row]
             out.append("")
     pol = market.policies
     out += ["[policies]", f"mutual_exemption = {_fmt(pol.mutual_exemption)}", ""]
-    for key, (_, fields, _) in POLICY_KINDS.items():
-        for item in getattr(pol, key):
-            out.append(f"[[policies.{key}]]")
-            for f in fields:
-                v = getattr(item, f)
+    for inst in declared():
+        if inst.cls is None:
+            continue
+        for item in pol.of(inst.name):
+            out.append(f"[[policies.{inst.name}]]")
+            for f in inst.fields:
+                v = getattr(item, f.name)
                 if v is not None:
-                    out.append(f"{f} = {_fmt(v)}")
+                    out.append(f"{f.name} = {_fmt(v)}")
             out.append("")
     return "\n".join(out).rstrip() + "\n"
 

@@ -8,16 +8,40 @@ One mineral, one stage, one period. Quantities in tonnes (t), prices and costs i
 from __future__ import annotations
 
 import difflib
-import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Literal
+from typing import Any, Literal, cast
 
 import numpy as np
 
 from orebloc.errors import UnknownNameError, ValidationError
+from orebloc.market.instruments import by_type, declared, names
+from orebloc.market.instruments.base import validate_items
+from orebloc.market.instruments.bolr import BuyerOfLastResort
+from orebloc.market.instruments.cap import ExportCap, cap_destinations
+from orebloc.market.instruments.cfd import ContractForDifference
+from orebloc.market.instruments.floor import PriceFloor
+from orebloc.market.instruments.subsidy import Subsidy
+from orebloc.market.instruments.tariff import Tariff
 from orebloc.market.params import check, default
-from orebloc.words import with_article
+
+__all__ = [
+    "ROLES",
+    "BuyerOfLastResort",
+    "ContractForDifference",
+    "Demand",
+    "ExportCap",
+    "Market",
+    "Policies",
+    "PriceFloor",
+    "Role",
+    "Subsidy",
+    "Supply",
+    "Tariff",
+    "Zone",
+    "cap_destinations",
+    "validate",
+]
 
 Role = Literal["member", "partner", "outsider"]
 ROLES: tuple[str, ...] = ("member", "partner", "outsider")
@@ -73,98 +97,78 @@ class Demand:
     eps: float = default("demand.eps")
 
 
-@dataclass(frozen=True)
-class Tariff:
-    """A tariff of ``importer`` on imports from ``exporter`` (None: from every zone).
-
-    ``ad_valorem`` is a share of the landed value (exporter price + transport, CIF); ``specific``
-    is USD/t. A tariff naming the exporter replaces one on "every zone" for that pair. Under
-    mutual exemption an every-zone tariff of a bloc zone spares the other bloc zones.
-    """
-
-    importer: str
-    exporter: str | None = None
-    ad_valorem: float = 0.0
-    specific: float = 0.0
-
-
-@dataclass(frozen=True)
-class PriceFloor:
-    """A border-adjusted price floor of a member: a variable levy on imports from outsiders.
-
-    A tonne the member imports from outsider z pays max(0, F - landed price of z), so the member
-    never pays less than F for outside material while it imports it.
-    """
-
-    zone: str
-    price: float
-
-
-@dataclass(frozen=True)
-class ExportCap:
-    """A cap on the origin's exports to a set of destinations (None: all other zones).
-
-    ``quantity`` 0 is a ban. ``leakage_share`` lambda: the origin's material that reaches the set
-    anyway through third zones (re-exported), at ``leakage_cost`` USD/t on top of the direct
-    transport cost and tariffs. With ``leakage_base`` B (t) at most lambda*B tonnes leak (a fixed
-    allowance, e.g. lambda times the origin's normal exports to third zones); without it, each
-    tonne the origin ships to third zones (outside the set) lets lambda tonnes through. Only the
-    origin's own material is capped: third zones' own output goes where it is paid most. Under
-    mutual exemption a bloc origin's cap on all zones spares the other bloc zones.
-    """
-
-    origin: str
-    destinations: tuple[str, ...] | None = None
-    quantity: float = 0.0
-    leakage_share: float = 0.0
-    leakage_cost: float = 0.0
-    leakage_base: float | None = None
-
-
-@dataclass(frozen=True)
-class ContractForDifference:
-    """Producers in ``zone`` receive max(p, strike); the government pays max(0, strike - p) per t."""
-
-    zone: str
-    strike: float
-
-
-@dataclass(frozen=True)
-class BuyerOfLastResort:
-    """An agency in ``zone`` bids ``price`` for up to min(volume, budget/price) tonnes."""
-
-    zone: str
-    price: float
-    volume: float = math.inf
-    budget: float = math.inf
-
-
-@dataclass(frozen=True)
-class Subsidy:
-    """A production subsidy: producers in ``zone`` supply S(p + per_tonne)."""
-
-    zone: str
-    per_tonne: float
-
-
-@dataclass(frozen=True)
 class Policies:
-    """The instruments in force. ``mutual_exemption``: bloc zones spare each other (see above)."""
+    """The instruments in force: one tuple per instrument of the registry, by its list name.
 
-    tariffs: tuple[Tariff, ...] = ()
-    floors: tuple[PriceFloor, ...] = ()
-    caps: tuple[ExportCap, ...] = ()
-    cfds: tuple[ContractForDifference, ...] = ()
-    bolrs: tuple[BuyerOfLastResort, ...] = ()
-    subsidies: tuple[Subsidy, ...] = ()
-    mutual_exemption: bool = True
+    ``Policies(floors=(PriceFloor("USA", 650_000),))``; ``policies.floors`` (or
+    ``policies.of("floors")``) is that tuple, empty where none is given. ``mutual_exemption``:
+    bloc zones spare each other (every-zone tariffs and caps of a bloc zone spare the others).
+    Immutable, hashable and compared by value, like the frozen dataclasses it holds.
+    """
+
+    __slots__ = ("_lists", "mutual_exemption")
+    _lists: dict[str, tuple[Any, ...]]
+    mutual_exemption: bool
+
+    def __init__(self, *, mutual_exemption: bool = True, **lists: Iterable[Any]) -> None:
+        known = names()
+        for key in lists:
+            if key not in known:
+                raise TypeError(f"Policies: unknown instrument list {key!r}; known: {known}")
+        object.__setattr__(self, "_lists", {k: tuple(lists.get(k, ())) for k in known})
+        object.__setattr__(self, "mutual_exemption", mutual_exemption)
+
+    def __getattr__(self, name: str) -> tuple[Any, ...]:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        try:
+            return self._lists[name]
+        except KeyError:
+            raise AttributeError(f"Policies has no instrument list {name!r}") from None
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError("Policies is immutable; use .replace()")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild_policies, (self._lists, self.mutual_exemption))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Policies):
+            return NotImplemented
+        return self._lists == other._lists and self.mutual_exemption == other.mutual_exemption
+
+    def __hash__(self) -> int:
+        return hash((tuple(self._lists.items()), self.mutual_exemption))
+
+    def __repr__(self) -> str:
+        shown = [f"{k}={v!r}" for k, v in self._lists.items() if v]
+        return f"Policies({', '.join([*shown, f'mutual_exemption={self.mutual_exemption}'])})"
+
+    def of(self, name: str) -> tuple[Any, ...]:
+        """The instruments of one list (``floors``), in order."""
+        return self._lists[name]
+
+    def replace(self, **changes: Any) -> Policies:
+        """The same policies with some lists (or ``mutual_exemption``) replaced."""
+        me = changes.pop("mutual_exemption", self.mutual_exemption)
+        return Policies(mutual_exemption=me, **{**self._lists, **changes})
+
+    @classmethod
+    def of_items(cls, items: Iterable[object], mutual_exemption: bool = True) -> Policies:
+        """The instruments grouped into their lists by type, each list in the order given."""
+        lists: dict[str, list[object]] = {}
+        for item in items:
+            lists.setdefault(by_type(type(item)).name, []).append(item)
+        return cls(mutual_exemption=mutual_exemption, **lists)
 
     @property
     def empty(self) -> bool:
         """True when no instrument is in force."""
-        return not (
-            self.tariffs or self.floors or self.caps or self.cfds or self.bolrs or self.subsidies
-        )
+        return not any(self._lists.values())
+
+
+def _rebuild_policies(lists: dict[str, tuple[Any, ...]], mutual_exemption: bool) -> Policies:
+    return Policies(mutual_exemption=mutual_exemption, **lists)
 
 
 @dataclass(frozen=True)
@@ -193,6 +197,11 @@ class Market:
     def ids(self) -> tuple[str, ...]:
         """Zone ids in order."""
         return tuple(z.id for z in self.zones)
+
+    @property
+    def costs(self) -> tuple[tuple[float, ...], ...]:
+        """The transport matrix as built, USD/t: ``costs[exporter][importer]`` by zone index."""
+        return cast(tuple[tuple[float, ...], ...], self.transport)
 
     def index(self, zone_id: str, where: str = "") -> int:
         """Position of a zone; UnknownNameError with close matches otherwise."""
@@ -237,10 +246,6 @@ def _transport_matrix(value: object, ids: tuple[str, ...]) -> tuple[tuple[float,
         if m.shape != (z, z):
             raise ValidationError("transport", f"must be a {z} x {z} matrix, got shape {m.shape}")
     return tuple(tuple(float(v) for v in row) for row in m)
-
-
-def _name(where: str, i: int) -> str:
-    return f"{where}[{i}]"
 
 
 def validate(market: Market) -> None:
@@ -290,95 +295,8 @@ def validate(market: Market) -> None:
 
 
 def _validate_policies(market: Market) -> None:
+    """Every instrument's own rules (see :mod:`orebloc.market.instruments`), in registry order."""
     pol = market.policies
-    seen_pairs: set[tuple[str, str | None]] = set()
-    for i, tar in enumerate(pol.tariffs):
-        w = _name("policies.tariffs", i)
-        market.index(tar.importer, where=f"{w}.importer")
-        if tar.exporter is not None:
-            market.index(tar.exporter, where=f"{w}.exporter")
-            if tar.exporter == tar.importer:
-                raise ValidationError(f"{w}.exporter", "a zone cannot tariff itself")
-        if (tar.importer, tar.exporter) in seen_pairs:
-            raise ValidationError(
-                w, f"a second tariff for the same pair {tar.importer}<-{tar.exporter}"
-            )
-        seen_pairs.add((tar.importer, tar.exporter))
-        check("tariff.ad_valorem", tar.ad_valorem, f"{w}.ad_valorem")
-        check("tariff.specific", tar.specific, f"{w}.specific")
-    _one_per_zone(market, pol.floors, "policies.floors", "member")
-    for i, f in enumerate(pol.floors):
-        check("floor.price", f.price, f"{_name('policies.floors', i)}.price")
-    _one_per_zone(market, pol.cfds, "policies.cfds", "member")
-    for i, c in enumerate(pol.cfds):
-        check("cfd.strike", c.strike, f"{_name('policies.cfds', i)}.strike")
-    _one_per_zone(market, pol.bolrs, "policies.bolrs", None)
-    for i, b in enumerate(pol.bolrs):
-        w = _name("policies.bolrs", i)
-        check("bolr.price", b.price, f"{w}.price")
-        check("bolr.volume", b.volume, f"{w}.volume")
-        check("bolr.budget", b.budget, f"{w}.budget")
-    _one_per_zone(market, pol.subsidies, "policies.subsidies", None)
-    for i, s in enumerate(pol.subsidies):
-        check("subsidy.per_tonne", s.per_tonne, f"{_name('policies.subsidies', i)}.per_tonne")
-    covered: dict[str, set[str]] = {}
-    for i, cap in enumerate(pol.caps):
-        w = _name("policies.caps", i)
-        market.index(cap.origin, where=f"{w}.origin")
-        sup = market.supply[cap.origin]
-        if sup.q0 == 0 and sup.capacity_t == 0:
-            raise ValidationError(
-                f"{w}.origin",
-                f"zone {cap.origin!r} does not export (baseline supply and capacity are 0), "
-                "so its exports cannot be capped",
-            )
-        dests = cap_destinations(market, cap)
-        if cap.destinations is not None:
-            for j, d in enumerate(cap.destinations):
-                market.index(d, where=f"{w}.destinations[{j}]")
-                if d == cap.origin:
-                    raise ValidationError(f"{w}.destinations[{j}]", "the origin cannot cap itself")
-        if not dests:
-            raise ValidationError(f"{w}.destinations", "no destination left to cap")
-        overlap = covered.setdefault(cap.origin, set()) & set(dests)
-        if overlap:
-            raise ValidationError(
-                f"{w}.destinations",
-                f"{sorted(overlap)} already capped for origin {cap.origin!r} by another cap",
-            )
-        covered[cap.origin] |= set(dests)
-        check("cap.quantity", cap.quantity, f"{w}.quantity")
-        check("cap.leakage_share", cap.leakage_share, f"{w}.leakage_share")
-        check("cap.leakage_cost", cap.leakage_cost, f"{w}.leakage_cost")
-        if cap.leakage_base is not None:
-            check("cap.leakage_base", cap.leakage_base, f"{w}.leakage_base")
-
-
-def _one_per_zone(market: Market, items: Sequence[object], where: str, role: str | None) -> None:
-    seen: set[str] = set()
-    for i, item in enumerate(items):
-        zid = item.zone  # type: ignore[attr-defined]
-        market.index(zid, where=f"{where}[{i}].zone")
-        if zid in seen:
-            raise ValidationError(f"{where}[{i}].zone", f"zone {zid!r} already has one")
-        seen.add(zid)
-        if role is not None and market.zone(zid).role != role:
-            raise ValidationError(
-                f"{where}[{i}].zone",
-                f"only {with_article(role)} can have this instrument; {zid!r} is {with_article(market.zone(zid).role)}",
-            )
-
-
-def cap_destinations(market: Market, cap: ExportCap) -> tuple[str, ...]:
-    """The zones a cap applies to, after mutual exemption."""
-    if cap.destinations is not None:
-        return tuple(dict.fromkeys(cap.destinations))
-    origin = market.zone(cap.origin)
-    out = []
-    for z in market.zones:
-        if z.id == cap.origin:
-            continue
-        if market.policies.mutual_exemption and origin.in_bloc and z.in_bloc:
-            continue
-        out.append(z.id)
-    return tuple(out)
+    for inst in declared():
+        if inst.cls is not None:
+            validate_items(market, inst, pol.of(inst.name), f"policies.{inst.name}")

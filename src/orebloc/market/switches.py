@@ -2,8 +2,9 @@
 parsed into the model's instruments.
 
 The command line and the service both hand the user's switch texts to these functions, so a
-switch is spelt and checked in one place; every error is a :class:`ValidationError` that names
-the switch and the text the user typed.
+switch is spelt and checked in one place: each instrument's switches are declared with it in
+:mod:`orebloc.market.instruments`; every error is a :class:`ValidationError` that names the
+switch and the text the user typed.
 """
 
 from __future__ import annotations
@@ -15,194 +16,85 @@ from dataclasses import replace
 import polars as pl
 
 from orebloc.errors import ValidationError
+from orebloc.market.instruments import by_name, declared, spelling, switches
 from orebloc.market.model import Market
 
-_NUM = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
-
-#: a policy field the model checks -> the word for it in a message about the switch that set it
-_SWITCH_FIELDS = {
-    "price": "price",
-    "strike": "strike",
-    "volume": "volume",
-    "per_tonne": "subsidy",
-    "ad_valorem": "rate",
-    "specific": "tariff per tonne",
-    "quantity": "cap",
-}
-
-
 Texts = list[str] | tuple[str, ...]
+#: a switch that is not an instrument: the share of a zone's capacity lost, in [0, 1]
+OUTAGE = "--outage"
 
 
-def _bad(switch: str, text: str, why: str) -> ValidationError:
-    return ValidationError(f"{switch} {text}", why)
+def switch_options() -> tuple[tuple[str, str, str], ...]:
+    """(keyword, flag, help) of every switch :func:`apply_switches` takes, in order."""
+    out = [(sw.option, sw.flag, sw.help) for _, sw in switches()]
+    return (*out, ("outage", OUTAGE, "ZONE=SHARE capacity lost"))
 
 
-def _zones(market: Market, switch: str, text: str, codes: list[str]) -> tuple[str, ...]:
-    out = []
-    for c in codes:
-        c = c.strip()
-        if c not in market.ids:
-            raise _bad(switch, text, f"unknown zone {c!r}; zones: {', '.join(market.ids)}")
-        out.append(c)
-    return tuple(out)
-
-
-def _number(switch: str, text: str, value: str) -> float:
-    if not re.fullmatch(_NUM + r"|inf", value.strip()):
-        raise _bad(switch, text, f"{value!r} is not a number")
-    return float(value)
-
-
-def _kv(switch: str, text: str, grammar: str) -> tuple[str, str]:
-    if "=" not in text:
-        raise _bad(switch, text, f"expected {grammar}")
-    k, _, v = text.partition("=")
-    return k.strip(), v.strip()
-
-
-def apply_switches(
-    market: Market,
-    *,
-    ban: Texts = (),
-    cap: Texts = (),
-    tariff: Texts = (),
-    floor: Texts = (),
-    cfd: Texts = (),
-    bolr: Texts = (),
-    subsidy: Texts = (),
-    outage: Texts = (),
-) -> Market:
+def apply_switches(market: Market, **texts: Texts | None) -> Market:
     """The market with the switches' policies added to its own (and outages applied).
 
-    ``ban``: ``ORIGIN[:DEST,...]``; ``cap``: ``ORIGIN[:DEST,...]=TONNES``; ``tariff``:
-    ``IMPORTER[<EXPORTER]=RATE`` (ad valorem, a fraction) or ``=N/t`` (USD per tonne);
-    ``floor``/``cfd``/``subsidy``: ``ZONE=USD_PER_T``; ``bolr``: ``ZONE=PRICE[:VOLUME]`` (USD/t,
-    tonnes); ``outage``: ``ZONE=SHARE`` in [0, 1]. Errors name the switch and its text.
+    ``texts`` maps each switch's keyword (:func:`switch_options`: ``ban``, ``cap``, ``tariff``,
+    ``floor``, ``cfd``, ``bolr``, ``subsidy`` from the instrument registry, and ``outage``) to
+    the texts the user typed, e.g. ``floor=["USA=20000"]``; ``outage``: ``ZONE=SHARE`` in
+    [0, 1]. Errors name the switch and its text.
     """
-    from orebloc.market.model import (
-        BuyerOfLastResort,
-        ContractForDifference,
-        ExportCap,
-        PriceFloor,
-        Subsidy,
-        Tariff,
-    )
-
+    known = {k for k, _, _ in switch_options()}
+    for key in texts:
+        if key not in known:
+            raise TypeError(f"apply_switches: unknown switch {key!r}; known: {sorted(known)}")
     pol = market.policies
-    caps = list(pol.caps)
-    for text in ban:
-        origin, _, dests = text.partition(":")
-        [origin] = _zones(market, "--ban", text, [origin])
-        caps.append(
-            ExportCap(
-                origin, _zones(market, "--ban", text, dests.split(",")) if dests else None, 0.0
-            )
-        )
-    for text in cap:
-        left, value = _kv("--cap", text, "ORIGIN[:DEST,...]=TONNES")
-        origin, _, dests = left.partition(":")
-        [origin] = _zones(market, "--cap", text, [origin])
-        caps.append(
-            ExportCap(
-                origin,
-                _zones(market, "--cap", text, dests.split(",")) if dests else None,
-                _number("--cap", text, value),
-            )
-        )
-    tariffs = list(pol.tariffs)
-    for text in tariff:
-        left, value = _kv("--tariff", text, "IMPORTER[<EXPORTER]=RATE or =N/t")
-        imp, _, exp = left.partition("<")
-        [imp] = _zones(market, "--tariff", text, [imp])
-        exporter = _zones(market, "--tariff", text, [exp])[0] if exp else None
-        if value.endswith("/t"):
-            tariffs.append(Tariff(imp, exporter, specific=_number("--tariff", text, value[:-2])))
-        else:
-            tariffs.append(Tariff(imp, exporter, ad_valorem=_number("--tariff", text, value)))
-    singles: dict[str, list] = {
-        "floors": list(pol.floors),
-        "cfds": list(pol.cfds),
-        "subsidies": list(pol.subsidies),
-        "bolrs": list(pol.bolrs),
-    }
-    for switch, key, cls, texts in (
-        ("--floor", "floors", PriceFloor, floor),
-        ("--cfd", "cfds", ContractForDifference, cfd),
-        ("--subsidy", "subsidies", Subsidy, subsidy),
-    ):
-        for text in texts:
-            zone, value = _kv(switch, text, "ZONE=USD_PER_T")
-            [zone] = _zones(market, switch, text, [zone])
-            singles[key].append(cls(zone, _number(switch, text, value)))
-    for text in bolr:
-        zone, value = _kv("--bolr", text, "ZONE=PRICE[:VOLUME]")
-        [zone] = _zones(market, "--bolr", text, [zone])
-        price, _, volume = value.partition(":")
-        singles["bolrs"].append(
-            BuyerOfLastResort(
-                zone,
-                _number("--bolr", text, price),
-                _number("--bolr", text, volume) if volume else float("inf"),
-            )
-        )
-    supply = dict(market.supply)
-    for text in outage:
-        zone, value = _kv("--outage", text, "ZONE=SHARE")
-        [zone] = _zones(market, "--outage", text, [zone])
-        share = _number("--outage", text, value)
-        if not 0 <= share <= 1:
-            raise _bad("--outage", text, f"share must be in [0, 1], got {share:g}")
-        supply[zone] = replace(supply[zone], outage_share=share)
-    new = replace(
-        pol,
-        caps=tuple(caps),
-        tariffs=tuple(tariffs),
-        floors=tuple(singles["floors"]),
-        cfds=tuple(singles["cfds"]),
-        subsidies=tuple(singles["subsidies"]),
-        bolrs=tuple(singles["bolrs"]),
-    )
+    lists: dict[str, list[object]] = {}
     # which switch made each policy (None: the model file's own), to name it in an error
-    made_by = {
-        "caps": [None] * len(pol.caps) + [("--ban", t) for t in ban] + [("--cap", t) for t in cap],
-        "tariffs": [None] * len(pol.tariffs) + [("--tariff", t) for t in tariff],
-        "floors": [None] * len(pol.floors) + [("--floor", t) for t in floor],
-        "cfds": [None] * len(pol.cfds) + [("--cfd", t) for t in cfd],
-        "subsidies": [None] * len(pol.subsidies) + [("--subsidy", t) for t in subsidy],
-        "bolrs": [None] * len(pol.bolrs) + [("--bolr", t) for t in bolr],
-    }
+    made_by: dict[str, list[tuple[str, str] | None]] = {}
+    for inst in declared():
+        if inst.cls is None:
+            continue
+        items = lists[inst.name] = list(pol.of(inst.name))
+        made = made_by[inst.name] = [None] * len(items)
+        for sw in inst.switches:
+            for text in texts.get(sw.option) or ():
+                items.append(sw.parse(market, sw.flag, text))
+                made.append((sw.flag, text))
+    supply = dict(market.supply)
+    for text in texts.get("outage") or ():
+        zone, value = spelling.key_value(OUTAGE, text, "ZONE=SHARE")
+        [zone] = spelling.zones(market, OUTAGE, text, [zone])
+        share = spelling.number(OUTAGE, text, value)
+        if not 0 <= share <= 1:
+            raise spelling.bad(OUTAGE, text, f"share must be in [0, 1], got {share:g}")
+        supply[zone] = replace(supply[zone], outage_share=share)
+    new = pol.replace(**{k: tuple(v) for k, v in lists.items()})
     try:
         return replace(market, supply=supply, policies=new)
     except ValidationError as exc:
         raise _as_switch_error(exc, made_by) from None
 
 
-def _as_switch_error(exc: ValidationError, made_by: dict[str, list]) -> ValidationError:
+def _as_switch_error(
+    exc: ValidationError, made_by: dict[str, list[tuple[str, str] | None]]
+) -> ValidationError:
     """The model's error about ``policies.floors[1].price`` as one about the switch the user typed."""
     m = re.match(r"policies\.(\w+)\[(\d+)\](?:\.(\w+))?", exc.field)
-    if (
-        not m
-        or m[1] not in made_by
-        or int(m[2]) >= len(made_by[m[1]])
-        or made_by[m[1]][int(m[2])] is None
-    ):
+    if not m or m[1] not in made_by or int(m[2]) >= len(made_by[m[1]]):
         return exc
-    switch, text = made_by[m[1]][int(m[2])]
-    word = _SWITCH_FIELDS.get(m[3] or "")
-    return _bad(switch, text, f"{word} {exc.reason}" if word else exc.reason)
+    made = made_by[m[1]][int(m[2])]
+    if made is None:
+        return exc
+    switch, text = made
+    word = by_name(m[1]).switch_words.get(m[3] or "")
+    return spelling.bad(switch, text, f"{word} {exc.reason}" if word else exc.reason)
 
 
-def parse_sets(texts: list[str]) -> dict[str, float]:
+def parse_sets(texts: Texts) -> dict[str, float]:
     """``--set KEY=VALUE`` switches as calibration overrides."""
     out = {}
     for text in texts:
-        key, value = _kv("--set", text, "KEY=VALUE")
-        out[key] = _number("--set", text, value)
+        key, value = spelling.key_value("--set", text, "KEY=VALUE")
+        out[key] = spelling.number("--set", text, value)
     return out
 
 
-def parse_landed(pairs: list[str], period: str) -> pl.DataFrame:
+def parse_landed(pairs: Texts, period: str) -> pl.DataFrame:
     """``--landed ORIGIN=USD_T`` switches as a table (period, origin, landed_usd_t in USD per tonne).
 
     An unknown origin is refused, never taken as an outsider; a price must be finite and >= 0.

@@ -36,20 +36,31 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
+from typing import cast
 
 import polars as pl
 
 from orebloc.atlas.store import Atlas
 from orebloc.errors import ValidationError
+from orebloc.market.instruments import Instrument, compared
+from orebloc.market.instruments.base import Comparison as InstrumentComparison
+from orebloc.market.instruments.base import ReferenceTerms
 from orebloc.metrics.crma import SINGLE_COUNTRY_LIMIT
 from orebloc.scenarios.run import prepare, run_scenario
 from orebloc.scenarios.spec import Policy, Scenario
 
-INSTRUMENTS: tuple[str, ...] = ("none", "levy", "tariff", "cfd", "bolr")
+
+def _compared() -> tuple[tuple[Instrument, InstrumentComparison], ...]:
+    """The registry's instruments that the comparison applies, with how, in its order."""
+    return tuple((i, i.comparison) for i in compared() if i.comparison is not None)
+
+
+#: the comparison's instruments: ``none`` and those of the registry with a comparison spelling
+INSTRUMENTS: tuple[str, ...] = ("none", *(c.name for _, c in _compared()))
 #: assumption: the buyer of last resort may buy up to this share of members' baseline demand a year
 BOLR_SHARE_DEFAULT = 0.10
 #: instruments whose fiscal cost is paid to the members' producers (added to their revenue)
-PAID_TO_PRODUCERS: frozenset[str] = frozenset({"cfd"})
+PAID_TO_PRODUCERS: frozenset[str] = frozenset(c.name for _, c in _compared() if c.paid_to_producers)
 #: who-pays burdens closer to 0 than this (USD over the horizon) are solver round-off and are
 #: written as 0; an assumption: the markets compared are worth millions, the solver's relative
 #: tolerance (1e-9) leaves cents
@@ -116,7 +127,7 @@ def instrument_settings(
     members = [z.id for z in market.zones if z.role == "member"]
     if design.tariff_rate is None:
         # the cheapest outsider's baseline landed price into a member: p0 + transport
-        t = market.transport
+        t = market.costs
         ids = list(market.ids)
         landed = min(
             market.supply[o].p0 + t[ids.index(o)][ids.index(m)] for o in outsiders for m in members
@@ -134,23 +145,19 @@ def instrument_policies(
     """The scenario's policy list for one instrument, in every member zone of the market."""
     members = [z for z in spec.zones.ids if _zone_role(spec, z) == "member"]
     f = design.floor_usd_t
-    make = {
-        "none": lambda z: None,
-        "levy": lambda z: Policy("floor", design.market, z, (("price", f),)),
-        "tariff": lambda z: Policy(
-            "tariff", design.market, z, (("ad_valorem", settings["tariff_rate"]),)
-        ),
-        "cfd": lambda z: Policy("cfd", design.market, z, (("strike", f),)),
-        "bolr": lambda z: Policy(
-            "bolr",
-            design.market,
-            z,
-            (("price", f), ("volume", settings[f"bolr_volume_t_yr.{z}"] * spec.dt)),
-        ),
-    }
-    if kind not in make:
+
+    by_name = {c.name: (inst, c) for inst, c in _compared()}
+    if kind == "none":
+        return ()
+    if kind not in by_name:
         raise ValidationError("instrument", f"must be one of {INSTRUMENTS}, got {kind!r}")
-    return tuple(p for z in members if (p := make[kind](z)) is not None)
+    inst, how = by_name[kind]
+    out = []
+    for z in members:
+        volume = settings.get(f"bolr_volume_t_yr.{z}", 0.0) * spec.dt  # t per period
+        terms = ReferenceTerms(f, settings["tariff_rate"], volume)
+        out.append(Policy(inst.kind, design.market, z, tuple(how.numbers(terms).items())))
+    return tuple(out)
 
 
 def _zone_role(spec: Scenario, zone: str) -> str:
@@ -235,9 +242,12 @@ def compare_instruments(
             workers=workers,
             cases=("reference", "policy"),
         )
-        frames.append(_per_draw(run.results, spec, design.market, kind))
+        results = run.results
+        if results is None:  # run_scenario keeps the results unless told not to
+            raise RuntimeError("the scenario run kept no results")
+        frames.append(_per_draw(results, spec, design.market, kind))
         if kind == "none":
-            lowest = _lowest_member_price(run.results, spec, design.market)
+            lowest = _lowest_member_price(results, spec, design.market)
     per_draw = pl.concat(frames)
     return Comparison(design, settings, per_draw, _summary(per_draw), _who_pays(per_draw), lowest)
 
@@ -248,8 +258,8 @@ def _lowest_member_price(results: pl.DataFrame, spec: Scenario, market: str) -> 
     rows = results.filter(
         (pl.col("case") == "policy") & (pl.col("market") == market) & pl.col("zone").is_in(members)
     )
-    low = rows["price_usd_t"].min()
-    return math.nan if low is None else float(low)
+    low = rows["price_usd_t"].cast(pl.Float64).min()
+    return math.nan if low is None else float(cast(float, low))
 
 
 def _summary(per_draw: pl.DataFrame) -> pl.DataFrame:

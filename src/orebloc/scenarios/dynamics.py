@@ -60,18 +60,9 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from orebloc.market import curves
+from orebloc.market import curves, instruments
 from orebloc.market.batch import solve_batch
-from orebloc.market.model import (
-    BuyerOfLastResort,
-    ContractForDifference,
-    ExportCap,
-    Market,
-    Policies,
-    PriceFloor,
-    Subsidy,
-    Tariff,
-)
+from orebloc.market.model import ExportCap, Market, Policies
 from orebloc.scenarios import hooks
 from orebloc.scenarios.draws import Draws, calibration_key
 from orebloc.scenarios.spec import Scenario
@@ -146,43 +137,25 @@ class _State:
         self.bought_input = [None] * m  # upstream demand by zone this period
 
 
-def _policy_objects(plan: Plan, mi: int, t: int, in_case: bool) -> list:
+def _policy_objects(plan: Plan, mi: int, t: int, in_case: bool) -> list[object]:
+    """The instruments of market ``mi`` in force in period ``t`` (none outside the policy case),
+    each built by its registry declaration; those that act between periods (a stockpile
+    release) are left to their period-loop component."""
     if not in_case:
         return []
     mid = plan.markets[mi].id
     out = []
     for p in plan.spec.policies:
-        if (
-            p.market != mid
-            or p.kind == "stockpile"
-            or t < p.start
-            or (p.end is not None and t >= p.end)
-        ):
+        inst = instruments.by_kind(p.kind)
+        if p.market != mid or inst.cls is None or t < p.start or (p.end is not None and t >= p.end):
             continue
-        if p.kind == "floor":
-            out.append(PriceFloor(p.zone, p.get("price")))
-        elif p.kind == "tariff":
-            out.append(Tariff(p.zone, p.exporter, p.get("ad_valorem", 0.0), p.get("specific", 0.0)))
-        elif p.kind == "cfd":
-            out.append(ContractForDifference(p.zone, p.get("strike")))
-        elif p.kind == "bolr":
-            out.append(
-                BuyerOfLastResort(
-                    p.zone, p.get("price"), p.get("volume", np.inf), p.get("budget", np.inf)
-                )
-            )
-        elif p.kind == "subsidy":
-            out.append(Subsidy(p.zone, p.get("per_tonne")))
+        out.append(inst.build(p.zone, dict(p.numbers), exporter=p.exporter))
     return out
 
 
-def _policies(objs: list, caps: tuple[ExportCap, ...]) -> Policies:
-    kinds = {Tariff: "tariffs", PriceFloor: "floors", ContractForDifference: "cfds",
-             BuyerOfLastResort: "bolrs", Subsidy: "subsidies"}  # fmt: skip
-    groups: dict[str, list] = {v: [] for v in kinds.values()}
-    for o in objs:
-        groups[kinds[type(o)]].append(o)
-    return Policies(caps=caps, **{k: tuple(v) for k, v in groups.items()})
+def _policies(objs: list[object], caps: tuple[ExportCap, ...]) -> Policies:
+    """The period's instruments and the export controls' caps as one Policies."""
+    return Policies.of_items([*objs, *caps])
 
 
 def _drawn_demand(pm: PreparedMarket, ids: tuple[str, ...], draws: Draws) -> np.ndarray:

@@ -11,7 +11,8 @@ The format, every key and its meaning are in ``docs/scenarios.md``. In short::
     [[additions]]   market, zone, capacity (t/yr), start, lead_time (years)
     [[shocks]]      kind (export_control | outage | demand), market | mineral+stage, zone, to,
                     start, duration (years), severity, leakage_share
-    [[policies]]    kind (floor | tariff | cfd | bolr | subsidy | stockpile), market, zone, ...
+    [[policies]]    kind (an instrument of orebloc.market.instruments: floor | tariff | cfd |
+                    bolr | subsidy | stockpile), market, zone, ...
     [[uncertain]]   param (supply.eta | demand.eps), market, zones, per_zone, dist + its numbers
     [[stockpiles]]  market, holdings, trigger, levels, cover, rule, transfer_cost (docs/stockpile.md)
 
@@ -34,6 +35,8 @@ from pathlib import Path
 from orebloc.atlas.blocs import Bloc, load_bloc
 from orebloc.errors import InputError, Location, OreblocError
 from orebloc.files import read_error_reason
+from orebloc.market import instruments
+from orebloc.market.instruments.base import Bounds
 from orebloc.market.model import Market
 from orebloc.market.params import out_of_range_reason, param
 from orebloc.market.zones import ZoneMap, default_zones, parse_zones
@@ -42,7 +45,9 @@ from orebloc.words import plural, with_article
 
 STEPS = {"year": 1.0, "quarter": 0.25}
 SHOCK_KINDS = ("export_control", "outage", "demand")
-POLICY_KINDS = ("floor", "tariff", "cfd", "bolr", "subsidy", "stockpile")
+#: the ``[[policies]]`` kinds of the instrument registry (the reader asks the registry itself,
+#: ``orebloc.market.instruments.kinds()``, so an instrument registered later is known too)
+POLICY_KINDS = instruments.kinds()
 DISTRIBUTIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     # name: (required numbers, optional numbers)
     "fixed": (("value",), ()),
@@ -734,17 +739,20 @@ def _markets(ctx: _Ctx, data: Mapping, base: Path, zm: ZoneMap) -> tuple[MarketS
     return tuple(out)
 
 
-_POLICY_NUMBERS: dict[str, dict[str, tuple[str, bool]]] = {
-    # kind: {key: (range, required)}
-    "floor": {"price": ("floor.price", True)},
-    "tariff": {"ad_valorem": ("tariff.ad_valorem", False), "specific": ("tariff.specific", False)},
-    "cfd": {"strike": ("cfd.strike", True)},
-    "bolr": {"price": ("bolr.price", True), "volume": ("bolr.volume", False),
-             "budget": ("bolr.budget", False)},
-    "subsidy": {"per_tonne": ("subsidy.per_tonne", True)},
-    "stockpile": {"initial": ("nonneg", True), "trigger": ("positive", True),
-                  "release_rate": ("nonneg", True)},
-}  # fmt: skip
+def _kind_rules(
+    kind: str,
+) -> tuple[
+    dict[str, tuple[str | Bounds | None, bool]],
+    str | None,
+    tuple[str, ...],
+    tuple[tuple[str, str, str], ...],
+]:
+    """(numbers {key: (range, required)}, role, other zone keys, distinct pairs) of a kind,
+    from its declaration in the instrument registry."""
+    inst = instruments.by_kind(kind)
+    nums = {f.name: (f.param or f.bounds, f.required) for f in inst.numbers}
+    others = tuple(f.name for f in inst.fields if f.kind != "number" and f.name != inst.zone_field)
+    return nums, inst.role, others, inst.distinct
 
 
 def policy_numbers(kind: str) -> tuple[tuple[str, bool], ...]:
@@ -757,23 +765,23 @@ def _policies(ctx, data, zm, ids, market_ref, period_index, dt) -> list[Policy]:
     seen: set[tuple[str, str, str, str | None]] = set()
     for i, q in enumerate(ctx.array(data, "policies")):
         p = f"policies[{i}]"
-        kind = ctx.string(q, "kind", p, POLICY_KINDS)
-        nums = _POLICY_NUMBERS[kind]
-        extra = ("exporter",) if kind == "tariff" else ()
+        kind = ctx.string(q, "kind", p, instruments.kinds())
+        nums, only, others, distinct = _kind_rules(kind)
         ctx.keys(q, p, ("kind", "market", "mineral", "stage", "zone", "start", "duration", "note",
-                        *nums, *extra))  # fmt: skip
+                        *nums, *others))  # fmt: skip
         zone = _zone(ctx, ids, q.get("zone"), f"{p}.zone")
         role = zm.get(zone).role if zone in zm.ids else "member"
-        if kind in ("floor", "cfd") and role != "member":
+        if only is not None and role != only:
             raise ctx.err(
                 f"{p}.zone",
-                f"only a member can have {with_article(kind)}; {zone!r} is {with_article(role)}",
+                f"only {with_article(only)} can have {with_article(kind)}; {zone!r} is {with_article(role)}",
             )
         exporter = None
-        if kind == "tariff" and "exporter" in q:
+        if "exporter" in others and "exporter" in q:
             exporter = _zone(ctx, ids, q["exporter"], f"{p}.exporter")
-            if exporter == zone:
-                raise ctx.err(f"{p}.exporter", "a zone cannot tariff itself")
+            for a, _b, reason in distinct:
+                if a == "exporter" and exporter == zone:
+                    raise ctx.err(f"{p}.{a}", reason)
         numbers = tuple(
             (k, ctx.number(q, k, p, rng)) for k, (rng, req) in nums.items() if req or k in q
         )
