@@ -757,7 +757,7 @@ def _kind_rules(
 
 def policy_numbers(kind: str) -> tuple[tuple[str, bool], ...]:
     """The numbers a ``[[policies]]`` entry of ``kind`` takes, each with whether it is required."""
-    return tuple((k, req) for k, (_rng, req) in _POLICY_NUMBERS[kind].items())
+    return tuple((k, req) for k, (_rng, req) in _kind_rules(kind)[0].items())
 
 
 def _policies(ctx, data, zm, ids, market_ref, period_index, dt) -> list[Policy]:
