@@ -25,7 +25,7 @@ from pathlib import Path
 from orebloc.atlas.blocs import Bloc
 from orebloc.atlas.store import Atlas
 from orebloc.errors import InputError, Location
-from orebloc.files import read_error_reason
+from orebloc.files import read_user_text
 from orebloc.metrics.sourcing import single_country_sourcing
 from orebloc.metrics.supply_risk import SupplyRisk, supply_risk
 from orebloc.metrics.trade_basis import Economy, resolve_economy
@@ -51,12 +51,8 @@ class SupplyRiskInputs:
 def read_wgi(path: str | Path) -> dict[str, float]:
     """Scaled WGI (0-10, 10 = weakest governance) by code from a CSV ``country,wgi``."""
     path = Path(path)
-    try:
-        rows = list(csv.DictReader(path.read_text("utf-8-sig").splitlines()))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(
-            f"cannot read WGI file: {read_error_reason(exc)}", Location(path.name)
-        ) from exc
+    text = read_user_text(path, "WGI file", path.name, "utf-8-sig")
+    rows = list(csv.DictReader(text.splitlines()))
     if not rows or not {"country", "wgi"} <= set(rows[0]):
         raise InputError("needs columns country,wgi", Location(path.name, 1))
     out: dict[str, float] = {}
