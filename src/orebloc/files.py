@@ -1,4 +1,4 @@
-"""Writing output files whole or not at all.
+"""Writing output files whole or not at all, and reading a user's input file as text.
 
 Every file orebloc writes goes through :func:`atomic_output`: the content is written to a
 temporary file in the same folder and renamed over the target only when complete, so a failed
@@ -58,6 +58,21 @@ def write_text_atomic(path: str | Path, text: str) -> Path:
     with atomic_output(path) as tmp:
         tmp.write_text(text, encoding="utf-8")
     return Path(path)
+
+
+def read_user_text(
+    path: str | Path, what: str, where: str | None = None, encoding: str = "utf-8"
+) -> str:
+    """The text of the user's ``what`` ("cost file") at ``path``; a file that cannot be read as
+    ``encoding`` text raises :class:`InputError` "cannot read <what>: <why>" located at ``where``
+    (default: the path as given)."""
+    try:
+        return Path(path).read_text(encoding)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(
+            f"cannot read {what}: {read_error_reason(exc)}",
+            Location(str(path) if where is None else where),
+        ) from exc
 
 
 def read_error_reason(exc: OSError | UnicodeDecodeError) -> str:

@@ -17,6 +17,7 @@ from orebloc.market.calibrate.consumption import (
 )
 from orebloc.market.calibrate.priors import PRIOR_COLUMNS, parse_priors, prior_rows, priors_for
 from orebloc.market.zones import default_zones
+from orebloc.vocab.minerals import get_mineral
 
 #: the headline markets, at the stage the atlas has production for
 HEADLINE = [("gallium", "refining"), ("germanium", "refining"), ("rare_earths", "mining"),
@@ -246,7 +247,7 @@ def test_consumption_rows_parse_and_bad_rows_name_the_cell():
 
 def test_old_tonnages_are_used_as_shares_of_their_year_or_not_at_all(atlas):
     zm = default_zones()
-    case = Case(atlas, "cobalt", "Cobalt", "mining", 2024, zm)
+    case = Case(atlas, get_mineral("cobalt"), "mining", 2024, zm)
     rows = parse_consumption(
         HEAD
         + "cobalt,mining,2017,CHN,consumption_t,59000,t,contained,secondary,s,r,\n"  # 7 years, no world row

@@ -13,7 +13,7 @@ from importlib import resources
 from pathlib import Path
 
 from orebloc.errors import InputError, Location, UnknownNameError
-from orebloc.files import read_error_reason
+from orebloc.files import read_user_text
 from orebloc.vocab.countries import all_iso3
 
 MEMBER, PARTNER, OUTSIDER = "member", "partner", "outsider"
@@ -73,12 +73,7 @@ def load_bloc(path: str | Path | None = None) -> Bloc:
         label = "blocs.toml (bundled)"
     else:
         label = str(path)
-        try:
-            text = Path(path).read_text("utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise InputError(
-                f"cannot read bloc file: {read_error_reason(exc)}", Location(label)
-            ) from exc
+        text = read_user_text(path, "bloc file")
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

@@ -24,7 +24,7 @@ import polars as pl
 from orebloc.atlas.store import Atlas
 from orebloc.bundled import read_bundled_table
 from orebloc.errors import InputError
-from orebloc.vocab.minerals import resolve_mineral
+from orebloc.vocab.minerals import MineralLike, as_mineral, resolve_mineral
 from orebloc.vocab.stages import resolve_stage
 
 #: USD per tonne for one of each USGS price unit
@@ -72,19 +72,19 @@ def series_codes(rule: dict[str, str]) -> dict[str, str | None]:
     return out
 
 
-def price_history(atlas: Atlas, mineral: str, stage: str) -> pl.DataFrame:
+def price_history(atlas: Atlas, mineral: MineralLike, stage: str) -> pl.DataFrame:
     """Every year's price of the series that stands for ``mineral`` at ``stage`` (USD/t).
 
     The latest USGS release is used for each year. Raises when no series is declared.
     """
-    m, s = resolve_mineral(mineral), resolve_stage(stage)
+    m, s = as_mineral(mineral), resolve_stage(stage)
     rule = price_rules().get((m.id, s))
     if rule is None:
         raise InputError(
             f"no USGS price series is declared for {m.name} at stage {s} (atlas/data/price_series.csv)"
         )
     codes = series_codes(rule)
-    rows = atlas.us_salient(m.id, "price").filter(
+    rows = atlas.us_salient(m, "price").filter(
         (
             pl.col("detail").str.to_lowercase().str.contains(rule["series"].lower(), literal=True)
             | pl.col("detail").is_in(list(codes))

@@ -33,7 +33,7 @@ import polars as pl
 
 from orebloc.errors import InputError
 from orebloc.vocab.countries import country_name
-from orebloc.vocab.minerals import Mineral, resolve_mineral
+from orebloc.vocab.minerals import Mineral, MineralLike, as_mineral
 from orebloc.vocab.stages import resolve_stage
 
 if TYPE_CHECKING:
@@ -169,22 +169,22 @@ def _candidates(atlas, m: Mineral, stage: str) -> pl.DataFrame:
     return pl.concat([a, b], how="vertical_relaxed").filter(pl.col("country").is_not_null())
 
 
-def published_years(atlas: Atlas, mineral: str, stage: str) -> list[int]:
+def published_years(atlas: Atlas, mineral: MineralLike, stage: str) -> list[int]:
     """Years with a published share of a country for the mineral and stage, ascending."""
-    m = resolve_mineral(mineral)
+    m = as_mineral(mineral)
     rows = _candidates(atlas, m, resolve_stage(stage)).filter(pl.col("scope") == "all")
     return sorted(set(rows["year"].drop_nulls().to_list()))
 
 
 def published_shares(
-    atlas: Atlas, mineral: str, stage: str, year: int | None = None
+    atlas: Atlas, mineral: MineralLike, stage: str, year: int | None = None
 ) -> PublishedShares:
     """Published shares of single countries at ``stage`` over the window ending at ``year``.
 
     ``atlas``: an :class:`orebloc.atlas.store.Atlas`. Raises :class:`InputError` naming the
     years that have figures when none falls in the window (or none exists at all).
     """
-    m = resolve_mineral(mineral)
+    m = as_mineral(mineral)
     stage = resolve_stage(stage)
     rows = _candidates(atlas, m, stage)
     whole = rows.filter(pl.col("scope") == "all")

@@ -31,8 +31,8 @@ from orebloc.atlas.shares import shares
 from orebloc.errors import InputError, Location, UnknownNameError, ValidationError
 from orebloc.sources.schema import TABLES, WORLD_STATISTICS
 from orebloc.vocab.countries import country_name
-from orebloc.vocab.minerals import Mineral, resolve_mineral
-from orebloc.vocab.stages import resolve_stage
+from orebloc.vocab.minerals import Mineral, MineralLike, as_mineral
+from orebloc.vocab.stages import STAGES, resolve_stage
 
 #: columns of ``sources.csv`` (the SOURCES table) that the CLI and reports show
 SOURCES_COLUMNS = ("source", "title", "licence", "credit")
@@ -226,52 +226,60 @@ class Atlas:
             )
         return self._cache[key]
 
-    def stages(self, mineral: str, statistic: str = "production") -> list[str]:
+    def stages(self, mineral: MineralLike, statistic: str = "production") -> list[str]:
         """Stages with data for a mineral, in supply-chain order."""
-        got = set(
-            self._world_rows(resolve_mineral(mineral).id, statistic)["stage"].unique().to_list()
-        )
-        return [s for s in ("mining", "refining", "product") if s in got]
+        got = set(self._world_rows(as_mineral(mineral).id, statistic)["stage"].unique().to_list())
+        return [s for s in STAGES if s in got]
 
-    def years(self, mineral: str, stage: str, statistic: str = "production") -> list[int]:
-        """Years with data for a mineral and stage, ascending."""
-        rows = self._world_rows(resolve_mineral(mineral).id, statistic)
-        return sorted(
-            rows.filter(pl.col("stage") == resolve_stage(stage))["year"].unique().to_list()
-        )
+    def years(self, mineral: MineralLike, stage: str, statistic: str = "production") -> list[int]:
+        """Years with data for a mineral and stage (any spelling), ascending."""
+        return self._years(as_mineral(mineral), resolve_stage(stage), statistic)
 
-    def series_year(self, mineral: str, stage: str, year: int | None) -> int | None:
+    def _years(self, m: Mineral, stage: str, statistic: str = "production") -> list[int]:
+        """Years with data for a mineral and a canonical stage, ascending."""
+        rows = self._world_rows(m.id, statistic)
+        return sorted(rows.filter(pl.col("stage") == stage)["year"].unique().to_list())
+
+    def series_year(self, mineral: MineralLike, stage: str, year: int | None) -> int | None:
         """The year a production series is shown for when ``year`` is asked (None: the latest).
 
         ``year`` itself where the series has it, else the latest earlier year with data; None
         where the series starts after ``year``.
         """
-        years = [y for y in self.years(mineral, stage) if year is None or y <= year]
+        return self._series_year(as_mineral(mineral), resolve_stage(stage), year)
+
+    def _series_year(self, m: Mineral, stage: str, year: int | None) -> int | None:
+        """:meth:`series_year` for a mineral and a canonical stage."""
+        years = [y for y in self._years(m, stage) if year is None or y <= year]
         return years[-1] if years else None
 
-    def latest_world_series(self, mineral: str, year: int | None = None) -> Iterator[ShareTable]:
+    def latest_world_series(
+        self, mineral: MineralLike, year: int | None = None
+    ) -> Iterator[ShareTable]:
         """Per production stage of ``mineral``, in stage order, the share table of the year
         shown for ``year`` (:meth:`series_year`), where it stands for world output
         (:attr:`ShareTable.is_world_series`); stages without such a table are skipped.
         """
-        for stage in self.stages(mineral):
-            shown = self.series_year(mineral, stage, year)
+        m = as_mineral(mineral)
+        for stage in self.stages(m):
+            shown = self._series_year(m, stage, year)
             if shown is None:
                 continue
-            t = self.shares(mineral, stage, shown)
+            t = self.shares(m, stage, shown)
             if t.is_world_series:
                 yield t
 
-    def default_stage(self, mineral: str, statistic: str = "production") -> str:
-        stages = self.stages(mineral, statistic)
+    def default_stage(self, mineral: MineralLike, statistic: str = "production") -> str:
+        """The first stage in supply-chain order with data for ``mineral``."""
+        m = as_mineral(mineral)
+        stages = self.stages(m, statistic)
         if not stages:
-            m = resolve_mineral(mineral)
             raise InputError(f"the atlas has no {statistic} by country for {m.name}")
         return stages[0]
 
     def shares(
         self,
-        mineral: str,
+        mineral: MineralLike,
         stage: str | None = None,
         year: int | None = None,
         statistic: str = "production",
@@ -286,13 +294,13 @@ class Atlas:
         most countries is used unless ``detail`` names another (the others are listed in
         ``alternatives``).
         """
-        m = resolve_mineral(mineral)
-        stage = resolve_stage(stage) if stage else self.default_stage(m.id, statistic)
-        years = self.years(m.id, stage, statistic)
+        m = as_mineral(mineral)
+        stage = resolve_stage(stage) if stage else self.default_stage(m, statistic)
+        years = self._years(m, stage, statistic)
         if not years:
             raise InputError(
                 f"the atlas has no {statistic} by country for {m.name} at stage {stage!r}; "
-                f"stages with data: {self.stages(m.id, statistic) or 'none'}"
+                f"stages with data: {self.stages(m, statistic) or 'none'}"
             )
         staged = self._world_rows(m.id, statistic).filter(pl.col("stage") == stage)
         if vintage is not None:
@@ -348,9 +356,9 @@ class Atlas:
         )
 
     # -- trade, US data, policy ------------------------------------------------------------
-    def hs_codes(self, mineral: str, stage: str | None = None) -> pl.DataFrame:
+    def hs_codes(self, mineral: MineralLike, stage: str | None = None) -> pl.DataFrame:
         """HS6 codes mapped to a mineral (and stage)."""
-        m = resolve_mineral(mineral)
+        m = as_mineral(mineral)
         q = "SELECT * FROM hs_map WHERE mineral = ?"
         params: list = [m.id]
         if stage:
@@ -378,10 +386,10 @@ class Atlas:
         return self.sql(q + " ORDER BY value_usd DESC", params)
 
     def us_salient(
-        self, mineral: str, statistic: str | None = None, year: int | None = None
+        self, mineral: MineralLike, statistic: str | None = None, year: int | None = None
     ) -> pl.DataFrame:
         """US salient statistics, latest vintage for each (statistic, year)."""
-        m = resolve_mineral(mineral)
+        m = as_mineral(mineral)
         keep = pl.col("mineral") == m.id
         if statistic:
             keep &= pl.col("statistic") == statistic
@@ -391,24 +399,27 @@ class Atlas:
         latest = pl.col("vintage") == pl.col("vintage").max().over("statistic", "year")
         return rows.filter(latest).sort("statistic", "detail", "year")
 
-    def us_import_sources(self, mineral: str) -> pl.DataFrame:
+    def us_import_sources(self, mineral: MineralLike) -> pl.DataFrame:
         """Shares of US imports by source country (latest vintage)."""
-        m = resolve_mineral(mineral)
+        m = as_mineral(mineral)
         return self.sql(
             """SELECT * FROM us_import_sources WHERE mineral = ?
                QUALIFY vintage = max(vintage) OVER () ORDER BY share_pct DESC NULLS LAST""",
             [m.id],
         )
 
-    def policy_events(self, on: dt.date | None = None, mineral: str | None = None) -> pl.DataFrame:
+    def policy_events(
+        self, on: dt.date | None = None, mineral: MineralLike | None = None
+    ) -> pl.DataFrame:
         """Export controls and other measures; with ``on``, those in force that day."""
         from orebloc.sources.export_controls import events_in_force
 
         events = self.sql("SELECT * FROM policy_events ORDER BY date_effective, measure_id")
+        m = as_mineral(mineral) if mineral else None
         if on is not None:
-            return events_in_force(events, on, mineral)
-        if mineral:
-            return events.filter(pl.col("mineral") == resolve_mineral(mineral).id)
+            return events_in_force(events, on, m)
+        if m is not None:
+            return events.filter(pl.col("mineral") == m.id)
         return events
 
     def sources(self) -> pl.DataFrame:

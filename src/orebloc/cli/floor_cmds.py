@@ -21,7 +21,7 @@ and product that has a tariff line and a price series (graphite and tungsten: mi
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -29,6 +29,11 @@ from orebloc.cli.options import BlocOpt, DataOpt, FormatOpt, PdfOpt, option_name
 from orebloc.cli.output import Format, emit
 from orebloc.errors import InputError, ValidationError
 from orebloc.market.switches import parse_landed
+from orebloc.vocab.minerals import Mineral, resolve_mineral
+
+if TYPE_CHECKING:
+    from orebloc.atlas.blocs import Bloc
+    from orebloc.atlas.store import Atlas
 
 floor_app = typer.Typer(
     help="Reference prices and the variable-levy tariff schedule.", no_args_is_help=True
@@ -36,11 +41,11 @@ floor_app = typer.Typer(
 METHODS = ("incentive", "cost-plus", "trailing", "reference-point")
 
 
-def _bloc_demand(atlas, mineral: str, stage: str, year: int, bloc) -> float:
+def _bloc_demand(atlas: Atlas, m: Mineral, stage: str, year: int, bloc: Bloc) -> float:
     from orebloc.market.calibrate import CalibrationError, calibrate
 
     try:
-        cal = calibrate(atlas, mineral, year, stage=stage, bloc=bloc)
+        cal = calibrate(atlas, m, year, stage=stage, bloc=bloc)
     except CalibrationError as exc:
         raise InputError(
             f"bloc demand is needed for the incentive price and calibration cannot give it ({exc}); "
@@ -125,22 +130,25 @@ def design(
         check_output_file(out)
     # bad input is refused before any note is printed
     given = parse_landed(landed, str(year)) if landed else None
-    every = None
-    if method in ("incentive", "cost-plus"):
-        every = default_costs() if costs is None else read_costs(costs)
+    # the cost curve is read (and checked) up front, where the method needs one
+    every = (
+        (default_costs() if costs is None else read_costs(costs))
+        if method in ("incentive", "cost-plus")
+        else ()
+    )
     atlas, bloc = Atlas(data), load_bloc(blocs)
+    m = resolve_mineral(mineral)
     if stage is None:
-        stage = default_stage(mineral)
+        stage = default_stage(m)
         typer.echo(
             f"stage: {stage} (the first with a tariff line and a price series; --stage to choose)",
             err=True,
         )
     if method in ("incentive", "cost-plus"):
-        from orebloc.vocab.minerals import resolve_mineral
         from orebloc.vocab.stages import resolve_stage
 
         label = DEFAULT_COSTS_LABEL if costs is None else f"cost file {costs}"
-        m, s = resolve_mineral(mineral), resolve_stage(stage)
+        s = resolve_stage(stage)
         producers = [p for p in every if p.mineral == m.id and p.stage == s]
         if not producers:
             have = sorted({f"{p.mineral} ({p.stage})" for p in every})
@@ -153,7 +161,7 @@ def design(
             demand = (
                 bloc_demand
                 if bloc_demand is not None
-                else _bloc_demand(atlas, mineral, stage, year, bloc)
+                else _bloc_demand(atlas, m, stage, year, bloc)
             )
             ref = incentive_price(
                 market_economy(producers, bloc.non_market), demand, target_share, rate
@@ -161,7 +169,7 @@ def design(
         else:
             ref = cost_plus(producers, rate, margin)
     elif method == "trailing":
-        ref = trailing_average(price_history(atlas, mineral, stage), window, year)
+        ref = trailing_average(price_history(atlas, m, stage), window, year)
         if ref.inputs["missing_years"]:
             typer.echo(
                 f"note: no USGS price for {ref.inputs['missing_years']}: the {window}-year mean is over "
@@ -169,15 +177,15 @@ def design(
                 err=True,
             )
     else:
-        ref = reference_point(mineral, stage)
-    lines = tariff_lines(mineral, stage)
+        ref = reference_point(m, stage)
+    lines = tariff_lines(m, stage)
     if given is not None:
         prices = given
     else:
         try:
             prices = observed_landed_prices(atlas, lines, year, bloc, freight_share, stage)
         except InputError as exc:
-            prices, note = series_landed_prices(atlas, mineral, stage, year)
+            prices, note = series_landed_prices(atlas, m, stage, year)
             typer.echo(f"note: {exc}; {note}", err=True)
         flagged = prices.filter(pl.col("outlier"))
         if not flagged.is_empty():

@@ -130,9 +130,10 @@ class OreblocGroup(TyperGroup):
             raise Interrupted() from exc
 
     def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,
-             complete_var: str | None = None, standalone_mode: bool = True, **extra: Any) -> Any:  # fmt: skip
+             complete_var: str | None = None, standalone_mode: bool = True,
+             windows_expand_args: bool = True, **extra: Any) -> Any:  # fmt: skip
         if not standalone_mode:
-            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+            return super().main(args, prog_name, complete_var, False, windows_expand_args, **extra)
         on_term = (
             signal.getsignal(signal.SIGTERM)
             if threading.current_thread() is threading.main_thread()
@@ -141,7 +142,7 @@ class OreblocGroup(TyperGroup):
         if on_term is not None:
             signal.signal(signal.SIGTERM, _raise_terminated)
         try:
-            rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+            rv = super().main(args, prog_name, complete_var, False, windows_expand_args, **extra)
         except SystemExit:
             raise
         except BaseException as exc:

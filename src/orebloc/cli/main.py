@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import click
 import typer
@@ -17,7 +17,16 @@ import typer
 from orebloc.cli.floor_cmds import floor_app
 from orebloc.cli.guard import OreblocGroup
 from orebloc.cli.market_cmds import market_app
-from orebloc.cli.options import BlocOpt, DataOpt, FormatOpt, PdfOpt, StageOpt, YearOpt, option_names
+from orebloc.cli.options import (
+    BaciYearOpt,
+    BlocOpt,
+    DataOpt,
+    FormatOpt,
+    PdfOpt,
+    StageOpt,
+    YearOpt,
+    option_names,
+)
 from orebloc.cli.output import Format, emit, emit_json
 from orebloc.cli.projects_cmds import projects_app
 from orebloc.cli.stockpile_cmds import respond_cmd, stockpile_app
@@ -25,6 +34,10 @@ from orebloc.errors import ValidationError
 from orebloc.metrics.concentration import table_hhi
 from orebloc.sources.revisions import OUTCOMES
 from orebloc.sources.schema import WORLD_STATISTICS
+from orebloc.vocab.minerals import Mineral, resolve_mineral
+
+if TYPE_CHECKING:
+    from orebloc.atlas.store import Atlas
 
 app = typer.Typer(
     help="orebloc: supply-chain atlas, risk metrics and market model for a critical-minerals bloc.",
@@ -80,7 +93,7 @@ def _options(
     """orebloc: supply-chain atlas, risk metrics and market model for a critical-minerals bloc."""
 
 
-def _atlas(data: Path | None):
+def _atlas(data: Path | None) -> Atlas:
     from orebloc.atlas.store import Atlas
 
     return Atlas(data)
@@ -204,7 +217,6 @@ def data_revisions(
 
     from orebloc.errors import ValidationError
     from orebloc.sources.revisions import compare_salient_vintages, compare_world_vintages
-    from orebloc.vocab.minerals import resolve_mineral
 
     compare = {"us_salient": compare_salient_vintages, "world": compare_world_vintages}.get(table)
     if compare is None:
@@ -282,17 +294,18 @@ def atlas_share(
     """Country shares of world production (capacity, reserves) for one mineral and stage."""
     import polars as pl
 
+    m = resolve_mineral(mineral)
     atlas = _atlas(data)
     if published or (
         stage
         and statistic == "production"
         and detail is None
         and vintage is None
-        and not atlas.years(mineral, stage)
+        and not atlas.years(m, stage)
     ):
-        _published_share(atlas, mineral, stage or atlas.default_stage(mineral), year, fmt)
+        _published_share(atlas, m, stage or atlas.default_stage(m), year, fmt)
         return
-    t = atlas.shares(mineral, stage, year, statistic, detail, vintage)
+    t = atlas.shares(m, stage, year, statistic, detail, vintage)
     frame = t.frame.with_columns(
         pl.lit(t.total).alias("total"), pl.lit(t.total_note).alias("total_note")
     )
@@ -316,13 +329,13 @@ def atlas_share(
     )
 
 
-def _published_share(atlas, mineral: str, stage: str, year: int | None, fmt: Format) -> None:
+def _published_share(atlas: Atlas, m: Mineral, stage: str, year: int | None, fmt: Format) -> None:
     """``atlas share`` on published shares (:func:`orebloc.atlas.published.published_shares`)."""
     import polars as pl
 
     from orebloc.atlas.published import published_shares
 
-    p = published_shares(atlas, mineral, stage, year)
+    p = published_shares(atlas, m, stage, year)
     frame = p.frame
     if fmt is Format.table:
         frame = frame.select(
@@ -360,13 +373,14 @@ def atlas_top(
     """The largest producers of a mineral at each stage (latest year by default)."""
     import polars as pl
 
+    m = resolve_mineral(mineral)
     atlas = _atlas(data)
-    stages = [stage] if stage else atlas.stages(mineral)
+    stages = [stage] if stage else atlas.stages(m)
     if not stages:
-        atlas.default_stage(mineral)  # raises with a clear message
+        atlas.default_stage(m)  # raises with a clear message
     frames = []
     for s in stages:
-        t = atlas.shares(mineral, s, year)
+        t = atlas.shares(m, s, year)
         frames.append(
             t.frame.head(k).with_columns(
                 pl.lit(t.stage).alias("stage"),
@@ -380,7 +394,7 @@ def atlas_top(
         "rank",
         *[c for c in frames[0].columns if c not in ("stage", "year", "rank")],
     )
-    emit(out, fmt, title=f"Top producers: {atlas.stages(mineral) and stages}")
+    emit(out, fmt, title=f"Top producers: {atlas.stages(m) and stages}")
 
 
 @atlas_app.command("events")
@@ -397,7 +411,7 @@ def atlas_events(
         day = dt.date.fromisoformat(on) if on is not None else None
     except ValueError:
         raise ValidationError("--on", f"{on!r} is not a date (YYYY-MM-DD)") from None
-    frame = _atlas(data).policy_events(day, mineral)
+    frame = _atlas(data).policy_events(day, resolve_mineral(mineral) if mineral else None)
     emit(
         frame.select(
             "measure_id",
@@ -518,16 +532,14 @@ def _trade_table(
 
     atlas = _atlas(data)
     y = _trade_year(atlas, year)
-    return table_fn(atlas, mineral, economy, y, stage, load_bloc(blocs)), y
+    return table_fn(atlas, resolve_mineral(mineral), economy, y, stage, load_bloc(blocs)), y
 
 
 @risk_app.command("reliance")
 def risk_reliance(
     mineral: Annotated[str, typer.Argument(help="mineral name")],
     economy: EconomyOpt = "bloc",
-    year: Annotated[
-        int | None, typer.Option("--year", "-y", help="BACI year (default: the latest)")
-    ] = None,
+    year: BaciYearOpt = None,
     stage: StageOpt = None,
     data: DataOpt = None,
     blocs: BlocOpt = None,
@@ -540,17 +552,14 @@ def risk_reliance(
     from orebloc.atlas.blocs import load_bloc
     from orebloc.market.stage_demand import calibrated_consumption
     from orebloc.metrics.stage_checks import reliance_by_stage
+    from orebloc.metrics.trade_basis import resolve_economy
 
+    m = resolve_mineral(mineral)
     atlas, bloc = _atlas(data), load_bloc(blocs)
+    econ = resolve_economy(economy, bloc)
     y = _trade_year(atlas, year)
     frame = reliance_by_stage(
-        atlas,
-        mineral,
-        economy,
-        y,
-        stage,
-        bloc,
-        calibrated_consumption(atlas, mineral, y, economy, bloc),
+        atlas, m, econ, y, stage, bloc, calibrated_consumption(atlas, m, y, econ, bloc)
     )
     if fmt is not Format.table:
         emit(frame, fmt)
@@ -603,9 +612,7 @@ def risk_reliance(
 def risk_crma(
     mineral: Annotated[str, typer.Argument(help="mineral name")],
     economy: EconomyOpt = "bloc",
-    year: Annotated[
-        int | None, typer.Option("--year", "-y", help="BACI year (default: the latest)")
-    ] = None,
+    year: BaciYearOpt = None,
     stage: StageOpt = None,
     data: DataOpt = None,
     blocs: BlocOpt = None,
@@ -712,11 +719,12 @@ def risk_supply_risk(
     from orebloc.atlas.blocs import load_bloc
     from orebloc.metrics.supply_risk_atlas import read_wgi, supply_risk_from_atlas
 
+    m = resolve_mineral(mineral)
     atlas = _atlas(data)
     r = supply_risk_from_atlas(
         atlas,
-        mineral,
-        stage or atlas.default_stage(mineral),
+        m,
+        stage or atlas.default_stage(m),
         year,
         read_wgi(wgi),
         economy=economy,

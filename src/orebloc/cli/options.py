@@ -27,6 +27,10 @@ FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="output format
 YearOpt = Annotated[
     int | None, typer.Option("--year", "-y", help="year (default: latest with data)")
 ]
+#: ``--year`` of a trade-based metric: a year of the BACI trade data
+BaciYearOpt = Annotated[
+    int | None, typer.Option("--year", "-y", help="BACI year (default: the latest)")
+]
 #: ``--stage`` of the atlas's stages, by name or alias
 StageOpt = Annotated[
     str | None,

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Literal
 
 import polars as pl
 
@@ -289,24 +289,25 @@ def _print(
     caption: str | None,
     width: int | None,
     keys: int,
-    file=None,
+    file: IO[str] | None = None,
 ) -> None:
     """Print the tables, then the caption wrapped to ``width`` (None: the widest table's width)."""
     from rich.console import Console
     from rich.text import Text
 
-    plain = {"color_system": None} if file is not None else {}
+    # no colour codes in a file; on a terminal rich's own choice
+    colour: Literal["auto"] | None = None if file is not None else "auto"
     widest = 0
     parts = tables(frame, title, width, keys)
     if title and parts and parts[0][0].title is None:  # wider than the table: on its own lines
-        Console(file=file, width=width or max(parts[0][1], len(title)), **plain).print(
+        Console(file=file, width=width or max(parts[0][1], len(title)), color_system=colour).print(
             Text(title, style="italic")
         )
     for table, w in parts:
-        Console(file=file, width=w, **plain).print(table)
+        Console(file=file, width=w, color_system=colour).print(table)
         widest = max(widest, w)
     if caption:
-        Console(file=file, width=width or max(widest, 80), **plain).print(
+        Console(file=file, width=width or max(widest, 80), color_system=colour).print(
             Text(caption, overflow="fold")
         )
 

@@ -202,7 +202,7 @@ def projects_viability(
     paths: list[tuple[str, float | list[float]]] = []
     if price is not None:
         paths.append((f"constant {price:,.0f}", price))
-    else:
+    elif scenario is not None:
         summary = read_summary(scenario)
         for q in ("p5", "p50", "p95"):
             pp = price_path(summary, market, zone, case, q, scenario.name)
@@ -260,10 +260,10 @@ def projects_targets(
     from orebloc.vocab.minerals import resolve_mineral
 
     projects, status = _inputs(pipeline, status_table, prob)
-    mid = resolve_mineral(mineral).id
+    m = resolve_mineral(mineral)
     econ = get_economy(economy)
-    base = stage_base(_atlas(data), mid, stage, base_year, _pairs(demand, "--demand"))
-    contribs = contributions(projects, mid, stage, base_year, status)
+    base = stage_base(_atlas(data), m, stage, base_year, _pairs(demand, "--demand"))
+    contribs = contributions(projects, m.id, stage, base_year, status)
     years = [year] if year is not None else list(range(base_year, 2036))
     frame = trajectory(base, econ, contribs, years, growth)
     for f in base.provenance:
@@ -286,7 +286,7 @@ def projects_targets(
     emit(
         frame,
         fmt,
-        title=f"{econ.label}: {mid} {stage}, CRMA shares and the 65 % rule",
+        title=f"{econ.label}: {m.id} {stage}, CRMA shares and the 65 % rule",
         caption="t/yr on the stage basis; expected new = pipeline capacity x probability online by the year; "
         "gaps in tonnes; base-year sourcing like the world (assumption)",
     )

@@ -116,7 +116,9 @@ def users_add(
         else typer.prompt("password", hide_input=True, confirmation_prompt=True)
     )
     try:
-        body = UserIn(username=username, password=password, role=role, member=member)
+        body = UserIn.model_validate(
+            {"username": username, "password": password, "role": role, "member": member}
+        )
     except PydanticError as exc:
         e = exc.errors()[0]
         raise ValidationError(str(e["loc"][0]), e["msg"]) from None

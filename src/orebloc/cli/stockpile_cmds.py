@@ -9,6 +9,7 @@ import typer
 
 from orebloc.cli.options import FormatOpt, PdfOpt
 from orebloc.cli.output import Format, emit, emit_json
+from orebloc.vocab.minerals import resolve_mineral
 
 stockpile_app = typer.Typer(help="Stockpile holdings, obligations, coordinated release and build-up.",
                             no_args_is_help=True)  # fmt: skip
@@ -93,7 +94,7 @@ def status(
 
     h = load_holdings(holdings)
     rule = _obligation(obligation, high_risk)
-    base = market_baseline(mineral, year, stage, _overrides(set_))
+    base = market_baseline(resolve_mineral(mineral), year, stage, _overrides(set_))
     cons = {m: base.consumption()[m] for m in base.members}
     mine = h.for_mineral(base.mineral)
     mine.check_members(base.members)
@@ -135,7 +136,7 @@ def release(
     if incident is not None:
         inc = load_incident(incident)
     else:
-        if mineral is None:
+        if mineral is None or loss is None:  # loss is given here: exactly one was checked
             raise InputError("--loss needs --mineral")
         inc = Incident.from_loss(mineral, loss, year, stage, tuple(_overrides(set_).items()))
     brief = respond(inc, load_holdings(holdings), rule)
@@ -170,7 +171,7 @@ def plan(
     from orebloc.stockpile.buildup import buildup_plan
     from orebloc.stockpile.holdings import load_holdings
 
-    base = market_baseline(mineral, year, stage, _overrides(set_))
+    base = market_baseline(resolve_mineral(mineral), year, stage, _overrides(set_))
     df = buildup_plan(base, load_holdings(holdings), _obligation(obligation, False), budget, quarters,
                       schedule, price_cap)  # fmt: skip
     emit(df, fmt, title=f"{base.mineral} build-up plan")
@@ -224,7 +225,11 @@ def respond_cmd(
         check_output_file(pdf)
     if (incident is None) == (event is None):
         raise InputError("give an incident file or --event ID (not both)")
-    inc = load_incident(incident) if incident is not None else incident_from_event(event, mineral)
+    if incident is not None:
+        inc = load_incident(incident)
+    else:
+        assert event is not None  # exactly one of the two, checked above
+        inc = incident_from_event(event, resolve_mineral(mineral) if mineral else None)
     if set_:
         inc = replace(inc, calibration=tuple({**dict(inc.calibration), **_overrides(set_)}.items()))
     brief = respond(inc, load_holdings(holdings), rule)

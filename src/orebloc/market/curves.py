@@ -57,6 +57,7 @@ def supply(
     lin = q0 + b * (r - p0)
     slope_lin = b
     if pk is not None:
+        assert ps is not None and c is not None  # the segment comes whole from shut_in
         low = r < pk
         lin = np.where(low, c * (r - ps), lin)
         slope_lin = np.where(low, c, b)
@@ -111,6 +112,7 @@ def producer_surplus(
     lin_to_r = np.where(b > 0, _clipped_ramp_integral(r, p_lo, b, k), vertical * r)
     if pk is None:
         return lin_to_r
+    assert ps is not None and c is not None  # the segment comes whole from shut_in
     has = np.isfinite(pk)
     pk_f = np.where(has, pk, 0.0)
     lin_to_k = np.where(b > 0, _clipped_ramp_integral(pk_f, p_lo, b, k), vertical * pk_f)

@@ -194,7 +194,7 @@ def _build_topology(market: Market, arr: MarketArrays) -> _Topology:
     arcs: list[dict] = []
 
     def add(**kw: object) -> None:
-        base = {
+        base: dict[str, object] = {
             "head": -1,
             "rnode": -1,
             "origin": -1,
@@ -215,8 +215,8 @@ def _build_topology(market: Market, arr: MarketArrays) -> _Topology:
         for j in range(z):
             if j == o:
                 continue
-            g = cap_of.get((o, j))
-            if g is not None:
+            g = cap_of.get((o, j), -1)  # -1: no cap on this route
+            if g >= 0:
                 g2 = leaky_of.get(o, g)
                 if g2 != g:  # third zone of another, leaky cap of the same origin
                     add(kind=TRADE, tail=group[g], head=landing(o, j), origin=o, dest=j, cap=g2,

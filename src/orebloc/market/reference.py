@@ -267,7 +267,7 @@ def _settle_idle(net: Network, d: int, qp: _DrawQP, p: np.ndarray, x: np.ndarray
     # round depend on it, so fix it to the lowest price that keeps every arc out idle (a
     # larger one would too)
     idle_zone = net.arrays.k_eff[d] <= 0
-    for node in np.flatnonzero(idle_zone):
+    for node in map(int, np.flatnonzero(idle_zone)):
         outs = np.flatnonzero(net.tail == node)
         if np.any(x[outs] > 0):
             continue

@@ -19,21 +19,28 @@ from orebloc.atlas.store import Atlas
 from orebloc.market.calibrate import Calibration, CalibrationError, calibrate
 from orebloc.market.zones import default_zones
 from orebloc.metrics.stage_checks import Consumption, ConsumptionFn
-from orebloc.metrics.trade_basis import NotComputable, resolve_economy
+from orebloc.metrics.trade_basis import Economy, NotComputable, resolve_economy
+from orebloc.vocab.minerals import MineralLike, as_mineral
 
 
 def calibrated_consumption(
-    atlas: Atlas, mineral: str, year: int, economy: str, bloc: Bloc | None = None
+    atlas: Atlas,
+    mineral: MineralLike,
+    year: int,
+    economy: Economy | str,
+    bloc: Bloc | None = None,
 ) -> ConsumptionFn:
     """A function stage -> :class:`Consumption` of ``economy`` in ``year`` (tonnes on the basis
     of the stage's production); it raises :class:`NotComputable` with the calibration's reason
     where the stage cannot be calibrated."""
     bloc = bloc or load_bloc()
-    econ = resolve_economy(economy, bloc)
+    m, econ = as_mineral(mineral), resolve_economy(economy, bloc)
     zones = default_zones(bloc)
     ids = [z.id for z in zones.zones if z.countries is not None and z.countries <= econ.countries]
     covered = (
-        frozenset().union(*(z.countries for z in zones.zones if z.id in ids))
+        frozenset[str]().union(
+            *(z.countries for z in zones.zones if z.id in ids and z.countries is not None)
+        )
         if ids
         else frozenset()
     )
@@ -44,7 +51,7 @@ def calibrated_consumption(
     @cache
     def calibration(stage: str) -> Calibration:
         try:
-            return calibrate(atlas, mineral, year, stage, zones=zones, bloc=bloc)
+            return calibrate(atlas, m, year, stage, zones=zones, bloc=bloc)
         except CalibrationError as exc:
             raise NotComputable(f"the market calibration has none ({exc})") from None
 

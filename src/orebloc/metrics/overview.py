@@ -13,6 +13,7 @@ for is refused (:class:`orebloc.errors.InputError`) rather than answered with ot
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import cast
 
 import polars as pl
@@ -23,7 +24,7 @@ from orebloc.errors import InputError
 from orebloc.metrics.concentration import table_hhi
 from orebloc.metrics.crma import SINGLE_COUNTRY_LIMIT
 from orebloc.vocab.countries import country_name
-from orebloc.vocab.minerals import all_minerals
+from orebloc.vocab.minerals import Mineral, MineralLike, all_minerals, as_mineral
 
 #: what ``breach_65`` tests: the 65% threshold of the CRMA applied to *world* output at the stage,
 #: for the largest country outside the bloc; not the CRMA's own test, which is on a member's own
@@ -59,9 +60,9 @@ OVERVIEW_COLUMNS = [
 ]
 
 
-def _us_nir(atlas: Atlas, mineral: str, year: int) -> tuple[float | None, str | None]:
+def _us_nir(atlas: Atlas, m: Mineral, year: int) -> tuple[float | None, str | None]:
     """US net import reliance (percent) and its qualifier (">" for USGS's ">50")."""
-    rows = atlas.us_salient(mineral, "net_import_reliance", year)
+    rows = atlas.us_salient(m, "net_import_reliance", year)
     rows = rows.filter(pl.col("quantity").is_not_null())
     if rows.is_empty():
         return None, None
@@ -87,7 +88,10 @@ def _years_text(years: set[int]) -> str:
 
 
 def risk_overview(
-    atlas: Atlas, bloc: Bloc, year: int | None = None, minerals: list[str] | None = None
+    atlas: Atlas,
+    bloc: Bloc,
+    year: int | None = None,
+    minerals: Sequence[MineralLike] | None = None,
 ) -> pl.DataFrame:
     """One row per (critical mineral, stage) with production data for ``year`` (default: the latest).
 
@@ -95,22 +99,26 @@ def risk_overview(
     latest earlier year is used and ``year_note`` says so. Raises :class:`InputError` when no
     series has a figure for the year asked. Minerals with no production by country are left out.
     """
-    ids = minerals or [m.id for m in all_minerals() if m.critical_us_2025]
+    chosen = (
+        [as_mineral(m) for m in minerals]
+        if minerals
+        else [m for m in all_minerals() if m.critical_us_2025]
+    )
     records: list[dict] = []
     seen: set[int] = set()
-    for mid in ids:
-        for stage in atlas.stages(mid):
-            seen.update(atlas.years(mid, stage))
-        for t in atlas.latest_world_series(mid, year):
+    for m in chosen:
+        for stage in atlas.stages(m):
+            seen.update(atlas.years(m, stage))
+        for t in atlas.latest_world_series(m, year):
             stage = t.stage
             top, top_share = t.top
             outsiders = t.frame.filter(~pl.col("country").is_in(list(bloc.members)))
             lo_country = outsiders["country"][0] if outsiders.height else None
             lo_share = float(outsiders["share"][0] or 0.0) if outsiders.height else 0.0
-            nir, nir_q = _us_nir(atlas, mid, t.year)
+            nir, nir_q = _us_nir(atlas, m, t.year)
             records.append(
                 {
-                    "mineral": mid,
+                    "mineral": m.id,
                     "stage": stage,
                     "year": t.year,
                     "top_country": top,

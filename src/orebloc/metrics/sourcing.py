@@ -36,6 +36,7 @@ from orebloc.atlas.blocs import Bloc
 from orebloc.atlas.store import Atlas
 from orebloc.metrics.crma import SINGLE_COUNTRY_LIMIT, single_country_check
 from orebloc.metrics.trade_basis import (
+    Economy,
     NotComputable,
     TradeRow,
     check_year,
@@ -48,7 +49,7 @@ from orebloc.metrics.trade_basis import (
     trade_stages,
     with_content,
 )
-from orebloc.vocab.minerals import resolve_mineral
+from orebloc.vocab.minerals import MineralLike, as_mineral
 from orebloc.vocab.stages import resolve_stage
 
 #: the two ways the 65% rule is checked: on the economy's own supply (the CRMA's test), or, where
@@ -127,8 +128,8 @@ class SourcingCheck(TradeRow):
 
 def single_country_sourcing(
     atlas: Atlas,
-    mineral: str,
-    economy: str,
+    mineral: MineralLike,
+    economy: Economy | str,
     year: int,
     stage: str,
     bloc: Bloc | None = None,
@@ -139,11 +140,11 @@ def single_country_sourcing(
     See the module docstring for the basis used. Returns a result with a ``reason`` when the
     trade data cannot support the check; raises only for unknown names or years.
     """
-    m = resolve_mineral(mineral)
+    m = as_mineral(mineral)
     stage = resolve_stage(stage)
     econ = resolve_economy(economy, bloc)
     check_year(atlas, year)
-    sc = stage_codes(atlas, m.id, stage, year)
+    sc = stage_codes(atlas, m, stage, year)
 
     def fail(reason: str) -> SourcingCheck:
         return SourcingCheck(
@@ -185,7 +186,7 @@ def single_country_sourcing(
         f = with_content(f, sc)
         notes += [sc.factors[c].source for c in sc.codes]
         try:
-            prod = economy_production(atlas, m.id, stage, year, econ, sc.production_series)
+            prod = economy_production(atlas, m, stage, year, econ, sc.production_series)
             if prod.basis == basis:
                 own = prod.tonnes
                 notes += prod.notes
@@ -262,31 +263,37 @@ def single_country_sourcing(
 
 def sourcing_table(
     atlas: Atlas,
-    mineral: str,
-    economy: str,
+    mineral: MineralLike,
+    economy: Economy | str,
     year: int,
     stage: str | None = None,
     bloc: Bloc | None = None,
     limit: float = SINGLE_COUNTRY_LIMIT,
 ) -> pl.DataFrame:
     """One row per stage with HS codes (or the given stage): ``SOURCING_COLUMNS``."""
-    m = resolve_mineral(mineral)
-    stages = trade_stages(atlas, m.id, stage)
+    m = as_mineral(mineral)
+    econ = resolve_economy(economy, bloc)
     rows = [
-        single_country_sourcing(atlas, m.id, economy, year, s, bloc, limit).as_row() for s in stages
+        single_country_sourcing(atlas, m, econ, year, s, bloc, limit).as_row()
+        for s in trade_stages(atlas, m, stage)
     ]
+    return sourcing_frame(rows)
+
+
+#: the float columns of a sourcing table (others are strings, but ``year`` and ``breach_65``)
+_SOURCING_FLOATS = (
+    "largest_share",
+    "gap_t",
+    "own_production",
+    "imports_from_outside",
+    "total_supply",
+)
+
+
+def sourcing_frame(rows: list[dict], floats: tuple[str, ...] = ()) -> pl.DataFrame:
+    """Rows of :meth:`SourcingCheck.as_row` as a frame of ``SOURCING_COLUMNS``: shares, tonnes
+    (t) and USD as floats, with the further float columns ``floats``."""
     schema: dict[str, PolarsDataType] = {c: pl.String for c in SOURCING_COLUMNS}
-    schema.update(
-        {
-            c: pl.Float64
-            for c in (
-                "largest_share",
-                "gap_t",
-                "own_production",
-                "imports_from_outside",
-                "total_supply",
-            )
-        }
-    )
+    schema.update({c: pl.Float64 for c in (*_SOURCING_FLOATS, *floats)})
     schema.update({"year": pl.Int64, "breach_65": pl.Boolean})
     return pl.DataFrame(rows, schema=schema)

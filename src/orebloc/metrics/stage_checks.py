@@ -28,12 +28,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
 
 import polars as pl
-
-if TYPE_CHECKING:
-    from polars._typing import PolarsDataType
 
 from orebloc.atlas.blocs import Bloc
 from orebloc.atlas.published import published_shares, published_years
@@ -43,18 +39,24 @@ from orebloc.metrics.crma import SINGLE_COUNTRY_LIMIT
 from orebloc.metrics.reliance import import_reliance
 from orebloc.metrics.sourcing import (
     RULE_WORLD,
-    SOURCING_COLUMNS,
     SourcingCheck,
     single_country_sourcing,
+    sourcing_frame,
 )
-from orebloc.metrics.trade_basis import Economy, NotComputable, economy_production, resolve_economy
+from orebloc.metrics.trade_basis import (
+    Economy,
+    NotComputable,
+    Production,
+    economy_production,
+    resolve_economy,
+)
 from orebloc.metrics.trade_reliance import (
     RELIANCE_COLUMNS,
     RelianceResult,
     trade_import_reliance,
     us_net_import_reliance,
 )
-from orebloc.vocab.minerals import get_mineral, resolve_mineral
+from orebloc.vocab.minerals import Mineral, MineralLike, as_mineral
 from orebloc.vocab.stages import STAGES, resolve_stage
 
 METHOD_DEMAND = "production vs calibrated consumption"
@@ -82,11 +84,11 @@ class Consumption:
 ConsumptionFn = Callable[[str], Consumption]
 
 
-def stages_with_data(atlas: Atlas, mineral: str) -> list[str]:
+def stages_with_data(atlas: Atlas, mineral: MineralLike) -> list[str]:
     """Stages with HS codes, production by country or published shares, in supply-chain order."""
-    m = resolve_mineral(mineral)
-    have = set(atlas.hs_codes(m.id)["stage"].to_list()) | set(atlas.stages(m.id))
-    have |= {s for s in STAGES if published_years(atlas, m.id, s)}
+    m = as_mineral(mineral)
+    have = set(atlas.hs_codes(m)["stage"].to_list()) | set(atlas.stages(m))
+    have |= {s for s in STAGES if published_years(atlas, m, s)}
     return [s for s in STAGES if s in have] or ["mining"]
 
 
@@ -96,11 +98,11 @@ def _range(low: float, high: float) -> str:
     return f"{lo}%" if lo == hi else f"{lo}-{hi}%"
 
 
-def _own_output_unknown(atlas: Atlas, mineral: str, stage: str, year: int, econ: Economy) -> str:
+def _own_output_unknown(atlas: Atlas, m: Mineral, stage: str, year: int, econ: Economy) -> str:
     """The reason own production is unknown at a stage without output by country in tonnes."""
-    name = get_mineral(mineral).name
+    name = m.name
     try:
-        p = published_shares(atlas, mineral, stage, year)
+        p = published_shares(atlas, m, stage, year)
     except InputError as exc:
         return f"USGS gives no {stage} output of {name} by country, and there is {str(exc)[0].lower()}{str(exc)[1:]}"
     named = ", ".join(
@@ -120,30 +122,30 @@ def _own_output_unknown(atlas: Atlas, mineral: str, stage: str, year: int, econ:
     )
 
 
-def _production(atlas: Atlas, mineral: str, stage: str, year: int, econ: Economy):
+def _production(atlas: Atlas, m: Mineral, stage: str, year: int, econ: Economy) -> Production:
     """Own production in ``year``, else in the latest earlier year with data (said in its notes)."""
     try:
-        return economy_production(atlas, mineral, stage, year, econ)
+        return economy_production(atlas, m, stage, year, econ)
     except NotComputable:
-        shown = atlas.series_year(mineral, stage, year) if stage in atlas.stages(mineral) else None
+        shown = atlas.series_year(m, stage, year) if stage in atlas.stages(m) else None
         if shown is None or shown == year:
             raise
-        prod = economy_production(atlas, mineral, stage, shown, econ)
+        prod = economy_production(atlas, m, stage, shown, econ)
         note = f"no {year} production figure: {shown}, the latest earlier year with data, is used"
         return replace(prod, notes=(*prod.notes, note))
 
 
 def demand_reliance(
     atlas: Atlas,
-    mineral: str,
-    economy: str,
+    mineral: MineralLike,
+    economy: Economy | str,
     year: int,
     stage: str,
     consumption: ConsumptionFn,
     bloc: Bloc | None = None,
 ) -> RelianceResult:
     """Reliance from the economy's production and a consumption figure (module docstring)."""
-    m = resolve_mineral(mineral)
+    m = as_mineral(mineral)
     stage = resolve_stage(stage)
     econ = resolve_economy(economy, bloc)
 
@@ -151,10 +153,10 @@ def demand_reliance(
         return RelianceResult(econ.label, m.id, stage, year, METHOD_DEMAND, None, reason=reason)
 
     try:
-        prod = _production(atlas, m.id, stage, year, econ)
+        prod = _production(atlas, m, stage, year, econ)
     except NotComputable as exc:
-        if stage not in atlas.stages(m.id):
-            return fail(_own_output_unknown(atlas, m.id, stage, year, econ))
+        if stage not in atlas.stages(m):
+            return fail(_own_output_unknown(atlas, m, stage, year, econ))
         return fail(str(exc))
     try:
         cons = consumption(stage)
@@ -165,7 +167,13 @@ def demand_reliance(
             f"consumption basis '{cons.basis}' differs from the production basis '{prod.basis}'"
         )
     notes = (*prod.notes, f"consumption: {cons.source}")
-    base = dict(
+    balance = RelianceResult(
+        econ.label,
+        m.id,
+        stage,
+        year,
+        METHOD_DEMAND,
+        None,
         production_t=prod.tonnes,
         apparent_consumption_t=cons.tonnes,
         basis=prod.basis,
@@ -179,23 +187,13 @@ def demand_reliance(
         hi = import_reliance(cons.high, prod.tonnes) if cons.high else None
     except ValidationError as exc:
         return fail(f"consumption is not positive ({exc})")
-    return RelianceResult(
-        econ.label,
-        m.id,
-        stage,
-        year,
-        METHOD_DEMAND,
-        value,
-        reliance_low=lo,
-        reliance_high=hi,
-        **base,
-    )
+    return replace(balance, reliance=value, reliance_low=lo, reliance_high=hi)
 
 
 def stage_reliance(
     atlas: Atlas,
-    mineral: str,
-    economy: str,
+    mineral: MineralLike,
+    economy: Economy | str,
     year: int,
     stage: str,
     consumption: ConsumptionFn | None = None,
@@ -203,6 +201,7 @@ def stage_reliance(
 ) -> RelianceResult:
     """Trade-based reliance, else (with ``consumption``) reliance from production and
     consumption; a result not computable either way carries both reasons."""
+    mineral, economy = as_mineral(mineral), resolve_economy(economy, bloc)
     r = trade_import_reliance(atlas, mineral, economy, year, stage, bloc)
     if r.computable or consumption is None:
         return r
@@ -216,15 +215,15 @@ def stage_reliance(
 
 def world_share_check(
     atlas: Atlas,
-    mineral: str,
-    economy: str,
+    mineral: MineralLike,
+    economy: Economy | str,
     year: int,
     stage: str,
     bloc: Bloc | None = None,
     limit: float = SINGLE_COUNTRY_LIMIT,
 ) -> SourcingCheck:
     """The 65% rule on shares of world output at the stage (rule ``RULE_WORLD``)."""
-    m = resolve_mineral(mineral)
+    m = as_mineral(mineral)
     stage = resolve_stage(stage)
     econ = resolve_economy(economy, bloc)
     inside = list(econ.countries)
@@ -250,9 +249,9 @@ def world_share_check(
             **kw,
         )
 
-    shown = atlas.series_year(m.id, stage, year) if stage in atlas.stages(m.id) else None
+    shown = atlas.series_year(m, stage, year) if stage in atlas.stages(m) else None
     if shown is not None:
-        t = atlas.shares(m.id, stage, shown)
+        t = atlas.shares(m, stage, shown)
         if t.is_world_series:
             out = t.frame.filter(~pl.col("country").is_in(inside) & pl.col("share").is_not_null())
             country, share = (
@@ -271,7 +270,7 @@ def world_share_check(
                 assumptions=tuple(notes),
             )
     try:
-        p = published_shares(atlas, m.id, stage, year)
+        p = published_shares(atlas, m, stage, year)
     except InputError as exc:
         return result(
             None, None, None, reason=f"no world output by country at stage {stage}: {exc}"
@@ -304,14 +303,15 @@ def world_share_check(
 
 def stage_sourcing(
     atlas: Atlas,
-    mineral: str,
-    economy: str,
+    mineral: MineralLike,
+    economy: Economy | str,
     year: int,
     stage: str,
     bloc: Bloc | None = None,
     limit: float = SINGLE_COUNTRY_LIMIT,
 ) -> SourcingCheck:
     """The 65% rule on the economy's own sourcing, else on world output (said in ``rule``)."""
+    mineral, economy = as_mineral(mineral), resolve_economy(economy, bloc)
     own = single_country_sourcing(atlas, mineral, economy, year, stage, bloc, limit)
     if own.computable:
         return own
@@ -327,14 +327,14 @@ def stage_sourcing(
     )
 
 
-def _stages(atlas: Atlas, mineral: str, stage: str | None) -> list[str]:
-    return [resolve_stage(stage)] if stage else stages_with_data(atlas, mineral)
+def _stages(atlas: Atlas, m: Mineral, stage: str | None) -> list[str]:
+    return [resolve_stage(stage)] if stage else stages_with_data(atlas, m)
 
 
 def reliance_by_stage(
     atlas: Atlas,
-    mineral: str,
-    economy: str,
+    mineral: MineralLike,
+    economy: Economy | str,
     year: int,
     stage: str | None = None,
     bloc: Bloc | None = None,
@@ -342,14 +342,13 @@ def reliance_by_stage(
 ) -> pl.DataFrame:
     """One row per stage with data (or the stage given), plus the USGS figure for the USA:
     ``RELIANCE_COLUMNS``."""
-    m = resolve_mineral(mineral)
+    m = as_mineral(mineral)
     econ = resolve_economy(economy, bloc)
     results = [
-        stage_reliance(atlas, m.id, econ.label, year, s, consumption, bloc)
-        for s in _stages(atlas, m.id, stage)
+        stage_reliance(atlas, m, econ, year, s, consumption, bloc) for s in _stages(atlas, m, stage)
     ]
     if econ.countries == frozenset({"USA"}):
-        results += us_net_import_reliance(atlas, m.id, year)
+        results += us_net_import_reliance(atlas, m, year)
     floats = {"reliance", "reliance_low", "reliance_high"}
     schema = {
         c: pl.Float64 if c.endswith("_t") or c in floats else pl.Int64 if c == "year" else pl.String
@@ -360,32 +359,18 @@ def reliance_by_stage(
 
 def sourcing_by_stage(
     atlas: Atlas,
-    mineral: str,
-    economy: str,
+    mineral: MineralLike,
+    economy: Economy | str,
     year: int,
     stage: str | None = None,
     bloc: Bloc | None = None,
     limit: float = SINGLE_COUNTRY_LIMIT,
 ) -> pl.DataFrame:
     """One row per stage with data (or the stage given): ``SOURCING_COLUMNS``."""
-    m = resolve_mineral(mineral)
+    m = as_mineral(mineral)
+    econ = resolve_economy(economy, bloc)
     rows = [
-        stage_sourcing(atlas, m.id, economy, year, s, bloc, limit).as_row()
-        for s in _stages(atlas, m.id, stage)
+        stage_sourcing(atlas, m, econ, year, s, bloc, limit).as_row()
+        for s in _stages(atlas, m, stage)
     ]
-    schema: dict[str, PolarsDataType] = {c: pl.String for c in SOURCING_COLUMNS}
-    schema.update(
-        {
-            c: pl.Float64
-            for c in (
-                "largest_share",
-                "gap_t",
-                "own_production",
-                "imports_from_outside",
-                "total_supply",
-                "largest_share_high",
-            )
-        }
-    )
-    schema.update({"year": pl.Int64, "breach_65": pl.Boolean})
-    return pl.DataFrame(rows, schema=schema)
+    return sourcing_frame(rows, ("largest_share_high",))

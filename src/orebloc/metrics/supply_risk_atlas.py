@@ -25,11 +25,14 @@ from pathlib import Path
 from orebloc.atlas.blocs import Bloc
 from orebloc.atlas.store import Atlas
 from orebloc.errors import InputError, Location
-from orebloc.files import read_error_reason
+from orebloc.files import read_user_text
 from orebloc.metrics.sourcing import single_country_sourcing
 from orebloc.metrics.supply_risk import SupplyRisk, supply_risk
+from orebloc.metrics.trade_basis import Economy, resolve_economy
 from orebloc.metrics.trade_reliance import trade_import_reliance
 from orebloc.sources.numbers import to_float
+from orebloc.vocab.minerals import MineralLike, as_mineral
+from orebloc.vocab.stages import resolve_stage
 
 
 @dataclass(frozen=True)
@@ -48,12 +51,8 @@ class SupplyRiskInputs:
 def read_wgi(path: str | Path) -> dict[str, float]:
     """Scaled WGI (0-10, 10 = weakest governance) by code from a CSV ``country,wgi``."""
     path = Path(path)
-    try:
-        rows = list(csv.DictReader(path.read_text("utf-8-sig").splitlines()))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(
-            f"cannot read WGI file: {read_error_reason(exc)}", Location(path.name)
-        ) from exc
+    text = read_user_text(path, "WGI file", path.name, "utf-8-sig")
+    rows = list(csv.DictReader(text.splitlines()))
     if not rows or not {"country", "wgi"} <= set(rows[0]):
         raise InputError("needs columns country,wgi", Location(path.name, 1))
     out: dict[str, float] = {}
@@ -79,12 +78,12 @@ def _drop_small(shares: dict[str, float], min_share: float) -> tuple[dict[str, f
 
 def supply_risk_from_atlas(
     atlas: Atlas,
-    mineral: str,
+    mineral: MineralLike,
     stage: str,
     year: int,
     wgi: dict[str, float],
     *,
-    economy: str = "EU27",
+    economy: Economy | str = "EU27",
     bloc: Bloc | None = None,
     import_reliance: float | None = None,
     eol_rir: float | None = None,
@@ -93,22 +92,24 @@ def supply_risk_from_atlas(
     min_share: float = 0.0,
 ) -> SupplyRiskInputs:
     """SR for ``economy`` from atlas shares and trade (see the module docstring)."""
-    t = atlas.shares(mineral, stage, year)
+    m, stage, econ = as_mineral(mineral), resolve_stage(stage), resolve_economy(economy, bloc)
+    t = atlas.shares(m, stage, year)
     gs = {r["country"]: float(r["share"]) for r in t.frame.iter_rows(named=True) if r["share"]}
-    check = single_country_sourcing(atlas, mineral, economy, year, stage, bloc)
+    check = single_country_sourcing(atlas, m, econ, year, stage, bloc)
     if not check.computable:
-        raise InputError(f"sourcing shares of {economy} are not computable: {check.reason}")
+        raise InputError(f"sourcing shares of {econ.label} are not computable: {check.reason}")
     total = sum(q for _, q in check.supply_by_origin)
     eu = {k: q / total for k, q in check.supply_by_origin if q > 0}
     notes = [
         f"global shares: {t.source} {t.detail} {t.year}",
         f"sourcing shares: {check.basis} ({check.unit})",
     ]
+    ir: float
     if import_reliance is None:
-        r = trade_import_reliance(atlas, mineral, economy, year, stage, bloc)
-        if not r.computable:
+        r = trade_import_reliance(atlas, m, econ, year, stage, bloc)
+        if not r.computable or r.reliance is None:
             raise InputError(
-                f"import reliance of {economy} is not computable ({r.reason}): give it"
+                f"import reliance of {econ.label} is not computable ({r.reason}): give it"
             )
         ir, ir_source = (
             min(1.0, max(0.0, r.reliance)),

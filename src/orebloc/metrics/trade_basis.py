@@ -27,7 +27,7 @@ from orebloc.atlas.store import Atlas
 from orebloc.bundled import read_bundled_table
 from orebloc.errors import InputError, Location, UnknownNameError
 from orebloc.vocab.countries import all_iso3
-from orebloc.vocab.minerals import get_mineral
+from orebloc.vocab.minerals import Mineral, get_mineral
 from orebloc.vocab.stages import STAGES, resolve_stage
 from orebloc.vocab.units import MASS_UNITS, normalise_unit
 
@@ -138,8 +138,11 @@ class Economy:
         return len(self.countries) == 1
 
 
-def resolve_economy(code: str, bloc: Bloc | None = None) -> Economy:
-    """``bloc`` (the members of ``bloc``), a group id of the bloc file, or an ISO3 code."""
+def resolve_economy(code: Economy | str, bloc: Bloc | None = None) -> Economy:
+    """``bloc`` (the members of ``bloc``), a group id of the bloc file, or an ISO3 code; an
+    :class:`Economy` already resolved is returned as it is."""
+    if isinstance(code, Economy):
+        return code
     bloc = bloc or load_bloc()
     key = code.strip()
     if key.lower() == "bloc":
@@ -191,13 +194,14 @@ class StageCodes:
         return ", ".join(self.codes) or "none"
 
 
-def stage_codes(atlas: Atlas, mineral: str, stage: str, year: int) -> StageCodes:
-    """HS6 codes of ``mineral`` (an id) at ``stage`` and whether BACI has values and tonnes in ``year``."""
-    hs = atlas.hs_codes(mineral, stage)
+def stage_codes(atlas: Atlas, m: Mineral, stage: str, year: int) -> StageCodes:
+    """HS6 codes of ``m`` at ``stage`` (canonical) and whether BACI has values and tonnes in
+    ``year``."""
+    hs = atlas.hs_codes(m, stage)
     codes = tuple(sorted(hs.filter(~pl.col("shared"))["hs6"].unique().to_list()))
     shared = tuple(sorted(hs.filter(pl.col("shared"))["hs6"].unique().to_list()))
     table = content_factors()
-    factors = {c: table[(c, mineral, stage)] for c in codes if (c, mineral, stage) in table}
+    factors = {c: table[(c, m.id, stage)] for c in codes if (c, m.id, stage) in table}
     has_q = has_f = False
     if codes:
         n, nq = atlas.sql(
@@ -205,7 +209,7 @@ def stage_codes(atlas: Atlas, mineral: str, stage: str, year: int) -> StageCodes
             [year, list(codes)],
         ).row(0)
         has_f, has_q = n > 0, nq > 0
-    return StageCodes(mineral, stage, year, codes, shared, factors, has_q, has_f)
+    return StageCodes(m.id, stage, year, codes, shared, factors, has_q, has_f)
 
 
 def shared_note(sc: StageCodes) -> list[str]:
@@ -213,13 +217,13 @@ def shared_note(sc: StageCodes) -> list[str]:
     return [f"HS {', '.join(sc.shared)} left out: {SHARED_WORDS}"] if sc.shared else []
 
 
-def trade_stages(atlas: Atlas, mineral: str, stage: str | None = None) -> list[str]:
+def trade_stages(atlas: Atlas, m: Mineral, stage: str | None = None) -> list[str]:
     """The stages a trade metric's table has a row for: ``stage`` (resolved) when given, else
-    every stage the HS crosswalk maps a code of ``mineral`` (an id) to, in stage order, or
-    mining where it maps none (the row then says why)."""
+    every stage the HS crosswalk maps a code of ``m`` to, in stage order, or mining where it
+    maps none (the row then says why)."""
     if stage:
         return [resolve_stage(stage)]
-    mapped = set(atlas.hs_codes(mineral)["stage"].to_list())
+    mapped = set(atlas.hs_codes(m)["stage"].to_list())
     return [s for s in STAGES if s in mapped] or ["mining"]
 
 
@@ -299,7 +303,7 @@ class Production:
 
 
 def economy_production(
-    atlas: Atlas, mineral: str, stage: str, year: int, economy: Economy, series: str = ""
+    atlas: Atlas, m: Mineral, stage: str, year: int, economy: Economy, series: str = ""
 ) -> Production:
     """Sum of USGS production over the economy's countries, converted to tonnes.
 
@@ -307,9 +311,9 @@ def economy_production(
     countries" quantity); a withheld or missing figure for a listed country, a series that
     is absent, or a unit that is not a mass raises :class:`NotComputable`.
     """
-    name = get_mineral(mineral).name
+    name = m.name
     try:
-        t = atlas.shares(mineral, stage, year)
+        t = atlas.shares(m, stage, year)
         if series:
             names = [t.detail, *t.alternatives]
             match = [n for n in names if series.lower() in n.lower()]
@@ -319,7 +323,7 @@ def economy_production(
                     f"(series: {'; '.join(names)})"
                 )
             if match[0] != t.detail:
-                t = atlas.shares(mineral, stage, year, detail=match[0])
+                t = atlas.shares(m, stage, year, detail=match[0])
     except InputError as exc:
         raise NotComputable(
             f"USGS production at stage {stage!r} not in the atlas for {year} ({exc})"

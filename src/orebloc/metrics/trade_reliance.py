@@ -22,7 +22,7 @@ result carries a ``reason`` and no number. Stock changes are not known and are t
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import polars as pl
 
@@ -31,6 +31,7 @@ from orebloc.atlas.store import Atlas
 from orebloc.errors import ValidationError
 from orebloc.metrics.reliance import apparent_consumption, import_reliance
 from orebloc.metrics.trade_basis import (
+    Economy,
     NotComputable,
     StageCodes,
     TradeRow,
@@ -44,7 +45,7 @@ from orebloc.metrics.trade_basis import (
     trade_stages,
     with_content,
 )
-from orebloc.vocab.minerals import resolve_mineral
+from orebloc.vocab.minerals import MineralLike, as_mineral
 from orebloc.vocab.stages import resolve_stage
 
 METHOD_TRADE = "apparent consumption"
@@ -126,7 +127,12 @@ def _not_computable(
 
 
 def trade_import_reliance(
-    atlas: Atlas, mineral: str, economy: str, year: int, stage: str, bloc: Bloc | None = None
+    atlas: Atlas,
+    mineral: MineralLike,
+    economy: Economy | str,
+    year: int,
+    stage: str,
+    bloc: Bloc | None = None,
 ) -> RelianceResult:
     """Import reliance of ``economy`` from USGS production and BACI trade (tonnes, one basis).
 
@@ -134,11 +140,11 @@ def trade_import_reliance(
     a BACI year of the atlas. Returns a result with a ``reason`` instead of numbers when the
     data do not allow the figure; raises only for unknown names or years.
     """
-    m = resolve_mineral(mineral)
+    m = as_mineral(mineral)
     stage = resolve_stage(stage)
     econ = resolve_economy(economy, bloc)
     check_year(atlas, year)
-    sc = stage_codes(atlas, m.id, stage, year)
+    sc = stage_codes(atlas, m, stage, year)
 
     def fail(reason: str) -> RelianceResult:
         return _not_computable(econ.label, m.id, stage, year, reason, sc)
@@ -156,7 +162,7 @@ def trade_import_reliance(
     if not sc.has_quantities:
         return fail(f"BACI {year} in the atlas has no quantities (tonnes) for HS {sc.codes_text()}")
     try:
-        prod = economy_production(atlas, m.id, stage, year, econ, sc.production_series)
+        prod = economy_production(atlas, m, stage, year, econ, sc.production_series)
     except NotComputable as exc:
         return fail(str(exc))
     if prod.basis != sc.basis_after:
@@ -191,7 +197,13 @@ def trade_import_reliance(
             )
     notes += shared_note(sc)
     consumption = apparent_consumption(prod.tonnes, imports_t, exports_t)
-    base = dict(
+    balance = RelianceResult(
+        econ.label,
+        m.id,
+        stage,
+        year,
+        METHOD_TRADE,
+        None,
         production_t=prod.tonnes,
         imports_t=imports_t,
         exports_t=exports_t,
@@ -204,51 +216,30 @@ def trade_import_reliance(
     try:
         reliance = import_reliance(consumption, prod.tonnes)
     except ValidationError:
-        return RelianceResult(
-            econ.label,
-            m.id,
-            stage,
-            year,
-            METHOD_TRADE,
-            None,
-            **base,
+        return replace(
+            balance,
             reason=f"apparent consumption {consumption:,.0f} t is not positive (exports exceed "
             "production + imports: stocks or unrecorded flows)",
         )
-    return RelianceResult(econ.label, m.id, stage, year, METHOD_TRADE, reliance, **base)
+    return replace(balance, reliance=reliance)
 
 
-def us_net_import_reliance(atlas: Atlas, mineral: str, year: int) -> list[RelianceResult]:
+def us_net_import_reliance(atlas: Atlas, mineral: MineralLike, year: int) -> list[RelianceResult]:
     """USGS net import reliance of the United States (salient statistics), one result per series.
 
     ``reliance`` is the USGS percentage / 100; ``qualifier`` keeps ">" or "<" where USGS gives
     a bound (">50" is reliance 0.5 with qualifier ">"), and "E" (net exporter) is reported as
     USGS prints it in ``reason``. An empty list means USGS gives no figure for that year.
     """
-    m = resolve_mineral(mineral)
-    rows = atlas.us_salient(m.id, "net_import_reliance", year)
+    m = as_mineral(mineral)
+    rows = atlas.us_salient(m, "net_import_reliance", year)
     out: list[RelianceResult] = []
     for r in rows.iter_rows(named=True):
         detail = r["detail"] or ""
         series = detail.split(":", 1)[1].strip() if ":" in detail else ""
         src = f"{r['source']} ({r['source_ref']})"
         notes = (detail,) if detail else ()
-        if r["quantity"] is None:
-            status = r["status"] or "no figure"
-            out.append(
-                RelianceResult(
-                    "USA",
-                    m.id,
-                    "",
-                    year,
-                    METHOD_USGS,
-                    None,
-                    assumptions=notes,
-                    reason=f"USGS salient statistic is '{status}'",
-                    source=src,
-                )
-            )
-            continue
+        given = r["quantity"] is not None
         out.append(
             RelianceResult(
                 "USA",
@@ -256,10 +247,13 @@ def us_net_import_reliance(atlas: Atlas, mineral: str, year: int) -> list[Relian
                 "",
                 year,
                 METHOD_USGS,
-                float(r["quantity"]) / 100,
-                basis=f"USGS apparent consumption{f' ({series})' if series else ''}",
+                float(r["quantity"]) / 100 if given else None,
+                basis=f"USGS apparent consumption{f' ({series})' if series else ''}"
+                if given
+                else "",
                 assumptions=notes,
-                qualifier=r["qualifier"],
+                reason="" if given else f"USGS salient statistic is '{r['status'] or 'no figure'}'",
+                qualifier=r["qualifier"] if given else None,
                 source=src,
             )
         )
@@ -268,19 +262,19 @@ def us_net_import_reliance(atlas: Atlas, mineral: str, year: int) -> list[Relian
 
 def reliance_table(
     atlas: Atlas,
-    mineral: str,
-    economy: str,
+    mineral: MineralLike,
+    economy: Economy | str,
     year: int,
     stage: str | None = None,
     bloc: Bloc | None = None,
 ) -> pl.DataFrame:
     """One row per stage with HS codes (or the given stage), plus the USGS figure for the USA."""
-    m = resolve_mineral(mineral)
+    m = as_mineral(mineral)
     econ = resolve_economy(economy, bloc)
-    stages = trade_stages(atlas, m.id, stage)
-    results = [trade_import_reliance(atlas, m.id, econ.label, year, s, bloc) for s in stages]
+    stages = trade_stages(atlas, m, stage)
+    results = [trade_import_reliance(atlas, m, econ, year, s, bloc) for s in stages]
     if econ.countries == frozenset({"USA"}):
-        results += us_net_import_reliance(atlas, m.id, year)
+        results += us_net_import_reliance(atlas, m, year)
     schema = {
         c: pl.Float64
         if c.endswith("_t") or c == "reliance"

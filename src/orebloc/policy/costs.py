@@ -30,7 +30,7 @@ from pathlib import Path
 
 from orebloc.bundled import check_columns
 from orebloc.errors import InputError, Location, ValidationError
-from orebloc.files import read_error_reason
+from orebloc.files import read_user_text
 from orebloc.sources.numbers import to_float
 from orebloc.vocab.countries import all_iso3
 from orebloc.vocab.minerals import resolve_mineral
@@ -106,13 +106,7 @@ def _number(row: dict[str, str], col: str, where: Location, lower: float = 0.0) 
 def read_costs(path: str | Path) -> tuple[Producer, ...]:
     """Read and check a cost file; errors name the file, row and column."""
     path = Path(path)
-    try:
-        text = path.read_text("utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(
-            f"cannot read cost file: {read_error_reason(exc)}", Location(path.name)
-        ) from exc
-    return _parse_costs(text, path.name)
+    return _parse_costs(read_user_text(path, "cost file", path.name, "utf-8-sig"), path.name)
 
 
 def default_costs() -> tuple[Producer, ...]:

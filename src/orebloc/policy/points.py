@@ -9,7 +9,7 @@ from orebloc.atlas.prices import to_usd_per_t
 from orebloc.bundled import read_bundled_table
 from orebloc.errors import InputError
 from orebloc.policy.reference_price import ReferencePrice
-from orebloc.vocab.minerals import resolve_mineral
+from orebloc.vocab.minerals import MineralLike, as_mineral
 from orebloc.vocab.stages import resolve_stage
 
 
@@ -27,9 +27,9 @@ def _points() -> tuple[dict[str, Any], ...]:
     return tuple(read_bundled_table("orebloc.policy", "data/reference_points.csv", columns))
 
 
-def reference_point(mineral: str, stage: str) -> ReferencePrice:
+def reference_point(mineral: MineralLike, stage: str) -> ReferencePrice:
     """The published reference point for a mineral and stage (e.g. the US DoD's NdPr floor)."""
-    m, s = resolve_mineral(mineral), resolve_stage(stage)
+    m, s = as_mineral(mineral), resolve_stage(stage)
     rows = [r for r in _points() if r["mineral"] == m.id and r["stage"] == s]
     if not rows:
         have = sorted({f"{r['mineral']} ({r['stage']})" for r in _points()})

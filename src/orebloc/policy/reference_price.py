@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import cast
 
 import polars as pl
 
@@ -101,8 +102,8 @@ def cost_plus(producers: Sequence[Producer], rate: float, margin: float) -> Refe
     if margin < 0:
         raise ValidationError("margin", f"must be >= 0, got {margin}")
     curve = cost_curve(producers, rate)
-    capacity = curve["capacity_t"].sum()
-    mean = float((curve["levelised_usd_t"] * curve["capacity_t"]).sum() / capacity)
+    capacity = float(curve["capacity_t"].sum())
+    mean = float((curve["levelised_usd_t"] * curve["capacity_t"]).sum()) / capacity
     return ReferencePrice(
         "cost-plus",
         mean * (1 + margin),
@@ -130,7 +131,8 @@ def trailing_average(
     known = prices.filter(pl.col("usd_per_t").is_not_null())
     if known.is_empty():
         raise InputError("no market prices to average")
-    end = int(known["year"].max()) if end_year is None else end_year
+    # polars types a column's max as any literal: the year column holds integers
+    end = int(cast(int, known["year"].max())) if end_year is None else end_year
     wanted = list(range(end - window + 1, end + 1))
     got = known.filter(pl.col("year").is_in(wanted)).sort("year")
     if got.is_empty():
@@ -141,7 +143,7 @@ def trailing_average(
     years = got["year"].to_list()
     return ReferencePrice(
         "trailing-average",
-        float(got["usd_per_t"].mean()),
+        float(cast(float, got["usd_per_t"].mean())),  # not null: ``got`` is not empty
         inputs={
             "window": window,
             "end_year": end,

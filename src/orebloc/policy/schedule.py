@@ -38,8 +38,8 @@ from orebloc.atlas.blocs import OUTSIDER, Bloc
 from orebloc.atlas.store import Atlas
 from orebloc.bundled import read_bundled_table
 from orebloc.errors import InputError, ValidationError
-from orebloc.vocab.minerals import resolve_mineral
-from orebloc.vocab.stages import resolve_stage
+from orebloc.vocab.minerals import MineralLike, as_mineral
+from orebloc.vocab.stages import STAGES, resolve_stage
 
 SCHEDULE_COLUMNS = [
     "period",
@@ -85,16 +85,15 @@ def _lines() -> pl.DataFrame:
     return pl.DataFrame(rows, schema={c: dtypes[t] for c, t in columns.items()})
 
 
-def tariff_lines(mineral: str, stage: str | None = None) -> pl.DataFrame:
+def tariff_lines(mineral: MineralLike, stage: str | None = None) -> pl.DataFrame:
     """HS6 lines a floor on ``mineral`` covers (the stage's own lines and downstream products).
 
     With ``stage``, the lines of that stage and those of later stages charged on the same form
     (a floor on NdPr oxide reaches the magnets made from it, by their oxide content).
     """
-    m = resolve_mineral(mineral)
+    m = as_mineral(mineral)
     lines = _lines().filter(pl.col("mineral") == m.id)
     if stage is not None:
-        order = ["mining", "refining", "product"]
         s = resolve_stage(stage)
         own = lines.filter(pl.col("stage") == s)
         if own.is_empty():
@@ -106,7 +105,8 @@ def tariff_lines(mineral: str, stage: str | None = None) -> pl.DataFrame:
         # are tonnes of that form per tonne of product)
         forms = set(own["form"].to_list())
         lines = lines.filter(
-            pl.col("stage").is_in(order[order.index(s) :]) & pl.col("form").is_in(list(forms))
+            pl.col("stage").is_in(list(STAGES[STAGES.index(s) :]))
+            & pl.col("form").is_in(list(forms))
         )
     if lines.is_empty():
         raise InputError(f"no tariff lines for {m.name} in tariff_lines.csv")
@@ -209,7 +209,7 @@ def flag_outliers(
 
 
 def series_landed_prices(
-    atlas: Atlas, mineral: str, stage: str, year: int
+    atlas: Atlas, mineral: MineralLike, stage: str, year: int
 ) -> tuple[pl.DataFrame, str]:
     """One landed price for every outsider (origin ``WLD``): the USGS price of the year (USD/t of form).
 
@@ -219,10 +219,11 @@ def series_landed_prices(
     """
     from orebloc.atlas.prices import price_history
 
-    history = price_history(atlas, mineral, stage).filter(pl.col("year") == year)
+    m = as_mineral(mineral)
+    history = price_history(atlas, m, stage).filter(pl.col("year") == year)
     if history.is_empty():
         raise InputError(
-            f"no landed prices for {resolve_mineral(mineral).name} ({stage}) in {year}: no BACI flows "
+            f"no landed prices for {m.name} ({stage}) in {year}: no BACI flows "
             f"with tonnes and no USGS price for {year}; give --landed ORIGIN=USD_T"
         )
     r = history.row(0, named=True)
@@ -299,12 +300,12 @@ def levy_schedule(
     )
 
 
-def default_stage(mineral: str) -> str:
+def default_stage(mineral: MineralLike) -> str:
     """The stage a floor on ``mineral`` applies to by default: the first of refining, mining and
     product that has both a tariff line and a USGS price series, else the first with a tariff line."""
     from orebloc.atlas.prices import price_rules
 
-    m = resolve_mineral(mineral)
+    m = as_mineral(mineral)
     with_lines = [
         s
         for s in ("refining", "mining", "product")

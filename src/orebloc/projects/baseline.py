@@ -22,6 +22,7 @@ from typing import Any
 from orebloc.atlas.store import Atlas
 from orebloc.bundled import read_bundled_table
 from orebloc.errors import OreblocError, ValidationError
+from orebloc.vocab.minerals import Mineral, MineralLike, as_mineral
 
 OTHER = "OTH"  # the rest of the world where a source gives no split by country
 
@@ -89,13 +90,18 @@ ATLAS_STAGE = {
 
 
 @cache
-def _world(atlas: Atlas, mineral: str, stage: str, year: int) -> tuple[float, str, int]:
-    t = atlas.shares(mineral, "mining", year)
+def _world(atlas: Atlas, m: Mineral, stage: str, year: int) -> tuple[float, str, int]:
+    """World mine production of ``m`` in ``year`` (in ``unit``), its unit and its year."""
+    t = atlas.shares(m, "mining", year)
     return t.total, t.unit, t.year
 
 
 def zone_consumption(
-    atlas: Atlas, mineral: str, stage: str, year: int, given: Mapping[str, float] | None = None
+    atlas: Atlas,
+    mineral: MineralLike,
+    stage: str,
+    year: int,
+    given: Mapping[str, float] | None = None,
 ) -> tuple[dict[str, float], list[Figure]]:
     """Consumption d0 by market zone (t/yr): the user's, the market calibration, else the fallback table.
 
@@ -108,7 +114,7 @@ def zone_consumption(
             raise ValidationError(
                 "--demand", f"{z!r} is not a market zone; one of {', '.join(zones)}"
             )
-    out, notes = _consumption(atlas, mineral, stage, year, dict(given or {}))
+    out, notes = _consumption(atlas, as_mineral(mineral), stage, year, dict(given or {}))
     for z, v in (given or {}).items():
         out[z] = v
         notes = [f for f in notes if f.item != f"consumption.{z}"]
@@ -117,7 +123,7 @@ def zone_consumption(
 
 
 def _consumption(
-    atlas: Atlas, mineral: str, stage: str, year: int, given: dict[str, float]
+    atlas: Atlas, m: Mineral, stage: str, year: int, given: dict[str, float]
 ) -> tuple[dict[str, float], list[Figure]]:
     from orebloc.market.calibrate import calibrate
 
@@ -125,7 +131,7 @@ def _consumption(
     try:
         cal = calibrate(
             atlas,
-            mineral,
+            m,
             year,
             ATLAS_STAGE[stage],
             overrides={f"demand.{z}.d0": v for z, v in given.items()},
@@ -139,11 +145,11 @@ def _consumption(
         reason = str(exc).split(";")[0]  # the first clause, whole (reports wrap it)
     out = {}
     for r in _csv("consumption_fallback.csv"):
-        if r["mineral"] != mineral or r["stage"] != stage:
+        if r["mineral"] != m.id or r["stage"] != stage:
             continue
         v = r["value"] * r["factor"]
         if r["kind"] == "share_of_world":
-            world, _, wy = _world(atlas, mineral, stage, year)
+            world, _, wy = _world(atlas, m, stage, year)
             v *= world
             derivation = r["derivation"] + f" ({world:,.0f} t, {wy})"
         else:
@@ -160,20 +166,25 @@ def _consumption(
         )
     if not out and not given:
         raise OreblocError(
-            f"{mineral} ({stage}): no consumption by zone: the market calibration has none "
+            f"{m.id} ({stage}): no consumption by zone: the market calibration has none "
             f"({reason}) and the projects fallback table has no row; give it with --demand ZONE=T"
         )
     return out, notes
 
 
 def stage_base(
-    atlas: Atlas, mineral: str, stage: str, year: int, demand: Mapping[str, float] | None = None
+    atlas: Atlas,
+    mineral: MineralLike,
+    stage: str,
+    year: int,
+    demand: Mapping[str, float] | None = None,
 ) -> StageBase:
     """World shares and zone consumption (``demand``: the user's, zone -> t/yr) at project ``stage``."""
+    m = as_mineral(mineral)
     notes: list[Figure] = []
     atlas_stage = ATLAS_STAGE[stage]
-    if atlas_stage in atlas.stages(mineral) and stage in ("mining", "refining"):
-        t = atlas.shares(mineral, atlas_stage, year)
+    if atlas_stage in atlas.stages(m) and stage in ("mining", "refining"):
+        t = atlas.shares(m, atlas_stage, year)
         shares = {r["country"]: r["share"] for r in t.frame.iter_rows(named=True) if r["share"]}
         rest = 1.0 - sum(shares.values())
         if rest > 1e-9:
@@ -182,16 +193,16 @@ def stage_base(
         notes.append(Figure("world", world, t.unit, "atlas", f"{t.source}, {t.year}"))
     else:
         rows = [
-            r for r in _csv("stage_fallback.csv") if r["mineral"] == mineral and r["stage"] == stage
+            r for r in _csv("stage_fallback.csv") if r["mineral"] == m.id and r["stage"] == stage
         ]
         if not rows:
             raise OreblocError(
-                f"{mineral} ({stage}): the atlas has no production by country at this stage and "
+                f"{m.id} ({stage}): the atlas has no production by country at this stage and "
                 "the projects stage table has no sourced shares"
             )
         shares = {r["country"]: r["share"] for r in rows}
         shares[OTHER] = 1.0 - sum(shares.values())
-        world, unit, wy = _world(atlas, mineral, stage, year)
+        world, unit, wy = _world(atlas, m, stage, year)
         basis = f"{unit}"
         for r in rows:
             notes.append(
@@ -201,7 +212,7 @@ def stage_base(
                     "share",
                     "sourced",
                     f"{r['source_title']} ({r['year']}, {r['trust']}), {r['source_url']}; the atlas has "
-                    f"no {mineral} {stage} figures by country",
+                    f"no {m.id} {stage} figures by country",
                 )
             )
         notes.append(
@@ -213,5 +224,5 @@ def stage_base(
                 f"world mine production {wy} (atlas) taken as world {stage} output (assumption)",
             )
         )
-    cons, cnotes = zone_consumption(atlas, mineral, stage, year, demand)
-    return StageBase(mineral, stage, year, basis, world, shares, cons, tuple(notes + cnotes))
+    cons, cnotes = zone_consumption(atlas, m, stage, year, demand)
+    return StageBase(m.id, stage, year, basis, world, shares, cons, tuple(notes + cnotes))

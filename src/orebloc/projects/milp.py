@@ -92,6 +92,7 @@ def solve(inst: Instance, time_limit: float = 30.0) -> Solution:
 
     G, L, B = _rows(inst.G, n), _rows(inst.L, n), _rows(inst.B, n)
     if K:
+        assert inst.samples is not None and inst.confidence is not None  # K > 0 only with both
         rows, lo = [], []
         for k in range(K):
             for j in range(G.shape[0]):

@@ -35,7 +35,7 @@ from orebloc.projects.milp import Instance, lp_duals, solve
 from orebloc.projects.schema import Project
 from orebloc.projects.status import StatusTable
 from orebloc.projects.targets import Contribution, Economy, _share_w, contributions, position
-from orebloc.vocab.minerals import resolve_mineral
+from orebloc.vocab.minerals import get_mineral, resolve_mineral
 
 METRICS = ("china", "third", "own")
 COST_BASES = ("support", "capex")
@@ -194,11 +194,11 @@ def _rows(
     real = np.zeros(len(cands))
     country = []
     for i, cd in enumerate(cands):
-        c = contribs.get(cd.project.id)
+        got = contribs.get(cd.project.id)
         country.append(cd.project.country)
-        if c is not None and c.online_by(t.year):
-            coef[i] = w * c.expected_t
-            real[i] = w * c.capacity_t
+        if got is not None and got.online_by(t.year):
+            coef[i] = w * got.expected_t
+            real[i] = w * got.capacity_t
     samples = None if rng_success is None else rng_success * real
     d0 = sum(base.consumption_t.get(z, 0.0) for z in econ.zones)
     base_by = {c: s * d0 for c, s in base.shares.items() if c != "CHN"}
@@ -214,9 +214,9 @@ def _rows(
         rhs = t.level * d - sum(v for k, v in base_by.items() if k in econ.countries)
         out.append(("ge", coef * mask, rhs, None if samples is None else samples * mask, d))
     else:
-        for c in sorted({*country, *base_by} - set(econ.countries) - {"CHN", OTHER}):
-            mask = np.array([x == c for x in country], bool)
-            out.append(("le", coef * mask, t.level * d - base_by.get(c, 0.0), None, d))
+        for iso3 in sorted({*country, *base_by} - set(econ.countries) - {"CHN", OTHER}):
+            mask = np.array([x == iso3 for x in country], bool)
+            out.append(("le", coef * mask, t.level * d - base_by.get(iso3, 0.0), None, d))
     return out
 
 
@@ -347,7 +347,7 @@ def optimise(
     keys = sorted({(t.mineral, t.stage) for t in targets})
     m = _Model({}, {})
     for k in keys:
-        m.bases[k] = stage_base(atlas, k[0], k[1], st.base_year, st.demand)
+        m.bases[k] = stage_base(atlas, get_mineral(k[0]), k[1], st.base_year, st.demand)
         m.contribs[k] = contributions(projects, k[0], k[1], st.base_year, status)
     last = max(t.year for t in targets)
     cands, excluded, seen = [], [], set()

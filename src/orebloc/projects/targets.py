@@ -122,7 +122,8 @@ def contributions(
             reason = "operating with no start year: in the base year's output"
         elif online <= base_year:
             reason = f"producing since {online}: in the base year's output"
-        cap = 0.0 if reason else p.new_capacity_t * f[0]
+        # no reason: the project has a capacity figure and a factor to the stage basis
+        cap = 0.0 if reason or p.new_capacity_t is None or f is None else p.new_capacity_t * f[0]
         out.append(Contribution(p, online, prob, cap, not reason, reason))
     return out
 
@@ -211,7 +212,7 @@ def trajectory(
             c: t for c, t in pos.by_country_t.items() if c not in econ.countries and c != OTHER
         }
         third["CHN"] = pos.china_t
-        top = max(third, key=third.get)
+        top = max(third, key=lambda c: third[c])
         rows.append({
             "economy": econ.label, "mineral": base.mineral, "stage": base.stage, "year": y,
             "consumption_t": pos.consumption_t, "expected_new_t": sum(add.values()),

@@ -74,6 +74,7 @@ class Inputs:
                 raise ValidationError(
                     f"{p.id}.{name.split()[0]}", f"the pipeline gives no {name}; pass it"
                 )
+        assert capex is not None and cap is not None and opex is not None  # checked above
         return cls(float(capex), float(cap), float(opex))
 
 

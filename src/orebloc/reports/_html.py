@@ -14,7 +14,7 @@ import html
 import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import plotly.graph_objects as go
 import polars as pl
@@ -198,7 +198,8 @@ class Col:
 
     name: str
     header: str | None = None
-    fmt: Callable[[object], str] | None = None
+    #: a cell's value as polars gives it (any type the column holds) -> its text
+    fmt: Callable[[Any], str] | None = None
     cls: str = ""
     html: bool = False  # ``fmt`` returns HTML (escaped by itself)
 

@@ -24,7 +24,7 @@ from orebloc.metrics.overview import risk_overview, target_year
 from orebloc.reports import _html as h
 from orebloc.reports.pdf import pdf_bytes, write_pdf
 from orebloc.sources.export_controls import events_in_force
-from orebloc.vocab.minerals import resolve_mineral
+from orebloc.vocab.minerals import get_mineral
 from orebloc.words import plural
 
 #: battery minerals given a producers chart of their own besides the controlled ones (the
@@ -36,8 +36,9 @@ ROW_PX = 22
 CHINA_COLOUR, BLOC_COLOUR = "#c0392b", "#2471a3"
 
 
-def _name(mineral: str) -> str:
-    return resolve_mineral(mineral).name
+def _name(mineral_id: str) -> str:
+    """The display name of a registry id (the atlas's tables hold ids, already resolved)."""
+    return get_mineral(mineral_id).name
 
 
 def controlled_minerals(events: pl.DataFrame, on: dt.date) -> pl.DataFrame:

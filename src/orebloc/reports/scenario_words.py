@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from orebloc.market.params import param
 from orebloc.scenarios.spec import Dist, Policy, Scenario, Shock
-from orebloc.vocab.minerals import resolve_mineral
+from orebloc.vocab.minerals import get_mineral
 
 if TYPE_CHECKING:
     from orebloc.stockpile.scenario_rules import StockpileRule
@@ -117,7 +117,7 @@ def market_words(spec: Scenario, market_id: str) -> str:
     ms = spec.market(market_id)
     if ms.mineral is None:
         return market_id
-    what = ", ".join(p for p in (resolve_mineral(ms.mineral).name, ms.stage) if p)
+    what = ", ".join(p for p in (get_mineral(ms.mineral).name, ms.stage) if p)
     return f"{market_id} ({what})"
 
 

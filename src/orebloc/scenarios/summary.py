@@ -83,7 +83,7 @@ class Accumulator:
     def result(self, block_bytes: int = 1 << 28) -> pl.DataFrame:
         g = self.keys.height
         order = sorted(self.parts)
-        cols: dict[str, object] = {}
+        cols: dict[str, pl.Series] = {}
         n_total = None
         for q in QUANTITIES:
             srcs = [self.parts[i][q] for i in order]

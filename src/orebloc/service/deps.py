@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,11 +42,19 @@ class Caller:
 
 
 class Problemo(HTTPException):
-    """An HTTP error that carries the field that was wrong."""
+    """An HTTP error that carries the field that was wrong, and ``extra`` members of the
+    problem document (e.g. every row error of an upload)."""
 
-    def __init__(self, status: int, detail: str, field: str | None = None):
+    def __init__(
+        self,
+        status: int,
+        detail: str,
+        field: str | None = None,
+        extra: Mapping[str, object] | None = None,
+    ):
         super().__init__(status, detail)
         self.field = field
+        self.extra = dict(extra or {})
 
 
 def _token(request: Request) -> str | None:
@@ -73,7 +81,8 @@ def guard(name: str) -> Callable[..., Any]:
         token = _token(request)
         caller = Caller(None, ANON, ANON, None)
         if token:  # the store is synchronous: looked up in the thread pool, not on the event loop
-            caller = await run_in_threadpool(lookup, request.app.state.store, token) or caller
+            found = await run_in_threadpool(lookup, request.app.state.store, token)
+            caller = found or caller
         if not may_call(rule, caller.role):
             if caller.role == ANON:
                 raise Problemo(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Literal
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,7 @@ def release(by_member: Mapping[str, float], min_contributors: int, max_share: fl
     return Release(True, total, n, None)
 
 
-def grade(on_time: bool | None, completeness: float) -> str:
+def grade(on_time: bool | None, completeness: float) -> Literal["A", "B", "C"]:
     """JODI-style grade: A = on time and complete; B = late or at least half the forms; C otherwise.
 
     ``on_time`` None means no submission. Assumption: the JODI Oil assessment grades timeliness,

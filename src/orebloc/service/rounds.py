@@ -64,7 +64,9 @@ def _parse(text: str, forms: list[str]) -> tuple[list[RoundRow], list[RowError]]
             )
             continue
         try:
-            rows.append(RoundRow(form=form, holder=holder, quantity_t=qty))
+            rows.append(
+                RoundRow.model_validate({"form": form, "holder": holder, "quantity_t": qty})
+            )
         except PydanticError as exc:
             e = exc.errors()[0]
             errors.append(RowError(n, str(e["loc"][0]), e["msg"]))

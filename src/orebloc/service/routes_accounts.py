@@ -29,7 +29,10 @@ def do_login(body: LoginIn, request: Request, response: Response) -> LoginOut:
             token, expires, user = login(
                 s, body.username, body.password, st.token_hours, st.max_failures, st.lock_minutes
             )
-            out = LoginOut(token=token, expires_at=expires, role=user.role, member=user.member)
+            # the stored role is validated as the response's (the store column is a string)
+            out = LoginOut.model_validate(
+                {"token": token, "expires_at": expires, "role": user.role, "member": user.member}
+            )
         except LoginRefused as exc:
             refused = str(exc)
     if refused is not None:
@@ -57,7 +60,8 @@ def me(request: Request) -> UserOut:
 
 
 def _out(u: User) -> UserOut:
-    return UserOut(id=u.id, username=u.username, role=u.role, member=u.member, disabled=u.disabled)
+    fields = ("id", "username", "role", "member", "disabled")
+    return UserOut.model_validate({f: getattr(u, f) for f in fields})
 
 
 def _scope(who: Caller):

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Callable
-from typing import Annotated
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
@@ -18,6 +18,12 @@ from orebloc.metrics.concentration import table_hhi
 from orebloc.service.compute import frame_rows
 from orebloc.service.deps import Problemo, endpoint
 from orebloc.service.schemas import Rows, SolveIn
+from orebloc.vocab.minerals import resolve_mineral
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from orebloc.atlas.store import Atlas
 
 router = APIRouter(tags=["public data"])
 
@@ -36,7 +42,7 @@ class _Public:
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
-        self.atlas = None
+        self.atlas: Atlas | None = None
         self.cache: dict[tuple, Response] = {}
 
 
@@ -44,7 +50,7 @@ PUBLIC = _Public()
 MAX_CACHED = 10_000
 
 
-def _cached(request: Request, key: tuple, make: Callable[[object], Rows]) -> Response:
+def _cached(request: Request, key: tuple, make: Callable[[Atlas], Rows]) -> Response:
     """The answer to ``key``, serialised once (the response model is checked when it is made)."""
     hit = PUBLIC.cache.get(key)
     if hit is not None:
@@ -61,8 +67,8 @@ def _cached(request: Request, key: tuple, make: Callable[[object], Rows]) -> Res
     return out
 
 
-def _rows(frame, notes: list[str] | None = None) -> Rows:
-    return Rows(columns=list(frame.columns), rows=frame_rows(frame), notes=notes or [])
+def _rows(frame: pl.DataFrame, notes: Sequence[str] = ()) -> Rows:
+    return Rows(columns=list(frame.columns), rows=frame_rows(frame), notes=list(notes))
 
 
 @endpoint(router, "atlas_shares", response_model=Rows)
@@ -74,9 +80,10 @@ def atlas_shares(
     statistic: Annotated[str, Query(pattern="^(production|capacity|reserves)$")] = "production",
 ) -> Response:
     """Country shares of world production (capacity, reserves) for one mineral and stage."""
+    m = resolve_mineral(mineral)
 
-    def make(atlas) -> Rows:
-        t = atlas.shares(mineral, stage, year, statistic)
+    def make(atlas: Atlas) -> Rows:
+        t = atlas.shares(m, stage, year, statistic)
         return _rows(
             t.frame,
             [
@@ -85,7 +92,7 @@ def atlas_shares(
             ],
         )
 
-    return _cached(request, ("shares", mineral, stage, year, statistic), make)
+    return _cached(request, ("shares", m.id, stage, year, statistic), make)
 
 
 @endpoint(router, "atlas_top", response_model=Rows)
@@ -95,13 +102,15 @@ def atlas_top(
     """The largest producers of a mineral at each stage, latest year."""
     import polars as pl
 
-    def make(atlas) -> Rows:
-        stages = atlas.stages(mineral)
+    m = resolve_mineral(mineral)
+
+    def make(atlas: Atlas) -> Rows:
+        stages = atlas.stages(m)
         if not stages:
-            atlas.default_stage(mineral)  # raises naming the mineral
+            atlas.default_stage(m)  # raises naming the mineral
         frames = []
         for s in stages:
-            t = atlas.shares(mineral, s, None)
+            t = atlas.shares(m, s, None)
             top = t.frame.head(k)
             frames.append(
                 top.with_columns(
@@ -112,7 +121,7 @@ def atlas_top(
             )
         return _rows(pl.concat(frames, how="diagonal_relaxed"))
 
-    return _cached(request, ("top", mineral, k), make)
+    return _cached(request, ("top", m.id, k), make)
 
 
 @endpoint(router, "atlas_events", response_model=Rows)
@@ -122,8 +131,11 @@ def atlas_events(
     mineral: Annotated[str | None, Query(max_length=40)] = None,
 ) -> Response:
     """Export controls and other measures (in force on a date with ``on``)."""
+    m = resolve_mineral(mineral) if mineral else None
     return _cached(
-        request, ("events", on, mineral), lambda atlas: _rows(atlas.policy_events(on, mineral))
+        request,
+        ("events", on, m.id if m else None),
+        lambda atlas: _rows(atlas.policy_events(on, m)),
     )
 
 
@@ -143,16 +155,18 @@ def _trade(
 ) -> Response:
     from orebloc.atlas.blocs import load_bloc
     from orebloc.metrics.sourcing import sourcing_table
-    from orebloc.metrics.trade_basis import trade_years
+    from orebloc.metrics.trade_basis import resolve_economy, trade_years
     from orebloc.metrics.trade_reliance import reliance_table
 
     fn = reliance_table if which == "reliance" else sourcing_table
+    bloc = load_bloc(None)
+    m, econ = resolve_mineral(mineral), resolve_economy(economy, bloc)
 
-    def make(atlas) -> Rows:
+    def make(atlas: Atlas) -> Rows:
         y = year if year is not None else max(trade_years(atlas), default=0)
-        return _rows(fn(atlas, mineral, economy, y, stage, load_bloc(None)), [f"BACI year {y}"])
+        return _rows(fn(atlas, m, econ, y, stage, bloc), [f"BACI year {y}"])
 
-    return _cached(request, (which, mineral, economy, year, stage), make)
+    return _cached(request, (which, m.id, econ.label, year, stage), make)
 
 
 @endpoint(router, "risk_reliance", response_model=Rows)
@@ -191,11 +205,10 @@ def market_solve(body: SolveIn, request: Request) -> Response:
 
     if body.year is None:
         raise Problemo(422, "year: required to calibrate a market", "year")
+    m, year = resolve_mineral(body.mineral), body.year
 
-    def make(atlas) -> Rows:
-        cal = calibrate(
-            atlas, body.mineral, body.year, body.stage, bloc=load_bloc(None), overrides={}
-        )
+    def make(atlas: Atlas) -> Rows:
+        cal = calibrate(atlas, m, year, body.stage, bloc=load_bloc(None), overrides={})
         market = apply_switches(
             cal.market,
             ban=body.ban,

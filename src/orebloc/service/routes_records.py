@@ -5,10 +5,11 @@ each one goes to the audit log in the same transaction."""
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel
 
 from orebloc.service import audit
 from orebloc.service.deps import (
@@ -41,7 +42,15 @@ MemberQ = Annotated[
 MineralQ = Annotated[str | None, Query(max_length=40)]
 
 
-def _list(request: Request, model, out, member: str | None, mineral: str | None):
+#: the response model of a record kind
+OutT = TypeVar("OutT", bound=BaseModel)
+#: the store tables of members' records
+Record = type[Holding] | type[Obligation] | type[ProjectSubmission]
+
+
+def _list(
+    request: Request, model: Record, out: type[OutT], member: str | None, mineral: str | None
+) -> list[OutT]:
     who = caller(request)
     q = sa.select(model).where(visible(model, who))
     if member is not None:
@@ -55,7 +64,7 @@ def _list(request: Request, model, out, member: str | None, mineral: str | None)
         ]
 
 
-def _create(request: Request, model, out, body) -> object:
+def _create(request: Request, model: Record, out: type[OutT], body: BaseModel) -> OutT:
     who = caller(request)
     with request.app.state.store.session() as s:
         row = model(owner=who.member, **body.model_dump())
@@ -227,7 +236,7 @@ def aggregate_cover(
         return Aggregate(
             status="withheld", mineral=mineral, unit="days", reason="no net imports reported"
         )
-    value = r.total / per_day if r.released else None
+    value = r.total / per_day if r.released and r.total is not None else None
     return Aggregate(
         status="released" if r.released else "withheld",
         mineral=mineral,

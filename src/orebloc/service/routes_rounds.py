@@ -140,16 +140,15 @@ def round_upload(round_id: int, file: UploadFile, request: Request) -> RoundRece
     rows, errors = parse_upload(text, forms)
     if errors:
         e = errors[0]
-        p = Problemo(
+        raise Problemo(
             422,
             f"file: row {e.row}{f', column {e.column}' if e.column else ''}: {e.reason}"
             f"{f' (and {len(errors) - 1} more)' if len(errors) > 1 else ''}",
             "file",
+            extra={
+                "errors": [{"row": x.row, "column": x.column, "reason": x.reason} for x in errors]
+            },
         )
-        p.extra = {
-            "errors": [{"row": x.row, "column": x.column, "reason": x.reason} for x in errors]
-        }
-        raise p
     if not rows:
         raise Problemo(422, "file: no row has a quantity", "file")
     return _store_answer(request, caller(request), round_id, rows, "secretariat")

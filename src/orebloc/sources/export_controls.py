@@ -38,7 +38,7 @@ from orebloc.sources._tabular import (
     split_outside_parens,
 )
 from orebloc.sources.schema import ImportResult, Skip, conform
-from orebloc.vocab.minerals import mineral_for_source_name, resolve_mineral
+from orebloc.vocab.minerals import MineralLike, as_mineral, mineral_for_source_name
 
 SOURCE = "China export controls (compiled from MOFCOM announcements)"
 HEADER = (
@@ -174,13 +174,16 @@ def _apply_suspensions(measures: list[dict], path: Path) -> None:
         m["date_suspended"], m["date_resumes"] = by_package[m["date_announced"]]
 
 
-def events_in_force(events: pl.DataFrame, on: dt.date, mineral: str | None = None) -> pl.DataFrame:
+def events_in_force(
+    events: pl.DataFrame, on: dt.date, mineral: MineralLike | None = None
+) -> pl.DataFrame:
     """The control measures of ``policy_events`` in force on ``on``.
 
     In force: not itself a ``suspension``; ``date_effective`` on or before ``on``; and not
     suspended that day (suspended when ``date_suspended <= on < date_resumes``, or from
-    ``date_suspended`` on when there is no ``date_resumes``). ``mineral`` (a registry id or
-    any name :func:`~orebloc.vocab.minerals.resolve_mineral` knows) keeps that mineral's rows
+    ``date_suspended`` on when there is no ``date_resumes``). ``mineral`` (a resolved
+    :class:`~orebloc.vocab.minerals.Mineral`, or any name
+    :func:`~orebloc.vocab.minerals.resolve_mineral` knows) keeps that mineral's rows
     only; rows of other minerals (e.g. ``dysprosium`` for ``rare_earths``) are not included.
     """
     suspended = (
@@ -195,5 +198,5 @@ def events_in_force(events: pl.DataFrame, on: dt.date, mineral: str | None = Non
         & ~suspended
     )
     if mineral is not None:
-        keep = keep & (pl.col("mineral") == resolve_mineral(mineral).id)
+        keep = keep & (pl.col("mineral") == as_mineral(mineral).id)
     return events.filter(keep)

@@ -234,12 +234,12 @@ def read_usitc_workbook(path: Path) -> ImportResult:
             if isinstance(parsed, Skip):
                 skipped.append(parsed)
                 continue
-            key, cells, names, description = parsed
-            key = (period, key)
+            row_key, cells, names, description = parsed
+            key = (period, row_key)
             target = values if sheet.kind == "value" else quantities
             if key in target:
                 raise InputError(
-                    f"second row for partner, HS4, unit {key[1]}", Location(sheet.where, r)
+                    f"second row for partner, HS4, unit {row_key}", Location(sheet.where, r)
                 )
             if sheet.kind == "value":
                 values[key] = {

@@ -284,7 +284,7 @@ def _lp(p: Problem, release: np.ndarray, rule: str) -> np.ndarray:
             eq_cols.append(k)
     A_eq = sparse.csr_matrix((np.ones(len(eq_rows)), (eq_rows, eq_cols)), shape=(T, n))
     b_eq = np.asarray(release, float)
-    bounds = [(0, None)] * n
+    bounds: list[tuple[float, float | None]] = [(0, None)] * n  # None: unbounded above
     cost = np.zeros(n)
     for k, (h, j, _t) in enumerate(allowed):
         cost[k] = tc[owner[h], j]

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from orebloc.market.model import Market
+from orebloc.vocab.minerals import MineralLike
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,7 @@ class MarketBaseline:
 
 
 def market_baseline(
-    mineral: str,
+    mineral: MineralLike,
     year: int,
     stage: str | None = None,
     overrides: Mapping[str, float] | None = None,

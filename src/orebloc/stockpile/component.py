@@ -109,6 +109,8 @@ class CoordinatedStockpile:
         purchases = np.zeros((n, Z))
         if ctx.case != "policy":
             return Overrides(release)
+        d0 = ctx.d0
+        assert d0 is not None  # the period loop sets the period's demand before before_solve
         dt = self.plan.spec.dt
         in_bloc = self.plan.in_bloc
         for k, (mi, r, lots, members, jz) in enumerate(self.rules):
@@ -120,9 +122,7 @@ class CoordinatedStockpile:
             if calm is not None:
                 short = np.maximum(short - np.nan_to_num(calm["shortfall"]), 0.0)
             loss = short[:, jz]  # (n, J) t per period
-            share = short[:, in_bloc].sum(axis=1) / np.maximum(
-                ctx.d0[:, in_bloc].sum(axis=1), 1e-300
-            )
+            share = short[:, in_bloc].sum(axis=1) / np.maximum(d0[:, in_bloc].sum(axis=1), 1e-300)
             met = r.trigger.met(share)
             since = self.since[ctx.case, k]
             since[met & (since < 0)] = t
@@ -135,7 +135,7 @@ class CoordinatedStockpile:
                 elapsed = (t - since[d]) * dt * DAYS_PER_YEAR
                 holders = tuple(Holder(str(h), lot.member, float(stock[d, h]), lot.draw_rate_t_yr,
                                        max(0.0, lot.lead_time_days - elapsed)) for h, lot in enumerate(lots))  # fmt: skip
-                prob = Problem(members, ctx.d0[d, jz][:, None], loss[d][:, None], holders, dt,
+                prob = Problem(members, d0[d, jz][:, None], loss[d][:, None], holders, dt,
                                transfer_cost=tc, shortfall_cost=p0)  # fmt: skip
                 a = allocate(prob, decide(prob, np.array([target[d]])), r.rule)
                 release[d, jz] += a.delivered[:, 0]
@@ -173,11 +173,13 @@ class CoordinatedStockpile:
         lp = ctx.state.last_price[ctx.mi]
         if lp is None:
             return out
+        assert ctx.d0 is not None and ctx.q0 is not None  # set by the period loop
+        d0, q0 = ctx.d0, ctx.q0
         for j, m in enumerate(members):
             if b.coordinate and t % len(members) != j:
                 continue
             z = jz[j]
-            cons, prod = ctx.d0[:, z] / dt, ctx.q0[:, z] / dt  # t/yr
+            cons, prod = d0[:, z] / dt, q0[:, z] / dt  # t/yr
             net = cons - prod
             base = np.where((b.obligation.base == "net_imports") & (net > 0), net, cons)
             need = b.obligation.days / DAYS_PER_YEAR * base / (1.0 - b.obligation.deduction)

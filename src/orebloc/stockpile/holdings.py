@@ -29,7 +29,7 @@ from pathlib import Path
 
 from orebloc.bundled import check_columns
 from orebloc.errors import InputError, Location, UnknownNameError
-from orebloc.vocab.minerals import resolve_mineral
+from orebloc.vocab.minerals import MineralLike, as_mineral, resolve_mineral
 
 HOLDER_KINDS = ("agency", "industry", "joint")
 STATUSES = ("reported", "illustrative")
@@ -105,8 +105,9 @@ class Holdings:
     lots: tuple[Lot, ...]
     source: str
 
-    def for_mineral(self, mineral: str) -> Holdings:
-        mid = resolve_mineral(mineral).id
+    def for_mineral(self, mineral: MineralLike) -> Holdings:
+        """The lots of ``mineral`` only."""
+        mid = as_mineral(mineral).id
         return Holdings(tuple(lot for lot in self.lots if lot.mineral == mid), self.source)
 
     def check_members(self, members: tuple[str, ...]) -> None:

@@ -38,6 +38,7 @@ from orebloc.stockpile.allocation import RULES, Allocation, Holder, Problem, all
 from orebloc.stockpile.baseline import MarketBaseline, market_baseline
 from orebloc.stockpile.holdings import Holdings
 from orebloc.stockpile.trigger import Trigger
+from orebloc.vocab.minerals import MineralLike, as_mineral
 
 #: ASSUMPTION ranges drawn per draw (DESIGN.md §5: short-run demand elasticity 0.05-0.3;
 #: params.csv: short-run minor-metal supply elasticity 0.1-0.5)
@@ -137,8 +138,10 @@ def load_incident(path: str | Path) -> Incident:
         return float(v)
 
     sev = inc.get("severity", 1.0)
-    lo_hi = (sev.get("low"), sev.get("high")) if isinstance(sev, dict) else (sev, sev)
-    if not all(isinstance(v, int | float) and 0 <= v <= 1 for v in lo_hi) or lo_hi[0] > lo_hi[1]:
+    low, high = (sev.get("low"), sev.get("high")) if isinstance(sev, dict) else (sev, sev)
+    if not (
+        isinstance(low, int | float) and isinstance(high, int | float) and 0 <= low <= high <= 1
+    ):
         raise IncidentError(
             f"incident.severity: must be a share or {{low, high}} in [0, 1], got {sev!r}",
             Location(path),
@@ -161,7 +164,7 @@ def load_incident(path: str | Path) -> Incident:
         name=str(need("name")), mineral=str(need("mineral")), stage=inc.get("stage"),
         year=int(num("year", lo=1900, hi=2100)), start=start,
         duration_years=num("duration", lo=0.0, hi=20.0),
-        severity=(float(lo_hi[0]), float(lo_hi[1])), origin=str(inc.get("origin", "CHN")),
+        severity=(float(low), float(high)), origin=str(inc.get("origin", "CHN")),
         to=() if to == "bloc" else tuple(to), leakage_share=num("leakage_share", 0.0, 0.0, 1.0),
         forms=tuple(inc.get("forms", ())), event=str(inc.get("event", "")), source=str(inc.get("source", "")),
         calibration=tuple((str(k), float(v)) for k, v in cal.items()),
@@ -171,13 +174,12 @@ def load_incident(path: str | Path) -> Incident:
 
 
 def incident_from_event(
-    event_id: str, mineral: str | None = None, year: int = 2024, duration: float = 2.0
+    event_id: str, mineral: MineralLike | None = None, year: int = 2024, duration: float = 2.0
 ) -> Incident:
     """An incident seeded from the atlas's export-control event ``event_id`` on ``mineral``
     (needed when the event lists several; a ban: severity 1; a licence: 0.5-1, ASSUMPTION;
     duration ``duration`` years, ASSUMPTION)."""
     from orebloc.atlas.store import Atlas
-    from orebloc.vocab.minerals import resolve_mineral
 
     ev = Atlas().policy_events().filter(pl.col("measure_id") == event_id)
     ev = ev.filter(pl.col("mineral").is_not_null())
@@ -187,7 +189,7 @@ def incident_from_event(
         )
     found = list(dict.fromkeys(ev["mineral"].to_list()))
     if mineral is not None:
-        mid = resolve_mineral(mineral).id
+        mid = as_mineral(mineral).id
         ev = ev.filter(pl.col("mineral") == mid)
         if not ev.height:
             raise InputError(f"event {event_id} does not cover {mid}; it covers {', '.join(found)}")
@@ -350,7 +352,7 @@ def respond(
             cc = (cs_ref - curves.consumer_surplus(price, d0, p0, a)) * DT
             qs = {"price_usd_t": _q(price), "shortfall_t": _q(short), "consumer_cost_usd": _q(cc)}
             for j, m in zip(jm, members, strict=True):
-                row = {"member": m, "period": labels[t], "case": case}
+                row: dict[str, object] = {"member": m, "period": labels[t], "case": case}
                 for k, v in qs.items():
                     for qn, arr in v.items():
                         row[f"{k}_{qn}"] = float(arr[j])

@@ -5,6 +5,11 @@ aliases ("REE", "rare-earths") and the names the sources use across vintages ("R
 "Graphite (Natural)", the MCS 2023 file stem "raree"). Importers call
 :func:`mineral_for_source_name`, users go through :func:`resolve_mineral`, which is forgiving and
 suggests close matches for an unknown name.
+
+Names are resolved once, where they come in (the CLI, the service, a scenario or data file),
+into a :class:`Mineral`; the core passes that value on. Public library functions that also take
+a plain name go through :func:`as_mineral`, which resolves a string and passes a
+:class:`Mineral` through untouched, so a name is never resolved twice along one call path.
 """
 
 from __future__ import annotations
@@ -118,6 +123,15 @@ def resolve_mineral(name: str) -> Mineral:
     if mid is None:
         raise UnknownNameError("mineral", name, suggest_minerals(name))
     return _by_id()[mid]
+
+
+#: a mineral as a library caller may give it: already resolved, or a name to resolve
+MineralLike = Mineral | str
+
+
+def as_mineral(mineral: MineralLike) -> Mineral:
+    """``mineral`` itself when already resolved, else :func:`resolve_mineral` of the name."""
+    return mineral if isinstance(mineral, Mineral) else resolve_mineral(mineral)
 
 
 def find_mineral(name: str) -> Mineral | None:

@@ -169,8 +169,9 @@ def recycled_supply(
         r = total * shares[z]
         out[z] = r
         q0[z] += r
-        if cap[z] is not None:
-            cap[z] += r
+        z_cap = cap[z]
+        if z_cap is not None:
+            cap[z] = z_cap + r
         led.add(Provenance(
             f"supply.{z}.recycled", r, "t", "sourced" if row.kind == "sourced" else "assumption",
             f"recycled supply: {shares[z]:.3g} ({where}) x s/(1-s) x world primary output "

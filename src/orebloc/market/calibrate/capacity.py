@@ -7,14 +7,14 @@ import polars as pl
 
 from orebloc.market.calibrate.provenance import Case, Ledger, Provenance
 from orebloc.market.calibrate.supply import row_refs, with_zone
-from orebloc.market.params import param
+from orebloc.market.params import default, param
 from orebloc.vocab.units import MASS_UNITS, normalise_unit, to_tonnes
 
 
 def capacity(case: Case, basis: str, q0: dict[str, float], led: Ledger) -> dict[str, float | None]:
     """Capacity by zone from the atlas; None where the default (q0 x (1 + spare)) applies. A
     zone whose atlas capacity is below its baseline output takes the default, said so."""
-    atlas, mineral, stage, year, zm = case.atlas, case.mineral, case.stage, case.year, case.zones
+    atlas, mineral, stage, year, zm = case.atlas, case.m, case.stage, case.year, case.zones
     cap: dict[str, float | None] = {z: None for z in zm.ids}
     years = (
         [y for y in atlas.years(mineral, stage, "capacity")]
@@ -62,7 +62,7 @@ def capacity(case: Case, basis: str, q0: dict[str, float], led: Ledger) -> dict[
             led.add(
                 Provenance(
                     f"supply.{z}.capacity",
-                    q0[z] * (1 + spare.default_value),
+                    q0[z] * (1 + default("supply.spare_share")),
                     "t",
                     "default",
                     f"q0 x (1 + spare_share {spare.default}); params.csv: {spare.source}",

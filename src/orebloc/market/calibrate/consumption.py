@@ -249,7 +249,7 @@ def us_candidates(case: Case, basis: str, why: list[str]) -> list[Candidate]:
     ``us_series`` (every series for minerals not listed) of the calibration year, else of the
     nearest year at most ``US_MAX_AGE`` away; the reasons there is none are added to ``why``."""
     year = case.year
-    rows = case.atlas.us_salient(case.mineral, "consumption")
+    rows = case.atlas.us_salient(case.m, "consumption")
     usable = rows.filter(pl.col("quantity").is_not_null() & (pl.col("basis") == basis))
     series = us_series().get(case.mineral)
     if series is not None:

@@ -24,7 +24,7 @@ from orebloc.market.calibrate.supply import atlas_shares, supply_from_atlas, sup
 from orebloc.market.model import Demand, Market, Supply
 from orebloc.market.params import default, param
 from orebloc.market.zones import ZoneMap, default_zones
-from orebloc.vocab.minerals import resolve_mineral
+from orebloc.vocab.minerals import Mineral, MineralLike, as_mineral
 from orebloc.vocab.stages import resolve_stage
 from orebloc.vocab.units import MASS_UNITS, normalise_unit
 
@@ -51,15 +51,13 @@ def _zone_values(
     return out
 
 
-def _stage(atlas: Atlas, mineral: str, name: str, stage: str | None) -> str:
+def _stage(atlas: Atlas, m: Mineral, stage: str | None) -> str:
     """The stage asked, else the atlas's first stage with production, else the gap-fill table's."""
     if stage is None:
-        stages = atlas.stages(mineral) or sorted(
-            {g.stage for g in gapfill_rows() if g.mineral == mineral}
-        )
+        stages = atlas.stages(m) or sorted({g.stage for g in gapfill_rows() if g.mineral == m.id})
         if not stages:
             raise CalibrationError(
-                f"{name}: the atlas has no production by country and the gap-fill table "
+                f"{m.name}: the atlas has no production by country and the gap-fill table "
                 "has no figures for it"
             )
         stage = stages[0]
@@ -68,7 +66,7 @@ def _stage(atlas: Atlas, mineral: str, name: str, stage: str | None) -> str:
 
 def calibrate(
     atlas: Atlas,
-    mineral: str,
+    mineral: MineralLike,
     year: int,
     stage: str | None = None,
     zones: ZoneMap | None = None,
@@ -82,17 +80,17 @@ def calibrate(
     outage_share>``, ``demand.<ZONE>.<d0|eps>``. Raises :class:`CalibrationError` naming the
     missing input when the data and the gap-fill table cannot support one.
     """
-    m = resolve_mineral(mineral)
+    m = as_mineral(mineral)
     bloc = bloc or load_bloc()
     zm = zones or default_zones(bloc)
     ov = check_overrides(overrides or {}, zm)
-    stage = _stage(atlas, m.id, m.name, stage)
-    case = Case(atlas, m.id, m.name, stage, year, zm)
+    stage = _stage(atlas, m, stage)
+    case = Case(atlas, m, stage, year, zm)
     led = Ledger()
 
     # supply
     given_q0 = {z: ov[f"supply.{z}.q0"] for z in zm.ids if f"supply.{z}.q0" in ov}
-    t = atlas_shares(atlas, m.id, stage, year)
+    t = atlas_shares(atlas, m, stage, year)
     if len(given_q0) == len(zm.ids):
         q0, basis = dict(given_q0), (t.basis if t else "as given")
         for z, v in q0.items():
@@ -136,7 +134,7 @@ def calibrate(
     for z in zm.ids:
         k = ov.get(f"supply.{z}.capacity", cap[z])
         if f"supply.{z}.capacity" in ov:
-            led.override(f"supply.{z}.capacity", k, "t")
+            led.override(f"supply.{z}.capacity", ov[f"supply.{z}.capacity"], "t")
         elif k is None and (
             f"supply.{z}.spare_share" in ov or "spare_share" in ov or f"supply.{z}.q0" in ov
         ):

@@ -50,7 +50,7 @@ def _apparent_consumption(
     for z in zm.ids:
         if z in d0:
             continue
-        r = trade_import_reliance(case.atlas, case.mineral, f"zone:{z}", ty, case.stage, zb)
+        r = trade_import_reliance(case.atlas, case.m, f"zone:{z}", ty, case.stage, zb)
         if r.computable and r.apparent_consumption_t is not None and r.basis == basis:
             d0[z] = r.apparent_consumption_t
             led.add(

@@ -17,7 +17,7 @@ def price(case: Case, basis: str) -> Provenance:
     rule = price_rules().get((mineral, stage))
     if rule is not None:
         try:
-            history = price_history(atlas, mineral, stage).filter(pl.col("year") == year)
+            history = price_history(atlas, case.m, stage).filter(pl.col("year") == year)
         except InputError:
             history = pl.DataFrame()
         if not history.is_empty():

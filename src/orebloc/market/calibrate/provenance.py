@@ -14,6 +14,7 @@ from orebloc.atlas.store import Atlas
 from orebloc.errors import OreblocError
 from orebloc.market.model import Market
 from orebloc.market.zones import ZoneMap
+from orebloc.vocab.minerals import Mineral
 
 #: where an input came from (see the package docstring)
 KINDS = ("atlas", "sourced", "gap-fill", "default", "assumption", "derived", "override")
@@ -167,15 +168,24 @@ class Calibration:
 
 @dataclass(frozen=True)
 class Case:
-    """What one calibration is asked: a mineral (id and display name) at a stage in a year, on
-    the atlas, over the zones."""
+    """What one calibration is asked: a mineral (resolved) at a stage in a year, on the atlas,
+    over the zones."""
 
     atlas: Atlas
-    mineral: str
-    name: str
+    m: Mineral
     stage: str
     year: int
     zones: ZoneMap
+
+    @property
+    def mineral(self) -> str:
+        """The mineral's registry id (``gallium``)."""
+        return self.m.id
+
+    @property
+    def name(self) -> str:
+        """The mineral's display name (``Gallium``)."""
+        return self.m.name
 
     @property
     def label(self) -> str:

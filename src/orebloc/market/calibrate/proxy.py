@@ -11,6 +11,7 @@ from orebloc.atlas.store import Atlas
 from orebloc.market.calibrate.provenance import Case, Ledger, Provenance
 from orebloc.market.zones import ZoneMap
 from orebloc.metrics.trade_basis import SHARED_WORDS, flows, stage_codes, trade_years
+from orebloc.vocab.minerals import Mineral
 
 #: a zone "produces almost nothing" for the import-value proxy when its own output is at most
 #: this share of its (estimated) consumption; the anchor must meet the same test
@@ -29,7 +30,7 @@ class ImportValues:
 
 
 def zone_import_values(
-    atlas: Atlas, mineral: str, name: str, stage: str, year: int, zm: ZoneMap
+    atlas: Atlas, m: Mineral, stage: str, year: int, zm: ZoneMap
 ) -> ImportValues | str:
     """Import values by zone for the HS6 codes that map to ``mineral`` at ``stage`` only (shared
     codes excluded), from the BACI year nearest to ``year`` that has flows for them; trade between
@@ -38,15 +39,15 @@ def zone_import_values(
     if not years:
         return "the atlas has no BACI trade data"
     order = sorted(years, key=lambda y: (abs(y - year), -y))
-    sc = stage_codes(atlas, mineral, stage, order[0])
+    sc = stage_codes(atlas, m, stage, order[0])
     if not sc.codes:
         why = (
             f"HS {', '.join(sc.shared)} is {SHARED_WORDS}"
             if sc.shared
             else "the HS crosswalk maps no code to it"
         )
-        return f"needs an HS6 code of {name} at stage {stage} alone, and there is none ({why})"
-    ty = next((y for y in order if stage_codes(atlas, mineral, stage, y).has_flows), None)
+        return f"needs an HS6 code of {m.name} at stage {stage} alone, and there is none ({why})"
+    ty = next((y for y in order if stage_codes(atlas, m, stage, y).has_flows), None)
     if ty is None:
         return (
             f"BACI in the atlas has no flows of HS {sc.codes_text()} in "
@@ -76,7 +77,7 @@ def import_value_proxy(
     when no zone was estimated) and adds the reasons of the others to ``why``."""
     name, stage, year, zm = case.name, case.stage, case.year, case.zones
     label = "import-value proxy"
-    iv = zone_import_values(case.atlas, case.mineral, name, stage, year, zm)
+    iv = zone_import_values(case.atlas, case.m, stage, year, zm)
     if isinstance(iv, str):
         for z in targets:
             why[z].append(f"{label}: {iv}")

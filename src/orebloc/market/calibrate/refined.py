@@ -42,7 +42,8 @@ from orebloc.market.calibrate.provenance import (
     tonnes_text,
 )
 from orebloc.market.calibrate.supply import atlas_shares
-from orebloc.vocab.stages import resolve_stage
+from orebloc.vocab.minerals import Mineral, MineralLike, as_mineral
+from orebloc.vocab.stages import STAGES, resolve_stage
 from orebloc.vocab.units import to_tonnes
 
 #: world refined output as a multiple of world mine output, where no world refined total is
@@ -56,24 +57,25 @@ _TRUST_RANK = {"primary": 0, "secondary": 1, "press": 2}
 MINE_STAGE = "mining"
 
 
-def has_published_shares(atlas: Atlas, mineral: str, stage: str, year: int) -> bool:
+def has_published_shares(atlas: Atlas, m: Mineral, stage: str, year: int) -> bool:
     """Whether a published share of a country for the stage falls in the window ending at ``year``."""
     try:
-        published_shares(atlas, mineral, stage, year)
+        published_shares(atlas, m, stage, year)
     except InputError:
         return False
     return True
 
 
-def market_stages(atlas: Atlas, mineral: str, year: int) -> list[str]:
+def market_stages(atlas: Atlas, mineral: MineralLike, year: int) -> list[str]:
     """Stages a market can be calibrated at for ``year`` from the data, in supply-chain order:
     those with production by country in the atlas, a gap-fill world total, or published shares
     of countries (refining and product, given the mine stage's world output for the total)."""
-    got = set(atlas.stages(mineral))
-    got |= {g.stage for g in gapfill_rows() if g.mineral == mineral and g.item == "world_total"}
-    if MINE_STAGE in atlas.stages(mineral):
-        got |= {s for s in ("refining", "product") if has_published_shares(atlas, mineral, s, year)}
-    return [s for s in ("mining", "refining", "product") if s in got]
+    m = as_mineral(mineral)
+    got = set(atlas.stages(m))
+    got |= {g.stage for g in gapfill_rows() if g.mineral == m.id and g.item == "world_total"}
+    if MINE_STAGE in atlas.stages(m):
+        got |= {s for s in ("refining", "product") if has_published_shares(atlas, m, s, year)}
+    return [s for s in STAGES if s in got]
 
 
 def use_published(case: Case) -> bool:
@@ -81,7 +83,7 @@ def use_published(case: Case) -> bool:
     no gap-fill world total, and published shares of the stage in the window."""
     if gapfill(case.mineral, case.stage, "world_total", case.year):
         return False
-    return has_published_shares(case.atlas, case.mineral, case.stage, case.year)
+    return has_published_shares(case.atlas, case.m, case.stage, case.year)
 
 
 def _central_shares(
@@ -146,8 +148,8 @@ def supply_from_published(case: Case, led: Ledger) -> tuple[dict[str, float], st
     total and ``stage_facts`` has none either.
     """
     stage = resolve_stage(case.stage)
-    ps = published_shares(case.atlas, case.mineral, stage, case.year)
-    mine = atlas_shares(case.atlas, case.mineral, MINE_STAGE, case.year)
+    ps = published_shares(case.atlas, case.m, stage, case.year)
+    mine = atlas_shares(case.atlas, case.m, MINE_STAGE, case.year)
     if mine is None:
         raise CalibrationError(
             f"{case.label}: published shares of countries exist, but the mine stage has no world output "

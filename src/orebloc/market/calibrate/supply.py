@@ -11,6 +11,7 @@ from orebloc.errors import InputError
 from orebloc.market.calibrate.gapfill import gapfill
 from orebloc.market.calibrate.provenance import CalibrationError, Case, Ledger, Provenance
 from orebloc.market.zones import ZoneMap
+from orebloc.vocab.minerals import Mineral
 from orebloc.vocab.units import to_tonnes
 
 
@@ -24,10 +25,10 @@ def row_refs(frame: pl.DataFrame) -> str:
     return f"{file} row{'s' if len(rows) > 1 else ''} {', '.join(rows)}"
 
 
-def atlas_shares(atlas: Atlas, mineral: str, stage: str, year: int) -> ShareTable | None:
+def atlas_shares(atlas: Atlas, m: Mineral, stage: str, year: int) -> ShareTable | None:
     """The atlas production by country, or None where it has none (or every figure is withheld)."""
     try:
-        t = atlas.shares(mineral, stage, year)
+        t = atlas.shares(m, stage, year)
     except InputError:
         return None
     if t.frame["quantity"].drop_nulls().is_empty() and not t.total_is_reported:
@@ -117,13 +118,13 @@ def supply_from_gapfill(case: Case, led: Ledger) -> tuple[dict[str, float], str]
     ss = atlas.table("supplier_shares").filter(
         (pl.col("mineral") == mineral) & (pl.col("stage") == stage)
     )
-    for r in ss.iter_rows(named=True):
+    for row in ss.iter_rows(named=True):
         shares.setdefault(
-            r["country"],
+            row["country"],
             (
-                float(r["share_pct"]) / 100,
-                f"gap-fill: {r['source']}, {r['material_label']} {r['country']} {r['share_pct']:g}% "
-                f"({r['source_ref']})",
+                float(row["share_pct"]) / 100,
+                f"gap-fill: {row['source']}, {row['material_label']} {row['country']} "
+                f"{row['share_pct']:g}% ({row['source_ref']})",
             ),
         )
     q0 = {z: 0.0 for z in zm.ids}
