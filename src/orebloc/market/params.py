@@ -77,10 +77,15 @@ def _fmt(x: float) -> str:
     return "inf" if math.isinf(x) else f"{x:g}"
 
 
-def out_of_range_reason(key: str, value: float) -> str | None:
-    """Why ``value`` is not allowed for parameter ``key``, or None if it is."""
-    lo, lo_closed, hi, hi_closed = param(key).bounds
-    if isinstance(value, float) and math.isnan(value):
+def interval_reason(
+    value: float, lo: float, lo_closed: bool, hi: float, hi_closed: bool
+) -> str | None:
+    """Why ``value`` lies outside the interval from ``lo`` to ``hi``, or None if it is inside.
+
+    ``lo_closed``/``hi_closed`` say whether each end belongs to the interval (``[0, 1]`` versus
+    ``(0, inf)``); nan is never inside. The reason is one line, e.g. ``must be >= 0, got -1``.
+    """
+    if math.isnan(value):
         return "must be a number, got nan"
     if lo_closed and value < lo:
         return f"must be >= {_fmt(lo)}, got {value:g}"
@@ -91,6 +96,11 @@ def out_of_range_reason(key: str, value: float) -> str | None:
     if not hi_closed and value >= hi:
         return f"must be < {_fmt(hi)}, got {value:g}"
     return None
+
+
+def out_of_range_reason(key: str, value: float) -> str | None:
+    """Why ``value`` is not allowed for parameter ``key``, or None if it is."""
+    return interval_reason(value, *param(key).bounds)
 
 
 def check(key: str, value: float, field: str) -> float:

@@ -38,7 +38,7 @@ from orebloc.files import read_error_reason
 from orebloc.market import instruments
 from orebloc.market.instruments.base import Bounds
 from orebloc.market.model import Market
-from orebloc.market.params import out_of_range_reason, param
+from orebloc.market.params import interval_reason, param
 from orebloc.market.zones import ZoneMap, default_zones, parse_zones
 from orebloc.scenarios.locate import Locator
 from orebloc.words import plural, with_article
@@ -322,11 +322,7 @@ class _Ctx:
             if math.isnan(v):
                 raise self.err(path, "must be a number, got nan")
             return
-        if isinstance(rng, str) and "." in rng:
-            reason = out_of_range_reason(rng, v)
-        else:
-            lo, lo_c, hi, hi_c = RANGES[rng] if isinstance(rng, str) else rng
-            reason = _range_reason(v, lo, lo_c, hi, hi_c)
+        reason = interval_reason(v, *_bounds(rng))
         if reason:
             raise self.err(path, reason)
 
@@ -401,23 +397,6 @@ def _bounds(rng: tuple | str) -> tuple[float, bool, float, bool]:
     if isinstance(rng, str) and "." in rng:
         return param(rng).bounds
     return RANGES[rng] if isinstance(rng, str) else rng
-
-
-def _range_reason(v: float, lo: float, lo_c: bool, hi: float, hi_c: bool) -> str | None:
-    def f(x: float) -> str:
-        return "inf" if math.isinf(x) else f"{x:g}"
-
-    if math.isnan(v):
-        return "must be a number, got nan"
-    if lo_c and v < lo:
-        return f"must be >= {f(lo)}, got {v:g}"
-    if not lo_c and v <= lo:
-        return f"must be > {f(lo)}, got {v:g}"
-    if hi_c and v > hi:
-        return f"must be <= {f(hi)}, got {v:g}"
-    if not hi_c and v >= hi:
-        return f"must be < {f(hi)}, got {v:g}"
-    return None
 
 
 def _period(ctx: _Ctx, value: object, path: str, step: str) -> tuple[int, int]:
