@@ -35,6 +35,7 @@ from orebloc.service.schemas import (
     ScenarioJobIn,
 )
 from orebloc.service.store import Holding, Job, ProjectSubmission, utcnow
+from orebloc.vocab.minerals import find_mineral, resolve_mineral
 
 router = APIRouter(tags=["jobs"])
 
@@ -165,9 +166,9 @@ def response_job(body: ResponseJobIn, request: Request) -> JobOut:
     The plan is computed over all members' holdings (as a bloc aggregate is); what a reader sees of
     it is decided when the result is read (``response_view``)."""
     from orebloc.stockpile.baseline import market_baseline
-    from orebloc.vocab.minerals import resolve_mineral
 
-    mid = resolve_mineral(body.mineral).id
+    mineral = resolve_mineral(body.mineral)
+    mid = mineral.id
     with request.app.state.store.reading() as s:
         holdings = [
             h
@@ -176,7 +177,7 @@ def response_job(body: ResponseJobIn, request: Request) -> JobOut:
         ]
     if not holdings:
         raise Problemo(422, f"mineral: no member holds {body.mineral!r}", "mineral")
-    members = set(market_baseline(mid, body.year, body.stage, body.calibration).members)
+    members = set(market_baseline(mineral, body.year, body.stage, body.calibration).members)
     lots, levels, left_out = [], defaultdict(set), set()
     for h in holdings:
         zone = _zone_of(h.owner)
@@ -211,13 +212,9 @@ def response_job(body: ResponseJobIn, request: Request) -> JobOut:
 
 
 def _mineral_id(name: str) -> str | None:
-    from orebloc.errors import UnknownNameError
-    from orebloc.vocab.minerals import resolve_mineral
-
-    try:
-        return resolve_mineral(name).id
-    except UnknownNameError:
-        return None
+    """The mineral id of a name as a stored record spells it, or None where no mineral fits."""
+    m = find_mineral(name)
+    return None if m is None else m.id
 
 
 def _readable(s, job_id: int, who: Caller) -> Job:

@@ -26,6 +26,7 @@ from orebloc.service.policy import ANON, RULES, may_call, may_read_job
 from orebloc.service.routes_records import compliance_of
 from orebloc.service.store import ExchangeRound, Holding, Job, Obligation, ProjectSubmission
 from orebloc.service.web.geo import TOPO_FILE
+from orebloc.vocab.minerals import Mineral, resolve_mineral
 
 router = APIRouter(tags=["dashboard"], include_in_schema=False)
 ENV = Environment(
@@ -134,7 +135,9 @@ def web_login(request: Request, next: str = "/web/overview") -> HTMLResponse:
 
 
 # -- public pages --------------------------------------------------------------------------------
-def _overview_data(mineral: str, stage: str | None, year: int | None) -> dict[str, Any]:
+def _overview_data(mineral: Mineral, stage: str | None, year: int | None) -> dict[str, Any]:
+    """The overview page's numbers: ``mineral``'s country shares at ``stage`` (latest year), the
+    bloc's risk overview in ``year`` and the recorded export measures."""
     from orebloc.atlas.blocs import load_bloc
     from orebloc.metrics.overview import risk_overview
 
@@ -194,17 +197,17 @@ def web_overview(
     stage: str | None = Query(None, max_length=20),
     year: int | None = Query(None, ge=1990, le=2100),
 ) -> HTMLResponse:
-    data = _overview_data(mineral, stage, year)
+    data = _overview_data(resolve_mineral(mineral), stage, year)
     return render(request, "overview.html", title="Overview", d=data, minerals=_minerals())
 
 
-def _hhi_vintages(mineral: str, stage: str) -> list[dict[str, Any]]:
+def _hhi_vintages(mineral: Mineral, stage: str) -> list[dict[str, Any]]:
     """HHI of each year as each source vintage gave it; ``revised`` where a later vintage changed it."""
     import polars as pl
 
     atlas = _atlas()
     rows = atlas.table("world").filter(
-        (pl.col("mineral") == mineral)
+        (pl.col("mineral") == mineral.id)
         & (pl.col("stage") == stage)
         & (pl.col("statistic") == "production")
     )
@@ -236,11 +239,12 @@ def web_mineral(request: Request, mineral: str = Query("gallium", max_length=40)
     from orebloc.metrics.trade_basis import trade_years
     from orebloc.metrics.trade_reliance import reliance_table
 
+    m = resolve_mineral(mineral)
     atlas = _atlas()
     bloc = load_bloc(None)
     stages = []
-    for s in atlas.stages(mineral):
-        t = atlas.shares(mineral, s, None)
+    for s in atlas.stages(m):
+        t = atlas.shares(m, s, None)
         stages.append(
             {
                 "stage": t.stage,
@@ -263,6 +267,8 @@ def web_mineral(request: Request, mineral: str = Query("gallium", max_length=40)
                 ],
             }
         )
+    if not stages:
+        atlas.default_stage(m)  # raises naming the mineral (no production by country)
     year = max(trade_years(atlas), default=None)
     members: list[dict[str, Any]] = []
     for econ in MEMBER_ECONOMIES:
@@ -270,8 +276,8 @@ def web_mineral(request: Request, mineral: str = Query("gallium", max_length=40)
             members.append({"economy": econ, "error": "no trade data in the dataset"})
             continue
         try:
-            rel = frame_rows(reliance_table(atlas, mineral, econ, year, None, bloc))
-            crma = frame_rows(sourcing_table(atlas, mineral, econ, year, None, bloc))
+            rel = frame_rows(reliance_table(atlas, m, econ, year, None, bloc))
+            crma = frame_rows(sourcing_table(atlas, m, econ, year, None, bloc))
         except OreblocError as exc:  # no trade basis for this mineral: said on the page
             members.append({"economy": econ, "error": str(exc).splitlines()[0]})
             continue
@@ -293,17 +299,14 @@ def web_mineral(request: Request, mineral: str = Query("gallium", max_length=40)
                 ],
             }
         )
-    hhi = {
-        s["stage"]: _hhi_vintages(atlas.shares(mineral, s["stage"]).mineral.id, s["stage"])
-        for s in stages
-    }
-    name = atlas.shares(mineral).mineral.name
+    hhi = {s["stage"]: _hhi_vintages(m, s["stage"]) for s in stages}
+    name = m.name
     return render(
         request,
         "mineral.html",
         title=f"Mineral: {name}",
         name=name,
-        mineral=mineral,
+        mineral=m.id,
         stages=stages,
         hhi=hhi,
         members=members,
