@@ -10,6 +10,7 @@ one legend above the charts serves them all.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import plotly.graph_objects as go
 import polars as pl
@@ -36,6 +37,7 @@ ROUND_OFF_T = 1e-6
 
 
 def _clean(values: list[float | None], quantity: str) -> list[float | None]:
+    """``values`` with tonnes below :data:`ROUND_OFF_T` shown as 0 (``quantity``: a column stem)."""
     if not quantity.endswith("_t") or "_usd" in quantity:  # tonnes only (not USD/t)
         return values
     return [0.0 if v is not None and abs(v) < ROUND_OFF_T else v for v in values]
@@ -45,7 +47,8 @@ def period_ticks(labels: list[str]) -> tuple[list[str], list[str]]:
     """(tickvals, ticktext) for a period axis that stays readable: quarters are marked at each
     year's first quarter present (labelled with the year), years every k-th so at most 12 show."""
     if any("Q" in x for x in labels):
-        vals, seen = [], set()
+        vals: list[str] = []
+        seen: set[str] = set()
         for x in labels:
             if x[:4] not in seen:
                 seen.add(x[:4])
@@ -114,6 +117,7 @@ def bloc_table(summary: pl.DataFrame) -> pl.DataFrame:
 
 
 def _bloc_html(summary: pl.DataFrame) -> str:
+    """The table of :func:`bloc_table` (USD/t, t, USD)."""
     cols = [h.Col("market", "Market"), h.Col("case", "Case", lambda c: CASE_LABELS.get(c, c)),
             h.Col("price", "Price, USD/t (mean)", h.number, "n"),
             h.Col("shortfall", "Shortfall, t (total)", h.number, "n"),
@@ -134,7 +138,7 @@ def peak_words(summary: pl.DataFrame, market: str) -> list[str]:
     rise of the case's median over the reference median in the same period (USD/t and %), the
     peak level, and the total median shortfall."""
     bloc = summary.filter(pl.col("zone") == BLOC, pl.col("market") == market)
-    out = []
+    out: list[str] = []
     ref = bloc.filter(pl.col("case") == "reference").sort("period")
     if not ref.is_empty():
         first, last = ref.row(0, named=True), ref.row(-1, named=True)
@@ -163,7 +167,7 @@ def peak_words(summary: pl.DataFrame, market: str) -> list[str]:
                       f"({h.number(top['price_usd_t_p50'])} against {h.number(top['ref'])} USD/t); ")  # fmt: skip
         words += (f"the median price peaks at {h.number(peak['price_usd_t_p50'])} USD/t in "
                   f"{peak['period_label']}; the median shortfall adds up to "
-                  f"{h.number(s['shortfall_t_p50'].sum())} t over the horizon.")  # fmt: skip
+                  f"{h.number(float(s['shortfall_t_p50'].sum()))} t over the horizon.")  # fmt: skip
         out.append(words)
     return out
 
@@ -177,6 +181,7 @@ def negative_prices(summary: pl.DataFrame) -> pl.DataFrame:
 
 
 def _negative_html(summary: pl.DataFrame) -> str:
+    """A warning naming the groups of :func:`negative_prices`, or "" where there are none."""
     neg = negative_prices(summary)
     if neg.is_empty():
         return ""
@@ -204,7 +209,7 @@ def inputs_frame(provenance: pl.DataFrame, spec: Scenario) -> pl.DataFrame:
                 return "drawn: " + dist_short(u.dist)
         return ""
 
-    def in_run(r: dict) -> str:
+    def in_run(r: dict[str, Any]) -> str:
         said = drawn(r["market"], r["input"])
         if not said and r.get("low") is not None and r.get("high") is not None:
             # a calibrated figure with a range (a prior, or sources that disagree): drawn
@@ -219,6 +224,7 @@ def inputs_frame(provenance: pl.DataFrame, spec: Scenario) -> pl.DataFrame:
 
 
 def _inputs_html(run: ScenarioRun) -> list[str]:
+    """The Inputs section: the assumed inputs, then (folded) those taken from the atlas."""
     if run.provenance is None:
         return []
     frame = inputs_frame(run.provenance, run.spec)

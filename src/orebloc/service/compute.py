@@ -7,7 +7,7 @@ import math
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 
 def _clean(v: Any) -> Any:
@@ -28,6 +28,16 @@ def frame_rows(frame) -> list[dict[str, Any]]:
 
 
 Progress = Callable[[float], None]
+
+
+class JobFn(Protocol):
+    """A job's computation: its JSON parameters and a progress callback (share done, 0-1) in,
+    its JSON-able result out."""
+
+    def __call__(
+        self, params: dict[str, Any], progress: Progress | None = None
+    ) -> dict[str, Any]: ...
+
 
 #: how a scenario sent as text is named in its error messages
 TEXT_LABEL = "scenario text"
@@ -331,9 +341,7 @@ def response_job(params: dict[str, Any], progress: Progress | None = None) -> di
     }
 
 
-def on_worker(
-    fn: Callable[..., dict[str, Any]], params: dict[str, Any], channel: str
-) -> dict[str, Any]:
+def on_worker(fn: JobFn, params: dict[str, Any], channel: str) -> dict[str, Any]:
     """Run ``fn`` on a Dask worker; its progress goes to the Dask variable ``channel``, which the
     service reads while it waits (the worker never touches the store)."""
     from distributed import Variable
@@ -342,7 +350,7 @@ def on_worker(
     return fn(params, progress=lambda share: var.set(share))
 
 
-KINDS = {
+KINDS: dict[str, JobFn] = {
     "scenario": scenario_job,
     "floor-compare": compare_job,
     "portfolio": portfolio_job,

@@ -12,34 +12,39 @@ import contextlib
 import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import sqlalchemy as sa
 
 from orebloc.errors import OreblocError
-from orebloc.service.compute import KINDS, on_worker
+from orebloc.service.compute import KINDS, JobFn, on_worker
+from orebloc.service.schemas import JobState
 from orebloc.service.store import Job, Store, utcnow
 
-FINAL = ("done", "failed", "cancelled", "interrupted")
+if TYPE_CHECKING:
+    from distributed import Client, Future, LocalCluster
+
+#: the states a job does not leave
+FINAL: tuple[JobState, ...] = ("done", "failed", "cancelled", "interrupted")
 
 
 class JobRunner:
     """Starts jobs, follows them to the end and records the outcome."""
 
-    def __init__(self, store: Store, scheduler: str = "local-cluster", workers: int = 2):
+    def __init__(self, store: Store, scheduler: str = "local-cluster", workers: int = 2) -> None:
         self.store = store
         self.scheduler = scheduler
         self.workers = workers
-        self._client = None
-        self._cluster = None
+        self._client: Client | None = None
+        self._cluster: LocalCluster | None = None
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="orebloc-job")
-        self._futures: dict[int, Any] = {}
+        self._futures: dict[int, Future] = {}  # the Dask task of each job run there
         self._lock = threading.Lock()
 
     def recover(self) -> int:
         """Mark jobs a previous process left unfinished as interrupted; how many."""
         with self.store.session() as s:
-            res = s.execute(
+            res = s.execute(  # an UPDATE's result is a cursor result, which counts its rows
                 sa.update(Job)
                 .where(Job.state.in_(("queued", "running")))
                 .values(
@@ -48,9 +53,10 @@ class JobRunner:
                     error="the service stopped before the job finished",
                 )
             )
-            return res.rowcount or 0
+            return cast(sa.CursorResult[Any], res).rowcount or 0
 
-    def _dask(self):
+    def _dask(self) -> Client:
+        """The Dask client, connected (and the local cluster started) on first use."""
         with self._lock:
             if self._client is None:
                 from distributed import Client, LocalCluster
@@ -82,7 +88,8 @@ class JobRunner:
             if job is not None and job.state == "running":
                 job.progress = round(0.1 + 0.89 * min(max(share, 0.0), 1.0), 4)
 
-    def _follow(self, job_id: int, fn, params: dict[str, Any]) -> None:
+    def _follow(self, job_id: int, fn: JobFn, params: dict[str, Any]) -> None:
+        """Run a queued job (inline or on Dask) and record how it ended."""
         with self.store.session() as s:
             job = s.get(Job, job_id)
             if job is None or job.state != "queued":
@@ -109,7 +116,7 @@ class JobRunner:
             self._futures.pop(job_id, None)
         self._finish(job_id, "done", result, None)
 
-    def _on_dask(self, job_id: int, fn, params: dict[str, Any]) -> dict:
+    def _on_dask(self, job_id: int, fn: JobFn, params: dict[str, Any]) -> dict[str, Any]:
         """Submit to Dask and wait, copying the worker's progress into the store every half second."""
         from distributed import TimeoutError as DaskTimeout
         from distributed import Variable
@@ -126,7 +133,8 @@ class JobRunner:
         try:
             while True:
                 try:
-                    return fut.result(timeout=0.5)
+                    result: dict[str, Any] = fut.result(timeout=0.5)
+                    return result
                 except DaskTimeout:
                     try:
                         share = var.get(timeout=0.1)
@@ -139,7 +147,10 @@ class JobRunner:
             with contextlib.suppress(Exception):
                 var.delete()
 
-    def _finish(self, job_id: int, state: str, result: dict | None, error: str | None) -> None:
+    def _finish(
+        self, job_id: int, state: JobState, result: dict[str, Any] | None, error: str | None
+    ) -> None:
+        """Record a job's final ``state`` with its result or error (unless it is final already)."""
         with self.store.session() as s:
             job = s.get(Job, job_id)
             if job is None or job.state in FINAL:
@@ -154,6 +165,7 @@ class JobRunner:
             fut.cancel()
 
     def close(self) -> None:
+        """Stop the follower threads and the Dask client and cluster this runner started."""
         self._pool.shutdown(wait=False, cancel_futures=True)
         if self._client is not None:
             self._client.close()

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from typing import Any
+from collections.abc import AsyncIterator
+from typing import Any, cast
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
+from sqlalchemy.orm import Session
 
 from orebloc.service.deps import Caller, Problemo, caller, endpoint, visible
 from orebloc.service.disclosure import release
@@ -30,6 +32,7 @@ from orebloc.service.schemas import (
     CompareJobIn,
     JobOut,
     JobResult,
+    JobState,
     PortfolioJobIn,
     ResponseJobIn,
     ScenarioJobIn,
@@ -63,7 +66,7 @@ def _out(j: Job) -> JobOut:
     return JobOut(
         id=j.id,
         kind=j.kind,
-        state=j.state,
+        state=cast(JobState, j.state),  # stored by the runner; JobOut checks it
         progress=j.progress,
         error=j.error,
         created_at=j.created_at,
@@ -217,7 +220,8 @@ def _mineral_id(name: str) -> str | None:
     return None if m is None else m.id
 
 
-def _readable(s, job_id: int, who: Caller) -> Job:
+def _readable(s: Session, job_id: int, who: Caller) -> Job:
+    """The job ``job_id`` if ``who`` may read it; else 404, as for a job that does not exist."""
     j = s.get(Job, job_id)
     if j is None or not may_read_job(
         who.role, who.user_id, who.member, j.user_id, j.member, j.role
@@ -356,7 +360,7 @@ async def job_events(job_id: int, request: Request) -> StreamingResponse:
 
     first = await run_in_threadpool(look)  # a job the caller may not read: 404 before any stream
 
-    async def stream():
+    async def stream() -> AsyncIterator[str]:
         job, last = first, None
         while True:
             if job.state in FINAL:

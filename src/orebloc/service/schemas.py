@@ -234,10 +234,14 @@ class PortfolioJobIn(Strict):
     budget_usd: float | None = Field(default=None, gt=0, le=1e13)
 
 
+#: a job's state: waiting, running, or one of the final states (``orebloc.service.jobs.FINAL``)
+JobState = Literal["queued", "running", "done", "failed", "cancelled", "interrupted"]
+
+
 class JobOut(BaseModel):
     id: int
     kind: str
-    state: Literal["queued", "running", "done", "failed", "cancelled", "interrupted"]
+    state: JobState
     progress: float
     error: str | None
     created_at: dt.datetime
