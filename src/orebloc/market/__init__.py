@@ -2,7 +2,8 @@
 
 Describe a market as plain data, then solve it with either solver; both give one answer::
 
-    from orebloc.market import Market, Zone, Supply, Demand, Policies, solve_reference, solve_batch
+    from orebloc.market import (Market, Zone, Supply, Demand, Policies, PriceFloor,
+                                solve_reference, solve_batch)
 
     market = Market(
         zones=(Zone("CHN", "China", "outsider"), Zone("USA", "United States", "member")),
@@ -20,13 +21,13 @@ equations and the table.
 
 Modules: ``model`` (the description), ``params`` (the declarations), ``instruments`` (the
 policy instruments, one module each, and their registry), ``switches`` (policy switches
-parsed into instruments), ``io`` (markets read from
-and written to files), ``arrays`` (numbers over draws), ``network`` (the market as nodes and
-arcs), ``zones`` (which economies make up each zone), ``curves`` (supply, demand, surplus),
-``reference`` (HiGHS, one at a time), ``batch`` (semismooth Newton, many at once) with
-``kernel`` (its iteration, compiled with numba), ``accounting`` and ``results`` (the outputs),
-``binding`` (which instruments do not bind), ``stage_demand`` (an economy's consumption at a
-stage, for the reliance metrics), ``calibrate`` (a market built from the atlas).
+parsed into instruments), ``io`` (markets read from and written to files), ``arrays``
+(numbers over draws), ``network`` (the market as nodes and arcs), ``zones`` (which economies
+make up each zone), ``curves`` (supply, demand, surplus), ``reference`` (HiGHS, one at a
+time), ``batch`` (semismooth Newton with an active set, many at once) with ``kernel`` (its
+iteration, compiled with numba), ``accounting`` and ``results`` (the outputs), ``binding``
+(which instruments do not bind), ``stage_demand`` (an economy's consumption at a stage, for
+the reliance metrics), and the package ``calibrate`` (a market built from the atlas).
 """
 
 from orebloc.market.batch import solve_batch

@@ -7,8 +7,10 @@
 
 Modules: ``spec`` (the file format, validation with key path and line), ``locate`` (key path
 -> line), ``draws`` (distributions, reproducible streams), ``dynamics`` (the period loop,
-stages, stocks, capacity), ``run`` (chunks, local or Dask, Parquet), ``summary`` (quantiles),
-``report`` (HTML fan charts). The format and the equations: ``docs/scenarios.md``.
+stages, capacity), ``hooks`` (components called before and after each period's solve: the
+stockpile of ``orebloc.stockpile.component``, and ``investment``, price-responsive capacity),
+``run`` (chunks, local or Dask, Parquet), ``summary`` (quantiles). The HTML report of a run
+is :mod:`orebloc.reports.simulate_report`. The format and the equations: ``docs/scenarios.md``.
 """
 
 from orebloc.scenarios.run import ScenarioRun, run_scenario
