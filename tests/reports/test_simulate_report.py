@@ -231,3 +231,65 @@ def test_solver_round_off_in_tonnes_is_drawn_as_zero():
     assert max(
         max(t.y) for t in fan_chart(big, "m", "JPN", "shortfall_t", "t").data
     ) == pytest.approx(2e-6)
+
+
+#: test_dynamics' stockpile: 30 t in A, released at 40 t/yr (10 t a quarter) from the period
+#: after A's price first reaches 1.2 x its baseline (B stops selling to A from 2025Q2)
+STOCK_BODY = """
+[[shocks]]
+kind = "export_control"
+zone = "B"
+to = ["A"]
+start = "2025Q2"
+duration = 5.0
+severity = 1.0
+[[policies]]
+kind = "stockpile"
+zone = "A"
+initial = 30.0
+trigger = 1.2
+release_rate = 40.0
+"""
+
+
+@pytest.mark.parametrize("kept", [True, False])
+def test_stocks_section_gives_the_stock_and_cover_of_the_frames(tmp_path, kept):
+    (tmp_path / "two_zone.toml").write_text(TWO_ZONE)
+    (tmp_path / "s.toml").write_text(scenario_text(STOCK_BODY))
+    run = run_scenario(
+        load_scenario(tmp_path / "s.toml"), draws=3, out=tmp_path / "out", keep_results=kept
+    )
+    assert (run.results is not None) == kept  # else read back from out/results/*.parquet
+    table = rows(read(render_report(run)).section("Stocks").tables[0])
+    got = {(r["Zone"], r["Case"]): r for r in table}
+    bloc = "the bloc (members and partners)"  # A alone
+    assert list(got) == [
+        ("A", "without the policy"),
+        ("A", "with the policy"),
+        (bloc, "without the policy"),
+        (bloc, "with the policy"),
+    ]
+    assert {r["Market"] for r in table} == {"m"}  # B holds no stock: no row
+    for zone in ("A", bloc):
+        pol, nopol = got[(zone, "with the policy")], got[(zone, "without the policy")]
+        # 30, 30, 20, 10, 0 ... t: 10 t a quarter from 2025Q3, empty from 2026Q1 (test_dynamics)
+        assert (pol["Stock, t (first period)"], pol["Lowest stock, t"]) == ("30", "0")
+        assert (pol["In"], pol["Stock, t (last period)"]) == ("2026Q1", "0")
+        # 30 t over A's 2025Q1 consumption: at 1037 USD/t (test_dynamics) its linear demand
+        # through (1000 USD/t, 100 t/yr) with elasticity 0.2 is 100 (1 - 0.2 x 0.037) t/yr
+        quarter_t = 100 * (1 - 0.2 * 0.037) / 4
+        assert pol["Cover, days (first period)"] == h.number(30 / quarter_t * 0.25 * 365)
+        assert pol["Lowest cover, days"] == "0"
+        # no stockpile without the policy
+        assert nopol["Stock, t (first period)"] == nopol["Lowest stock, t"] == "0"
+        assert nopol["In"] == h.MISSING
+    # the cells are the frames' medians
+    res = pl.scan_parquet(tmp_path / "out" / "results" / "*.parquet").collect()
+    first = res.filter(pl.col("case") == "policy", pl.col("zone") == "A", pl.col("period") == 0)
+    cover = first["cover_days_days"].median()
+    assert got[("A", "with the policy")]["Cover, days (first period)"] == h.number(cover)
+    assert cover == pytest.approx(30 / (100 * (1 - 0.2 * 0.037)) * 365, rel=1e-9)
+
+
+def test_no_stocks_section_without_a_stockpile(tiny):
+    assert "Stocks" not in [s.heading for s in tiny.sections]

@@ -1,6 +1,7 @@
 """The HTML report of a scenario run (``orebloc simulate``): what was run, in words; the bloc's
 figures over the horizon; fan charts of price and shortfall by market and zone, with and
-without the policy; and every input with where it came from. Readable offline.
+without the policy; where the scenario holds stocks, their levels and days of cover (read from
+the run's results); and every input with where it came from. Readable offline.
 
 Each chart shows, for one market and zone, the median (line) and the p5-p95 band (shaded) of
 the ``policy`` case and of the ``no_policy`` case, and the median of the ``reference`` path;
@@ -9,6 +10,7 @@ one legend above the charts serves them all.
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -125,6 +127,80 @@ def _bloc_html(summary: pl.DataFrame) -> str:
             h.Col("fiscal_cost", "Fiscal cost, USD", h.money, "n"),
             h.Col("levy_revenue", "Levy revenue, USD", h.money, "n")]  # fmt: skip
     return h.table(bloc_table(summary), cols)
+
+
+def result_frame(run: ScenarioRun) -> pl.LazyFrame | None:
+    """The run's results, one row per draw, case, period, market and zone: kept in memory, or
+    read back from ``results/*.parquet`` of the output folder; None where neither is there."""
+    if run.results is not None:
+        return run.results.lazy()
+    parts = run.out / "results" if run.out is not None else None
+    if parts is None or not any(parts.glob("*.parquet")):
+        return None
+    return pl.scan_parquet(parts / "*.parquet")
+
+
+def stock_table(results: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
+    """Stocks by market, zone (those holding a stock in some case and period; the bloc row sums
+    its members and partners) and case (with and without the policy), from the medians over the
+    draws per period: the stock (t, at the end of a period) in the first period (``first``), at
+    its lowest (``lowest``, in period ``lowest_in``; null where the case holds none) and in the last period (``last``), and the
+    days of cover (days of the zone's consumption the stock covers; infinite where the zone
+    consumes nothing) in the first period (``cover_first``) and at their lowest
+    (``cover_lowest``). Draws that did not converge are left out."""
+    lf = results.lazy() if isinstance(results, pl.DataFrame) else results
+    per = (
+        lf.filter(pl.col("case") != "reference")
+        .group_by("market", "zone", "case", "period", "period_label")
+        .agg(
+            pl.col("stock_t").fill_nan(None).median().alias("stock"),
+            pl.col("cover_days_days").fill_nan(None).median().alias("cover"),
+        )
+        .with_columns(pl.col(c).cast(pl.String) for c in ("market", "zone", "case", "period_label"))
+        .collect()
+    )
+    held = per.group_by("market", "zone").agg(pl.col("stock").max().alias("most"))
+    per = per.join(held.filter(pl.col("most") > 0), on=["market", "zone"]).sort("period")
+    return (
+        per.group_by("market", "zone", "case", maintain_order=True)
+        .agg(
+            pl.col("stock").first().alias("first"),
+            pl.col("stock").min().alias("lowest"),
+            pl.when(pl.col("stock").max() > 0)  # the period of the lowest stock, if any is held
+            .then(pl.col("period_label").get(pl.col("stock").arg_min()))
+            .alias("lowest_in"),
+            pl.col("stock").last().alias("last"),
+            pl.col("cover").first().alias("cover_first"),
+            pl.col("cover").min().alias("cover_lowest"),
+        )
+        .sort("market", pl.col("zone") == BLOC, "zone", pl.col("case") == "policy")
+    )
+
+
+def _cover(v: float | None) -> str:
+    return "no consumption" if v is not None and math.isinf(v) else h.number(v)
+
+
+def _stock_html(run: ScenarioRun) -> list[str]:
+    """The Stocks section (:func:`stock_table`), or nothing where no zone holds a stock."""
+    frame = result_frame(run)
+    table = stock_table(frame) if frame is not None else None
+    if table is None or table.is_empty():
+        return []
+    names = {z: zone_name(run.spec, z) for z in run.plan.zones}
+    cols = [h.Col("market", "Market"),
+            h.Col("zone", "Zone", lambda z: "the bloc (members and partners)" if z == BLOC else names.get(z, z)),
+            h.Col("case", "Case", lambda c: CASE_LABELS.get(c, c)),
+            h.Col("first", "Stock, t (first period)", h.number, "n"),
+            h.Col("lowest", "Lowest stock, t", h.number, "n"), h.Col("lowest_in", "In"),
+            h.Col("last", "Stock, t (last period)", h.number, "n"),
+            h.Col("cover_first", "Cover, days (first period)", _cover, "n"),
+            h.Col("cover_lowest", "Lowest cover, days", _cover, "n")]  # fmt: skip
+    return ["<h2>Stocks</h2><p class='note'>Stocks held for the scenario's stockpile rules, in "
+            "tonnes at the end of each period: medians over the draws, per period (first period, "
+            "lowest, last). Cover: days of the zone's consumption of the period (demand less "
+            "stockpile purchases) that its stock covers.</p>",
+            h.table(table, cols)]  # fmt: skip
 
 
 #: a no-shock path whose median moves more than this share from its first period is "not flat"
@@ -284,6 +360,7 @@ def render_report(run: ScenarioRun, media: h.Media = "screen") -> str:
                 )
         parts.append("</div>")
     parts.append("</div>")
+    parts.extend(_stock_html(run))
     parts.extend(_inputs_html(run))
     return h.page(spec.name, parts, media=media)
 

@@ -7,7 +7,10 @@ import math
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from orebloc.scenarios.run import ScenarioRun
 
 
 def _clean(v: Any) -> Any:
@@ -68,24 +71,29 @@ def scenario_of(params: dict[str, Any]):
     return spec
 
 
-def scenario_run(params: dict[str, Any], progress: Progress | None = None):
+def scenario_run(
+    params: dict[str, Any], progress: Progress | None = None, out: str | Path | None = None
+) -> ScenarioRun:
     """The Monte Carlo run (``orebloc.scenarios.run.ScenarioRun``) of a ``scenario`` job's parameters
     (the job and its report); ``progress`` gets the share of chunks solved (chunks of
-    ``params["chunk_size"]`` draws, 1000 by default)."""
+    ``params["chunk_size"]`` draws, 1000 by default). The results are written to ``out``
+    (``results/*.parquet``, read back by the report), or to a folder removed on return."""
     from orebloc.scenarios.run import run_scenario
 
     spec = scenario_of(params)
-    with tempfile.TemporaryDirectory() as out:
-        return run_scenario(
-            spec,
-            params["draws"],
-            params["seed"],
-            out=out,
-            scheduler="none",
-            keep_results=False,
-            chunk_size=params.get("chunk_size", 1000),
-            progress=progress,
-        )
+    if out is None:
+        with tempfile.TemporaryDirectory() as tmp:
+            return scenario_run(params, progress, tmp)
+    return run_scenario(
+        spec,
+        params["draws"],
+        params["seed"],
+        out=out,
+        scheduler="none",
+        keep_results=False,
+        chunk_size=params.get("chunk_size", 1000),
+        progress=progress,
+    )
 
 
 def scenario_job(params: dict[str, Any], progress: Progress | None = None) -> dict[str, Any]:

@@ -9,6 +9,7 @@ of them (``routes_jobs.response_view`` hides nothing); otherwise 403."""
 from __future__ import annotations
 
 import datetime as dt
+import tempfile
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -84,7 +85,8 @@ def _job_html(kind: str, params: dict[str, Any], media: Media) -> str:
     if kind == "scenario":
         from orebloc.reports.simulate_report import render_report
 
-        return render_report(compute.scenario_run(params), media=media)
+        with tempfile.TemporaryDirectory() as out:  # the report reads the stocks from the results
+            return render_report(compute.scenario_run(params, out=out), media=media)
     if kind == "floor-compare":
         from orebloc.reports.compare_report import render_compare_report
 
