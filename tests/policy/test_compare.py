@@ -128,3 +128,15 @@ def test_round_off_prints_as_zero(comparison):
     none = comparison.who_pays.filter(pl.col("instrument") == "none").row(0, named=True)
     assert [v for k, v in none.items() if k != "instrument"] == [0.0, 0.0, 0.0, 0.0]
     assert "-0.0" not in comparison.who_pays.write_csv()
+
+
+def test_cfd_with_the_strike_below_the_market_costs_exactly_nothing(tmp_path):
+    # F = 1,000 USD/t < A's free-trade price 1,037: max(0, F - p) = 0, nothing is paid, and the
+    # budget is 0 exactly (not round-off of either sign), in every draw and in who pays
+    (tmp_path / "two_zone.toml").write_text(TWO_ZONE)
+    (tmp_path / "s.toml").write_text(scenario_text())
+    spec = load_scenario(tmp_path / "s.toml")
+    c = compare_instruments(spec, Design("m", 1000.0), draws=3, seed=5, instruments=("none", "cfd"))
+    assert metric(c, "cfd", "fiscal_cost_usd").to_list() == [0.0, 0.0, 0.0]
+    cfd = c.who_pays.filter(pl.col("instrument") == "cfd").row(0, named=True)
+    assert cfd["budget_usd"] == 0.0 and cfd["bloc_producers_gain_usd"] == 0.0

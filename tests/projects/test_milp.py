@@ -6,6 +6,7 @@ import itertools
 import math
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -116,3 +117,16 @@ def test_lp_dual_of_a_single_cover_row_by_hand():
     inst = Instance(np.array([10.0, 30.0]), np.array([[5.0, 10.0]]), np.array([8.0]))
     assert lp_duals(inst)[0] == np.float64(3.0)
     assert solve(inst).cost == 30.0  # MILP: x2 alone covers 10 >= 8 (x1 alone only 5)
+
+
+def test_lp_dual_keeps_the_cap_rows():
+    """min 10 x1 + 30 x2 s.t. 5 x1 + 10 x2 >= 4 and a cap 5 x1 <= 2 (a third country's 65 % row).
+
+    Without the cap the LP covers the 4 t with x1 = 0.8 at 10/5 = 2 USD/t; with it x1 = 0.4
+    (2 t) and x2 = 0.2 supplies the rest, so the marginal tonne costs 30/10 = 3 USD per t/yr.
+    """
+    G, g = np.array([[5.0, 10.0]]), np.array([4.0])
+    free = Instance(np.array([10.0, 30.0]), G, g)
+    capped = Instance(np.array([10.0, 30.0]), G, g, L=np.array([[5.0, 0.0]]), l=np.array([2.0]))
+    assert lp_duals(free)[0] == pytest.approx(2.0)
+    assert lp_duals(capped)[0] == pytest.approx(3.0)

@@ -17,15 +17,26 @@ Base year 2024, the bloc (USA, EU27, Japan), rare-earth separation (stage ``refi
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from orebloc.atlas.store import Atlas
 from orebloc.projects import load_pipeline, load_status_table
 from orebloc.projects.baseline import stage_base
-from orebloc.projects.portfolio import InfeasibleTarget, Settings, optimise, parse_target
+from orebloc.projects.portfolio import (
+    BINDING_TOL_T,
+    InfeasibleTarget,
+    Settings,
+    optimise,
+    parse_target,
+)
+from orebloc.projects.schema import Money, Project
 from orebloc.projects.targets import contributions, economy, trajectory
 
 D = 0.017 * 384_000 + 19796.0 + 16000 * 0.3112
+#: t/yr more supply outside China, in expectation, that brings China to 65 % in 2030
+NEED = 0.35 * D - 0.09 * D - 4500.0
 
 
 @pytest.fixture(scope="module")
@@ -73,8 +84,60 @@ def test_cheapest_support_for_65_percent_by_2030(atlas, pipeline):
     row = r.attainment.filter(r.attainment["year"] == 2030).row(0, named=True)
     assert row["china_t"] == pytest.approx(0.91 * D - 4500.0 - 5000.0)
     assert row["value_share"] == pytest.approx(1 - (0.09 * D + 9500.0) / D)  # 60.6 %
-    # LP relaxation: the marginal tonne from Zandkopsdrift costs 20e6 / 5,000 t = 4,000 USD per t/yr
-    assert r.binding["dual_usd_per_t"][0] == pytest.approx(4000.0)
+    # the MILP overshoots: Zandkopsdrift's 5,000 t against the 3,638.83 t needed, so the target
+    # is not binding and relaxing it by a point (313 t) leaves Zandkopsdrift the cheapest: 0 saved
+    b = r.binding.row(0, named=True)
+    assert b["slack_t"] == pytest.approx(5000.0 - NEED) and b["binding"] is False
+    assert b["saving_if_relaxed_1pt_usd"] == 0.0
+    # the LP relaxation meets it exactly with 0.728 of Zandkopsdrift: 20e6 / 5,000 t = 4,000 USD per t/yr
+    assert b["lp_relaxation_dual_usd_per_t"] == pytest.approx(4000.0)
+
+
+def _two_projects(pipeline, a_t: float, b_t: float) -> list:
+    """The pipeline with its three 2030 candidates replaced by a (US$30m) and b (US$10m), which add
+    ``a_t`` and ``b_t`` t/yr in expectation (Zandkopsdrift's feasibility status: p = 0.25, REO)."""
+    zand = next(p for p in pipeline if p.id == "frontier-zandkopsdrift")
+    drop = {"iluka-eneabba", "arafura-nolans", "frontier-zandkopsdrift"}
+
+    def project(pid: str, t: float, usd: float) -> Project:
+        support = Money(usd, "USD", 2025, usd, "as given")
+        return replace(zand, id=pid, capacity_t=4 * t, new_capacity_t=4 * t, support=support)
+
+    return [p for p in pipeline if p.id not in drop] + [
+        project("a", a_t, 30e6),
+        project("b", b_t, 10e6),
+    ]
+
+
+def test_binding_target_with_a_saving_when_relaxed(atlas, pipeline):
+    """a covers the 3,638.83 t exactly; b (1 t more than the need relaxed by a point, 0.01 D) not.
+
+    MILP: a alone (US$30m), no slack: binding. LP relaxation: b first (10e6 / (NEED - 312.03) =
+    3,000 USD/t, cheaper than a's 30e6 / NEED = 8,244), then a fraction of a: the marginal tonne
+    costs 30e6 / NEED USD per t/yr. Relaxed to 66 %: b alone meets it, US$20m saved.
+    """
+    projects = _two_projects(pipeline, NEED, NEED - 0.01 * D + 1.0)
+    r = optimise(
+        atlas, projects, [parse_target("china:rare_earths:refining:0.65@2030")],
+        Settings(economy("bloc")), load_status_table(),
+    )  # fmt: skip
+    assert [c.project.id for c in r.chosen] == ["a"] and r.cost_usd == 30e6
+    b = r.binding.row(0, named=True)
+    assert abs(b["slack_t"]) <= BINDING_TOL_T and b["binding"] is True
+    assert b["lp_relaxation_dual_usd_per_t"] == pytest.approx(30e6 / NEED)
+    assert b["saving_if_relaxed_1pt_usd"] == pytest.approx(20e6)
+
+
+def test_binding_target_that_relaxing_does_not_cheapen(atlas, pipeline):
+    """Integrality: a is tight but b (half the need) stays short of the need relaxed by a point,
+    so nothing is saved; the LP dual is still a's 30e6 / NEED USD per t/yr."""
+    r = optimise(
+        atlas, _two_projects(pipeline, NEED, NEED / 2), [parse_target("china:rare_earths:refining:0.65@2030")],
+        Settings(economy("bloc")), load_status_table(),
+    )  # fmt: skip
+    b = r.binding.row(0, named=True)
+    assert b["binding"] is True and b["saving_if_relaxed_1pt_usd"] == 0.0
+    assert b["lp_relaxation_dual_usd_per_t"] == pytest.approx(30e6 / NEED)
 
 
 def test_capex_basis_picks_iluka(atlas, pipeline):
@@ -92,6 +155,11 @@ def test_confidence_needs_all_three(atlas, pipeline):
         "arafura-nolans",
         "frontier-zandkopsdrift",
     }
+    # the chance constraint needs 180 of the 200 draws; the three meet it in more, so it has a
+    # draw to spare and is not binding (the expected slack does not decide it)
+    b = r.binding.row(0, named=True)
+    assert b["draws_met_share"] > 0.9 and b["binding"] is False
+    assert b["slack_t"] == pytest.approx(18400.0 + 0.5 * 4440 * 3.0486 + 5000.0 - NEED)
     with pytest.raises(
         InfeasibleTarget, match=r"confidence 99% at any cost: .* met in 9\d% of the success draws"
     ):

@@ -423,7 +423,14 @@ def projects_optimise(
         title="Target attainment (expected)",
         caption="every year in --format json and in the report",
     )
-    emit(r.binding, fmt, title="Binding targets (LP dual; saving if relaxed by 1 point)")
+    emit(
+        r.binding if r.settings.confidence is not None else r.binding.drop("draws_met_share"),
+        fmt,
+        title="Target constraints at the chosen portfolio",
+        caption="slack_t: expected t/yr beyond the target in its year; binding: no slack "
+        "(with --confidence: no success draw to spare); dual: of the LP relaxation, USD per t/yr; "
+        "saving: the MILP re-solved with the target 1 point looser",
+    )
     for i, why in r.excluded:
         _note(f"excluded {i}: {why}")
     for f in r.provenance.iter_rows(named=True):

@@ -8,8 +8,10 @@ All outputs are (N, Z) arrays (flows (N, Z, Z)), in t, USD/t and USD:
 - ``consumer_surplus``, ``producer_surplus`` (levels, up to a constant per zone; see curves.py),
 - ``tariff_revenue`` (importer), ``levy_revenue`` (the member with the floor; levy per tonne is
   F - the marginal outside offer landed at the border), ``quota_rent`` (the capped origin),
-- ``cfd_cost`` = max(0, strike - p)*supply, ``bolr_cost`` = price bid * purchases,
-  ``subsidy_cost`` = subsidy * supply, ``fiscal_cost`` = their sum.
+- ``cfd_cost`` = max(0, strike - p)*paid output, ``bolr_cost`` = price bid * purchases,
+  ``subsidy_cost`` = subsidy * paid output, ``fiscal_cost`` = their sum; the paid output is
+  the supply clipped at 0, and 0 in a zone with no capacity (``paid_output``: solver round-off
+  is not paid for).
 """
 
 from __future__ import annotations
@@ -32,6 +34,18 @@ def _sum_by(values: np.ndarray, index: np.ndarray, mask: np.ndarray, z: int) -> 
     a = np.flatnonzero(mask)
     onehot[a, index[a]] = 1.0
     return values @ onehot
+
+
+def paid_output(supply: np.ndarray, capacity: np.ndarray) -> np.ndarray:
+    """(N, Z) the output a CfD or a subsidy pays on, t: the supply, never below 0, and none in a
+    zone with no capacity.
+
+    The solver balances flows to its tolerance, so a zone that produces nothing can show
+    +-1e-6 t of round-off; its producer node has no supply curve to pin its price, which may lie
+    below a strike that is under the market price. Paying (strike - price) on that round-off
+    would make the budget a few cents to dollars either side of the exact 0.
+    """
+    return np.where(capacity > 0.0, np.maximum(supply, 0.0), 0.0)
 
 
 def outcomes(net: Network, p: np.ndarray, x: np.ndarray) -> dict[str, np.ndarray]:
@@ -63,8 +77,9 @@ def outcomes(net: Network, p: np.ndarray, x: np.ndarray) -> dict[str, np.ndarray
     quota_rent = _sum_by(rent, net.tail[ci], np.ones(len(ci), dtype=bool), z)
     p_e = p[:, :z]
     received = curves.received_price(p_e, cv.strike, cv.subsidy)
-    cfd_cost = np.where(np.isfinite(cv.strike), np.maximum(0.0, cv.strike - p_e) * supply, 0.0)
-    subsidy_cost = cv.subsidy * supply
+    paid = paid_output(supply, cv.k)
+    cfd_cost = np.where(np.isfinite(cv.strike), np.maximum(0.0, cv.strike - p_e) * paid, 0.0)
+    subsidy_cost = cv.subsidy * paid
     bolr_cost = np.where(np.isnan(arr.bolr_price), 0.0, np.nan_to_num(arr.bolr_price) * bolr)
     phys = (kind == DOMESTIC) | traded
     flows = _sum_by(x, net.origin * z + net.dest, phys, z * z).reshape(x.shape[0], z, z)

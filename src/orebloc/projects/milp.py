@@ -140,14 +140,19 @@ def solve(inst: Instance, time_limit: float = 30.0) -> Solution:
 
 
 def lp_duals(inst: Instance) -> np.ndarray:
-    """Duals of the G rows in the LP relaxation of the cost problem (USD per t/yr); NaN if infeasible."""
+    """Duals of the G rows in the LP relaxation of the cost problem (USD per t/yr); NaN if infeasible.
+
+    The relaxation keeps every row of the MILP in expectation (G, L and B) with 0 <= x <= 1: a
+    dual is what one more t/yr of the target would cost if projects could be supported in
+    fractions. It prices the relaxation, not the MILP, whose optimum may overshoot the target.
+    """
     n = inst.n
-    G, B = _rows(inst.G, n), _rows(inst.B, n)
-    A = np.vstack([-G, B]) if B.shape[0] else -G
-    bb = (
-        np.concatenate([-np.asarray(inst.g, float), np.asarray(inst.b, float)])
-        if B.shape[0]
-        else -np.asarray(inst.g, float)
+    G, L, B = _rows(inst.G, n), _rows(inst.L, n), _rows(inst.B, n)
+    if not G.shape[0]:
+        return np.zeros(0)
+    A = np.vstack([-G, L, B])
+    bb = np.concatenate(
+        [-np.asarray(inst.g, float), np.asarray(inst.l, float), np.asarray(inst.b, float)]
     )
     res = linprog(inst.cost, A_ub=A, b_ub=bb, bounds=[(0, 1)] * n, method="highs")
     if res.status != 0:

@@ -380,7 +380,7 @@ def optimise(
     if not sol.feasible:
         raise InfeasibleTarget(_diagnose(targets, st, m, cands, success))
     chosen = tuple(c for c, x in zip(cands, sol.x, strict=True) if x > 0.5)
-    binding = _binding(targets, st, m, cands, success, inst, meta, sol.cost)
+    binding = _binding(targets, st, m, cands, success, inst, meta, sol.cost, sol.x)
     prov = [f for k in keys for f in m.bases[k].provenance]
     provenance = pl.DataFrame([f.__dict__ for f in prov])
     ids = {c.project.id for c in chosen}
@@ -411,15 +411,48 @@ def optimise(
     )
 
 
-def _binding(targets, st, m, cands, success, inst, meta, cost) -> pl.DataFrame:
+#: t/yr: a target row within this of its bound at the chosen portfolio is binding (tight). The
+#: rows are sums of a few project tonnages of up to 1e5 t/yr, exact to ~1e-10 t/yr in floating
+#: point; x is 0/1, so the MILP's own feasibility tolerance does not enter
+BINDING_TOL_T = 1e-6
+
+
+def _row_slack(kind: str, coef: np.ndarray, rhs: float, x: np.ndarray) -> float:
+    """How far a target row is inside its bound at ``x``, t/yr (0: tight; ge: G x - g, le: l - L x)."""
+    got = float(coef @ x)
+    return got - rhs if kind == "ge" else rhs - got
+
+
+def _binding(targets, st, m, cands, success, inst, meta, cost, x) -> pl.DataFrame:
+    """Each target's constraint at the chosen portfolio ``x`` (docs/projects.md, "Target constraints").
+
+    ``slack_t``: expected t/yr inside the bound in the target year (the smallest over a ``third``
+    target's countries); ``draws_met_share``: with a confidence level, the share of the success
+    draws in which the target is met; ``binding``: the constraint is tight at the optimum (no
+    slack, or with a confidence level no draw to spare over the ceil(alpha K) required);
+    ``lp_relaxation_dual_usd_per_t``: the target row's dual in the LP relaxation (projects
+    supported in fractions), USD per t/yr, cost objective in expectation only;
+    ``saving_if_relaxed_1pt_usd``: the MILP re-solved with the target one point looser. The three
+    measure different things: a MILP optimum can overshoot a target (slack, nothing saved by
+    relaxing it a little) while the LP relaxation, which meets it exactly, prices it.
+    """
     duals = (
         lp_duals(inst)
         if st.objective == "cost" and st.confidence is None
         else np.full(len(meta), math.nan)
     )
+    need = None if success is None else math.ceil(float(st.confidence) * success.shape[0] - 1e-9)
     rows = []
     for t in targets:
-        others = [x for x in targets if x is not t]
+        cons = _rows(t, st, m, cands, success)
+        slack = min((_row_slack(k, c, rhs, x) for k, c, rhs, _s, _d in cons), default=math.nan)
+        share, binding = math.nan, bool(abs(slack) <= BINDING_TOL_T)
+        samples = [(s, rhs) for k, _c, rhs, s, _d in cons if k == "ge" and s is not None]
+        if need is not None and samples:
+            met = np.all([s @ x >= rhs - BINDING_TOL_T for s, rhs in samples], axis=0)
+            share = float(met.mean())
+            binding = int(met.sum()) <= need  # the chance constraint, not the expected row
+        others = [o for o in targets if o is not t]
         r_inst, _ = _instance([t.relaxed(), *others], st, m, cands, success)
         r = solve(r_inst)
         saving = cost - r.cost if r.feasible and st.objective == "cost" else math.nan
@@ -427,18 +460,22 @@ def _binding(targets, st, m, cands, success, inst, meta, cost) -> pl.DataFrame:
         rows.append(
             {
                 "target": t.text,
-                "dual_usd_per_t": dual,
+                "slack_t": slack,
+                "draws_met_share": share,
+                "binding": binding,
+                "lp_relaxation_dual_usd_per_t": dual,
                 "saving_if_relaxed_1pt_usd": saving,
-                "binding": bool(saving > 0) if not math.isnan(saving) else None,
             }
         )
     return pl.DataFrame(
         rows,
         schema={
             "target": pl.String,
-            "dual_usd_per_t": pl.Float64,
-            "saving_if_relaxed_1pt_usd": pl.Float64,
+            "slack_t": pl.Float64,
+            "draws_met_share": pl.Float64,
             "binding": pl.Boolean,
+            "lp_relaxation_dual_usd_per_t": pl.Float64,
+            "saving_if_relaxed_1pt_usd": pl.Float64,
         },
     )
 

@@ -97,7 +97,11 @@ def render_projects_report(
             )
         )
     parts += [
-        "<h2>Binding targets</h2>",
+        "<h2>Target constraints at the chosen portfolio</h2>",
+        "<p class='note'>slack_t: expected t/yr beyond the target in its year; binding: no slack "
+        "(with a confidence level: no success draw to spare); dual: of the LP relaxation (projects "
+        "supported in fractions), USD per t/yr; saving: the portfolio re-solved with the target one "
+        "point looser (docs/projects.md).</p>",
         h.table(result.binding, wide=True),
         "<h2>Excluded projects</h2>",
         h.table(
