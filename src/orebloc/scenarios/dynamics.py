@@ -61,7 +61,6 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from orebloc.market import curves
-from orebloc.market.batch import solve_batch
 from orebloc.market.model import (
     BuyerOfLastResort,
     ContractForDifference,
@@ -72,6 +71,7 @@ from orebloc.market.model import (
     Subsidy,
     Tariff,
 )
+from orebloc.market.prepared import solve_prepared
 from orebloc.scenarios import hooks
 from orebloc.scenarios.draws import Draws, calibration_key
 from orebloc.scenarios.spec import Scenario
@@ -407,7 +407,7 @@ def simulate(
                             if whole
                             else _Start(prev[0][rows], prev[1][rows])
                         )
-                    sol = solve_batch(market, len(rows), ov, baseline=False, initial=start)
+                    sol = solve_prepared(market, len(rows), ov, initial=start)
                     if sol.node_prices.ndim == 2:
                         if prev is None or prev[0].shape[1] != sol.node_prices.shape[1]:
                             prev = (
