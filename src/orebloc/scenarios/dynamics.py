@@ -71,7 +71,7 @@ from orebloc.market.model import (
     Tariff,
 )
 from orebloc.market.prepared import solve_prepared
-from orebloc.scenarios import hooks, loop_kernels
+from orebloc.scenarios import buffers, hooks, loop_kernels
 from orebloc.scenarios.draws import Draws, calibration_key
 from orebloc.scenarios.spec import Scenario
 
@@ -222,11 +222,12 @@ def simulate(
     C = len(plan.cases)
     dt = spec.dt
     # every (case, period, market) writes all draws and zones below; run.frame fills the bloc slot
-    buf = {k: np.empty((n, C, T, M, Z + 1)) for k in OUTPUTS}
+    # (reused from earlier chunks once their frames are dropped: scenarios.buffers)
+    buf = dict(zip(OUTPUTS, buffers.empty((n, C, T, M, Z + 1), len(OUTPUTS)), strict=True))
     out = {k: v[..., :Z].transpose(1, 0, 2, 3, 4) for k, v in buf.items()}
     bufs = tuple(buf[k] for k in loop_kernels.ORDER)
     block = min(T, loop_kernels.BLOCK)
-    stage = np.empty((len(bufs), block, C, M, n, Z))  # a block of periods (loop_kernels)
+    (stage,) = buffers.empty((len(bufs), block, C, M, n, Z), 1)  # a block of periods (loop_kernels)
     converged = np.ones((n, C, T, M), dtype=bool).transpose(1, 0, 2, 3)
     g = draws["dynamics.demand_growth"][:, :1]
     gk = draws["dynamics.capacity_growth"][:, :1]
