@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import gc
+
 import numpy as np
 import pytest
 
 from orebloc.errors import ValidationError
-from orebloc.market import prepared, solve_batch
+from orebloc.market import network, prepared, solve_batch
 from orebloc.market.model import Market
 from orebloc.market.prepared import OUTPUTS, solve_prepared
 
@@ -74,14 +76,23 @@ def test_prepared_gives_solve_batch_numbers() -> None:
                 assert _rounding(o[name], w[name], max(scale, 1e-300)), (seed, name)
 
 
-def test_structure_is_prepared_once_per_market_object() -> None:
+def test_structure_is_prepared_once_per_market_object_and_dropped_with_it() -> None:
     rng = np.random.default_rng(3)
     market = random_market(rng)
     prepared._PREPARED.clear()
     for n in (5, 12, 3):
         solve_prepared(market, n, _loop_overrides(market, n, np.random.default_rng(n)))
-    mine = [v for v in prepared._PREPARED.values() if v[0] is market]
+    mine = [v for v in prepared._PREPARED.values() if v[0]() is market]
     assert 1 <= len(mine) <= 2  # with and without the caps' numbers
+    assert len(prepared._PREPARED) == len(mine)
+    del market, mine
+    network._TOPOLOGIES.clear()  # the other holder of the market
+    gc.collect()
+    assert not prepared._PREPARED  # the structures went with their market
+    for seed in range(prepared._PREPARED_MAX + 5):  # and never more than _PREPARED_MAX
+        m = random_market(np.random.default_rng(seed))
+        solve_prepared(m, 2, _loop_overrides(m, 2, np.random.default_rng(seed)))
+        assert len(prepared._PREPARED) <= prepared._PREPARED_MAX
 
 
 def test_a_bad_number_raises_as_solve_batch_does() -> None:

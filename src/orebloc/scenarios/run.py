@@ -439,7 +439,7 @@ def run_scenario(
     finally:
         if spill is not None:
             shutil.rmtree(spill, ignore_errors=True)
-        buffers.clear()  # the period loop's pooled output buffers go back
+        buffers.clear()  # also where solving stopped early
     t4 = time.perf_counter()
     timings = {
         "prepare_s": t1 - t0,
@@ -492,6 +492,7 @@ def _solve(plan: Plan, all_draws: Draws, spans: list[tuple[int, int]], scheduler
                 progress(solved / len(spans))
         if pending is not None:
             pending.result()
+    buffers.clear()  # the period loop's pooled buffers go back before the summary is built
     results = pl.concat([parts.pop(i) for i in sorted(parts)]) if parts else None
     return results, acc.result()
 
