@@ -13,8 +13,9 @@ fallback included).
 
 Same answers as ``solve_batch(market, n, overrides, baseline=False, initial=...)``: the kernel
 gets the same numbers bit for bit (the same operations in the same order), so it takes the
-same steps to the same prices and flows; the per-zone sums of the accounting run in arc order
-as the matrix products of accounting.outcomes do (tests/market/test_prepared.py checks both).
+same steps to the same prices and flows. The per-zone sums of the accounting run in arc order,
+where accounting.outcomes takes them as matrix products whose order OpenBLAS picks by shape:
+they can differ in the last bit (tests/market/test_prepared.py checks both).
 The overrides are checked against params.csv's ranges as ``market_arrays`` does; a bad number
 is handed to ``solve_batch``, which raises the usual error. Any other override key, or an
 override whose shape does not fit, also goes to ``solve_batch``.

@@ -3,8 +3,8 @@
 Each function does, element for element and in the same order of operations, what the numpy
 code it replaces does (arrays.market_arrays and network.zone_curves / scales for the numbers,
 accounting.outcomes for the outputs), as one pass over (draws, zones) or (draws, arcs) instead
-of dozens of whole-array numpy operations. Sums over arcs run in arc order, as the matrix
-products of accounting.outcomes do (see prepared.py for what is and is not bit for bit).
+of dozens of whole-array numpy operations. Sums over arcs run in arc order (accounting.outcomes
+takes them as BLAS matrix products: the last bit can differ; see prepared.py).
 
 Imported lazily by prepared.py (numba takes about a second to import; compiled code is cached).
 """
