@@ -20,7 +20,13 @@ an export control and a price floor):
   equilibrium, the ratio, and each run's whole time; then the two kernels alone on one warm
   period-stage solve of N draws (kernel CPU time, min of 10: steadier on a shared machine);
 - ``--command N``: the whole command ``orebloc simulate SCENARIO --draws N`` (streams to its
-  output folder), its wall time and peak resident memory.
+  output folder), its wall time, CPU time (user + system) and peak resident memory;
+- ``--against SRC``: the source folder of another checkout (e.g. the base commit's ``src``,
+  ``git archive main src | tar -x -C /tmp/base``) to time against in the same run: ``--compare N`` runs
+  N draws (three cases, streamed) with that code and with this one, interleaved ``--repeat``
+  times, and prints wall and CPU time, kernel time and Newton steps of both and the ratios;
+  ``--command`` then also times the command with that code. On a shared machine the CPU time
+  and the ratio of interleaved runs are the figures to read.
 
 ``--repeat R`` repeats the kernel and command runs and prints min and median.
 
@@ -31,6 +37,7 @@ flows at a share of the reference case's flows in the same period and draw).
     python benchmarks/bench_scenarios.py --draws 1000 10000 --dask-draws 10000
     python benchmarks/bench_scenarios.py --draws 100000 --cases all --out out/bench  # streams to disk
     python benchmarks/bench_scenarios.py --draws --kernels 10000 --command 10000 --repeat 3
+    python benchmarks/bench_scenarios.py --draws --against /tmp/base/src --compare 10000 --command 10000
 """
 
 from __future__ import annotations
@@ -102,17 +109,18 @@ def one_run(args: argparse.Namespace) -> dict:
     spec = load_scenario(args.scenario)
     run_scenario(spec, draws=20, chunk_size=20, cases=CASE_SETS[cases])  # numba's cache, imports
     warm_stats = dict(batch.KERNEL_STATS)
-    t = time.perf_counter()
+    t, c = time.perf_counter(), os.times()
     run = run_scenario(spec, draws=args.one, chunk_size=args.chunk, cases=CASE_SETS[cases],
                        out=args.out, keep_results=args.out is None, scheduler=args.scheduler,
                        workers=args.workers)  # fmt: skip
-    wall = time.perf_counter() - t
+    wall, c2 = time.perf_counter() - t, os.times()
     ks = dict(batch.KERNEL_STATS)
     for k in batch.KERNEL_STATS:
         ks[k] -= warm_stats[k]
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     return {"draws": args.one, "cases": cases, "scheduler": args.scheduler, "wall_s": wall,
+            "cpu_s": c2.user + c2.system - c.user - c.system,
             "solve_s": run.timings["solve_s"], "summary_s": run.timings["summary_write_s"],
             "peak_rss_mb": own, "peak_rss_worker_mb": kids, "kernel": args.kernel,
             "kernel_s": ks["seconds"], "kernel_cpu_s": ks["cpu_seconds"], "equilibria": ks["equilibria"],
@@ -120,30 +128,51 @@ def one_run(args: argparse.Namespace) -> dict:
             "rows": None if run.results is None else run.results.height}  # fmt: skip
 
 
+def _env(src: str | None) -> dict[str, str]:
+    """The environment of a child process; ``src``: import orebloc from that source folder."""
+    env = dict(os.environ)
+    if src:
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (src, env.get("PYTHONPATH")) if p)
+    return env
+
+
 def spawn(args: argparse.Namespace, n: int, cases: str, scheduler: str = "none", out: str | None = None,
-          kernel: str = "active-set", workers: int | None = None) -> dict:  # fmt: skip
+          kernel: str = "active-set", workers: int | None = None, src: str | None = None) -> dict:  # fmt: skip
     cmd = [sys.executable, __file__, "--one", str(n), "--cases", cases, "--chunk", str(args.chunk),
            "--scheduler", scheduler, "--workers", str(workers or args.workers[0]), "--scenario",
            args.scenario, "--kernel", kernel]  # fmt: skip
     if out:
         cmd += ["--out", out]
-    res = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    res = subprocess.run(cmd, capture_output=True, text=True, check=False, env=_env(src))
     if res.returncode != 0:
         raise SystemExit(res.stderr[-3000:])
     return json.loads(res.stdout.strip().splitlines()[-1])
 
 
-def command(args: argparse.Namespace, n: int, out: str) -> tuple[float, float]:
-    """(wall s, peak RSS MB) of ``orebloc simulate SCENARIO --draws n --out out`` (a process)."""
-    exe = Path(sys.executable).with_name("orebloc")
-    cmd = [str(exe), "simulate", args.scenario, "--draws", str(n), "--out", out]
+def command(
+    args: argparse.Namespace, n: int, out: str, src: str | None = None
+) -> tuple[float, float, float]:
+    """(wall s, CPU s, peak RSS MB) of ``orebloc simulate SCENARIO --draws n --out out`` (a
+    process; ``src``: with orebloc imported from that source folder)."""
+    cmd = [
+        sys.executable,
+        "-m",
+        "orebloc.cli.main",
+        "simulate",
+        args.scenario,
+        "--draws",
+        str(n),
+        "--out",
+        out,
+    ]
     t = time.perf_counter()
-    res = subprocess.run(["/usr/bin/time", "-f", "%M", *cmd], capture_output=True, text=True, check=False,
-                         env={**os.environ})  # fmt: skip
+    res = subprocess.run(["/usr/bin/time", "-f", "%M %U %S", *cmd], capture_output=True, text=True,
+                         check=False, env=_env(src))  # fmt: skip
     wall = time.perf_counter() - t
     if res.returncode != 0:
         raise SystemExit(res.stderr[-3000:])
-    return wall, int(res.stderr.strip().splitlines()[-1]) / 1024
+    rss, user, system = res.stderr.strip().splitlines()[-1].split()
+    return wall, float(user) + float(system), int(rss) / 1024
 
 
 def _stats(xs: list[float]) -> str:
@@ -181,6 +210,12 @@ def main() -> None:
     )
     ap.add_argument(
         "--command", type=int, default=0, help="time `orebloc simulate` on this many draws"
+    )
+    ap.add_argument(
+        "--against", default=None, help="source folder of another checkout to time against"
+    )
+    ap.add_argument(
+        "--compare", type=int, default=0, help="with --against: both codes on this many draws"
     )
     ap.add_argument("--repeat", type=int, default=1)
     ap.add_argument(
@@ -233,13 +268,34 @@ def main() -> None:
                for k in ("newton", "active-set")}  # fmt: skip
         print(f"kernel alone, one warm period-stage solve of {n:,} draws, CPU min of 10: today's "
               f"{iso['newton']:.4f} s, active-set {iso['active-set']:.4f} s, x{iso['newton'] / iso['active-set']:.2f}")  # fmt: skip
+    if args.compare and args.against:
+        n = args.compare
+        got = {"against": [], "this": []}
+        for _ in range(args.repeat):
+            for who in got:
+                src = args.against if who == "against" else None
+                got[who].append(spawn(args, n, "all", out=str(tmp / f"compare-{who}-{n}"), src=src))
+        for who, rs in got.items():
+            print(f"{who:7s} code, {n:,} draws x 3 cases (streamed): wall {_stats([r['wall_s'] for r in rs])}, "
+                  f"CPU {_stats([r['cpu_s'] for r in rs])}; kernel {_stats([r['kernel_s'] for r in rs])} "
+                  f"(CPU {_stats([r['kernel_cpu_s'] for r in rs])}), {rs[0]['steps_per_eq']:.2f} Newton steps "
+                  f"per equilibrium; peak RSS {max(r['peak_rss_mb'] for r in rs):,.0f} MB")  # fmt: skip
+        med = {w: {k: statistics.median(r[k] for r in rs) for k in ("wall_s", "cpu_s", "kernel_cpu_s")}
+               for w, rs in got.items()}  # fmt: skip
+        a, b = med["against"], med["this"]
+        print(f"ratio (median, against / this): wall x{a['wall_s'] / b['wall_s']:.2f}, CPU "
+              f"x{a['cpu_s'] / b['cpu_s']:.2f}, kernel CPU x{a['kernel_cpu_s'] / b['kernel_cpu_s']:.2f}")  # fmt: skip
     if args.command:
-        runs = [
-            command(args, args.command, str(tmp / f"command-{args.command}"))
-            for _ in range(args.repeat)
-        ]
-        print(f"whole command `orebloc simulate {Path(args.scenario).name} --draws {args.command:,}` "
-              f"(three cases, streamed): {_stats([w for w, _ in runs])}; peak RSS {max(m for _, m in runs):,.0f} MB")  # fmt: skip
+        who = [("this", None)] + ([("against", args.against)] if args.against else [])
+        for name, src in who:
+            runs = [
+                command(args, args.command, str(tmp / f"command-{name}-{args.command}"), src)
+                for _ in range(args.repeat)
+            ]
+            print(f"whole command `orebloc simulate {Path(args.scenario).name} --draws {args.command:,}` "
+                  f"(three cases, streamed; {name} code): wall {_stats([w for w, _, _ in runs])}, "
+                  f"CPU {_stats([c for _, c, _ in runs])}; peak RSS {max(m for _, _, m in runs):,.0f} MB; "
+                  f"load {os.getloadavg()[0]:.1f}")  # fmt: skip
     rows = {}
     for n in args.draws:
         for cs in args.cases:

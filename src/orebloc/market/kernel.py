@@ -254,6 +254,66 @@ def _sparse_solve(m, v, mask, cols):
     return True
 
 
+@nb.njit(cache=True, inline="always")
+def _assemble(m, mask, dp, dx, inv, x, r, h, w, on_slope, up, ar, graph, delta):
+    """The linear system of a step at the active set of (p, x): matrix ``m`` with its pattern
+    ``mask`` (bits), right-hand side ``dp``, and per arc the flow step ``dx`` of arcs at a bound
+    and ``inv`` = 1/delta on tight arcs (0 elsewhere)."""
+    tail, head, rnode = graph.tail, graph.head, graph.rnode
+    nn = r.shape[0]
+    na = x.shape[0]
+    for i in range(nn):
+        for j in range(nn):
+            m[i, j] = 0.0
+        m[i, i] = h[i] + (MU if h[i] > 0 else MU_FLAT)
+        mask[i] = 1 << i
+        dp[i] = -r[i]
+    for j in range(na):
+        zt = x[j] + w[j]
+        t, hd, rn = tail[j], head[j], rnode[j]
+        if zt <= 0.0:
+            coef = 0.0 - x[j]
+            inv[j] = 0.0
+        elif zt >= up[j]:
+            coef = up[j] - x[j]
+            inv[j] = 0.0
+        else:
+            iv = 1.0 / delta
+            inv[j] = iv
+            coef = w[j] * iv
+            # b (balance) and c (arc value) coefficients of the arc
+            ct = -ar[A_ALPHA, j] if on_slope[j] else 0.0
+            rcj = ar[A_RCOEF, j]
+            m[t, t] += -iv * ct
+            if hd >= 0:
+                m[t, hd] += -iv
+                m[hd, t] += iv * ct
+                m[hd, hd] += iv
+            mask[t] |= 1 << t
+            if hd >= 0:
+                mask[t] |= 1 << hd
+                mask[hd] |= (1 << t) | (1 << hd)
+            if rn >= 0:
+                mask[t] |= 1 << rn
+                mask[rn] |= (1 << t) | (1 << rn)
+                if hd >= 0:
+                    mask[hd] |= 1 << rn
+                    mask[rn] |= 1 << hd
+            if rn >= 0:
+                m[t, rn] += -iv * rcj
+                m[rn, t] += iv * rcj * ct
+                m[rn, rn] += iv * rcj * rcj
+                if hd >= 0:
+                    m[hd, rn] += iv * rcj
+                    m[rn, hd] += iv * rcj
+        dx[j] = coef
+        dp[t] += coef
+        if hd >= 0:
+            dp[hd] -= coef
+        if rn >= 0:
+            dp[rn] -= coef * ar[A_RCOEF, j]
+
+
 @nb.njit(cache=True, parallel=True)
 def newton(
     rows, p_in, x_in, graph, curves, arcs, scales, tol, max_iter, p_out, x_out, active_set=False
@@ -299,8 +359,6 @@ def newton(
         w1 = np.empty(na)
         on1 = np.empty(na, dtype=np.bool_)
         m = np.empty((nn, nn))
-        m0 = np.empty((nn, nn))
-        dp0 = np.empty(nn)
         mask = np.empty(nn, dtype=np.int64)
         cols = np.empty(nn, dtype=np.int64)
         dp = np.empty(nn)
@@ -361,68 +419,12 @@ def newton(
                     if zt > 0.0 and zt < up[j]:
                         size = max(size, abs(w[j]))
                 delta = DELTA_MIN if trial else min(max(size, DELTA_MIN), DELTA_MAX)
-                for i in range(nn):
-                    for j in range(nn):
-                        m[i, j] = 0.0
-                    m[i, i] = h[i] + (MU if h[i] > 0 else MU_FLAT)
-                    mask[i] = 1 << i
-                    dp[i] = -r[i]
-                for j in range(na):
-                    zt = x[j] + w[j]
-                    t, hd, rn = tail[j], head[j], rnode[j]
-                    if zt <= 0.0:
-                        coef = 0.0 - x[j]
-                        inv[j] = 0.0
-                    elif zt >= up[j]:
-                        coef = up[j] - x[j]
-                        inv[j] = 0.0
-                    else:
-                        iv = 1.0 / delta
-                        inv[j] = iv
-                        coef = w[j] * iv
-                        # b (balance) and c (arc value) coefficients of the arc
-                        ct = -ar[A_ALPHA, j] if on_slope[j] else 0.0
-                        rcj = ar[A_RCOEF, j]
-                        m[t, t] += -iv * ct
-                        if hd >= 0:
-                            m[t, hd] += -iv
-                            m[hd, t] += iv * ct
-                            m[hd, hd] += iv
-                        mask[t] |= 1 << t
-                        if hd >= 0:
-                            mask[t] |= 1 << hd
-                            mask[hd] |= (1 << t) | (1 << hd)
-                        if rn >= 0:
-                            mask[t] |= 1 << rn
-                            mask[rn] |= (1 << t) | (1 << rn)
-                            if hd >= 0:
-                                mask[hd] |= 1 << rn
-                                mask[rn] |= 1 << hd
-                        if rn >= 0:
-                            m[t, rn] += -iv * rcj
-                            m[rn, t] += iv * rcj * ct
-                            m[rn, rn] += iv * rcj * rcj
-                            if hd >= 0:
-                                m[hd, rn] += iv * rcj
-                                m[rn, hd] += iv * rcj
-                    dx[j] = coef
-                    dp[t] += coef
-                    if hd >= 0:
-                        dp[hd] -= coef
-                    if rn >= 0:
-                        dp[rn] -= coef * ar[A_RCOEF, j]
+                _assemble(m, mask, dp, dx, inv, x, r, h, w, on_slope, up, ar, graph, delta)
                 solved = False
                 if nn <= SPARSE_NODES:
-                    for i in range(nn):
-                        dp0[i] = dp[i]
-                        for j in range(nn):
-                            m0[i, j] = m[i, j]
                     solved = _sparse_solve(m, dp, mask, cols)
-                    if not solved:  # back to the matrix as assembled
-                        for i in range(nn):
-                            dp[i] = dp0[i]
-                            for j in range(nn):
-                                m[i, j] = m0[i, j]
+                    if not solved:  # the system once more, as assembled, for partial pivoting
+                        _assemble(m, mask, dp, dx, inv, x, r, h, w, on_slope, up, ar, graph, delta)
                 if not solved and not _lu_solve(m, dp):
                     status[d] = SINGULAR
                     break

@@ -60,10 +60,10 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from orebloc.market import curves, instruments
-from orebloc.market.batch import solve_batch
+from orebloc.market import instruments
 from orebloc.market.model import ExportCap, Market, Policies
-from orebloc.scenarios import hooks
+from orebloc.market.prepared import solve_prepared
+from orebloc.scenarios import buffers, hooks, loop_kernels
 from orebloc.scenarios.draws import Draws, calibration_key
 from orebloc.scenarios.spec import Scenario
 
@@ -196,8 +196,12 @@ def simulate(
     C = len(plan.cases)
     dt = spec.dt
     # every (case, period, market) writes all draws and zones below; run.frame fills the bloc slot
-    buf = {k: np.empty((n, C, T, M, Z + 1)) for k in OUTPUTS}
+    # (reused from earlier chunks once their frames are dropped: scenarios.buffers)
+    buf = dict(zip(OUTPUTS, buffers.empty((n, C, T, M, Z + 1), len(OUTPUTS)), strict=True))
     out = {k: v[..., :Z].transpose(1, 0, 2, 3, 4) for k, v in buf.items()}
+    bufs = tuple(buf[k] for k in loop_kernels.ORDER)
+    block = min(T, loop_kernels.BLOCK)
+    (stage,) = buffers.empty((len(bufs), block, C, M, n, Z), 1)  # a block of periods (loop_kernels)
     converged = np.ones((n, C, T, M), dtype=bool).transpose(1, 0, 2, 3)
     g = draws["dynamics.demand_growth"][:, :1]
     gk = draws["dynamics.capacity_growth"][:, :1]
@@ -380,7 +384,7 @@ def simulate(
                             if whole
                             else _Start(prev[0][rows], prev[1][rows])
                         )
-                    sol = solve_batch(market, len(rows), ov, baseline=False, initial=start)
+                    sol = solve_prepared(market, len(rows), ov, initial=start)
                     if sol.node_prices.ndim == 2:
                         if prev is None or prev[0].shape[1] != sol.node_prices.shape[1]:
                             prev = (
@@ -396,42 +400,28 @@ def simulate(
                 if case == "reference":
                     ref_flows[mi] = flows
                     ref_price[mi] = res["price"]
-                # consumer cost on this case's demand curve, against the reference price
-                a = b["eps"] * d0 / b["p0"]
-                cc = curves.consumer_surplus(
-                    ref_price[mi], d0, b["p0"], a
-                ) - curves.consumer_surplus(res["price"], d0, b["p0"], a)
                 ctx.policies = pol_objs
                 for comp in comps:
                     comp.after_solve(ctx, res)
                 period_results[mi][case] = res
                 st.last_price[mi] = res["price"]
                 st.last_capacity[mi] = cap_yr
-                # round-off can leave -1e-13 t; a quantity carried forward is >= 0
-                st.last_output[mi] = np.maximum(np.nan_to_num(res["supply"]), 0.0)
-                st.bought_input[mi] = np.maximum(np.nan_to_num(res["demand"]), 0.0)
-                for k in ("price", "supply", "demand", "shortfall", "net_imports", "fiscal_cost",
-                          "levy_revenue", "tariff_revenue"):  # fmt: skip
-                    out[k][ci, :, t, mi] = res[k]
-                out["consumer_cost"][ci, :, t, mi] = cc
-                # trade by origin: what each zone ships to the bloc's members and partners, and
-                # the revenue of its exports at its producer price (for who-pays accounting)
-                shipped = np.nan_to_num(flows) * (1.0 - np.eye(Z))
-                out["exports_to_bloc"][ci, :, t, mi] = shipped[:, :, plan.in_bloc].sum(axis=2)
-                out["export_revenue"][ci, :, t, mi] = shipped.sum(axis=2) * np.nan_to_num(
-                    res["producer_price"]
-                )
-                out["producer_revenue"][ci, :, t, mi] = np.nan_to_num(
-                    res["supply"]
-                ) * np.nan_to_num(res["producer_price"])
-                out["capacity"][ci, :, t, mi] = cap_yr
-                out["stock"][ci, :, t, mi] = st.stock[mi]
-                out["release"][ci, :, t, mi] = release
-                out["purchases"][ci, :, t, mi] = bought
-                out["cover_days"][ci, :, t, mi] = cover_days(
-                    st.stock[mi], np.nan_to_num(res["demand"]) - bought, dt
-                )
+                # the outputs: consumer cost on this case's demand curve against the reference
+                # price, trade by origin (what each zone ships to the bloc's members and
+                # partners, the revenue of its exports at its producer price), cover; and what
+                # the next period carries: supply and demand, nan as 0 and at least 0
+                # (round-off can leave -1e-13 t)
+                st.last_output[mi], st.bought_input[mi] = np.empty((n, Z)), np.empty((n, Z))
+                loop_kernels.write_outputs(
+                    stage, ci, t % block, mi, res["price"], res["supply"], res["demand"], res["shortfall"],
+                    res["net_imports"], res["fiscal_cost"], res["levy_revenue"],
+                    res["tariff_revenue"], res["producer_price"], flows, ref_price[mi], d0,
+                    b["p0"], b["eps"], cap_yr, st.stock[mi], release, bought, plan.in_bloc, dt,
+                    st.last_output[mi], st.bought_input[mi],
+                )  # fmt: skip
                 converged[ci, :, t, mi] = ok
+        if t % block == block - 1 or t == T - 1:
+            loop_kernels.flush(stage, bufs, t - t % block, t % block + 1)
         if progress is not None:
             progress(1)
     out["converged"] = converged

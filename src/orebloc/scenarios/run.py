@@ -37,6 +37,7 @@ import polars as pl
 from orebloc.atlas.store import Atlas
 from orebloc.errors import InputError, OreblocError, ValidationError
 from orebloc.files import atomic_output
+from orebloc.scenarios import buffers
 from orebloc.scenarios.draws import Draws, draw_scenario
 from orebloc.scenarios.dynamics import CASES, OUTPUTS, Plan, PreparedMarket, cover_days, simulate
 from orebloc.scenarios.spec import Scenario, ScenarioError
@@ -438,6 +439,7 @@ def run_scenario(
     finally:
         if spill is not None:
             shutil.rmtree(spill, ignore_errors=True)
+        buffers.clear()  # also where solving stopped early
     t4 = time.perf_counter()
     timings = {
         "prepare_s": t1 - t0,
@@ -490,6 +492,7 @@ def _solve(plan: Plan, all_draws: Draws, spans: list[tuple[int, int]], scheduler
                 progress(solved / len(spans))
         if pending is not None:
             pending.result()
+    buffers.clear()  # the period loop's pooled buffers go back before the summary is built
     results = pl.concat([parts.pop(i) for i in sorted(parts)]) if parts else None
     return results, acc.result()
 
