@@ -31,7 +31,7 @@ from orebloc.market.accounting import outcomes
 from orebloc.market.arrays import baseline_overrides, market_arrays
 from orebloc.market.model import Market
 from orebloc.market.network import Network, compile_network
-from orebloc.market.results import BatchSolution, assemble
+from orebloc.market.results import BatchSolution, WarmStart, assemble
 
 #: default of ``solve_batch(active_set=)``; benchmarks set it False to time the plain Newton
 ACTIVE_SET = True
@@ -164,7 +164,7 @@ def solve_batch(
     tol: float = 1e-10,
     max_iter: int = 60,
     fallback: bool = True,
-    initial: BatchSolution | None = None,
+    initial: WarmStart | None = None,
     active_set: bool | None = None,
 ) -> BatchSolution:
     """Solve N draws of ``market`` at once; ``overrides`` give per-draw numbers (see arrays.py).

@@ -49,7 +49,7 @@ from orebloc.market.network import (
     topology,
 )
 from orebloc.market.params import param
-from orebloc.market.results import BatchSolution
+from orebloc.market.results import BatchSolution, WarmStart
 
 #: False: every call goes to ``solve_batch`` (benchmarks time the old path with it)
 ENABLED = True
@@ -131,7 +131,7 @@ class PreparedStructure:
         return cls(market.ids, arr, net, tiles, masks, cap_of, allow_of, tariffs)
 
     def solve(
-        self, n: int, over: Mapping[str, np.ndarray], initial: BatchSolution | None,
+        self, n: int, over: Mapping[str, np.ndarray], initial: WarmStart | None,
         tol: float, max_iter: int,
     ) -> BatchSolution:  # fmt: skip
         """Solve ``n`` draws with the (n, ...) overrides ``over`` (checked by the caller)."""
@@ -244,7 +244,7 @@ def solve_prepared(
     n: int,
     overrides: Mapping[str, ArrayLike],
     *,
-    initial: BatchSolution | None = None,
+    initial: WarmStart | None = None,
     tol: float = 1e-10,
     max_iter: int = 60,
 ) -> BatchSolution:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 import polars as pl
@@ -28,6 +28,17 @@ def _with_changes(values: dict[str, np.ndarray], base: dict[str, np.ndarray] | N
         values[f"d_{name}"] = (
             values[name] - base[name] if base is not None else np.full_like(values[name], np.nan)
         )
+
+
+class WarmStart(Protocol):
+    """A start point for the batch solver: node prices (N, nodes) USD/t and arc flows (N, A) t
+    (a :class:`BatchSolution` is one; the period loop keeps just these two arrays)."""
+
+    @property
+    def node_prices(self) -> np.ndarray: ...
+
+    @property
+    def arc_flows(self) -> np.ndarray: ...
 
 
 @dataclass(frozen=True)

@@ -131,10 +131,10 @@ class _State:
         self.arrivals = np.zeros((m, t_max + 1, n, z))  # t/yr arriving at period t
         self.arrived = np.zeros((m, n, z))
         self.stock = np.zeros((m, n, z))
-        self.last_price = [None] * m
-        self.last_output = [None] * m
-        self.last_capacity = [None] * m  # capacity of the period before, t/yr
-        self.bought_input = [None] * m  # upstream demand by zone this period
+        self.last_price: list[np.ndarray | None] = [None] * m
+        self.last_output: list[np.ndarray | None] = [None] * m
+        self.last_capacity: list[np.ndarray | None] = [None] * m  # the period before's, t/yr
+        self.bought_input: list[np.ndarray | None] = [None] * m  # upstream demand by zone
 
 
 def _policy_objects(plan: Plan, mi: int, t: int, in_case: bool) -> list[object]:
@@ -283,16 +283,14 @@ def simulate(
                     for j in users:
                         bj = base[j]
                         k_now = bj["k0"] * _pow(gk, years) + st.arrived[j] + st.arrivals[j, t]
-                        prev = st.last_output[j]
-                        if prev is None:  # period 0: the downstream baseline output
+                        out_before, cap_before = st.last_output[j], st.last_capacity[j]
+                        if out_before is None or cap_before is None:  # period 0: the baseline
                             need_yr = bj["util"] * k_now
                         else:
                             # last period's output, grown with the downstream's capacity since
                             with np.errstate(invalid="ignore", divide="ignore"):
-                                growth = np.where(
-                                    st.last_capacity[j] > 0, k_now / st.last_capacity[j], 1.0
-                                )
-                            need_yr = prev / dt * growth
+                                growth = np.where(cap_before > 0, k_now / cap_before, 1.0)
+                            need_yr = out_before / dt * growth
                         d0_yr = d0_yr + plan.markets[j].coefficient * need_yr
                 # per-period quantities
                 cap = cap_yr * dt
@@ -300,7 +298,9 @@ def simulate(
                 d0 = d0_yr * dt
                 eff_cap = cap * outage_keep
                 if pm.upstream is not None:
-                    avail = st.bought_input[pm.upstream] / pm.coefficient
+                    bought_up = st.bought_input[pm.upstream]
+                    assert bought_up is not None, "the upstream market is solved first"
+                    avail = bought_up / pm.coefficient
                     eff_cap = np.minimum(eff_cap, avail)
                 # period-loop components (stockpiles, investment): releases from stock into this period
                 ctx = hooks.Context(plan, draws, case, mi, st, b, cap, q0, d0, period_results.setdefault(mi, {}),
@@ -308,11 +308,11 @@ def simulate(
                 release = np.zeros((n, Z))
                 bought = np.zeros((n, Z))
                 for comp in comps:
-                    ov = comp.before_solve(ctx, t)
-                    if ov.release is not None:
-                        release = release + ov.release
-                    if ov.purchases is not None:
-                        bought = bought + ov.purchases
+                    acts = comp.before_solve(ctx, t)
+                    if acts.release is not None:
+                        release = release + acts.release
+                    if acts.purchases is not None:
+                        bought = bought + acts.purchases
                 # fold outages, coupling limits and releases into (q0, capacity, outage, eta)
                 over = {
                     **fold_release(q0, cap, eff_cap, b["eta"], release),

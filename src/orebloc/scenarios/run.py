@@ -30,6 +30,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Final
 
 import numpy as np
 import polars as pl
@@ -46,7 +47,7 @@ from orebloc.scenarios.summary import KEYS, Accumulator
 BLOC = "bloc"
 #: Parquet compression of the result parts: lz4 writes a 1,000-draw part in half the time of
 #: zstd, for files about 25 % larger
-PARQUET_COMPRESSION = "lz4"
+PARQUET_COMPRESSION: Final = "lz4"
 #: environment of local-cluster workers (each is one process with one thread)
 WORKER_ENV = {
     "NUMBA_NUM_THREADS": "1",
@@ -102,6 +103,8 @@ def prepare(
                                                        "high": pl.Float64}))  # fmt: skip
         else:
             atlas = atlas or Atlas()
+            # the scenario reader requires both where a market has no model file
+            assert ms.mineral is not None and ms.year is not None, ms.id
             try:
                 cal = calibrate(
                     atlas,
@@ -116,7 +119,11 @@ def prepare(
                 raise ScenarioError(str(exc), f"markets[{i}]", spec.source) from None
             market = cal.market
             prov.append(cal.table().with_columns(pl.lit(ms.id).alias("market")))
-            ranges = tuple((p.input.split(".")[1], p.low, p.value, p.high) for p in cal.ranges)
+            ranges = tuple(
+                (p.input.split(".")[1], p.low, p.value, p.high)
+                for p in cal.ranges
+                if p.low is not None and p.high is not None  # Calibration.ranges: always both
+            )
             balance = cal.balance
         up = None if ms.input_from is None else [m.id for m in spec.markets].index(ms.input_from)
         prepared.append(PreparedMarket(ms.id, ms.mineral, ms.stage, market, up, ms.input_coefficient,
@@ -468,6 +475,7 @@ def _solve(plan: Plan, all_draws: Draws, spans: list[tuple[int, int]], scheduler
         # chunk is solved (both release the GIL)
         if tmp is not None:
             part.write_parquet(tmp / f"part-{i:05d}.parquet", compression=PARQUET_COMPRESSION)
+        assert acc is not None  # made from the first chunk before it is submitted
         acc.add(i, part)
 
     n = spans[-1][1]  # draws in all
@@ -494,6 +502,7 @@ def _solve(plan: Plan, all_draws: Draws, spans: list[tuple[int, int]], scheduler
             pending.result()
     buffers.clear()  # the period loop's pooled buffers go back before the summary is built
     results = pl.concat([parts.pop(i) for i in sorted(parts)]) if parts else None
+    assert acc is not None, "a run has at least one chunk"
     return results, acc.result()
 
 
