@@ -232,7 +232,8 @@ def simulate(
         for i in range(len(spec.shocks))
     ]
     comps = hooks.components(plan)
-    states = {case: _State(plan, n, T + 64) for case in plan.cases}
+    # arrivals are kept up to period T: additions and orders arriving later are dropped
+    states = {case: _State(plan, n, T) for case in plan.cases}
     for case in plan.cases:
         st = states[case]
         for a in spec.additions:
