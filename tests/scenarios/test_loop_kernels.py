@@ -6,7 +6,24 @@ import numpy as np
 
 from orebloc.market import curves
 from orebloc.scenarios import loop_kernels
-from orebloc.scenarios.dynamics import cover_days
+
+
+def cover_days(stock: np.ndarray, consumption: np.ndarray, dt: float) -> np.ndarray:
+    """Days of the period's consumption (t per period of ``dt`` years) the stock (t) covers."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(
+            consumption > 0, stock / consumption * (dt * 365.0), np.where(stock > 0, np.inf, 0.0)
+        )
+
+
+def _add(terms: list[np.ndarray]) -> np.ndarray:
+    """Elementwise sum of ``terms``, left to right (0 for none)."""
+    if not terms:
+        return np.zeros(())
+    total = np.array(terms[0], dtype=float)
+    for x in terms[1:]:
+        total += x
+    return total
 
 
 def _numpy_outputs(r: dict[str, np.ndarray], in_bloc: np.ndarray, dt: float) -> dict:
@@ -75,3 +92,34 @@ def test_write_outputs_and_flush_give_the_numpy_numbers() -> None:
         for k, b in zip(loop_kernels.ORDER, bufs, strict=True):
             np.testing.assert_array_equal(b[:, ci, t, mi, :z], w["out"][k], err_msg=k)
     assert all(np.all(b[..., z] == -7.0) for b in bufs)  # the bloc slot is run.frame's
+
+
+def _numpy_bloc(bufs: dict[str, np.ndarray], bloc: np.ndarray, dt: float) -> dict:
+    """The bloc slot as run.frame computed it with numpy (before loop_kernels.fill_bloc)."""
+    w = [np.nan_to_num(bufs["demand"][..., i]) for i in bloc]
+    out = {k: _add([v[..., i] for i in bloc]) for k, v in bufs.items()}
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        out["price"] = _add(
+            [bufs["price"][..., i] * wi for i, wi in zip(bloc, w, strict=True)]
+        ) / _add(w)
+    out["cover_days"] = cover_days(out["stock"], out["demand"] - out["purchases"], dt)
+    return out
+
+
+def test_fill_bloc_gives_the_numpy_numbers() -> None:
+    rng = np.random.default_rng(1)
+    rows, z, dt = 400, 6, 0.25
+    for bloc in (np.array([0, 1, 3]), np.array([4]), np.array([], dtype=np.int64)):
+        bufs = {k: rng.uniform(0, 1000, (rows, z + 1)) for k in loop_kernels.ORDER}
+        for k in ("price", "demand", "supply"):
+            bufs[k][rng.random((rows, z + 1)) < 0.1] = np.nan
+        bufs["demand"][:5, :] = 0.0  # no weight: the price is nan
+        bufs["demand"][5, 0] = np.inf
+        bufs["stock"][rng.random((rows, z + 1)) < 0.3] = 0.0
+        bufs["purchases"] = np.where(rng.random((rows, z + 1)) < 0.3, bufs["demand"], 0.0)
+        want = _numpy_bloc({k: v.copy() for k, v in bufs.items()}, bloc, dt)
+        zones = {k: v[:, :z].copy() for k, v in bufs.items()}
+        loop_kernels.fill_bloc(tuple(bufs[k] for k in loop_kernels.ORDER), bloc, dt)
+        for k in loop_kernels.ORDER:
+            np.testing.assert_array_equal(bufs[k][:, z], np.broadcast_to(want[k], rows), err_msg=k)
+            np.testing.assert_array_equal(bufs[k][:, :z], zones[k], err_msg=k)  # untouched

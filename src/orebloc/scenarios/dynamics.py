@@ -429,14 +429,6 @@ def simulate(
     return out
 
 
-def cover_days(stock: np.ndarray, consumption: np.ndarray, dt: float) -> np.ndarray:
-    """Days of the period's consumption (t per period of ``dt`` years) the stock (t) covers."""
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(
-            consumption > 0, stock / consumption * (dt * 365.0), np.where(stock > 0, np.inf, 0.0)
-        )
-
-
 def fold_release(
     q0: np.ndarray, cap: np.ndarray, eff_cap: np.ndarray, eta: np.ndarray, release: np.ndarray
 ) -> dict[str, np.ndarray]:

@@ -38,9 +38,9 @@ import polars as pl
 from orebloc.atlas.store import Atlas
 from orebloc.errors import InputError, OreblocError, ValidationError
 from orebloc.files import atomic_output
-from orebloc.scenarios import buffers
+from orebloc.scenarios import buffers, loop_kernels
 from orebloc.scenarios.draws import Draws, draw_scenario
-from orebloc.scenarios.dynamics import CASES, OUTPUTS, Plan, PreparedMarket, cover_days, simulate
+from orebloc.scenarios.dynamics import CASES, OUTPUTS, Plan, PreparedMarket, simulate
 from orebloc.scenarios.spec import Scenario, ScenarioError
 from orebloc.scenarios.summary import KEYS, Accumulator
 
@@ -222,16 +222,6 @@ def _buffer(a: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     return out
 
 
-def _add(terms: list[np.ndarray]) -> np.ndarray:
-    """Elementwise sum of ``terms``, left to right (0 for none)."""
-    if not terms:
-        return np.zeros(())
-    total = np.array(terms[0], dtype=float)
-    for x in terms[1:]:
-        total += x
-    return total
-
-
 def frame(plan: Plan, draws: Draws, arrays: dict[str, np.ndarray]) -> pl.DataFrame:
     """The tidy table of one chunk: one row per case, draw, period, market and zone (+ bloc).
 
@@ -254,29 +244,15 @@ def frame(plan: Plan, draws: Draws, arrays: dict[str, np.ndarray]) -> pl.DataFra
         "zone": _categorical([*plan.zones, BLOC], _codes(Z + 1, 4, shape)),
     }
     # the bloc: sums over members and partners (left to right); its price is their
-    # demand-weighted mean
-    bloc = np.flatnonzero(in_bloc)
+    # demand-weighted mean (compiled: loop_kernels.fill_bloc)
     bufs = {k: _buffer(arrays[k], shape) for k in OUTPUTS}
-    w = [np.nan_to_num(bufs["demand"][..., i]) for i in bloc]
-    w_sum = _add(w)
+    loop_kernels.fill_bloc(
+        tuple(bufs[k].reshape(-1, Z + 1) for k in loop_kernels.ORDER),
+        np.flatnonzero(in_bloc),
+        spec.dt,
+    )
     for k, unit in OUTPUTS.items():
-        v = bufs[k]
-        if k == "price":
-            with np.errstate(invalid="ignore", divide="ignore"):
-                np.divide(
-                    _add([v[..., i] * wi for i, wi in zip(bloc, w, strict=True)]),
-                    w_sum,
-                    out=v[..., Z],
-                )
-        elif (
-            k == "cover_days"
-        ):  # the bloc's stock over the bloc's consumption (OUTPUTS lists it last)
-            v[..., Z] = cover_days(
-                bufs["stock"][..., Z], bufs["demand"][..., Z] - bufs["purchases"][..., Z], spec.dt
-            )
-        else:
-            v[..., Z] = _add([v[..., i] for i in bloc])
-        cols[f"{k}_{unit}"] = v.reshape(-1)
+        cols[f"{k}_{unit}"] = bufs[k].reshape(-1)
     conv = arrays["converged"].transpose(1, 0, 2, 3)[..., None]
     cols["converged"] = np.broadcast_to(conv, shape).reshape(-1)
     return pl.DataFrame(cols)
