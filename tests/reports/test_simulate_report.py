@@ -11,7 +11,7 @@ from orebloc.cli.main import app
 from orebloc.reports import _html as h
 from orebloc.reports.simulate_report import fan_chart, negative_prices, period_ticks, render_report
 from orebloc.scenarios import load_scenario, run_scenario
-from tests.scenarios.conftest import TWO_ZONE, scenario_text
+from tests.scenarios.conftest import STOCK_BODY, TWO_ZONE, scenario_text
 
 from .page import read, rows
 
@@ -231,25 +231,6 @@ def test_solver_round_off_in_tonnes_is_drawn_as_zero():
     assert max(
         max(t.y) for t in fan_chart(big, "m", "JPN", "shortfall_t", "t").data
     ) == pytest.approx(2e-6)
-
-
-#: test_dynamics' stockpile: 30 t in A, released at 40 t/yr (10 t a quarter) from the period
-#: after A's price first reaches 1.2 x its baseline (B stops selling to A from 2025Q2)
-STOCK_BODY = """
-[[shocks]]
-kind = "export_control"
-zone = "B"
-to = ["A"]
-start = "2025Q2"
-duration = 5.0
-severity = 1.0
-[[policies]]
-kind = "stockpile"
-zone = "A"
-initial = 30.0
-trigger = 1.2
-release_rate = 40.0
-"""
 
 
 @pytest.mark.parametrize("kept", [True, False])

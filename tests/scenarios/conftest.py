@@ -67,3 +67,22 @@ def write(tiny_dir: Path):
         return p
 
     return _write
+
+
+#: a stockpile of 30 t in A, released at 40 t/yr (10 t a quarter) from the period after A's
+#: price first reaches 1.2 x its baseline (B stops selling to A from 2025Q2)
+STOCK_BODY = """
+[[shocks]]
+kind = "export_control"
+zone = "B"
+to = ["A"]
+start = "2025Q2"
+duration = 5.0
+severity = 1.0
+[[policies]]
+kind = "stockpile"
+zone = "A"
+initial = 30.0
+trigger = 1.2
+release_rate = 40.0
+"""

@@ -13,7 +13,7 @@ from orebloc.scenarios.draws import draw_scenario
 from orebloc.scenarios.dynamics import CASES, OUTPUTS, simulate
 from orebloc.scenarios.run import prepare
 
-from .conftest import scenario_text
+from .conftest import STOCK_BODY, scenario_text
 
 M, A, B = 0, 0, 1
 REF, NOPOL, POL = (CASES.index(c) for c in CASES)
@@ -63,22 +63,7 @@ def test_demand_growth_compounds_per_quarter(write):
 
 
 def test_stock_is_carried_and_released_on_its_trigger(write):
-    body = """
-[[shocks]]
-kind = "export_control"
-zone = "B"
-to = ["A"]
-start = "2025Q2"
-duration = 5.0
-severity = 1.0
-[[policies]]
-kind = "stockpile"
-zone = "A"
-initial = 30.0
-trigger = 1.2
-release_rate = 40.0
-"""
-    _, out = _sim(write, body)
+    _, out = _sim(write, STOCK_BODY)
     price = out["price"][NOPOL, 0, :, M, A]
     assert price[0] == pytest.approx(1037.0, rel=1e-9) and price[1] > 1200.0  # the ban bites
     rel = out["release"][POL, 0, :, M, A]
