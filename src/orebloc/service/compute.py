@@ -3,6 +3,7 @@ JSON-ready dicts, so that a Dask worker (local or remote) can run them."""
 
 from __future__ import annotations
 
+import contextlib
 import math
 import tempfile
 from collections.abc import Callable
@@ -81,19 +82,18 @@ def scenario_run(
     from orebloc.scenarios.run import run_scenario
 
     spec = scenario_of(params)
-    if out is None:
-        with tempfile.TemporaryDirectory() as tmp:
-            return scenario_run(params, progress, tmp)
-    return run_scenario(
-        spec,
-        params["draws"],
-        params["seed"],
-        out=out,
-        scheduler="none",
-        keep_results=False,
-        chunk_size=params.get("chunk_size", 1000),
-        progress=progress,
-    )
+    folder = tempfile.TemporaryDirectory() if out is None else contextlib.nullcontext(out)
+    with folder as where:
+        return run_scenario(
+            spec,
+            params["draws"],
+            params["seed"],
+            out=where,
+            scheduler="none",
+            keep_results=False,
+            chunk_size=params.get("chunk_size", 1000),
+            progress=progress,
+        )
 
 
 def scenario_job(params: dict[str, Any], progress: Progress | None = None) -> dict[str, Any]:
