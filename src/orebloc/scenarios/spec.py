@@ -734,6 +734,12 @@ def _kind_rules(
     return nums, inst.role, others, inst.distinct
 
 
+def policy_zone_fields(kind: str) -> tuple[str, ...]:
+    """The zone keys a ``[[policies]]`` entry of ``kind`` takes besides ``zone`` (a tariff's
+    ``exporter``), from its declaration in the instrument registry."""
+    return _kind_rules(kind)[2]
+
+
 def policy_numbers(kind: str) -> tuple[tuple[str, bool], ...]:
     """The numbers a ``[[policies]]`` entry of ``kind`` takes, each with whether it is required."""
     return tuple((k, req) for k, (_rng, req) in _kind_rules(kind)[0].items())

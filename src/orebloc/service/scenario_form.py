@@ -20,7 +20,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from orebloc.errors import ValidationError
-from orebloc.scenarios.spec import POLICY_KINDS, SHOCK_KINDS, policy_numbers
+from orebloc.scenarios.spec import POLICY_KINDS, SHOCK_KINDS, policy_numbers, policy_zone_fields
 
 SECTIONS = ("shocks", "policies")
 #: the fields the form offers for a shock of each kind (the reader's keys, docs/scenarios.md)
@@ -31,7 +31,7 @@ SHOCK_FIELDS = {
 }  # fmt: skip
 #: the fields of a policy of each kind: where and when, then the kind's own numbers
 POLICY_FIELDS = {
-    kind: ("market", "zone", *(("exporter",) if kind == "tariff" else ()), "start", "duration",
+    kind: ("market", "zone", *policy_zone_fields(kind), "start", "duration",
            *(k for k, _req in policy_numbers(kind)), "note")
     for kind in POLICY_KINDS
 }  # fmt: skip
