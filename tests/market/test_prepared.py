@@ -121,3 +121,32 @@ def test_other_overrides_go_to_solve_batch() -> None:
     want = solve_batch(market, 6, over, baseline=False)
     assert _same(got["price"], want["price"])
     assert "consumer_surplus" in got.values  # the full solution
+
+
+def test_cfd_and_subsidy_pay_nothing_in_a_zone_without_capacity() -> None:
+    # accounting.paid_output's rule in the compiled accounting: a zone with no capacity shows
+    # only round-off supply, and a CfD or subsidy there costs exactly 0, as in solve_batch
+    found = 0
+    for seed in range(60):
+        rng = np.random.default_rng(7000 + seed)
+        market = random_market(rng, np.random.default_rng(seed))
+        paid = [c.zone for c in market.policies.cfds] + [s.zone for s in market.policies.subsidies]
+        if not paid or any(b.zone == paid[0] for b in market.policies.bolrs):
+            continue  # (an agency's purchases there are a cost of their own)
+        found += 1
+        i = market.ids.index(paid[0])
+        n = 6
+        over = _loop_overrides(market, n, rng)
+        over["supply.q0"][:, i] = 0.0
+        over["supply.capacity"][:, i] = 0.0
+        old = solve_batch(market, n, over, baseline=False)
+        new = solve_prepared(market, n, over)
+        ok = old.converged & new.converged
+        assert np.all(old["fiscal_cost"][ok, i] == 0.0), seed
+        assert np.all(new["fiscal_cost"][ok, i] == 0.0), seed
+        assert _rounding(
+            old["fiscal_cost"],
+            new["fiscal_cost"],
+            float(np.nanmax(np.abs(old["fiscal_cost"]), initial=1.0)),
+        ), seed
+    assert found >= 5
