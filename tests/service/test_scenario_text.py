@@ -109,7 +109,7 @@ def test_bad_text_and_bad_fields_answer_the_readers_line(db_url):
 
         r = bloc.call("usa", "POST", "/jobs/scenario", json={"scenario_text": "[scenario\nx = 1"})
         assert r.status_code == 422 and r.json()["field"] == "scenario_text"
-        assert r.json()["detail"].startswith("scenario text, line 1: <file>: not valid TOML: ")
+        assert r.json()["detail"].startswith("scenario text, line 1: not valid TOML: ")
         bad = GRAPHITE.replace(SEVERITY, "severity = 1.5")
         r = check(scenario_text=bad)
         assert r.status_code == 422 and r.json() == {

@@ -77,9 +77,10 @@ class ScenarioError(InputError):
     def __init__(self, reason: str, path: str, file: str | None = None, line: int | None = None):
         self.key_path = path
         self.line = line
-        super().__init__(f"{path}: {reason}", Location(file, line))
+        what = f"{path}: {reason}" if path else reason  # no key path: the file as a whole
+        super().__init__(what, Location(file, line))
         where = ", ".join(p for p in (file and Path(file).name, line and f"line {line}") if p)
-        self.args = (f"{where}: {path}: {reason}" if where else f"{path}: {reason}",)
+        self.args = (f"{where}: {what}" if where else what,)
 
     def __str__(self) -> str:
         return str(self.args[0])
@@ -444,9 +445,7 @@ def load_scenario(path: str | Path) -> Scenario:
     try:
         text = p.read_text("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(
-            f"cannot read scenario: {read_error_reason(exc)}", "<file>", str(p)
-        ) from exc
+        raise ScenarioError(f"cannot read scenario: {read_error_reason(exc)}", "", str(p)) from exc
     return loads_scenario(text, str(p), base=p.parent)
 
 
@@ -465,7 +464,7 @@ def loads_scenario(
     except tomllib.TOMLDecodeError as exc:
         m = re.search(r"line (\d+)", str(exc))
         raise ScenarioError(
-            f"not valid TOML: {exc}", "<file>", label, int(m.group(1)) if m else None
+            f"not valid TOML: {exc}", "", label, int(m.group(1)) if m else None
         ) from None
     base = base or Path(".")
     ctx.keys(data, "", ("scenario", "bloc", "zones", "markets", "dynamics", "additions", "shocks",
