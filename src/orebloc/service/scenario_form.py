@@ -38,7 +38,7 @@ POLICY_FIELDS = {
 #: fields that hold words, not TOML values
 WORDS = frozenset({"kind", "market", "mineral", "stage", "zone", "exporter", "note"})
 _HEADER = re.compile(r"^\s*\[\[?\s*([A-Za-z0-9_-]+)[^\]]*\]\]?\s*(#.*)?$")
-_BARE = re.compile(r"^[A-Za-z0-9_-]+$")
+_BARE = re.compile(r"[A-Za-z0-9_-]+")  # fullmatch: "$" would let a trailing newline through
 
 
 def form_fields() -> dict[str, Any]:
@@ -64,7 +64,7 @@ def _string(s: str) -> str:
 
 
 def _key(k: str) -> str:
-    return k if _BARE.match(k) else _string(k)
+    return k if _BARE.fullmatch(k) else _string(k)
 
 
 def toml_value(v: Any) -> str:
