@@ -10,7 +10,7 @@ from polars.testing import assert_frame_equal
 from orebloc.scenarios import load_scenario, run_scenario
 from orebloc.scenarios.draws import draw, draw_scenario, sample
 from orebloc.scenarios.spec import Dist, fixed
-from orebloc.scenarios.summary import summarise
+from orebloc.scenarios.summary import KEYS, Accumulator, summarise
 
 from .conftest import scenario_text
 
@@ -99,11 +99,21 @@ def test_summary_quantiles_on_a_known_distribution():
         "year": [2025.0] * n, "market": ["m"] * n, "zone": ["A"] * n,
         "price_usd_t": np.arange(n, dtype=float), "shortfall_t": np.arange(n, dtype=float) * 2,
         "consumer_cost_usd": np.zeros(n), "fiscal_cost_usd": np.ones(n), "levy_revenue_usd": np.zeros(n),
+        # cover: 0 ... 49 days, then infinite (a stock and no consumption) in the other 51 draws
+        "stock_t": np.full(n, 7.0), "cover_days_days": np.where(np.arange(n) < 50, np.arange(n), np.inf),
     })  # fmt: skip
     s = summarise(frame).row(0, named=True)
     assert (s["price_usd_t_p5"], s["price_usd_t_p50"], s["price_usd_t_p95"]) == (5.0, 50.0, 95.0)
     assert (s["shortfall_t_p5"], s["shortfall_t_p95"]) == (10.0, 190.0)
     assert s["fiscal_cost_usd_p50"] == 1.0 and s["draws"] == n
+    assert s["stock_t_p50"] == 7.0
+    # p50 is the 51st order statistic (inf); between two infinite ones a quantile is inf, not nan
+    assert (s["cover_days_days_p5"], s["cover_days_days_p50"]) == (5.0, np.inf)
+    assert s["cover_days_days_p95"] == np.inf and s["cover_days_days_mean"] == np.inf
+    # the streamed summary (Accumulator) gives the same numbers
+    acc = Accumulator(frame.head(1).select(KEYS))
+    acc.add(0, frame)
+    assert acc.result().row(0, named=True) == s
 
 
 def test_parquet_results_and_summary_are_written(spec, tmp_path):
@@ -197,3 +207,31 @@ def test_scheduler_addresses_dask_understands_are_accepted():
     ):
         assert check_scheduler(address) == address
     assert check_scheduler(None) == "none"
+
+
+@pytest.mark.parametrize("keep", [False, True])
+def test_a_streamed_run_holds_one_chunks_output_buffers(spec, tmp_path, monkeypatch, keep):
+    # each chunk waits for the previous chunk's frame to be written before it takes its
+    # buffers, so a streamed run reuses one set of them; a run that keeps its results cannot
+    from orebloc.scenarios import buffers
+    from orebloc.scenarios.dynamics import OUTPUTS
+
+    seen: set[int] = set()
+    real = buffers.empty
+
+    def empty(shape, count):
+        got = real(shape, count)
+        if len(shape) == 5:  # the (draws, cases, periods, markets, zones + 1) outputs
+            seen.update(id(a) for a in got)
+        return got
+
+    monkeypatch.setattr(buffers, "empty", empty)
+    run_scenario(spec, draws=40, chunk_size=10, out=tmp_path / "o", keep_results=keep)
+    assert len(seen) == len(OUTPUTS) * (4 if keep else 1)
+    # and reused buffers give the numbers of fresh ones
+    back = pl.read_parquet(sorted((tmp_path / "o" / "results").glob("*.parquet")))
+    monkeypatch.setattr(
+        buffers, "empty", lambda shape, count: [np.empty(shape) for _ in range(count)]
+    )
+    fresh = run_scenario(spec, draws=40, chunk_size=10).results
+    assert_frame_equal(back, fresh, check_dtypes=False)

@@ -1,7 +1,7 @@
 """The HTML report of a scenario run (``orebloc simulate``): what was run, in words; the bloc's
 figures over the horizon; fan charts of price and shortfall by market and zone, with and
-without the policy; where the scenario holds stocks, their levels and days of cover (read from
-the run's results); and every input with where it came from. Readable offline.
+without the policy; where the scenario holds stocks, their levels and days of cover (medians from
+the run's summary); and every input with where it came from. Readable offline.
 
 Each chart shows, for one market and zone, the median (line) and the p5-p95 band (shaded) of
 the ``policy`` case and of the ``no_policy`` case, and the median of the ``reference`` path;
@@ -129,36 +129,19 @@ def _bloc_html(summary: pl.DataFrame) -> str:
     return h.table(bloc_table(summary), cols)
 
 
-def result_frame(run: ScenarioRun) -> pl.LazyFrame | None:
-    """The run's results, one row per draw, case, period, market and zone: kept in memory, or
-    read back from ``results/*.parquet`` of the output folder; None where neither is there."""
-    if run.results is not None:
-        return run.results.lazy()
-    parts = run.out / "results" if run.out is not None else None
-    if parts is None or not any(parts.glob("*.parquet")):
-        return None
-    return pl.scan_parquet(parts / "*.parquet")
-
-
-def stock_table(results: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
+def stock_table(summary: pl.DataFrame) -> pl.DataFrame:
     """Stocks by market, zone (those holding a stock in some case and period; the bloc row sums
-    its members and partners) and case (with and without the policy), from the medians over the
-    draws per period: the stock (t, at the end of a period) in the first period (``first``), at
-    its lowest (``lowest``, in period ``lowest_in``; null where the case holds none) and in the last period (``last``), and the
-    days of cover (days of the zone's consumption the stock covers; infinite where the zone
-    consumes nothing) in the first period (``cover_first``) and at their lowest
-    (``cover_lowest``). Draws that did not converge are left out."""
-    lf = results.lazy() if isinstance(results, pl.DataFrame) else results
-    per = (
-        lf.filter(pl.col("case") != "reference")
-        .group_by("market", "zone", "case", "period", "period_label")
-        .agg(
-            pl.col("stock_t").fill_nan(None).median().alias("stock"),
-            pl.col("cover_days_days").fill_nan(None).median().alias("cover"),
-        )
-        .with_columns(pl.col(c).cast(pl.String) for c in ("market", "zone", "case", "period_label"))
-        .collect()
-    )
+    its members and partners) and case (with and without the policy), from the run's summary:
+    the medians over the draws per period (draws that did not converge left out) of the stock
+    (t, at the end of a period) in the first period (``first``), at its lowest (``lowest``, in
+    period ``lowest_in``; null where the case holds none) and in the last period (``last``),
+    and of the days of cover (days of the zone's consumption the stock covers; infinite where
+    the zone consumes nothing) in the first period (``cover_first``) and at their lowest
+    (``cover_lowest``)."""
+    per = summary.filter(pl.col("case") != "reference").select(
+        "market", "zone", "case", "period", "period_label",
+        pl.col("stock_t_p50").alias("stock"), pl.col("cover_days_days_p50").alias("cover"),
+    )  # fmt: skip
     held = per.group_by("market", "zone").agg(pl.col("stock").max().alias("most"))
     per = per.join(held.filter(pl.col("most") > 0), on=["market", "zone"]).sort("period")
     return (
@@ -183,9 +166,8 @@ def _cover(v: float | None) -> str:
 
 def _stock_html(run: ScenarioRun) -> list[str]:
     """The Stocks section (:func:`stock_table`), or nothing where no zone holds a stock."""
-    frame = result_frame(run)
-    table = stock_table(frame) if frame is not None else None
-    if table is None or table.is_empty():
+    table = stock_table(run.summary)
+    if table.is_empty():
         return []
     names = {z: zone_name(run.spec, z) for z in run.plan.zones}
     cols = [h.Col("market", "Market"),

@@ -181,13 +181,19 @@ def _drawn_demand(pm: PreparedMarket, ids: tuple[str, ...], draws: Draws) -> np.
 
 
 def simulate(
-    plan: Plan, draws: Draws, progress: Callable[[int], None] | None = None
+    plan: Plan,
+    draws: Draws,
+    progress: Callable[[int], None] | None = None,
+    outputs: Callable[[tuple[int, ...], int], list[np.ndarray]] = buffers.empty,
 ) -> dict[str, np.ndarray]:
     """Run draws ``draws`` of ``plan``; returns name -> (cases, n, periods, markets, zones) arrays.
 
     Also ``converged`` (cases, n, periods, markets) bool. ``progress(1)`` is called per period.
     The arrays are views of (n, cases, periods, markets, zones + 1) buffers, the row order of
     the tidy table (run.frame fills the last slot with the bloc and uses them without a copy).
+    The buffers come from ``outputs(shape, count)`` (as :func:`buffers.empty`), asked for when
+    the first block of periods is done: a streamed run waits there for the previous chunk's
+    frame to be written, so that its buffers are free to be handed out again (run._solve).
     """
     spec = plan.spec
     n, T, M = draws.n, spec.n_periods, len(plan.markets)
@@ -197,11 +203,11 @@ def simulate(
     dt = spec.dt
     # every (case, period, market) writes all draws and zones below; run.frame fills the bloc slot
     # (reused from earlier chunks once their frames are dropped: scenarios.buffers)
-    buf = dict(zip(OUTPUTS, buffers.empty((n, C, T, M, Z + 1), len(OUTPUTS)), strict=True))
-    out = {k: v[..., :Z].transpose(1, 0, 2, 3, 4) for k, v in buf.items()}
-    bufs = tuple(buf[k] for k in loop_kernels.ORDER)
+    bufs: tuple[np.ndarray, ...] = ()  # in loop_kernels.ORDER, from ``outputs`` at the first flush
     block = min(T, loop_kernels.BLOCK)
-    (stage,) = buffers.empty((len(bufs), block, C, M, n, Z), 1)  # a block of periods (loop_kernels)
+    (stage,) = buffers.empty(
+        (len(loop_kernels.ORDER), block, C, M, n, Z), 1
+    )  # a block of periods (loop_kernels)
     converged = np.ones((n, C, T, M), dtype=bool).transpose(1, 0, 2, 3)
     g = draws["dynamics.demand_growth"][:, :1]
     gk = draws["dynamics.capacity_growth"][:, :1]
@@ -422,9 +428,13 @@ def simulate(
                 )  # fmt: skip
                 converged[ci, :, t, mi] = ok
         if t % block == block - 1 or t == T - 1:
+            if not bufs:
+                bufs = tuple(outputs((n, C, T, M, Z + 1), len(loop_kernels.ORDER)))
             loop_kernels.flush(stage, bufs, t - t % block, t % block + 1)
         if progress is not None:
             progress(1)
+    buf = dict(zip(loop_kernels.ORDER, bufs, strict=True))
+    out = {k: buf[k][..., :Z].transpose(1, 0, 2, 3, 4) for k in OUTPUTS}
     out["converged"] = converged
     return out
 

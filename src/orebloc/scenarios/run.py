@@ -26,7 +26,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -284,12 +284,17 @@ def _solve_chunk(plan: Plan, draws: Draws) -> pl.DataFrame:
         return frame(plan, draws, simulate(plan, draws))
 
 
-def _local(plan: Plan, all_draws: Draws, spans, progress) -> Iterator[tuple[int, pl.DataFrame]]:
+def _local(
+    plan: Plan, all_draws: Draws, spans, progress, outputs=buffers.empty
+) -> Iterator[tuple[int, pl.DataFrame]]:
     for i, (a, b) in enumerate(spans):
         d = all_draws.slice(a, b)
         with _one_blas_thread():
-            part = frame(plan, d, simulate(plan, d, progress=progress))
-        yield i, part
+            arrays = simulate(plan, d, progress=progress, outputs=outputs)
+        # yielded without a name here: while the next chunk is solved, this generator holds no
+        # reference to the frame (nor to its buffers)
+        yield i, frame(plan, d, arrays)
+        del arrays
 
 
 def _dask(
@@ -446,31 +451,47 @@ def _solve(plan: Plan, all_draws: Draws, spans: list[tuple[int, int]], scheduler
     acc: Accumulator | None = None
     local = scheduler in IN_PROCESS
 
-    def keep(i: int, part: pl.DataFrame) -> None:
+    def keep(i: int, box: list[pl.DataFrame]) -> None:
         # Parquet part and summary inputs of one chunk, on a writer thread while the next
-        # chunk is solved (both release the GIL)
+        # chunk is solved (both release the GIL); the frame is taken out of ``box`` and dropped
+        # here, so that once this is done nothing of the writer's holds its buffers
+        part = box.pop()
         if tmp is not None:
             part.write_parquet(tmp / f"part-{i:05d}.parquet", compression=PARQUET_COMPRESSION)
         assert acc is not None  # made from the first chunk before it is submitted
         acc.add(i, part)
+        del part
+
+    pending: Future[None] | None = None
+
+    def outputs(shape: tuple[int, ...], count: int) -> list[np.ndarray]:
+        # a chunk's output buffers, asked for after its first block of periods: by then the
+        # previous chunk's frame is usually written; waiting for it lets the pool hand its
+        # buffers out again, so a streamed run holds one chunk's buffers, not two
+        if pending is not None and not (keep_results or tmp is None):
+            pending.result()
+        return buffers.empty(shape, count)
 
     n = spans[-1][1]  # draws in all
     with ThreadPoolExecutor(max_workers=1) as writer, \
             _progress(show_progress, len(spans) * spec.n_periods if local else n, spec.name) as step:  # fmt: skip
         it = (
-            _local(plan, all_draws, spans, step)
+            _local(plan, all_draws, spans, step, outputs)
             if local
             else _dask(plan, all_draws, spans, scheduler, workers, step)
         )
-        pending = None
-        for solved, (i, part) in enumerate(it, 1):
+        solved = 0
+        # not enumerate(it): its reused result tuple would hold the last frame (and so its
+        # buffers) until the next chunk is solved
+        for i, part in it:
+            solved += 1  # noqa: SIM113 (enumerate would hold the frame: above)
             if acc is None:
                 acc = Accumulator(part.head(_groups(plan)).select(KEYS), spill)
             if keep_results or tmp is None:
                 parts[i] = part
             if pending is not None:
                 pending.result()  # at most one chunk waits to be written
-            pending = writer.submit(keep, i, part)
+            pending = writer.submit(keep, i, [part])
             del part
             if progress is not None:
                 progress(solved / len(spans))

@@ -7,10 +7,14 @@ Quantities summarised (columns ``<name>_p5``, ``_p50``, ``_p95`` and ``_mean``):
 - ``consumer_cost_usd``: the consumers' loss against the reference path (no shocks, no
   policies) on their own demand curve, USD per period; positive = consumers are worse off;
 - ``fiscal_cost_usd``: CfD payments + buyer-of-last-resort purchases + subsidies, USD per
-  period (levy and tariff revenue are income, reported apart as ``levy_revenue_usd``).
+  period (levy and tariff revenue are income, reported apart as ``levy_revenue_usd``);
+- ``stock_t``: the stock held for the stockpile rules at the end of the period, t;
+- ``cover_days_days``: the days of the zone's consumption (demand less stockpile purchases)
+  that its stock covers (infinite where it holds a stock and consumes nothing).
 
-Quantiles are linear-interpolated (polars ``quantile(q, "linear")``, numpy's default).
-Draws that did not converge are nan and left out.
+Quantiles are linear-interpolated (polars ``quantile(q, "linear")``, numpy's default; between
+two equal order statistics the quantile is that value, infinite ones included). Draws that did
+not converge are nan and left out.
 """
 
 from __future__ import annotations
@@ -27,8 +31,13 @@ QUANTITIES = [
     "consumer_cost_usd",
     "fiscal_cost_usd",
     "levy_revenue_usd",
+    "stock_t",
+    "cover_days_days",
 ]
 QUANTILES = {"p5": 0.05, "p50": 0.5, "p95": 0.95}
+#: bytes of draws :meth:`Accumulator.result` reads back at a time (groups x draws x 8 bytes); its
+#: statistics take about three times as much again (the sorted copy and the nan-free sum)
+BLOCK_BYTES = 1 << 26
 
 
 def summarise(results: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
@@ -56,7 +65,7 @@ class Accumulator:
     G = cases x periods x markets x (zones + bloc) groups for every draw) gives, per summarised
     quantity, a (G, draws) array. They are kept in memory or, with ``spill``, written to
     ``.npy`` files there; :meth:`result` then reads them back a block of groups at a time, so
-    the memory needed is bounded by a block (about 256 MB) rather than by the draws. Quantiles
+    the memory needed is bounded by a block (:data:`BLOCK_BYTES`) rather than by the draws. Quantiles
     are linear interpolations between order statistics of the draws that are not nan, as in
     :func:`summarise`, which gives the same numbers (to rounding in the mean).
     """
@@ -80,7 +89,7 @@ class Accumulator:
                 part[q] = a
         self.parts[index] = part
 
-    def result(self, block_bytes: int = 1 << 28) -> pl.DataFrame:
+    def result(self, block_bytes: int = BLOCK_BYTES) -> pl.DataFrame:
         g = self.keys.height
         order = sorted(self.parts)
         cols: dict[str, pl.Series] = {}
@@ -139,7 +148,7 @@ def _stats(block: np.ndarray) -> dict[str, np.ndarray]:
         a, b = s[rows, lo], s[rows, hi]
         with np.errstate(invalid="ignore"):
             v = a + (b - a) * (idx - lo)
-        out[name] = np.where(m > 0, np.where(lo == hi, a, v), np.nan)
+        out[name] = np.where(m > 0, np.where((lo == hi) | (a == b), a, v), np.nan)
     with np.errstate(invalid="ignore", divide="ignore"):
         out["mean"] = np.where(m > 0, np.where(np.isnan(s), 0.0, s).sum(axis=1) / m, np.nan)
     return out
