@@ -9,10 +9,13 @@ where one exceeds ``--rtol`` (default 1e-9). Two things the equilibrium does not
 compared apart and reported, not failed:
 
 - the price of a zone that consumes nothing (any price between its choke price and its
-  cheapest landed offer is an equilibrium): prices are compared where demand > 1e-6 t;
+  cheapest landed offer is an equilibrium): prices are compared where demand > 1e-4 t (the
+  solver's tolerance is 1e-10 of a market's quantity scale, some 1e-6 to 1e-5 t in the
+  shipped markets, so a demand of a few 1e-6 t is zero to the solver);
 - how an origin's exports split between destinations whose landed costs tie (the flows are
   not unique, totals are): ``exports_to_bloc_t`` is reported; ``export_revenue_usd`` (all
-  exports) is compared.
+  exports) is compared; so is the levy revenue collected on those flows: per zone it is
+  reported, its total over the zones of each case, draw, period and market is compared.
 
 ``consumer_cost_usd`` is a difference of two surplus levels on the demand curve, each far
 larger than the difference, so the solver's tolerance on prices shows in it magnified; it is
@@ -44,7 +47,11 @@ def frames(draws: int, seed: int) -> dict[str, pl.DataFrame]:
     return out
 
 
-NOT_UNIQUE = ("exports_to_bloc_t",)
+NOT_UNIQUE = ("exports_to_bloc_t", "levy_revenue_usd")
+#: compared as totals over the zones of a case, draw, period and market
+TOTALS = ("levy_revenue_usd",)
+#: demand (t) above which a zone's price is compared
+CONSUMES_T = 1e-4
 LOOSER = {"consumer_cost_usd": 10.0}
 
 
@@ -54,7 +61,7 @@ def compare(a: pl.DataFrame, b: pl.DataFrame) -> tuple[bool, dict[str, float]]:
         return False, {"shape": float("inf")}
     same = a.equals(b, null_equal=True)
     diffs = {}
-    consumes = a["demand_t"].to_numpy() > 1e-6 if "demand_t" in a.columns else None
+    consumes = a["demand_t"].to_numpy() > CONSUMES_T if "demand_t" in a.columns else None
     for c in a.columns:
         if a[c].dtype.is_numeric():
             x, y = a[c].to_numpy().astype(float), b[c].to_numpy().astype(float)
@@ -68,6 +75,14 @@ def compare(a: pl.DataFrame, b: pl.DataFrame) -> tuple[bool, dict[str, float]]:
             diffs[c] = float(np.max(np.abs(x[ok] - y[ok]), initial=0.0)) / scale
         elif not a[c].cast(pl.String).equals(b[c].cast(pl.String)):
             diffs[c] = float("inf")
+    keys = ["case", "draw", "period", "market"]
+    for c in TOTALS:
+        if c in a.columns and set(keys) <= set(a.columns):
+            x, y = (f.filter(pl.col("zone") != "bloc").group_by(keys).agg(pl.col(c).sum()).sort(keys)[c]
+                    .to_numpy() for f in (a, b))  # fmt: skip
+            diffs[f"{c} (total)"] = float(np.max(np.abs(x - y), initial=0.0)) / max(
+                float(np.max(np.abs(x), initial=0.0)), 1e-300
+            )
     return same, diffs
 
 
@@ -102,7 +117,7 @@ def main() -> None:
         )
         print(
             f"{name}: {'within' if worst <= args.rtol else 'OUTSIDE'} {args.rtol:g} (relative to each "
-            f"column's largest magnitude; prices where demand > 1e-6 t): {cols or 'all 0'}"
+            f"column's largest magnitude; prices where demand > {CONSUMES_T:g} t): {cols or 'all 0'}"
         )
     sys.exit(1 if bad else 0)
 
