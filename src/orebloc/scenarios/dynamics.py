@@ -78,6 +78,11 @@ OUTPUTS: dict[str, str] = {
 }  # fmt: skip
 
 
+#: the solution's (n, zones) outcomes the loop keeps per case, period and market
+RESULTS = ("price", "supply", "demand", "shortfall", "net_imports", "fiscal_cost", "levy_revenue",
+           "tariff_revenue", "bolr_purchases", "producer_price")  # fmt: skip
+
+
 @dataclass(frozen=True)
 class PreparedMarket:
     id: str
@@ -334,26 +339,19 @@ def simulate(
                     over["demand.d0"] = d0 + bought
                 # which export controls and policies are in force: one solve per structure
                 pol_objs = _policy_objects(plan, mi, t, with_policy)
-                if caps_active:
-                    keys = np.stack([on for _, on in caps_active], axis=1)
-                    groups = {tuple(r) for r in keys.tolist()}
-                else:
-                    keys = np.zeros((n, 0), dtype=bool)
-                    groups = {()}
-                res = {k: np.full((n, Z), np.nan) for k in ("price", "supply", "demand", "shortfall",
-                                                             "net_imports", "fiscal_cost", "levy_revenue",
-                                                             "tariff_revenue", "bolr_purchases",
-                                                             "producer_price")}  # fmt: skip
-                flows = np.full((n, Z, Z), np.nan)
+                # the draws' cap groups: which controls are in force, as bits (the first
+                # control the highest), solved in the order of their keys
+                n_caps_on = len(caps_active)
+                code = np.zeros(n, dtype=np.int64)
+                for on_i, (_, on) in enumerate(caps_active):
+                    code |= on.astype(np.int64) << (n_caps_on - 1 - on_i)
+                codes = np.unique(code)
+                res: dict[str, np.ndarray] = {}
+                flows = np.empty((0,))
                 ok = np.zeros(n, dtype=bool)
-                for key in sorted(groups):
-                    rows = (
-                        np.flatnonzero(np.all(keys == np.array(key, dtype=bool), axis=1))
-                        if key
-                        else np.arange(n)
-                    )
-                    if not len(rows):
-                        continue
+                for c in codes.tolist():
+                    key = tuple(bool((c >> (n_caps_on - 1 - b)) & 1) for b in range(n_caps_on))
+                    rows = np.arange(n) if len(codes) == 1 else np.flatnonzero(code == c)
                     caps, cap_q, leak_b = [], [], []
                     for (si, _on), active in zip(caps_active, key, strict=True):
                         if not active:
@@ -400,9 +398,16 @@ def simulate(
                             )
                         prev[0][rows], prev[1][rows] = sol.node_prices, sol.arc_flows
                         warm[wkey] = prev
-                    for k in res:
-                        res[k][rows] = sol[k]
-                    flows[rows] = sol.flows
+                    if whole:  # one group: the solution's own (new) arrays
+                        res = {k: sol[k] for k in RESULTS}
+                        flows = sol.flows
+                    else:
+                        if not res:
+                            res = {k: np.full((n, Z), np.nan) for k in RESULTS}
+                            flows = np.full((n, Z, Z), np.nan)
+                        for k in RESULTS:
+                            res[k][rows] = sol[k]
+                        flows[rows] = sol.flows
                     ok[rows] = sol.converged
                 if case == "reference":
                     ref_flows[mi] = flows

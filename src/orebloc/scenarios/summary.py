@@ -19,6 +19,7 @@ not converge are nan and left out.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -38,6 +39,9 @@ QUANTILES = {"p5": 0.05, "p50": 0.5, "p95": 0.95}
 #: bytes of draws :meth:`Accumulator.result` reads back at a time (groups x draws x 8 bytes); its
 #: statistics take about three times as much again (the sorted copy and the nan-free sum)
 BLOCK_BYTES = 1 << 26
+#: quantities :meth:`Accumulator.result` summarises at a time (the 2-core machine of DESIGN.md
+#: §12: about half the time of one at a time, each holding a block)
+RESULT_THREADS = 2
 
 
 def summarise(results: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
@@ -89,29 +93,41 @@ class Accumulator:
                 part[q] = a
         self.parts[index] = part
 
-    def result(self, block_bytes: int = BLOCK_BYTES) -> pl.DataFrame:
-        g = self.keys.height
+    def result(self, block_bytes: int = BLOCK_BYTES, threads: int = RESULT_THREADS) -> pl.DataFrame:
+        """The summary table; ``threads`` quantities are summarised at a time (reading and
+        sorting release the GIL), each a block of ``block_bytes`` of draws at a time."""
         order = sorted(self.parts)
-        cols: dict[str, pl.Series] = {}
-        n_total = None
-        for q in QUANTITIES:
-            srcs = [self.parts[i][q] for i in order]
-            widths = [_Spilled(s).n if isinstance(s, Path) else s.shape[1] for s in srcs]
-            n_total = sum(widths)
-            step = max(1, block_bytes // (8 * max(n_total, 1)))
-            res = {name: np.empty(g) for name in [*QUANTILES, "mean"]}
-            for lo in range(0, g, step):
-                hi = min(g, lo + step)
-                block = np.concatenate([_Spilled(s).rows(lo, hi) if isinstance(s, Path) else s[lo:hi]
-                                        for s in srcs], axis=1)  # fmt: skip
-                for name, v in _stats(block).items():
-                    res[name][lo:hi] = v
-            for name, v in res.items():
-                cols[f"{q}_{name}"] = pl.Series(v).fill_nan(None)
+        srcs = {q: [self.parts[i][q] for i in order] for q in QUANTITIES}
+        widths = [_Spilled(s).n if isinstance(s, Path) else s.shape[1] for s in srcs[QUANTITIES[0]]]
+        n_total = sum(widths)
+        with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
+            stats = dict(zip(QUANTITIES, pool.map(lambda q: self._quantity(srcs[q], n_total, block_bytes),
+                                                  QUANTITIES), strict=True))  # fmt: skip
+        cols = {
+            f"{q}_{name}": pl.Series(v).fill_nan(None)
+            for q in QUANTITIES
+            for name, v in stats[q].items()
+        }
         out = self.keys.with_columns(pl.lit(n_total, dtype=pl.UInt32).alias("draws"), **cols)
         return out.with_columns(
             pl.col(c).cast(pl.String) for c in ("case", "period_label", "market", "zone")
         ).sort(["case", "market", "zone", "period"])
+
+    def _quantity(
+        self, srcs: list[np.ndarray | Path], n_total: int, block_bytes: int
+    ) -> dict[str, np.ndarray]:
+        """Quantiles and mean of one quantity for every group (its chunks' arrays or files)."""
+        g = self.keys.height
+        files = [_Spilled(s) if isinstance(s, Path) else s for s in srcs]
+        step = max(1, block_bytes // (8 * max(n_total, 1)))
+        res = {name: np.empty(g) for name in [*QUANTILES, "mean"]}
+        for lo in range(0, g, step):
+            hi = min(g, lo + step)
+            block = np.concatenate([f.rows(lo, hi) if isinstance(f, _Spilled) else f[lo:hi] for f in files],
+                                   axis=1)  # fmt: skip
+            for name, v in _stats(block).items():
+                res[name][lo:hi] = v
+        return res
 
 
 class _Spilled:
