@@ -128,9 +128,15 @@ def one_run(args: argparse.Namespace) -> dict:
             "rows": None if run.results is None else run.results.height}  # fmt: skip
 
 
+#: the environment this script started with: importing orebloc's kernel sets defaults in
+#: os.environ (OMP_WAIT_POLICY), which a child running other code must not inherit
+_START_ENV = dict(os.environ)
+
+
 def _env(src: str | None) -> dict[str, str]:
-    """The environment of a child process; ``src``: import orebloc from that source folder."""
-    env = dict(os.environ)
+    """The environment of a child process (this script's at its start); ``src``: import
+    orebloc from that source folder."""
+    env = dict(_START_ENV)
     if src:
         env["PYTHONPATH"] = os.pathsep.join(p for p in (src, env.get("PYTHONPATH")) if p)
     return env
