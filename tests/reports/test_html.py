@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import math
 import re
 
 import plotly.graph_objects as go
 import polars as pl
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -94,6 +96,35 @@ def test_page_inlines_plotly_once_and_charts_carry_their_title_in_html():
     assert one.layout["height"] == 300 and one.layout["margin"]["t"] == 12
     # ids are derived from the content: the same report is the same bytes
     assert h.page("t", parts) == html
+
+
+def test_style_gives_a_chart_the_template_as_plotly_does_by_name_and_chart_its_json():
+    # style() assigns a template copied once (plotly validates a template assigned by name for
+    # every figure); the figure, its JSON (the div id's hash) and its HTML are the same bytes
+    def figure() -> go.Figure:
+        return go.Figure(go.Scatter(x=["2025", "2026"], y=[1.0, 2.5], mode="lines"))
+
+    by_name = figure().update_layout(template=h.TEMPLATE)
+    by_name.update_layout(height=300, showlegend=True, margin={"l": 60, "r": 16, "t": 12, "b": 40},
+                          font={"size": 12}, yaxis_title="t")  # fmt: skip
+    by_name.update_layout(
+        legend={"orientation": "h", "x": 0, "xanchor": "left", "y": -0.12, "yanchor": "top"}
+    )
+    by_name.update_xaxes(automargin=True).update_yaxes(automargin=True)
+    styled, again = (h.style(figure(), 300, legend=True, yaxis_title="t") for _ in range(2))
+    assert styled.to_json() == by_name.to_json() == again.to_json()
+    assert styled.layout.template == by_name.layout.template
+    assert h.chart(styled, "t") == h.chart(by_name, "t")
+    spec = styled.to_json()
+    digest = hashlib.sha1(("t" + spec).encode()).hexdigest()[:12]
+    assert f'id="chart-{digest}"' in h.chart(styled, "t")
+    # each figure holds its own copy: changing one chart's template leaves the others alone
+    styled.layout.template.layout.font.size = 30
+    assert again.layout.template.layout.font.size != 30
+    assert h.style(figure(), 300).layout.template == by_name.layout.template
+    # the layout validates again after style()
+    with pytest.raises(ValueError):
+        styled.update_layout(not_a_property=1)
 
 
 def test_percent_tick_format_has_enough_decimals_for_the_range():

@@ -22,7 +22,6 @@ from orebloc.files import write_text_atomic
 from orebloc.metrics.concentration import table_hhi
 from orebloc.metrics.overview import risk_overview, target_year
 from orebloc.reports import _html as h
-from orebloc.reports.pdf import pdf_bytes, write_pdf
 from orebloc.sources.export_controls import events_in_force
 from orebloc.vocab.minerals import get_mineral
 from orebloc.words import plural
@@ -219,10 +218,14 @@ def atlas_report_pdf(
     atlas: Atlas, bloc: Bloc, year: int | None = None, on: dt.date | None = None
 ) -> bytes:
     """The report as PDF bytes (the print page of :func:`render_atlas_report`)."""
+    from orebloc.reports.pdf import pdf_bytes  # WeasyPrint: loaded for a PDF only
+
     return pdf_bytes(render_atlas_report(atlas, bloc, year, on, media="print"))
 
 
 def write_atlas_pdf(atlas: Atlas, bloc: Bloc, out: str | Path, year: int | None = None,
                     on: dt.date | None = None) -> Path:  # fmt: skip
     """Write the report as PDF to ``out`` atomically."""
+    from orebloc.reports.pdf import write_pdf  # WeasyPrint: loaded for a PDF only
+
     return write_pdf(render_atlas_report(atlas, bloc, year, on, media="print"), out)

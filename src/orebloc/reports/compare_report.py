@@ -14,7 +14,6 @@ from orebloc import __version__
 from orebloc.files import write_text_atomic
 from orebloc.policy.compare import BOLR_SHARE_DEFAULT, METRICS, Comparison
 from orebloc.reports import _html as h
-from orebloc.reports.pdf import pdf_bytes, write_pdf
 from orebloc.reports.scenario_words import and_list, describe_run, num, pct, zone_name
 from orebloc.scenarios.spec import Scenario
 
@@ -217,10 +216,14 @@ def compare_report_pdf(
     cmp: Comparison, spec: Scenario, draws: int, seed: int | None = None
 ) -> bytes:
     """The comparison report as PDF bytes."""
+    from orebloc.reports.pdf import pdf_bytes  # WeasyPrint: loaded for a PDF only
+
     return pdf_bytes(render_compare_report(cmp, spec, draws, seed, media="print"))
 
 
 def write_compare_pdf(cmp: Comparison, spec: Scenario, draws: int, out: str | Path,
                       seed: int | None = None) -> Path:  # fmt: skip
     """Write the comparison report as PDF atomically."""
+    from orebloc.reports.pdf import write_pdf  # WeasyPrint: loaded for a PDF only
+
     return write_pdf(render_compare_report(cmp, spec, draws, seed, media="print"), out)

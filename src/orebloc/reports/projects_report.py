@@ -15,7 +15,6 @@ import polars as pl
 from orebloc import __version__
 from orebloc.files import write_text_atomic
 from orebloc.reports import _html as h
-from orebloc.reports.pdf import pdf_bytes, write_pdf
 from orebloc.words import plural
 
 if TYPE_CHECKING:
@@ -128,9 +127,13 @@ def write_projects_report(out: str | Path, pipeline: pl.DataFrame, result: Resul
 
 def projects_report_pdf(pipeline: pl.DataFrame, result) -> bytes:
     """The projects report as PDF bytes."""
+    from orebloc.reports.pdf import pdf_bytes  # WeasyPrint: loaded for a PDF only
+
     return pdf_bytes(render_projects_report(pipeline, result, media="print"))
 
 
 def write_projects_pdf(out: str | Path, pipeline: pl.DataFrame, result) -> Path:
     """Write the projects report as PDF atomically."""
+    from orebloc.reports.pdf import write_pdf  # WeasyPrint: loaded for a PDF only
+
     return write_pdf(render_projects_report(pipeline, result, media="print"), out)

@@ -20,7 +20,6 @@ import polars as pl
 from orebloc import __version__
 from orebloc.files import write_text_atomic
 from orebloc.reports import _html as h
-from orebloc.reports.pdf import pdf_bytes, write_pdf
 from orebloc.reports.scenario_words import describe_run, dist_short, market_words, zone_name
 from orebloc.scenarios.run import BLOC, ScenarioRun
 from orebloc.scenarios.spec import Scenario
@@ -354,9 +353,13 @@ def write_report(run: ScenarioRun, out: str | Path) -> Path:
 
 def report_pdf(run: ScenarioRun) -> bytes:
     """The scenario report as PDF bytes."""
+    from orebloc.reports.pdf import pdf_bytes  # WeasyPrint: loaded for a PDF only
+
     return pdf_bytes(render_report(run, media="print"))
 
 
 def write_report_pdf(run: ScenarioRun, out: str | Path) -> Path:
     """Write the scenario report as PDF to ``out`` atomically."""
+    from orebloc.reports.pdf import write_pdf  # WeasyPrint: loaded for a PDF only
+
     return write_pdf(render_report(run, media="print"), out)

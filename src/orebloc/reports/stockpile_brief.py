@@ -17,7 +17,6 @@ import polars as pl
 from orebloc import __version__
 from orebloc.files import write_text_atomic
 from orebloc.reports import _html as h
-from orebloc.reports.pdf import pdf_bytes, write_pdf
 from orebloc.stockpile.response import Brief
 from orebloc.words import plural
 
@@ -195,9 +194,13 @@ def read_brief_data(path: str | Path) -> dict:
 
 def brief_pdf(brief: Brief) -> bytes:
     """The brief as PDF bytes."""
+    from orebloc.reports.pdf import pdf_bytes  # WeasyPrint: loaded for a PDF only
+
     return pdf_bytes(render_brief(brief, media="print"))
 
 
 def write_brief_pdf(brief: Brief, path: str | Path) -> Path:
     """Write the brief as PDF atomically; returns the path."""
+    from orebloc.reports.pdf import write_pdf  # WeasyPrint: loaded for a PDF only
+
     return write_pdf(render_brief(brief, media="print"), path)

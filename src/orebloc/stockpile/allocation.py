@@ -31,8 +31,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
-from scipy import sparse
-from scipy.optimize import linprog
 
 from orebloc.errors import OreblocError, ValidationError
 
@@ -232,6 +230,10 @@ def decide(p: Problem, target_t: np.ndarray) -> np.ndarray:
 
 
 def _lp(p: Problem, release: np.ndarray, rule: str) -> np.ndarray:
+    # scipy.optimize (about 0.3 s to import) is loaded for an LP rule only, not with the module
+    from scipy import sparse
+    from scipy.optimize import linprog
+
     H, J, T = len(p.holders), len(p.members), p.periods
     owner = p.owner()
     caps = p.draw_caps()
