@@ -210,9 +210,8 @@ def simulate(
     # (reused from earlier chunks once their frames are dropped: scenarios.buffers)
     bufs: tuple[np.ndarray, ...] = ()  # in loop_kernels.ORDER, from ``outputs`` at the first flush
     block = min(T, loop_kernels.BLOCK)
-    (stage,) = buffers.empty(
-        (len(loop_kernels.ORDER), block, C, M, n, Z), 1
-    )  # a block of periods (loop_kernels)
+    # a block of periods (loop_kernels)
+    (stage,) = buffers.empty((len(loop_kernels.ORDER), block, C, M, n, Z), 1)
     converged = np.ones((n, C, T, M), dtype=bool).transpose(1, 0, 2, 3)
     g = draws["dynamics.demand_growth"][:, :1]
     gk = draws["dynamics.capacity_growth"][:, :1]
@@ -346,12 +345,15 @@ def simulate(
                 for on_i, (_, on) in enumerate(caps_active):
                     code |= on.astype(np.int64) << (n_caps_on - 1 - on_i)
                 codes = np.unique(code)
-                res: dict[str, np.ndarray] = {}
-                flows = np.empty((0,))
+                # one group: its solution's own (new) arrays are the results; several: each
+                # group's rows are copied into NaN-filled ones
+                split = len(codes) > 1
+                res = {k: np.full((n, Z), np.nan) for k in RESULTS} if split else {}
+                flows = np.full((n, Z, Z), np.nan) if split else np.empty((0,))
                 ok = np.zeros(n, dtype=bool)
                 for c in codes.tolist():
                     key = tuple(bool((c >> (n_caps_on - 1 - b)) & 1) for b in range(n_caps_on))
-                    rows = np.arange(n) if len(codes) == 1 else np.flatnonzero(code == c)
+                    rows = np.flatnonzero(code == c) if split else np.arange(n)
                     caps, cap_q, leak_b = [], [], []
                     for (si, _on), active in zip(caps_active, key, strict=True):
                         if not active:
@@ -372,8 +374,7 @@ def simulate(
                         )
                     # the same structure recurs every period: build (and validate) its market once
                     market = _structure(markets, pm, mi, pol_objs, caps)
-                    whole = len(rows) == n
-                    ov = dict(over) if whole else {k: v[rows] for k, v in over.items()}
+                    ov = {k: v[rows] for k, v in over.items()} if split else dict(over)
                     if cap_q:
                         ov["cap.quantity"] = np.stack(cap_q, axis=1)
                         ov["cap.leakage_base"] = np.stack(leak_b, axis=1)
@@ -385,9 +386,9 @@ def simulate(
                     start = None
                     if prev is not None and prev[0].shape[0] == n:
                         start = (
-                            _Start(prev[0], prev[1])
-                            if whole
-                            else _Start(prev[0][rows], prev[1][rows])
+                            _Start(prev[0][rows], prev[1][rows])
+                            if split
+                            else _Start(prev[0], prev[1])
                         )
                     sol = solve_prepared(market, len(rows), ov, initial=start)
                     if sol.node_prices.ndim == 2:
@@ -398,16 +399,13 @@ def simulate(
                             )
                         prev[0][rows], prev[1][rows] = sol.node_prices, sol.arc_flows
                         warm[wkey] = prev
-                    if whole:  # one group: the solution's own (new) arrays
-                        res = {k: sol[k] for k in RESULTS}
-                        flows = sol.flows
-                    else:
-                        if not res:
-                            res = {k: np.full((n, Z), np.nan) for k in RESULTS}
-                            flows = np.full((n, Z, Z), np.nan)
+                    if split:
                         for k in RESULTS:
                             res[k][rows] = sol[k]
                         flows[rows] = sol.flows
+                    else:
+                        res = {k: sol[k] for k in RESULTS}
+                        flows = sol.flows
                     ok[rows] = sol.converged
                 if case == "reference":
                     ref_flows[mi] = flows
