@@ -222,26 +222,29 @@ def _buffer(a: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     return out
 
 
-def frame(plan: Plan, draws: Draws, arrays: dict[str, np.ndarray]) -> pl.DataFrame:
+def frame(
+    plan: Plan, draws: Draws, arrays: dict[str, np.ndarray], keys: dict | None = None
+) -> pl.DataFrame:
     """The tidy table of one chunk: one row per case, draw, period, market and zone (+ bloc).
 
     Rows are in draw-major order (draw, case, period, market, zone), so concatenated chunks
     are in the same order whatever the chunk size. ``case``, ``period_label``, ``market`` and
     ``zone`` are ``pl.Categorical`` columns gathered from integer codes (no per-row strings).
+    ``keys``: a dict in which a run keeps those columns (and the period's) by chunk size.
     """
     spec = plan.spec
     in_bloc = plan.in_bloc
     C, n, T, M, Z = arrays["price"].shape
     shape = (n, C, T, M, Z + 1)
-    period = _codes(T, 2, shape)
+    keys = {} if keys is None else keys
+    if n not in keys:
+        keys[n] = _key_columns(plan.cases, tuple(spec.period_labels()), tuple(spec.period_years()),
+                               tuple(m.id for m in plan.markets), (*plan.zones, BLOC), n)  # fmt: skip
+    key = keys[n]
     cols: dict[str, object] = {
-        "case": _categorical(plan.cases, _codes(C, 1, shape)),
+        "case": key["case"],
         "draw": _codes(n, 0, shape, np.int32) + np.int32(draws.first),
-        "period": period.astype(np.int16),
-        "period_label": _categorical(spec.period_labels(), period),
-        "year": np.asarray(spec.period_years(), dtype=float)[period],
-        "market": _categorical([m.id for m in plan.markets], _codes(M, 3, shape)),
-        "zone": _categorical([*plan.zones, BLOC], _codes(Z + 1, 4, shape)),
+        **{k: key[k] for k in ("period", "period_label", "year", "market", "zone")},
     }
     # the bloc: sums over members and partners (left to right); its price is their
     # demand-weighted mean (compiled: loop_kernels.fill_bloc)
@@ -256,6 +259,23 @@ def frame(plan: Plan, draws: Draws, arrays: dict[str, np.ndarray]) -> pl.DataFra
     conv = arrays["converged"].transpose(1, 0, 2, 3)[..., None]
     cols["converged"] = np.broadcast_to(conv, shape).reshape(-1)
     return pl.DataFrame(cols)
+
+
+def _key_columns(cases: tuple[str, ...], labels: tuple[str, ...], years: tuple[float, ...],
+                 markets: tuple[str, ...], zones: tuple[str, ...], n: int) -> dict[str, pl.Series]:  # fmt: skip
+    """The columns of a chunk of ``n`` draws that do not depend on its draws (the same for
+    every chunk of that size: a run makes them once and its frames share them; polars
+    columns are immutable)."""
+    shape = (n, len(cases), len(labels), len(markets), len(zones))
+    period = _codes(len(labels), 2, shape)
+    return {
+        "case": _categorical(cases, _codes(len(cases), 1, shape)),
+        "period": pl.Series(period.astype(np.int16)),
+        "period_label": _categorical(labels, period),
+        "year": pl.Series(np.asarray(years, dtype=float)[period]),
+        "market": _categorical(markets, _codes(len(markets), 3, shape)),
+        "zone": _categorical(zones, _codes(len(zones), 4, shape)),
+    }
 
 
 def _groups(plan: Plan) -> int:
@@ -287,13 +307,14 @@ def _solve_chunk(plan: Plan, draws: Draws) -> pl.DataFrame:
 def _local(
     plan: Plan, all_draws: Draws, spans, progress, outputs=buffers.empty
 ) -> Iterator[tuple[int, pl.DataFrame]]:
+    keys: dict[int, dict[str, pl.Series]] = {}  # the frames' draw-independent columns
     for i, (a, b) in enumerate(spans):
         d = all_draws.slice(a, b)
         with _one_blas_thread():
             arrays = simulate(plan, d, progress=progress, outputs=outputs)
         # yielded without a name here: while the next chunk is solved, this generator holds no
         # reference to the frame (nor to its buffers)
-        yield i, frame(plan, d, arrays)
+        yield i, frame(plan, d, arrays, keys)
         del arrays
 
 

@@ -67,7 +67,8 @@ class Accumulator:
 
     Every chunk's frame (run.frame: rows in (draw, case, period, market, zone) order, the same
     G = cases x periods x markets x (zones + bloc) groups for every draw) gives, per summarised
-    quantity, a (G, draws) array. They are kept in memory or, with ``spill``, written to
+    quantity, a (G, draws) array. Its rows that hold one value in all the chunk's draws are kept
+    as that value (:class:`_Rows`); the others are kept in memory or, with ``spill``, written to
     ``.npy`` files there; :meth:`result` then reads them back a block of groups at a time, so
     the memory needed is bounded by a block (:data:`BLOCK_BYTES`) rather than by the draws. Quantiles
     are linear interpolations between order statistics of the draws that are not nan, as in
@@ -77,20 +78,17 @@ class Accumulator:
     def __init__(self, keys: pl.DataFrame, spill: Path | None = None):
         self.keys = keys  # one row per group, in frame order: KEYS columns
         self.spill = spill
-        self.parts: dict[int, dict[str, np.ndarray | Path]] = {}
+        self.parts: dict[int, dict[str, _Rows]] = {}
 
     def add(self, index: int, frame: pl.DataFrame) -> None:
         g = self.keys.height
         n = frame.height // g
-        part: dict[str, np.ndarray | Path] = {}
+        part: dict[str, _Rows] = {}
         for q in QUANTITIES:
             a = np.ascontiguousarray(frame[q].to_numpy().reshape(n, g).T)
-            if self.spill is not None:
-                path = self.spill / f"{q}-{index:06d}.npy"
-                np.save(path, a)
-                part[q] = path
-            else:
-                part[q] = a
+            part[q] = _Rows.of(
+                a, None if self.spill is None else self.spill / f"{q}-{index:06d}.npy"
+            )
         self.parts[index] = part
 
     def result(self, block_bytes: int = BLOCK_BYTES, threads: int = RESULT_THREADS) -> pl.DataFrame:
@@ -98,8 +96,7 @@ class Accumulator:
         sorting release the GIL), each a block of ``block_bytes`` of draws at a time."""
         order = sorted(self.parts)
         srcs = {q: [self.parts[i][q] for i in order] for q in QUANTITIES}
-        widths = [_Spilled(s).n if isinstance(s, Path) else s.shape[1] for s in srcs[QUANTITIES[0]]]
-        n_total = sum(widths)
+        n_total = sum(s.n for s in srcs[QUANTITIES[0]])
         with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
             stats = dict(zip(QUANTITIES, pool.map(lambda q: self._quantity(srcs[q], n_total, block_bytes),
                                                   QUANTITIES), strict=True))  # fmt: skip
@@ -113,21 +110,83 @@ class Accumulator:
             pl.col(c).cast(pl.String) for c in ("case", "period_label", "market", "zone")
         ).sort(["case", "market", "zone", "period"])
 
-    def _quantity(
-        self, srcs: list[np.ndarray | Path], n_total: int, block_bytes: int
-    ) -> dict[str, np.ndarray]:
-        """Quantiles and mean of one quantity for every group (its chunks' arrays or files)."""
+    def _quantity(self, srcs: list[_Rows], n_total: int, block_bytes: int) -> dict[str, np.ndarray]:
+        """Quantiles and mean of one quantity for every group (its chunks' rows).
+
+        A group that holds one value in every draw of the run is summarised from one row of
+        that value (the same numbers: its quantiles are the value, its mean the same sum);
+        the others a block of ``block_bytes`` of draws at a time.
+        """
         g = self.keys.height
-        files = [_Spilled(s) if isinstance(s, Path) else s for s in srcs]
-        step = max(1, block_bytes // (8 * max(n_total, 1)))
         res = {name: np.empty(g) for name in [*QUANTILES, "mean"]}
-        for lo in range(0, g, step):
-            hi = min(g, lo + step)
-            block = np.concatenate([f.rows(lo, hi) if isinstance(f, _Spilled) else f[lo:hi] for f in files],
-                                   axis=1)  # fmt: skip
+        value = srcs[0].value.view(np.int64)
+        uniform = np.ones(g, dtype=bool)
+        for f in srcs:
+            uniform &= f.const & (f.value.view(np.int64) == value)
+        one: dict[int, dict[str, np.ndarray]] = {}
+        for i in np.flatnonzero(uniform).tolist():
+            bits = int(value[i])
+            if bits not in one:
+                one[bits] = _stats(np.full((1, n_total), srcs[0].value[i]))
+            for name, v in one[bits].items():
+                res[name][i] = v[0]
+        rest = np.flatnonzero(~uniform)
+        step = max(1, block_bytes // (8 * max(n_total, 1)))
+        for lo in range(0, len(rest), step):
+            idx = rest[lo : lo + step]
+            block = np.concatenate([f.take(idx) for f in srcs], axis=1)
             for name, v in _stats(block).items():
-                res[name][lo:hi] = v
+                res[name][idx] = v
         return res
+
+
+class _Rows:
+    """One chunk's (G, n) float64 values of a quantity, its constant rows kept as one number.
+
+    Most groups of most quantities hold one value in every draw of a chunk (no fiscal cost
+    outside the policy case, no stock where no stockpile rule acts, ...): about 60 % of the
+    rows in the rare-earth scenario. Only the other rows are stored, in memory or, with a
+    ``path``, spilled to a ``.npy`` file there; :meth:`rows` gives back the (hi - lo, n) block
+    bit for bit (constancy is tested on the bits, so -0.0 and 0.0 or nan payloads stay apart).
+    """
+
+    def __init__(self, n: int, const: np.ndarray, value: np.ndarray, varying: np.ndarray,
+                 data: np.ndarray | _Spilled):  # fmt: skip
+        self.n = n
+        self.const = const  # (G,) bool: the row holds one value
+        self.value = value  # (G,) that value (where const)
+        self.varying = varying  # (k,) sorted indices of the other rows
+        self.data = data  # their (k, n) values
+
+    @classmethod
+    def of(cls, a: np.ndarray, path: Path | None = None) -> _Rows:
+        """The rows of a C-ordered (G, n) float64 array ``a``; with ``path`` spilled there."""
+        bits = a.view(np.int64)
+        const = (bits == bits[:, :1]).all(axis=1) if a.shape[1] else np.ones(a.shape[0], bool)
+        value = a[:, 0].copy() if a.shape[1] else np.zeros(a.shape[0])
+        varying = np.flatnonzero(~const)
+        rows = a[varying]
+        if path is None:
+            return cls(a.shape[1], const, value, varying, rows)
+        np.save(path, rows)
+        return cls(a.shape[1], const, value, varying, _Spilled(path))
+
+    def take(self, idx: np.ndarray) -> np.ndarray:
+        """The rows ``idx`` (sorted group indices), (len(idx), n) float64."""
+        out = np.empty((len(idx), self.n))
+        c = self.const[idx]
+        out[c] = self.value[idx[c], None]
+        k = len(self.varying)
+        if k:
+            pos = np.searchsorted(self.varying, idx)
+            hit = pos < k
+            hit[hit] = self.varying[pos[hit]] == idx[hit]
+            if hit.any():
+                a, b = int(pos[hit][0]), int(pos[hit][-1]) + 1
+                d = self.data
+                rows = d.rows(a, b) if isinstance(d, _Spilled) else d[a:b]
+                out[hit] = rows[pos[hit] - a]
+        return out
 
 
 class _Spilled:
