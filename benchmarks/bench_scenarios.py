@@ -293,11 +293,14 @@ def main() -> None:
               f"x{a['cpu_s'] / b['cpu_s']:.2f}, kernel CPU x{a['kernel_cpu_s'] / b['kernel_cpu_s']:.2f}")  # fmt: skip
     if args.command:
         who = [("this", None)] + ([("against", args.against)] if args.against else [])
-        for name, src in who:
-            runs = [
-                command(args, args.command, str(tmp / f"command-{name}-{args.command}"), src)
-                for _ in range(args.repeat)
-            ]
+        # interleaved, so that both codes see the same spells of load on a shared machine
+        timed: dict[str, list[tuple[float, float, float]]] = {name: [] for name, _ in who}
+        for _ in range(args.repeat):
+            for name, src in who:
+                out = str(tmp / f"command-{name}-{args.command}")
+                timed[name].append(command(args, args.command, out, src))
+        for name, _src in who:
+            runs = timed[name]
             print(f"whole command `orebloc simulate {Path(args.scenario).name} --draws {args.command:,}` "
                   f"(three cases, streamed; {name} code): wall {_stats([w for w, _, _ in runs])}, "
                   f"CPU {_stats([c for _, c, _ in runs])}; peak RSS {max(m for _, _, m in runs):,.0f} MB; "
