@@ -23,6 +23,6 @@ def test_polars_memory_is_kept_ten_seconds_after_it_is_freed():
 
 
 def test_a_users_allocator_setting_is_kept():
-    env = {**os.environ, "_RJEM_MALLOC_CONF": "dirty_decay_ms:0"}
-    assert _conf(env).endswith(",dirty_decay_ms:0")
-    assert "10000" not in _conf(env)
+    conf = _conf({**os.environ, "_RJEM_MALLOC_CONF": "dirty_decay_ms:0"})
+    assert conf.endswith(",dirty_decay_ms:0")
+    assert "10000" not in conf

@@ -223,7 +223,10 @@ def _buffer(a: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
 
 
 def frame(
-    plan: Plan, draws: Draws, arrays: dict[str, np.ndarray], keys: dict | None = None
+    plan: Plan,
+    draws: Draws,
+    arrays: dict[str, np.ndarray],
+    keys: dict[int, dict[str, pl.Series]] | None = None,
 ) -> pl.DataFrame:
     """The tidy table of one chunk: one row per case, draw, period, market and zone (+ bloc).
 

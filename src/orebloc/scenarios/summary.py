@@ -146,8 +146,8 @@ class _Rows:
     Most groups of most quantities hold one value in every draw of a chunk (no fiscal cost
     outside the policy case, no stock where no stockpile rule acts, ...): about 60 % of the
     rows in the rare-earth scenario. Only the other rows are stored, in memory or, with a
-    ``path``, spilled to a ``.npy`` file there; :meth:`rows` gives back the (hi - lo, n) block
-    bit for bit (constancy is tested on the bits, so -0.0 and 0.0 or nan payloads stay apart).
+    ``path``, spilled to a ``.npy`` file there; :meth:`take` gives back any of its rows bit
+    for bit (constancy is tested on the bits, so -0.0 and 0.0 or nan payloads stay apart).
     """
 
     def __init__(self, n: int, const: np.ndarray, value: np.ndarray, varying: np.ndarray,
@@ -160,10 +160,10 @@ class _Rows:
 
     @classmethod
     def of(cls, a: np.ndarray, path: Path | None = None) -> _Rows:
-        """The rows of a C-ordered (G, n) float64 array ``a``; with ``path`` spilled there."""
+        """The rows of a C-ordered (G, n >= 1) float64 array ``a``; with ``path`` spilled there."""
         bits = a.view(np.int64)
-        const = (bits == bits[:, :1]).all(axis=1) if a.shape[1] else np.ones(a.shape[0], bool)
-        value = a[:, 0].copy() if a.shape[1] else np.zeros(a.shape[0])
+        const = (bits == bits[:, :1]).all(axis=1)
+        value = a[:, 0].copy()
         varying = np.flatnonzero(~const)
         rows = a[varying]
         if path is None:
