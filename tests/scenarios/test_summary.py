@@ -7,7 +7,15 @@ import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from orebloc.scenarios.summary import KEYS, QUANTITIES, Accumulator, _Rows, _stats
+from orebloc.scenarios.summary import (
+    KEYS,
+    QUANTILES,
+    QUANTITIES,
+    Accumulator,
+    _Rows,
+    _sorted_stats,
+    _stats,
+)
 
 # values a row may hold: repeated ones (constant rows), signed zeros, nan and infinities
 VALUES = st.sampled_from([0.0, -0.0, 1.5, -2.25, np.nan, np.inf, -np.inf, 1e300, 5e-324])
@@ -62,3 +70,38 @@ def test_a_group_uniform_over_the_run_has_the_numbers_of_its_full_row():
     for name, v in expect.items():
         assert np.array_equal(got[name], v, equal_nan=True), name
     assert got["mean"][0] == np.full(2 * n, 0.1).sum() / (2 * n)
+
+
+@st.composite
+def draws_rows(draw):
+    """A (G, n) block of draws: ties, signed zeros, infinities and some rows with nan."""
+    g = draw(st.integers(1, 5))
+    n = draw(st.integers(1, 40))
+    pool = st.one_of(VALUES, st.floats(-1e6, 1e6, allow_nan=False), st.integers(-3, 3).map(float))
+    return np.array([draw(st.lists(pool, min_size=n, max_size=n)) for _ in range(g)])
+
+
+@settings(max_examples=300, deadline=None)
+@given(a=draws_rows())
+def test_partitioned_statistics_are_the_sorted_ones(a):
+    # rows without nan take their order statistics from a partition: the same values as a sort
+    # (a zero may come back with the other sign: the two compare equal); means to rounding
+    got, ref = _stats(a), _sorted_stats(a)
+    for name in QUANTILES:
+        assert np.array_equal(got[name], ref[name], equal_nan=True), name
+    fin = np.isfinite(ref["mean"])
+    assert np.array_equal(np.isfinite(got["mean"]), fin)
+    scale = np.where(np.isnan(a), 0.0, np.abs(np.nan_to_num(a, posinf=0, neginf=0))).sum(axis=1)
+    assert np.all(np.abs(got["mean"][fin] - ref["mean"][fin]) <= 1e-15 * scale[fin] + 1e-300)
+    # and numpy's own linear quantiles (its interpolation rounds differently: to 1e-12)
+    with np.errstate(invalid="ignore"):
+        for i, row in enumerate(a):
+            vals = row[~np.isnan(row)]
+            if vals.size == 0:
+                assert all(np.isnan(got[k][i]) for k in got)
+                continue
+            if np.isinf(vals).any() or np.abs(vals).max() > 1e200:
+                continue  # numpy's interpolation of infinities and of huge gaps differs
+            for name, level in QUANTILES.items():
+                q = np.quantile(vals, level)
+                assert abs(got[name][i] - q) <= 1e-12 * max(1.0, np.abs(vals).max()), (name, i)

@@ -211,7 +211,39 @@ class _Spilled:
 
 
 def _stats(block: np.ndarray) -> dict[str, np.ndarray]:
-    """Quantiles (linear) and mean of every row of ``block`` over its values that are not nan."""
+    """Quantiles (linear) and mean of every row of ``block`` over its values that are not nan.
+
+    Rows without nan (most of them) take their order statistics from a partition around the
+    quantiles' positions, about half the time of a sort (the same values: the order statistics
+    are the same numbers); their mean is the sum of the row in draw order. Rows with nan are
+    sorted (nan last) and summed in sorted order without it.
+    """
+    out = {name: np.empty(block.shape[0]) for name in [*QUANTILES, "mean"]}
+    full = ~np.isnan(block).any(axis=1)
+    if full.any():
+        sub = block[full]  # a copy: partitioned in place below
+        n = sub.shape[1]
+        with np.errstate(invalid="ignore"):  # inf - inf: nan, as the sorted sum gives
+            out["mean"][full] = sub.sum(axis=1) / n
+        pos = {name: level * (n - 1) for name, level in QUANTILES.items()}
+        # each quantile between the order statistics lo and hi (numpy's "linear")
+        around = {
+            name: (int(np.floor(i)), min(int(np.floor(i)) + 1, n - 1)) for name, i in pos.items()
+        }
+        sub.partition(sorted({k for pair in around.values() for k in pair}), axis=1)
+        for name, (lo, hi) in around.items():
+            a, b = sub[:, lo], sub[:, hi]
+            with np.errstate(invalid="ignore"):
+                v = a + (b - a) * (pos[name] - lo)
+            out[name][full] = np.where((lo == hi) | (a == b), a, v)
+    if not full.all():
+        for name, v in _sorted_stats(block[~full]).items():
+            out[name][~full] = v
+    return out
+
+
+def _sorted_stats(block: np.ndarray) -> dict[str, np.ndarray]:
+    """:func:`_stats` of rows that may hold nan, from a sort of each row (nan last)."""
     s = np.sort(block, axis=1)  # nan last
     m = np.count_nonzero(~np.isnan(s), axis=1)
     rows = np.arange(s.shape[0])
