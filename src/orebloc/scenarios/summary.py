@@ -232,10 +232,7 @@ def _stats(block: np.ndarray) -> dict[str, np.ndarray]:
         }
         sub.partition(sorted({k for pair in around.values() for k in pair}), axis=1)
         for name, (lo, hi) in around.items():
-            a, b = sub[:, lo], sub[:, hi]
-            with np.errstate(invalid="ignore"):
-                v = a + (b - a) * (pos[name] - lo)
-            out[name][full] = np.where((lo == hi) | (a == b), a, v)
+            out[name][full] = _between(sub[:, lo], sub[:, hi], lo, hi, pos[name])
     if not full.all():
         for name, v in _sorted_stats(block[~full]).items():
             out[name][~full] = v
@@ -252,10 +249,15 @@ def _sorted_stats(block: np.ndarray) -> dict[str, np.ndarray]:
         idx = level * np.maximum(m - 1, 0)
         lo = np.floor(idx).astype(np.intp)
         hi = np.minimum(lo + 1, np.maximum(m - 1, 0))
-        a, b = s[rows, lo], s[rows, hi]
-        with np.errstate(invalid="ignore"):
-            v = a + (b - a) * (idx - lo)
-        out[name] = np.where(m > 0, np.where((lo == hi) | (a == b), a, v), np.nan)
+        out[name] = np.where(m > 0, _between(s[rows, lo], s[rows, hi], lo, hi, idx), np.nan)
     with np.errstate(invalid="ignore", divide="ignore"):
         out["mean"] = np.where(m > 0, np.where(np.isnan(s), 0.0, s).sum(axis=1) / m, np.nan)
     return out
+
+
+def _between(a: np.ndarray, b: np.ndarray, lo, hi, idx) -> np.ndarray:
+    """The linear quantile at position ``idx`` between the order statistics ``a`` (at ``lo``)
+    and ``b`` (at ``hi``); where they are equal (or one position), that value, infinities too."""
+    with np.errstate(invalid="ignore"):
+        v = a + (b - a) * (idx - lo)
+    return np.where((lo == hi) | (a == b), a, v)
