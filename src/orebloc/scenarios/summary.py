@@ -255,7 +255,13 @@ def _sorted_stats(block: np.ndarray) -> dict[str, np.ndarray]:
     return out
 
 
-def _between(a: np.ndarray, b: np.ndarray, lo, hi, idx) -> np.ndarray:
+def _between(
+    a: np.ndarray,
+    b: np.ndarray,
+    lo: int | np.ndarray,
+    hi: int | np.ndarray,
+    idx: float | np.ndarray,
+) -> np.ndarray:
     """The linear quantile at position ``idx`` between the order statistics ``a`` (at ``lo``)
     and ``b`` (at ``hi``); where they are equal (or one position), that value, infinities too."""
     with np.errstate(invalid="ignore"):
