@@ -128,8 +128,8 @@ def one_run(args: argparse.Namespace) -> dict:
             "rows": None if run.results is None else run.results.height}  # fmt: skip
 
 
-#: the environment this script started with: importing orebloc's kernel sets defaults in
-#: os.environ (OMP_WAIT_POLICY), which a child running other code must not inherit
+#: the environment this script started with: importing orebloc sets defaults in
+#: os.environ (OMP_WAIT_POLICY, _RJEM_MALLOC_CONF), which a child running other code must not inherit
 _START_ENV = dict(os.environ)
 
 

@@ -39,7 +39,7 @@ def blocks(draw):
 def test_rows_give_back_the_chunk_bit_for_bit(a, data, tmp_path_factory):
     idx = np.array(sorted(data.draw(st.sets(st.integers(0, a.shape[0] - 1)))), dtype=np.intp)
     path = tmp_path_factory.mktemp("spill") / "q.npy"
-    for rows in (_Rows.of(a), _Rows.of(a, path)):
+    for rows in (_Rows.of(a.T), _Rows.of(a.T, path)):
         got = rows.take(idx)
         assert got.shape == (len(idx), a.shape[1])
         assert np.array_equal(got.view(np.int64), a[idx].view(np.int64))
@@ -47,7 +47,7 @@ def test_rows_give_back_the_chunk_bit_for_bit(a, data, tmp_path_factory):
 
 def test_constant_rows_are_not_stored_and_signed_zeros_stay_apart():
     a = np.array([[0.0, 0.0, 0.0], [0.0, -0.0, 0.0], [7.0, 7.0, 7.0], [1.0, 2.0, 3.0]])
-    rows = _Rows.of(a)
+    rows = _Rows.of(a.T)  # (draws, groups), as a frame's column holds them
     assert rows.const.tolist() == [True, False, True, False]
     assert rows.varying.tolist() == [1, 3]
     assert np.array_equal(rows.take(np.arange(4)).view(np.int64), a.view(np.int64))

@@ -14,17 +14,9 @@ Imported lazily by batch.py (numba takes about a second to import; compiled code
 
 from __future__ import annotations
 
-import os
 from typing import NamedTuple
 
-# numba's parallel loops run on OpenMP's threads, which by default spin for a while after each
-# loop waiting for the next: between two kernel calls the period loop runs Python on the main
-# thread and writes the last chunk on another, and the spinning took their core (9 s of CPU in
-# a 10,000-draw run; the kernel's own wall time fell 20-25 % without it). Read when OpenMP
-# starts, i.e. at the first parallel loop; a value the user set is kept.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-
-import numba as nb  # noqa: E402 (after the OpenMP setting)
+import numba as nb
 import numpy as np
 
 DELTA_MAX = 1e-1  # proximal weight on tight-arc flows far from the solution (scaled units)

@@ -85,9 +85,9 @@ class Accumulator:
         n = frame.height // g
         part: dict[str, _Rows] = {}
         for q in QUANTITIES:
-            a = np.ascontiguousarray(frame[q].to_numpy().reshape(n, g).T)
             part[q] = _Rows.of(
-                a, None if self.spill is None else self.spill / f"{q}-{index:06d}.npy"
+                frame[q].to_numpy().reshape(n, g),
+                None if self.spill is None else self.spill / f"{q}-{index:06d}.npy",
             )
         self.parts[index] = part
 
@@ -160,16 +160,23 @@ class _Rows:
 
     @classmethod
     def of(cls, a: np.ndarray, path: Path | None = None) -> _Rows:
-        """The rows of a C-ordered (G, n >= 1) float64 array ``a``; with ``path`` spilled there."""
+        """The rows of a chunk's (n >= 1, G) float64 array ``a`` (draws by groups, as a frame's
+        column holds them); with ``path`` spilled there.
+
+        Constancy is tested down the columns of ``a`` as it lies, and only the varying groups
+        are turned into rows (G, n) (about 40 % of them in the rare-earth scenario): a whole
+        transposed copy first took about twice the time (seven quantities of a
+        1,000-draw chunk, on the writer thread: 0.046 s -> 0.023-0.031 s, timed apart).
+        """
         bits = a.view(np.int64)
-        const = (bits == bits[:, :1]).all(axis=1)
-        value = a[:, 0].copy()
+        const = (bits == bits[:1]).all(axis=0)
+        value = a[0].copy()
         varying = np.flatnonzero(~const)
-        rows = a[varying]
+        rows = np.ascontiguousarray(a[:, varying].T)
         if path is None:
-            return cls(a.shape[1], const, value, varying, rows)
+            return cls(a.shape[0], const, value, varying, rows)
         np.save(path, rows)
-        return cls(a.shape[1], const, value, varying, _Spilled(path))
+        return cls(a.shape[0], const, value, varying, _Spilled(path))
 
     def take(self, idx: np.ndarray) -> np.ndarray:
         """The rows ``idx`` (sorted group indices), (len(idx), n) float64."""
