@@ -36,8 +36,12 @@ from orebloc.market.results import BatchSolution, WarmStart, assemble
 #: default of ``solve_batch(active_set=)``; benchmarks set it False to time the plain Newton
 ACTIVE_SET = True
 #: seconds spent in the compiled kernel and its calls, summed over this process (benchmarks)
-#: (``cpu_seconds``: the process's CPU time, all threads, steadier than wall time on a busy machine)
+#: (``cpu_seconds``: the process's CPU time, all threads, steadier than wall time on a busy machine;
+#: counted only where KERNEL_CPU is set)
 KERNEL_STATS = {"seconds": 0.0, "cpu_seconds": 0.0, "calls": 0, "equilibria": 0, "steps": 0}
+#: read the process's CPU clock around each kernel call (benchmarks set it): off by default, as
+#: one reading took about 0.1 ms while numba's and polars' threads ran (0.5 s of a 10,000-draw run)
+KERNEL_CPU = False
 
 
 def _initial(net: Network, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -59,11 +63,12 @@ def _initial(net: Network, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def _iterate(
     net: Network, rows: np.ndarray, p: np.ndarray | None, x: np.ndarray | None,
     out: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray], tol: float, max_iter: int,
-    active_set: bool = False,
+    active_set: bool = False, fixed_arcs: bool = False,
 ) -> None:  # fmt: skip
     """Newton steps for the draws ``rows`` from (p USD/t, x t) (None: cold start); fills ``out``.
 
-    ``active_set``: begin with the checked active-set step (kernel.newton).
+    ``active_set``: begin with the checked active-set step; ``fixed_arcs``: the arc numbers
+    other than the upper bounds, and the price scale, are the same in every draw (kernel.newton).
     """
     from orebloc.market import kernel  # numba: imported on first use
 
@@ -72,7 +77,7 @@ def _iterate(
         p, x = _initial(net, rows)
     p_scale, q_scale = net.scales
     cv = net.curves
-    t0, c0 = time.perf_counter(), time.process_time()
+    t0, c0 = time.perf_counter(), time.process_time() if KERNEL_CPU else 0.0
     status, steps = kernel.newton(
         np.ascontiguousarray(rows, dtype=np.int64), np.ascontiguousarray(p, dtype=float),
         np.ascontiguousarray(x, dtype=float), kernel.Graph(net.z, net.tail, net.head, net.rnode),
@@ -80,9 +85,11 @@ def _iterate(
                           cv.pk, cv.c),
         kernel.ArcNumbers(net.alpha, net.beta, net.floor, net.kappa, net.upper, net.rcoef),
         kernel.Scales(p_scale, q_scale), float(tol), int(max_iter), p_out, x_out, bool(active_set),
+        bool(fixed_arcs),
     )  # fmt: skip
     KERNEL_STATS["seconds"] += time.perf_counter() - t0
-    KERNEL_STATS["cpu_seconds"] += time.process_time() - c0
+    if KERNEL_CPU:
+        KERNEL_STATS["cpu_seconds"] += time.process_time() - c0
     KERNEL_STATS["calls"] += 1
     KERNEL_STATS["equilibria"] += len(rows)
     KERNEL_STATS["steps"] += int(steps.sum())
@@ -112,6 +119,7 @@ def _warm(
 def solve_network(
     net: Network, tol: float = 1e-10, max_iter: int = 60, pilot: int = 32,
     initial: tuple[np.ndarray, np.ndarray] | None = None, active_set: bool | None = None,
+    fixed_arcs: bool = False,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
     """Equilibrium prices (N, nodes) USD/t and flows (N, A) t of every draw.
 
@@ -121,7 +129,10 @@ def solve_network(
     every other draw starts from the solved draw most like it (nearest in scaled baselines and
     elasticities), which in a Monte Carlo sample is close to its own. Draws that have not
     converged after ``max_iter`` steps start once more from the nearest converged draw.
-    Returns (p, x, converged, iterations); draws that did not converge are nan.
+    ``fixed_arcs``: the caller's word that the arcs' numbers other than their upper bounds, and
+    the price scale, are the same in every draw (the prepared solver's): the kernel scales
+    them once per task of draws. Returns (p, x, converged, iterations); draws that did not
+    converge are nan.
     """
     n_all = net.arrays.n
     p_out = np.full((n_all, net.n_nodes), np.nan)
@@ -131,27 +142,31 @@ def solve_network(
     out = (p_out, x_out, done, its)
     cold = np.arange(n_all)
     if initial is not None:
+        from orebloc.market import kernel  # numba: imported on first use
+
         p_i, x_i = initial
-        has = np.isfinite(p_i).all(axis=1) & np.isfinite(x_i).all(axis=1)
+        has = kernel.finite_rows(p_i, x_i)
         start = np.flatnonzero(has)
         if start.size:
             use = ACTIVE_SET if active_set is None else active_set
-            _iterate(net, start, p_i[start], x_i[start], out, tol, max_iter, use)
+            every = start.size == n_all  # the usual case: no copy of the start points
+            p_s, x_s = (p_i, x_i) if every else (p_i[start], x_i[start])
+            _iterate(net, start, p_s, x_s, out, tol, max_iter, use, fixed_arcs)
         cold = np.flatnonzero(~has)
     if cold.size and not done.any():
         first = cold[:pilot]
-        _iterate(net, first, None, None, out, tol, max_iter)
+        _iterate(net, first, None, None, out, tol, max_iter, fixed_arcs=fixed_arcs)
         cold = cold[len(first) :]
     if cold.size:
         if done.any():
             p0, x0 = _warm(net, cold, np.flatnonzero(done), p_out, x_out)
-            _iterate(net, cold, p0, x0, out, tol, max_iter)
+            _iterate(net, cold, p0, x0, out, tol, max_iter, fixed_arcs=fixed_arcs)
         else:
-            _iterate(net, cold, None, None, out, tol, max_iter)
+            _iterate(net, cold, None, None, out, tol, max_iter, fixed_arcs=fixed_arcs)
     if done.any() and not done.all():
         failed = np.flatnonzero(~done)
         p0, x0 = _warm(net, failed, np.flatnonzero(done), p_out, x_out)
-        _iterate(net, failed, p0, x0, out, tol, max_iter)
+        _iterate(net, failed, p0, x0, out, tol, max_iter, fixed_arcs=fixed_arcs)
     return p_out, x_out, done, its
 
 

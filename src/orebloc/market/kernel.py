@@ -18,6 +18,8 @@ from typing import NamedTuple
 
 import numba as nb
 import numpy as np
+from numba.core import cgutils, types
+from numba.extending import intrinsic
 
 DELTA_MAX = 1e-1  # proximal weight on tight-arc flows far from the solution (scaled units)
 DELTA_MIN = 1e-8  # ... and near it; in between it follows the size of the residual
@@ -83,6 +85,18 @@ class Scales(NamedTuple):
 
     price: np.ndarray
     quantity: np.ndarray
+
+
+@intrinsic
+def _cttz(typingctx, bits):
+    """The index of the lowest set bit of a nonzero int64 (LLVM's count-trailing-zeros)."""
+    if bits != types.int64:
+        return None
+
+    def codegen(context, builder, signature, args):
+        return builder.cttz(args[0], cgutils.true_bit)  # true: undefined at 0 (never asked)
+
+    return types.int64(types.int64), codegen
 
 
 @nb.njit(cache=True, inline="always")
@@ -213,18 +227,20 @@ def _sparse_solve(m, v, mask, cols):
 
     ``mask[i]`` holds the pattern of row i as bits (structurally symmetric: the arcs' entries
     come in pairs), so each pivot touches only its neighbours; the tight arcs of a step form
-    a graph close to a tree, which leaves little fill. False (m and v spoilt) where a pivot is
-    small against its column: then the caller solves with partial pivoting instead.
+    a graph close to a tree, which leaves little fill. The bits above the diagonal are visited
+    lowest first by counting trailing zeros, one visit per entry, not one test per column.
+    False (m and v spoilt) where a pivot is small against its column: then the caller solves
+    with partial pivoting instead.
     """
     nn = m.shape[0]
     for c in range(nn):
-        mc = mask[c] >> (c + 1)
+        above = (mask[c] >> (c + 1)) << (c + 1)
         nz = 0
-        for j in range(c + 1, nn):
-            if mc & 1:
-                cols[nz] = j
-                nz += 1
-            mc >>= 1
+        mc = above
+        while mc != 0:
+            cols[nz] = _cttz(mc)
+            nz += 1
+            mc &= mc - 1
         piv = m[c, c]
         big = 0.0
         for q in range(nz):
@@ -232,7 +248,6 @@ def _sparse_solve(m, v, mask, cols):
         if not (abs(piv) > 1e-3 * big) or piv == 0.0:
             return False
         inv = 1.0 / piv
-        above = (mask[c] >> (c + 1)) << (c + 1)
         vc = v[c]
         for qi in range(nz):
             i = cols[qi]
@@ -245,11 +260,11 @@ def _sparse_solve(m, v, mask, cols):
             mask[i] |= above
     for c in range(nn - 1, -1, -1):
         s = v[c]
-        mc = mask[c] >> (c + 1)
-        for j in range(c + 1, nn):
-            if mc & 1:
-                s -= m[c, j] * v[j]
-            mc >>= 1
+        mc = (mask[c] >> (c + 1)) << (c + 1)
+        while mc != 0:
+            j = _cttz(mc)
+            s -= m[c, j] * v[j]
+            mc &= mc - 1
         v[c] = s / m[c, c]
     return True
 
@@ -314,10 +329,32 @@ def _assemble(m, mask, dp, dx, inv, x, r, h, w, on_slope, up, ar, graph, delta):
             dp[rn] -= coef * ar[A_RCOEF, j]
 
 
+@nb.njit(cache=True)
+def finite_rows(p, x):
+    """(N,) bool: rows where every price of ``p`` (N, nodes) and flow of ``x`` (N, A) is finite
+    (``np.isfinite(p).all(axis=1) & np.isfinite(x).all(axis=1)`` in one pass)."""
+    n = p.shape[0]
+    out = np.empty(n, dtype=np.bool_)
+    for d in range(n):
+        ok = True
+        for i in range(p.shape[1]):
+            if not np.isfinite(p[d, i]):
+                ok = False
+                break
+        if ok:
+            for j in range(x.shape[1]):
+                if not np.isfinite(x[d, j]):
+                    ok = False
+                    break
+        out[d] = ok
+    return out
+
+
 @nb.njit(cache=True, parallel=True)
 def newton(
-    rows, p_in, x_in, graph, curves, arcs, scales, tol, max_iter, p_out, x_out, active_set=False
-):
+    rows, p_in, x_in, graph, curves, arcs, scales, tol, max_iter, p_out, x_out, active_set=False,
+    fixed_arcs=False,
+):  # fmt: skip
     """Newton steps for the draws ``rows`` from (p_in, x_in); returns (status, steps).
 
     ``active_set``: the first step is an active-set step -- the linear system of the active set
@@ -327,6 +364,11 @@ def newton(
     of the line search, otherwise dropped (the draw goes on from its start point with ordinary
     Newton steps, as without it). Where the start's active set is that of the solution, the
     step lands on the solution up to the proximal term and one more step meets ``tol``.
+
+    ``fixed_arcs``: the caller's promise that the arc numbers other than ``upper`` (alpha,
+    beta, floor, kappa, rcoef) and the price scale are the same in every draw (as the prepared
+    solver's are): they are scaled once per task of draws instead of once per draw, the same
+    numbers by the same operations.
 
     ``graph`` (Graph) is the network's structure; ``curves`` (ZoneCurves, (N, Z) each) and
     ``arcs`` (ArcNumbers, (N, A) each) the numbers of all draws in USD/t and t (those of
@@ -382,21 +424,25 @@ def newton(
                 zs[Z_PS, i] = cv.p_shut[g, i] / ps
                 zs[Z_PK, i] = cv.p_kink[g, i] / ps
                 zs[Z_C, i] = cv.c_shut[g, i] * ps / qs
+            if not fixed_arcs or d == c * _CHUNK:
+                for j in range(na):
+                    ar[A_ALPHA, j] = arcs.alpha[g, j]
+                    ar[A_BETA, j] = arcs.beta[g, j] / ps
+                    ar[A_FLOOR, j] = arcs.floor[g, j] / ps
+                    ar[A_KAPPA, j] = arcs.kappa[g, j] / ps
+                    ar[A_RCOEF, j] = arcs.rcoef[g, j]
             for j in range(na):
-                ar[A_ALPHA, j] = arcs.alpha[g, j]
-                ar[A_BETA, j] = arcs.beta[g, j] / ps
-                ar[A_FLOOR, j] = arcs.floor[g, j] / ps
-                ar[A_KAPPA, j] = arcs.kappa[g, j] / ps
                 ar[A_UPPER, j] = arcs.upper[g, j] / qs
-                ar[A_RCOEF, j] = arcs.rcoef[g, j]
                 x[j] = x_in[d, j] / qs
             for i in range(nn):
                 p[i] = p_in[d, i] / ps
             fresh = False  # r, h, w, on_slope already hold the terms at (p, x)
+            phi = 0.0  # ... and where they do, phi is the merit |F|^2 there
             trial = active_set  # the next step is the checked active-set step
             it = -1
             while it < max_iter:
                 it += 1
+                known = fresh
                 if not fresh:
                     _terms(p, x, graph, zs, ar, r, h, w, on_slope)
                 if _converged(x, r, w, up, tol):
@@ -411,14 +457,16 @@ def newton(
                     steps[d] = it
                     break
                 # the active set at (p, x): at 0, at the cap, or tight
-                size = 0.0
-                for n_ in range(nn):
-                    size = max(size, abs(r[n_]))
-                for j in range(na):
-                    zt = x[j] + w[j]
-                    if zt > 0.0 and zt < up[j]:
-                        size = max(size, abs(w[j]))
-                delta = DELTA_MIN if trial else min(max(size, DELTA_MIN), DELTA_MAX)
+                delta = DELTA_MIN  # the active-set step's; otherwise it follows the residual
+                if not trial:
+                    size = 0.0
+                    for n_ in range(nn):
+                        size = max(size, abs(r[n_]))
+                    for j in range(na):
+                        zt = x[j] + w[j]
+                        if zt > 0.0 and zt < up[j]:
+                            size = max(size, abs(w[j]))
+                    delta = min(max(size, DELTA_MIN), DELTA_MAX)
                 _assemble(m, mask, dp, dx, inv, x, r, h, w, on_slope, up, ar, graph, delta)
                 solved = False
                 if nn <= SPARSE_NODES:
@@ -443,7 +491,7 @@ def newton(
                         dx[j] = (w[j] + dw) * inv[j]
                 theta = MAX_STEP / max(big, 1e-300) if (big > MAX_STEP and not trial) else 1.0
                 # backtracking on the merit |F|^2
-                phi0 = _merit(x, r, w, up)
+                phi0 = phi if known else _merit(x, r, w, up)
                 for i in range(nn):
                     p_new[i] = p[i] + theta * dp[i]
                 for j in range(na):
@@ -456,6 +504,7 @@ def newton(
                     if phi1 > (1.0 - 1e-4) * phi0 or np.isnan(phi1):
                         # dropped: ordinary Newton from the start point (its terms are in r, h, w)
                         fresh = True
+                        phi = phi0
                         it -= 1
                         continue
                     for i in range(nn):
@@ -467,12 +516,14 @@ def newton(
                     w, w1 = w1, w
                     on_slope, on1 = on1, on_slope
                     fresh = True
+                    phi = phi1
                     continue
                 for _ in range(BACKTRACK):
                     _terms(p_new, x_new, graph, zs, ar, r1, h1, w1, on1)
                     phi1 = _merit(x_new, r1, w1, up)
                     if not (phi1 > (1.0 - 1e-4 * theta) * phi0):
                         fresh = True  # the terms at the accepted point are known
+                        phi = phi1
                         break
                     theta *= 0.5
                     for i in range(nn):

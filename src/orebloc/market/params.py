@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import math
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
 
 import numpy as np
@@ -36,9 +36,10 @@ class Param:
         """``component.name``, e.g. ``supply.eta``."""
         return f"{self.component}.{self.name}"
 
-    @property
+    @cached_property
     def bounds(self) -> tuple[float, bool, float, bool]:
-        """(lower, lower_closed, upper, upper_closed) parsed from the interval notation."""
+        """(lower, lower_closed, upper, upper_closed) parsed from the interval notation (once:
+        the period loop checks its overrides against them at every solve)."""
         text = self.range.strip()
         lo_s, hi_s = (s.strip() for s in text[1:-1].split(","))
         return float(lo_s), text[0] == "[", float(hi_s), text[-1] == "]"

@@ -180,7 +180,7 @@ class PreparedStructure:
         fits = initial is not None and initial.node_prices.shape == (n, net.n_nodes)
         if fits and initial.arc_flows.shape == (n, net.n_arcs):  # type: ignore[union-attr]
             start = (initial.node_prices, initial.arc_flows)  # type: ignore[union-attr]
-        p, x, ok, its = solve_network(net, tol, max_iter, initial=start)
+        p, x, ok, its = solve_network(net, tol, max_iter, initial=start, fixed_arcs=True)
         used = np.zeros(n, dtype=bool)
         if not ok.all():
             from orebloc.market.reference import reference_network_draw
@@ -198,7 +198,7 @@ class PreparedStructure:
             self.arr.bolr_price[0], k, d0, values["price"], values["producer_price"],
             values["supply"], values["demand"], values["bolr_purchases"], values["net_imports"],
             values["shortfall"], values["tariff_revenue"], values["levy_revenue"],
-            values["fiscal_cost"], flows,
+            values["fiscal_cost"], flows.reshape(n, z * z),
         )  # fmt: skip
         return BatchSolution(
             zones=self.zones, values=values, flows=flows, converged=ok, iterations=its,

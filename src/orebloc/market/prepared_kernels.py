@@ -109,7 +109,9 @@ def account(
 ):  # pragma: no cover - compiled  # fmt: skip
     """Per-zone outputs (N, Z) and flows (N, Z, Z) from prices ``p`` (N, nodes) USD/t and flows
     ``x`` (N, A) t: what accounting.outcomes gives for the period loop's outputs, draws that did
-    not converge (``ok`` False) nan. Arc masks and indices (A,) as in outcomes; ``alpha``,
+    not converge (``ok`` False) nan. ``flows`` is (N, Z * Z), origin-major (the caller's
+    (N, Z, Z) array flattened), so that ``pair`` (origin x Z + destination) indexes it
+    directly. Arc masks and indices (A,) as in outcomes; ``alpha``,
     ``transport``, ``specific``, ``floor`` (A,) the arcs' numbers, the same in every draw;
     ``strike``, ``subsidy``, ``bolr_price`` (Z,) the zones' (USD/t), ``k``, ``d0`` (N, Z) t."""
     n, na = x.shape
@@ -120,8 +122,8 @@ def account(
             bolr[d, i] = 0.0
             tariff[d, i] = 0.0
             levy[d, i] = 0.0
-            for j in range(z):
-                flows[d, i, j] = 0.0
+        for ij in range(z * z):
+            flows[d, ij] = 0.0
         if not ok[d]:
             for i in range(z):
                 price[d, i] = np.nan
@@ -134,8 +136,8 @@ def account(
                 tariff[d, i] = np.nan
                 levy[d, i] = np.nan
                 fiscal[d, i] = np.nan
-                for j in range(z):
-                    flows[d, i, j] = np.nan
+            for ij in range(z * z):
+                flows[d, ij] = np.nan
             continue
         for a in range(na):
             xa = x[d, a]
@@ -152,7 +154,7 @@ def account(
             if is_link[a]:
                 levy[d, dest[a]] += xa * max(0.0, floor[a] - p[d, t])
             if phys[a]:
-                flows[d, pair[a] // z, pair[a] % z] += xa
+                flows[d, pair[a]] += xa
         for i in range(z):
             dm = demand[d, i] - bolr[d, i]
             demand[d, i] = dm

@@ -344,7 +344,7 @@ def simulate(
                 code = np.zeros(n, dtype=np.int64)
                 for on_i, (_, on) in enumerate(caps_active):
                     code |= on.astype(np.int64) << (n_caps_on - 1 - on_i)
-                codes = np.unique(code)
+                codes = np.unique(code) if n_caps_on else np.zeros(1, dtype=np.int64)
                 # one group: its solution's own (new) arrays are the results; several: each
                 # group's rows are copied into NaN-filled ones
                 split = len(codes) > 1
@@ -391,7 +391,9 @@ def simulate(
                             else _Start(prev[0], prev[1])
                         )
                     sol = solve_prepared(market, len(rows), ov, initial=start)
-                    if sol.node_prices.ndim == 2:
+                    if sol.node_prices.ndim == 2 and not split:  # this solve's own arrays
+                        warm[wkey] = (sol.node_prices, sol.arc_flows)
+                    elif sol.node_prices.ndim == 2:
                         if prev is None or prev[0].shape[1] != sol.node_prices.shape[1]:
                             prev = (
                                 np.full((n, sol.node_prices.shape[1]), np.nan),
