@@ -274,19 +274,38 @@ def _set_template(fig: go.Figure, name: str) -> None:
         layout._validate = validate
 
 
+#: the shared look's margins (px; the title is HTML, above the plot), font and legend
+MARGIN = {"l": 60, "r": 16, "t": 12, "b": 40}
+FONT = {"size": 12}
+LEGEND_BELOW = {"orientation": "h", "x": 0, "xanchor": "left", "y": -0.12, "yanchor": "top"}
+
+
 def style(fig: go.Figure, height: int, legend: bool = False, **layout) -> go.Figure:
     """The shared look: white template (:data:`TEMPLATE`), tight margins (the title is HTML,
     above), no legend unless asked (then horizontal, below the plot area)."""
     _set_template(fig, TEMPLATE)
-    fig.update_layout(height=height, showlegend=legend, margin={"l": 60, "r": 16, "t": 12, "b": 40},
-                      font={"size": 12}, **layout)  # fmt: skip
+    fig.update_layout(height=height, showlegend=legend, margin=MARGIN, font=FONT, **layout)
     if legend:
-        fig.update_layout(
-            legend={"orientation": "h", "x": 0, "xanchor": "left", "y": -0.12, "yanchor": "top"}
-        )
+        fig.update_layout(legend=LEGEND_BELOW)
     fig.update_xaxes(automargin=True)
     fig.update_yaxes(automargin=True)
     return fig
+
+
+def plain_figure(
+    data: list[dict], height: int, xaxis: dict | None = None, yaxis: dict | None = None, **layout
+) -> go.Figure:
+    """A one-axis figure in the look of :func:`style` (no legend), from plain trace dicts
+    (``type`` given) and layout parts, built without plotly's validation of each property.
+
+    For charts a report draws by the dozen from its own fixed property names (a fan chart of
+    five traces took about 12 ms validated, a report's 28 about 0.35 s, more on first use as
+    plotly loads its validators); the figure's JSON holds the same properties.
+    """
+    lay = {"template": _template(TEMPLATE), "height": height, "showlegend": False,
+           "margin": MARGIN, "font": FONT, "xaxis": {"automargin": True, **(xaxis or {})},
+           "yaxis": {"automargin": True, **(yaxis or {})}, **layout}  # fmt: skip
+    return go.Figure(data=data, layout=lay, _validate=False)
 
 
 def chart(fig: go.Figure, title: str, subtitle: str | None = None, media: Media = "screen") -> str:

@@ -65,7 +65,7 @@ def period_ticks(labels: list[str]) -> tuple[list[str], list[str]]:
 def fan_chart(summary: pl.DataFrame, market: str, zone: str, quantity: str, unit: str) -> go.Figure:
     """p5-p95 bands and medians of ``quantity`` over time, one band per case (no legend: the
     report draws one key for all charts; hovering shows each line's name and value)."""
-    fig = go.Figure()
+    data: list[dict] = []
     x: list[str] = []
     for case in ("no_policy", "policy", "reference"):
         s = summary.filter(
@@ -79,18 +79,22 @@ def fan_chart(summary: pl.DataFrame, market: str, zone: str, quantity: str, unit
             band = _clean(
                 s[f"{quantity}_p95"].to_list() + s[f"{quantity}_p5"].to_list()[::-1], quantity
             )
-            fig.add_trace(go.Scatter(x=x + x[::-1], y=band,
-                                     mode="lines", fill="toself", fillcolor=f"rgba({rgb},0.18)", line={"width": 0},
-                                     hoverinfo="skip", name=f"p5-p95 {CASE_LABELS[case]}"))  # fmt: skip
-        fig.add_trace(go.Scatter(x=x, y=_clean(s[f"{quantity}_p50"].to_list(), quantity), mode="lines",
-                                 line={"color": f"rgb({rgb})", "dash": "dot" if case == "reference" else "solid"},
-                                 name=f"median {CASE_LABELS[case]}",
-                                 hovertemplate="%{x}: %{y:,.4~g} " + unit))  # fmt: skip
-    h.style(fig, height=300, yaxis_title=unit, hovermode="x")
+            data.append({"type": "scatter", "x": tuple(x + x[::-1]), "y": tuple(band),
+                         "mode": "lines", "fill": "toself", "fillcolor": f"rgba({rgb},0.18)",
+                         "line": {"width": 0}, "hoverinfo": "skip",
+                         "name": f"p5-p95 {CASE_LABELS[case]}"})  # fmt: skip
+        data.append({"type": "scatter", "x": tuple(x),
+                     "y": tuple(_clean(s[f"{quantity}_p50"].to_list(), quantity)), "mode": "lines",
+                     "line": {"color": f"rgb({rgb})", "dash": "dot" if case == "reference" else "solid"},
+                     "name": f"median {CASE_LABELS[case]}",
+                     "hovertemplate": "%{x}: %{y:,.4~g} " + unit})  # fmt: skip
     vals, text = period_ticks(x)
-    fig.update_xaxes(type="category", tickmode="array", tickvals=vals, ticktext=text, tickangle=0)
-    fig.update_yaxes(rangemode="tozero" if quantity == "shortfall_t" else "normal")
-    return fig
+    return h.plain_figure(
+        data, height=300, hovermode="x",
+        xaxis={"type": "category", "tickmode": "array", "tickvals": vals, "ticktext": text,
+               "tickangle": 0},
+        yaxis={"title": {"text": unit}, "rangemode": "tozero" if quantity == "shortfall_t" else "normal"},
+    )  # fmt: skip
 
 
 def chart_key() -> str:
