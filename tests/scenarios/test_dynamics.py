@@ -37,6 +37,18 @@ def test_outputs_are_per_case_draw_period_market_zone(write):
     np.testing.assert_allclose(out["supply"][REF, 0, 0, M], [20.222 / 4, 179.298 / 4], rtol=1e-9)
 
 
+def test_an_error_on_the_flushing_thread_reaches_the_caller(write, monkeypatch):
+    # the outputs are written on the loop's flushing thread: its errors must not be lost
+    from orebloc.scenarios import loop_kernels
+
+    def broken(*args):
+        raise RuntimeError("write failed")
+
+    monkeypatch.setattr(loop_kernels, "write_outputs", broken)
+    with pytest.raises(RuntimeError, match="write failed"):
+        _sim(write, "")
+
+
 def test_capacity_addition_arrives_after_exactly_the_lead_time(write):
     body = '[[additions]]\nzone = "A"\ncapacity = 50.0\nstart = "2025Q2"\nlead_time = 1.0\n'
     _, out = _sim(write, body)

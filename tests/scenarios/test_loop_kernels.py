@@ -81,8 +81,8 @@ def test_write_outputs_and_flush_give_the_numpy_numbers() -> None:
                     r["shortfall"], r["net_imports"], r["fiscal"], r["levy"], r["tariff"],
                     r["producer_price"], r["flows"], r["ref_price"], r["d0"], r["p0"], r["eps"],
                     r["capacity_yr"], r["stock"], r["release"], r["purchases"], in_bloc, dt,
-                    last, bought,
                 )  # fmt: skip
+                loop_kernels.carry(r["supply"], r["demand"], last, bought)
                 want[(ci, t, mi)] = _numpy_outputs(r, in_bloc, dt)
                 np.testing.assert_array_equal(last, want[(ci, t, mi)]["carried"][0])
                 np.testing.assert_array_equal(bought, want[(ci, t, mi)]["carried"][1])

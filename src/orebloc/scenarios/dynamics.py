@@ -56,6 +56,7 @@ case's own demand curve (curves.consumer_surplus), p_ref the reference case's pr
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -77,6 +78,12 @@ OUTPUTS: dict[str, str] = {
     "purchases": "t", "cover_days": "days",
 }  # fmt: skip
 
+
+#: the thread that copies a block of periods from its stage into a chunk's output buffers
+#: while the loop goes on (loop_kernels.flush releases the GIL); one for the process, as a
+#: block's copy takes a small part of the time its periods take to solve. Its thread starts at
+#: the first copy and ends with the interpreter
+_FLUSHING = ThreadPoolExecutor(max_workers=1, thread_name_prefix="orebloc-flush")
 
 #: the solution's (n, zones) outcomes the loop keeps per case, period and market
 RESULTS = ("price", "supply", "demand", "shortfall", "net_imports", "fiscal_cost", "levy_revenue",
@@ -199,6 +206,9 @@ def simulate(
     The buffers come from ``outputs(shape, count)`` (as :func:`buffers.empty`), asked for when
     the first block of periods is done: a streamed run waits there for the previous chunk's
     frame to be written, so that its buffers are free to be handed out again (run._solve).
+    The outputs are written into the stages and copied into the buffers on the flushing thread
+    (:data:`_FLUSHING`), so that wait is that thread's; the loop waits only where the stage it
+    is to write next is still being copied.
     """
     spec = plan.spec
     n, T, M = draws.n, spec.n_periods, len(plan.markets)
@@ -208,10 +218,25 @@ def simulate(
     dt = spec.dt
     # every (case, period, market) writes all draws and zones below; run.frame fills the bloc slot
     # (reused from earlier chunks once their frames are dropped: scenarios.buffers)
-    bufs: tuple[np.ndarray, ...] = ()  # in loop_kernels.ORDER, from ``outputs`` at the first flush
+    bufs: list[np.ndarray] = []  # in loop_kernels.ORDER, from ``outputs`` at the first flush
     block = min(T, loop_kernels.BLOCK)
-    # a block of periods (loop_kernels)
-    (stage,) = buffers.empty((len(loop_kernels.ORDER), block, C, M, n, Z), 1)
+    # two stages of a block of periods each (loop_kernels): while one block is copied into the
+    # buffers on the flushing thread, the loop writes the next into the other stage
+    stages = buffers.empty((len(loop_kernels.ORDER), block, C, M, n, Z), 2)
+
+    def flush(stage: np.ndarray, t0: int, periods: int, writes: list[Future[None]]) -> None:
+        # on the flushing thread, after the block's writes (their errors are raised here); the
+        # first block also asks for the buffers (and so waits there for the previous chunk's
+        # frame to be written, not the loop)
+        for w in writes:
+            w.result()
+        if not bufs:
+            bufs.extend(outputs((n, C, T, M, Z + 1), len(loop_kernels.ORDER)))
+        loop_kernels.flush(stage, tuple(bufs), t0, periods)
+
+    writes: list[Future[None]] = []  # this block's writes to its stage (on _FLUSHING's thread)
+    flushed: Future[None] | None = None  # the last block's copy (on _FLUSHING's thread)
+    in_bloc = plan.in_bloc
     converged = np.ones((n, C, T, M), dtype=bool).transpose(1, 0, 2, 3)
     g = draws["dynamics.demand_growth"][:, :1]
     gk = draws["dynamics.capacity_growth"][:, :1]
@@ -259,6 +284,7 @@ def simulate(
     ref_price: dict[int, np.ndarray] = {}
     for t in range(T):
         years = t * dt
+        stage = stages[(t // block) % 2]
         period_results: dict[
             int, dict[str, dict[str, np.ndarray]]
         ] = {}  # market -> case -> outputs
@@ -424,20 +450,29 @@ def simulate(
                 # the next period carries: supply and demand, nan as 0 and at least 0
                 # (round-off can leave -1e-13 t)
                 st.last_output[mi], st.bought_input[mi] = np.empty((n, Z)), np.empty((n, Z))
-                loop_kernels.write_outputs(
+                loop_kernels.carry(
+                    res["supply"], res["demand"], st.last_output[mi], st.bought_input[mi]
+                )
+                # on the flushing thread, in order before the block's copy; every array it
+                # takes is this period's own but the stock, which the components change in
+                # place: a copy of it
+                writes.append(_FLUSHING.submit(
+                    loop_kernels.write_outputs,
                     stage, ci, t % block, mi, res["price"], res["supply"], res["demand"], res["shortfall"],
                     res["net_imports"], res["fiscal_cost"], res["levy_revenue"],
                     res["tariff_revenue"], res["producer_price"], flows, ref_price[mi], d0,
-                    b["p0"], b["eps"], cap_yr, st.stock[mi], release, bought, plan.in_bloc, dt,
-                    st.last_output[mi], st.bought_input[mi],
-                )  # fmt: skip
+                    b["p0"], b["eps"], cap_yr, st.stock[mi].copy(), release, bought, in_bloc, dt,
+                ))  # fmt: skip
                 converged[ci, :, t, mi] = ok
         if t % block == block - 1 or t == T - 1:
-            if not bufs:
-                bufs = tuple(outputs((n, C, T, M, Z + 1), len(loop_kernels.ORDER)))
-            loop_kernels.flush(stage, bufs, t - t % block, t % block + 1)
+            if flushed is not None:  # the other stage is free again once its copy is done
+                flushed.result()
+            flushed = _FLUSHING.submit(flush, stage, t - t % block, t % block + 1, writes)
+            writes = []
         if progress is not None:
             progress(1)
+    assert flushed is not None, "a run has at least one period"
+    flushed.result()
     buf = dict(zip(loop_kernels.ORDER, bufs, strict=True))
     out = {k: buf[k][..., :Z].transpose(1, 0, 2, 3, 4) for k in OUTPUTS}
     out["converged"] = converged

@@ -2,8 +2,9 @@
 
 :func:`write_outputs` does after each solve what the loop did with some forty numpy operations
 on (draws, zones) arrays: the consumer cost against the reference price (curves.consumer_surplus
-on the case's demand curve), the trade by origin, the revenues and the days of cover. Element
-for element it does the same operations in the same order, so the numbers are the same bit for
+on the case's demand curve), the trade by origin, the revenues and the days of cover;
+:func:`carry` what the next period and a downstream market take from the solve. Element
+for element they do the same operations in the same order, so the numbers are the same bit for
 bit (tests/scenarios/test_loop_kernels.py checks it against the numpy formulas).
 
 It writes them into a *staging* array, (outputs, periods of a block, cases, markets, draws,
@@ -17,6 +18,11 @@ the stage per draw (one per output, period, case and market), which the memory s
 not fetch ahead (0.12-0.16 s per 1,000-draw chunk; blocks of 8 draws on two threads: 0.04 s).
 :func:`fill_bloc` then fills those buffers' bloc slot (run.frame), one row at a time, with the
 numpy formulas' operations in their order (0.08 s -> 0.02 s per 1,000-draw chunk).
+
+:func:`write_outputs` and :func:`flush` release the GIL: the period loop runs them on a thread
+of their own (dynamics._FLUSHING) while it solves the next periods, a stage for the block being
+written and one for the block being copied (on two cores, 10,000 draws of the rare-earth
+scenario: about 1 s less of the loop's own time).
 
 Imported lazily (numba takes about a second to import; compiled code is cached).
 """
@@ -35,7 +41,7 @@ ORDER: tuple[str, ...] = (
 #: periods per staging block (8 x 17 outputs x cases x markets x draws x zones x 8 bytes:
 #: 39 MB for 1,000 draws of three cases, two markets and six zones)
 BLOCK = 8
-#: draws per task of :func:`flush` (one block of 8 draws of six zones: 48 numbers, six cache
+#: draws per block of :func:`flush` (one block of 8 draws of six zones: 48 numbers, six cache
 #: lines, read at once from each slot of the stage)
 FLUSH_DRAWS = 8
 #: positions in :data:`ORDER` of the outputs :func:`fill_bloc` treats apart
@@ -68,10 +74,24 @@ def _surplus(p, d0, p0, a):  # pragma: no cover - compiled
 
 
 @nb.njit(cache=True)
+def carry(supply, demand, last_output, bought_input):  # pragma: no cover - compiled
+    """What the next period (and a downstream market) takes from a solve: ``last_output`` and
+    ``bought_input`` (draws, zones), the solution's supply and demand (t), nan as 0 and at
+    least 0 (round-off can leave -1e-13 t)."""
+    n, z = supply.shape
+    for d in range(n):
+        for i in range(z):
+            sup = _finite(supply[d, i])
+            dem = _finite(demand[d, i])
+            last_output[d, i] = sup if sup > 0.0 else 0.0
+            bought_input[d, i] = dem if dem > 0.0 else 0.0
+
+
+@nb.njit(cache=True, nogil=True)
 def write_outputs(
     stage, ci, tt, mi, price, supply, demand, shortfall, net_imports, fiscal, levy, tariff,
     producer_price, flows, ref_price, d0, p0, eps, capacity_yr, stock, release, purchases,
-    in_bloc, dt, last_output, bought_input,
+    in_bloc, dt,
 ):  # pragma: no cover - compiled  # fmt: skip
     """Write one case ``ci``, period and market ``mi``'s outputs into ``stage``.
 
@@ -80,8 +100,8 @@ def write_outputs(
     solution's (draws, zones) arrays (t, USD/t, USD) and ``flows`` (draws, zones, zones) t;
     ``ref_price`` the reference case's price, ``d0`` t per period, ``p0`` (zones,) USD/t and
     ``eps`` the demand curve, ``capacity_yr`` t/yr, ``stock``, ``release``, ``purchases`` t;
-    ``in_bloc`` (zones,) bool; ``dt`` years. Also fills ``last_output`` and ``bought_input``
-    (draws, zones): supply and demand, nan as 0 and at least 0 (what the next period carries).
+    ``in_bloc`` (zones,) bool; ``dt`` years. Releases the GIL: the period loop runs it on its
+    flushing thread (dynamics), with arrays nothing changes afterwards.
     """
     n, z = price.shape
     for d in range(n):
@@ -122,21 +142,20 @@ def write_outputs(
             stage[14, tt, ci, mi, d, i] = sup * pp
             stage[15, tt, ci, mi, d, i] = purchases[d, i]
             stage[16, tt, ci, mi, d, i] = cover
-            last_output[d, i] = sup if sup > 0.0 else 0.0
-            bought_input[d, i] = dem if dem > 0.0 else 0.0
 
 
-@nb.njit(cache=True, parallel=True)
+@nb.njit(cache=True, nogil=True)
 def flush(stage, bufs, t0, periods):  # pragma: no cover - compiled
     """Copy the first ``periods`` slots of ``stage`` into ``bufs`` (a tuple of the
     (draws, cases, periods, markets, zones + 1) buffers in :data:`ORDER`) from period ``t0``.
 
-    Draws are taken :data:`FLUSH_DRAWS` at a time, one such block per parallel task: each
-    (output, case, period, market) slot of the block is one contiguous read of the stage.
+    Draws are taken :data:`FLUSH_DRAWS` at a time: each (output, case, period, market) slot of
+    such a block is one contiguous read of the stage. Serial: it runs on the loop's flushing
+    thread, beside the solves' own parallel loops.
     """
     n_out, _, n_cases, n_markets, n, z = stage.shape
     n_tasks = (n + FLUSH_DRAWS - 1) // FLUSH_DRAWS
-    for c in nb.prange(n_tasks):
+    for c in range(n_tasks):
         d0 = c * FLUSH_DRAWS
         d1 = min(n, d0 + FLUSH_DRAWS)
         for k in range(n_out):
