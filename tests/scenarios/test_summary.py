@@ -87,8 +87,11 @@ def test_partitioned_statistics_are_the_sorted_ones(a):
     # rows without nan take their order statistics from a partition: the same values as a sort
     # (a zero may come back with the other sign: the two compare equal); means to rounding
     got, ref = _stats(a), _sorted_stats(a)
+    in_place = _stats(a.copy(), overwrite=True)  # the run's way: the block reordered in place
     for name in QUANTILES:
         assert np.array_equal(got[name], ref[name], equal_nan=True), name
+        assert np.array_equal(in_place[name], got[name], equal_nan=True), name
+    assert np.array_equal(in_place["mean"], got["mean"], equal_nan=True)
     fin = np.isfinite(ref["mean"])
     assert np.array_equal(np.isfinite(got["mean"]), fin)
     scale = np.where(np.isnan(a), 0.0, np.abs(np.nan_to_num(a, posinf=0, neginf=0))).sum(axis=1)

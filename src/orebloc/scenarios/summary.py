@@ -36,8 +36,10 @@ QUANTITIES = [
     "cover_days_days",
 ]
 QUANTILES = {"p5": 0.05, "p50": 0.5, "p95": 0.95}
-#: bytes of draws :meth:`Accumulator.result` reads back at a time (groups x draws x 8 bytes); its
-#: statistics take about three times as much again (the sorted copy and the nan-free sum)
+#: bytes of draws :meth:`Accumulator.result` reads back at a time (groups x draws x 8 bytes),
+#: each chunk's rows straight into their columns of the block; its statistics partition the
+#: block in place where no row holds nan (else they copy the rows without nan and sort those
+#: with: up to twice as much again)
 BLOCK_BYTES = 1 << 26
 #: quantities :meth:`Accumulator.result` summarises at a time (the 2-core machine of DESIGN.md
 #: §12: about half the time of one at a time, each holding a block)
@@ -134,8 +136,12 @@ class Accumulator:
         step = max(1, block_bytes // (8 * max(n_total, 1)))
         for lo in range(0, len(rest), step):
             idx = rest[lo : lo + step]
-            block = np.concatenate([f.take(idx) for f in srcs], axis=1)
-            for name, v in _stats(block).items():
+            block = np.empty((len(idx), n_total))
+            col = 0
+            for f in srcs:  # each chunk's draws into their columns of the block
+                f.take(idx, out=block[:, col : col + f.n])
+                col += f.n
+            for name, v in _stats(block, overwrite=True).items():
                 res[name][idx] = v
         return res
 
@@ -178,9 +184,11 @@ class _Rows:
         np.save(path, rows)
         return cls(a.shape[0], const, value, varying, _Spilled(path))
 
-    def take(self, idx: np.ndarray) -> np.ndarray:
-        """The rows ``idx`` (sorted group indices), (len(idx), n) float64."""
-        out = np.empty((len(idx), self.n))
+    def take(self, idx: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """The rows ``idx`` (sorted group indices), (len(idx), n) float64, written into ``out``
+        (such an array, or a view of one) where given."""
+        if out is None:
+            out = np.empty((len(idx), self.n))
         c = self.const[idx]
         out[c] = self.value[idx[c], None]
         k = len(self.varying)
@@ -217,29 +225,41 @@ class _Spilled:
                            offset=self.offset + lo * self.n * 8).reshape(hi - lo, self.n)  # fmt: skip
 
 
-def _stats(block: np.ndarray) -> dict[str, np.ndarray]:
+def _stats(block: np.ndarray, overwrite: bool = False) -> dict[str, np.ndarray]:
     """Quantiles (linear) and mean of every row of ``block`` over its values that are not nan.
 
     Rows without nan (most of them) take their order statistics from a partition around the
-    quantiles' positions, about half the time of a sort (the same values: the order statistics
-    are the same numbers); their mean is the sum of the row in draw order. Rows with nan are
-    sorted (nan last) and summed in sorted order without it.
+    quantiles' lower positions, about a third of the time of a sort (the same values: the order
+    statistics are the same numbers); the statistic just above each such position is the
+    smallest value between it and the next one. Their mean is the sum of the row in draw order.
+    Rows with nan are sorted (nan last) and summed in sorted order without it. ``overwrite``:
+    ``block`` may be reordered in place (else its rows without nan are copied first).
     """
     out = {name: np.empty(block.shape[0]) for name in [*QUANTILES, "mean"]}
     full = ~np.isnan(block).any(axis=1)
     if full.any():
-        sub = block[full]  # a copy: partitioned in place below
+        every = bool(full.all())
+        sub = block if every and overwrite else block[full]  # partitioned in place below
         n = sub.shape[1]
         with np.errstate(invalid="ignore"):  # inf - inf: nan, as the sorted sum gives
             out["mean"][full] = sub.sum(axis=1) / n
         pos = {name: level * (n - 1) for name, level in QUANTILES.items()}
-        # each quantile between the order statistics lo and hi (numpy's "linear")
+        # each quantile between the order statistics lo and hi = lo + 1 (numpy's "linear")
         around = {
             name: (int(np.floor(i)), min(int(np.floor(i)) + 1, n - 1)) for name, i in pos.items()
         }
-        sub.partition(sorted({k for pair in around.values() for k in pair}), axis=1)
+        kth = sorted({lo for lo, _ in around.values()})
+        sub.partition(kth, axis=1)
+        # after the partition the values ranked lo + 1 .. next kth - 1 lie between lo and the
+        # next kth: the (lo + 1)th statistic is their smallest (or the next kth itself)
+        above: dict[int, np.ndarray] = {}
+        for lo in kth:
+            nxt = next((k for k in kth if k > lo), n)
+            if lo + 1 < n:
+                above[lo] = sub[:, lo + 1] if nxt == lo + 1 else sub[:, lo + 1 : nxt].min(axis=1)
         for name, (lo, hi) in around.items():
-            out[name][full] = _between(sub[:, lo], sub[:, hi], lo, hi, pos[name])
+            upper = sub[:, lo] if hi == lo else above[lo]
+            out[name][full] = _between(sub[:, lo], upper, lo, hi, pos[name])
     if not full.all():
         for name, v in _sorted_stats(block[~full]).items():
             out[name][~full] = v
