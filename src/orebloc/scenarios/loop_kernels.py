@@ -168,7 +168,7 @@ def flush(stage, bufs, t0, periods):  # pragma: no cover - compiled
                                 b[d, ci, t0 + tt, mi, i] = stage[k, tt, ci, mi, d, i]
 
 
-@nb.njit(cache=True, error_model="numpy")
+@nb.njit(cache=True, error_model="numpy", nogil=True)
 def fill_bloc(bufs, bloc, dt):  # pragma: no cover - compiled
     """Fill the bloc slot (the last zone column) of every row of ``bufs``.
 

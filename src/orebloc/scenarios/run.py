@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import nullcontext
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Final
 
@@ -302,6 +303,10 @@ def _one_blas_thread():
     return threadpool_limits(limits=1, user_api="blas")
 
 
+def _given(part: pl.DataFrame) -> pl.DataFrame:
+    return part
+
+
 def _solve_chunk(plan: Plan, draws: Draws) -> pl.DataFrame:
     with _one_blas_thread():
         return frame(plan, draws, simulate(plan, draws))
@@ -309,21 +314,25 @@ def _solve_chunk(plan: Plan, draws: Draws) -> pl.DataFrame:
 
 def _local(
     plan: Plan, all_draws: Draws, spans, progress, outputs=buffers.empty
-) -> Iterator[tuple[int, pl.DataFrame]]:
+) -> Iterator[tuple[int, Callable[[], pl.DataFrame]]]:
+    """Each chunk solved in this process, as (index, a call that makes its frame): the frame is
+    made on the writer thread (run._solve) while the next chunk is solved."""
     keys: dict[int, dict[str, pl.Series]] = {}  # the frames' draw-independent columns
     for i, (a, b) in enumerate(spans):
         d = all_draws.slice(a, b)
         with _one_blas_thread():
             arrays = simulate(plan, d, progress=progress, outputs=outputs)
         # yielded without a name here: while the next chunk is solved, this generator holds no
-        # reference to the frame (nor to its buffers)
-        yield i, frame(plan, d, arrays, keys)
+        # reference to the call (nor to the chunk's buffers)
+        yield i, partial(frame, plan, d, arrays, keys)
         del arrays
 
 
 def _dask(
     plan: Plan, all_draws: Draws, spans, scheduler: str, workers: int, progress
-) -> Iterator[tuple[int, pl.DataFrame]]:
+) -> Iterator[tuple[int, Callable[[], pl.DataFrame]]]:
+    """Each chunk solved on the cluster (its frame made there), as (index, a call that gives
+    the frame), in the order they finish."""
     from distributed import Client, LocalCluster, as_completed
 
     cluster = None
@@ -349,7 +358,8 @@ def _dask(
             fut.release()  # the worker may drop its copy; the client holds only this chunk
             del fut
             progress(spans[i][1] - spans[i][0])
-            yield i, result
+            yield i, partial(_given, result)
+            del result
     finally:
         client.close()
         if cluster is not None:
@@ -475,14 +485,19 @@ def _solve(plan: Plan, all_draws: Draws, spans: list[tuple[int, int]], scheduler
     acc: Accumulator | None = None
     local = scheduler in IN_PROCESS
 
-    def keep(i: int, box: list[pl.DataFrame]) -> None:
-        # Parquet part and summary inputs of one chunk, on a writer thread while the next
-        # chunk is solved (both release the GIL); the frame is taken out of ``box`` and dropped
-        # here, so that once this is done nothing of the writer's holds its buffers
-        part = box.pop()
+    def keep(i: int, box: list[Callable[[], pl.DataFrame]]) -> None:
+        # frame, Parquet part and summary inputs of one chunk, on a writer thread while the
+        # next chunk is solved (writing and summarising release the GIL); the call that makes
+        # the frame is taken out of ``box`` and the frame dropped here, so that once this is
+        # done nothing of the writer's holds the chunk's buffers
+        nonlocal acc
+        part = box.pop()()
+        if acc is None:
+            acc = Accumulator(part.head(_groups(plan)).select(KEYS), spill)
+        if keep_results or tmp is None:
+            parts[i] = part
         if tmp is not None:
             part.write_parquet(tmp / f"part-{i:05d}.parquet", compression=PARQUET_COMPRESSION)
-        assert acc is not None  # made from the first chunk before it is submitted
         acc.add(i, part)
         del part
 
@@ -507,16 +522,12 @@ def _solve(plan: Plan, all_draws: Draws, spans: list[tuple[int, int]], scheduler
         solved = 0
         # not enumerate(it): its reused result tuple would hold the last frame (and so its
         # buffers) until the next chunk is solved
-        for i, part in it:
+        for i, make in it:
             solved += 1  # noqa: SIM113 (enumerate would hold the frame: above)
-            if acc is None:
-                acc = Accumulator(part.head(_groups(plan)).select(KEYS), spill)
-            if keep_results or tmp is None:
-                parts[i] = part
             if pending is not None:
                 pending.result()  # at most one chunk waits to be written
-            pending = writer.submit(keep, i, [part])
-            del part
+            pending = writer.submit(keep, i, [make])
+            del make
             if progress is not None:
                 progress(solved / len(spans))
         if pending is not None:
