@@ -473,7 +473,7 @@ def simulate(
         if t % block == block - 1 or t == T - 1:
             # the flushing thread takes its tasks in order, so a stage is written again only
             # after its copy; the loop waits for the copy LEAD blocks back, which bounds what
-            # the queue holds (a block's writes hold some 45 MB of arrays for 1,000 draws)
+            # the queue holds (a block's 48 writes take about 1 MB of arrays each for 1,000 draws)
             # while the thread waits for the first block's buffers
             if len(flushed) >= LEAD:
                 flushed.popleft().result()

@@ -229,7 +229,8 @@ def _stats(block: np.ndarray, overwrite: bool = False) -> dict[str, np.ndarray]:
     """Quantiles (linear) and mean of every row of ``block`` over its values that are not nan.
 
     Rows without nan (most of them) take their order statistics from a partition around the
-    quantiles' lower positions, about a third of the time of a sort (the same values: the order
+    quantiles' lower positions, about two thirds of the time of a sort (0.15 against 0.23 s
+    for 800 rows of 10,000 normal draws; the same values: the order
     statistics are the same numbers); the statistic just above each such position is the
     smallest value between it and the next one. Their mean is the sum of the row in draw order.
     Rows with nan are sorted (nan last) and summed in sorted order without it. ``overwrite``:
