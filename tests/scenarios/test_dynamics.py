@@ -10,7 +10,7 @@ import pytest
 
 from orebloc.scenarios import load_scenario, run_scenario
 from orebloc.scenarios.draws import draw_scenario
-from orebloc.scenarios.dynamics import CASES, OUTPUTS, simulate
+from orebloc.scenarios.dynamics import CASES, OUTPUTS, Inline, simulate
 from orebloc.scenarios.run import prepare
 
 from .conftest import STOCK_BODY, scenario_text
@@ -19,10 +19,10 @@ M, A, B = 0, 0, 1
 REF, NOPOL, POL = (CASES.index(c) for c in CASES)
 
 
-def _sim(write, body, draws=3):
+def _sim(write, body, draws=3, **kw):
     spec = load_scenario(write(scenario_text(body)))
     plan, _ = prepare(spec)
-    return spec, simulate(plan, draw_scenario(spec, draws))
+    return spec, simulate(plan, draw_scenario(spec, draws), **kw)
 
 
 def test_outputs_are_per_case_draw_period_market_zone(write):
@@ -37,8 +37,9 @@ def test_outputs_are_per_case_draw_period_market_zone(write):
     np.testing.assert_allclose(out["supply"][REF, 0, 0, M], [20.222 / 4, 179.298 / 4], rtol=1e-9)
 
 
-def test_an_error_on_the_flushing_thread_reaches_the_caller(write, monkeypatch):
-    # the outputs are written on the loop's flushing thread: its errors must not be lost
+@pytest.mark.parametrize("inline", [False, True])
+def test_an_error_on_the_flushing_thread_reaches_the_caller(write, monkeypatch, inline):
+    # the outputs are written on the loop's flushing thread (or its own): errors are not lost
     from orebloc.scenarios import loop_kernels
 
     def broken(*args):
@@ -46,7 +47,21 @@ def test_an_error_on_the_flushing_thread_reaches_the_caller(write, monkeypatch):
 
     monkeypatch.setattr(loop_kernels, "write_outputs", broken)
     with pytest.raises(RuntimeError, match="write failed"):
-        _sim(write, "")
+        _sim(write, "", **({"flushing": Inline()} if inline else {}))
+
+
+def test_outputs_copied_on_the_loops_own_thread_are_the_same_bits(write, monkeypatch):
+    # a loop that solves beside another (run.SOLVER_THREADS) copies its blocks itself
+    # through one stage; the draws' outputs are those of the flushing thread's two stages
+    from orebloc.scenarios import loop_kernels
+
+    monkeypatch.setattr(loop_kernels, "BLOCK", 3)  # blocks of 3, 3 and 2 of the 8 periods
+    body = STOCK_BODY
+    _, threaded = _sim(write, body, draws=4)
+    _, inline = _sim(write, body, draws=4, flushing=Inline())
+    assert threaded.keys() == inline.keys()
+    for k, v in threaded.items():
+        np.testing.assert_array_equal(v, inline[k], err_msg=k)
 
 
 def test_capacity_addition_arrives_after_exactly_the_lead_time(write):

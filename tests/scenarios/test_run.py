@@ -209,12 +209,19 @@ def test_scheduler_addresses_dask_understands_are_accepted():
     assert check_scheduler(None) == "none"
 
 
-@pytest.mark.parametrize("keep", [False, True])
-def test_a_streamed_run_holds_one_chunks_output_buffers(spec, tmp_path, monkeypatch, keep):
-    # each chunk waits for the previous chunk's frame to be written before it takes its
-    # buffers, so a streamed run reuses one set of them; a run that keeps its results cannot
-    from orebloc.scenarios import buffers
+@pytest.mark.parametrize(
+    ("threads", "keep", "sets"), [(1, False, 1), (1, True, 4), (2, False, 2), (2, True, 4)]
+)
+def test_a_streamed_run_holds_one_chunks_output_buffers_per_thread(
+    spec, tmp_path, monkeypatch, threads, keep, sets
+):
+    # on one thread each chunk waits for the previous chunk's frame to be written before it
+    # takes its buffers, so a streamed run reuses one set of them; on two, each thread writes
+    # its chunk before it starts the next: two sets. A run that keeps its results cannot
+    from orebloc.scenarios import buffers, run
     from orebloc.scenarios.dynamics import OUTPUTS
+
+    monkeypatch.setattr(run, "SOLVER_THREADS", threads)
 
     seen: set[int] = set()
     real = buffers.empty
@@ -227,7 +234,7 @@ def test_a_streamed_run_holds_one_chunks_output_buffers(spec, tmp_path, monkeypa
 
     monkeypatch.setattr(buffers, "empty", empty)
     run_scenario(spec, draws=40, chunk_size=10, out=tmp_path / "o", keep_results=keep)
-    assert len(seen) == len(OUTPUTS) * (4 if keep else 1)
+    assert len(seen) == len(OUTPUTS) * sets
     # and reused buffers give the numbers of fresh ones
     back = pl.read_parquet(sorted((tmp_path / "o" / "results").glob("*.parquet")))
     monkeypatch.setattr(
@@ -235,3 +242,57 @@ def test_a_streamed_run_holds_one_chunks_output_buffers(spec, tmp_path, monkeypa
     )
     fresh = run_scenario(spec, draws=40, chunk_size=10).results
     assert_frame_equal(back, fresh, check_dtypes=False)
+
+
+def test_chunks_solved_on_two_threads_give_the_bits_of_one_thread(spec, tmp_path, monkeypatch):
+    # each chunk is solved, framed and written by one thread from its first period to its
+    # Parquet part; the parts, the summary and the kept results are the same bits either way
+    from orebloc.scenarios import run
+
+    got = {}
+    for threads in (1, 2):
+        monkeypatch.setattr(run, "SOLVER_THREADS", threads)
+        out = tmp_path / f"t{threads}"
+        streamed = run_scenario(spec, draws=50, chunk_size=10, out=out, keep_results=False)
+        kept = run_scenario(spec, draws=50, chunk_size=10).results
+        parts = sorted((out / "results").glob("part-*.parquet"))
+        assert [p.name for p in parts] == [f"part-{i:05d}.parquet" for i in range(5)]
+        got[threads] = (pl.read_parquet(parts), streamed.summary, kept)
+    for one, two in zip(got[1], got[2], strict=True):
+        assert_frame_equal(one, two, check_exact=True)
+    assert run._solver_threads(5) == 2  # the second run did use two threads (omp, >= 2 cores)
+
+
+def test_an_error_in_one_solving_thread_stops_the_run_and_leaves_nothing(
+    spec, tmp_path, monkeypatch
+):
+    from orebloc.scenarios import run
+
+    monkeypatch.setattr(run, "SOLVER_THREADS", 2)
+    real, periods = run.simulate, []
+
+    def simulate(plan, draws, progress=None, **kw):
+        if draws.first == 10:  # the second chunk fails in its third period
+
+            def progress(k=1, step=progress):
+                periods.append(draws.first)
+                if len(periods) >= 3:
+                    raise RuntimeError("chunk 1 failed")
+                step(k)
+
+        return real(plan, draws, progress=progress, **kw)
+
+    monkeypatch.setattr(run, "simulate", simulate)
+    with pytest.raises(RuntimeError, match="chunk 1 failed"):
+        run_scenario(spec, draws=60, chunk_size=10, out=tmp_path / "o", keep_results=False)
+    assert not (tmp_path / "o").exists()  # made by this run: removed with its hidden folders
+
+
+def test_two_threads_only_where_the_kernel_may_run_on_both(monkeypatch):
+    from orebloc.market import batch
+    from orebloc.scenarios import run
+
+    monkeypatch.setattr(run, "SOLVER_THREADS", 2)
+    assert run._solver_threads(1) == 1  # one chunk: one thread
+    monkeypatch.setattr(batch, "kernel_thread_safe", lambda: False)  # numba's workqueue layer
+    assert run._solver_threads(4) == 1

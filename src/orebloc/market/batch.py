@@ -21,6 +21,7 @@ silently wrong number.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Mapping
 
@@ -35,13 +36,34 @@ from orebloc.market.results import BatchSolution, WarmStart, assemble
 
 #: default of ``solve_batch(active_set=)``; benchmarks set it False to time the plain Newton
 ACTIVE_SET = True
-#: seconds spent in the compiled kernel and its calls, summed over this process (benchmarks)
+#: seconds spent in the compiled kernel and its calls, summed over this process's calls from
+#: every thread (benchmarks; where two threads solve at once, more than the wall time they took)
 #: (``cpu_seconds``: the process's CPU time, all threads, steadier than wall time on a busy machine;
 #: counted only where KERNEL_CPU is set)
 KERNEL_STATS = {"seconds": 0.0, "cpu_seconds": 0.0, "calls": 0, "equilibria": 0, "steps": 0}
 #: read the process's CPU clock around each kernel call (benchmarks set it): off by default, as
 #: one reading took about 0.1 ms while numba's and polars' threads ran (0.5 s of a 10,000-draw run)
 KERNEL_CPU = False
+_STATS_LOCK = threading.Lock()  # KERNEL_STATS is added to from every thread that solves
+#: numba's threading layers on which several threads may call the parallel kernel at once
+#: (numba's "workqueue" layer may not be entered from two threads)
+THREAD_SAFE_LAYERS = ("omp", "tbb")
+
+
+def kernel_thread_safe() -> bool:
+    """Whether several threads may run batch solves at once (numba's threading layer allows it)."""
+    from orebloc.market import kernel  # numba: imported on first use
+
+    return kernel.threading_layer() in THREAD_SAFE_LAYERS
+
+
+def one_kernel_thread() -> None:
+    """Run the kernel calls made from this thread on this thread alone, not on numba's pool
+    (numba's thread count is a setting of each thread): for a thread that solves beside
+    another, where each keeps one core busy and a parallel kernel would only wait for a core."""
+    import numba
+
+    numba.set_num_threads(1)
 
 
 def _initial(net: Network, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -87,12 +109,13 @@ def _iterate(
         kernel.Scales(p_scale, q_scale), float(tol), int(max_iter), p_out, x_out, bool(active_set),
         bool(fixed_arcs),
     )  # fmt: skip
-    KERNEL_STATS["seconds"] += time.perf_counter() - t0
-    if KERNEL_CPU:
-        KERNEL_STATS["cpu_seconds"] += time.process_time() - c0
-    KERNEL_STATS["calls"] += 1
-    KERNEL_STATS["equilibria"] += len(rows)
-    KERNEL_STATS["steps"] += int(steps.sum())
+    took, cpu = time.perf_counter() - t0, time.process_time() - c0 if KERNEL_CPU else 0.0
+    with _STATS_LOCK:
+        KERNEL_STATS["seconds"] += took
+        KERNEL_STATS["cpu_seconds"] += cpu
+        KERNEL_STATS["calls"] += 1
+        KERNEL_STATS["equilibria"] += len(rows)
+        KERNEL_STATS["steps"] += int(steps.sum())
     done[rows[status == kernel.CONVERGED]] = True
     its[rows] += steps
 

@@ -329,7 +329,22 @@ def _assemble(m, mask, dp, dx, inv, x, r, h, w, on_slope, up, ar, graph, delta):
             dp[rn] -= coef * ar[A_RCOEF, j]
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, parallel=True)
+def _layer_probe(n):  # pragma: no cover - compiled
+    s = 0
+    for i in nb.prange(n):
+        s += i
+    return s
+
+
+def threading_layer() -> str:
+    """The threading layer numba runs the parallel kernel on ("omp", "tbb" or "workqueue"),
+    chosen at the process's first parallel call (made here if none was)."""
+    _layer_probe(2)
+    return nb.threading_layer()
+
+
+@nb.njit(cache=True, nogil=True)
 def finite_rows(p, x):
     """(N,) bool: rows where every price of ``p`` (N, nodes) and flow of ``x`` (N, A) is finite
     (``np.isfinite(p).all(axis=1) & np.isfinite(x).all(axis=1)`` in one pass)."""
@@ -350,7 +365,7 @@ def finite_rows(p, x):
     return out
 
 
-@nb.njit(cache=True, parallel=True)
+@nb.njit(cache=True, parallel=True, nogil=True)
 def newton(
     rows, p_in, x_in, graph, curves, arcs, scales, tol, max_iter, p_out, x_out, active_set=False,
     fixed_arcs=False,

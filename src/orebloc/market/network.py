@@ -26,6 +26,7 @@ transport and tariffs) at its producers' node whatever its own consumers pay.
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -109,9 +110,10 @@ class _Topology:
     allowance: np.ndarray
 
 
-#: topologies built, keyed by (id(market), structure signature); the market is kept with its
-#: topology so that its id cannot be reused while the entry lives
-_TOPOLOGIES: dict[tuple, tuple[Market, _Topology]] = {}
+#: topologies built, keyed by (id(market), structure signature); an entry holds its market
+#: weakly and goes when the market does (the period loop makes its markets anew for every
+#: chunk: held strongly, they kept the prepared solver's structures of every chunk alive)
+_TOPOLOGIES: dict[tuple, tuple[weakref.ref[Market], _Topology]] = {}
 _TOPOLOGIES_MAX = 512
 
 
@@ -138,12 +140,13 @@ def topology(market: Market, arr: MarketArrays) -> _Topology:
     every period)."""
     key = (id(market), _signature(market, arr))
     hit = _TOPOLOGIES.get(key)
-    if hit is not None and hit[0] is market:
+    if hit is not None and hit[0]() is market:
         return hit[1]
     top = _build_topology(market, arr)
     if len(_TOPOLOGIES) >= _TOPOLOGIES_MAX:
         _TOPOLOGIES.clear()
-    _TOPOLOGIES[key] = (market, top)
+    _TOPOLOGIES[key] = (weakref.ref(market), top)
+    weakref.finalize(market, _TOPOLOGIES.pop, key, None)
     return top
 
 

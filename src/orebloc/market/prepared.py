@@ -26,6 +26,7 @@ surplus levels of a full :class:`BatchSolution`.
 
 from __future__ import annotations
 
+import threading
 import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -212,6 +213,9 @@ class PreparedStructure:
 #: MB of numbers repeated over the draws: about 4 MB for 1,000 draws of six zones)
 _PREPARED: dict[tuple, tuple[weakref.ref[Market], PreparedStructure]] = {}
 _PREPARED_MAX = 24
+#: the period loop may solve chunks on two threads at once; re-entrant, as a market collected
+#: by the garbage collector inside a locked section drops its entry there (_forget)
+_PREPARED_LOCK = threading.RLock()
 
 
 def _checked(
@@ -239,6 +243,11 @@ def _checked(
     return out
 
 
+def _forget(key: tuple) -> None:
+    with _PREPARED_LOCK:
+        _PREPARED.pop(key, None)
+
+
 def solve_prepared(
     market: Market,
     n: int,
@@ -259,13 +268,15 @@ def solve_prepared(
         return solve_batch(market, n, overrides, baseline=False, tol=tol, max_iter=max_iter,
                            initial=initial)  # fmt: skip
     key = (id(market), tuple(sorted(keys)))
-    hit = _PREPARED.get(key)
+    with _PREPARED_LOCK:
+        hit = _PREPARED.get(key)
     if hit is None or hit[0]() is not market:
-        while len(_PREPARED) >= _PREPARED_MAX:
-            _PREPARED.pop(next(iter(_PREPARED)))
         prep = PreparedStructure.build(market, {k: v[:1] for k, v in over.items()})
-        _PREPARED[key] = (weakref.ref(market), prep)
-        weakref.finalize(market, _PREPARED.pop, key, None)
+        with _PREPARED_LOCK:
+            while len(_PREPARED) >= _PREPARED_MAX:
+                _PREPARED.pop(next(iter(_PREPARED)))
+            _PREPARED[key] = (weakref.ref(market), prep)
+        weakref.finalize(market, _forget, key)
     else:
         prep = hit[1]
     return prep.solve(n, over, initial, tol, max_iter)

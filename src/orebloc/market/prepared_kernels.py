@@ -15,7 +15,7 @@ import numba as nb
 import numpy as np
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, nogil=True)
 def out_of_bounds(v, lo, lo_closed, hi, hi_closed):  # pragma: no cover - compiled
     """True where any element of ``v`` is nan or outside the bounds (params.check_array)."""
     flat = v.ravel()
@@ -30,7 +30,7 @@ def out_of_bounds(v, lo, lo_closed, hi, hi_closed):  # pragma: no cover - compil
     return False
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, nogil=True)
 def capacity_below_q0(capacity, q0):  # pragma: no cover - compiled
     """True where capacity < q0 (1 - 1e-12) in any draw and zone (market_arrays refuses it)."""
     n, z = q0.shape
@@ -41,7 +41,7 @@ def capacity_below_q0(capacity, q0):  # pragma: no cover - compiled
     return False
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, nogil=True)
 def zone_numbers(
     q0, capacity, outage, eta, d0, eps, p0, shut, b, k, a, ps, pk, c, q_scale
 ):  # pragma: no cover - compiled
@@ -81,7 +81,7 @@ def zone_numbers(
         q_scale[d] = s if s > 0 else 1.0
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, nogil=True)
 def arc_upper(
     upper_row, cap_of_arc, allow_of_arc, cap_quantity, leakage_share, leakage_base, upper
 ):  # pragma: no cover - compiled
@@ -101,7 +101,7 @@ def arc_upper(
                 upper[d, j] = upper_row[j]
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, nogil=True)
 def account(
     p, x, ok, z, tail, head, dest, from_e, into_m, is_bolr, is_link, traded, phys, pair, tariffs,
     alpha, transport, specific, floor, strike, subsidy, bolr_price, k, d0,

@@ -57,8 +57,9 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
+from typing import ParamSpec, TypeVar
 
 import numpy as np
 
@@ -85,6 +86,25 @@ OUTPUTS: dict[str, str] = {
 #: block's copy takes a small part of the time its periods take to solve. Its thread starts at
 #: the first copy and ends with the interpreter
 _FLUSHING = ThreadPoolExecutor(max_workers=1, thread_name_prefix="orebloc-flush")
+
+
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
+
+
+class Inline(Executor):
+    """An executor that runs each task at once on the calling thread: the flushing of a loop
+    that solves beside another (run.SOLVER_THREADS), where no core is left for a flushing
+    thread and its queue of writes would only grow (some 100 MB per loop)."""
+
+    def submit(self, fn: Callable[_P, _T], /, *args: _P.args, **kwargs: _P.kwargs) -> Future[_T]:
+        done: Future[_T] = Future()
+        try:
+            done.set_result(fn(*args, **kwargs))
+        except Exception as exc:  # raised where the loop waits for it, as on a thread
+            done.set_exception(exc)
+        return done
+
 
 #: blocks of periods the loop may be ahead of the flushing thread's copies: at a chunk's start
 #: that thread waits for the chunk's buffers (the previous chunk's frame being written) while
@@ -203,6 +223,7 @@ def simulate(
     draws: Draws,
     progress: Callable[[int], None] | None = None,
     outputs: Callable[[tuple[int, ...], int], list[np.ndarray]] = buffers.empty,
+    flushing: Executor = _FLUSHING,
 ) -> dict[str, np.ndarray]:
     """Run draws ``draws`` of ``plan``; returns name -> (cases, n, periods, markets, zones) arrays.
 
@@ -212,9 +233,10 @@ def simulate(
     The buffers come from ``outputs(shape, count)`` (as :func:`buffers.empty`), asked for when
     the first block of periods is done: a streamed run waits there for the previous chunk's
     frame to be written, so that its buffers are free to be handed out again (run._solve).
-    The outputs are written into the stages and copied into the buffers on the flushing thread
-    (:data:`_FLUSHING`), so that wait is that thread's; the loop waits only where the stage it
-    is to write next is still being copied.
+    The outputs are written into the stages and copied into the buffers by ``flushing``: by
+    default on the flushing thread (:data:`_FLUSHING`), so that wait is that thread's and the
+    loop waits only where the stage it is to write next is still being copied; :class:`Inline`
+    does both on the loop's own thread.
     """
     spec = plan.spec
     n, T, M = draws.n, spec.n_periods, len(plan.markets)
@@ -227,8 +249,11 @@ def simulate(
     bufs: list[np.ndarray] = []  # in loop_kernels.ORDER, from ``outputs`` at the first flush
     block = min(T, loop_kernels.BLOCK)
     # two stages of a block of periods each (loop_kernels): while one block is copied into the
-    # buffers on the flushing thread, the loop writes the next into the other stage
-    stages = buffers.empty((len(loop_kernels.ORDER), block, C, M, n, Z), 2)
+    # buffers on the flushing thread, the loop writes the next into the other stage (one
+    # where the loop copies its blocks itself: 20 MB for 1,000 draws of the rare-earth scenario)
+    stages = buffers.empty(
+        (len(loop_kernels.ORDER), block, C, M, n, Z), 1 if isinstance(flushing, Inline) else 2
+    )
 
     def flush(stage: np.ndarray, t0: int, periods: int, writes: list[Future[None]]) -> None:
         # on the flushing thread, after the block's writes (their errors are raised here); the
@@ -290,7 +315,7 @@ def simulate(
     ref_price: dict[int, np.ndarray] = {}
     for t in range(T):
         years = t * dt
-        stage = stages[(t // block) % 2]
+        stage = stages[(t // block) % len(stages)]
         period_results: dict[
             int, dict[str, dict[str, np.ndarray]]
         ] = {}  # market -> case -> outputs
@@ -462,7 +487,7 @@ def simulate(
                 # on the flushing thread, in order before the block's copy; every array it
                 # takes is this period's own but the stock, which the components change in
                 # place: a copy of it
-                writes.append(_FLUSHING.submit(
+                writes.append(flushing.submit(
                     loop_kernels.write_outputs,
                     stage, ci, t % block, mi, res["price"], res["supply"], res["demand"], res["shortfall"],
                     res["net_imports"], res["fiscal_cost"], res["levy_revenue"],
@@ -477,7 +502,7 @@ def simulate(
             # while the thread waits for the first block's buffers
             if len(flushed) >= LEAD:
                 flushed.popleft().result()
-            flushed.append(_FLUSHING.submit(flush, stage, t - t % block, t % block + 1, writes))
+            flushed.append(flushing.submit(flush, stage, t - t % block, t % block + 1, writes))
             writes = []
         if progress is not None:
             progress(1)

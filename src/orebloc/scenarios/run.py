@@ -24,7 +24,9 @@ import os
 import re
 import shutil
 import tempfile
+import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import nullcontext
@@ -41,7 +43,7 @@ from orebloc.errors import InputError, OreblocError, ValidationError
 from orebloc.files import atomic_output
 from orebloc.scenarios import buffers, loop_kernels
 from orebloc.scenarios.draws import Draws, draw_scenario
-from orebloc.scenarios.dynamics import CASES, OUTPUTS, Plan, PreparedMarket, simulate
+from orebloc.scenarios.dynamics import CASES, OUTPUTS, Inline, Plan, PreparedMarket, simulate
 from orebloc.scenarios.spec import Scenario, ScenarioError
 from orebloc.scenarios.summary import KEYS, Accumulator
 
@@ -62,6 +64,13 @@ WORKER_ENV = {
 MAX_DRAWS = 1_000_000_000
 #: workers of a local cluster by default: an assumption, the 2-core machine of DESIGN.md §12
 LOCAL_WORKERS = 2
+#: chunks solved at once in this process, each on a thread of its own from its first period to
+#: its Parquet part, with the batch kernel on that thread alone (batch.one_kernel_thread): one
+#: thread's Python (GIL) runs while the other's compiled code does, and neither waits at the
+#: end of a parallel kernel call for a core the other holds. At most the usable cores; one
+#: where numba's threading layer may not be entered from two threads (batch.kernel_thread_safe).
+#: Each thread holds a chunk's output buffers (228 MB for 1,000 draws of the rare-earth scenario)
+SOLVER_THREADS = 2
 #: ``scheduler`` values that run in this process, and the one that starts a local Dask cluster
 IN_PROCESS = ("none", "")
 LOCAL_CLUSTER = "local-cluster"
@@ -328,6 +337,81 @@ def _local(
         del arrays
 
 
+_INLINE = Inline()  # a solving thread's outputs copied on that thread (_threaded)
+
+
+class _Stopped(Exception):
+    """Raised in a solving thread told to stop: another one failed, or the run was interrupted."""
+
+
+def _solver_threads(chunks: int) -> int:
+    """Threads to solve ``chunks`` chunks on in this process (:data:`SOLVER_THREADS`)."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        cores = os.cpu_count() or 1
+    threads = min(SOLVER_THREADS, chunks, cores)
+    if threads > 1:
+        from orebloc.market.batch import kernel_thread_safe
+
+        if not kernel_thread_safe():
+            return 1
+    return threads
+
+
+def _threaded(
+    plan: Plan, all_draws: Draws, spans: list[tuple[int, int]], threads: int,
+    step: Callable[[int], None], keep: Callable[[int, list[Callable[[], pl.DataFrame]]], None],
+    progress: Callable[[float], None] | None,
+) -> None:  # fmt: skip
+    """Each chunk solved, framed, written and summarised on one of ``threads`` threads
+    (:data:`SOLVER_THREADS`), ``threads`` chunks at a time, started in order; ``keep`` (its
+    Parquet part and summary inputs) runs on one thread at a time, which also staggers the
+    threads so that one writes while the other solves. An error in one thread (or Ctrl-C)
+    stops the others at their next period and is raised here."""
+    from orebloc.market.batch import one_kernel_thread
+
+    stop = threading.Event()
+    writing = threading.Lock()
+    keys: dict[int, dict[str, pl.Series]] = {}  # the frames' draw-independent columns
+
+    def tick(k: int = 1) -> None:
+        if stop.is_set():
+            raise _Stopped
+        step(k)
+
+    def one(i: int, a: int, b: int) -> None:
+        one_kernel_thread()
+        d = all_draws.slice(a, b)
+        arrays = simulate(plan, d, progress=tick, outputs=buffers.empty, flushing=_INLINE)
+        with writing:
+            keep(i, [partial(frame, plan, d, arrays, keys)])
+
+    running: deque[Future[None]] = deque()
+    done = 0
+
+    def finish_one() -> None:
+        nonlocal done
+        running.popleft().result()
+        done += 1
+        if progress is not None:
+            progress(done / len(spans))
+
+    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="orebloc-solve") as pool:
+        try:
+            for i, (a, b) in enumerate(spans):
+                if len(running) == threads:
+                    finish_one()
+                running.append(pool.submit(one, i, a, b))
+            while running:
+                finish_one()
+        except BaseException:
+            stop.set()  # the others stop at their next period; the pool waits for them
+            for f in running:
+                f.cancel()
+            raise
+
+
 def _dask(
     plan: Plan, all_draws: Draws, spans, scheduler: str, workers: int, progress
 ) -> Iterator[tuple[int, Callable[[], pl.DataFrame]]]:
@@ -512,26 +596,32 @@ def _solve(plan: Plan, all_draws: Draws, spans: list[tuple[int, int]], scheduler
         return buffers.empty(shape, count)
 
     n = spans[-1][1]  # draws in all
-    with ThreadPoolExecutor(max_workers=1) as writer, \
-            _progress(show_progress, len(spans) * spec.n_periods if local else n, spec.name) as step:  # fmt: skip
-        it = (
-            _local(plan, all_draws, spans, step, outputs)
-            if local
-            else _dask(plan, all_draws, spans, scheduler, workers, step)
-        )
-        solved = 0
-        # not enumerate(it): its reused result tuple would hold the last frame (and so its
-        # buffers) until the next chunk is solved
-        for i, make in it:
-            solved += 1  # noqa: SIM113 (enumerate would hold the frame: above)
+    threads = _solver_threads(len(spans)) if local else 1
+    if threads > 1:
+        with _progress(show_progress, len(spans) * spec.n_periods, spec.name) as step, \
+                _one_blas_thread():  # fmt: skip
+            _threaded(plan, all_draws, spans, threads, step, keep, progress)
+    else:
+        with ThreadPoolExecutor(max_workers=1) as writer, \
+                _progress(show_progress, len(spans) * spec.n_periods if local else n, spec.name) as step:  # fmt: skip
+            it = (
+                _local(plan, all_draws, spans, step, outputs)
+                if local
+                else _dask(plan, all_draws, spans, scheduler, workers, step)
+            )
+            solved = 0
+            # not enumerate(it): its reused result tuple would hold the last frame (and so its
+            # buffers) until the next chunk is solved
+            for i, make in it:
+                solved += 1  # noqa: SIM113 (enumerate would hold the frame: above)
+                if pending is not None:
+                    pending.result()  # at most one chunk waits to be written
+                pending = writer.submit(keep, i, [make])
+                del make
+                if progress is not None:
+                    progress(solved / len(spans))
             if pending is not None:
-                pending.result()  # at most one chunk waits to be written
-            pending = writer.submit(keep, i, [make])
-            del make
-            if progress is not None:
-                progress(solved / len(spans))
-        if pending is not None:
-            pending.result()
+                pending.result()
     buffers.clear()  # the period loop's pooled buffers go back before the summary is built
     results = pl.concat([parts.pop(i) for i in sorted(parts)]) if parts else None
     assert acc is not None, "a run has at least one chunk"
