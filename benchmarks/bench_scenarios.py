@@ -19,6 +19,8 @@ an export control and a price floor):
   step (``orebloc.market.batch.ACTIVE_SET``): seconds in the kernel, Newton steps per
   equilibrium, the ratio, and each run's whole time; then the two kernels alone on one warm
   period-stage solve of N draws (kernel CPU time, min of 10: steadier on a shared machine);
+- ``--threads N``: this code on N draws (three cases, streamed) with one solving thread and
+  with two (``orebloc.scenarios.run.SOLVER_THREADS``), interleaved ``--repeat`` times;
 - ``--command N``: the whole command ``orebloc simulate SCENARIO --draws N`` (streams to its
   output folder), its wall time, CPU time (user + system) and peak resident memory;
 - ``--against SRC``: the source folder of another checkout (e.g. the base commit's ``src``,
@@ -103,8 +105,10 @@ def baseline_solve(scenario: str, chunk: int, repeat: int = 3, active_set: bool 
 def one_run(args: argparse.Namespace) -> dict:
     """A single run in this process; returns its figures."""
     from orebloc.market import batch
-    from orebloc.scenarios import load_scenario, run_scenario
+    from orebloc.scenarios import load_scenario, run, run_scenario
 
+    if args.solver_threads:  # else the code's own default (an older checkout may have none)
+        run.SOLVER_THREADS = args.solver_threads
     # the kernel's CPU time, counted as the code before this option did (and as a baseline does)
     batch.KERNEL_CPU = True
     batch.ACTIVE_SET = args.kernel == "active-set"
@@ -146,10 +150,11 @@ def _env(src: str | None) -> dict[str, str]:
 
 
 def spawn(args: argparse.Namespace, n: int, cases: str, scheduler: str = "none", out: str | None = None,
-          kernel: str = "active-set", workers: int | None = None, src: str | None = None) -> dict:  # fmt: skip
+          kernel: str = "active-set", workers: int | None = None, src: str | None = None,
+          threads: int = 0) -> dict:  # fmt: skip
     cmd = [sys.executable, __file__, "--one", str(n), "--cases", cases, "--chunk", str(args.chunk),
            "--scheduler", scheduler, "--workers", str(workers or args.workers[0]), "--scenario",
-           args.scenario, "--kernel", kernel]  # fmt: skip
+           args.scenario, "--kernel", kernel, "--solver-threads", str(threads)]  # fmt: skip
     if out:
         cmd += ["--out", out]
     res = subprocess.run(cmd, capture_output=True, text=True, check=False, env=_env(src))
@@ -226,7 +231,12 @@ def main() -> None:
     ap.add_argument(
         "--compare", type=int, default=0, help="with --against: both codes on this many draws"
     )
+    ap.add_argument(
+        "--threads", type=int, default=0,
+        help="this code on this many draws with one and with two solving threads (run.SOLVER_THREADS)",
+    )  # fmt: skip
     ap.add_argument("--repeat", type=int, default=1)
+    ap.add_argument("--solver-threads", type=int, default=0, help=argparse.SUPPRESS)
     ap.add_argument(
         "--kernel", default="active-set", choices=("newton", "active-set"), help=argparse.SUPPRESS
     )
@@ -294,6 +304,19 @@ def main() -> None:
         a, b = med["against"], med["this"]
         print(f"ratio (median, against / this): wall x{a['wall_s'] / b['wall_s']:.2f}, CPU "
               f"x{a['cpu_s'] / b['cpu_s']:.2f}, kernel CPU x{a['kernel_cpu_s'] / b['kernel_cpu_s']:.2f}")  # fmt: skip
+    if args.threads:
+        n = args.threads
+        by: dict[int, list[dict]] = {1: [], 2: []}
+        for _ in range(args.repeat):  # interleaved
+            for k in by:
+                by[k].append(spawn(args, n, "all", out=str(tmp / f"threads-{k}-{n}"), threads=k))
+        for k, rs in by.items():
+            print(f"{k} solving thread{'s' if k > 1 else ''}, {n:,} draws x 3 cases (streamed): wall "
+                  f"{_stats([r['wall_s'] for r in rs])}, CPU {_stats([r['cpu_s'] for r in rs])}; "
+                  f"peak RSS {max(r['peak_rss_mb'] for r in rs):,.0f} MB")  # fmt: skip
+        w1, w2 = (statistics.median(r["wall_s"] for r in by[k]) for k in by)
+        c1, c2 = (statistics.median(r["cpu_s"] for r in by[k]) for k in by)
+        print(f"ratio (median, one / two threads): wall x{w1 / w2:.2f}, CPU x{c1 / c2:.2f}")
     if args.command:
         who = [("this", None)] + ([("against", args.against)] if args.against else [])
         # interleaved, so that both codes see the same spells of load on a shared machine

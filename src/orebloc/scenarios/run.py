@@ -26,9 +26,8 @@ import shutil
 import tempfile
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from functools import partial
@@ -387,27 +386,18 @@ def _threaded(
         with writing:
             keep(i, [partial(frame, plan, d, arrays, keys)])
 
-    running: deque[Future[None]] = deque()
-    done = 0
-
-    def finish_one() -> None:
-        nonlocal done
-        running.popleft().result()
-        done += 1
-        if progress is not None:
-            progress(done / len(spans))
-
     with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="orebloc-solve") as pool:
+        # all queued at once: a thread takes the next chunk as soon as it has written its last
+        # (waiting for the oldest chunk instead left a thread idle while the other wrote)
+        futures = [pool.submit(one, i, a, b) for i, (a, b) in enumerate(spans)]
         try:
-            for i, (a, b) in enumerate(spans):
-                if len(running) == threads:
-                    finish_one()
-                running.append(pool.submit(one, i, a, b))
-            while running:
-                finish_one()
+            for done, f in enumerate(as_completed(futures), start=1):
+                f.result()
+                if progress is not None:
+                    progress(done / len(spans))
         except BaseException:
             stop.set()  # the others stop at their next period; the pool waits for them
-            for f in running:
+            for f in futures:
                 f.cancel()
             raise
 
