@@ -71,3 +71,32 @@ def test_the_report_says_what_the_coordinated_stockpile_does():
     )
     # germanium: 10 t of GeO2 is 10 x 72.63 / 104.63 = 6.942 t of Ge
     assert "European Union (EUR) 6.942 t" in ge and "collective-action rule" in ge
+
+
+def test_the_command_ends_without_teardown_only_after_everything_is_written(write, tmp_path):
+    # `orebloc simulate` says it is done (cli.guard.work_done), so the process ends with
+    # os._exit after flushing: its table on a pipe, its files and its status must be whole
+    import os
+    import subprocess
+    import sys
+
+    path = write(scenario_text(BODY))
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "orebloc.cli.main", "simulate", str(path), "--draws", "12",
+           "--seed", "3", "--out", str(out)]  # fmt: skip
+    wide = {**os.environ, "COLUMNS": "100"}  # the same table width in both
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=wide)
+    assert proc.returncode == 0, proc.stderr
+    inproc = CliRunner().invoke(app, cmd[3:-1] + [str(tmp_path / "again")], env={"COLUMNS": "100"})
+    assert inproc.exit_code == 0
+    assert proc.stdout and proc.stdout == inproc.stdout  # the whole table reached the pipe
+    assert proc.stderr.rstrip().endswith("report.html")
+    assert (out / "report.html").read_text().rstrip().endswith("</html>")
+    assert pl.read_csv(out / "summary.csv").equals(pl.read_csv(tmp_path / "again" / "summary.csv"))
+    parts = sorted((out / "results").glob("*.parquet"))
+    assert pl.read_parquet(parts)["draw"].n_unique() == 12
+    assert not list(out.glob(".*"))  # no hidden work folders left
+    # a failing run still exits through the normal path, with its one line and status 2
+    bad = subprocess.run(cmd[:4] + [str(tmp_path / "missing.toml")], capture_output=True,
+                         text=True, timeout=300)  # fmt: skip
+    assert bad.returncode == 2 and bad.stderr.startswith("error:")

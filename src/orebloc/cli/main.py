@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 import click
 import typer
 
+from orebloc.cli import guard
 from orebloc.cli.floor_cmds import floor_app
 from orebloc.cli.guard import OreblocGroup
 from orebloc.cli.market_cmds import market_app
@@ -780,8 +781,14 @@ def report_atlas(
 
 
 def main() -> None:
-    """Entry point: run the app; every error ends as one line and an exit status (cli/guard.py)."""
-    app()
+    """Entry point: run the app; every error ends as one line and an exit status (cli/guard.py).
+    A command that said it is done (guard.work_done) ends the process without the interpreter's
+    teardown."""
+    try:
+        app()
+    except SystemExit as exc:
+        guard.end_if_done(exc.code)
+        raise
 
 
 if __name__ == "__main__":

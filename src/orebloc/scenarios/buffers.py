@@ -5,12 +5,13 @@ arrays, 228 MB for 1,000 draws of the rare-earth scenario. Fresh arrays cost a p
 page on first touch (about 0.5 s of system time per chunk, more when the kernel compacts memory
 for huge pages). The tidy frame of a chunk uses the buffers without a copy (run.frame), so a
 buffer may be handed out again only when nothing refers to it any more: the frame has been
-written and dropped. A streamed run asks for a chunk's buffers once its first block of
-periods is solved and waits there, if need be, until the previous chunk's frame is written
-(run._solve), so every chunk after the first reuses the first one's buffers: one set in memory
-(the peak of a 10,000-draw run of the rare-earth scenario fell from 2.1 GB to 0.9 GB, with the
-report's stock table now read from the summary). A run that keeps its results gets new ones
-each chunk. ``run_scenario`` clears the pool when it ends (a Dask worker keeps at most
+written and dropped. A streamed run on one thread asks for a chunk's buffers once its first
+block of periods is solved and waits there, if need be, until the previous chunk's frame is
+written (run._solve), so every chunk after the first reuses the first one's buffers: one set
+in memory (the peak of a 10,000-draw run of the rare-earth scenario fell from 2.1 GB to 0.9 GB,
+with the report's stock table now read from the summary). On two solving threads
+(run.SOLVER_THREADS) each writes its chunk before it starts the next: two sets. A run that
+keeps its results gets new ones each chunk. ``run_scenario`` clears the pool when it ends (a Dask worker keeps at most
 ``_KEEP`` arrays per shape between runs).
 """
 
@@ -24,7 +25,7 @@ import numpy as np
 #: free arrays by shape; an entry is reused only while this list is its one holder
 _POOL: dict[tuple[int, ...], list[np.ndarray]] = {}
 _LOCK = threading.Lock()
-_KEEP = 40  # arrays kept per shape at most (17 per chunk; two chunks where a write is slow)
+_KEEP = 40  # arrays kept per shape at most (17 per chunk; two chunks: two solving threads, or a slow write)
 
 
 def empty(shape: tuple[int, ...], count: int) -> list[np.ndarray]:

@@ -68,7 +68,9 @@ LOCAL_WORKERS = 2
 #: thread's Python (GIL) runs while the other's compiled code does, and neither waits at the
 #: end of a parallel kernel call for a core the other holds. At most the usable cores; one
 #: where numba's threading layer may not be entered from two threads (batch.kernel_thread_safe).
-#: Each thread holds a chunk's output buffers (228 MB for 1,000 draws of the rare-earth scenario)
+#: Each thread holds a chunk's output buffers (228 MB for 1,000 draws of the rare-earth scenario):
+#: 10,000 draws of it in 8.3 s against 9.5 s on one thread, peak 1,050 against 833 MB (medians of
+#: five interleaved runs in process, docs/benchmarks.md)
 SOLVER_THREADS = 2
 #: ``scheduler`` values that run in this process, and the one that starts a local Dask cluster
 IN_PROCESS = ("none", "")
@@ -384,6 +386,8 @@ def _threaded(
         d = all_draws.slice(a, b)
         arrays = simulate(plan, d, progress=tick, outputs=buffers.empty, flushing=_INLINE)
         with writing:
+            if stop.is_set():  # not written after all: the run stops
+                raise _Stopped
             keep(i, [partial(frame, plan, d, arrays, keys)])
 
     with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="orebloc-solve") as pool:
