@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import polars as pl
+import pytest
 from typer.testing import CliRunner
 
 from orebloc.cli.main import app
@@ -100,3 +101,25 @@ def test_the_command_ends_without_teardown_only_after_everything_is_written(writ
     bad = subprocess.run(cmd[:4] + [str(tmp_path / "missing.toml")], capture_output=True,
                          text=True, timeout=300)  # fmt: skip
     assert bad.returncode == 2 and bad.stderr.startswith("error:")
+
+
+def test_an_earlier_in_process_run_does_not_end_a_later_process_run(write, tmp_path, monkeypatch):
+    # the word "done" of an in-process simulate (typer's runner) must not make a later call of
+    # the entry point end this process: only a command of that call counts
+    import sys
+
+    from orebloc.cli import guard
+    from orebloc.cli.main import main
+
+    res = CliRunner().invoke(app, ["simulate", str(write(scenario_text(BODY))), "--draws", "4",
+                                   "--out", str(tmp_path / "o")])  # fmt: skip
+    assert res.exit_code == 0 and guard._DONE  # said by the in-process run
+
+    def ended(code):
+        raise AssertionError(f"the process was ended ({code})")
+
+    monkeypatch.setattr(guard.os, "_exit", ended)
+    monkeypatch.setattr(sys, "argv", ["orebloc", "--help"])
+    with pytest.raises(SystemExit) as stop:
+        main()
+    assert stop.value.code == 0

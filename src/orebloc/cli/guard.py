@@ -31,7 +31,7 @@ import re
 import signal
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import click
@@ -62,9 +62,22 @@ def work_done() -> None:
     process at once, after flushing stdout and stderr, instead of through the interpreter's
     teardown. After a scenario run that teardown took 0.7-0.8 s (numba's compiled code and the
     libraries loaded for the run being unloaded), whatever the number of draws. Commands run
-    in-process (typer's test runner) are not ended: only :func:`end_if_done` does that."""
+    in-process (typer's test runner) are not ended: only :func:`run_as_process` does that."""
     global _DONE
     _DONE = True
+
+
+def run_as_process(app: Callable[[], object]) -> None:
+    """Run ``app`` as the process's entry point (cli.main.main): a command that said
+    :func:`work_done` in this run and ended with status 0 ends the process at once
+    (:func:`end_if_done`); a word left by an earlier in-process run does not count."""
+    global _DONE
+    _DONE = False
+    try:
+        app()
+    except SystemExit as exc:
+        end_if_done(exc.code)
+        raise
 
 
 def end_if_done(code: object) -> None:

@@ -784,11 +784,7 @@ def main() -> None:
     """Entry point: run the app; every error ends as one line and an exit status (cli/guard.py).
     A command that said it is done (guard.work_done) ends the process without the interpreter's
     teardown."""
-    try:
-        app()
-    except SystemExit as exc:
-        guard.end_if_done(exc.code)
-        raise
+    guard.run_as_process(app)
 
 
 if __name__ == "__main__":

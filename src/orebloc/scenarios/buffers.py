@@ -11,8 +11,8 @@ written (run._solve), so every chunk after the first reuses the first one's buff
 in memory (the peak of a 10,000-draw run of the rare-earth scenario fell from 2.1 GB to 0.9 GB,
 with the report's stock table now read from the summary). On two solving threads
 (run.SOLVER_THREADS) each writes its chunk before it starts the next: two sets. A run that
-keeps its results gets new ones each chunk. ``run_scenario`` clears the pool when it ends (a Dask worker keeps at most
-``_KEEP`` arrays per shape between runs).
+keeps its results gets new ones each chunk. ``run_scenario`` clears the pool when it ends
+(a Dask worker keeps at most ``_KEEP`` arrays per shape between runs).
 """
 
 from __future__ import annotations
@@ -25,7 +25,8 @@ import numpy as np
 #: free arrays by shape; an entry is reused only while this list is its one holder
 _POOL: dict[tuple[int, ...], list[np.ndarray]] = {}
 _LOCK = threading.Lock()
-_KEEP = 40  # arrays kept per shape at most (17 per chunk; two chunks: two solving threads, or a slow write)
+#: arrays kept per shape at most (17 per chunk; two chunks: two solving threads, or a slow write)
+_KEEP = 40
 
 
 def empty(shape: tuple[int, ...], count: int) -> list[np.ndarray]:
