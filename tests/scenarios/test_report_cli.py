@@ -123,3 +123,44 @@ def test_an_earlier_in_process_run_does_not_end_a_later_process_run(write, tmp_p
     with pytest.raises(SystemExit) as stop:
         main()
     assert stop.value.code == 0
+
+
+def test_the_report_is_the_same_bytes_after_the_warm_up(write):
+    # the warm-up (run beside the chunks by the command) only loads and caches: a report
+    # rendered cold in a fresh process equals one rendered after it
+    import subprocess
+    import sys
+
+    from orebloc.reports.simulate_report import warm_up
+
+    path = write(scenario_text(BODY))
+    code = ("import sys\nfrom orebloc.scenarios import load_scenario, run_scenario\n"
+            "from orebloc.reports.simulate_report import render_report\n"
+            f"run = run_scenario(load_scenario({str(path)!r}), draws=6, seed=2)\n"
+            "sys.stdout.write(render_report(run))\n")  # fmt: skip
+    cold = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    warm_up()
+    warm_up()  # more than once: nothing changes
+    run = run_scenario(load_scenario(path), draws=6, seed=2)
+    assert render_report(run) == cold.stdout
+
+
+def test_the_warm_up_runs_once_beside_the_run_and_its_error_is_dropped(monkeypatch):
+    import threading
+
+    from orebloc.cli.simulate_cmd import _Beside
+
+    calls: list[int] = []
+    hooked: list[object] = []
+    monkeypatch.setattr(threading, "excepthook", hooked.append)
+
+    def work() -> None:
+        calls.append(1)
+        raise RuntimeError("plotly missing")
+
+    beside = _Beside(work)
+    beside.join()  # never started: nothing to wait for
+    for done in (0.1, 0.2, 1.0):  # the run's progress calls, one per chunk
+        beside.start(done)
+    beside.join()
+    assert calls == [1] and hooked == []  # once; no traceback on standard error

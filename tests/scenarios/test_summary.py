@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from queue import SimpleQueue
+
 import numpy as np
 import polars as pl
 from hypothesis import given, settings
@@ -108,3 +110,29 @@ def test_partitioned_statistics_are_the_sorted_ones(a):
             for name, level in QUANTILES.items():
                 q = np.quantile(vals, level)
                 assert abs(got[name][i] - q) <= 1e-12 * max(1.0, np.abs(vals).max()), (name, i)
+
+
+def test_quantities_summarised_in_several_blocks_reuse_one_block_and_give_the_same_numbers():
+    # 12 groups of 2 x 150 draws summarised five groups at a time, one quantity after another
+    rng = np.random.default_rng(3)
+    g, n = 12, 150
+    keys = pl.DataFrame({k: [f"{k}{i}" for i in range(g)] for k in KEYS})
+    acc = Accumulator(keys)
+    whole = {q: rng.normal(size=(g, 2 * n)) for q in QUANTITIES}
+    for q in QUANTITIES[1:3]:
+        whole[q][::4, 7] = np.nan  # rows with nan: sorted, not partitioned
+    whole[QUANTITIES[3]][:] = 2.0  # uniform: no block at all
+    for i in range(2):
+        frame = pl.DataFrame({q: np.ascontiguousarray(v[:, i * n : (i + 1) * n].T).reshape(-1)
+                              for q, v in whole.items()})  # fmt: skip
+        acc.add(i, frame)
+    spare: SimpleQueue[np.ndarray] = SimpleQueue()
+    block_bytes = 5 * 8 * 2 * n  # five groups a block: 12 groups in three blocks
+    for q in QUANTITIES:
+        got = acc._quantity([acc.parts[i][q] for i in (0, 1)], 2 * n, block_bytes, spare)
+        for name, v in _stats(whole[q]).items():
+            assert np.array_equal(got[name], v, equal_nan=True), (q, name)
+    held = []
+    while not spare.empty():
+        held.append(spare.get())
+    assert len(held) == 1 and held[0].shape == (5, 2 * n)  # one block, reused by every quantity

@@ -17,6 +17,7 @@ keeps its results gets new ones each chunk. ``run_scenario`` clears the pool whe
 
 from __future__ import annotations
 
+import mmap
 import sys
 import threading
 
@@ -38,11 +39,22 @@ def empty(shape: tuple[int, ...], count: int) -> list[np.ndarray]:
         # a view, a frame's column or a caller would add one)
         got = [pool[i] for i in range(len(pool)) if sys.getrefcount(pool[i]) == 2][:count]
         while len(got) < count:
-            a = np.empty(shape)
+            a = fresh(shape)
             got.append(a)
             if len(pool) < _KEEP:
                 pool.append(a)
         return got
+
+
+def fresh(shape: tuple[int, ...]) -> np.ndarray:
+    """A new float64 array of ``shape`` (zeros) on an anonymous mapping of its own, in base
+    pages: numpy asks for huge pages for arrays of 4 MB or more (madvise), and where the
+    machine's memory is a virtual machine's, a huge page's first touch can cost far more than
+    its 512 base pages (17 buffers of 13.4 MB, first filled: 0.45-0.54 s of system time against
+    0.12-0.15 s on the 2-core machine of DESIGN.md §12; docs/benchmarks.md). The mapping goes
+    back to the system when the array (and every view of it) is dropped."""
+    size = int(np.prod(shape, dtype=np.int64)) * np.dtype(np.float64).itemsize
+    return np.ndarray(shape, dtype=np.float64, buffer=mmap.mmap(-1, max(size, 1)))
 
 
 def clear() -> None:
