@@ -3,9 +3,9 @@
 Each chunk of a run writes its outputs into 17 (draws, cases, periods, markets, zones + 1)
 arrays, 228 MB for 1,000 draws of the rare-earth scenario. Fresh arrays cost a page fault per
 page on first touch (about 0.5 s of system time per chunk in numpy's huge pages on the 2-core
-machine, 0.15 s in the base pages of :func:`fresh`). The tidy frame of a chunk uses the buffers without a copy (run.frame), so a
-buffer may be handed out again only when nothing refers to it any more: the frame has been
-written and dropped. A streamed run on one thread asks for a chunk's buffers once its first
+machine, 0.15 s in the base pages of :func:`fresh`). The tidy frame of a chunk uses the
+buffers without a copy (run.frame), so a buffer may be handed out again only when nothing
+refers to it any more: the frame has been written and dropped. A streamed run on one thread asks for a chunk's buffers once its first
 block of periods is solved and waits there, if need be, until the previous chunk's frame is
 written (run._solve), so every chunk after the first reuses the first one's buffers: one set
 in memory (the peak of a 10,000-draw run of the rare-earth scenario fell from 2.1 GB to 0.9 GB,
