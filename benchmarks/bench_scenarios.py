@@ -197,6 +197,15 @@ def _stats(xs: list[float]) -> str:
     )
 
 
+def _paired(before: list[float], after: list[float]) -> str:
+    """The ratios before / after of each interleaved pair: their median, range and how many
+    pairs the later code won. Steadier than a ratio of medians when the machine's speed drifts
+    between pairs (both runs of a pair see about the same spell of load)."""
+    r = sorted(a / b for a, b in zip(before, after, strict=True))
+    return (f"median x{statistics.median(r):.2f} (x{r[0]:.2f}-x{r[-1]:.2f}), "
+            f"faster in {sum(x > 1 for x in r)} of {len(r)} pairs")  # fmt: skip
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -304,6 +313,9 @@ def main() -> None:
         a, b = med["against"], med["this"]
         print(f"ratio (median, against / this): wall x{a['wall_s'] / b['wall_s']:.2f}, CPU "
               f"x{a['cpu_s'] / b['cpu_s']:.2f}, kernel CPU x{a['kernel_cpu_s'] / b['kernel_cpu_s']:.2f}")  # fmt: skip
+        for k in ("wall_s", "cpu_s"):
+            print(f"paired {k[:-2]} ratios (against / this): "
+                  + _paired([r[k] for r in got["against"]], [r[k] for r in got["this"]]))  # fmt: skip
     if args.threads:
         n = args.threads
         by: dict[int, list[dict]] = {1: [], 2: []}
@@ -331,6 +343,10 @@ def main() -> None:
                   f"(three cases, streamed; {name} code): wall {_stats([w for w, _, _ in runs])}, "
                   f"CPU {_stats([c for _, c, _ in runs])}; peak RSS {max(m for _, _, m in runs):,.0f} MB; "
                   f"load {os.getloadavg()[0]:.1f}")  # fmt: skip
+        if args.against:
+            for i, k in ((0, "wall"), (1, "CPU")):
+                print(f"whole command, paired {k} ratios (against / this): "
+                      + _paired([t[i] for t in timed["against"]], [t[i] for t in timed["this"]]))  # fmt: skip
     rows = {}
     for n in args.draws:
         for cs in args.cases:
