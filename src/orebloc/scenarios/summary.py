@@ -144,11 +144,11 @@ class Accumulator:
         if not len(rest):
             return res
         step = max(1, block_bytes // (8 * max(n_total, 1)))
-        rows = min(step, g)  # every block of a run has this many rows, so any spare one fits
+        spare = SimpleQueue() if spare is None else spare
         try:
-            buf = spare.get_nowait() if spare is not None else fresh((rows, n_total))
-        except Empty:
-            buf = fresh((rows, n_total))
+            buf = spare.get_nowait()
+        except Empty:  # every block of a run has min(step, g) rows, so any spare one fits
+            buf = fresh((min(step, g), n_total))
         try:
             for lo in range(0, len(rest), step):
                 idx = rest[lo : lo + step]
@@ -160,8 +160,7 @@ class Accumulator:
                 for name, v in _stats(block, overwrite=True).items():
                     res[name][idx] = v
         finally:
-            if spare is not None:
-                spare.put(buf)
+            spare.put(buf)
         return res
 
 
